@@ -1,0 +1,97 @@
+// ServerOptions: every command-line option of cria, parsed and validated.
+//
+// One table (server_options.cpp) names each option: its short and long forms, the LLAMA_ARG_*
+// environment variable today's llama-server reads for it, its default and its help line. Options
+// that a later piece of work implements are in the table too, marked "not yet supported", so that
+// using one fails loudly instead of being silently ignored.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cria {
+
+struct ServerOptions {
+    // Model
+    std::string model_path;            // -m, --model
+    std::string alias;                 // -a, --alias: the name reported in API responses
+
+    // Context and batching
+    int32_t n_ctx = 4096;              // -c, --ctx-size: total context, shared by all slots (0 = model's training context)
+    int32_t n_batch = 2048;            // -b, --batch-size: logical batch (tokens per llama_decode)
+    int32_t n_ubatch = 512;            // -ub, --ubatch-size: physical batch
+    int32_t n_parallel = 1;            // -np, --parallel: number of slots
+    bool cont_batching = true;         // -cb/--cont-batching, -nocb/--no-cont-batching
+    bool kv_unified = true;            // -kvu/--kv-unified, -no-kvu/--no-kv-unified
+    int32_t n_predict = -1;            // -n, --n-predict: server-wide cap on generated tokens (-1 = none)
+    std::string flash_attn = "auto";   // -fa, --flash-attn: on, off or auto
+
+    // Threads
+    int32_t n_threads = -1;            // -t, --threads (-1 = number of cores)
+    int32_t n_threads_batch = -1;      // -tb, --threads-batch (-1 = same as --threads)
+    int32_t n_threads_http = -1;       // --threads-http (-1 = enough for every slot plus waiting clients)
+
+    // Devices and memory
+    int32_t n_gpu_layers = -1;         // -ngl, --n-gpu-layers (-1 = libllama's default: as many as fit)
+    int32_t main_gpu = 0;              // -mg, --main-gpu
+    std::vector<float> tensor_split;   // -ts, --tensor-split "3,2"
+    bool mlock = false;                // --mlock
+    bool mmap = true;                  // --no-mmap sets false
+    std::string numa;                  // --numa distribute|isolate|numactl ("" = off)
+
+    // HTTP
+    std::string host = "127.0.0.1";    // --host
+    int32_t port = 8080;               // --port
+    std::string static_path;           // --path: directory of static files ("" = built-in UI only)
+    int32_t timeout_s = 600;           // -to, --timeout: read/write timeout in seconds
+    std::vector<std::string> api_keys; // --api-key (repeatable) and --api-key-file
+    std::string ssl_key_file;          // --ssl-key-file
+    std::string ssl_cert_file;         // --ssl-cert-file
+
+    // Endpoints and features
+    bool embedding = false;            // --embedding, --embeddings
+    bool slots_endpoint = true;        // --slots / --no-slots / --slots-endpoint-disable
+    bool metrics = false;              // --metrics
+    std::string chat_template;         // --chat-template
+
+    // Server-wide sampling defaults (the request's own values win)
+    float temperature = 0.8f;          // --temp
+    int32_t top_k = 40;                // --top-k
+    float top_p = 0.95f;               // --top-p
+    float min_p = 0.05f;               // --min-p
+    int64_t seed = -1;                 // -s, --seed (-1 = random per request)
+    float repeat_penalty = 1.0f;       // --repeat-penalty
+    int32_t repeat_last_n = 64;        // --repeat-last-n
+
+    // Logging
+    bool verbose = false;              // -v, --verbose
+    std::string log_format = "text";   // --log-format text|json
+    bool log_disable = false;          // --log-disable
+};
+
+// What parse_server_options() found: options to run with, a request for help, or an error whose
+// message names the offending option.
+struct ParseOutcome {
+    std::optional<ServerOptions> options;  // set when the server should start
+    bool show_help = false;                // -h, --help
+    bool show_version = false;             // --version
+    std::string error;                     // non-empty: print it and exit with status 1
+};
+
+// Reads an environment variable; returns nullopt when unset. Injected so tests need no real env.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+// Parses argv (argv[0] is skipped). An environment variable applies only where the command line
+// does not set the same option. Never exits or prints.
+ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLookup& env);
+
+// The same, reading the process environment.
+ParseOutcome parse_server_options(int argc, const char* const* argv);
+
+// The text printed by --help: every option, its forms, default, env variable and help line.
+std::string server_options_help();
+
+}  // namespace cria
