@@ -1,0 +1,48 @@
+// /completion requests: JSON body -> CompletionRequest, validated field by field.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/generation_request.h"
+#include "engine/vocabulary.h"
+
+namespace cria {
+
+// What a request falls back to where it sets nothing: the server's command-line defaults.
+struct CompletionDefaults {
+    SamplingParams sampling;
+    int32_t n_predict_cap = -1;   // --n-predict: no request generates more; -1: no cap
+    int32_t n_slots = 1;          // valid id_slot values are -1 .. n_slots-1
+};
+
+// One element of a prompt: text to tokenize, or a token id given directly.
+using PromptPart = std::variant<std::string, Token>;
+
+struct CompletionRequest {
+    std::vector<PromptPart> prompt;
+    GenerationRequest generation;  // every field but generation.prompt, which tokenize_prompt() makes
+};
+
+// Throws ApiError naming the field on any invalid value. Fields of /completion that cria does not
+// implement yet are accepted only with their neutral value, so that a request never silently gets
+// something other than what it asked for.
+CompletionRequest parse_completion_request(const nlohmann::json& body, const CompletionDefaults& defaults);
+
+// Parses `prompt`: a string, an array of token ids, or an array mixing strings and token ids.
+std::vector<PromptPart> parse_prompt(const nlohmann::json& body, const char* field);
+
+// Tokenizes the parts in order. A BOS token is added (if the model wants one) only when the prompt
+// starts with text. Throws ApiError naming `field` for ids outside the vocabulary or an empty result.
+std::vector<Token> tokenize_prompt(const std::vector<PromptPart>& prompt, const Vocabulary& vocabulary,
+                                   const char* field = "prompt");
+
+// The effective settings of a request, as /completion's generation_settings and /props report them.
+nlohmann::json generation_settings_json(const GenerationRequest& request, const std::string& model_name,
+                                        int32_t n_ctx_slot);
+
+}  // namespace cria

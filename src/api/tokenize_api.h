@@ -1,0 +1,30 @@
+// /tokenize and /detokenize: request parsing and response formatting.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/generation_request.h"
+#include "engine/vocabulary.h"
+
+namespace cria {
+
+struct TokenizeRequest {
+    std::string content;
+    bool add_special = false;   // add BOS/EOS as the model's metadata says
+    bool parse_special = true;  // "<|im_start|>" in the text becomes its control token
+    bool with_pieces = false;   // return [{"id": n, "piece": "..."}] instead of bare ids
+};
+
+TokenizeRequest parse_tokenize_request(const nlohmann::json& body);
+
+// {"tokens": [...]}. A piece that is not valid UTF-8 on its own (part of a character) is given as
+// an array of its byte values.
+nlohmann::json tokenize_response_json(const std::vector<Token>& tokens, bool with_pieces, const Vocabulary& vocabulary);
+
+// `tokens` must be an array of ids inside the vocabulary.
+std::vector<Token> parse_detokenize_request(const nlohmann::json& body, const Vocabulary& vocabulary);
+
+}  // namespace cria

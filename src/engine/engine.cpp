@@ -1,0 +1,34 @@
+#include "engine/engine.h"
+
+#include "engine/loaded_model.h"
+#include "engine/scheduler.h"
+
+namespace cria {
+
+Engine::Engine(EngineConfig config) : config_(std::move(config)) {}
+
+Engine::~Engine() = default;
+
+bool Engine::load(std::string* error) {
+    auto model = std::make_unique<LoadedModel>();
+    if (!load_model(config_, model.get(), &info_, error)) return false;
+    model_ = std::move(model);
+    vocabulary_ = std::make_unique<Vocabulary>(model_->vocab);
+    scheduler_ = std::make_unique<Scheduler>(*model_, config_, info_, queue_, board_);
+    return true;
+}
+
+void Engine::run() { scheduler_->run(); }
+
+void Engine::shutdown() {
+    // Closing the queue is the stop signal: the scheduler fails what is left and returns.
+    for (const auto& task : queue_.close()) task->push(TaskFailure{503, "the server is shutting down"});
+}
+
+std::shared_ptr<Task> Engine::submit(GenerationRequest request) {
+    auto task = std::make_shared<Task>(next_task_id_.fetch_add(1), std::move(request));
+    if (!queue_.push(task)) return nullptr;
+    return task;
+}
+
+}  // namespace cria

@@ -1,0 +1,308 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+#include "engine/sampling.h"
+
+namespace cria {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+size_t common_prefix(const std::vector<Token>& a, const std::vector<Token>& b) {
+    const size_t n = std::min(a.size(), b.size());
+    size_t i = 0;
+    while (i < n && a[i] == b[i]) ++i;
+    return i;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,
+                     StatusBoard& board)
+    : model_(model),
+      ctx_(model.context.get()),
+      memory_(llama_get_memory(model.context.get())),
+      config_(config),
+      info_(info),
+      queue_(queue),
+      board_(board),
+      vocabulary_(model.vocab),
+      slots_(static_cast<size_t>(info.n_slots)),
+      batch_(llama_batch_init(config.n_batch, 0, 1)),
+      admitted_at_(static_cast<size_t>(info.n_slots), 0) {
+    for (size_t i = 0; i < slots_.size(); ++i) slots_[i].id = static_cast<int32_t>(i);
+    publish_status();
+}
+
+Scheduler::~Scheduler() { llama_batch_free(batch_); }
+
+void Scheduler::run() {
+    while (!queue_.closed()) {
+        if (!any_busy()) queue_.wait_for_tasks(std::chrono::milliseconds(500));
+        ++step_;
+        release_cancelled();
+        admit_waiting();
+        if (!build_batch()) continue;
+        if (decode_batch()) sample_outputs();
+        publish_status();
+    }
+    for (const auto& task : queue_.close()) task->push(TaskFailure{503, "the server is shutting down"});
+    for (auto& slot : slots_) {
+        if (slot.busy()) fail(slot, 503, "the server is shutting down");
+    }
+    publish_status();
+}
+
+bool Scheduler::any_busy() const {
+    return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.busy(); });
+}
+
+// ---- admission ------------------------------------------------------------------------------
+
+void Scheduler::release_cancelled() {
+    for (auto& slot : slots_) {
+        if (slot.busy() && slot.task->cancelled()) release(slot);
+    }
+}
+
+void Scheduler::admit_waiting() {
+    // Without continuous batching, requests start together only when every slot is free.
+    if (!config_.cont_batching && any_busy()) return;
+    queue_.take_in_order([&](const std::shared_ptr<Task>& task) {
+        if (task->cancelled()) return true;  // drop it: nobody is listening
+        Slot* slot = choose_slot(task->request());
+        if (slot == nullptr) return false;
+        start(*slot, task);
+        return true;
+    });
+}
+
+Slot* Scheduler::choose_slot(const GenerationRequest& request) {
+    if (request.id_slot >= 0) {
+        Slot& pinned = slots_[static_cast<size_t>(request.id_slot)];
+        return pinned.busy() ? nullptr : &pinned;
+    }
+    // Prefer the idle slot whose cache shares the longest prefix with the prompt, then the one
+    // idle the longest (its cache is the least likely to be wanted again).
+    Slot* best = nullptr;
+    size_t best_prefix = 0;
+    for (auto& slot : slots_) {
+        if (slot.busy()) continue;
+        const size_t prefix = request.cache_prompt ? common_prefix(slot.cached, request.prompt) : 0;
+        if (best == nullptr || prefix > best_prefix || (prefix == best_prefix && slot.last_used < best->last_used)) {
+            best = &slot;
+            best_prefix = prefix;
+        }
+    }
+    return best;
+}
+
+void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
+    const GenerationRequest& request = task->request();
+    if (request.prompt.empty() || static_cast<int32_t>(request.prompt.size()) >= info_.n_ctx_slot) {
+        // The API layer checks this first; this guards the slot's invariant regardless.
+        task->push(TaskFailure{400, "the prompt does not fit in the context of a slot"});
+        return;
+    }
+    size_t reuse = request.cache_prompt ? common_prefix(slot.cached, request.prompt) : 0;
+    // The last prompt token is always evaluated again: its logits give the first new token.
+    reuse = std::min(reuse, request.prompt.size() - 1);
+    llama_memory_seq_rm(memory_, slot.id, static_cast<llama_pos>(reuse), -1);
+    slot.cached.resize(reuse);
+
+    slot.task = std::move(task);
+    slot.state = SlotState::prefill;
+    slot.prompt_done = reuse;
+    slot.cache_reused = static_cast<int32_t>(reuse);
+    slot.generated.clear();
+    slot.truncated = false;
+    slot.output.emplace(request.stop.stop);
+    slot.sampler = make_sampler_chain(request.sampling, model_.vocab, info_.n_ctx_slot, request.prompt);
+    slot.started = Clock::now();
+    slot.last_used = step_;
+    admitted_at_[static_cast<size_t>(slot.id)] = ++admissions_;
+}
+
+// ---- batch ----------------------------------------------------------------------------------
+
+void Scheduler::add_to_batch(Slot& slot, Token token, bool wants_logits) {
+    const int32_t i = batch_.n_tokens++;
+    batch_.token[i] = token;
+    batch_.pos[i] = static_cast<llama_pos>(slot.cached.size());
+    batch_.n_seq_id[i] = 1;
+    batch_.seq_id[i][0] = slot.id;
+    batch_.logits[i] = wants_logits ? 1 : 0;
+    if (wants_logits) slot.batch_index = i;
+    slot.cached.push_back(token);
+}
+
+void Scheduler::shift_context(Slot& slot) {
+    // Keep the first n_keep tokens, drop half of the rest, slide the remainder down.
+    const auto& request = slot.request();
+    const int32_t n_past = static_cast<int32_t>(slot.cached.size());
+    int32_t n_keep = request.n_keep < 0 ? static_cast<int32_t>(request.prompt.size()) : request.n_keep;
+    if (n_keep == 0 && request.prompt.front() == vocabulary_.bos()) n_keep = 1;  // keep BOS: models expect it
+    n_keep = std::min(n_keep, info_.n_ctx_slot / 2);
+    const int32_t n_discard = (n_past - n_keep) / 2;
+    llama_memory_seq_rm(memory_, slot.id, n_keep, n_keep + n_discard);
+    llama_memory_seq_add(memory_, slot.id, n_keep + n_discard, n_past, -n_discard);
+    slot.cached.erase(slot.cached.begin() + n_keep, slot.cached.begin() + n_keep + n_discard);
+    slot.truncated = true;
+}
+
+bool Scheduler::build_batch() {
+    batch_.n_tokens = 0;
+    for (auto& slot : slots_) slot.batch_index = -1;
+
+    const bool prefilling = std::any_of(slots_.begin(), slots_.end(),
+                                        [](const Slot& s) { return s.state == SlotState::prefill; });
+    // Without continuous batching a step either reads prompts or generates, never both.
+    if (config_.cont_batching || !prefilling) {
+        for (auto& slot : slots_) {
+            if (slot.state != SlotState::generate) continue;
+            if (static_cast<int32_t>(slot.cached.size()) >= info_.n_ctx_slot) {
+                if (!llama_memory_can_shift(memory_)) {
+                    finish(slot, StopReason::limit);
+                    slot.truncated = true;
+                    continue;
+                }
+                shift_context(slot);
+            }
+            add_to_batch(slot, slot.next_input, true);
+        }
+    }
+
+    // Prompt chunks fill the rest of the batch, oldest admission first.
+    std::vector<Slot*> readers;
+    for (auto& slot : slots_) {
+        if (slot.state == SlotState::prefill) readers.push_back(&slot);
+    }
+    std::sort(readers.begin(), readers.end(), [&](const Slot* a, const Slot* b) {
+        return admitted_at_[static_cast<size_t>(a->id)] < admitted_at_[static_cast<size_t>(b->id)];
+    });
+    for (Slot* slot : readers) {
+        const auto& prompt = slot->request().prompt;
+        while (slot->prompt_done < prompt.size() && batch_.n_tokens < config_.n_batch) {
+            const bool last = slot->prompt_done + 1 == prompt.size();
+            add_to_batch(*slot, prompt[slot->prompt_done], last);
+            ++slot->prompt_done;
+        }
+    }
+    return batch_.n_tokens > 0;
+}
+
+bool Scheduler::decode_batch() {
+    const int32_t status = llama_decode(ctx_, batch_);
+    if (status == 0) return true;
+    // The KV cache of every slot in this batch is now uncertain: start those slots afresh.
+    const std::string message = "llama_decode failed with status " + std::to_string(status);
+    for (auto& slot : slots_) {
+        bool in_batch = false;
+        for (int32_t i = 0; i < batch_.n_tokens && !in_batch; ++i) in_batch = batch_.seq_id[i][0] == slot.id;
+        if (!in_batch) continue;
+        llama_memory_seq_rm(memory_, slot.id, -1, -1);
+        slot.cached.clear();
+        if (slot.busy()) fail(slot, 500, message);
+    }
+    return false;
+}
+
+// ---- sampling and emission ------------------------------------------------------------------
+
+void Scheduler::sample_outputs() {
+    for (auto& slot : slots_) {
+        if (slot.batch_index < 0 || !slot.busy()) continue;
+        if (slot.state == SlotState::prefill) {
+            if (slot.prompt_done < slot.request().prompt.size()) continue;  // more prompt to read
+            slot.prompt_finished = Clock::now();
+            slot.state = SlotState::generate;
+            if (slot.request().stop.n_predict == 0) {
+                finish(slot, StopReason::limit);
+                continue;
+            }
+        }
+        accept_token(slot, llama_sampler_sample(slot.sampler.get(), ctx_, slot.batch_index));
+    }
+}
+
+void Scheduler::accept_token(Slot& slot, Token token) {
+    const auto& request = slot.request();
+    if (!request.stop.ignore_eos && vocabulary_.is_end_of_generation(token)) {
+        finish(slot, StopReason::eos);
+        return;
+    }
+    slot.generated.push_back(token);
+    const bool hit_stop_string = slot.output->append(vocabulary_.piece(token));
+    if (request.stream) slot.task->push(TokenChunk{token, slot.output->take_sendable()});
+    if (hit_stop_string) {
+        finish(slot, StopReason::word);
+    } else if (request.stop.n_predict > 0 && static_cast<int32_t>(slot.generated.size()) >= request.stop.n_predict) {
+        finish(slot, StopReason::limit);
+    } else {
+        slot.next_input = token;
+    }
+}
+
+void Scheduler::finish(Slot& slot, StopReason reason) {
+    const auto now = Clock::now();
+    if (slot.state == SlotState::prefill) slot.prompt_finished = now;
+    slot.output->finish();
+
+    CompletionResult result;
+    result.unsent_text = slot.request().stream ? slot.output->take_sendable() : std::string();
+    result.content = slot.output->text();
+    result.tokens = slot.generated;
+    result.stop_reason = reason;
+    result.stopping_word = slot.output->stopping_word();
+    result.truncated = slot.truncated;
+    result.n_prompt_tokens = static_cast<int32_t>(slot.request().prompt.size());
+    result.tokens_cached = static_cast<int32_t>(slot.cached.size());
+    result.id_slot = slot.id;
+    result.timings.cache_n = slot.cache_reused;
+    result.timings.prompt_n = result.n_prompt_tokens - slot.cache_reused;
+    result.timings.prompt_ms = ms_between(slot.started, slot.prompt_finished);
+    result.timings.predicted_n = static_cast<int32_t>(slot.generated.size());
+    result.timings.predicted_ms = ms_between(slot.prompt_finished, now);
+    slot.task->push(std::move(result));
+    release(slot);
+}
+
+void Scheduler::fail(Slot& slot, int http_status, const std::string& message) {
+    slot.task->push(TaskFailure{http_status, message});
+    release(slot);
+}
+
+void Scheduler::release(Slot& slot) {
+    // The KV cache keeps what was decoded, so the next request can reuse the prefix.
+    slot.state = SlotState::idle;
+    slot.task.reset();
+    slot.sampler.reset();
+    slot.output.reset();
+    slot.batch_index = -1;
+    slot.last_used = step_;
+}
+
+void Scheduler::publish_status() {
+    std::vector<SlotStatus> statuses;
+    statuses.reserve(slots_.size());
+    for (const auto& slot : slots_) {
+        SlotStatus s;
+        s.id = slot.id;
+        s.processing = slot.busy();
+        s.task_id = slot.busy() ? slot.task->id() : 0;
+        s.n_cached = static_cast<int32_t>(slot.cached.size());
+        s.n_decoded = static_cast<int32_t>(slot.generated.size());
+        statuses.push_back(s);
+    }
+    board_.publish(std::move(statuses));
+}
+
+}  // namespace cria

@@ -1,0 +1,71 @@
+// Scheduler: the step loop. Runs on the engine thread and alone touches the llama_context, the
+// KV cache, the batch and the samplers.
+//
+// One step:  admit waiting tasks into idle slots
+//            build one batch: each generating slot's next token, then prompt chunks (FIFO) up to
+//                             n_batch tokens
+//            llama_decode
+//            sample every slot whose logits are in the batch, and emit
+//
+// Invariants: a busy slot's `cached` mirrors its KV-cache sequence exactly; a slot's context never
+// exceeds n_ctx_slot (a generating slot at the limit is shifted before its token is added).
+#pragma once
+
+#include <llama-cpp.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/loaded_model.h"
+#include "engine/slot.h"
+
+namespace cria {
+
+class Scheduler {
+public:
+    Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,
+              StatusBoard& board);
+    ~Scheduler();
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
+
+    // Runs steps until the queue is closed, then fails whatever is still running.
+    void run();
+
+private:
+    bool any_busy() const;
+    void release_cancelled();
+    void admit_waiting();
+    Slot* choose_slot(const GenerationRequest& request);
+    void start(Slot& slot, std::shared_ptr<Task> task);
+
+    bool build_batch();
+    void add_to_batch(Slot& slot, Token token, bool wants_logits);
+    void shift_context(Slot& slot);
+    bool decode_batch();
+    void sample_outputs();
+    void accept_token(Slot& slot, Token token);
+    void finish(Slot& slot, StopReason reason);
+    void fail(Slot& slot, int http_status, const std::string& message);
+    void release(Slot& slot);
+    void publish_status();
+
+    LoadedModel& model_;
+    llama_context* ctx_;
+    llama_memory_t memory_;
+    const EngineConfig config_;
+    const EngineInfo info_;
+    TaskQueue& queue_;
+    StatusBoard& board_;
+    Vocabulary vocabulary_;
+
+    std::vector<Slot> slots_;
+    llama_batch batch_;
+    uint64_t step_ = 0;
+    uint64_t admissions_ = 0;      // admission order, so prompt chunks are served first-come first-served
+    std::vector<uint64_t> admitted_at_;
+};
+
+}  // namespace cria

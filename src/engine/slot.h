@@ -1,0 +1,47 @@
+// Slot: one sequence of the shared context, and the request it is serving.
+//
+// State machine: idle -> prefill (prompt chunks go into batches) -> generate (one token per step)
+// -> idle. Only the engine thread touches a Slot. The slot's sequence id in the KV cache is its id.
+#pragma once
+
+#include <llama-cpp.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "engine/output_text.h"
+#include "engine/task.h"
+
+namespace cria {
+
+enum class SlotState { idle, prefill, generate };
+
+struct Slot {
+    int32_t id = 0;
+    SlotState state = SlotState::idle;
+
+    // Tokens whose keys and values sit in the KV cache for this sequence, at positions 0..size-1.
+    // Kept after a request ends so the next request can reuse the common prefix.
+    std::vector<Token> cached;
+    uint64_t last_used = 0;          // engine step of the last activity, for least-recently-used choice
+
+    // The request being served (null when idle).
+    std::shared_ptr<Task> task;
+    llama_sampler_ptr sampler;
+    std::optional<OutputText> output;
+    size_t prompt_done = 0;          // prompt tokens already in `cached` (prefill progress)
+    Token next_input = 0;            // generate state: the sampled token to feed at the next step
+    int32_t batch_index = -1;        // where this slot's logits are in the current batch, or -1
+    std::vector<Token> generated;
+    bool truncated = false;
+    int32_t cache_reused = 0;        // prompt tokens taken from the cache at admission
+    std::chrono::steady_clock::time_point started, prompt_finished;
+
+    const GenerationRequest& request() const { return task->request(); }
+    bool busy() const { return state != SlotState::idle; }
+};
+
+}  // namespace cria

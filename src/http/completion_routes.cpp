@@ -1,0 +1,123 @@
+// POST /completion (and /completions): one prompt in, generated text out, whole or streamed as
+// server-sent events.
+#include <chrono>
+#include <memory>
+#include <variant>
+
+#include "api/completion_response.h"
+#include "api/json_fields.h"
+#include "http/server_context.h"
+
+namespace cria {
+
+namespace {
+
+using json = nlohmann::json;
+using std::chrono::milliseconds;
+
+// How often a waiting handler checks whether its client is still there.
+constexpr milliseconds kClientCheckInterval{100};
+
+std::string prompt_as_text(const std::vector<PromptPart>& parts, const std::vector<Token>& tokens,
+                           const Vocabulary& vocabulary) {
+    if (parts.size() == 1 && std::holds_alternative<std::string>(parts[0])) return std::get<std::string>(parts[0]);
+    return vocabulary.detokenize(tokens);
+}
+
+void stream_response(httplib::Response& res, std::shared_ptr<Task> task, ResponseContext response_context) {
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [task, response_context](size_t, httplib::DataSink& sink) {
+            for (;;) {
+                auto event = task->next_event(kClientCheckInterval);
+                if (!event) {
+                    if (!sink.is_writable()) break;  // client gone while nothing was generated
+                    continue;
+                }
+                if (const auto* chunk = std::get_if<TokenChunk>(&*event)) {
+                    const std::string data = sse_event(stream_chunk_json(*chunk));
+                    if (!sink.write(data.data(), data.size())) break;
+                    continue;
+                }
+                std::string data;
+                if (const auto* result = std::get_if<CompletionResult>(&*event)) {
+                    data = sse_event(completion_json(*result, task->request(), response_context, /*stream_final=*/true));
+                } else {
+                    const auto& failure = std::get<TaskFailure>(*event);
+                    data = sse_event(ApiError{failure.http_status, "server_error", failure.message, ""}.to_json());
+                }
+                sink.write(data.data(), data.size());
+                sink.done();
+                return true;
+            }
+            task->cancel();  // frees the slot at the engine's next step
+            return false;
+        },
+        [task](bool) { task->cancel(); });
+}
+
+void wait_and_respond(const httplib::Request& req, httplib::Response& res, const std::shared_ptr<Task>& task,
+                      const ResponseContext& response_context) {
+    for (;;) {
+        auto event = task->next_event(kClientCheckInterval);
+        if (!event) {
+            if (req.is_connection_closed()) {
+                task->cancel();
+                return;
+            }
+            continue;
+        }
+        if (const auto* result = std::get_if<CompletionResult>(&*event)) {
+            send_json(res, completion_json(*result, task->request(), response_context));
+            return;
+        }
+        if (const auto* failure = std::get_if<TaskFailure>(&*event)) {
+            const int status = failure->http_status;
+            send_error(res, ApiError{status, status < 500 ? "invalid_request_error" : "server_error", failure->message, ""});
+            return;
+        }
+        // TokenChunks only come for streaming requests; nothing to do with one here.
+    }
+}
+
+void handle_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
+    require_ready(context);
+    const CompletionRequest parsed = parse_completion_request(parse_json_object(req.body), context.completion_defaults);
+    const Vocabulary& vocabulary = context.engine.vocabulary();
+    const int32_t n_ctx_slot = context.engine.info().n_ctx_slot;
+
+    GenerationRequest generation = parsed.generation;
+    generation.prompt = tokenize_prompt(parsed.prompt, vocabulary);
+    if (static_cast<int32_t>(generation.prompt.size()) >= n_ctx_slot) {
+        throw invalid_request("the prompt is " + std::to_string(generation.prompt.size()) +
+                                  " tokens long, but a slot's context holds " + std::to_string(n_ctx_slot) +
+                                  " tokens; shorten the prompt or start the server with a larger --ctx-size",
+                              "prompt");
+    }
+    const ResponseContext response_context{context.model_name, n_ctx_slot,
+                                           prompt_as_text(parsed.prompt, generation.prompt, vocabulary)};
+    std::shared_ptr<Task> task = context.engine.submit(std::move(generation));
+    if (!task) throw unavailable_error("the server is shutting down");
+    if (task->request().stream) {
+        stream_response(res, task, response_context);
+    } else {
+        wait_and_respond(req, res, task, response_context);
+    }
+}
+
+}  // namespace
+
+void register_completion_routes(httplib::Server& server, ServerContext& context) {
+    auto handler = [&context](const httplib::Request& req, httplib::Response& res) {
+        try {
+            handle_completion(context, req, res);
+        } catch (const ApiError& e) {
+            send_error(res, e);
+        }
+    };
+    server.Post("/completion", handler);
+    server.Post("/completions", handler);
+}
+
+}  // namespace cria

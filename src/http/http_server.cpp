@@ -1,0 +1,159 @@
+#include "http/http_server.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "api/completion_response.h"
+#include "util/log.h"
+
+namespace cria {
+
+namespace {
+
+// Routes that answer without an API key, as in llama-server: probes and model listing.
+bool is_public_path(const std::string& path) {
+    return path == "/health" || path == "/v1/health" || path == "/models" || path == "/v1/models";
+}
+
+bool has_valid_api_key(const httplib::Request& req, const std::vector<std::string>& keys) {
+    std::string presented;
+    const std::string auth = req.get_header_value("Authorization");
+    const std::string bearer = "Bearer ";
+    if (auth.compare(0, bearer.size(), bearer) == 0) {
+        presented = auth.substr(bearer.size());
+    } else {
+        presented = req.get_header_value("X-Api-Key");
+    }
+    return !presented.empty() && std::find(keys.begin(), keys.end(), presented) != keys.end();
+}
+
+size_t http_threads(const ServerOptions& options) {
+    if (options.n_threads_http > 0) return static_cast<size_t>(options.n_threads_http);
+    // Every streaming client holds a thread for its whole request: leave room for waiting
+    // clients and probes beside the busy slots.
+    const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    return std::max<size_t>({cores, static_cast<size_t>(options.n_parallel) * 2 + 8});
+}
+
+}  // namespace
+
+void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
+    res.status = status;
+    res.set_content(dump_json(body), "application/json; charset=utf-8");
+}
+
+void send_error(httplib::Response& res, const ApiError& error) { send_json(res, error.to_json(), error.status); }
+
+void require_ready(const ServerContext& context) {
+    switch (context.state.load()) {
+        case ServerState::ready: return;
+        case ServerState::loading: throw unavailable_error("Loading model");
+        case ServerState::failed: throw server_error("the model failed to load");
+    }
+}
+
+HttpServer::HttpServer(const ServerOptions& options, Engine& engine)
+    : context_(options, engine), server_(std::make_unique<httplib::Server>()) {
+    install_routes();
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::install_routes() {
+    httplib::Server& s = *server_;
+    const ServerOptions& options = context_.options;
+    const size_t threads = http_threads(options);
+    s.new_task_queue = [threads] { return new httplib::ThreadPool(threads, threads * 4); };
+    s.set_read_timeout(options.timeout_s);
+    s.set_write_timeout(options.timeout_s);
+    s.set_payload_max_length(kMaxRequestBodyBytes);
+
+    s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        res.set_header("Access-Control-Allow-Origin", req.has_header("Origin") ? req.get_header_value("Origin") : "*");
+        if (req.method == "OPTIONS") {
+            res.set_header("Access-Control-Allow-Credentials", "true");
+            res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+            res.set_header("Access-Control-Allow-Headers", "*");
+            res.status = 204;
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        const auto& keys = context_.options.api_keys;
+        if (!keys.empty() && !is_public_path(req.path) && !has_valid_api_key(req, keys)) {
+            send_error(res, authentication_error("Invalid API Key"));
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+
+    // Errors that never reached a handler: unknown route, body over the limit, bad request line.
+    s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return;  // a handler already wrote its error
+        if (res.status == 404) {
+            send_error(res, not_found_error("no route for " + req.method + " " + req.path));
+        } else if (res.status == 413) {
+            send_error(res, invalid_request("request body is larger than the limit of " +
+                                            std::to_string(kMaxRequestBodyBytes) + " bytes"));
+        } else if (res.status == 405) {
+            send_error(res, ApiError{405, "invalid_request_error", req.method + " is not allowed on " + req.path, ""});
+        } else if (res.status >= 400 && res.status < 500) {
+            send_error(res, ApiError{res.status, "invalid_request_error", "bad request", ""});
+        } else if (res.status >= 500) {
+            send_error(res, server_error("internal server error"));
+        }
+    });
+    s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        // Handlers catch ApiError themselves; this is the backstop for anything unexpected.
+        std::string what = "unknown error";
+        try {
+            std::rethrow_exception(ep);
+        } catch (const ApiError& e) {
+            send_error(res, e);
+            return;
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        log_error("unhandled exception in a handler: " + what);
+        send_error(res, server_error(what));
+    });
+
+    register_info_routes(s, context_);
+    register_tokenize_routes(s, context_);
+    register_completion_routes(s, context_);
+}
+
+bool HttpServer::bind(std::string* error) {
+    const auto& options = context_.options;
+    if (!server_->bind_to_port(options.host, options.port)) {
+        *error = "cannot listen on " + options.host + ":" + std::to_string(options.port) +
+                 " (address in use or not available)";
+        return false;
+    }
+    port_ = options.port;
+    return true;
+}
+
+void HttpServer::listen() { server_->listen_after_bind(); }
+
+void HttpServer::set_ready() {
+    const auto& options = context_.options;
+    const auto& engine = context_.engine;
+    context_.model_name = options.alias.empty() ? options.model_path : options.alias;
+    CompletionDefaults& d = context_.completion_defaults;
+    d.sampling.temperature = options.temperature;
+    d.sampling.top_k = options.top_k;
+    d.sampling.top_p = options.top_p;
+    d.sampling.min_p = options.min_p;
+    d.sampling.seed = options.seed < 0 ? kRandomSeed : static_cast<uint32_t>(options.seed);
+    d.sampling.repeat_penalty = options.repeat_penalty;
+    d.sampling.repeat_last_n = options.repeat_last_n;
+    d.n_predict_cap = options.n_predict;
+    d.n_slots = engine.info().n_slots;
+    context_.state = ServerState::ready;
+}
+
+void HttpServer::set_failed() { context_.state = ServerState::failed; }
+
+void HttpServer::stop() { server_->stop(); }
+
+}  // namespace cria

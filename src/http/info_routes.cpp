@@ -1,0 +1,81 @@
+// GET /health, /props and /slots.
+#include "http/server_context.h"
+
+namespace cria {
+
+namespace {
+
+using json = nlohmann::json;
+
+json slot_json(const SlotStatus& s, int32_t n_ctx_slot) {
+    return {{"id", s.id},
+            {"state", s.processing ? 1 : 0},
+            {"is_processing", s.processing},
+            {"id_task", s.processing ? json(s.task_id) : json(-1)},
+            {"n_ctx", n_ctx_slot},
+            {"n_cached", s.n_cached},
+            {"n_decoded", s.n_decoded}};
+}
+
+json slots_json(const ServerContext& context) {
+    json slots = json::array();
+    for (const auto& s : context.engine.slot_statuses()) slots.push_back(slot_json(s, context.engine.info().n_ctx_slot));
+    return slots;
+}
+
+void handle_health(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
+    switch (context.state.load()) {
+        case ServerState::loading: send_json(res, {{"status", "loading model"}}, 503); return;
+        case ServerState::failed: send_json(res, {{"status", "error"}}, 500); return;
+        case ServerState::ready: break;
+    }
+    const int32_t total = context.engine.info().n_slots;
+    const int32_t processing = context.engine.slots_processing();
+    const int32_t idle = total - processing;
+    json body = {{"status", idle > 0 ? "ok" : "no slot available"}, {"slots_idle", idle}, {"slots_processing", processing}};
+    if (req.has_param("include_slots") && context.options.slots_endpoint) body["slots"] = slots_json(context);
+    send_json(res, body, idle == 0 && req.has_param("fail_on_no_slot") ? 503 : 200);
+}
+
+}  // namespace
+
+void register_info_routes(httplib::Server& server, ServerContext& context) {
+    auto health = [&context](const httplib::Request& req, httplib::Response& res) { handle_health(context, req, res); };
+    server.Get("/health", health);
+    server.Get("/v1/health", health);
+
+    server.Get("/props", [&context](const httplib::Request&, httplib::Response& res) {
+        try {
+            require_ready(context);
+            const EngineInfo& info = context.engine.info();
+            GenerationRequest defaults;
+            defaults.sampling = context.completion_defaults.sampling;
+            defaults.stop.n_predict = context.completion_defaults.n_predict_cap;
+            send_json(res, {{"assistant_name", ""},
+                            {"user_name", ""},
+                            {"default_generation_settings",
+                             generation_settings_json(defaults, context.model_name, info.n_ctx_slot)},
+                            {"total_slots", info.n_slots},
+                            {"model_path", info.model_path},
+                            {"model_alias", context.model_name},
+                            {"n_ctx", info.n_ctx},
+                            {"n_ctx_slot", info.n_ctx_slot},
+                            {"chat_template", info.chat_template},
+                            {"build_info", "cria"}});
+        } catch (const ApiError& e) {
+            send_error(res, e);
+        }
+    });
+
+    server.Get("/slots", [&context](const httplib::Request&, httplib::Response& res) {
+        try {
+            if (!context.options.slots_endpoint) throw not_supported_error("This server does not support slots endpoint.");
+            require_ready(context);
+            send_json(res, slots_json(context));
+        } catch (const ApiError& e) {
+            send_error(res, e);
+        }
+    });
+}
+
+}  // namespace cria

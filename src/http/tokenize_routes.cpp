@@ -1,0 +1,33 @@
+// POST /tokenize and /detokenize. Tokenizing runs on the handler's thread (see vocabulary.h).
+#include "api/json_fields.h"
+#include "api/tokenize_api.h"
+#include "http/server_context.h"
+
+namespace cria {
+
+void register_tokenize_routes(httplib::Server& server, ServerContext& context) {
+    server.Post("/tokenize", [&context](const httplib::Request& req, httplib::Response& res) {
+        try {
+            require_ready(context);
+            const TokenizeRequest r = parse_tokenize_request(parse_json_object(req.body));
+            const Vocabulary& vocabulary = context.engine.vocabulary();
+            const auto tokens = vocabulary.tokenize(r.content, r.add_special, r.parse_special);
+            send_json(res, tokenize_response_json(tokens, r.with_pieces, vocabulary));
+        } catch (const ApiError& e) {
+            send_error(res, e);
+        }
+    });
+
+    server.Post("/detokenize", [&context](const httplib::Request& req, httplib::Response& res) {
+        try {
+            require_ready(context);
+            const Vocabulary& vocabulary = context.engine.vocabulary();
+            const auto tokens = parse_detokenize_request(parse_json_object(req.body), vocabulary);
+            send_json(res, {{"content", vocabulary.detokenize(tokens)}});
+        } catch (const ApiError& e) {
+            send_error(res, e);
+        }
+    });
+}
+
+}  // namespace cria
