@@ -1,0 +1,163 @@
+#include "api/completion_request.h"
+
+#include <gtest/gtest.h>
+
+#include "api/api_error.h"
+#include "api/json_fields.h"
+
+namespace cria {
+namespace {
+
+using json = nlohmann::json;
+
+CompletionDefaults defaults() {
+    CompletionDefaults d;
+    d.n_slots = 2;
+    return d;
+}
+
+// Runs the parser and returns the error it threw; fails the test if it did not throw.
+ApiError error_of(const json& body, const CompletionDefaults& d = defaults()) {
+    try {
+        parse_completion_request(body, d);
+    } catch (const ApiError& e) {
+        return e;
+    }
+    ADD_FAILURE() << "no error for " << body.dump();
+    return {};
+}
+
+TEST(CompletionRequest, DefaultsComeFromTheServer) {
+    CompletionDefaults d = defaults();
+    d.sampling.temperature = 0.25f;
+    d.sampling.top_k = 7;
+    const auto r = parse_completion_request({{"prompt", "hi"}}, d);
+    EXPECT_FLOAT_EQ(r.generation.sampling.temperature, 0.25f);
+    EXPECT_EQ(r.generation.sampling.top_k, 7);
+    EXPECT_EQ(r.generation.stop.n_predict, -1);
+    EXPECT_TRUE(r.generation.cache_prompt);
+    EXPECT_FALSE(r.generation.stream);
+    EXPECT_EQ(r.generation.sampling.seed, kRandomSeed);
+}
+
+TEST(CompletionRequest, RequestValuesWin) {
+    const auto r = parse_completion_request({{"prompt", "hi"},
+                                             {"temperature", 0},
+                                             {"top_k", 3},
+                                             {"top_p", 0.5},
+                                             {"min_p", 0.1},
+                                             {"seed", 42},
+                                             {"repeat_penalty", 1.2},
+                                             {"repeat_last_n", -1},
+                                             {"n_predict", 12},
+                                             {"n_keep", -1},
+                                             {"stop", {"a", "b"}},
+                                             {"ignore_eos", true},
+                                             {"cache_prompt", false},
+                                             {"id_slot", 1},
+                                             {"stream", true}},
+                                            defaults());
+    const auto& g = r.generation;
+    EXPECT_EQ(g.sampling.temperature, 0.0f);
+    EXPECT_EQ(g.sampling.top_k, 3);
+    EXPECT_FLOAT_EQ(g.sampling.top_p, 0.5f);
+    EXPECT_EQ(g.sampling.seed, 42u);
+    EXPECT_EQ(g.sampling.repeat_last_n, -1);
+    EXPECT_EQ(g.stop.n_predict, 12);
+    EXPECT_EQ(g.n_keep, -1);
+    EXPECT_EQ(g.stop.stop, (std::vector<std::string>{"a", "b"}));
+    EXPECT_TRUE(g.stop.ignore_eos);
+    EXPECT_FALSE(g.cache_prompt);
+    EXPECT_EQ(g.id_slot, 1);
+    EXPECT_TRUE(g.stream);
+}
+
+TEST(CompletionRequest, SingleStopStringIsAList) {
+    const auto r = parse_completion_request({{"prompt", "hi"}, {"stop", "\n"}}, defaults());
+    EXPECT_EQ(r.generation.stop.stop, (std::vector<std::string>{"\n"}));
+}
+
+TEST(CompletionRequest, ServerNPredictCapsRequests) {
+    CompletionDefaults d = defaults();
+    d.n_predict_cap = 5;
+    EXPECT_EQ(parse_completion_request({{"prompt", "x"}, {"n_predict", 20}}, d).generation.stop.n_predict, 5);
+    EXPECT_EQ(parse_completion_request({{"prompt", "x"}}, d).generation.stop.n_predict, 5);
+    EXPECT_EQ(parse_completion_request({{"prompt", "x"}, {"n_predict", 3}}, d).generation.stop.n_predict, 3);
+}
+
+TEST(CompletionRequest, PromptForms) {
+    auto parts = parse_completion_request({{"prompt", {"a", 5, "b"}}}, defaults()).prompt;
+    ASSERT_EQ(parts.size(), 3u);
+    EXPECT_EQ(std::get<std::string>(parts[0]), "a");
+    EXPECT_EQ(std::get<Token>(parts[1]), 5);
+    parts = parse_completion_request({{"prompt", {1, 2, 3}}}, defaults()).prompt;
+    EXPECT_EQ(parts.size(), 3u);
+}
+
+TEST(CompletionRequest, BadValuesNameTheirField) {
+    const std::vector<std::pair<json, std::string>> cases = {
+        {{{"prompt", 5}}, "prompt"},
+        {{{"prompt", {1.5}}}, "prompt"},
+        {{{"prompt", {true}}}, "prompt"},
+        {json::object(), "prompt"},
+        {{{"prompt", "x"}, {"n_predict", "ten"}}, "n_predict"},
+        {{{"prompt", "x"}, {"n_predict", -2}}, "n_predict"},
+        {{{"prompt", "x"}, {"temperature", -1}}, "temperature"},
+        {{{"prompt", "x"}, {"temperature", "hot"}}, "temperature"},
+        {{{"prompt", "x"}, {"top_p", 1.5}}, "top_p"},
+        {{{"prompt", "x"}, {"top_k", 1.5}}, "top_k"},
+        {{{"prompt", "x"}, {"min_p", -0.1}}, "min_p"},
+        {{{"prompt", "x"}, {"seed", "x"}}, "seed"},
+        {{{"prompt", "x"}, {"seed", 5000000000LL}}, "seed"},
+        {{{"prompt", "x"}, {"repeat_penalty", 0}}, "repeat_penalty"},
+        {{{"prompt", "x"}, {"stream", "yes"}}, "stream"},
+        {{{"prompt", "x"}, {"stop", 5}}, "stop"},
+        {{{"prompt", "x"}, {"stop", {"ok", 3}}}, "stop"},
+        {{{"prompt", "x"}, {"stop", {""}}}, "stop"},
+        {{{"prompt", "x"}, {"id_slot", 2}}, "id_slot"},
+        {{{"prompt", "x"}, {"id_slot", -5}}, "id_slot"},
+        {{{"prompt", "x"}, {"mirostat", 2}}, "mirostat"},
+        {{{"prompt", "x"}, {"n_probs", 3}}, "n_probs"},
+        {{{"prompt", "x"}, {"grammar", "root ::= \"a\""}}, "grammar"},
+        {{{"prompt", "x"}, {"logit_bias", {{1, 2.0}}}}, "logit_bias"},
+    };
+    for (const auto& [body, field] : cases) {
+        const ApiError e = error_of(body);
+        EXPECT_EQ(e.status, 400) << body.dump();
+        EXPECT_EQ(e.type, "invalid_request_error") << body.dump();
+        EXPECT_EQ(e.param, field) << body.dump();
+        EXPECT_NE(e.message.find(field), std::string::npos) << e.message;
+    }
+}
+
+TEST(CompletionRequest, NeutralValuesOfPendingFieldsAreAccepted) {
+    EXPECT_NO_THROW(parse_completion_request(
+        {{"prompt", "x"}, {"mirostat", 0}, {"n_probs", 0}, {"tfs_z", 1.0}, {"typical_p", 1}, {"grammar", ""},
+         {"logit_bias", json::array()}, {"presence_penalty", 0}},
+        defaults()));
+}
+
+TEST(ApiErrorJson, HasTheOpenAiShape) {
+    const json j = invalid_request("'top_p' must be in [0, 1]", "top_p").to_json();
+    EXPECT_EQ(j["error"]["code"], 400);
+    EXPECT_EQ(j["error"]["type"], "invalid_request_error");
+    EXPECT_EQ(j["error"]["param"], "top_p");
+    EXPECT_EQ(j["error"]["message"], "'top_p' must be in [0, 1]");
+    EXPECT_TRUE(server_error("x").to_json()["error"]["param"].is_null());
+}
+
+TEST(JsonFields, MalformedAndNonObjectBodiesAre400) {
+    EXPECT_THROW(parse_json_object("{"), ApiError);
+    EXPECT_THROW(parse_json_object("[1,2]"), ApiError);
+    EXPECT_THROW(parse_json_object("{\"prompt\": \"\xff\"}"), ApiError);  // invalid UTF-8
+    EXPECT_NO_THROW(parse_json_object("{\"a\": 1}"));
+}
+
+TEST(JsonFields, IntegralFloatsAreIntegers) {
+    EXPECT_EQ(read_int({{"n", 5.0}}, "n", 0, 0, 10), 5);
+    EXPECT_THROW(read_int({{"n", 5.5}}, "n", 0, 0, 10), ApiError);
+    EXPECT_EQ(read_int({{"n", nullptr}}, "n", 3, 0, 10), 3);  // null means "not set"
+}
+
+}  // namespace
+}  // namespace cria
