@@ -1,6 +1,6 @@
 // ServerOptions: every command-line option of cria, parsed and validated.
 //
-// One table (server_options.cpp) names each option: its short and long forms, the LLAMA_ARG_*
+// One table (option_table.cpp) names each option: its short and long forms, the LLAMA_ARG_*
 // environment variable today's llama-server reads for it, its default and its help line. Options
 // that a later piece of work implements are in the table too, marked "not yet supported", so that
 // using one fails loudly instead of being silently ignored.
@@ -14,15 +14,21 @@
 
 namespace cria {
 
+// What "-ngl all" stores in ServerOptions::n_gpu_layers: more layers than any model has.
+inline constexpr int32_t kAllGpuLayers = 999;
+
+// Every field holds its default until an option or its environment variable sets it. Sentinels:
+// -1 in n_threads, n_threads_batch, n_threads_http, n_gpu_layers, n_predict and seed, "" in the
+// strings, and an empty tensor_split, each as described on its line.
 struct ServerOptions {
     // Model
-    std::string model_path;            // -m, --model
-    std::string alias;                 // -a, --alias: the name reported in API responses
+    std::string model_path;            // -m, --model: never empty after a successful parse
+    std::string alias;                 // -a, --alias: the name reported in API responses ("" = from the file name)
 
     // Context and batching
     int32_t n_ctx = 4096;              // -c, --ctx-size: total context, shared by all slots (0 = model's training context)
     int32_t n_batch = 2048;            // -b, --batch-size: logical batch (tokens per llama_decode)
-    int32_t n_ubatch = 512;            // -ub, --ubatch-size: physical batch
+    int32_t n_ubatch = 512;            // -ub, --ubatch-size: physical batch; parsing lowers it to n_batch if larger
     int32_t n_parallel = 1;            // -np, --parallel: number of slots
     bool cont_batching = true;         // -cb/--cont-batching, -nocb/--no-cont-batching
     bool kv_unified = true;            // -kvu/--kv-unified, -no-kvu/--no-kv-unified
@@ -30,41 +36,43 @@ struct ServerOptions {
     std::string flash_attn = "auto";   // -fa, --flash-attn: on, off or auto
 
     // Threads
-    int32_t n_threads = -1;            // -t, --threads (-1 = number of cores)
+    int32_t n_threads = -1;            // -t, --threads (-1 = kept as -1; the engine uses the number of cores)
     int32_t n_threads_batch = -1;      // -tb, --threads-batch (-1 = same as --threads)
     int32_t n_threads_http = -1;       // --threads-http (-1 = enough for every slot plus waiting clients)
 
     // Devices and memory
-    int32_t n_gpu_layers = -1;         // -ngl, --n-gpu-layers (-1 = libllama's default: as many as fit)
+    int32_t n_gpu_layers = -1;         // -ngl, --n-gpu-layers, --gpu-layers (-1 = "auto": the engine decides, e.g.
+                                       // libllama's default; "all" = kAllGpuLayers). Note: llama.h reads any
+                                       // negative n_gpu_layers as "all layers", so the engine must map -1 itself.
     int32_t main_gpu = 0;              // -mg, --main-gpu
-    std::vector<float> tensor_split;   // -ts, --tensor-split "3,2"
+    std::vector<float> tensor_split;   // -ts, --tensor-split "3,2" (empty = split by free memory)
     bool mlock = false;                // --mlock
-    bool mmap = true;                  // --no-mmap sets false
-    std::string numa;                  // --numa distribute|isolate|numactl ("" = off)
+    bool mmap = true;                  // --mmap / --no-mmap
+    std::string numa;                  // --numa distribute|isolate|numactl ("" = off); not supported yet: stays ""
 
     // HTTP
     std::string host = "127.0.0.1";    // --host
     int32_t port = 8080;               // --port
     std::string static_path;           // --path: directory of static files ("" = built-in UI only)
     int32_t timeout_s = 600;           // -to, --timeout: read/write timeout in seconds
-    std::vector<std::string> api_keys; // --api-key (repeatable) and --api-key-file
-    std::string ssl_key_file;          // --ssl-key-file
-    std::string ssl_cert_file;         // --ssl-cert-file
+    std::vector<std::string> api_keys; // --api-key (repeatable, comma-separated) and --api-key-file (empty = no auth)
+    std::string ssl_key_file;          // --ssl-key-file ("" = plain HTTP)
+    std::string ssl_cert_file;         // --ssl-cert-file ("" = plain HTTP)
 
     // Endpoints and features
     bool embedding = false;            // --embedding, --embeddings
     bool slots_endpoint = true;        // --slots / --no-slots / --slots-endpoint-disable
     bool metrics = false;              // --metrics
-    std::string chat_template;         // --chat-template
+    std::string chat_template;         // --chat-template ("" = the model's own template)
 
     // Server-wide sampling defaults (the request's own values win)
     float temperature = 0.8f;          // --temp
     int32_t top_k = 40;                // --top-k
     float top_p = 0.95f;               // --top-p
     float min_p = 0.05f;               // --min-p
-    int64_t seed = -1;                 // -s, --seed (-1 = random per request)
+    int64_t seed = -1;                 // -s, --seed (-1 = random per request; else 0..4294967295)
     float repeat_penalty = 1.0f;       // --repeat-penalty
-    int32_t repeat_last_n = 64;        // --repeat-last-n
+    int32_t repeat_last_n = 64;        // --repeat-last-n (0 = off, -1 = whole context)
 
     // Logging
     bool verbose = false;              // -v, --verbose
@@ -86,6 +94,14 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 
 // Parses argv (argv[0] is skipped). An environment variable applies only where the command line
 // does not set the same option. Never exits or prints.
+//
+// - "--opt value" and "--opt=value" both work; a flag given "=value" takes a boolean word.
+// - -h/--help and --version return at once with show_help / show_version set (no model needed).
+// - An option or environment variable of a feature cria lacks yet is an error naming it; so is an
+//   unknown option, a missing value, or a value that is malformed or out of range.
+// - The last use of an option wins, except --api-key and --api-key-file, which add keys.
+// - Without -m (or LLAMA_ARG_MODEL) the outcome is the error "no model given: use -m FILE".
+// - n_ubatch larger than n_batch is lowered to n_batch (as libllama would), not an error.
 ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLookup& env);
 
 // The same, reading the process environment.

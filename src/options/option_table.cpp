@@ -1,0 +1,636 @@
+#include "options/option_table.h"
+
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <utility>
+
+#include "options/value_parse.h"
+
+namespace cria::options {
+
+namespace {
+
+constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+constexpr double kFloatMax = std::numeric_limits<float>::max();
+
+std::string format_float(double value) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f", value);
+    return buf;
+}
+
+std::string range_reason(int64_t lo, int64_t hi) {
+    if (hi >= kInt32Max) return "must be at least " + std::to_string(lo);
+    return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+}
+
+// Shortest plain form of a bound: "0", "1", "0.5".
+std::string format_bound(double value) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%g", value);
+    return buf;
+}
+
+std::string float_range_reason(double lo, double hi) {
+    if (hi >= kFloatMax) return "must be at least " + format_bound(lo);
+    return "must be between " + format_bound(lo) + " and " + format_bound(hi);
+}
+
+// ---- bindings: how a value reaches a field of ServerOptions ----
+
+// An integer in [lo, hi].
+Binding int_in(int32_t ServerOptions::*field, int64_t lo, int64_t hi = kInt32Max) {
+    return {
+        [field, lo, hi](ServerOptions& o, const std::string& v) -> std::string {
+            const auto n = parse_int(v);
+            if (!n) return "not an integer";
+            if (*n < lo || *n > hi) return range_reason(lo, hi);
+            o.*field = static_cast<int32_t>(*n);
+            return "";
+        },
+        [field](const ServerOptions& o) { return std::to_string(o.*field); },
+    };
+}
+
+// -1 (the field's "decide for me" sentinel) or an integer >= lo.
+Binding int_or_auto(int32_t ServerOptions::*field, int64_t lo) {
+    return {
+        [field, lo](ServerOptions& o, const std::string& v) -> std::string {
+            const auto n = parse_int(v);
+            if (!n) return "not an integer";
+            if (*n != -1 && (*n < lo || *n > kInt32Max)) return "must be -1 or at least " + std::to_string(lo);
+            o.*field = static_cast<int32_t>(*n);
+            return "";
+        },
+        [field](const ServerOptions& o) { return std::to_string(o.*field); },
+    };
+}
+
+// A number in [lo, hi].
+Binding float_in(float ServerOptions::*field, double lo, double hi = kFloatMax) {
+    return {
+        [field, lo, hi](ServerOptions& o, const std::string& v) -> std::string {
+            const auto x = parse_float(v);
+            if (!x) return "not a number";
+            if (*x < lo || *x > hi) return float_range_reason(lo, hi);
+            o.*field = static_cast<float>(*x);
+            return "";
+        },
+        [field](const ServerOptions& o) { return format_float(o.*field); },
+    };
+}
+
+Binding text(std::string ServerOptions::*field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            o.*field = v;
+            return "";
+        },
+        [field](const ServerOptions& o) { return o.*field; },
+    };
+}
+
+// Non-empty text (a path, a host name).
+Binding nonempty_text(std::string ServerOptions::*field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            if (v.empty()) return "must not be empty";
+            o.*field = v;
+            return "";
+        },
+        [field](const ServerOptions& o) { return o.*field; },
+    };
+}
+
+// One word out of `choices`, case-insensitive; stored in lower case.
+Binding choice(std::string ServerOptions::*field, std::vector<std::string> choices) {
+    return {
+        [field, choices](ServerOptions& o, const std::string& v) -> std::string {
+            const std::string word = to_lower(v);
+            for (const auto& c : choices) {
+                if (word == c) {
+                    o.*field = c;
+                    return "";
+                }
+            }
+            std::string reason = "must be one of ";
+            for (size_t i = 0; i < choices.size(); ++i) reason += (i ? ", " : "") + choices[i];
+            return reason;
+        },
+        [field](const ServerOptions& o) { return o.*field; },
+    };
+}
+
+Binding boolean(bool ServerOptions::*field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            const auto b = parse_bool_word(v);
+            if (!b) return "expected true or false";
+            o.*field = *b;
+            return "";
+        },
+        [field](const ServerOptions& o) { return std::string(o.*field ? "enabled" : "disabled"); },
+    };
+}
+
+// ---- bindings with their own rules ----
+
+Binding seed_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            const auto n = parse_int(v);
+            if (!n) return "not an integer";
+            if (*n < -1 || *n > int64_t{0xFFFFFFFF}) return "must be -1 (random) or between 0 and 4294967295";
+            o.seed = *n;
+            return "";
+        },
+        [](const ServerOptions& o) { return std::to_string(o.seed); },
+    };
+}
+
+Binding gpu_layers_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            const std::string word = to_lower(v);
+            if (word == "auto") {
+                o.n_gpu_layers = -1;
+                return "";
+            }
+            if (word == "all") {
+                o.n_gpu_layers = kAllGpuLayers;
+                return "";
+            }
+            const auto n = parse_int(v);
+            if (!n) return "not an integer, 'auto' or 'all'";
+            if (*n < -1 || *n > kInt32Max) return "must be -1 (auto) or at least 0";
+            o.n_gpu_layers = static_cast<int32_t>(*n);
+            return "";
+        },
+        [](const ServerOptions& o) { return std::to_string(o.n_gpu_layers); },
+    };
+}
+
+Binding flash_attn_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            const std::string word = to_lower(v);
+            if (word == "on" || word == "off" || word == "auto") {
+                o.flash_attn = word;
+                return "";
+            }
+            return "must be on, off or auto";
+        },
+        [](const ServerOptions& o) { return o.flash_attn; },
+    };
+}
+
+Binding tensor_split_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<float> split;
+            for (const auto& item : split_list(v, ',')) {
+                const auto x = parse_float(item);
+                if (!x || *x < 0.0 || *x > kFloatMax) {
+                    return "expected a comma-separated list of non-negative numbers, e.g. 3,2";
+                }
+                split.push_back(static_cast<float>(*x));
+            }
+            o.tensor_split = std::move(split);
+            return "";
+        },
+        [](const ServerOptions& o) {
+            std::string s;
+            for (size_t i = 0; i < o.tensor_split.size(); ++i) s += (i ? "," : "") + format_float(o.tensor_split[i]);
+            return s;
+        },
+    };
+}
+
+// --api-key: every use adds keys; a value may hold several, comma-separated, like llama-server.
+Binding api_key_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<std::string> keys;
+            for (auto& key : split_list(v, ',')) {
+                if (!key.empty()) keys.push_back(std::move(key));
+            }
+            if (keys.empty()) return "must not be empty";
+            o.api_keys.insert(o.api_keys.end(), keys.begin(), keys.end());
+            return "";
+        },
+        [](const ServerOptions& o) { return o.api_keys.empty() ? std::string() : std::string("(hidden)"); },
+    };
+}
+
+// --api-key-file: one key per line; blank lines and lines starting with '#' are skipped.
+Binding api_key_file_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            if (v.empty()) return "must not be empty";
+            std::ifstream in(v);
+            if (!in) return "cannot open the file";
+            std::string line;
+            while (std::getline(in, line)) {
+                const std::string key = trim(line);
+                if (key.empty() || key[0] == '#') continue;
+                o.api_keys.push_back(key);
+            }
+            if (in.bad()) return "cannot read the file";
+            return "";
+        },
+        [](const ServerOptions&) { return std::string(); },
+    };
+}
+
+// ---- the builder that keeps the table readable ----
+
+class Opt {
+public:
+    Opt(Section section, std::vector<std::string> names) {
+        spec_.section = section;
+        spec_.names = std::move(names);
+    }
+    Opt& negative(std::vector<std::string> names) {
+        spec_.kind = ValueKind::NegatableFlag;
+        spec_.negative_names = std::move(names);
+        return *this;
+    }
+    Opt& value(ValueKind kind, std::string placeholder) {
+        spec_.kind = kind;
+        spec_.placeholder = std::move(placeholder);
+        return *this;
+    }
+    Opt& choices(std::vector<std::string> words) {
+        spec_.kind = ValueKind::Choice;
+        std::string placeholder = "{";
+        for (size_t i = 0; i < words.size(); ++i) placeholder += (i ? "," : "") + words[i];
+        spec_.placeholder = placeholder + "}";
+        spec_.choices = std::move(words);
+        return *this;
+    }
+    Opt& env(std::vector<std::string> names) {
+        spec_.env = std::move(names);
+        return *this;
+    }
+    Opt& negated_env(std::string name) {
+        spec_.negated_env = std::move(name);
+        return *this;
+    }
+    Opt& help(std::string text) {
+        spec_.help = std::move(text);
+        return *this;
+    }
+    Opt& def(std::string text) {
+        spec_.default_text = std::move(text);
+        return *this;
+    }
+    Opt& repeatable() {
+        spec_.repeatable = true;
+        return *this;
+    }
+    Opt& bind(Binding binding) {
+        spec_.binding = std::move(binding);
+        return *this;
+    }
+    Opt& special(Special what) {
+        spec_.special = what;
+        return *this;
+    }
+    operator OptionSpec() const { return spec_; }
+
+private:
+    OptionSpec spec_;
+};
+
+// A not-yet-supported option: in the table so that using it is a clear error.
+Opt later(std::vector<std::string> names) {
+    Opt o(Section::NotYetSupported, std::move(names));
+    return o;
+}
+
+std::vector<OptionSpec> build_table() {
+    using S = Section;
+    using K = ValueKind;
+    std::vector<OptionSpec> t;
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    auto add_later = [&t](OptionSpec spec) {
+        spec.support = Support::NotYetSupported;
+        spec.section = Section::NotYetSupported;
+        t.push_back(std::move(spec));
+    };
+
+    // ---- general ----
+    add(Opt(S::General, {"-h", "--help", "--usage"}).special(Special::Help).help("print this help and exit"));
+    add(Opt(S::General, {"--version"}).special(Special::Version).help("print the version and exit"));
+
+    // ---- model ----
+    add(Opt(S::Model, {"-m", "--model"}).value(K::String, "FNAME").env({"LLAMA_ARG_MODEL"})
+            .help("path of the GGUF model file to load (required)").bind(nonempty_text(&ServerOptions::model_path)));
+    add(Opt(S::Model, {"-a", "--alias"}).value(K::String, "NAME").env({"LLAMA_ARG_ALIAS"})
+            .help("model name reported in API responses").def("the model file name")
+            .bind(text(&ServerOptions::alias)));
+    add(Opt(S::Model, {"--chat-template"}).value(K::String, "TEMPLATE").env({"LLAMA_ARG_CHAT_TEMPLATE"})
+            .help("chat template to format conversations with: the name of a built-in template or the "
+                  "template text itself (not a file name)")
+            .def("the template in the model's metadata").bind(text(&ServerOptions::chat_template)));
+
+    // ---- context and batching ----
+    add(Opt(S::ContextBatching, {"-c", "--ctx-size"}).value(K::Int, "N").env({"LLAMA_ARG_CTX_SIZE"})
+            .help("total context size in tokens, shared by all slots; 0 = the model's training context")
+            .bind(int_in(&ServerOptions::n_ctx, 0)));
+    add(Opt(S::ContextBatching, {"-b", "--batch-size"}).value(K::Int, "N").env({"LLAMA_ARG_BATCH"})
+            .help("logical batch size: the most tokens given to the model in one decode call")
+            .bind(int_in(&ServerOptions::n_batch, 1)));
+    add(Opt(S::ContextBatching, {"-ub", "--ubatch-size"}).value(K::Int, "N").env({"LLAMA_ARG_UBATCH"})
+            .help("physical batch size; lowered to --batch-size when larger")
+            .bind(int_in(&ServerOptions::n_ubatch, 1)));
+    add(Opt(S::ContextBatching, {"-np", "--parallel"}).value(K::Int, "N").env({"LLAMA_ARG_N_PARALLEL"})
+            .help("number of slots, i.e. requests processed at the same time")
+            .bind(int_in(&ServerOptions::n_parallel, 1)));
+    add(Opt(S::ContextBatching, {"-cb", "--cont-batching"}).negative({"-nocb", "--no-cont-batching"})
+            .env({"LLAMA_ARG_CONT_BATCHING"})
+            .help("continuous batching: new requests join the running batch instead of waiting for it")
+            .bind(boolean(&ServerOptions::cont_batching)));
+    add(Opt(S::ContextBatching, {"-kvu", "--kv-unified"}).negative({"-no-kvu", "--no-kv-unified"})
+            .env({"LLAMA_ARG_KV_UNIFIED"})
+            .help("one KV cache buffer shared by all slots instead of one per slot")
+            .bind(boolean(&ServerOptions::kv_unified)));
+    add(Opt(S::ContextBatching, {"-n", "--n-predict", "--predict"}).value(K::Int, "N").env({"LLAMA_ARG_N_PREDICT"})
+            .help("server-wide cap on the tokens generated for one request").def("-1 = no cap")
+            .bind(int_or_auto(&ServerOptions::n_predict, 0)));
+    add(Opt(S::ContextBatching, {"-fa", "--flash-attn"}).choices({"on", "off", "auto"}).env({"LLAMA_ARG_FLASH_ATTN"})
+            .help("Flash Attention: on, off, or auto (used where the backend supports it)")
+            .bind(flash_attn_binding()));
+
+    // ---- threads ----
+    add(Opt(S::Threads, {"-t", "--threads"}).value(K::Int, "N").env({"LLAMA_ARG_THREADS"})
+            .help("CPU threads used while generating").def("-1 = the number of CPU cores")
+            .bind(int_or_auto(&ServerOptions::n_threads, 1)));
+    add(Opt(S::Threads, {"-tb", "--threads-batch"}).value(K::Int, "N")
+            .help("CPU threads used while processing prompts and batches").def("-1 = same as --threads")
+            .bind(int_or_auto(&ServerOptions::n_threads_batch, 1)));
+    add(Opt(S::Threads, {"--threads-http"}).value(K::Int, "N").env({"LLAMA_ARG_THREADS_HTTP"})
+            .help("threads of the HTTP server").def("-1 = enough for every slot plus waiting clients")
+            .bind(int_or_auto(&ServerOptions::n_threads_http, 1)));
+
+    // ---- devices and memory ----
+    add(Opt(S::DevicesMemory, {"-ngl", "--n-gpu-layers", "--gpu-layers"}).value(K::Int, "N")
+            .env({"LLAMA_ARG_N_GPU_LAYERS"})
+            .help("model layers to keep in GPU memory: a number, 'auto' or 'all'").def("-1 = auto")
+            .bind(gpu_layers_binding()));
+    add(Opt(S::DevicesMemory, {"-mg", "--main-gpu"}).value(K::Int, "INDEX").env({"LLAMA_ARG_MAIN_GPU"})
+            .help("the GPU used for small tensors and intermediate results when several GPUs are used")
+            .bind(int_in(&ServerOptions::main_gpu, 0)));
+    add(Opt(S::DevicesMemory, {"-ts", "--tensor-split"}).value(K::List, "N0,N1,...").env({"LLAMA_ARG_TENSOR_SPLIT"})
+            .help("share of the model given to each GPU, as comma-separated non-negative proportions, "
+                  "e.g. 3,2 puts 60% on GPU 0 and 40% on GPU 1")
+            .def("in proportion to free memory").bind(tensor_split_binding()));
+    add(Opt(S::DevicesMemory, {"--mlock"}).env({"LLAMA_ARG_MLOCK"})
+            .help("lock the model in RAM so the system cannot swap it out").bind(boolean(&ServerOptions::mlock)));
+    add(Opt(S::DevicesMemory, {"--mmap"}).negative({"--no-mmap"}).env({"LLAMA_ARG_MMAP"})
+            .negated_env("LLAMA_ARG_NO_MMAP")
+            .help("memory-map the model file; --no-mmap reads it into memory instead (slower to load)")
+            .bind(boolean(&ServerOptions::mmap)));
+
+    // ---- HTTP ----
+    add(Opt(S::Http, {"--host"}).value(K::String, "HOST").env({"LLAMA_ARG_HOST"})
+            .help("address to listen on").bind(nonempty_text(&ServerOptions::host)));
+    add(Opt(S::Http, {"--port"}).value(K::Int, "PORT").env({"LLAMA_ARG_PORT"})
+            .help("TCP port to listen on (1 to 65535)").bind(int_in(&ServerOptions::port, 1, 65535)));
+    add(Opt(S::Http, {"--path"}).value(K::String, "PATH").env({"LLAMA_ARG_STATIC_PATH"})
+            .help("directory of static files to serve").def("none, only the built-in UI")
+            .bind(text(&ServerOptions::static_path)));
+    add(Opt(S::Http, {"-to", "--timeout"}).value(K::Int, "N").env({"LLAMA_ARG_TIMEOUT"})
+            .help("HTTP read and write timeout in seconds").bind(int_in(&ServerOptions::timeout_s, 1)));
+    add(Opt(S::Http, {"--api-key"}).value(K::List, "KEY").env({"LLAMA_API_KEY"}).repeatable()
+            .help("API key clients must send as 'Authorization: Bearer KEY'; give it several times, or "
+                  "comma-separated, to accept several keys")
+            .def("none, no authentication").bind(api_key_binding()));
+    add(Opt(S::Http, {"--api-key-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_API_KEY_FILE"})
+            .help("file of API keys, one per line; blank lines and lines starting with # are skipped; "
+                  "adds to --api-key")
+            .def("none").bind(api_key_file_binding()));
+    add(Opt(S::Http, {"--ssl-key-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_KEY_FILE"})
+            .help("PEM-encoded private key for HTTPS").def("none").bind(text(&ServerOptions::ssl_key_file)));
+    add(Opt(S::Http, {"--ssl-cert-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_CERT_FILE"})
+            .help("PEM-encoded certificate for HTTPS").def("none").bind(text(&ServerOptions::ssl_cert_file)));
+
+    // ---- endpoints ----
+    add(Opt(S::Endpoints, {"--embedding", "--embeddings"}).env({"LLAMA_ARG_EMBEDDINGS"})
+            .help("embedding mode: serve embeddings; use with an embedding model")
+            .bind(boolean(&ServerOptions::embedding)));
+    add(Opt(S::Endpoints, {"--slots"}).negative({"--no-slots", "--slots-endpoint-disable"})
+            .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
+            .help("the /slots monitoring endpoint (slot state may include users' prompts)")
+            .bind(boolean(&ServerOptions::slots_endpoint)));
+    add(Opt(S::Endpoints, {"--metrics"}).env({"LLAMA_ARG_ENDPOINT_METRICS"})
+            .help("the Prometheus-compatible /metrics endpoint").bind(boolean(&ServerOptions::metrics)));
+
+    // ---- sampling defaults ----
+    add(Opt(S::Sampling, {"-s", "--seed"}).value(K::Int, "SEED")
+            .help("random seed").def("-1 = a random seed for each request").bind(seed_binding()));
+    add(Opt(S::Sampling, {"--temp", "--temperature"}).value(K::Float, "N").env({"LLAMA_ARG_TEMPERATURE"})
+            .help("temperature; 0 = always the most likely token").bind(float_in(&ServerOptions::temperature, 0.0)));
+    add(Opt(S::Sampling, {"--top-k"}).value(K::Int, "N").env({"LLAMA_ARG_TOP_K"})
+            .help("keep only the K most likely tokens; 0 = off").bind(int_in(&ServerOptions::top_k, 0)));
+    add(Opt(S::Sampling, {"--top-p"}).value(K::Float, "N").env({"LLAMA_ARG_TOP_P"})
+            .help("nucleus sampling, between 0 and 1; 1 = off").bind(float_in(&ServerOptions::top_p, 0.0, 1.0)));
+    add(Opt(S::Sampling, {"--min-p"}).value(K::Float, "N").env({"LLAMA_ARG_MIN_P"})
+            .help("min-p sampling, between 0 and 1; 0 = off").bind(float_in(&ServerOptions::min_p, 0.0, 1.0)));
+    add(Opt(S::Sampling, {"--repeat-penalty"}).value(K::Float, "N").env({"LLAMA_ARG_REPEAT_PENALTY"})
+            .help("penalty for repeating recent tokens; 1 = off")
+            .bind(float_in(&ServerOptions::repeat_penalty, 0.0)));
+    add(Opt(S::Sampling, {"--repeat-last-n"}).value(K::Int, "N")
+            .help("how many recent tokens the repeat penalty looks at; 0 = off, -1 = the whole context")
+            .bind(int_in(&ServerOptions::repeat_last_n, -1)));
+
+    // ---- logging ----
+    add(Opt(S::Logging, {"-v", "--verbose", "--log-verbose"})
+            .help("log everything, including debug messages").bind(boolean(&ServerOptions::verbose)));
+    add(Opt(S::Logging, {"--log-format"}).choices({"text", "json"})
+            .help("format of log lines").bind(choice(&ServerOptions::log_format, {"text", "json"})));
+    add(Opt(S::Logging, {"--log-disable"})
+            .help("turn logging off").bind(boolean(&ServerOptions::log_disable)));
+
+    // ---- not yet supported: listed so that using one is a clear error, not "unknown option" ----
+    // model sources and adapters
+    add_later(later({"-mu", "--model-url"}).value(K::String, "URL").env({"LLAMA_ARG_MODEL_URL"})
+                  .help("download the model from a URL"));
+    add_later(later({"-hf", "-hfr", "--hf-repo"}).value(K::String, "REPO").env({"LLAMA_ARG_HF_REPO"})
+                  .help("download the model from a Hugging Face repository"));
+    add_later(later({"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
+                  .help("the file to take from --hf-repo"));
+    add_later(later({"-hft", "--hf-token"}).value(K::String, "TOKEN").help("Hugging Face access token"));
+    add_later(later({"--lora"}).value(K::String, "FNAME").help("apply a LoRA adapter"));
+    add_later(later({"--lora-scaled"}).value(K::String, "FNAME:SCALE").help("apply a scaled LoRA adapter"));
+    add_later(later({"--lora-base"}).value(K::String, "FNAME").help("base model for the LoRA adapter"));
+    add_later(later({"-mm", "--mmproj"}).value(K::String, "FILE").env({"LLAMA_ARG_MMPROJ"})
+                  .help("multimodal projector file"));
+    add_later(later({"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})
+                  .help("download the multimodal projector from a URL"));
+    add_later(later({"-spf", "--system-prompt-file"}).value(K::String, "FNAME")
+                  .help("system prompt shared by all slots"));
+    add_later(later({"--override-kv"}).value(K::String, "KEY=TYPE:VALUE").help("override model metadata"));
+    add_later(later({"--check-tensors"}).help("check the model's tensor data for invalid values"));
+    // context extension
+    add_later(later({"-gan", "--grp-attn-n"}).value(K::Int, "N").help("self-extend group attention factor"));
+    add_later(later({"-gaw", "--grp-attn-w"}).value(K::Int, "N").help("self-extend group attention width"));
+    add_later(later({"--rope-scaling"}).choices({"none", "linear", "yarn"}).env({"LLAMA_ARG_ROPE_SCALING_TYPE"})
+                  .help("RoPE frequency scaling method"));
+    add_later(later({"--rope-scale"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_SCALE"})
+                  .help("RoPE context scaling factor"));
+    add_later(later({"--rope-freq-base"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_FREQ_BASE"})
+                  .help("RoPE base frequency"));
+    add_later(later({"--rope-freq-scale"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_FREQ_SCALE"})
+                  .help("RoPE frequency scaling factor"));
+    add_later(later({"--yarn-orig-ctx"}).value(K::Int, "N").env({"LLAMA_ARG_YARN_ORIG_CTX"})
+                  .help("YaRN: the model's original context size"));
+    add_later(later({"--yarn-ext-factor"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_EXT_FACTOR"})
+                  .help("YaRN: extrapolation mix factor"));
+    add_later(later({"--yarn-attn-factor"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_ATTN_FACTOR"})
+                  .help("YaRN: attention magnitude scale"));
+    add_later(later({"--yarn-beta-slow"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_BETA_SLOW"})
+                  .help("YaRN: high correction dimension"));
+    add_later(later({"--yarn-beta-fast"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_BETA_FAST"})
+                  .help("YaRN: low correction dimension"));
+    // KV cache and memory
+    add_later(later({"-ctk", "--cache-type-k"}).value(K::String, "TYPE").env({"LLAMA_ARG_CACHE_TYPE_K"})
+                  .help("data type of the K cache"));
+    add_later(later({"-ctv", "--cache-type-v"}).value(K::String, "TYPE").env({"LLAMA_ARG_CACHE_TYPE_V"})
+                  .help("data type of the V cache"));
+    add_later(later({"-dt", "--defrag-thold"}).value(K::Float, "N").env({"LLAMA_ARG_DEFRAG_THOLD"})
+                  .help("KV cache defragmentation threshold"));
+    add_later(later({"-kvo", "--kv-offload"}).negative({"-nkvo", "--no-kv-offload"}).env({"LLAMA_ARG_KV_OFFLOAD"})
+                  .help("keep the KV cache in GPU memory"));
+    add_later(later({"--swa-full"}).env({"LLAMA_ARG_SWA_FULL"}).help("full-size sliding-window-attention cache"));
+    add_later(later({"-cram", "--cache-ram"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_RAM"})
+                  .help("size limit of the prompt cache in MiB"));
+    add_later(later({"-ctxcp", "--ctx-checkpoints", "--swa-checkpoints"}).value(K::Int, "N")
+                  .env({"LLAMA_ARG_CTX_CHECKPOINTS"}).help("context checkpoints per slot"));
+    add_later(later({"--cache-reuse"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_REUSE"})
+                  .help("smallest chunk reused from the cache through KV shifting"));
+    add_later(later({"--cache-prompt"}).negative({"--no-cache-prompt"}).env({"LLAMA_ARG_CACHE_PROMPT"})
+                  .help("reuse the KV cache of earlier prompts"));
+    add_later(later({"--context-shift"}).negative({"--no-context-shift"}).env({"LLAMA_ARG_CONTEXT_SHIFT"})
+                  .help("shift the context when generation fills it"));
+    add_later(later({"--keep"}).value(K::Int, "N").help("tokens of the prompt kept when the context shifts"));
+    add_later(later({"--numa"}).choices({"distribute", "isolate", "numactl"}).env({"LLAMA_ARG_NUMA"})
+                  .help("NUMA optimizations"));
+    add_later(later({"--warmup"}).negative({"--no-warmup"}).help("run an empty decode at start-up"));
+    // devices
+    add_later(later({"-sm", "--split-mode"}).choices({"none", "layer", "row"}).env({"LLAMA_ARG_SPLIT_MODE"})
+                  .help("how to split the model across GPUs"));
+    add_later(later({"-dev", "--device"}).value(K::List, "DEV1,DEV2,...").env({"LLAMA_ARG_DEVICE"})
+                  .help("devices to offload to"));
+    add_later(later({"-ot", "--override-tensor"}).value(K::String, "PATTERN=TYPE,...")
+                  .env({"LLAMA_ARG_OVERRIDE_TENSOR"}).help("buffer type for matching tensors"));
+    add_later(later({"-cmoe", "--cpu-moe"}).env({"LLAMA_ARG_CPU_MOE"}).help("keep all MoE expert weights on the CPU"));
+    add_later(later({"-ncmoe", "--n-cpu-moe"}).value(K::Int, "N").env({"LLAMA_ARG_N_CPU_MOE"})
+                  .help("keep the MoE expert weights of the first N layers on the CPU"));
+    // speculative decoding
+    add_later(later({"-md", "--model-draft", "--spec-draft-model"}).value(K::String, "FNAME")
+                  .env({"LLAMA_ARG_SPEC_DRAFT_MODEL"}).help("draft model for speculative decoding"));
+    add_later(later({"-ngld", "--gpu-layers-draft", "--n-gpu-layers-draft"}).value(K::Int, "N")
+                  .env({"LLAMA_ARG_N_GPU_LAYERS_DRAFT"}).help("draft model layers kept in GPU memory"));
+    add_later(later({"--draft-max", "--draft", "--draft-n"}).value(K::Int, "N").env({"LLAMA_ARG_DRAFT_MAX"})
+                  .help("most tokens drafted per step"));
+    add_later(later({"--draft-min", "--draft-n-min"}).value(K::Int, "N").env({"LLAMA_ARG_DRAFT_MIN"})
+                  .help("fewest tokens drafted per step"));
+    add_later(later({"--spec-type"}).value(K::List, "TYPES").env({"LLAMA_ARG_SPEC_TYPE"})
+                  .help("kinds of speculative decoding"));
+    add_later(later({"--spec-draft-n-max"}).value(K::Int, "N").env({"LLAMA_ARG_SPEC_DRAFT_N_MAX"})
+                  .help("most tokens drafted per step"));
+    add_later(later({"--spec-draft-n-min"}).value(K::Int, "N").env({"LLAMA_ARG_SPEC_DRAFT_N_MIN"})
+                  .help("fewest tokens drafted per step"));
+    // chat templates and reasoning
+    add_later(later({"--jinja"}).negative({"--no-jinja"}).env({"LLAMA_ARG_JINJA"})
+                  .help("the Jinja template engine for chat templates"));
+    add_later(later({"--chat-template-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_CHAT_TEMPLATE_FILE"})
+                  .help("read the chat template from a file"));
+    add_later(later({"--chat-template-kwargs"}).value(K::String, "JSON").env({"LLAMA_ARG_CHAT_TEMPLATE_KWARGS"})
+                  .help("extra parameters for the chat template"));
+    add_later(later({"--reasoning-format"}).value(K::String, "FORMAT").env({"LLAMA_ARG_THINK"})
+                  .help("how thinking is returned"));
+    add_later(later({"--reasoning-budget"}).value(K::Int, "N").env({"LLAMA_ARG_THINK_BUDGET"})
+                  .help("token budget for thinking"));
+    // endpoints and server features
+    add_later(later({"--props"}).env({"LLAMA_ARG_ENDPOINT_PROPS"}).help("changing global properties via POST /props"));
+    add_later(later({"--webui", "--ui"}).negative({"--no-webui", "--no-ui"}).env({"LLAMA_ARG_UI"})
+                  .help("the web UI on or off"));
+    add_later(later({"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"}).help("the reranking endpoint"));
+    add_later(later({"--pooling"}).value(K::String, "TYPE").env({"LLAMA_ARG_POOLING"})
+                  .help("pooling type for embeddings"));
+    add_later(later({"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
+                  .help("directory where slots' KV caches are saved"));
+    add_later(later({"--api-prefix"}).value(K::String, "PREFIX").env({"LLAMA_ARG_API_PREFIX"})
+                  .help("path prefix of every endpoint"));
+    add_later(later({"-sps", "--slot-prompt-similarity"}).value(K::Float, "N")
+                  .help("how closely a prompt must match a slot's to reuse it"));
+    // sampling
+    add_later(later({"--mirostat"}).value(K::Int, "N").help("Mirostat sampling"));
+    add_later(later({"--mirostat-lr"}).value(K::Float, "N").help("Mirostat learning rate"));
+    add_later(later({"--mirostat-ent"}).value(K::Float, "N").help("Mirostat target entropy"));
+    add_later(later({"--dynatemp-range"}).value(K::Float, "N").help("dynamic temperature range"));
+    add_later(later({"--dynatemp-exp"}).value(K::Float, "N").help("dynamic temperature exponent"));
+    add_later(later({"--typical", "--typical-p"}).value(K::Float, "N").help("locally typical sampling"));
+    add_later(later({"--top-nsigma", "--top-n-sigma"}).value(K::Float, "N").help("top-n-sigma sampling"));
+    add_later(later({"--presence-penalty"}).value(K::Float, "N").env({"LLAMA_ARG_PRESENCE_PENALTY"})
+                  .help("presence penalty"));
+    add_later(later({"--frequency-penalty"}).value(K::Float, "N").env({"LLAMA_ARG_FREQUENCY_PENALTY"})
+                  .help("frequency penalty"));
+    add_later(later({"--dry-multiplier"}).value(K::Float, "N").help("DRY sampling multiplier"));
+    add_later(later({"--dry-base"}).value(K::Float, "N").help("DRY sampling base"));
+    add_later(later({"--dry-allowed-length"}).value(K::Int, "N").help("DRY allowed length"));
+    add_later(later({"--dry-penalty-last-n"}).value(K::Int, "N").help("DRY penalty window"));
+    add_later(later({"--dry-sequence-breaker"}).value(K::String, "STRING").help("DRY sequence breaker"));
+    add_later(later({"--xtc-probability"}).value(K::Float, "N").help("XTC probability"));
+    add_later(later({"--xtc-threshold"}).value(K::Float, "N").help("XTC threshold"));
+    add_later(later({"--samplers"}).value(K::String, "SAMPLERS").help("order of the samplers"));
+    add_later(later({"--sampling-seq", "--sampler-seq"}).value(K::String, "SEQUENCE").help("order of the samplers"));
+    add_later(later({"--ignore-eos"}).help("keep generating after the end-of-stream token"));
+    add_later(later({"-l", "--logit-bias"}).value(K::String, "TOKEN_ID(+/-)BIAS").help("token logit bias"));
+    add_later(later({"--grammar"}).value(K::String, "GRAMMAR").help("grammar constraining generation"));
+    add_later(later({"--grammar-file"}).value(K::String, "FNAME").help("grammar file"));
+    add_later(later({"-j", "--json-schema"}).value(K::String, "SCHEMA").help("JSON schema constraining generation"));
+    add_later(later({"-jf", "--json-schema-file"}).value(K::String, "FILE").help("JSON schema file"));
+    // logging
+    add_later(later({"--log-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_LOG_FILE"}).help("log to a file"));
+    add_later(later({"--log-colors"}).choices({"on", "off", "auto"}).env({"LLAMA_ARG_LOG_COLORS"})
+                  .help("colored log output"));
+    add_later(later({"-lv", "--verbosity", "--log-verbosity"}).value(K::Int, "N").env({"LLAMA_ARG_LOG_VERBOSITY"})
+                  .help("verbosity threshold of log messages"));
+    return t;
+}
+
+}  // namespace
+
+const std::string& OptionSpec::canonical_name() const {
+    for (const auto& name : names) {
+        if (name.rfind("--", 0) == 0) return name;
+    }
+    return names.front();
+}
+
+const std::vector<OptionSpec>& option_table() {
+    static const std::vector<OptionSpec> table = build_table();
+    return table;
+}
+
+const char* section_title(Section section) {
+    switch (section) {
+        case Section::General: return "general";
+        case Section::Model: return "model";
+        case Section::ContextBatching: return "context and batching";
+        case Section::Threads: return "threads";
+        case Section::DevicesMemory: return "devices and memory";
+        case Section::Http: return "HTTP";
+        case Section::Endpoints: return "endpoints";
+        case Section::Sampling: return "sampling defaults (a request's own values win)";
+        case Section::Logging: return "logging";
+        case Section::NotYetSupported: return "not yet supported (accepted by llama-server; cria refuses them for now)";
+    }
+    return "";
+}
+
+}  // namespace cria::options

@@ -1,0 +1,85 @@
+// The option table behind parse_server_options() and server_options_help().
+//
+// Every command-line option cria knows is ONE OptionSpec in option_table(): its forms, the
+// environment variables read for it, the kind of value it takes, its help line, and a Binding that
+// writes a value into ServerOptions (validating it) and renders the current value for --help.
+// Options whose feature is not built yet are in the table too, with Support::NotYetSupported and
+// no binding, so that using one (on the command line or through its variable) is a clear error.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "options/server_options.h"
+
+namespace cria::options {
+
+enum class ValueKind {
+    Flag,           // no value: sets true (from the environment: a boolean word)
+    NegatableFlag,  // names set true, negative_names set false
+    Int,
+    Float,
+    String,
+    List,           // comma-separated list (tensor split, API keys)
+    Choice,         // one word out of `choices`
+};
+
+enum class Support { Supported, NotYetSupported };
+
+// What an option does beyond writing into ServerOptions.
+enum class Special { None, Help, Version };
+
+// The --help sections, in print order. Not-yet-supported options all live in NotYetSupported.
+enum class Section {
+    General,
+    Model,
+    ContextBatching,
+    Threads,
+    DevicesMemory,
+    Http,
+    Endpoints,
+    Sampling,
+    Logging,
+    NotYetSupported,
+};
+
+// Writes `value` into the options. Flags receive "true" or "false". Returns "" on success, else
+// the reason the value is refused (e.g. "must be between 1 and 65535"), without the option name.
+using Setter = std::function<std::string(ServerOptions&, const std::string& value)>;
+// Renders the option's value, for "(default: ...)" in --help.
+using Shower = std::function<std::string(const ServerOptions&)>;
+
+struct Binding {
+    Setter set;
+    Shower show;
+};
+
+struct OptionSpec {
+    Section section = Section::NotYetSupported;
+    std::vector<std::string> names;           // e.g. {"-c", "--ctx-size"}; flags: these set true
+    std::vector<std::string> negative_names;  // NegatableFlag only: e.g. {"-nocb", "--no-cont-batching"}
+    ValueKind kind = ValueKind::Flag;
+    std::string placeholder;                  // value shown in help: "N", "FNAME"; empty for flags
+    std::vector<std::string> env;             // variables read when the command line omits it
+    std::string negated_env;                  // a variable whose true value means the negative form
+    std::string help;
+    std::string default_text;                 // shown as "(default: ...)"; empty: rendered by binding.show
+    std::vector<std::string> choices;         // Choice: accepted words
+    bool repeatable = false;                  // every use adds (API keys) instead of replacing
+    Support support = Support::Supported;
+    Special special = Special::None;
+    Binding binding;                          // empty for not-yet-supported and special options
+
+    // The name used in messages and help: the first long form ("--ctx-size").
+    const std::string& canonical_name() const;
+    bool takes_value() const { return kind != ValueKind::Flag && kind != ValueKind::NegatableFlag; }
+};
+
+// The whole table, in help order within each section.
+const std::vector<OptionSpec>& option_table();
+
+// Section titles for --help.
+const char* section_title(Section section);
+
+}  // namespace cria::options

@@ -1,0 +1,284 @@
+// parse_server_options() and server_options_help(): both walk the table of option_table.cpp.
+#include "options/server_options.h"
+
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "options/option_table.h"
+#include "options/value_parse.h"
+
+namespace cria {
+
+namespace {
+
+using options::OptionSpec;
+using options::Section;
+using options::Special;
+using options::Support;
+using options::ValueKind;
+
+struct NameHit {
+    const OptionSpec* spec = nullptr;
+    bool negative = false;  // one of spec->negative_names
+};
+
+const std::unordered_map<std::string, NameHit>& name_index() {
+    static const std::unordered_map<std::string, NameHit> index = [] {
+        std::unordered_map<std::string, NameHit> m;
+        for (const auto& spec : options::option_table()) {
+            for (const auto& n : spec.names) m.emplace(n, NameHit{&spec, false});
+            for (const auto& n : spec.negative_names) m.emplace(n, NameHit{&spec, true});
+        }
+        return m;
+    }();
+    return index;
+}
+
+const NameHit* find_name(const std::string& name) {
+    const auto& index = name_index();
+    const auto it = index.find(name);
+    return it == index.end() ? nullptr : &it->second;
+}
+
+// "option -mm" or, when the user typed another form than the canonical one, "option -mm (--mmproj)".
+std::string option_label(const std::string& used, const OptionSpec& spec) {
+    const std::string& canonical = spec.canonical_name();
+    return used == canonical ? "option " + used : "option " + used + " (" + canonical + ")";
+}
+
+// One option as found on the command line, applied after the environment.
+struct CliAction {
+    const OptionSpec* spec;
+    std::string used_name;
+    std::string value;  // flags: "true" or "false", already inverted for negative forms
+};
+
+ParseOutcome fail(std::string message) {
+    ParseOutcome out;
+    out.error = std::move(message);
+    return out;
+}
+
+}  // namespace
+
+ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLookup& env) {
+    // 1. Walk the command line: find each option, take its value, stop at the first mistake.
+    std::vector<CliAction> actions;
+    std::set<const OptionSpec*> on_command_line;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i] ? argv[i] : "";
+        std::string name = arg;
+        std::string inline_value;
+        bool has_inline_value = false;
+        const NameHit* hit = find_name(arg);
+        if (!hit && arg.size() > 1 && arg[0] == '-') {
+            const auto eq = arg.find('=');
+            if (eq != std::string::npos) {
+                name = arg.substr(0, eq);
+                inline_value = arg.substr(eq + 1);
+                has_inline_value = true;
+                hit = find_name(name);
+            }
+        }
+        if (!hit) {
+            if (arg.empty() || arg[0] != '-' || arg == "-") return fail("unexpected argument: '" + arg + "' (see --help)");
+            return fail("unknown option: " + name + " (see --help)");
+        }
+        const OptionSpec& spec = *hit->spec;
+        if (spec.support == Support::NotYetSupported) return fail(option_label(name, spec) + " is not supported yet by cria");
+        if (spec.special == Special::Help || spec.special == Special::Version) {
+            ParseOutcome out;
+            out.show_help = spec.special == Special::Help;
+            out.show_version = spec.special == Special::Version;
+            return out;
+        }
+
+        CliAction action{&spec, name, ""};
+        if (spec.takes_value()) {
+            if (has_inline_value) {
+                action.value = inline_value;
+            } else if (i + 1 < argc && argv[i + 1]) {
+                action.value = argv[++i];
+            } else {
+                return fail(option_label(name, spec) + " needs a value (" + spec.placeholder + ")");
+            }
+        } else {
+            bool on = true;
+            if (has_inline_value) {
+                const auto b = options::parse_bool_word(inline_value);
+                if (!b) {
+                    return fail("invalid value '" + inline_value + "' for " + option_label(name, spec) +
+                                ": expected true or false");
+                }
+                on = *b;
+            }
+            if (hit->negative) on = !on;
+            action.value = on ? "true" : "false";
+        }
+        actions.push_back(std::move(action));
+        on_command_line.insert(&spec);
+    }
+
+    // 2. The environment, for every option the command line leaves alone.
+    ServerOptions opts;
+    for (const auto& spec : options::option_table()) {
+        if (on_command_line.count(&spec) != 0 || spec.special != Special::None) continue;
+        std::vector<std::pair<std::string, bool>> vars;  // name, negated
+        for (const auto& var : spec.env) vars.emplace_back(var, false);
+        if (!spec.negated_env.empty()) vars.emplace_back(spec.negated_env, true);
+        for (const auto& [var, negated] : vars) {
+            const auto raw = env ? env(var) : std::nullopt;
+            if (!raw) continue;
+            const std::string where = "environment variable " + var + " (option " + spec.canonical_name() + ")";
+            if (spec.support == Support::NotYetSupported) {
+                return fail("environment variable " + var + " sets option " + spec.canonical_name() +
+                            ", which is not supported yet by cria");
+            }
+            std::string value = *raw;
+            if (!spec.takes_value()) {
+                const auto b = options::parse_bool_word(value);
+                if (!b) {
+                    return fail("invalid value '" + value + "' for " + where +
+                                ": expected true/false, 1/0, on/off or yes/no");
+                }
+                value = (*b != negated) ? "true" : "false";
+            }
+            const std::string why = spec.binding.set(opts, value);
+            if (!why.empty()) return fail("invalid value '" + *raw + "' for " + where + ": " + why);
+        }
+    }
+
+    // 3. The command line, in order: the last use of an option wins, repeatable ones add up.
+    for (const auto& action : actions) {
+        const std::string why = action.spec->binding.set(opts, action.value);
+        if (!why.empty()) {
+            return fail("invalid value '" + action.value + "' for " + option_label(action.used_name, *action.spec) +
+                        ": " + why);
+        }
+    }
+
+    // 4. Rules across options.
+    if (opts.model_path.empty()) return fail("no model given: use -m FILE");
+    // Like libllama, which never runs a physical batch larger than the logical one.
+    if (opts.n_ubatch > opts.n_batch) opts.n_ubatch = opts.n_batch;
+
+    ParseOutcome out;
+    out.options = std::move(opts);
+    return out;
+}
+
+ParseOutcome parse_server_options(int argc, const char* const* argv) {
+    return parse_server_options(argc, argv, [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        if (!value) return std::nullopt;
+        return std::string(value);
+    });
+}
+
+// ---- --help ----
+
+namespace {
+
+constexpr size_t kHelpWidth = 100;
+constexpr size_t kHelpColumn = 40;  // where the description starts
+
+// Word-wraps `text` at kHelpWidth columns and ends it with a newline. The first line continues a
+// line that already holds `used` columns; the following lines start with `indent` spaces.
+std::string wrap(const std::string& text, size_t used, size_t indent) {
+    std::string out;
+    size_t line_len = used;
+    bool line_empty = true;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        if (text[pos] == ' ' || text[pos] == '\n') {
+            ++pos;
+            continue;
+        }
+        auto end = text.find_first_of(" \n", pos);
+        if (end == std::string::npos) end = text.size();
+        const std::string word = text.substr(pos, end - pos);
+        pos = end;
+        if (!line_empty && line_len + 1 + word.size() > kHelpWidth) {
+            out += "\n" + std::string(indent, ' ');
+            line_len = indent;
+            line_empty = true;
+        }
+        if (!line_empty) {
+            out += ' ';
+            ++line_len;
+        }
+        out += word;
+        line_len += word.size();
+        line_empty = false;
+    }
+    return out + "\n";
+}
+
+std::string forms_of(const OptionSpec& spec) {
+    std::string forms;
+    for (const auto& n : spec.names) forms += (forms.empty() ? "" : ", ") + n;
+    for (const auto& n : spec.negative_names) forms += ", " + n;
+    if (spec.takes_value()) forms += " " + spec.placeholder;
+    return forms;
+}
+
+std::string describe(const OptionSpec& spec, const ServerOptions& defaults) {
+    std::string text = spec.help;
+    if (spec.support == Support::NotYetSupported) return "(not supported yet) " + text;
+    if (spec.special != Special::None) return text;
+    std::string def = spec.default_text;
+    if (def.empty() && spec.binding.show) def = spec.binding.show(defaults);
+    if (!def.empty()) text += " (default: " + def + ")";
+    if (spec.repeatable) text += " (repeatable)";
+    return text;
+}
+
+std::string env_line(const OptionSpec& spec) {
+    if (spec.env.empty() && spec.negated_env.empty()) return "";
+    std::string line = "(env: ";
+    for (size_t i = 0; i < spec.env.size(); ++i) line += (i ? ", " : "") + spec.env[i];
+    if (!spec.negated_env.empty()) {
+        line += (spec.env.empty() ? "" : "; ") + spec.negated_env + "=true means " + spec.negative_names.front();
+    }
+    return line + ")";
+}
+
+}  // namespace
+
+std::string server_options_help() {
+    std::string out;
+    out += "cria: an OpenAI-compatible LLM server, a drop-in replacement for llama-server\n\n";
+    out += "usage: cria -m FNAME [options]\n\n";
+    out += wrap("Options take their value as '--option VALUE' or '--option=VALUE'. Most can also be set "
+                "through the environment variable shown as (env: NAME); the command line wins over the "
+                "environment. Boolean variables accept true/false, 1/0, on/off or yes/no.",
+                0, 0);
+
+    const ServerOptions defaults;
+    const auto& table = options::option_table();
+    for (int s = static_cast<int>(Section::General); s <= static_cast<int>(Section::NotYetSupported); ++s) {
+        const auto section = static_cast<Section>(s);
+        out += std::string("\n----- ") + options::section_title(section) + " -----\n\n";
+        for (const auto& spec : table) {
+            if (spec.section != section) continue;
+            const std::string forms = "  " + forms_of(spec);
+            const std::string indent(kHelpColumn, ' ');
+            out += forms;
+            if (forms.size() + 2 <= kHelpColumn) {
+                out += std::string(kHelpColumn - forms.size(), ' ');
+            } else {
+                out += "\n" + indent;
+            }
+            out += wrap(describe(spec, defaults), kHelpColumn, kHelpColumn);
+            const std::string env = env_line(spec);
+            if (!env.empty()) out += indent + wrap(env, kHelpColumn, kHelpColumn);
+        }
+    }
+    return out;
+}
+
+}  // namespace cria

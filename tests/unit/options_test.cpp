@@ -1,0 +1,638 @@
+// Tests of parse_server_options() and server_options_help() (src/options/).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "options/option_table.h"
+#include "options/server_options.h"
+
+namespace {
+
+using cria::ParseOutcome;
+using cria::ServerOptions;
+using Env = std::map<std::string, std::string>;
+
+ParseOutcome parse(const std::vector<std::string>& args, const Env& env = {}) {
+    std::vector<const char*> argv{"cria"};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    return cria::parse_server_options(static_cast<int>(argv.size()), argv.data(),
+                                      [env](const std::string& name) -> std::optional<std::string> {
+                                          const auto it = env.find(name);
+                                          if (it == env.end()) return std::nullopt;
+                                          return it->second;
+                                      });
+}
+
+// Parses with a model given and expects success.
+ServerOptions ok(std::vector<std::string> args, const Env& env = {}) {
+    args.insert(args.begin(), {"-m", "model.gguf"});
+    const ParseOutcome out = parse(args, env);
+    EXPECT_EQ(out.error, "");
+    EXPECT_TRUE(out.options.has_value());
+    return out.options.value_or(ServerOptions{});
+}
+
+// Parses with a model given and expects an error; returns it.
+std::string err(std::vector<std::string> args, const Env& env = {}) {
+    args.insert(args.begin(), {"-m", "model.gguf"});
+    const ParseOutcome out = parse(args, env);
+    EXPECT_FALSE(out.options.has_value());
+    EXPECT_NE(out.error, "");
+    return out.error;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+class TempFile {
+public:
+    explicit TempFile(const std::string& content) {
+        char name[] = "/tmp/cria_options_test_XXXXXX";
+        const int fd = mkstemp(name);
+        EXPECT_GE(fd, 0);
+        if (fd >= 0) ::close(fd);
+        path_ = name;
+        std::ofstream(path_, std::ios::binary) << content;
+    }
+    ~TempFile() { std::remove(path_.c_str()); }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+}  // namespace
+
+// ---- defaults ----
+
+TEST(Options, DefaultsWithOnlyAModel) {
+    const ServerOptions o = ok({});
+    EXPECT_EQ(o.model_path, "model.gguf");
+    EXPECT_EQ(o.alias, "");
+    EXPECT_EQ(o.n_ctx, 4096);
+    EXPECT_EQ(o.n_batch, 2048);
+    EXPECT_EQ(o.n_ubatch, 512);
+    EXPECT_EQ(o.n_parallel, 1);
+    EXPECT_TRUE(o.cont_batching);
+    EXPECT_TRUE(o.kv_unified);
+    EXPECT_EQ(o.n_predict, -1);
+    EXPECT_EQ(o.flash_attn, "auto");
+    EXPECT_EQ(o.n_threads, -1);
+    EXPECT_EQ(o.n_threads_batch, -1);
+    EXPECT_EQ(o.n_threads_http, -1);
+    EXPECT_EQ(o.n_gpu_layers, -1);
+    EXPECT_EQ(o.main_gpu, 0);
+    EXPECT_TRUE(o.tensor_split.empty());
+    EXPECT_FALSE(o.mlock);
+    EXPECT_TRUE(o.mmap);
+    EXPECT_EQ(o.numa, "");
+    EXPECT_EQ(o.host, "127.0.0.1");
+    EXPECT_EQ(o.port, 8080);
+    EXPECT_EQ(o.static_path, "");
+    EXPECT_EQ(o.timeout_s, 600);
+    EXPECT_TRUE(o.api_keys.empty());
+    EXPECT_EQ(o.ssl_key_file, "");
+    EXPECT_EQ(o.ssl_cert_file, "");
+    EXPECT_FALSE(o.embedding);
+    EXPECT_TRUE(o.slots_endpoint);
+    EXPECT_FALSE(o.metrics);
+    EXPECT_EQ(o.chat_template, "");
+    EXPECT_FLOAT_EQ(o.temperature, 0.8f);
+    EXPECT_EQ(o.top_k, 40);
+    EXPECT_FLOAT_EQ(o.top_p, 0.95f);
+    EXPECT_FLOAT_EQ(o.min_p, 0.05f);
+    EXPECT_EQ(o.seed, -1);
+    EXPECT_FLOAT_EQ(o.repeat_penalty, 1.0f);
+    EXPECT_EQ(o.repeat_last_n, 64);
+    EXPECT_FALSE(o.verbose);
+    EXPECT_EQ(o.log_format, "text");
+    EXPECT_FALSE(o.log_disable);
+}
+
+TEST(Options, NoModelIsAnError) {
+    const ParseOutcome out = parse({"--port", "9000"});
+    EXPECT_FALSE(out.options.has_value());
+    EXPECT_EQ(out.error, "no model given: use -m FILE");
+    EXPECT_EQ(parse({}).error, "no model given: use -m FILE");
+    EXPECT_NE(parse({"-m", ""}).error, "");  // an empty path is no model either
+}
+
+TEST(Options, HelpAndVersionNeedNoModel) {
+    for (const char* flag : {"-h", "--help", "--usage"}) {
+        const ParseOutcome out = parse({flag});
+        EXPECT_TRUE(out.show_help) << flag;
+        EXPECT_FALSE(out.show_version) << flag;
+        EXPECT_EQ(out.error, "") << flag;
+        EXPECT_FALSE(out.options.has_value()) << flag;
+    }
+    const ParseOutcome v = parse({"--version"});
+    EXPECT_TRUE(v.show_version);
+    EXPECT_FALSE(v.show_help);
+    EXPECT_EQ(v.error, "");
+    // Help wins over values that would fail validation later, and over the environment.
+    const ParseOutcome h = parse({"--port", "0", "--help"}, {{"LLAMA_ARG_MMPROJ", "x"}});
+    EXPECT_TRUE(h.show_help);
+    EXPECT_EQ(h.error, "");
+}
+
+// ---- every supported option, short and long forms ----
+
+struct FormCase {
+    std::vector<std::string> args;
+    std::function<void(const ServerOptions&)> check;
+};
+
+TEST(Options, ShortAndLongForms) {
+    const std::vector<FormCase> cases = {
+        {{"--model", "other.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.model_path, "other.gguf"); }},
+        {{"-a", "my-model"}, [](const ServerOptions& o) { EXPECT_EQ(o.alias, "my-model"); }},
+        {{"--alias", "my-model"}, [](const ServerOptions& o) { EXPECT_EQ(o.alias, "my-model"); }},
+        {{"-c", "8192"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_ctx, 8192); }},
+        {{"--ctx-size", "0"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_ctx, 0); }},
+        {{"-b", "1024"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_batch, 1024); }},
+        {{"--batch-size", "4096"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_batch, 4096); }},
+        {{"-ub", "256"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_ubatch, 256); }},
+        {{"--ubatch-size", "128"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_ubatch, 128); }},
+        {{"-np", "4"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_parallel, 4); }},
+        {{"--parallel", "8"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_parallel, 8); }},
+        {{"-nocb"}, [](const ServerOptions& o) { EXPECT_FALSE(o.cont_batching); }},
+        {{"--no-cont-batching"}, [](const ServerOptions& o) { EXPECT_FALSE(o.cont_batching); }},
+        {{"-nocb", "-cb"}, [](const ServerOptions& o) { EXPECT_TRUE(o.cont_batching); }},
+        {{"-nocb", "--cont-batching"}, [](const ServerOptions& o) { EXPECT_TRUE(o.cont_batching); }},
+        {{"-no-kvu"}, [](const ServerOptions& o) { EXPECT_FALSE(o.kv_unified); }},
+        {{"--no-kv-unified"}, [](const ServerOptions& o) { EXPECT_FALSE(o.kv_unified); }},
+        {{"--no-kv-unified", "-kvu"}, [](const ServerOptions& o) { EXPECT_TRUE(o.kv_unified); }},
+        {{"--no-kv-unified", "--kv-unified"}, [](const ServerOptions& o) { EXPECT_TRUE(o.kv_unified); }},
+        {{"-n", "128"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_predict, 128); }},
+        {{"--n-predict", "256"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_predict, 256); }},
+        {{"--predict", "64"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_predict, 64); }},
+        {{"-fa", "on"}, [](const ServerOptions& o) { EXPECT_EQ(o.flash_attn, "on"); }},
+        {{"--flash-attn", "off"}, [](const ServerOptions& o) { EXPECT_EQ(o.flash_attn, "off"); }},
+        {{"--flash-attn", "AUTO"}, [](const ServerOptions& o) { EXPECT_EQ(o.flash_attn, "auto"); }},
+        {{"-t", "8"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_threads, 8); }},
+        {{"--threads", "-1"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_threads, -1); }},
+        {{"-tb", "6"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_threads_batch, 6); }},
+        {{"--threads-batch", "12"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_threads_batch, 12); }},
+        {{"--threads-http", "3"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_threads_http, 3); }},
+        {{"-ngl", "33"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_gpu_layers, 33); }},
+        {{"--n-gpu-layers", "0"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_gpu_layers, 0); }},
+        {{"--gpu-layers", "12"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_gpu_layers, 12); }},
+        {{"-ngl", "all"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_gpu_layers, cria::kAllGpuLayers); }},
+        {{"-ngl", "5", "-ngl", "auto"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_gpu_layers, -1); }},
+        {{"-mg", "1"}, [](const ServerOptions& o) { EXPECT_EQ(o.main_gpu, 1); }},
+        {{"--main-gpu", "2"}, [](const ServerOptions& o) { EXPECT_EQ(o.main_gpu, 2); }},
+        {{"-ts", "3,2"}, [](const ServerOptions& o) { EXPECT_EQ(o.tensor_split, (std::vector<float>{3.0f, 2.0f})); }},
+        {{"--tensor-split", "1, 0.5 ,0"},
+         [](const ServerOptions& o) { EXPECT_EQ(o.tensor_split, (std::vector<float>{1.0f, 0.5f, 0.0f})); }},
+        {{"--mlock"}, [](const ServerOptions& o) { EXPECT_TRUE(o.mlock); }},
+        {{"--no-mmap"}, [](const ServerOptions& o) { EXPECT_FALSE(o.mmap); }},
+        {{"--no-mmap", "--mmap"}, [](const ServerOptions& o) { EXPECT_TRUE(o.mmap); }},
+        {{"--host", "0.0.0.0"}, [](const ServerOptions& o) { EXPECT_EQ(o.host, "0.0.0.0"); }},
+        {{"--port", "9000"}, [](const ServerOptions& o) { EXPECT_EQ(o.port, 9000); }},
+        {{"--path", "/srv/www"}, [](const ServerOptions& o) { EXPECT_EQ(o.static_path, "/srv/www"); }},
+        {{"-to", "30"}, [](const ServerOptions& o) { EXPECT_EQ(o.timeout_s, 30); }},
+        {{"--timeout", "45"}, [](const ServerOptions& o) { EXPECT_EQ(o.timeout_s, 45); }},
+        {{"--api-key", "k1"}, [](const ServerOptions& o) { EXPECT_EQ(o.api_keys, (std::vector<std::string>{"k1"})); }},
+        {{"--ssl-key-file", "key.pem"}, [](const ServerOptions& o) { EXPECT_EQ(o.ssl_key_file, "key.pem"); }},
+        {{"--ssl-cert-file", "cert.pem"}, [](const ServerOptions& o) { EXPECT_EQ(o.ssl_cert_file, "cert.pem"); }},
+        {{"--embedding"}, [](const ServerOptions& o) { EXPECT_TRUE(o.embedding); }},
+        {{"--embeddings"}, [](const ServerOptions& o) { EXPECT_TRUE(o.embedding); }},
+        {{"--slots-endpoint-disable"}, [](const ServerOptions& o) { EXPECT_FALSE(o.slots_endpoint); }},
+        {{"--no-slots"}, [](const ServerOptions& o) { EXPECT_FALSE(o.slots_endpoint); }},
+        {{"--no-slots", "--slots"}, [](const ServerOptions& o) { EXPECT_TRUE(o.slots_endpoint); }},
+        {{"--metrics"}, [](const ServerOptions& o) { EXPECT_TRUE(o.metrics); }},
+        {{"--chat-template", "chatml"}, [](const ServerOptions& o) { EXPECT_EQ(o.chat_template, "chatml"); }},
+        {{"-s", "42"}, [](const ServerOptions& o) { EXPECT_EQ(o.seed, 42); }},
+        {{"--seed", "4294967295"}, [](const ServerOptions& o) { EXPECT_EQ(o.seed, 4294967295LL); }},
+        {{"--temp", "0"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.temperature, 0.0f); }},
+        {{"--temperature", "1.5"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.temperature, 1.5f); }},
+        {{"--top-k", "0"}, [](const ServerOptions& o) { EXPECT_EQ(o.top_k, 0); }},
+        {{"--top-p", "1"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.top_p, 1.0f); }},
+        {{"--min-p", "0.1"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.min_p, 0.1f); }},
+        {{"--repeat-penalty", "1.1"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.repeat_penalty, 1.1f); }},
+        {{"--repeat-last-n", "-1"}, [](const ServerOptions& o) { EXPECT_EQ(o.repeat_last_n, -1); }},
+        {{"-v"}, [](const ServerOptions& o) { EXPECT_TRUE(o.verbose); }},
+        {{"--verbose"}, [](const ServerOptions& o) { EXPECT_TRUE(o.verbose); }},
+        {{"--log-format", "json"}, [](const ServerOptions& o) { EXPECT_EQ(o.log_format, "json"); }},
+        {{"--log-disable"}, [](const ServerOptions& o) { EXPECT_TRUE(o.log_disable); }},
+    };
+    for (const auto& c : cases) {
+        std::string label;
+        for (const auto& a : c.args) label += a + " ";
+        SCOPED_TRACE(label);
+        c.check(ok(c.args));
+    }
+}
+
+TEST(Options, ShortModelForm) {
+    const ParseOutcome out = parse({"-m", "a.gguf"});
+    ASSERT_TRUE(out.options.has_value());
+    EXPECT_EQ(out.options->model_path, "a.gguf");
+}
+
+TEST(Options, EqualsForm) {
+    const ServerOptions o = ok({"--port=9001", "--ctx-size=1024", "-np=3", "--host=::1", "--flash-attn=on",
+                                "--metrics=true", "--no-mmap=false", "--embedding=0", "--api-key=a=b"});
+    EXPECT_EQ(o.port, 9001);
+    EXPECT_EQ(o.n_ctx, 1024);
+    EXPECT_EQ(o.n_parallel, 3);
+    EXPECT_EQ(o.host, "::1");
+    EXPECT_EQ(o.flash_attn, "on");
+    EXPECT_TRUE(o.metrics);
+    EXPECT_TRUE(o.mmap);  // --no-mmap=false means "do map"
+    EXPECT_FALSE(o.embedding);
+    EXPECT_EQ(o.api_keys, (std::vector<std::string>{"a=b"}));  // only the first '=' splits
+    EXPECT_TRUE(contains(err({"--port="}), "--port"));
+    EXPECT_TRUE(contains(err({"--metrics=perhaps"}), "--metrics"));
+}
+
+TEST(Options, NegativeNumbersAreValues) {
+    const ServerOptions o = ok({"-t", "-1", "-n", "-1", "-s", "-1"});
+    EXPECT_EQ(o.n_threads, -1);
+    EXPECT_EQ(o.n_predict, -1);
+    EXPECT_EQ(o.seed, -1);
+}
+
+TEST(Options, LastUseWins) {
+    EXPECT_EQ(ok({"--port", "1000", "--port", "2000"}).port, 2000);
+    EXPECT_EQ(ok({"-c", "1", "--ctx-size", "2"}).n_ctx, 2);
+}
+
+// ---- API keys ----
+
+TEST(Options, ApiKeyIsRepeatable) {
+    EXPECT_EQ(ok({"--api-key", "one", "--api-key", "two"}).api_keys, (std::vector<std::string>{"one", "two"}));
+    EXPECT_EQ(ok({"--api-key", "one,two", "--api-key", "three"}).api_keys,
+              (std::vector<std::string>{"one", "two", "three"}));
+    EXPECT_TRUE(contains(err({"--api-key", ""}), "--api-key"));
+}
+
+TEST(Options, ApiKeyFile) {
+    TempFile file("# comment line\nkey-one\n\n   \nkey-two\r\n  # indented comment\n  key-three  \n");
+    const ServerOptions o = ok({"--api-key", "cli-key", "--api-key-file", file.path()});
+    EXPECT_EQ(o.api_keys, (std::vector<std::string>{"cli-key", "key-one", "key-two", "key-three"}));
+
+    const std::string missing = "/nonexistent/dir/keys.txt";
+    const std::string e = err({"--api-key-file", missing});
+    EXPECT_TRUE(contains(e, missing)) << e;
+    EXPECT_TRUE(contains(e, "--api-key-file")) << e;
+
+    // Through the environment too.
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_API_KEY_FILE", file.path()}}).api_keys,
+              (std::vector<std::string>{"key-one", "key-two", "key-three"}));
+}
+
+// ---- environment ----
+
+TEST(Options, EnvironmentVariablesApply) {
+    const Env env = {
+        {"LLAMA_ARG_MODEL", "env.gguf"},       {"LLAMA_ARG_CTX_SIZE", "2048"},  {"LLAMA_ARG_N_PARALLEL", "4"},
+        {"LLAMA_ARG_THREADS", "7"},            {"LLAMA_ARG_HOST", "0.0.0.0"},   {"LLAMA_ARG_PORT", "9100"},
+        {"LLAMA_API_KEY", "k1,k2"},            {"LLAMA_ARG_CONT_BATCHING", "false"},
+        {"LLAMA_ARG_EMBEDDINGS", "true"},      {"LLAMA_ARG_ENDPOINT_METRICS", "1"},
+        {"LLAMA_ARG_ENDPOINT_SLOTS", "off"},   {"LLAMA_ARG_FLASH_ATTN", "on"},  {"LLAMA_ARG_BATCH", "1024"},
+        {"LLAMA_ARG_UBATCH", "256"},           {"LLAMA_ARG_N_GPU_LAYERS", "10"}, {"LLAMA_ARG_ALIAS", "envalias"},
+        {"LLAMA_ARG_TIMEOUT", "20"},           {"LLAMA_ARG_STATIC_PATH", "/www"}, {"LLAMA_ARG_N_PREDICT", "99"},
+        {"LLAMA_ARG_THREADS_HTTP", "5"},       {"LLAMA_ARG_MAIN_GPU", "1"},     {"LLAMA_ARG_TENSOR_SPLIT", "1,1"},
+        {"LLAMA_ARG_KV_UNIFIED", "no"},        {"LLAMA_ARG_TEMPERATURE", "0.3"}, {"LLAMA_ARG_TOP_K", "7"},
+        {"LLAMA_ARG_TOP_P", "0.5"},            {"LLAMA_ARG_MIN_P", "0.2"},      {"LLAMA_ARG_REPEAT_PENALTY", "1.2"},
+        {"LLAMA_ARG_CHAT_TEMPLATE", "chatml"}, {"LLAMA_ARG_SSL_KEY_FILE", "k.pem"},
+        {"LLAMA_ARG_SSL_CERT_FILE", "c.pem"},  {"LLAMA_ARG_MLOCK", "yes"},
+    };
+    const ParseOutcome out = parse({}, env);
+    ASSERT_EQ(out.error, "");
+    ASSERT_TRUE(out.options.has_value());
+    const ServerOptions& o = *out.options;
+    EXPECT_EQ(o.model_path, "env.gguf");
+    EXPECT_EQ(o.n_ctx, 2048);
+    EXPECT_EQ(o.n_parallel, 4);
+    EXPECT_EQ(o.n_threads, 7);
+    EXPECT_EQ(o.host, "0.0.0.0");
+    EXPECT_EQ(o.port, 9100);
+    EXPECT_EQ(o.api_keys, (std::vector<std::string>{"k1", "k2"}));
+    EXPECT_FALSE(o.cont_batching);
+    EXPECT_TRUE(o.embedding);
+    EXPECT_TRUE(o.metrics);
+    EXPECT_FALSE(o.slots_endpoint);
+    EXPECT_EQ(o.flash_attn, "on");
+    EXPECT_EQ(o.n_batch, 1024);
+    EXPECT_EQ(o.n_ubatch, 256);
+    EXPECT_EQ(o.n_gpu_layers, 10);
+    EXPECT_EQ(o.alias, "envalias");
+    EXPECT_EQ(o.timeout_s, 20);
+    EXPECT_EQ(o.static_path, "/www");
+    EXPECT_EQ(o.n_predict, 99);
+    EXPECT_EQ(o.n_threads_http, 5);
+    EXPECT_EQ(o.main_gpu, 1);
+    EXPECT_EQ(o.tensor_split, (std::vector<float>{1.0f, 1.0f}));
+    EXPECT_FALSE(o.kv_unified);
+    EXPECT_FLOAT_EQ(o.temperature, 0.3f);
+    EXPECT_EQ(o.top_k, 7);
+    EXPECT_FLOAT_EQ(o.top_p, 0.5f);
+    EXPECT_FLOAT_EQ(o.min_p, 0.2f);
+    EXPECT_FLOAT_EQ(o.repeat_penalty, 1.2f);
+    EXPECT_EQ(o.chat_template, "chatml");
+    EXPECT_EQ(o.ssl_key_file, "k.pem");
+    EXPECT_EQ(o.ssl_cert_file, "c.pem");
+    EXPECT_TRUE(o.mlock);
+}
+
+TEST(Options, CommandLineBeatsEnvironment) {
+    const Env env = {{"LLAMA_ARG_PORT", "9000"},        {"LLAMA_ARG_MODEL", "env.gguf"},
+                     {"LLAMA_API_KEY", "env-key"},      {"LLAMA_ARG_CONT_BATCHING", "true"},
+                     {"LLAMA_ARG_ENDPOINT_SLOTS", "1"}, {"LLAMA_ARG_CTX_SIZE", "not-a-number"}};
+    const ParseOutcome out = parse({"-m", "cli.gguf", "--port", "9001", "--api-key", "cli-key", "-nocb",
+                                    "--slots-endpoint-disable", "-c", "100"},
+                                   env);
+    ASSERT_EQ(out.error, "");  // the bad LLAMA_ARG_CTX_SIZE is never read: -c is on the command line
+    ASSERT_TRUE(out.options.has_value());
+    EXPECT_EQ(out.options->port, 9001);
+    EXPECT_EQ(out.options->model_path, "cli.gguf");
+    EXPECT_EQ(out.options->api_keys, (std::vector<std::string>{"cli-key"}));
+    EXPECT_FALSE(out.options->cont_batching);
+    EXPECT_FALSE(out.options->slots_endpoint);
+    EXPECT_EQ(out.options->n_ctx, 100);
+}
+
+TEST(Options, FlagEnvironmentValues) {
+    const std::vector<std::pair<std::string, bool>> words = {
+        {"true", true}, {"TRUE", true}, {"1", true},  {"on", true},   {"On", true},   {"yes", true},  {"YES", true},
+        {"false", false}, {"False", false}, {"0", false}, {"off", false}, {"OFF", false}, {"no", false}, {"No", false},
+    };
+    for (const auto& [word, value] : words) {
+        SCOPED_TRACE(word);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_ENDPOINT_METRICS", word}}).metrics, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_CONT_BATCHING", word}}).cont_batching, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_EMBEDDINGS", word}}).embedding, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_MMAP", word}}).mmap, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_NO_MMAP", word}}).mmap, !value);  // the negated variable
+    }
+    for (const std::string var : {"LLAMA_ARG_ENDPOINT_METRICS", "LLAMA_ARG_CONT_BATCHING", "LLAMA_ARG_NO_MMAP",
+                                  "LLAMA_ARG_ENDPOINT_SLOTS", "LLAMA_ARG_KV_UNIFIED"}) {
+        const std::string e = err({}, {{var, "maybe"}});
+        EXPECT_TRUE(contains(e, var)) << e;
+        EXPECT_TRUE(contains(e, "maybe")) << e;
+    }
+}
+
+TEST(Options, BadEnvironmentValueNamesTheVariable) {
+    const std::string e = err({}, {{"LLAMA_ARG_PORT", "70000"}});
+    EXPECT_TRUE(contains(e, "LLAMA_ARG_PORT")) << e;
+    EXPECT_TRUE(contains(e, "70000")) << e;
+    EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_CTX_SIZE", "big"}}), "LLAMA_ARG_CTX_SIZE"));
+}
+
+TEST(Options, ProcessEnvironmentOverload) {
+    ::setenv("LLAMA_ARG_PORT", "9555", 1);
+    const char* argv[] = {"cria", "-m", "x.gguf"};
+    const ParseOutcome out = cria::parse_server_options(3, argv);
+    ::unsetenv("LLAMA_ARG_PORT");
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->port, 9555);
+}
+
+// ---- options cria does not support yet ----
+
+TEST(Options, NotYetSupportedOptionsAreErrors) {
+    // The options the brief names, checked by name so that dropping one from the table fails here.
+    const std::vector<std::string> names = {
+        "-mu", "--model-url", "-hfr", "--hf-repo", "-hff", "--hf-file", "--lora", "--lora-base", "-spf",
+        "--system-prompt-file", "--mmproj", "--grp-attn-n", "--grp-attn-w", "--numa", "--rope-scaling",
+        "--rope-freq-base", "--rope-freq-scale", "--yarn-orig-ctx", "--yarn-ext-factor", "--yarn-attn-factor",
+        "--yarn-beta-slow", "--yarn-beta-fast", "-ctk", "--cache-type-k", "-ctv", "--cache-type-v", "-dt",
+        "--defrag-thold", "--jinja", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
+        "--spec-type", "--mirostat", "--mirostat-lr", "--mirostat-ent", "--dynatemp-range", "--dynatemp-exp",
+        "--typical", "--presence-penalty", "--frequency-penalty", "--dry-multiplier", "--dry-base",
+        "--xtc-probability", "--xtc-threshold", "--samplers", "--grammar", "--json-schema", "-cram", "--cache-ram",
+        "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
+        "--check-tensors", "--override-kv", "-sm", "--split-mode",
+    };
+    for (const auto& name : names) {
+        const std::string e = err({name, "1"});
+        EXPECT_TRUE(contains(e, "option " + name)) << e;
+        EXPECT_TRUE(contains(e, "is not supported yet by cria")) << e;
+    }
+    EXPECT_EQ(err({"--mmproj", "proj.gguf"}), "option --mmproj is not supported yet by cria");
+    EXPECT_EQ(err({"--mmproj=proj.gguf"}), "option --mmproj is not supported yet by cria");
+    // Also without the value they would take, and with no model given.
+    EXPECT_EQ(parse({"--lora"}).error, "option --lora is not supported yet by cria");
+}
+
+TEST(Options, EveryNotYetSupportedTableEntryErrors) {
+    size_t count = 0;
+    for (const auto& spec : cria::options::option_table()) {
+        if (spec.support != cria::options::Support::NotYetSupported) continue;
+        std::vector<std::string> all = spec.names;
+        all.insert(all.end(), spec.negative_names.begin(), spec.negative_names.end());
+        for (const auto& name : all) {
+            ++count;
+            const std::string e = err({name, "1"});
+            EXPECT_TRUE(contains(e, "option " + name) && contains(e, "not supported yet")) << name << ": " << e;
+        }
+        for (const auto& var : spec.env) {
+            const std::string e = err({}, {{var, "1"}});
+            EXPECT_TRUE(contains(e, var) && contains(e, spec.canonical_name()) && contains(e, "not supported yet"))
+                << var << ": " << e;
+        }
+    }
+    EXPECT_GT(count, 60u);
+}
+
+TEST(Options, NotYetSupportedEnvironmentVariableErrors) {
+    const std::string e = err({}, {{"LLAMA_ARG_MMPROJ", "proj.gguf"}});
+    EXPECT_TRUE(contains(e, "LLAMA_ARG_MMPROJ")) << e;
+    EXPECT_TRUE(contains(e, "--mmproj")) << e;
+    EXPECT_TRUE(contains(e, "not supported yet by cria")) << e;
+    EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_HF_REPO", "a/b"}}), "--hf-repo"));
+    EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_ROPE_FREQ_BASE", "10000"}}), "--rope-freq-base"));
+}
+
+// ---- mistakes ----
+
+TEST(Options, UnknownOption) {
+    EXPECT_EQ(err({"--foo"}), "unknown option: --foo (see --help)");
+    EXPECT_EQ(err({"--foo=1"}), "unknown option: --foo (see --help)");
+    EXPECT_EQ(err({"-x"}), "unknown option: -x (see --help)");
+    EXPECT_TRUE(contains(err({"stray"}), "stray"));
+}
+
+TEST(Options, MissingValue) {
+    EXPECT_EQ(err({"--port"}), "option --port needs a value (PORT)");
+    EXPECT_TRUE(contains(err({"-c"}), "-c"));
+    // Every supported option that takes a value says so when the value is missing.
+    for (const auto& spec : cria::options::option_table()) {
+        if (spec.support != cria::options::Support::Supported || !spec.takes_value()) continue;
+        for (const auto& name : spec.names) {
+            const ParseOutcome out = parse({"-m", "model.gguf", name});
+            EXPECT_TRUE(contains(out.error, name) && contains(out.error, "needs a value")) << name << ": " << out.error;
+        }
+    }
+}
+
+TEST(Options, BadValues) {
+    struct BadCase {
+        std::vector<std::string> args;
+        std::string option;
+        std::string value;
+    };
+    const std::vector<BadCase> cases = {
+        {{"--port", "0"}, "--port", "0"},
+        {{"--port", "65536"}, "--port", "65536"},
+        {{"--port", "80x"}, "--port", "80x"},
+        {{"--port", " 80"}, "--port", " 80"},
+        {{"--port", "8.5"}, "--port", "8.5"},
+        {{"-c", "-1"}, "-c", "-1"},
+        {{"--ctx-size", "99999999999"}, "--ctx-size", "99999999999"},
+        {{"-np", "0"}, "-np", "0"},
+        {{"--parallel", "-1"}, "--parallel", "-1"},
+        {{"-b", "0"}, "-b", "0"},
+        {{"-ub", "0"}, "-ub", "0"},
+        {{"-t", "0"}, "-t", "0"},
+        {{"-t", "-2"}, "-t", "-2"},
+        {{"--threads", "many"}, "--threads", "many"},
+        {{"-tb", "0"}, "-tb", "0"},
+        {{"--threads-http", "0"}, "--threads-http", "0"},
+        {{"--temp", "-0.1"}, "--temp", "-0.1"},
+        {{"--temp", "hot"}, "--temp", "hot"},
+        {{"--temp", "nan"}, "--temp", "nan"},
+        {{"--top-p", "1.5"}, "--top-p", "1.5"},
+        {{"--top-p", "-0.1"}, "--top-p", "-0.1"},
+        {{"--min-p", "2"}, "--min-p", "2"},
+        {{"--top-k", "-1"}, "--top-k", "-1"},
+        {{"-to", "0"}, "-to", "0"},
+        {{"--timeout", "-5"}, "--timeout", "-5"},
+        {{"-fa", "maybe"}, "-fa", "maybe"},
+        {{"--flash-attn", "yes-please"}, "--flash-attn", "yes-please"},
+        {{"--log-format", "xml"}, "--log-format", "xml"},
+        {{"-ts", "3,-2"}, "-ts", "3,-2"},
+        {{"--tensor-split", "3,,2"}, "--tensor-split", "3,,2"},
+        {{"--tensor-split", "a,b"}, "--tensor-split", "a,b"},
+        {{"-ngl", "-2"}, "-ngl", "-2"},
+        {{"-ngl", "most"}, "-ngl", "most"},
+        {{"-mg", "-1"}, "-mg", "-1"},
+        {{"-n", "-2"}, "-n", "-2"},
+        {{"-s", "-2"}, "-s", "-2"},
+        {{"--seed", "4294967296"}, "--seed", "4294967296"},
+        {{"--repeat-last-n", "-2"}, "--repeat-last-n", "-2"},
+        {{"--repeat-penalty", "-1"}, "--repeat-penalty", "-1"},
+        {{"--host", ""}, "--host", ""},
+    };
+    for (const auto& c : cases) {
+        const std::string e = err(c.args);
+        EXPECT_TRUE(contains(e, c.option)) << c.option << " " << c.value << ": " << e;
+        EXPECT_TRUE(contains(e, "'" + c.value + "'")) << c.option << " " << c.value << ": " << e;
+    }
+    EXPECT_EQ(err({"--port", "0"}), "invalid value '0' for option --port: must be between 1 and 65535");
+}
+
+TEST(Options, BoundaryValuesAreAccepted) {
+    EXPECT_EQ(ok({"--port", "1"}).port, 1);
+    EXPECT_EQ(ok({"--port", "65535"}).port, 65535);
+    EXPECT_EQ(ok({"-np", "1"}).n_parallel, 1);
+    EXPECT_EQ(ok({"-t", "1"}).n_threads, 1);
+    EXPECT_FLOAT_EQ(ok({"--top-p", "0"}).top_p, 0.0f);
+    EXPECT_FLOAT_EQ(ok({"--min-p", "1"}).min_p, 1.0f);
+    EXPECT_EQ(ok({"-to", "1"}).timeout_s, 1);
+    EXPECT_FLOAT_EQ(ok({"--temp", "1e-1"}).temperature, 0.1f);
+}
+
+TEST(Options, UbatchIsClampedToBatch) {
+    const ServerOptions a = ok({"-b", "256", "-ub", "1024"});
+    EXPECT_EQ(a.n_batch, 256);
+    EXPECT_EQ(a.n_ubatch, 256);
+    const ServerOptions b = ok({"-b", "64"});  // default ubatch 512 > 64
+    EXPECT_EQ(b.n_ubatch, 64);
+    const ServerOptions c = ok({"-b", "4096", "-ub", "1024"});
+    EXPECT_EQ(c.n_ubatch, 1024);
+}
+
+// ---- help ----
+
+TEST(Options, HelpListsEverySupportedOptionAndVariable) {
+    const std::string help = cria::server_options_help();
+    size_t supported = 0;
+    for (const auto& spec : cria::options::option_table()) {
+        for (const auto& name : spec.names) EXPECT_TRUE(contains(help, name)) << name;
+        for (const auto& name : spec.negative_names) EXPECT_TRUE(contains(help, name)) << name;
+        for (const auto& var : spec.env) EXPECT_TRUE(contains(help, "(env: " + var)) << var;
+        if (!spec.negated_env.empty()) {
+            EXPECT_TRUE(contains(help, spec.negated_env)) << spec.negated_env;
+        }
+        if (spec.support == cria::options::Support::Supported) ++supported;
+    }
+    EXPECT_GT(supported, 40u);
+    // Spot checks by name, so an option dropped from the table fails here too.
+    for (const std::string s : {"--threads", "--threads-batch", "--threads-http", "--model", "--alias", "--ctx-size",
+                                "--n-gpu-layers", "--gpu-layers", "--main-gpu", "--tensor-split", "--batch-size",
+                                "--ubatch-size", "--mlock", "--no-mmap", "--timeout", "--host", "--port", "--path",
+                                "--api-key", "--api-key-file", "--embedding", "--embeddings", "--parallel",
+                                "--cont-batching", "--no-cont-batching", "--n-predict", "--slots-endpoint-disable",
+                                "--slots", "--no-slots", "--metrics", "--chat-template", "--log-disable",
+                                "--log-format", "--ssl-key-file", "--ssl-cert-file", "--help", "--version", "--seed",
+                                "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n",
+                                "--flash-attn", "--kv-unified", "--no-kv-unified", "--verbose",
+                                "LLAMA_ARG_MODEL", "LLAMA_ARG_CTX_SIZE", "LLAMA_ARG_N_PARALLEL", "LLAMA_ARG_THREADS",
+                                "LLAMA_ARG_HOST", "LLAMA_ARG_PORT", "LLAMA_API_KEY", "LLAMA_ARG_CONT_BATCHING",
+                                "LLAMA_ARG_NO_MMAP", "LLAMA_ARG_MMAP", "LLAMA_ARG_EMBEDDINGS",
+                                "LLAMA_ARG_ENDPOINT_METRICS", "LLAMA_ARG_ENDPOINT_SLOTS", "LLAMA_ARG_FLASH_ATTN"}) {
+        EXPECT_TRUE(contains(help, s)) << s;
+    }
+}
+
+TEST(Options, HelpLayout) {
+    const std::string help = cria::server_options_help();
+    for (const std::string title : {"----- general -----", "----- model -----", "----- context and batching -----",
+                                    "----- threads -----", "----- devices and memory -----", "----- HTTP -----",
+                                    "----- endpoints -----", "----- sampling defaults", "----- logging -----",
+                                    "----- not yet supported"}) {
+        EXPECT_TRUE(contains(help, title)) << title;
+    }
+    std::istringstream lines(help);
+    std::string line;
+    while (std::getline(lines, line)) EXPECT_LE(line.size(), 100u) << line;
+    // Defaults come from ServerOptions itself.
+    EXPECT_TRUE(contains(help, "(default: 8080)"));
+    EXPECT_TRUE(contains(help, "(default: 4096)"));
+    EXPECT_TRUE(contains(help, "(default: 127.0.0.1)"));
+    // Unsupported ones are marked, and appear after the supported ones.
+    const auto marker = help.find("(not supported yet)");
+    ASSERT_NE(marker, std::string::npos);
+    EXPECT_GT(marker, help.find("----- not yet supported"));
+    EXPECT_TRUE(contains(help.substr(help.find("--mmproj")), "(not supported yet)"));
+}
+
+// ---- the table itself ----
+
+TEST(Options, TableHasNoDuplicateNamesOrVariables) {
+    std::set<std::string> names;
+    std::set<std::string> vars;
+    for (const auto& spec : cria::options::option_table()) {
+        std::vector<std::string> all = spec.names;
+        all.insert(all.end(), spec.negative_names.begin(), spec.negative_names.end());
+        ASSERT_FALSE(spec.names.empty());
+        for (const auto& n : all) {
+            EXPECT_TRUE(names.insert(n).second) << "duplicate option name " << n;
+            EXPECT_EQ(n[0], '-') << n;
+        }
+        std::vector<std::string> envs = spec.env;
+        if (!spec.negated_env.empty()) envs.push_back(spec.negated_env);
+        for (const auto& v : envs) EXPECT_TRUE(vars.insert(v).second) << "duplicate variable " << v;
+        EXPECT_FALSE(spec.help.empty()) << spec.canonical_name();
+        if (spec.support == cria::options::Support::Supported && spec.special == cria::options::Special::None) {
+            EXPECT_TRUE(static_cast<bool>(spec.binding.set)) << spec.canonical_name();
+        }
+        if (spec.takes_value()) {
+            EXPECT_FALSE(spec.placeholder.empty()) << spec.canonical_name();
+        }
+    }
+}
