@@ -12,6 +12,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A donor must save at least this many tokens of prompt processing to be worth waiting for.
+constexpr size_t kMinSharedPrefix = 32;
+
 double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
@@ -128,7 +131,54 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.sampler = make_sampler_chain(request.sampling, model_.vocab, info_.n_ctx_slot, request.prompt);
     slot.started = Clock::now();
     slot.last_used = step_;
+    slot.donor = -1;
     admitted_at_[static_cast<size_t>(slot.id)] = ++admissions_;
+    if (request.cache_prompt && config_.kv_unified) find_prefix_donor(slot);
+}
+
+void Scheduler::find_prefix_donor(Slot& slot) {
+    const auto& prompt = slot.request().prompt;
+    const size_t usable = prompt.size() - 1;  // the last prompt token is always evaluated here
+    Slot* best = nullptr;
+    size_t best_tokens = slot.cached.size() + kMinSharedPrefix;
+    for (auto& other : slots_) {
+        if (&other == &slot) continue;
+        // A slot still reading its prompt will hold all of it soon; any other holds `cached`.
+        const auto& tokens = other.state == SlotState::prefill ? other.request().prompt : other.cached;
+        const size_t shared = std::min(common_prefix(tokens, prompt), usable);
+        if (shared >= best_tokens) {
+            best = &other;
+            best_tokens = shared;
+        }
+    }
+    if (best == nullptr) return;
+    slot.donor = best->id;
+    slot.donor_tokens = best_tokens;
+    take_donated_prefixes();  // a donor that already holds the prefix gives it right away
+}
+
+void Scheduler::take_donated_prefixes() {
+    for (auto& slot : slots_) {
+        if (slot.state != SlotState::prefill || slot.donor < 0) continue;
+        Slot& donor = slots_[static_cast<size_t>(slot.donor)];
+        const auto& prompt = slot.request().prompt;
+        if (donor.cached.size() >= slot.donor_tokens && common_prefix(donor.cached, prompt) >= slot.donor_tokens) {
+            copy_prefix(donor, slot, slot.donor_tokens);
+            slot.donor = -1;
+        } else if (donor.state != SlotState::prefill ||
+                   common_prefix(donor.request().prompt, prompt) < slot.donor_tokens) {
+            slot.donor = -1;  // the donor stopped or moved on without the prefix: read it ourselves
+        }
+    }
+}
+
+void Scheduler::copy_prefix(Slot& from, Slot& to, size_t n_tokens) {
+    // Both sequences then point at the same cells of the unified cache: nothing is recomputed.
+    llama_memory_seq_rm(memory_, to.id, -1, -1);
+    llama_memory_seq_cp(memory_, from.id, to.id, 0, static_cast<llama_pos>(n_tokens));
+    to.cached.assign(from.cached.begin(), from.cached.begin() + static_cast<std::ptrdiff_t>(n_tokens));
+    to.prompt_done = n_tokens;
+    to.cache_reused = static_cast<int32_t>(n_tokens);
 }
 
 // ---- batch ----------------------------------------------------------------------------------
@@ -161,6 +211,7 @@ void Scheduler::shift_context(Slot& slot) {
 bool Scheduler::build_batch() {
     batch_.n_tokens = 0;
     for (auto& slot : slots_) slot.batch_index = -1;
+    take_donated_prefixes();  // before anything is added: donors' caches hold only decoded tokens
 
     const bool prefilling = std::any_of(slots_.begin(), slots_.end(),
                                         [](const Slot& s) { return s.state == SlotState::prefill; });
@@ -183,7 +234,7 @@ bool Scheduler::build_batch() {
     // Prompt chunks fill the rest of the batch, oldest admission first.
     std::vector<Slot*> readers;
     for (auto& slot : slots_) {
-        if (slot.state == SlotState::prefill) readers.push_back(&slot);
+        if (slot.state == SlotState::prefill && slot.donor < 0) readers.push_back(&slot);
     }
     std::sort(readers.begin(), readers.end(), [&](const Slot* a, const Slot* b) {
         return admitted_at_[static_cast<size_t>(a->id)] < admitted_at_[static_cast<size_t>(b->id)];

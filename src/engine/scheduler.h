@@ -9,6 +9,10 @@
 //
 // Invariants: a busy slot's `cached` mirrors its KV-cache sequence exactly; a slot's context never
 // exceeds n_ctx_slot (a generating slot at the limit is shifted before its token is added).
+//
+// Prefix sharing (unified KV cache only): a new prompt that shares a long prefix with what another
+// slot holds, or is about to hold, takes that prefix with llama_memory_seq_cp instead of computing
+// it again; so N clients with a common system prompt compute it once.
 #pragma once
 
 #include <llama-cpp.h>
@@ -40,6 +44,9 @@ private:
     void admit_waiting();
     Slot* choose_slot(const GenerationRequest& request);
     void start(Slot& slot, std::shared_ptr<Task> task);
+    void find_prefix_donor(Slot& slot);
+    void take_donated_prefixes();
+    void copy_prefix(Slot& from, Slot& to, size_t n_tokens);
 
     bool build_batch();
     void add_to_batch(Slot& slot, Token token, bool wants_logits);

@@ -37,7 +37,13 @@ struct Slot {
     int32_t batch_index = -1;        // where this slot's logits are in the current batch, or -1
     std::vector<Token> generated;
     bool truncated = false;
-    int32_t cache_reused = 0;        // prompt tokens taken from the cache at admission
+    int32_t cache_reused = 0;        // prompt tokens taken from a cache (own or a donor's)
+
+    // Prefix sharing: another slot that holds (or is computing) a longer prefix of this prompt.
+    // While set, this slot reads no prompt; once the donor's cache holds `donor_tokens` matching
+    // tokens they are copied into this sequence (no recomputation). -1: no donor.
+    int32_t donor = -1;
+    size_t donor_tokens = 0;
     std::chrono::steady_clock::time_point started, prompt_finished;
 
     const GenerationRequest& request() const { return task->request(); }

@@ -314,6 +314,8 @@ std::vector<OptionSpec> build_table() {
     using K = ValueKind;
     std::vector<OptionSpec> t;
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    // Options whose feature a later piece of work brings (templates, static files, TLS, embeddings,
+    // metrics, JSON logs) are refused until then, never silently ignored.
     auto add_later = [&t](OptionSpec spec) {
         spec.support = Support::NotYetSupported;
         spec.section = Section::NotYetSupported;
@@ -330,7 +332,7 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Model, {"-a", "--alias"}).value(K::String, "NAME").env({"LLAMA_ARG_ALIAS"})
             .help("model name reported in API responses").def("the model file name")
             .bind(text(&ServerOptions::alias)));
-    add(Opt(S::Model, {"--chat-template"}).value(K::String, "TEMPLATE").env({"LLAMA_ARG_CHAT_TEMPLATE"})
+    add_later(Opt(S::Model, {"--chat-template"}).value(K::String, "TEMPLATE").env({"LLAMA_ARG_CHAT_TEMPLATE"})
             .help("chat template to format conversations with: the name of a built-in template or the "
                   "template text itself (not a file name)")
             .def("the template in the model's metadata").bind(text(&ServerOptions::chat_template)));
@@ -398,7 +400,7 @@ std::vector<OptionSpec> build_table() {
             .help("address to listen on").bind(nonempty_text(&ServerOptions::host)));
     add(Opt(S::Http, {"--port"}).value(K::Int, "PORT").env({"LLAMA_ARG_PORT"})
             .help("TCP port to listen on (1 to 65535)").bind(int_in(&ServerOptions::port, 1, 65535)));
-    add(Opt(S::Http, {"--path"}).value(K::String, "PATH").env({"LLAMA_ARG_STATIC_PATH"})
+    add_later(Opt(S::Http, {"--path"}).value(K::String, "PATH").env({"LLAMA_ARG_STATIC_PATH"})
             .help("directory of static files to serve").def("none, only the built-in UI")
             .bind(text(&ServerOptions::static_path)));
     add(Opt(S::Http, {"-to", "--timeout"}).value(K::Int, "N").env({"LLAMA_ARG_TIMEOUT"})
@@ -411,20 +413,20 @@ std::vector<OptionSpec> build_table() {
             .help("file of API keys, one per line; blank lines and lines starting with # are skipped; "
                   "adds to --api-key")
             .def("none").bind(api_key_file_binding()));
-    add(Opt(S::Http, {"--ssl-key-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_KEY_FILE"})
+    add_later(Opt(S::Http, {"--ssl-key-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_KEY_FILE"})
             .help("PEM-encoded private key for HTTPS").def("none").bind(text(&ServerOptions::ssl_key_file)));
-    add(Opt(S::Http, {"--ssl-cert-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_CERT_FILE"})
+    add_later(Opt(S::Http, {"--ssl-cert-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_CERT_FILE"})
             .help("PEM-encoded certificate for HTTPS").def("none").bind(text(&ServerOptions::ssl_cert_file)));
 
     // ---- endpoints ----
-    add(Opt(S::Endpoints, {"--embedding", "--embeddings"}).env({"LLAMA_ARG_EMBEDDINGS"})
+    add_later(Opt(S::Endpoints, {"--embedding", "--embeddings"}).env({"LLAMA_ARG_EMBEDDINGS"})
             .help("embedding mode: serve embeddings; use with an embedding model")
             .bind(boolean(&ServerOptions::embedding)));
     add(Opt(S::Endpoints, {"--slots"}).negative({"--no-slots", "--slots-endpoint-disable"})
             .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
             .help("the /slots monitoring endpoint (slot state may include users' prompts)")
             .bind(boolean(&ServerOptions::slots_endpoint)));
-    add(Opt(S::Endpoints, {"--metrics"}).env({"LLAMA_ARG_ENDPOINT_METRICS"})
+    add_later(Opt(S::Endpoints, {"--metrics"}).env({"LLAMA_ARG_ENDPOINT_METRICS"})
             .help("the Prometheus-compatible /metrics endpoint").bind(boolean(&ServerOptions::metrics)));
 
     // ---- sampling defaults ----
@@ -448,7 +450,7 @@ std::vector<OptionSpec> build_table() {
     // ---- logging ----
     add(Opt(S::Logging, {"-v", "--verbose", "--log-verbose"})
             .help("log everything, including debug messages").bind(boolean(&ServerOptions::verbose)));
-    add(Opt(S::Logging, {"--log-format"}).choices({"text", "json"})
+    add_later(Opt(S::Logging, {"--log-format"}).choices({"text", "json"})
             .help("format of log lines").bind(choice(&ServerOptions::log_format, {"text", "json"})));
     add(Opt(S::Logging, {"--log-disable"})
             .help("turn logging off").bind(boolean(&ServerOptions::log_disable)));
