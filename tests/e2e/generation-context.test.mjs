@@ -1,0 +1,118 @@
+// The slot context: generation past its end shifts the context (drops old tokens) and reports
+// truncated; a prompt that does not fit is a 400 naming 'prompt'.
+//
+// libllama rounds a context up to a multiple of 256 tokens, so `-c 64 -np 1` gives a 256-token
+// slot (/props says so). The shift tests use `-c 256 -np 4` for 64-token slots.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCria, assertErrorShape, sleep } from './lib/cria.mjs';
+import { THREADS, greedy, complete, tokenize } from './lib/generation-helpers.mjs';
+
+// A prompt of exactly n tokens (BOS included): "the the the ...", one token per word.
+async function promptOfTokens(cria, n) {
+  const text = new Array(n - 1).fill('the').join(' ');
+  const tokens = await tokenize(cria, text, true);
+  assert.equal(tokens.length, n, `prompt of ${n} tokens came out as ${tokens.length}`);
+  return text;
+}
+
+describe('64-token slots', () => {
+  let cria;
+  let nCtxSlot;
+  before(async () => {
+    cria = await startCria(['-c', '256', '-np', '4', ...THREADS]);
+    nCtxSlot = (await cria.get('/props')).body.n_ctx_slot;
+  });
+  after(async () => { await cria?.stop(); });
+
+  test('/props reports 64-token slots', () => {
+    assert.equal(nCtxSlot, 64);
+  });
+
+  test('generating 150 tokens in a 64-token slot shifts the context and reports truncated', { timeout: 30000 },
+    async () => {
+      const res = await complete(cria, greedy('The quick brown fox', 150, { ignore_eos: true }));
+      assert.equal(res.tokens.length, 150);
+      assert.equal(res.tokens_predicted, 150);
+      assert.equal(res.stopped_limit, true);
+      assert.equal(res.truncated, true);
+      assert.ok(res.tokens_cached <= nCtxSlot, `tokens_cached ${res.tokens_cached} > slot context ${nCtxSlot}`);
+      assert.equal(res.generation_settings.n_ctx, nCtxSlot);
+    });
+
+  test('a short generation in a 64-token slot is not truncated', async () => {
+    const res = await complete(cria, greedy('The quick brown fox', 20, { ignore_eos: true }));
+    assert.equal(res.tokens.length, 20);
+    assert.equal(res.truncated, false);
+  });
+
+  test('context shifts in several slots at once keep each request on its own', { timeout: 30000 }, async () => {
+    const prompts = ['The quick brown fox', 'people know what they like', 'look at the water'];
+    const alone = [];
+    for (const prompt of prompts) alone.push(await complete(cria, greedy(prompt, 100, { ignore_eos: true, cache_prompt: false })));
+    const together = await Promise.all(prompts.map((prompt) =>
+      complete(cria, greedy(prompt, 100, { ignore_eos: true, cache_prompt: false }))));
+    together.forEach((r, i) => {
+      assert.equal(r.truncated, true);
+      assert.deepEqual(r.tokens, alone[i].tokens, `prompt ${i}: output with shifts beside others differs from alone`);
+    });
+  });
+
+  test('a prompt of 63 tokens fits and generates past the end with a shift', async () => {
+    const res = await complete(cria, greedy(await promptOfTokens(cria, 63), 8, { ignore_eos: true }));
+    assert.equal(res.tokens_evaluated, 63);
+    assert.equal(res.tokens.length, 8);
+    assert.equal(res.truncated, true);
+  });
+
+  test('a prompt as long as the slot context is a 400 naming prompt', async () => {
+    for (const n of [64, 80]) {
+      const res = await cria.post('/completion', greedy(await promptOfTokens(cria, n), 8));
+      assertErrorShape(assert, res, 400, 'prompt');
+    }
+    // The server is fine afterwards.
+    const ok = await complete(cria, greedy('The quick brown fox', 4));
+    assert.equal(ok.tokens.length, 4);
+  });
+
+  test('a streamed prompt that does not fit is a 400 too', async () => {
+    const res = await cria.stream('/completion', greedy(await promptOfTokens(cria, 80), 8));
+    assertErrorShape(assert, res, 400, 'prompt');
+  });
+});
+
+describe('-c 64 -np 1', () => {
+  let cria;
+  let nCtxSlot;
+  before(async () => {
+    cria = await startCria(['-c', '64', '-np', '1', ...THREADS]);
+    nCtxSlot = (await cria.get('/props')).body.n_ctx_slot;
+  });
+  after(async () => { await cria?.stop(); });
+
+  test('a prompt longer than the slot context is a 400 naming prompt', async () => {
+    const res = await cria.post('/completion', greedy(await promptOfTokens(cria, nCtxSlot + 10), 8));
+    assertErrorShape(assert, res, 400, 'prompt');
+  });
+
+  // libllama caps its batch at the requested context (64) but rounds the context itself up to
+  // 256; cria fills batches up to its own --batch-size (2048) instead of llama_n_batch(), so a
+  // prompt of 65..255 tokens, which /props says fits, hits GGML_ASSERT(n_tokens_all <=
+  // cparams.n_batch) in llama_decode and the server aborts.
+  test('a prompt that fits the reported slot context but not the requested -c is served',
+    { todo: 'cria bug: with -c 64, a 100-token prompt aborts the server (GGML_ASSERT n_tokens_all <= cparams.n_batch)' },
+    async () => {
+      assert.ok(nCtxSlot > 100, `slot context ${nCtxSlot}`);
+      let res;
+      try {
+        res = await cria.post('/completion', greedy(await promptOfTokens(cria, 100), 8, { ignore_eos: true }));
+      } catch (e) {
+        const exit = await Promise.race([cria.exited, sleep(2000).then(() => 'still running')]);
+        assert.fail(`the server dropped the connection (${e.message}); exit: ${JSON.stringify(exit)}; ` +
+          `log: ${cria.log().split('\n').filter((l) => l.includes('GGML_ASSERT')).join(' ')}`);
+      }
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.tokens.length, 8);
+      assert.equal((await cria.get('/health')).status, 200);
+    });
+});
