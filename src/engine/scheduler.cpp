@@ -39,7 +39,8 @@ Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const Engin
       board_(board),
       vocabulary_(model.vocab),
       slots_(static_cast<size_t>(info.n_slots)),
-      batch_(llama_batch_init(config.n_batch, 0, 1)),
+      n_batch_(static_cast<int32_t>(llama_n_batch(model.context.get()))),
+      batch_(llama_batch_init(n_batch_, 0, 1)),
       admitted_at_(static_cast<size_t>(info.n_slots), 0) {
     for (size_t i = 0; i < slots_.size(); ++i) slots_[i].id = static_cast<int32_t>(i);
     publish_status();
@@ -53,8 +54,9 @@ void Scheduler::run() {
         ++step_;
         release_cancelled();
         admit_waiting();
-        if (!build_batch()) continue;
-        if (decode_batch()) sample_outputs();
+        // Readers of /health must see a slot busy while its prompt is decoded, not only after.
+        publish_status();
+        if (build_batch() && decode_batch()) sample_outputs();
         publish_status();
     }
     for (const auto& task : queue_.close()) task->push(TaskFailure{503, "the server is shutting down"});
@@ -218,7 +220,7 @@ bool Scheduler::build_batch() {
     // Without continuous batching a step either reads prompts or generates, never both.
     if (config_.cont_batching || !prefilling) {
         for (auto& slot : slots_) {
-            if (slot.state != SlotState::generate) continue;
+            if (slot.state != SlotState::generate || batch_.n_tokens >= n_batch_) continue;
             if (static_cast<int32_t>(slot.cached.size()) >= info_.n_ctx_slot) {
                 if (!llama_memory_can_shift(memory_)) {
                     finish(slot, StopReason::limit);
@@ -241,7 +243,7 @@ bool Scheduler::build_batch() {
     });
     for (Slot* slot : readers) {
         const auto& prompt = slot->request().prompt;
-        while (slot->prompt_done < prompt.size() && batch_.n_tokens < config_.n_batch) {
+        while (slot->prompt_done < prompt.size() && batch_.n_tokens < n_batch_) {
             const bool last = slot->prompt_done + 1 == prompt.size();
             add_to_batch(*slot, prompt[slot->prompt_done], last);
             ++slot->prompt_done;

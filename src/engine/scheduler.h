@@ -69,6 +69,8 @@ private:
     Vocabulary vocabulary_;
 
     std::vector<Slot> slots_;
+    // The context's batch limit: libllama may lower the requested --batch-size (never above n_ctx).
+    const int32_t n_batch_;
     llama_batch batch_;
     uint64_t step_ = 0;
     uint64_t admissions_ = 0;      // admission order, so prompt chunks are served first-come first-served

@@ -95,12 +95,9 @@ describe('-c 64 -np 1', () => {
     assertErrorShape(assert, res, 400, 'prompt');
   });
 
-  // libllama caps its batch at the requested context (64) but rounds the context itself up to
-  // 256; cria fills batches up to its own --batch-size (2048) instead of llama_n_batch(), so a
-  // prompt of 65..255 tokens, which /props says fits, hits GGML_ASSERT(n_tokens_all <=
-  // cparams.n_batch) in llama_decode and the server aborts.
+  // Regression: libllama caps its batch at the requested context (64) but rounds the context up to
+  // 256; batches must follow llama_n_batch(), or a 65..255-token prompt aborts the server.
   test('a prompt that fits the reported slot context but not the requested -c is served',
-    { todo: 'cria bug: with -c 64, a 100-token prompt aborts the server (GGML_ASSERT n_tokens_all <= cparams.n_batch)' },
     async () => {
       assert.ok(nCtxSlot > 100, `slot context ${nCtxSlot}`);
       let res;
