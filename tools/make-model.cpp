@@ -1,0 +1,820 @@
+// make-model: writes a llama-architecture GGUF model with random weights.
+//
+// The weights come from our own PRNG (splitmix64 + uniform distribution), so a given
+// (preset, seed, type, dims) always produces byte-identical files on every machine.
+// The vocabulary is a SentencePiece-style ("llama") vocabulary built from a word list
+// in this file, so English text tokenizes to roughly one token per word.
+//
+// The file is written in a streaming fashion: the metadata first (gguf_write_to_file with
+// only_meta), then each tensor's data generated and appended one at a time, so peak memory
+// is about one tensor (plus its F32 staging copy).
+
+#include <ggml.h>
+#include <gguf.h>
+#include <llama.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <unistd.h>
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic randomness
+
+class Rng {
+public:
+    explicit Rng(uint64_t seed) : state_(seed) {}
+
+    uint64_t next() {
+        uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+
+    // Uniform in [-1, 1) with 24 random bits; every step is exact in float arithmetic.
+    float uniform_pm1() {
+        const int32_t bits = static_cast<int32_t>(next() >> 40);  // 0 .. 2^24-1
+        return static_cast<float>(bits - (1 << 23)) * (1.0f / static_cast<float>(1 << 23));
+    }
+
+    uint32_t below(uint32_t n) { return static_cast<uint32_t>(next() % n); }
+
+private:
+    uint64_t state_;
+};
+
+uint64_t fnv1a(const std::string & s) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary
+
+// Common English words. Every prefix of each word (with and without the SentencePiece
+// space marker, lower case and capitalized) becomes a vocabulary piece.
+const char * const kWords[] = {
+    // Words that often start a sentence or a chat message come first: the first
+    // kBareCapitalized of them also get bare capitalized pieces ("Hello" after a newline).
+    "hello", "hi", "hey", "dear", "please", "thanks", "thank", "sorry", "yes", "no", "sure", "okay",
+    "what", "how", "why", "who", "where", "when", "which", "can", "could", "would", "should", "write",
+    "tell", "explain", "describe", "translate", "summarize", "give", "list", "show", "find", "make",
+    "create", "let", "once", "today", "here", "there", "this", "that", "these", "those", "my", "your",
+    "our", "we", "you", "he", "she", "they", "it", "is", "are", "do", "does", "did", "in", "on", "at",
+    "for", "if", "as", "the", "a", "an", "and", "but", "or", "so", "not", "all", "some", "many", "one",
+    "two", "first", "after", "before", "then", "now", "user", "assistant", "system", "question",
+    "answer", "example", "note", "also", "however", "because", "good", "great", "new",
+    // Everything else, roughly by frequency.
+    "the", "be", "to", "of", "and", "a", "in", "that", "have", "it", "for", "not", "on", "with",
+    "he", "as", "you", "do", "at", "this", "but", "his", "by", "from", "they", "we", "say", "her",
+    "she", "or", "an", "will", "my", "one", "all", "would", "there", "their", "what", "so", "up",
+    "out", "if", "about", "who", "get", "which", "go", "me", "when", "make", "can", "like", "time",
+    "no", "just", "him", "know", "take", "people", "into", "year", "your", "good", "some", "could",
+    "them", "see", "other", "than", "then", "now", "look", "only", "come", "its", "over", "think",
+    "also", "back", "after", "use", "two", "how", "our", "work", "first", "well", "way", "even",
+    "new", "want", "because", "any", "these", "give", "day", "most", "us", "is", "are", "was",
+    "were", "been", "has", "had", "did", "does", "said", "made", "went", "got", "came", "here",
+    "where", "why", "very", "much", "many", "more", "such", "each", "own", "same", "long", "little",
+    "great", "old", "big", "high", "small", "large", "next", "early", "young", "important", "few",
+    "public", "bad", "able", "last", "right", "left", "best", "better", "sure", "free", "true",
+    "false", "full", "real", "open", "close", "hello", "world", "yes", "please", "thank", "thanks",
+    "sorry", "help", "question", "answer", "tell", "ask", "call", "try", "need", "feel", "become",
+    "leave", "put", "mean", "keep", "let", "begin", "seem", "show", "hear", "play", "run", "move",
+    "live", "believe", "hold", "bring", "happen", "write", "provide", "sit", "stand", "lose", "pay",
+    "meet", "include", "continue", "set", "learn", "change", "lead", "understand", "watch",
+    "follow", "stop", "create", "speak", "read", "allow", "add", "spend", "grow", "offer",
+    "remember", "love", "consider", "appear", "buy", "wait", "serve", "die", "send", "expect",
+    "build", "stay", "fall", "cut", "reach", "kill", "remain", "quick", "brown", "fox", "jump",
+    "jumps", "lazy", "dog", "cat", "bird", "fish", "horse", "tree", "house", "home", "water",
+    "fire", "earth", "air", "sun", "moon", "star", "sky", "sea", "river", "mountain", "city",
+    "country", "road", "street", "car", "train", "ship", "book", "story", "word", "name", "number",
+    "part", "place", "case", "week", "company", "system", "program", "group", "problem", "fact",
+    "hand", "eye", "head", "face", "body", "life", "child", "children", "man", "men", "woman",
+    "women", "friend", "family", "mother", "father", "school", "student", "teacher", "room",
+    "money", "night", "morning", "evening", "point", "government", "state", "business", "service",
+    "end", "line", "side", "kind", "thing", "things", "idea", "example", "information", "power",
+    "game", "music", "food", "light", "color", "red", "green", "blue", "black", "white", "yellow",
+    "hot", "cold", "warm", "happy", "sad", "strong", "short", "simple", "easy", "hard", "fast",
+    "slow", "still", "again", "never", "always", "often", "sometimes", "today", "tomorrow",
+    "yesterday", "before", "between", "under", "through", "during", "without", "around", "while",
+    "though", "since", "until", "against", "among", "another", "every", "both", "those", "something",
+    "nothing", "everything", "someone", "anyone", "why", "maybe", "however", "therefore", "model",
+    "language", "text", "token", "server", "request", "response", "data", "file", "code", "test",
+    "value", "result", "error", "message", "chat", "user", "assistant", "input", "output", "list",
+    "table", "page", "example", "function", "return", "true", "null", "string", "computer",
+    "machine", "learning", "network", "memory", "speed", "fox", "once", "upon", "king", "queen",
+    "castle", "forest", "dragon", "knight", "princess", "village", "journey", "adventure", "magic",
+    "dream", "door", "window", "garden", "flower", "rain", "snow", "wind", "summer", "winter",
+    "spring", "autumn", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    "ten", "hundred", "thousand", "million", "first", "second", "third", "answer", "explain",
+    "describe", "write", "translate", "summarize", "count", "capital", "france", "paris", "london",
+    "english", "science", "history", "math", "art", "picture", "voice", "sound", "song", "dance",
+    "walk", "talk", "eat", "drink", "sleep", "wake", "laugh", "smile", "cry", "think", "thought",
+    "told", "found", "gave", "took", "knew", "saw", "felt", "left", "began", "kept", "heard",
+    "brought", "wrote", "stood", "ran", "sat", "ago", "away", "down", "off", "above", "below",
+    "near", "far", "inside", "outside", "together", "alone", "almost", "enough", "quite", "rather",
+    "really", "already", "yet", "soon", "later", "perhaps", "probably", "certainly", "exactly",
+};
+
+const size_t kBareCapitalized = 200;
+
+const char * const kSpace = "\xE2\x96\x81";  // U+2581, SentencePiece's space marker
+
+enum TokenType : int32_t {  // values of llama.cpp's tokenizer.ggml.token_type
+    kNormal      = 1,
+    kUnknown     = 2,
+    kControl     = 3,
+    kUserDefined = 4,
+    kUnused      = 5,
+    kByte        = 6,
+};
+
+struct Vocab {
+    std::vector<std::string> text;
+    std::vector<float> score;
+    std::vector<int32_t> type;
+    std::unordered_map<std::string, int32_t> index;
+
+    int32_t add(const std::string & piece, float piece_score, int32_t piece_type) {
+        auto it = index.find(piece);
+        if (it != index.end()) {
+            // Keep the best score when a piece is reached from several words.
+            score[it->second] = std::max(score[it->second], piece_score);
+            return it->second;
+        }
+        const int32_t id = static_cast<int32_t>(text.size());
+        text.push_back(piece);
+        score.push_back(piece_score);
+        type.push_back(piece_type);
+        index.emplace(piece, id);
+        return id;
+    }
+
+    int32_t size() const { return static_cast<int32_t>(text.size()); }
+};
+
+struct SpecialIds {
+    int32_t unk, bos, eos, im_start, im_end, fim_pre, fim_suf, fim_mid;
+    int32_t first_byte;
+};
+
+std::string capitalize(const std::string & w) {
+    std::string c = w;
+    if (!c.empty() && c[0] >= 'a' && c[0] <= 'z') {
+        c[0] = static_cast<char>(c[0] - 'a' + 'A');
+    }
+    return c;
+}
+
+// Scores drive SentencePiece merging in llama.cpp: the adjacent pair whose concatenation is a
+// piece with the highest score is merged first. Longer pieces score higher. Any word prefix
+// concatenated with the following piece of the same word is again a prefix in the vocabulary,
+// so a known word always merges into one token whatever the merge order.
+Vocab build_vocab(int32_t n_vocab_target, SpecialIds & ids) {
+    Vocab v;
+    ids.unk      = v.add("<unk>", 0.0f, kUnknown);
+    ids.bos      = v.add("<s>", 0.0f, kControl);
+    ids.eos      = v.add("</s>", 0.0f, kControl);
+    ids.im_start = v.add("<|im_start|>", 0.0f, kControl);
+    ids.im_end   = v.add("<|im_end|>", 0.0f, kControl);
+    ids.fim_pre  = v.add("<|fim_prefix|>", 0.0f, kControl);
+    ids.fim_suf  = v.add("<|fim_suffix|>", 0.0f, kControl);
+    ids.fim_mid  = v.add("<|fim_middle|>", 0.0f, kControl);
+
+    ids.first_byte = v.size();
+    for (int b = 0; b < 256; ++b) {
+        char buf[8];
+        std::snprintf(buf, sizeof(buf), "<0x%02X>", b);
+        v.add(buf, 0.0f, kByte);
+    }
+
+    // Single characters: the space marker, printable ASCII, and the space marker followed by
+    // digits and common opening punctuation.
+    const std::string sp = kSpace;
+    v.add(sp, 1.0f, kNormal);
+    for (char c = 0x21; c < 0x7F; ++c) {
+        v.add(std::string(1, c), 1.0f, kNormal);
+    }
+    for (const char * p : {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "(", "\"", "'", "-", "[", "{",
+                           "<", "*", "#", "$", "&"}) {
+        v.add(sp + p, 2.0f, kNormal);
+    }
+    for (const char * p : {"...", "--", "->", "==", "!=", "//", "**", "##", "{{", "}}", "()", "\"\"", "''"}) {
+        v.add(p, 2.0f, kNormal);
+    }
+    v.add(sp + sp, 2.0f, kNormal);
+    v.add(sp + sp + sp + sp, 4.0f, kNormal);
+
+    // Lower case words get both forms; capitalized words get the space-marker form, and the
+    // bare form (start of a line, after a quote) only for the most common words, which lead
+    // the list. That keeps the vocabulary (and so the tiny model) small.
+    size_t word_index = 0;
+    for (const char * word : kWords) {
+        const std::string lower = word;
+        const std::string upper = capitalize(lower);
+        for (size_t k = 1; k <= lower.size(); ++k) {
+            v.add(sp + lower.substr(0, k), static_cast<float>(k + 1), kNormal);
+            v.add(lower.substr(0, k), static_cast<float>(k), kNormal);
+            v.add(sp + upper.substr(0, k), static_cast<float>(k + 1), kNormal);
+            if (word_index < kBareCapitalized) {
+                v.add(upper.substr(0, k), static_cast<float>(k), kNormal);
+            }
+        }
+        ++word_index;
+    }
+
+    if (n_vocab_target > 0) {
+        if (n_vocab_target < v.size()) {
+            throw std::runtime_error("--n-vocab " + std::to_string(n_vocab_target) +
+                                     " is smaller than the built-in vocabulary (" + std::to_string(v.size()) + ")");
+        }
+        // Filler pieces: pronounceable pseudo-words from a fixed generator (independent of
+        // --seed, so every model with the same vocabulary size shares the tokenizer).
+        const char * consonants = "bcdfghjklmnprstvwz";
+        const char * vowels = "aeiou";
+        Rng rng(0xC0FFEEull);
+        while (v.size() < n_vocab_target) {
+            std::string w;
+            const uint32_t syllables = 1 + rng.below(4);
+            for (uint32_t s = 0; s < syllables; ++s) {
+                w += consonants[rng.below(18)];
+                w += vowels[rng.below(5)];
+                if (rng.below(3) == 0) {
+                    w += consonants[rng.below(18)];
+                }
+            }
+            const std::string piece = (rng.below(4) == 0) ? w : sp + w;
+            if (v.index.count(piece) == 0) {
+                v.add(piece, -1.0f - 0.001f * static_cast<float>(v.size() % 1000), kNormal);
+            }
+        }
+    }
+    return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+struct Config {
+    std::string out;
+    std::string preset = "tiny";
+    uint64_t seed = 42;
+    std::string type;  // f32 | f16 | q8_0; preset default when empty
+    int32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_ctx_train = 0, n_vocab = 0;
+    float rope_freq_base = 10000.0f;
+    float rms_eps = 1e-5f;
+    float out_gain = 12.0f;  // std of the output logits for a unit-RMS hidden state
+    float qk_gain = 1.0f;    // scale of attn_q / attn_k relative to 1/sqrt(n_embd)
+    float attn_gain = 0.5f;  // scale of attn_v / attn_output
+    float ffn_gain = 0.5f;   // scale of ffn_gate / ffn_up / ffn_down
+    float anti_repeat = 0.25f;  // see tensor_data()
+    bool check = true;
+    bool verbose = false;
+};
+
+void apply_preset(Config & c) {
+    struct Preset {
+        const char * name;
+        int32_t n_embd, n_layer, n_head, n_head_kv, n_ff, n_ctx_train, n_vocab;
+        const char * type;
+    };
+    static const Preset presets[] = {
+        {"tiny", 32, 2, 4, 4, 128, 4096, 0, "f16"},
+        {"small", 256, 4, 8, 4, 768, 4096, 0, "f16"},
+        {"bench", 768, 12, 12, 12, 2048, 4096, 32000, "q8_0"},
+    };
+    for (const Preset & p : presets) {
+        if (c.preset == p.name) {
+            c.n_embd = p.n_embd;
+            c.n_layer = p.n_layer;
+            c.n_head = p.n_head;
+            c.n_head_kv = p.n_head_kv;
+            c.n_ff = p.n_ff;
+            c.n_ctx_train = p.n_ctx_train;
+            c.n_vocab = p.n_vocab;
+            c.type = p.type;
+            return;
+        }
+    }
+    {
+        throw std::runtime_error("unknown preset '" + c.preset + "' (tiny, small, bench)");
+    }
+}
+
+void usage(const char * argv0) {
+    std::fprintf(stderr,
+                 "usage: %s --out PATH [--preset tiny|small|bench] [--seed N] [--type f32|f16|q8_0]\n"
+                 "          [--n-embd N] [--n-layer N] [--n-head N] [--n-head-kv N] [--n-ff N]\n"
+                 "          [--n-ctx-train N] [--n-vocab N] [--out-gain X] [--qk-gain X] [--attn-gain X] [--ffn-gain X] [--anti-repeat X] [--no-check] [--verbose]\n"
+                 "\n"
+                 "Writes a llama-architecture GGUF with deterministic random weights.\n"
+                 "  tiny : n_embd 32, 2 layers, 4 heads, n_ff 128, F16 (< 1 MB)\n"
+                 "  small: n_embd 256, 4 layers, 8 heads (4 kv), n_ff 768, F16 (a few MB)\n"
+                 "  bench: n_embd 768, 12 layers, 12 heads, n_ff 2048, vocab 32000, Q8_0 (~134M params)\n"
+                 "  --n-vocab pads the built-in vocabulary with filler pieces up to N tokens.\n",
+                 argv0);
+}
+
+Config parse_args(int argc, char ** argv) {
+    Config c;
+    int32_t n_embd = -1, n_layer = -1, n_head = -1, n_head_kv = -1, n_ff = -1, n_ctx_train = -1, n_vocab = -1;
+    std::string type;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                throw std::runtime_error("missing value for " + a);
+            }
+            return argv[++i];
+        };
+        auto int_value = [&]() -> int32_t {
+            const std::string s = value();
+            char * end = nullptr;
+            const long v = std::strtol(s.c_str(), &end, 10);
+            if (end == s.c_str() || *end != '\0' || v < 0 || v > (1L << 30)) {
+                throw std::runtime_error("invalid value for " + a + ": " + s);
+            }
+            return static_cast<int32_t>(v);
+        };
+        auto float_value = [&]() -> float {
+            const std::string s = value();
+            char * end = nullptr;
+            const float v = std::strtof(s.c_str(), &end);
+            if (end == s.c_str() || *end != '\0') {
+                throw std::runtime_error("invalid value for " + a + ": " + s);
+            }
+            return v;
+        };
+        if (a == "--out" || a == "-o") {
+            c.out = value();
+        } else if (a == "--preset") {
+            c.preset = value();
+        } else if (a == "--seed") {
+            const std::string s = value();
+            char * end = nullptr;
+            c.seed = std::strtoull(s.c_str(), &end, 10);
+            if (end == s.c_str() || *end != '\0') {
+                throw std::runtime_error("invalid seed: " + s);
+            }
+        } else if (a == "--type") {
+            type = value();
+        } else if (a == "--n-embd") {
+            n_embd = int_value();
+        } else if (a == "--n-layer") {
+            n_layer = int_value();
+        } else if (a == "--n-head") {
+            n_head = int_value();
+        } else if (a == "--n-head-kv") {
+            n_head_kv = int_value();
+        } else if (a == "--n-ff") {
+            n_ff = int_value();
+        } else if (a == "--n-ctx-train") {
+            n_ctx_train = int_value();
+        } else if (a == "--n-vocab") {
+            n_vocab = int_value();
+        } else if (a == "--out-gain") {
+            c.out_gain = float_value();
+        } else if (a == "--qk-gain") {
+            c.qk_gain = float_value();
+        } else if (a == "--attn-gain") {
+            c.attn_gain = float_value();
+        } else if (a == "--ffn-gain") {
+            c.ffn_gain = float_value();
+        } else if (a == "--anti-repeat") {
+            c.anti_repeat = float_value();
+        } else if (a == "--no-check") {
+            c.check = false;
+        } else if (a == "--verbose" || a == "-v") {
+            c.verbose = true;
+        } else if (a == "--help" || a == "-h") {
+            usage(argv[0]);
+            std::exit(0);
+        } else {
+            throw std::runtime_error("unknown argument: " + a);
+        }
+    }
+    if (c.out.empty()) {
+        throw std::runtime_error("--out PATH is required");
+    }
+    apply_preset(c);
+    const bool head_given = n_head >= 0;
+    if (n_embd >= 0) c.n_embd = n_embd;
+    if (n_layer >= 0) c.n_layer = n_layer;
+    if (n_head >= 0) c.n_head = n_head;
+    if (n_head_kv >= 0) c.n_head_kv = n_head_kv;
+    else if (head_given) c.n_head_kv = c.n_head;
+    if (n_ff >= 0) c.n_ff = n_ff;
+    if (n_ctx_train >= 0) c.n_ctx_train = n_ctx_train;
+    if (n_vocab >= 0) c.n_vocab = n_vocab;
+    if (!type.empty()) c.type = type;
+
+    if (c.type != "f32" && c.type != "f16" && c.type != "q8_0") {
+        throw std::runtime_error("--type must be f32, f16 or q8_0");
+    }
+    if (c.n_embd <= 0 || c.n_layer <= 0 || c.n_head <= 0 || c.n_head_kv <= 0 || c.n_ff <= 0 || c.n_ctx_train <= 0) {
+        throw std::runtime_error("model dimensions must be positive");
+    }
+    if (c.n_embd % c.n_head != 0) {
+        throw std::runtime_error("n_embd must be a multiple of n_head");
+    }
+    if (c.n_head % c.n_head_kv != 0) {
+        throw std::runtime_error("n_head must be a multiple of n_head_kv");
+    }
+    if ((c.n_embd / c.n_head) % 2 != 0) {
+        throw std::runtime_error("head dimension (n_embd / n_head) must be even for RoPE");
+    }
+    return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tensors
+
+enum class Init { Ones, Uniform };
+
+struct TensorSpec {
+    std::string name;
+    int64_t ne0;
+    int64_t ne1;  // 0 for 1-D tensors
+    ggml_type type;
+    Init init;
+    float stddev;
+    bool is_output;  // output.weight: suppressed rows, anti-repetition term
+};
+
+const float kEmbdStd = 1.0f;  // std of token_embd.weight
+
+ggml_type weight_type(const std::string & t, int64_t ne0) {
+    if (t == "f32") return GGML_TYPE_F32;
+    if (t == "f16") return GGML_TYPE_F16;
+    // Q8_0 needs whole blocks along a row; fall back to F16 for odd shapes.
+    return (ne0 % ggml_blck_size(GGML_TYPE_Q8_0) == 0) ? GGML_TYPE_Q8_0 : GGML_TYPE_F16;
+}
+
+std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
+    const int64_t n_embd = c.n_embd;
+    const int64_t n_embd_kv = static_cast<int64_t>(c.n_embd / c.n_head) * c.n_head_kv;
+    const int64_t n_ff = c.n_ff;
+    const float inv_sqrt_embd = 1.0f / std::sqrt(static_cast<float>(n_embd));
+    const float inv_sqrt_ff = 1.0f / std::sqrt(static_cast<float>(n_ff));
+
+    std::vector<TensorSpec> specs;
+    auto matrix = [&](const std::string & name, int64_t ne0, int64_t ne1, float stddev, bool suppress = false) {
+        specs.push_back({name, ne0, ne1, weight_type(c.type, ne0), Init::Uniform, stddev, suppress});
+    };
+    auto norm = [&](const std::string & name, int64_t ne0) {
+        specs.push_back({name, ne0, 0, GGML_TYPE_F32, Init::Ones, 0.0f, false});
+    };
+
+    matrix("token_embd.weight", n_embd, n_vocab, kEmbdStd);
+    for (int32_t il = 0; il < c.n_layer; ++il) {
+        const std::string p = "blk." + std::to_string(il) + ".";
+        norm(p + "attn_norm.weight", n_embd);
+        matrix(p + "attn_q.weight", n_embd, n_embd, c.qk_gain * inv_sqrt_embd);
+        matrix(p + "attn_k.weight", n_embd, n_embd_kv, c.qk_gain * inv_sqrt_embd);
+        matrix(p + "attn_v.weight", n_embd, n_embd_kv, c.attn_gain * inv_sqrt_embd);
+        matrix(p + "attn_output.weight", n_embd, n_embd, c.attn_gain * inv_sqrt_embd);
+        norm(p + "ffn_norm.weight", n_embd);
+        matrix(p + "ffn_gate.weight", n_embd, n_ff, c.ffn_gain * inv_sqrt_embd);
+        matrix(p + "ffn_up.weight", n_embd, n_ff, c.ffn_gain * inv_sqrt_embd);
+        matrix(p + "ffn_down.weight", n_ff, n_embd, c.ffn_gain * inv_sqrt_ff);
+    }
+    norm("output_norm.weight", n_embd);
+    matrix("output.weight", n_embd, n_vocab, c.out_gain * inv_sqrt_embd, true);
+    return specs;
+}
+
+int64_t n_elements(const TensorSpec & s) { return s.ne0 * (s.ne1 > 0 ? s.ne1 : 1); }
+
+// The random values of a tensor: a stream of its own, seeded from the seed and the tensor name.
+std::vector<float> random_values(const std::string & name, int64_t n, float stddev, uint64_t seed) {
+    std::vector<float> f(static_cast<size_t>(n));
+    Rng rng(seed ^ fnv1a(name));
+    const float scale = stddev * std::sqrt(3.0f);  // uniform [-a, a) has std a/sqrt(3)
+    for (float & x : f) {
+        x = scale * rng.uniform_pm1();
+    }
+    return f;
+}
+
+// Generates and encodes one tensor's data.
+std::vector<uint8_t> tensor_data(const TensorSpec & s, const Config & c, const std::vector<bool> & suppressed) {
+    const int64_t n = n_elements(s);
+    const int64_t rows = s.ne1 > 0 ? s.ne1 : 1;
+    std::vector<float> f;
+    if (s.init == Init::Ones) {
+        f.assign(static_cast<size_t>(n), 1.0f);
+    } else {
+        f = random_values(s.name, n, s.stddev, c.seed);
+    }
+    if (s.is_output) {
+        // Anti-repetition: row t of output.weight gets minus a multiple of token t's embedding.
+        // The hidden state after reading token t still carries t's embedding (the residual
+        // stream), so the logit of t itself drops by about out_gain * anti_repeat * cos(h, e_t)
+        // and greedy decoding does not get stuck repeating one token.
+        if (c.anti_repeat != 0.0f) {
+            const std::vector<float> embd = random_values("token_embd.weight", n, kEmbdStd, c.seed);
+            const float k = c.anti_repeat * s.stddev / kEmbdStd;
+            for (size_t i = 0; i < f.size(); ++i) {
+                f[i] -= k * embd[i];
+            }
+        }
+        for (int64_t r = 0; r < rows && r < static_cast<int64_t>(suppressed.size()); ++r) {
+            if (suppressed[static_cast<size_t>(r)]) {
+                std::fill(f.begin() + r * s.ne0, f.begin() + (r + 1) * s.ne0, 0.0f);
+            }
+        }
+    }
+
+    const size_t bytes = ggml_row_size(s.type, s.ne0) * static_cast<size_t>(rows);
+    std::vector<uint8_t> out(bytes);
+    switch (s.type) {
+        case GGML_TYPE_F32:
+            std::memcpy(out.data(), f.data(), bytes);
+            break;
+        case GGML_TYPE_F16:
+            ggml_fp32_to_fp16_row(f.data(), reinterpret_cast<ggml_fp16_t *>(out.data()), n);
+            break;
+        default: {
+            const size_t written = ggml_quantize_chunk(s.type, f.data(), out.data(), 0, rows, s.ne0, nullptr);
+            if (written != bytes) {
+                throw std::runtime_error("quantization of " + s.name + " wrote an unexpected size");
+            }
+            break;
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+const char * const kChatTemplate =
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+    "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+struct GgufDeleter {
+    void operator()(gguf_context * g) const { gguf_free(g); }
+};
+struct GgmlDeleter {
+    void operator()(ggml_context * g) const { ggml_free(g); }
+};
+struct FileCloser {
+    void operator()(FILE * f) const { std::fclose(f); }
+};
+
+void write_zeros(FILE * f, size_t n) {
+    static const uint8_t zeros[64] = {};
+    while (n > 0) {
+        const size_t k = std::min(n, sizeof(zeros));
+        if (std::fwrite(zeros, 1, k, f) != k) {
+            throw std::runtime_error("write failed");
+        }
+        n -= k;
+    }
+}
+
+struct Written {
+    uint64_t n_params = 0;
+    uint64_t file_size = 0;
+    int32_t n_vocab = 0;
+};
+
+Written write_model(const Config & c) {
+    SpecialIds ids{};
+    const Vocab vocab = build_vocab(c.n_vocab, ids);
+    const int32_t n_vocab = vocab.size();
+
+    // Tokens greedy decoding never produces: unknown, control tokens and byte tokens other
+    // than newline (lone bytes would often be invalid UTF-8). Their output rows are zero, so
+    // their logit is exactly 0 while the top logits are many standard deviations above.
+    std::vector<bool> suppressed(static_cast<size_t>(n_vocab), false);
+    for (int32_t id = 0; id < n_vocab; ++id) {
+        const int32_t t = vocab.type[static_cast<size_t>(id)];
+        if (t == kUnknown || t == kControl || (t == kByte && id != ids.first_byte + '\n')) {
+            suppressed[static_cast<size_t>(id)] = true;
+        }
+    }
+
+    std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_empty());
+    const std::string name = "cria-" + c.preset + "-random";
+    gguf_set_val_str(g.get(), "general.architecture", "llama");
+    gguf_set_val_str(g.get(), "general.name", name.c_str());
+    gguf_set_val_str(g.get(), "general.description",
+                     "random weights from cria tools/make-model (not a trained model)");
+    gguf_set_val_u32(g.get(), "general.file_type",
+                     c.type == "f32" ? 0u : c.type == "f16" ? 1u : 7u);  // LLAMA_FTYPE_*
+    gguf_set_val_u32(g.get(), "general.quantization_version", GGML_QNT_VERSION);
+
+    gguf_set_val_u32(g.get(), "llama.vocab_size", static_cast<uint32_t>(n_vocab));
+    gguf_set_val_u32(g.get(), "llama.context_length", static_cast<uint32_t>(c.n_ctx_train));
+    gguf_set_val_u32(g.get(), "llama.embedding_length", static_cast<uint32_t>(c.n_embd));
+    gguf_set_val_u32(g.get(), "llama.block_count", static_cast<uint32_t>(c.n_layer));
+    gguf_set_val_u32(g.get(), "llama.feed_forward_length", static_cast<uint32_t>(c.n_ff));
+    gguf_set_val_u32(g.get(), "llama.attention.head_count", static_cast<uint32_t>(c.n_head));
+    gguf_set_val_u32(g.get(), "llama.attention.head_count_kv", static_cast<uint32_t>(c.n_head_kv));
+    gguf_set_val_u32(g.get(), "llama.rope.dimension_count", static_cast<uint32_t>(c.n_embd / c.n_head));
+    gguf_set_val_f32(g.get(), "llama.rope.freq_base", c.rope_freq_base);
+    gguf_set_val_f32(g.get(), "llama.attention.layer_norm_rms_epsilon", c.rms_eps);
+
+    gguf_set_val_str(g.get(), "tokenizer.ggml.model", "llama");
+    {
+        std::vector<const char *> texts;
+        texts.reserve(vocab.text.size());
+        for (const std::string & t : vocab.text) {
+            texts.push_back(t.c_str());
+        }
+        gguf_set_arr_str(g.get(), "tokenizer.ggml.tokens", texts.data(), texts.size());
+    }
+    gguf_set_arr_data(g.get(), "tokenizer.ggml.scores", GGUF_TYPE_FLOAT32, vocab.score.data(), vocab.score.size());
+    gguf_set_arr_data(g.get(), "tokenizer.ggml.token_type", GGUF_TYPE_INT32, vocab.type.data(), vocab.type.size());
+    gguf_set_val_u32(g.get(), "tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(ids.unk));
+    gguf_set_val_u32(g.get(), "tokenizer.ggml.bos_token_id", static_cast<uint32_t>(ids.bos));
+    gguf_set_val_u32(g.get(), "tokenizer.ggml.eos_token_id", static_cast<uint32_t>(ids.eos));
+    gguf_set_val_u32(g.get(), "tokenizer.ggml.eot_token_id", static_cast<uint32_t>(ids.im_end));
+    gguf_set_val_u32(g.get(), "tokenizer.ggml.fim_pre_token_id", static_cast<uint32_t>(ids.fim_pre));
+    gguf_set_val_u32(g.get(), "tokenizer.ggml.fim_suf_token_id", static_cast<uint32_t>(ids.fim_suf));
+    gguf_set_val_u32(g.get(), "tokenizer.ggml.fim_mid_token_id", static_cast<uint32_t>(ids.fim_mid));
+    gguf_set_val_bool(g.get(), "tokenizer.ggml.add_bos_token", true);
+    gguf_set_val_bool(g.get(), "tokenizer.ggml.add_eos_token", false);
+    gguf_set_val_bool(g.get(), "tokenizer.ggml.add_space_prefix", true);
+    gguf_set_val_str(g.get(), "tokenizer.chat_template", kChatTemplate);
+
+    const std::vector<TensorSpec> specs = tensor_specs(c, n_vocab);
+    ggml_init_params ip{};
+    ip.mem_size = (specs.size() + 1) * ggml_tensor_overhead();
+    ip.mem_buffer = nullptr;
+    ip.no_alloc = true;  // descriptors only; data is streamed to the file below
+    std::unique_ptr<ggml_context, GgmlDeleter> meta(ggml_init(ip));
+    if (!meta) {
+        throw std::runtime_error("ggml_init failed");
+    }
+    Written w;
+    w.n_vocab = n_vocab;
+    for (const TensorSpec & s : specs) {
+        ggml_tensor * t = s.ne1 > 0 ? ggml_new_tensor_2d(meta.get(), s.type, s.ne0, s.ne1)
+                                    : ggml_new_tensor_1d(meta.get(), s.type, s.ne0);
+        ggml_set_name(t, s.name.c_str());
+        gguf_add_tensor(g.get(), t);
+        w.n_params += static_cast<uint64_t>(n_elements(s));
+    }
+
+    // Write to a temporary name and rename, so readers never see a half-written model.
+    const std::string tmp = c.out + ".tmp." + std::to_string(static_cast<long long>(getpid()));
+    if (!gguf_write_to_file(g.get(), tmp.c_str(), /*only_meta=*/true)) {
+        throw std::runtime_error("cannot write " + tmp);
+    }
+    try {
+        std::unique_ptr<FILE, FileCloser> f(std::fopen(tmp.c_str(), "ab"));
+        if (!f) {
+            throw std::runtime_error("cannot reopen " + tmp);
+        }
+        const uint64_t data_start = gguf_get_meta_size(g.get());
+        const uint64_t alignment = gguf_get_alignment(g.get());
+        uint64_t pos = data_start;
+        for (size_t i = 0; i < specs.size(); ++i) {
+            const uint64_t at = data_start + gguf_get_tensor_offset(g.get(), static_cast<int64_t>(i));
+            if (at < pos) {
+                throw std::runtime_error("tensor offsets out of order");
+            }
+            write_zeros(f.get(), at - pos);
+            const std::vector<uint8_t> data = tensor_data(specs[i], c, suppressed);
+            if (data.size() != gguf_get_tensor_size(g.get(), static_cast<int64_t>(i))) {
+                throw std::runtime_error("size mismatch for " + specs[i].name);
+            }
+            if (std::fwrite(data.data(), 1, data.size(), f.get()) != data.size()) {
+                throw std::runtime_error("write failed for " + tmp);
+            }
+            pos = at + data.size();
+        }
+        const uint64_t end = (pos + alignment - 1) / alignment * alignment;
+        write_zeros(f.get(), end - pos);
+        if (std::fflush(f.get()) != 0) {
+            throw std::runtime_error("write failed for " + tmp);
+        }
+        w.file_size = end;
+    } catch (...) {
+        std::remove(tmp.c_str());
+        throw;
+    }
+    if (std::rename(tmp.c_str(), c.out.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error("cannot rename " + tmp + " to " + c.out);
+    }
+    ggml_quantize_free();
+    return w;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokenizer check: loads the vocabulary back through libllama.
+
+void quiet_log(ggml_log_level, const char *, void *) {}
+
+std::string token_piece(const llama_vocab * vocab, llama_token t) {
+    char buf[256];
+    const int32_t n = llama_token_to_piece(vocab, t, buf, sizeof(buf), 0, true);
+    std::string piece;
+    for (int32_t i = 0; i < n; ++i) {
+        if (buf[i] == '\n') {
+            piece += "\\n";
+        } else {
+            piece += buf[i];
+        }
+    }
+    return piece;
+}
+
+bool check_tokenizer(const Config & c) {
+    llama_model_params mp = llama_model_default_params();
+    mp.vocab_only = true;
+    llama_model * model = llama_model_load_from_file(c.out.c_str(), mp);
+    if (!model) {
+        std::fprintf(stderr, "make-model: libllama could not load %s\n", c.out.c_str());
+        return false;
+    }
+    const llama_vocab * vocab = llama_model_get_vocab(model);
+    const std::string text = "The quick brown fox jumps over the lazy dog.";
+    std::vector<llama_token> toks(text.size() + 8);
+    const int32_t n = llama_tokenize(vocab, text.c_str(), static_cast<int32_t>(text.size()), toks.data(),
+                                     static_cast<int32_t>(toks.size()), /*add_special=*/false, /*parse_special=*/false);
+    bool ok = n > 0;
+    if (ok) {
+        std::printf("tokenizer check: \"%s\" -> %d tokens (9 words):", text.c_str(), n);
+        for (int32_t i = 0; i < n; ++i) {
+            std::printf(" %d:'%s'", toks[static_cast<size_t>(i)], token_piece(vocab, toks[static_cast<size_t>(i)]).c_str());
+        }
+        std::printf("\n");
+        ok = n <= 12;
+    }
+    {
+        const std::string chat = "<|im_start|>user\nHello, how are you?<|im_end|>\n";
+        std::vector<llama_token> ct(chat.size() + 8);
+        const int32_t nc = llama_tokenize(vocab, chat.c_str(), static_cast<int32_t>(chat.size()), ct.data(),
+                                          static_cast<int32_t>(ct.size()), false, /*parse_special=*/true);
+        std::printf("tokenizer check: ChatML \"<|im_start|>user\\nHello, how are you?<|im_end|>\\n\" -> %d tokens:", nc);
+        for (int32_t i = 0; i < nc; ++i) {
+            std::printf(" '%s'", token_piece(vocab, ct[static_cast<size_t>(i)]).c_str());
+        }
+        std::printf("\n");
+    }
+    const llama_token im_end = llama_vocab_eot(vocab);
+    std::printf("special tokens: bos=%d eos=%d eot=%d fim_pre=%d fim_suf=%d fim_mid=%d; eog(eos)=%d eog(<|im_end|>)=%d\n",
+                llama_vocab_bos(vocab), llama_vocab_eos(vocab), llama_vocab_eot(vocab), llama_vocab_fim_pre(vocab),
+                llama_vocab_fim_suf(vocab), llama_vocab_fim_mid(vocab), llama_vocab_is_eog(vocab, llama_vocab_eos(vocab)),
+                llama_vocab_is_eog(vocab, im_end));
+    ok = ok && llama_vocab_is_eog(vocab, im_end) && llama_vocab_is_eog(vocab, llama_vocab_eos(vocab));
+    llama_model_free(model);
+    return ok;
+}
+
+}  // namespace
+
+int main(int argc, char ** argv) {
+    Config c;
+    try {
+        c = parse_args(argc, argv);
+    } catch (const std::exception & e) {
+        std::fprintf(stderr, "make-model: %s\n", e.what());
+        usage(argv[0]);
+        return 2;
+    }
+    try {
+        if (!c.verbose) {
+            llama_log_set(quiet_log, nullptr);
+        }
+        const auto t0 = std::chrono::steady_clock::now();
+        const Written w = write_model(c);
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::printf("wrote %s: preset=%s type=%s seed=%llu n_vocab=%d n_embd=%d n_layer=%d n_head=%d n_head_kv=%d "
+                    "n_ff=%d n_ctx_train=%d params=%llu (%.2fM) size=%llu bytes (%.2f MiB) in %.2fs\n",
+                    c.out.c_str(), c.preset.c_str(), c.type.c_str(), static_cast<unsigned long long>(c.seed), w.n_vocab,
+                    c.n_embd, c.n_layer, c.n_head, c.n_head_kv, c.n_ff, c.n_ctx_train,
+                    static_cast<unsigned long long>(w.n_params), static_cast<double>(w.n_params) / 1e6,
+                    static_cast<unsigned long long>(w.file_size), static_cast<double>(w.file_size) / (1024.0 * 1024.0),
+                    secs);
+        if (c.check && !check_tokenizer(c)) {
+            std::fprintf(stderr, "make-model: tokenizer check failed\n");
+            return 1;
+        }
+        return 0;
+    } catch (const std::exception & e) {
+        std::fprintf(stderr, "make-model: %s\n", e.what());
+        return 1;
+    }
+}
