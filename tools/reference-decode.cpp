@@ -32,7 +32,7 @@ struct Args {
     int32_t n_predict = 16;
     int32_t n_ctx = 4096;
     int32_t n_threads = 0;
-    llama_flash_attn_type flash_attn = LLAMA_FLASH_ATTN_TYPE_AUTO;
+    llama_flash_attn_type flash_attn = LLAMA_FLASH_ATTN_TYPE_DISABLED;
     bool pieces = false;
     bool stats = false;
     bool verbose = false;
@@ -48,7 +48,7 @@ void usage(const char * argv0) {
                  "  -n N            tokens to generate (default 16)\n"
                  "  --ctx N         context size (default 4096)\n"
                  "  --threads N     CPU threads (default: hardware concurrency)\n"
-                 "  --flash-attn    libllama's flash attention setting (default auto, as libllama's default)\n"
+                 "  --flash-attn    libllama's flash attention setting (default off, as cria on CPU)\n"
                  "  --prompt-tokens use these token ids as the prompt instead of tokenizing -p\n"
                  "  --tokens        also print \"pieces\": the text of each generated token\n"
                  "  --stats         also print \"stats\": top-1 minus top-2 logit gaps over the generated steps\n"

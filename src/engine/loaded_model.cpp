@@ -16,10 +16,22 @@ llama_load_mode load_mode_for(const EngineConfig& config) {
     return config.mlock ? LLAMA_LOAD_MODE_MLOCK : LLAMA_LOAD_MODE_NONE;
 }
 
-llama_flash_attn_type flash_attn_for(const std::string& mode) {
+bool has_gpu_device() {
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        const auto type = ggml_backend_dev_type(ggml_backend_dev_get(i));
+        if (type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU) return true;
+    }
+    return false;
+}
+
+// "auto" means libllama's choice where a GPU runs the model, and off on CPU only: ggml's CPU
+// flash-attention kernel rounds differently depending on where a sequence's cells sit in the
+// unified KV cache and on the batch size, so the same seeded request would sample differently
+// beside other requests. Without it, batching never changes results.
+llama_flash_attn_type flash_attn_for(const std::string& mode, int32_t n_gpu_layers) {
     if (mode == "on") return LLAMA_FLASH_ATTN_TYPE_ENABLED;
     if (mode == "off") return LLAMA_FLASH_ATTN_TYPE_DISABLED;
-    return LLAMA_FLASH_ATTN_TYPE_AUTO;
+    return has_gpu_device() && n_gpu_layers != 0 ? LLAMA_FLASH_ATTN_TYPE_AUTO : LLAMA_FLASH_ATTN_TYPE_DISABLED;
 }
 
 int32_t resolve_threads(int32_t n) {
@@ -75,7 +87,7 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     ctx_params.n_seq_max = static_cast<uint32_t>(n_parallel);
     ctx_params.n_threads = resolve_threads(config.n_threads);
     ctx_params.n_threads_batch = config.n_threads_batch > 0 ? config.n_threads_batch : ctx_params.n_threads;
-    ctx_params.flash_attn_type = flash_attn_for(config.flash_attn);
+    ctx_params.flash_attn_type = flash_attn_for(config.flash_attn, config.n_gpu_layers);
     ctx_params.kv_unified = config.kv_unified;
     ctx_params.no_perf = true;  // we time requests ourselves
 

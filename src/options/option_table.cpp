@@ -362,7 +362,8 @@ std::vector<OptionSpec> build_table() {
             .help("server-wide cap on the tokens generated for one request").def("-1 = no cap")
             .bind(int_or_auto(&ServerOptions::n_predict, 0)));
     add(Opt(S::ContextBatching, {"-fa", "--flash-attn"}).choices({"on", "off", "auto"}).env({"LLAMA_ARG_FLASH_ATTN"})
-            .help("Flash Attention: on, off, or auto (used where the backend supports it)")
+            .help("Flash Attention: on, off, or auto (on where a GPU runs the model; off on CPU, where "
+                  "its kernel makes results depend on what else is batched)")
             .bind(flash_attn_binding()));
 
     // ---- threads ----
