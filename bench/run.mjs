@@ -932,8 +932,8 @@ async function main() {
   const prompts = Object.fromEntries(scenarios.map((sc) => [sc.name, scenarioPrompts(sc, o)]));
   const promptsFor = (sc, attempt) => (attempt ? scenarioPrompts(sc, o, attempt) : prompts[sc.name]);
 
-  // Context: every slot must hold its prompt plus the generated tokens (cria splits -c evenly
-  // across slots; llama-server with -kvu lets any slot use all of it, so this is cria's bound).
+  // Context: every slot must hold its prompt plus the generated tokens (both servers split -c
+  // evenly across slots when each slot has its own KV stream, their default with an explicit -np).
   // Estimate the longest prompt from the text (words + full stops + BOS, ~1 token each), with a
   // margin; the exact counts are checked with /tokenize once a server is up.
   const estTokens = (p) => p.split(' ').length + (p.match(/\./g) || []).length + 1;
@@ -944,7 +944,7 @@ async function main() {
   const criaHelp = o.servers.includes('cria') ? helpText(o.cria) : '';
   const llamaHelp = o.servers.includes('llama-server') ? helpText(llamaServer) : '';
   const commonArgs = ['-m', path.relative(ROOT, o.model), '-c', String(ctx), '-np', String(o.parallel),
-    '-t', String(o.threads), '-tb', String(o.threads), '-b', '2048', '-ub', '512', '-fa', o.fa, '-cb', '-kvu'];
+    '-t', String(o.threads), '-tb', String(o.threads), '-b', '2048', '-ub', '512', '-fa', o.fa, '-cb', '-no-kvu'];
   const llamaOnly = [];
   if (llamaHelp && hasFlag(llamaHelp, '--no-webui')) llamaOnly.push('--no-webui');
   llamaOnly.push(...o.llamaExtra);

@@ -26,7 +26,7 @@ struct EngineConfig {
     int32_t n_ubatch = 512;
     int32_t n_parallel = 1;         // slots; each gets n_ctx / n_parallel tokens of context
     bool cont_batching = true;      // false: waiting requests start only when every slot is idle
-    bool kv_unified = true;
+    bool kv_unified = false;       // false: each slot its own KV stream (attends only to its own cells)
     int32_t n_threads = -1;         // -1: hardware threads
     int32_t n_threads_batch = -1;   // -1: same as n_threads
     int32_t n_gpu_layers = -1;      // -1: libllama's default

@@ -16,22 +16,14 @@ llama_load_mode load_mode_for(const EngineConfig& config) {
     return config.mlock ? LLAMA_LOAD_MODE_MLOCK : LLAMA_LOAD_MODE_NONE;
 }
 
-bool has_gpu_device() {
-    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
-        const auto type = ggml_backend_dev_type(ggml_backend_dev_get(i));
-        if (type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU) return true;
-    }
-    return false;
-}
-
-// "auto" means libllama's choice where a GPU runs the model, and off on CPU only: ggml's CPU
-// flash-attention kernel rounds differently depending on where a sequence's cells sit in the
-// unified KV cache and on the batch size, so the same seeded request would sample differently
-// beside other requests. Without it, batching never changes results.
-llama_flash_attn_type flash_attn_for(const std::string& mode, int32_t n_gpu_layers) {
+// "auto" is libllama's choice (on wherever the backend supports it, CPU included): about twice
+// as fast for prompts on CPU. It keeps results independent of other requests because, by default,
+// each slot has its own KV stream: with a unified cache, the CPU kernel's rounding depends on where
+// a sequence's cells sit among other sequences' cells.
+llama_flash_attn_type flash_attn_for(const std::string& mode) {
     if (mode == "on") return LLAMA_FLASH_ATTN_TYPE_ENABLED;
     if (mode == "off") return LLAMA_FLASH_ATTN_TYPE_DISABLED;
-    return has_gpu_device() && n_gpu_layers != 0 ? LLAMA_FLASH_ATTN_TYPE_AUTO : LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    return LLAMA_FLASH_ATTN_TYPE_AUTO;
 }
 
 int32_t resolve_threads(int32_t n) {
@@ -87,7 +79,7 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     ctx_params.n_seq_max = static_cast<uint32_t>(n_parallel);
     ctx_params.n_threads = resolve_threads(config.n_threads);
     ctx_params.n_threads_batch = config.n_threads_batch > 0 ? config.n_threads_batch : ctx_params.n_threads;
-    ctx_params.flash_attn_type = flash_attn_for(config.flash_attn, config.n_gpu_layers);
+    ctx_params.flash_attn_type = flash_attn_for(config.flash_attn);
     ctx_params.kv_unified = config.kv_unified;
     ctx_params.no_perf = true;  // we time requests ourselves
 
@@ -102,8 +94,12 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     llama_model_desc(model, description, sizeof(description));
     info->model_path = config.model_path;
     info->model_description = description;
-    info->n_ctx = static_cast<int32_t>(llama_n_ctx(out->context.get()));
-    info->n_ctx_slot = info->n_ctx / n_parallel;
+    // libllama rounds context sizes up (to 256 per stream); slots get exactly what was asked for,
+    // so -c means the same whatever the rounding, and never more than libllama really holds.
+    const uint32_t capacity = config.kv_unified ? llama_n_ctx(out->context.get()) / static_cast<uint32_t>(n_parallel)
+                                                : llama_n_ctx_seq(out->context.get());
+    info->n_ctx_slot = static_cast<int32_t>(std::min<uint32_t>(ctx_params.n_ctx / static_cast<uint32_t>(n_parallel), capacity));
+    info->n_ctx = info->n_ctx_slot * n_parallel;
     info->n_ctx_train = n_ctx_train;
     info->n_slots = n_parallel;
     info->n_vocab = llama_vocab_n_tokens(out->vocab);

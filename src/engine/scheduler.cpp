@@ -135,7 +135,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.last_used = step_;
     slot.donor = -1;
     admitted_at_[static_cast<size_t>(slot.id)] = ++admissions_;
-    if (request.cache_prompt && config_.kv_unified) find_prefix_donor(slot);
+    if (request.cache_prompt) find_prefix_donor(slot);
 }
 
 void Scheduler::find_prefix_donor(Slot& slot) {
@@ -144,7 +144,7 @@ void Scheduler::find_prefix_donor(Slot& slot) {
     Slot* best = nullptr;
     size_t best_tokens = slot.cached.size() + kMinSharedPrefix;
     for (auto& other : slots_) {
-        if (&other == &slot) continue;
+        if (&other == &slot || other.copy_pending) continue;
         // A slot still reading its prompt will hold all of it soon; any other holds `cached`.
         const auto& tokens = other.state == SlotState::prefill ? other.request().prompt : other.cached;
         const size_t shared = std::min(common_prefix(tokens, prompt), usable);
@@ -164,6 +164,7 @@ void Scheduler::take_donated_prefixes() {
         if (slot.state != SlotState::prefill || slot.donor < 0) continue;
         Slot& donor = slots_[static_cast<size_t>(slot.donor)];
         const auto& prompt = slot.request().prompt;
+        if (donor.copy_pending) continue;  // its own copy lands at the next decode: wait for it
         if (donor.cached.size() >= slot.donor_tokens && common_prefix(donor.cached, prompt) >= slot.donor_tokens) {
             copy_prefix(donor, slot, slot.donor_tokens);
             slot.donor = -1;
@@ -175,9 +176,17 @@ void Scheduler::take_donated_prefixes() {
 }
 
 void Scheduler::copy_prefix(Slot& from, Slot& to, size_t n_tokens) {
-    // Both sequences then point at the same cells of the unified cache: nothing is recomputed.
     llama_memory_seq_rm(memory_, to.id, -1, -1);
-    llama_memory_seq_cp(memory_, from.id, to.id, 0, static_cast<llama_pos>(n_tokens));
+    if (config_.kv_unified) {
+        // Both sequences then point at the same cells: nothing is copied or recomputed.
+        llama_memory_seq_cp(memory_, from.id, to.id, 0, static_cast<llama_pos>(n_tokens));
+    } else {
+        // Separate streams: libllama copies only whole streams, and does it at the next decode
+        // (a memcpy, far cheaper than recomputing the prefix). The tail is dropped right away.
+        llama_memory_seq_cp(memory_, from.id, to.id, -1, -1);
+        llama_memory_seq_rm(memory_, to.id, static_cast<llama_pos>(n_tokens), -1);
+        to.copy_pending = true;
+    }
     to.cached.assign(from.cached.begin(), from.cached.begin() + static_cast<std::ptrdiff_t>(n_tokens));
     to.prompt_done = n_tokens;
     to.cache_reused = static_cast<int32_t>(n_tokens);
@@ -254,6 +263,7 @@ bool Scheduler::build_batch() {
 
 bool Scheduler::decode_batch() {
     const int32_t status = llama_decode(ctx_, batch_);
+    for (auto& slot : slots_) slot.copy_pending = false;  // stream copies are applied by any decode
     if (status == 0) return true;
     // The KV cache of every slot in this batch is now uncertain: start those slots afresh.
     const std::string message = "llama_decode failed with status " + std::to_string(status);

@@ -10,9 +10,10 @@
 // Invariants: a busy slot's `cached` mirrors its KV-cache sequence exactly; a slot's context never
 // exceeds n_ctx_slot (a generating slot at the limit is shifted before its token is added).
 //
-// Prefix sharing (unified KV cache only): a new prompt that shares a long prefix with what another
-// slot holds, or is about to hold, takes that prefix with llama_memory_seq_cp instead of computing
-// it again; so N clients with a common system prompt compute it once.
+// Prefix sharing: a new prompt that shares a long prefix with what another slot holds, or is about
+// to hold, takes that prefix with llama_memory_seq_cp instead of computing it again; so N clients
+// with a common system prompt compute it once. With a unified KV cache the cells are shared; with
+// one stream per slot (the default) the donor's stream is copied and its tail dropped.
 #pragma once
 
 #include <llama-cpp.h>

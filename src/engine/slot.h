@@ -44,6 +44,7 @@ struct Slot {
     // tokens they are copied into this sequence (no recomputation). -1: no donor.
     int32_t donor = -1;
     size_t donor_tokens = 0;
+    bool copy_pending = false;       // a stream copy into this slot waits for the next decode
     std::chrono::steady_clock::time_point started, prompt_finished;
 
     const GenerationRequest& request() const { return task->request(); }

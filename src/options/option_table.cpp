@@ -356,7 +356,8 @@ std::vector<OptionSpec> build_table() {
             .bind(boolean(&ServerOptions::cont_batching)));
     add(Opt(S::ContextBatching, {"-kvu", "--kv-unified"}).negative({"-no-kvu", "--no-kv-unified"})
             .env({"LLAMA_ARG_KV_UNIFIED"})
-            .help("one KV cache buffer shared by all slots instead of one per slot")
+            .help("one KV cache buffer shared by all slots instead of one per slot (off by default: each "
+                  "slot then attends only to its own cells, faster and independent of other requests)")
             .bind(boolean(&ServerOptions::kv_unified)));
     add(Opt(S::ContextBatching, {"-n", "--n-predict", "--predict"}).value(K::Int, "N").env({"LLAMA_ARG_N_PREDICT"})
             .help("server-wide cap on the tokens generated for one request").def("-1 = no cap")

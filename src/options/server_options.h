@@ -31,7 +31,7 @@ struct ServerOptions {
     int32_t n_ubatch = 512;            // -ub, --ubatch-size: physical batch; parsing lowers it to n_batch if larger
     int32_t n_parallel = 1;            // -np, --parallel: number of slots
     bool cont_batching = true;         // -cb/--cont-batching, -nocb/--no-cont-batching
-    bool kv_unified = true;            // -kvu/--kv-unified, -no-kvu/--no-kv-unified
+    bool kv_unified = false;           // -kvu/--kv-unified, -no-kvu/--no-kv-unified (off: one KV stream per slot)
     int32_t n_predict = -1;            // -n, --n-predict: server-wide cap on generated tokens (-1 = none)
     std::string flash_attn = "auto";   // -fa, --flash-attn: on, off or auto
 

@@ -164,3 +164,33 @@ describe('one slot, queued requests', () => {
     together.forEach((r, k) => assert.deepEqual(r.tokens, reference[order[k]].tokens, `request ${k}`));
   });
 });
+
+// Prefix sharing between slots: prompts with a long common prefix sent at once compute it once
+// (the others copy the KV cells), and the output is the same as each prompt computed alone.
+// Flash attention is off here so that only the copy is tested, not the CPU kernel's rounding
+// differences between batch sizes.
+describe('prefix sharing between slots', () => {
+  let cria;
+  before(async () => { cria = await startCria(['-np', '4', '-fa', 'off', ...THREADS]); });
+  after(async () => { await cria?.stop(); });
+
+  const words = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'lazy', 'dog', 'and', 'runs'];
+  const prefix = Array.from({ length: 120 }, (_, i) => words[i % words.length]).join(' ');
+  const prompts = ['one', 'two', 'three', 'four'].map((n) => `${prefix} client number ${n} says`);
+
+  test('concurrent prompts sharing 120 words reuse one computation and match their solo outputs', async () => {
+    const alone = [];
+    for (const prompt of prompts) alone.push(await complete(cria, greedy(prompt, 24, { cache_prompt: false })));
+    const together = await Promise.all(prompts.map((p) => complete(cria, greedy(p, 24, { cache_prompt: true }))));
+    together.forEach((r, i) => assert.deepEqual(r.tokens, alone[i].tokens, `prompt ${i} (slot ${r.id_slot})`));
+    const copied = together.filter((r) => r.timings.cache_n >= 100).length;
+    assert.ok(copied >= 3, `only ${copied} of 4 requests reused the shared prefix: ${together.map((r) => r.timings.cache_n)}`);
+    assert.equal(new Set(together.map((r) => r.id_slot)).size, 4);
+  });
+
+  test('a slot that copied a prefix serves the next request from its own cache', async () => {
+    const again = await Promise.all(prompts.map((p) => complete(cria, greedy(p, 24, { cache_prompt: true }))));
+    const alone = await complete(cria, greedy(prompts[0], 24, { cache_prompt: false }));
+    assert.deepEqual(again[0].tokens, alone.tokens);
+  });
+});

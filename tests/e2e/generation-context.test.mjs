@@ -95,21 +95,22 @@ describe('-c 64 -np 1', () => {
     assertErrorShape(assert, res, 400, 'prompt');
   });
 
-  // Regression: libllama caps its batch at the requested context (64) but rounds the context up to
-  // 256; batches must follow llama_n_batch(), or a 65..255-token prompt aborts the server.
-  test('a prompt that fits the reported slot context but not the requested -c is served',
-    async () => {
-      assert.ok(nCtxSlot > 100, `slot context ${nCtxSlot}`);
-      let res;
-      try {
-        res = await cria.post('/completion', greedy(await promptOfTokens(cria, 100), 8, { ignore_eos: true }));
-      } catch (e) {
-        const exit = await Promise.race([cria.exited, sleep(2000).then(() => 'still running')]);
-        assert.fail(`the server dropped the connection (${e.message}); exit: ${JSON.stringify(exit)}; ` +
-          `log: ${cria.log().split('\n').filter((l) => l.includes('GGML_ASSERT')).join(' ')}`);
-      }
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      assert.equal(res.body.tokens.length, 8);
-      assert.equal((await cria.get('/health')).status, 200);
-    });
+  // libllama rounds the context up to 256 and lowers its batch limit to the requested 64: a slot
+  // must hold exactly what -c asked for, and a prompt that fills it must be served (batches follow
+  // llama_n_batch(), or the server aborts).
+  test('the slot holds exactly -c tokens and a prompt filling it is served', async () => {
+    assert.equal(nCtxSlot, 64);
+    let res;
+    try {
+      res = await cria.post('/completion', greedy(await promptOfTokens(cria, 63), 8, { ignore_eos: true }));
+    } catch (e) {
+      const exit = await Promise.race([cria.exited, sleep(2000).then(() => 'still running')]);
+      assert.fail(`the server dropped the connection (${e.message}); exit: ${JSON.stringify(exit)}; ` +
+        `log: ${cria.log().split('\n').filter((l) => l.includes('GGML_ASSERT')).join(' ')}`);
+    }
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.tokens.length, 8);
+    assert.equal(res.body.truncated, true);
+    assert.equal((await cria.get('/health')).status, 200);
+  });
 });

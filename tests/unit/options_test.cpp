@@ -84,7 +84,7 @@ TEST(Options, DefaultsWithOnlyAModel) {
     EXPECT_EQ(o.n_ubatch, 512);
     EXPECT_EQ(o.n_parallel, 1);
     EXPECT_TRUE(o.cont_batching);
-    EXPECT_TRUE(o.kv_unified);
+    EXPECT_FALSE(o.kv_unified);
     EXPECT_EQ(o.n_predict, -1);
     EXPECT_EQ(o.flash_attn, "auto");
     EXPECT_EQ(o.n_threads, -1);
@@ -172,6 +172,7 @@ TEST(Options, ShortAndLongForms) {
         {{"-no-kvu"}, [](const ServerOptions& o) { EXPECT_FALSE(o.kv_unified); }},
         {{"--no-kv-unified"}, [](const ServerOptions& o) { EXPECT_FALSE(o.kv_unified); }},
         {{"--no-kv-unified", "-kvu"}, [](const ServerOptions& o) { EXPECT_TRUE(o.kv_unified); }},
+        {{"-kvu"}, [](const ServerOptions& o) { EXPECT_TRUE(o.kv_unified); }},
         {{"--no-kv-unified", "--kv-unified"}, [](const ServerOptions& o) { EXPECT_TRUE(o.kv_unified); }},
         {{"-n", "128"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_predict, 128); }},
         {{"--n-predict", "256"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_predict, 256); }},
