@@ -39,7 +39,7 @@ Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const Engin
       board_(board),
       vocabulary_(model.vocab),
       slots_(static_cast<size_t>(info.n_slots)),
-      n_batch_(static_cast<int32_t>(llama_n_batch(model.context.get()))),
+      n_batch_(static_cast<int32_t>(std::min(llama_n_batch(model.context.get()), llama_n_ubatch(model.context.get())))),
       batch_(llama_batch_init(n_batch_, 0, 1)),
       admitted_at_(static_cast<size_t>(info.n_slots), 0) {
     for (size_t i = 0; i < slots_.size(); ++i) slots_[i].id = static_cast<int32_t>(i);

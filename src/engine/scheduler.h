@@ -3,7 +3,7 @@
 //
 // One step:  admit waiting tasks into idle slots
 //            build one batch: each generating slot's next token, then prompt chunks (FIFO) up to
-//                             n_batch tokens
+//                             one ubatch of tokens
 //            llama_decode
 //            sample every slot whose logits are in the batch, and emit
 //
@@ -70,7 +70,10 @@ private:
     Vocabulary vocabulary_;
 
     std::vector<Slot> slots_;
-    // The context's batch limit: libllama may lower the requested --batch-size (never above n_ctx).
+    // Tokens per step: one physical batch (ubatch). libllama splits a larger batch into ubatches
+    // and runs them one after another anyway, so a bigger step computes no faster; it only makes
+    // every request in it wait for all of it (first tokens and generating slots alike).
+    // Never above llama_n_batch(), which libllama may lower below --batch-size (to n_ctx).
     const int32_t n_batch_;
     llama_batch batch_;
     uint64_t step_ = 0;
