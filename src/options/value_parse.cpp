@@ -6,14 +6,21 @@
 
 namespace cria::options {
 
+namespace {
+// from_chars takes no leading '+': skip one (but not "+-5" or "++5"). False if nothing is left.
+bool skip_plus_sign(const char*& first, const char* last) {
+    if (first != last && *first == '+') {
+        ++first;
+        if (first != last && (*first == '-' || *first == '+')) return false;
+    }
+    return first != last;
+}
+}  // namespace
+
 std::optional<int64_t> parse_int(const std::string& text) {
     const char* first = text.data();
     const char* last = text.data() + text.size();
-    if (first != last && *first == '+') {
-        ++first;
-        if (first != last && (*first == '-' || *first == '+')) return std::nullopt;
-    }
-    if (first == last) return std::nullopt;
+    if (!skip_plus_sign(first, last)) return std::nullopt;
     int64_t value = 0;
     auto [end, ec] = std::from_chars(first, last, value);
     if (ec != std::errc() || end != last) return std::nullopt;
@@ -23,11 +30,7 @@ std::optional<int64_t> parse_int(const std::string& text) {
 std::optional<double> parse_float(const std::string& text) {
     const char* first = text.data();
     const char* last = text.data() + text.size();
-    if (first != last && *first == '+') {
-        ++first;
-        if (first != last && (*first == '-' || *first == '+')) return std::nullopt;
-    }
-    if (first == last) return std::nullopt;
+    if (!skip_plus_sign(first, last)) return std::nullopt;
     double value = 0.0;
     // from_chars is locale-independent: "0.5" means one half whatever LC_NUMERIC says.
     auto [end, ec] = std::from_chars(first, last, value, std::chars_format::general);
