@@ -205,18 +205,21 @@ void Scheduler::add_to_batch(Slot& slot, Token token, bool wants_logits) {
     slot.cached.push_back(token);
 }
 
-void Scheduler::shift_context(Slot& slot) {
+bool Scheduler::shift_context(Slot& slot) {
     // Keep the first n_keep tokens, drop half of the rest, slide the remainder down.
+    if (!llama_memory_can_shift(memory_)) return false;
     const auto& request = slot.request();
     const int32_t n_past = static_cast<int32_t>(slot.cached.size());
     int32_t n_keep = request.n_keep < 0 ? static_cast<int32_t>(request.prompt.size()) : request.n_keep;
     if (n_keep == 0 && request.prompt.front() == vocabulary_.bos()) n_keep = 1;  // keep BOS: models expect it
     n_keep = std::min(n_keep, info_.n_ctx_slot / 2);
     const int32_t n_discard = (n_past - n_keep) / 2;
+    if (n_discard < 1) return false;  // a slot of a token or two: nothing left to drop
     llama_memory_seq_rm(memory_, slot.id, n_keep, n_keep + n_discard);
     llama_memory_seq_add(memory_, slot.id, n_keep + n_discard, n_past, -n_discard);
     slot.cached.erase(slot.cached.begin() + n_keep, slot.cached.begin() + n_keep + n_discard);
     slot.truncated = true;
+    return true;
 }
 
 bool Scheduler::build_batch() {
@@ -230,13 +233,10 @@ bool Scheduler::build_batch() {
     if (config_.cont_batching || !prefilling) {
         for (auto& slot : slots_) {
             if (slot.state != SlotState::generate || batch_.n_tokens >= n_batch_) continue;
-            if (static_cast<int32_t>(slot.cached.size()) >= info_.n_ctx_slot) {
-                if (!llama_memory_can_shift(memory_)) {
-                    finish(slot, StopReason::limit);
-                    slot.truncated = true;
-                    continue;
-                }
-                shift_context(slot);
+            if (static_cast<int32_t>(slot.cached.size()) >= info_.n_ctx_slot && !shift_context(slot)) {
+                slot.truncated = true;  // the context is full and cannot shift: stop here
+                finish(slot, StopReason::limit);
+                continue;
             }
             add_to_batch(slot, slot.next_input, true);
         }

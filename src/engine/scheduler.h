@@ -51,7 +51,9 @@ private:
 
     bool build_batch();
     void add_to_batch(Slot& slot, Token token, bool wants_logits);
-    void shift_context(Slot& slot);
+    // Makes room for one more token; false if the context cannot shift (nothing to drop, or a
+    // memory type that cannot move positions).
+    bool shift_context(Slot& slot);
     bool decode_batch();
     void sample_outputs();
     void accept_token(Slot& slot, Token token);

@@ -114,3 +114,18 @@ describe('-c 64 -np 1', () => {
     assert.equal((await cria.get('/health')).status, 200);
   });
 });
+
+describe('-c 2 -np 1 (a slot too small to shift)', () => {
+  let cria;
+  before(async () => { cria = await startCria(['-c', '2', '-np', '1', ...THREADS]); });
+  after(async () => { await cria?.stop(); });
+
+  test('generation stops at the full context with truncated and stopped_limit, and the server goes on', async () => {
+    const res = await cria.post('/completion', { prompt: '', n_predict: 20, ignore_eos: true });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.truncated, true);
+    assert.equal(res.body.stopped_limit, true);
+    assert.ok(res.body.tokens.length < 20, `${res.body.tokens.length} tokens in a 2-token slot`);
+    assert.equal((await cria.post('/completion', { prompt: '', n_predict: 1 })).status, 200);
+  });
+});
