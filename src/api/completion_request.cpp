@@ -1,7 +1,9 @@
 #include "api/completion_request.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "api/json_fields.h"
 
@@ -25,22 +27,12 @@ bool is_empty_string(const json& v) { return v.is_string() && v.get<std::string>
 const std::vector<PendingField>& pending_fields() {
     static const std::vector<PendingField> fields = {
         {"tfs_z", [](const json& v) { return equals_number(v, 1.0); }},
-        {"typical_p", [](const json& v) { return equals_number(v, 1.0); }},
-        {"dynatemp_range", [](const json& v) { return equals_number(v, 0.0); }},
-        {"presence_penalty", [](const json& v) { return equals_number(v, 0.0); }},
-        {"frequency_penalty", [](const json& v) { return equals_number(v, 0.0); }},
-        {"mirostat", [](const json& v) { return equals_number(v, 0.0); }},
         {"n_probs", [](const json& v) { return equals_number(v, 0.0); }},
-        {"dry_multiplier", [](const json& v) { return equals_number(v, 0.0); }},
-        {"xtc_probability", [](const json& v) { return equals_number(v, 0.0); }},
-        {"top_n_sigma", [](const json& v) { return v.is_number() && v.get<double>() <= 0.0; }},
-        {"logit_bias", is_empty_container},
         {"grammar", is_empty_string},
         {"json_schema", is_empty_container},
         {"image_data", is_empty_container},
         {"penalty_prompt", [](const json&) { return false; }},
         {"system_prompt", is_empty_string},
-        {"samplers", [](const json&) { return false; }},
     };
     return fields;
 }
@@ -54,6 +46,31 @@ void reject_pending_fields(const json& body) {
     }
 }
 
+// `samplers`: the stages in the order given. "tfs_z" (the seed's default list has it) is accepted
+// and does nothing, as tail-free sampling with its only allowed value, 1.0, does nothing.
+std::vector<SamplerStage> parse_sampler_order(const json& value) {
+    if (!value.is_array()) throw invalid_request("'samplers' must be an array of sampler names", "samplers");
+    static const std::vector<SamplerStage> all = {SamplerStage::top_k, SamplerStage::typical_p, SamplerStage::top_p,
+                                                  SamplerStage::min_p, SamplerStage::temperature, SamplerStage::xtc,
+                                                  SamplerStage::top_n_sigma, SamplerStage::dry, SamplerStage::penalties};
+    std::vector<SamplerStage> order;
+    for (const auto& item : value) {
+        if (!item.is_string()) throw invalid_request("'samplers' must contain only sampler names", "samplers");
+        std::string name = item.get<std::string>();
+        if (name == "tfs_z") continue;
+        if (name == "typical") name = "typical_p";
+        if (name == "temp") name = "temperature";
+        const auto it = std::find_if(all.begin(), all.end(), [&](SamplerStage s) { return name == sampler_stage_name(s); });
+        if (it == all.end()) {
+            std::string known;
+            for (const auto s : all) known += std::string(known.empty() ? "" : ", ") + sampler_stage_name(s);
+            throw invalid_request("'samplers' has unknown sampler '" + name + "' (known: " + known + ", tfs_z)", "samplers");
+        }
+        order.push_back(*it);
+    }
+    return order;
+}
+
 SamplingParams parse_sampling(const json& body, const SamplingParams& defaults) {
     SamplingParams s;
     s.temperature = static_cast<float>(read_number(body, "temperature", defaults.temperature, 0.0, 1000.0));
@@ -65,14 +82,35 @@ SamplingParams parse_sampling(const json& body, const SamplingParams& defaults) 
     s.repeat_penalty = static_cast<float>(read_number(body, "repeat_penalty", defaults.repeat_penalty, 0.0, 1000.0));
     if (s.repeat_penalty <= 0.0f) throw invalid_request("'repeat_penalty' must be greater than 0", "repeat_penalty");
     s.repeat_last_n = static_cast<int32_t>(read_int(body, "repeat_last_n", defaults.repeat_last_n, -1, kInt32Max));
-    // Checked for type here; their values only matter once mirostat / penalize_nl are implemented.
-    read_number(body, "mirostat_tau", 5.0, 0.0, 1e6);
-    read_number(body, "mirostat_eta", 0.1, 0.0, 1e6);
-    read_number(body, "dynatemp_exponent", 1.0, 0.0, 1e6);
     if (!read_bool(body, "penalize_nl", true) && s.repeat_penalty != 1.0f) {
         throw invalid_request("'penalize_nl': false is not supported yet by this server", "penalize_nl");
     }
-    read_int(body, "min_keep", 0, 0, kInt32Max);
+    auto number = [&](const char* name, float fallback, double min, double max) {
+        return static_cast<float>(read_number(body, name, fallback, min, max));
+    };
+    s.dynatemp_range = number("dynatemp_range", defaults.dynatemp_range, 0.0, 1000.0);
+    s.dynatemp_exponent = number("dynatemp_exponent", defaults.dynatemp_exponent, 0.0, 1000.0);
+    s.typical_p = number("typical_p", defaults.typical_p, 0.0, 1.0);
+    s.min_keep = static_cast<int32_t>(read_int(body, "min_keep", defaults.min_keep, 0, kInt32Max));
+    s.presence_penalty = number("presence_penalty", defaults.presence_penalty, -100.0, 100.0);
+    s.frequency_penalty = number("frequency_penalty", defaults.frequency_penalty, -100.0, 100.0);
+    s.mirostat = static_cast<int32_t>(read_int(body, "mirostat", defaults.mirostat, 0, 2));
+    s.mirostat_tau = number("mirostat_tau", defaults.mirostat_tau, 0.0, 1000.0);
+    s.mirostat_eta = number("mirostat_eta", defaults.mirostat_eta, 0.0, 1000.0);
+    s.xtc_probability = number("xtc_probability", defaults.xtc_probability, 0.0, 1.0);
+    s.xtc_threshold = number("xtc_threshold", defaults.xtc_threshold, 0.0, 1.0);
+    s.top_n_sigma = number("top_n_sigma", defaults.top_n_sigma, -1.0, 1000.0);
+    s.dry_multiplier = number("dry_multiplier", defaults.dry_multiplier, 0.0, 1000.0);
+    s.dry_base = number("dry_base", defaults.dry_base, 1.0, 1000.0);
+    s.dry_allowed_length = static_cast<int32_t>(read_int(body, "dry_allowed_length", defaults.dry_allowed_length, 0, kInt32Max));
+    s.dry_penalty_last_n = static_cast<int32_t>(read_int(body, "dry_penalty_last_n", defaults.dry_penalty_last_n, -1, kInt32Max));
+    if (has_field(body, "dry_sequence_breakers")) {
+        s.dry_sequence_breakers = read_string_list(body, "dry_sequence_breakers");
+        for (const auto& b : s.dry_sequence_breakers) {
+            if (b.empty()) throw invalid_request("'dry_sequence_breakers' must not contain empty strings", "dry_sequence_breakers");
+        }
+    }
+    if (has_field(body, "samplers")) s.samplers = parse_sampler_order(body.at("samplers"));
     return s;
 }
 
@@ -101,10 +139,75 @@ std::vector<PromptPart> parse_prompt(const json& body, const char* field) {
     return parts;
 }
 
+namespace {
+
+float parse_bias_value(const json& v) {
+    if (v.is_boolean()) {
+        if (v.get<bool>()) throw invalid_request("'logit_bias' values must be numbers or false", "logit_bias");
+        return -std::numeric_limits<float>::infinity();
+    }
+    if (!v.is_number() || !std::isfinite(v.get<double>())) {
+        throw invalid_request("'logit_bias' values must be numbers or false", "logit_bias");
+    }
+    return static_cast<float>(v.get<double>());
+}
+
+PromptPart parse_bias_target(const json& v) {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_integer() && v.get<int64_t>() >= INT32_MIN && v.get<int64_t>() <= INT32_MAX) {
+        return static_cast<Token>(v.get<int64_t>());
+    }
+    throw invalid_request("'logit_bias' entries must name a token id or a string", "logit_bias");
+}
+
+bool is_token_id_text(const std::string& s) {
+    return !s.empty() && s.size() < 10 && std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
+
+}  // namespace
+
+std::vector<LogitBiasRequest> parse_logit_bias(const json& value) {
+    std::vector<LogitBiasRequest> entries;
+    if (value.is_object()) {
+        for (const auto& [key, bias] : value.items()) {
+            PromptPart target = is_token_id_text(key) ? PromptPart(static_cast<Token>(std::stol(key))) : PromptPart(key);
+            entries.push_back({std::move(target), parse_bias_value(bias)});
+        }
+        return entries;
+    }
+    if (!value.is_array()) throw invalid_request("'logit_bias' must be an array of [token, bias] pairs or an object", "logit_bias");
+    for (const auto& pair : value) {
+        if (!pair.is_array() || pair.size() != 2) {
+            throw invalid_request("'logit_bias' entries must be [token, bias] pairs", "logit_bias");
+        }
+        entries.push_back({parse_bias_target(pair[0]), parse_bias_value(pair[1])});
+    }
+    return entries;
+}
+
+std::vector<LogitBias> resolve_logit_bias(const std::vector<LogitBiasRequest>& entries, const Vocabulary& vocabulary) {
+    std::vector<LogitBias> out;
+    for (const auto& entry : entries) {
+        if (const auto* text = std::get_if<std::string>(&entry.target)) {
+            for (const Token t : vocabulary.tokenize(*text, false, false)) out.push_back({t, entry.bias});
+            continue;
+        }
+        const Token id = std::get<Token>(entry.target);
+        if (!vocabulary.contains(id)) {
+            throw invalid_request("'logit_bias' names token id " + std::to_string(id) + ", outside the vocabulary [0, " +
+                                      std::to_string(vocabulary.size() - 1) + "]",
+                                  "logit_bias");
+        }
+        out.push_back({id, entry.bias});
+    }
+    return out;
+}
+
 CompletionRequest parse_completion_request(const json& body, const CompletionDefaults& defaults) {
     reject_pending_fields(body);
     CompletionRequest request;
     request.prompt = parse_prompt(body, "prompt");
+    if (has_field(body, "logit_bias")) request.logit_bias = parse_logit_bias(body.at("logit_bias"));
 
     GenerationRequest& g = request.generation;
     g.sampling = parse_sampling(body, defaults.sampling);
@@ -147,6 +250,20 @@ std::vector<Token> tokenize_prompt(const std::vector<PromptPart>& prompt, const 
     return tokens;
 }
 
+namespace {
+json sampler_names(const std::vector<SamplerStage>& stages) {
+    json names = json::array();
+    for (const auto s : stages) names.push_back(sampler_stage_name(s));
+    return names;
+}
+
+json logit_bias_json(const std::vector<LogitBias>& biases) {
+    json out = json::array();
+    for (const auto& b : biases) out.push_back({b.token, std::isinf(b.bias) ? json(false) : json(b.bias)});
+    return out;
+}
+}  // namespace
+
 json generation_settings_json(const GenerationRequest& r, const std::string& model_name, int32_t n_ctx_slot) {
     const SamplingParams& s = r.sampling;
     return {
@@ -155,33 +272,40 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"model", model_name},
         {"seed", s.seed == kRandomSeed ? -1 : static_cast<int64_t>(s.seed)},
         {"temperature", s.temperature},
-        {"dynatemp_range", 0.0},
-        {"dynatemp_exponent", 1.0},
+        {"dynatemp_range", s.dynatemp_range},
+        {"dynatemp_exponent", s.dynatemp_exponent},
         {"top_k", s.top_k},
         {"top_p", s.top_p},
         {"min_p", s.min_p},
         {"tfs_z", 1.0},
-        {"typical_p", 1.0},
+        {"typical_p", s.typical_p},
         {"repeat_last_n", s.repeat_last_n},
         {"repeat_penalty", s.repeat_penalty},
-        {"presence_penalty", 0.0},
-        {"frequency_penalty", 0.0},
+        {"presence_penalty", s.presence_penalty},
+        {"frequency_penalty", s.frequency_penalty},
         {"penalty_prompt_tokens", json::array()},
         {"use_penalty_prompt_tokens", false},
-        {"mirostat", 0},
-        {"mirostat_tau", 5.0},
-        {"mirostat_eta", 0.1},
+        {"mirostat", s.mirostat},
+        {"mirostat_tau", s.mirostat_tau},
+        {"mirostat_eta", s.mirostat_eta},
+        {"xtc_probability", s.xtc_probability},
+        {"xtc_threshold", s.xtc_threshold},
+        {"top_n_sigma", s.top_n_sigma},
+        {"dry_multiplier", s.dry_multiplier},
+        {"dry_base", s.dry_base},
+        {"dry_allowed_length", s.dry_allowed_length},
+        {"dry_penalty_last_n", s.dry_penalty_last_n},
+        {"dry_sequence_breakers", s.dry_sequence_breakers},
         {"penalize_nl", true},
         {"stop", r.stop.stop},
         {"n_keep", r.n_keep},
         {"ignore_eos", r.stop.ignore_eos},
         {"stream", r.stream},
-        {"logit_bias", json::array()},
+        {"logit_bias", logit_bias_json(s.logit_bias)},
         {"n_probs", 0},
-        {"min_keep", 0},
+        {"min_keep", s.min_keep},
         {"grammar", ""},
-        {"samplers", s.temperature <= 0.0f ? json::array({"penalties", "greedy"})
-                                           : json::array({"penalties", "top_k", "top_p", "min_p", "temperature"})},
+        {"samplers", sampler_names(s.samplers)},
         {"cache_prompt", r.cache_prompt},
         {"id_slot", r.id_slot},
     };

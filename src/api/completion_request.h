@@ -23,8 +23,15 @@ struct CompletionDefaults {
 // One element of a prompt: text to tokenize, or a token id given directly.
 using PromptPart = std::variant<std::string, Token>;
 
+// One `logit_bias` entry before tokenization: a token id, or text whose every token gets the bias.
+struct LogitBiasRequest {
+    PromptPart target;
+    float bias = 0.0f;  // -infinity for `false`: never sample it
+};
+
 struct CompletionRequest {
     std::vector<PromptPart> prompt;
+    std::vector<LogitBiasRequest> logit_bias;  // resolved into generation.sampling by resolve_logit_bias()
     GenerationRequest generation;  // every field but generation.prompt, which tokenize_prompt() makes
 };
 
@@ -40,6 +47,12 @@ std::vector<PromptPart> parse_prompt(const nlohmann::json& body, const char* fie
 // starts with text. Throws ApiError naming `field` for ids outside the vocabulary or an empty result.
 std::vector<Token> tokenize_prompt(const std::vector<PromptPart>& prompt, const Vocabulary& vocabulary,
                                    const char* field = "prompt");
+
+// Accepts [[id, bias]], [["text", bias]], bias false (never), and the object form {"id": bias}.
+std::vector<LogitBiasRequest> parse_logit_bias(const nlohmann::json& value);
+
+// Token ids are checked against the vocabulary; text is tokenized and each of its tokens biased.
+std::vector<LogitBias> resolve_logit_bias(const std::vector<LogitBiasRequest>& entries, const Vocabulary& vocabulary);
 
 // The effective settings of a request, as /completion's generation_settings and /props report them.
 nlohmann::json generation_settings_json(const GenerationRequest& request, const std::string& model_name,

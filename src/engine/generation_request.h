@@ -15,14 +15,47 @@ using Token = int32_t;
 // Random seed value that means "pick a fresh random seed for this request".
 inline constexpr uint32_t kRandomSeed = 0xFFFFFFFFu;
 
+// The truncation and shaping samplers a request can order with `samplers`.
+enum class SamplerStage { top_k, typical_p, top_p, min_p, temperature, xtc, top_n_sigma, dry, penalties };
+
+// Names as the API spells them ("top_k", "typical_p", ...), in SamplerStage order.
+const char* sampler_stage_name(SamplerStage stage);
+
+// The default order: penalties, dry, top_n_sigma, top_k, typical_p, top_p, min_p, xtc, temperature.
+std::vector<SamplerStage> default_sampler_order();
+
+struct LogitBias {
+    Token token = 0;
+    float bias = 0.0f;             // -infinity: the token is never sampled
+};
+
 struct SamplingParams {
-    float temperature = 0.8f;      // <= 0: greedy (argmax after penalties)
+    float temperature = 0.8f;      // <= 0: greedy (argmax after penalties and biases)
+    float dynatemp_range = 0.0f;   // > 0: temperature varies in [t - range, t + range] with entropy
+    float dynatemp_exponent = 1.0f;
     int32_t top_k = 40;            // <= 0: off
     float top_p = 0.95f;           // 1.0: off
     float min_p = 0.05f;           // 0.0: off
+    float typical_p = 1.0f;        // 1.0: off
+    int32_t min_keep = 0;          // truncating samplers keep at least this many candidates
     uint32_t seed = kRandomSeed;
     float repeat_penalty = 1.0f;   // 1.0: off
-    int32_t repeat_last_n = 64;    // 0: off, -1: the whole slot context
+    int32_t repeat_last_n = 64;    // 0: off, -1: the whole slot context (also for dry_penalty_last_n)
+    float presence_penalty = 0.0f; // 0: off
+    float frequency_penalty = 0.0f;
+    int32_t mirostat = 0;          // 1 or 2: Mirostat replaces the truncation samplers
+    float mirostat_tau = 5.0f;
+    float mirostat_eta = 0.1f;
+    float xtc_probability = 0.0f;  // 0: off
+    float xtc_threshold = 0.1f;
+    float top_n_sigma = -1.0f;     // <= 0: off
+    float dry_multiplier = 0.0f;   // 0: off
+    float dry_base = 1.75f;
+    int32_t dry_allowed_length = 2;
+    int32_t dry_penalty_last_n = -1;
+    std::vector<std::string> dry_sequence_breakers = {"\n", ":", "\"", "*"};
+    std::vector<LogitBias> logit_bias;
+    std::vector<SamplerStage> samplers = default_sampler_order();
 };
 
 struct StopRules {

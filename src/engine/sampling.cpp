@@ -4,35 +4,102 @@
 
 namespace cria {
 
+namespace {
+
+// A sampler that keeps history (penalties, DRY) first sees the end of the prompt, so that it
+// penalizes repeating the prompt too. The other samplers of the chain must not see the prompt.
+llama_sampler* with_history(llama_sampler* sampler, const std::vector<Token>& history, int32_t last_n) {
+    const size_t n = std::min(history.size(), static_cast<size_t>(std::max(0, last_n)));
+    for (size_t i = history.size() - n; i < history.size(); ++i) llama_sampler_accept(sampler, history[i]);
+    return sampler;
+}
+
+}  // namespace
+
 llama_sampler_ptr make_sampler_chain(const SamplingParams& params, const llama_vocab* vocab,
                                      int32_t n_ctx_slot, const std::vector<Token>& history) {
     llama_sampler_chain_params chain_params = llama_sampler_chain_default_params();
     chain_params.no_perf = true;
     llama_sampler_ptr chain(llama_sampler_chain_init(chain_params));
     llama_sampler* c = chain.get();
+    const int32_t n_vocab = llama_vocab_n_tokens(vocab);
+    const size_t min_keep = static_cast<size_t>(std::max(1, params.min_keep));
+
+    if (!params.logit_bias.empty()) {
+        std::vector<llama_logit_bias> biases;
+        for (const auto& b : params.logit_bias) biases.push_back({b.token, b.bias});
+        llama_sampler_chain_add(c, llama_sampler_init_logit_bias(n_vocab, static_cast<int32_t>(biases.size()), biases.data()));
+    }
 
     const int32_t penalty_last_n = params.repeat_last_n < 0 ? n_ctx_slot : params.repeat_last_n;
-    const bool penalize = params.repeat_penalty != 1.0f && penalty_last_n > 0;
-    if (penalize) {
-        llama_sampler_chain_add(
-            c, llama_sampler_init_penalties(llama_vocab_n_tokens(vocab), penalty_last_n, params.repeat_penalty, 0.0f, 0.0f));
-    }
+    const bool penalize = penalty_last_n > 0 && (params.repeat_penalty != 1.0f || params.presence_penalty != 0.0f ||
+                                                 params.frequency_penalty != 0.0f);
+    auto add_penalties = [&] {
+        if (!penalize) return;
+        llama_sampler_chain_add(c, with_history(llama_sampler_init_penalties(n_vocab, penalty_last_n, params.repeat_penalty,
+                                                                              params.frequency_penalty,
+                                                                              params.presence_penalty),
+                                                history, penalty_last_n));
+    };
 
-    if (params.temperature <= 0.0f) {
-        llama_sampler_chain_add(c, llama_sampler_init_greedy());
-    } else {
-        if (params.top_k > 0) llama_sampler_chain_add(c, llama_sampler_init_top_k(params.top_k));
-        if (params.top_p < 1.0f) llama_sampler_chain_add(c, llama_sampler_init_top_p(params.top_p, 1));
-        if (params.min_p > 0.0f) llama_sampler_chain_add(c, llama_sampler_init_min_p(params.min_p, 1));
+    if (params.mirostat == 1 || params.mirostat == 2) {
+        // Mirostat chooses the token itself, steering surprise toward tau; it replaces truncation.
+        add_penalties();
         llama_sampler_chain_add(c, llama_sampler_init_temp(params.temperature));
-        llama_sampler_chain_add(c, llama_sampler_init_dist(params.seed));
+        llama_sampler_chain_add(c, params.mirostat == 1 ? llama_sampler_init_mirostat(n_vocab, params.seed, params.mirostat_tau,
+                                                                                      params.mirostat_eta, 100)
+                                                        : llama_sampler_init_mirostat_v2(params.seed, params.mirostat_tau,
+                                                                                         params.mirostat_eta));
+        return chain;
     }
 
-    // Only the penalty sampler keeps history; feeding the rest is harmless but wasted work.
-    if (penalize) {
-        const size_t n = std::min(history.size(), static_cast<size_t>(penalty_last_n));
-        for (size_t i = history.size() - n; i < history.size(); ++i) llama_sampler_accept(c, history[i]);
+    const bool greedy = params.temperature <= 0.0f;
+    for (const SamplerStage stage : params.samplers) {
+        switch (stage) {
+            case SamplerStage::penalties: add_penalties(); break;
+            case SamplerStage::dry:
+                if (params.dry_multiplier > 0.0f) {
+                    const int32_t last_n = params.dry_penalty_last_n < 0 ? n_ctx_slot : params.dry_penalty_last_n;
+                    std::vector<const char*> breakers;
+                    for (const auto& b : params.dry_sequence_breakers) breakers.push_back(b.c_str());
+                    llama_sampler_chain_add(
+                        c, with_history(llama_sampler_init_dry(vocab, params.dry_multiplier, params.dry_base,
+                                                               params.dry_allowed_length, last_n, breakers.data(),
+                                                               breakers.size()),
+                                        history, last_n));
+                }
+                break;
+            case SamplerStage::top_k:
+                if (params.top_k > 0) llama_sampler_chain_add(c, llama_sampler_init_top_k(params.top_k));
+                break;
+            case SamplerStage::typical_p:
+                if (params.typical_p < 1.0f) llama_sampler_chain_add(c, llama_sampler_init_typical(params.typical_p, min_keep));
+                break;
+            case SamplerStage::top_p:
+                if (params.top_p < 1.0f) llama_sampler_chain_add(c, llama_sampler_init_top_p(params.top_p, min_keep));
+                break;
+            case SamplerStage::min_p:
+                if (params.min_p > 0.0f) llama_sampler_chain_add(c, llama_sampler_init_min_p(params.min_p, min_keep));
+                break;
+            case SamplerStage::xtc:
+                if (params.xtc_probability > 0.0f) {
+                    llama_sampler_chain_add(
+                        c, llama_sampler_init_xtc(params.xtc_probability, params.xtc_threshold, min_keep, params.seed));
+                }
+                break;
+            case SamplerStage::top_n_sigma:
+                if (params.top_n_sigma > 0.0f) llama_sampler_chain_add(c, llama_sampler_init_top_n_sigma(params.top_n_sigma));
+                break;
+            case SamplerStage::temperature:
+                if (greedy) break;
+                llama_sampler_chain_add(c, params.dynatemp_range > 0.0f
+                                               ? llama_sampler_init_temp_ext(params.temperature, params.dynatemp_range,
+                                                                             params.dynatemp_exponent)
+                                               : llama_sampler_init_temp(params.temperature));
+                break;
+        }
     }
+    llama_sampler_chain_add(c, greedy ? llama_sampler_init_greedy() : llama_sampler_init_dist(params.seed));
     return chain;
 }
 

@@ -9,10 +9,11 @@
 
 namespace cria {
 
-// Builds the chain: penalties (if any), then top-k, top-p, min-p, temperature and a seeded
-// random draw; or penalties and argmax when temperature <= 0. `history` (the end of the prompt)
-// is fed to the chain so repeat penalties see the prompt too. `n_ctx_slot` resolves
-// repeat_last_n = -1.
+// Builds the chain: logit biases, then the stages of params.samplers in their order (each absent
+// stage is skipped, a repeated one applied twice), then a seeded random draw, or argmax when
+// temperature <= 0. Mirostat 1 or 2 replaces the stages with penalties, temperature and Mirostat.
+// `history` (the end of the prompt) is fed only to the samplers that keep history (penalties,
+// DRY). `n_ctx_slot` resolves the "-1 = whole context" windows.
 llama_sampler_ptr make_sampler_chain(const SamplingParams& params, const llama_vocab* vocab,
                                      int32_t n_ctx_slot, const std::vector<Token>& history);
 

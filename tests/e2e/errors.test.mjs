@@ -47,7 +47,7 @@ const badCompletions = [
   ['a token id above the vocabulary', { ...ok, prompt: [999999999] }, 'prompt'],
   ['a negative token id', { ...ok, prompt: [-1] }, 'prompt'],
   ['a token id above the vocabulary after text', { ...ok, prompt: ['Hello', 999999999] }, 'prompt'],
-  ['mirostat 2 (not supported yet)', { ...ok, mirostat: 2 }, 'mirostat'],
+  ['mirostat 3 (only 0, 1 and 2 exist)', { ...ok, mirostat: 3 }, 'mirostat'],
   ['n_probs 5 (not supported yet)', { ...ok, n_probs: 5 }, 'n_probs'],
   ['a grammar (not supported yet)', { ...ok, grammar: 'root ::= "a"' }, 'grammar'],
 ];
@@ -177,7 +177,7 @@ test('bad requests sent concurrently with good ones do not disturb the good ones
     { ...ok, id_slot: 99 },
     { ...ok, prompt: ' word'.repeat(200) },
     { n_predict: 2 },
-    { ...ok, mirostat: 2 },
+    { ...ok, mirostat: 3 },
   ];
   const good = Array.from({ length: 6 }, (_, i) => ({ prompt: `Request ${i}`, n_predict: 4, temperature: 0 }));
   const requests = [];

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "api/api_error.h"
 #include "api/json_fields.h"
 
@@ -116,10 +118,18 @@ TEST(CompletionRequest, BadValuesNameTheirField) {
         {{{"prompt", "x"}, {"stop", {""}}}, "stop"},
         {{{"prompt", "x"}, {"id_slot", 2}}, "id_slot"},
         {{{"prompt", "x"}, {"id_slot", -5}}, "id_slot"},
-        {{{"prompt", "x"}, {"mirostat", 2}}, "mirostat"},
+        {{{"prompt", "x"}, {"mirostat", 3}}, "mirostat"},
+        {{{"prompt", "x"}, {"typical_p", 1.5}}, "typical_p"},
+        {{{"prompt", "x"}, {"xtc_probability", -0.5}}, "xtc_probability"},
+        {{{"prompt", "x"}, {"dry_base", 0.5}}, "dry_base"},
+        {{{"prompt", "x"}, {"dry_sequence_breakers", {""}}}, "dry_sequence_breakers"},
+        {{{"prompt", "x"}, {"samplers", {"top_k", "bogus"}}}, "samplers"},
+        {{{"prompt", "x"}, {"samplers", "top_k"}}, "samplers"},
+        {{{"prompt", "x"}, {"logit_bias", {{1, true}}}}, "logit_bias"},
+        {{{"prompt", "x"}, {"logit_bias", {{1}}}}, "logit_bias"},
+        {{{"prompt", "x"}, {"logit_bias", "x"}}, "logit_bias"},
         {{{"prompt", "x"}, {"n_probs", 3}}, "n_probs"},
         {{{"prompt", "x"}, {"grammar", "root ::= \"a\""}}, "grammar"},
-        {{{"prompt", "x"}, {"logit_bias", {{1, 2.0}}}}, "logit_bias"},
     };
     for (const auto& [body, field] : cases) {
         const ApiError e = error_of(body);
@@ -135,6 +145,53 @@ TEST(CompletionRequest, NeutralValuesOfPendingFieldsAreAccepted) {
         {{"prompt", "x"}, {"mirostat", 0}, {"n_probs", 0}, {"tfs_z", 1.0}, {"typical_p", 1}, {"grammar", ""},
          {"logit_bias", json::array()}, {"presence_penalty", 0}},
         defaults()));
+}
+
+TEST(CompletionRequest, SamplerOrderFollowsTheRequest) {
+    const auto r = parse_completion_request({{"prompt", "x"}, {"samplers", {"temperature", "top_k", "tfs_z", "top_k"}}},
+                                            defaults());
+    EXPECT_EQ(r.generation.sampling.samplers,
+              (std::vector<SamplerStage>{SamplerStage::temperature, SamplerStage::top_k, SamplerStage::top_k}));
+    EXPECT_EQ(parse_completion_request({{"prompt", "x"}}, defaults()).generation.sampling.samplers, default_sampler_order());
+}
+
+TEST(CompletionRequest, LogitBiasForms) {
+    auto r = parse_completion_request({{"prompt", "x"}, {"logit_bias", {{15, 1.5}, {"Hello", -0.5}, {7, false}}}}, defaults());
+    ASSERT_EQ(r.logit_bias.size(), 3u);
+    EXPECT_EQ(std::get<Token>(r.logit_bias[0].target), 15);
+    EXPECT_FLOAT_EQ(r.logit_bias[0].bias, 1.5f);
+    EXPECT_EQ(std::get<std::string>(r.logit_bias[1].target), "Hello");
+    EXPECT_TRUE(std::isinf(r.logit_bias[2].bias) && r.logit_bias[2].bias < 0);
+    r = parse_completion_request({{"prompt", "x"}, {"logit_bias", {{"42", 2.0}, {"hi", false}}}}, defaults());
+    ASSERT_EQ(r.logit_bias.size(), 2u);
+    EXPECT_EQ(std::get<Token>(r.logit_bias[0].target), 42);  // object keys of digits are token ids
+    EXPECT_EQ(std::get<std::string>(r.logit_bias[1].target), "hi");
+}
+
+TEST(CompletionRequest, NewSamplingFieldsReachTheEngine) {
+    const auto s = parse_completion_request({{"prompt", "x"},
+                                             {"mirostat", 2},
+                                             {"mirostat_tau", 3.0},
+                                             {"typical_p", 0.5},
+                                             {"presence_penalty", 0.25},
+                                             {"frequency_penalty", 0.5},
+                                             {"dynatemp_range", 0.3},
+                                             {"xtc_probability", 0.5},
+                                             {"top_n_sigma", 2.0},
+                                             {"dry_multiplier", 0.8},
+                                             {"min_keep", 3}},
+                                            defaults())
+                       .generation.sampling;
+    EXPECT_EQ(s.mirostat, 2);
+    EXPECT_FLOAT_EQ(s.mirostat_tau, 3.0f);
+    EXPECT_FLOAT_EQ(s.typical_p, 0.5f);
+    EXPECT_FLOAT_EQ(s.presence_penalty, 0.25f);
+    EXPECT_FLOAT_EQ(s.frequency_penalty, 0.5f);
+    EXPECT_FLOAT_EQ(s.dynatemp_range, 0.3f);
+    EXPECT_FLOAT_EQ(s.xtc_probability, 0.5f);
+    EXPECT_FLOAT_EQ(s.top_n_sigma, 2.0f);
+    EXPECT_FLOAT_EQ(s.dry_multiplier, 0.8f);
+    EXPECT_EQ(s.min_keep, 3);
 }
 
 TEST(ApiErrorJson, HasTheOpenAiShape) {

@@ -1,0 +1,26 @@
+#include "engine/generation_request.h"
+
+namespace cria {
+
+const char* sampler_stage_name(SamplerStage stage) {
+    switch (stage) {
+        case SamplerStage::top_k: return "top_k";
+        case SamplerStage::typical_p: return "typical_p";
+        case SamplerStage::top_p: return "top_p";
+        case SamplerStage::min_p: return "min_p";
+        case SamplerStage::temperature: return "temperature";
+        case SamplerStage::xtc: return "xtc";
+        case SamplerStage::top_n_sigma: return "top_n_sigma";
+        case SamplerStage::dry: return "dry";
+        case SamplerStage::penalties: return "penalties";
+    }
+    return "?";
+}
+
+std::vector<SamplerStage> default_sampler_order() {
+    return {SamplerStage::penalties, SamplerStage::dry,   SamplerStage::top_n_sigma,
+            SamplerStage::top_k,     SamplerStage::typical_p, SamplerStage::top_p,
+            SamplerStage::min_p,     SamplerStage::xtc,   SamplerStage::temperature};
+}
+
+}  // namespace cria
