@@ -28,7 +28,6 @@ const std::vector<PendingField>& pending_fields() {
     static const std::vector<PendingField> fields = {
         {"tfs_z", [](const json& v) { return equals_number(v, 1.0); }},
         {"n_probs", [](const json& v) { return equals_number(v, 0.0); }},
-        {"grammar", is_empty_string},
         {"json_schema", is_empty_container},
         {"image_data", is_empty_container},
         {"penalty_prompt", [](const json&) { return false; }},
@@ -111,6 +110,7 @@ SamplingParams parse_sampling(const json& body, const SamplingParams& defaults) 
         }
     }
     if (has_field(body, "samplers")) s.samplers = parse_sampler_order(body.at("samplers"));
+    s.grammar = read_string(body, "grammar", "");
     return s;
 }
 
@@ -304,7 +304,7 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"logit_bias", logit_bias_json(s.logit_bias)},
         {"n_probs", 0},
         {"min_keep", s.min_keep},
-        {"grammar", ""},
+        {"grammar", s.grammar},
         {"samplers", sampler_names(s.samplers)},
         {"cache_prompt", r.cache_prompt},
         {"id_slot", r.id_slot},

@@ -56,6 +56,7 @@ struct SamplingParams {
     std::vector<std::string> dry_sequence_breakers = {"\n", ":", "\"", "*"};
     std::vector<LogitBias> logit_bias;
     std::vector<SamplerStage> samplers = default_sampler_order();
+    std::string grammar;           // GBNF with a "root" rule; "" = unconstrained. Already validated.
 };
 
 struct StopRules {

@@ -25,6 +25,12 @@ llama_sampler_ptr make_sampler_chain(const SamplingParams& params, const llama_v
     const int32_t n_vocab = llama_vocab_n_tokens(vocab);
     const size_t min_keep = static_cast<size_t>(std::max(1, params.min_keep));
 
+    // The grammar comes first: every later stage only sees tokens that keep the output valid.
+    if (!params.grammar.empty()) {
+        if (llama_sampler* grammar = llama_sampler_init_grammar(vocab, params.grammar.c_str(), "root")) {
+            llama_sampler_chain_add(c, grammar);
+        }
+    }
     if (!params.logit_bias.empty()) {
         std::vector<llama_logit_bias> biases;
         for (const auto& b : params.logit_bias) biases.push_back({b.token, b.bias});

@@ -45,6 +45,13 @@ std::string Vocabulary::detokenize(const std::vector<Token>& tokens, bool render
     return out;
 }
 
+bool Vocabulary::grammar_parses(const std::string& gbnf) const {
+    llama_sampler* grammar = llama_sampler_init_grammar(vocab_, gbnf.c_str(), "root");
+    if (grammar == nullptr) return false;
+    llama_sampler_free(grammar);
+    return true;
+}
+
 int32_t Vocabulary::size() const { return llama_vocab_n_tokens(vocab_); }
 bool Vocabulary::is_end_of_generation(Token token) const { return llama_vocab_is_eog(vocab_, token); }
 bool Vocabulary::adds_bos() const { return llama_vocab_get_add_bos(vocab_); }

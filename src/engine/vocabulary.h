@@ -31,6 +31,9 @@ public:
     // The text of a token sequence, as the model's detokenizer joins it.
     std::string detokenize(const std::vector<Token>& tokens, bool render_special = false) const;
 
+    // True if `gbnf` parses as a grammar (root rule "root") for this vocabulary.
+    bool grammar_parses(const std::string& gbnf) const;
+
     int32_t size() const;                                 // number of tokens
     bool contains(Token token) const { return token >= 0 && token < size(); }
     bool is_end_of_generation(Token token) const;

@@ -90,6 +90,9 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
     GenerationRequest generation = parsed.generation;
     generation.prompt = tokenize_prompt(parsed.prompt, vocabulary);
     generation.sampling.logit_bias = resolve_logit_bias(parsed.logit_bias, vocabulary);
+    if (!generation.sampling.grammar.empty() && !vocabulary.grammar_parses(generation.sampling.grammar)) {
+        throw invalid_request("Failed to parse grammar: 'grammar' is not valid GBNF with a 'root' rule", "grammar");
+    }
     if (static_cast<int32_t>(generation.prompt.size()) >= n_ctx_slot) {
         throw invalid_request("the prompt is " + std::to_string(generation.prompt.size()) +
                                   " tokens long, but a slot's context holds " + std::to_string(n_ctx_slot) +

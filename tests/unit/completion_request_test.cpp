@@ -129,7 +129,7 @@ TEST(CompletionRequest, BadValuesNameTheirField) {
         {{{"prompt", "x"}, {"logit_bias", {{1}}}}, "logit_bias"},
         {{{"prompt", "x"}, {"logit_bias", "x"}}, "logit_bias"},
         {{{"prompt", "x"}, {"n_probs", 3}}, "n_probs"},
-        {{{"prompt", "x"}, {"grammar", "root ::= \"a\""}}, "grammar"},
+        {{{"prompt", "x"}, {"grammar", 5}}, "grammar"},
     };
     for (const auto& [body, field] : cases) {
         const ApiError e = error_of(body);

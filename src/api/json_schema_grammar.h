@@ -1,0 +1,58 @@
+// JSON Schema -> GBNF: turns a request's `json_schema` into a grammar for libllama's grammar
+// sampler (llama.cpp's GBNF format, start rule "root"). Our own converter, written from the JSON
+// Schema and GBNF specifications.
+//
+// Contract: every string the grammar accepts is JSON text that validates against the schema. The
+// grammar may accept fewer documents than the schema does (it is meant to steer generation, so a
+// sound subset is enough): compact enum/const encodings, no `\u` escapes inside patterned strings,
+// whitespace between tokens bounded to 20 characters, integer parts of numbers at most 16 digits,
+// no leading whitespace before the root value.
+//
+// Supported:
+//   - `true` / `{}`: any JSON value.
+//   - `type`: "object", "array", "string", "number", "integer", "boolean", "null", or a list of them.
+//     Without `type`, the kind is inferred from the keywords present (properties -> object, items ->
+//     array, pattern/format/minLength -> string), else any value.
+//   - objects: `properties` + `required`; members come out in the schema's key order (declaration
+//     order with nlohmann::ordered_json / json_schema_to_gbnf_ordered, alphabetical with
+//     nlohmann::json): required ones first, then each optional one, each may be left out.
+//     `additionalProperties`: false or absent -> no other keys. true or a schema is supported only
+//     for objects without `properties` (a map). An object schema with none of properties, required
+//     and additionalProperties accepts any object.
+//   - arrays: `items`, `prefixItems` (and draft-07 tuple `items` + `additionalItems`), `minItems`,
+//     `maxItems`; `uniqueItems: false`.
+//   - `enum`, `const` (optionally with `type`, which filters the values).
+//   - `$ref` to any JSON pointer inside the document ("#", "#/$defs/X", "#/definitions/X"),
+//     recursion included (named rules); a cycle that consumes no input is rejected.
+//   - `anyOf`, `oneOf` (both as plain alternatives), `allOf` with exactly one schema.
+//   - strings: `minLength`, `maxLength`, `pattern` (ECMAScript subset: literals, escapes \d \w \s
+//     \D \W \S \n \t \xHH \uHHHH, classes [...] / [^...], ., groups (...) and (?:...), |, * + ?
+//     {m} {m,} {m,n} (lazy suffix ignored), ^ at the start and $ at the end of a branch; anything
+//     else is rejected naming it), `format` "date", "time", "date-time", "uuid" (exact rules, leap
+//     years included); other formats are plain strings.
+//   - ignored annotations: title, description, $schema, $id, $comment, examples, default,
+//     readOnly, writeOnly, deprecated, contentMediaType, contentEncoding, x-*; containers
+//     $defs / definitions.
+//
+// Rejected with ApiError 400 (param "json_schema"), the message naming the keyword or construct:
+// every other keyword (not, if/then/else, patternProperties, dependentRequired, minimum, maximum,
+// multipleOf, minProperties, contains, uniqueItems: true, ...), unsupported combinations (e.g.
+// anyOf next to other constraints, pattern with minLength), unsatisfiable schemas, malformed
+// schemas, repetition bounds above 4096, and schemas nested deeper than 64 levels.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace cria {
+
+// Converts a JSON Schema to a GBNF grammar (llama.cpp's grammar format, root rule "root") whose
+// every string parses as JSON that validates against the schema. Throws ApiError (400, param
+// "json_schema") naming any unsupported keyword or invalid schema.
+std::string json_schema_to_gbnf(const nlohmann::json& schema);
+
+// The same, keeping the schema's own key order for object members.
+std::string json_schema_to_gbnf_ordered(const nlohmann::ordered_json& schema);
+
+}  // namespace cria
