@@ -27,7 +27,6 @@ bool is_empty_string(const json& v) { return v.is_string() && v.get<std::string>
 const std::vector<PendingField>& pending_fields() {
     static const std::vector<PendingField> fields = {
         {"tfs_z", [](const json& v) { return equals_number(v, 1.0); }},
-        {"n_probs", [](const json& v) { return equals_number(v, 0.0); }},
         {"json_schema", is_empty_container},
         {"image_data", is_empty_container},
         {"penalty_prompt", [](const json&) { return false; }},
@@ -224,6 +223,7 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     g.cache_prompt = read_bool(body, "cache_prompt", true);
     g.id_slot = static_cast<int32_t>(read_int(body, "id_slot", -1, -1, defaults.n_slots - 1));
     g.stream = read_bool(body, "stream", false);
+    g.n_probs = static_cast<int32_t>(read_int(body, "n_probs", 0, 0, 1000));
     return request;
 }
 
@@ -302,7 +302,7 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"ignore_eos", r.stop.ignore_eos},
         {"stream", r.stream},
         {"logit_bias", logit_bias_json(s.logit_bias)},
-        {"n_probs", 0},
+        {"n_probs", r.n_probs},
         {"min_keep", s.min_keep},
         {"grammar", s.grammar},
         {"samplers", sampler_names(s.samplers)},

@@ -6,6 +6,7 @@ namespace cria {
 
 using json = nlohmann::json;
 
+
 json timings_json(const Timings& t) {
     auto per_token_ms = [](double ms, int32_t n) { return n > 0 ? ms / n : 0.0; };
     auto per_second = [](double ms, int32_t n) { return ms > 0 ? 1e3 * n / ms : 0.0; };
@@ -22,8 +23,10 @@ json timings_json(const Timings& t) {
     };
 }
 
-json completion_json(const CompletionResult& r, const GenerationRequest& request, const ResponseContext& context,
-                     bool stream_final) {
+namespace {
+// Every field of the final result but completion_probabilities.
+json completion_fields(const CompletionResult& r, const GenerationRequest& request, const ResponseContext& context,
+                       bool stream_final) {
     return {
         {"content", stream_final ? r.unsent_text : r.content},
         {"tokens", r.tokens},
@@ -47,9 +50,35 @@ json completion_json(const CompletionResult& r, const GenerationRequest& request
         {"truncated", r.truncated},
     };
 }
+}  // namespace
 
-json stream_chunk_json(const TokenChunk& chunk) {
-    return {{"content", chunk.text}, {"stop", false}, {"tokens", json::array({chunk.token})}};
+json probabilities_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary) {
+    json out = json::array();
+    for (const auto& p : probabilities) {
+        json top = json::array();
+        for (const auto& c : p.top) top.push_back({{"id", c.token}, {"tok_str", vocabulary.piece(c.token)}, {"prob", c.prob}});
+        out.push_back({{"id", p.token}, {"content", vocabulary.piece(p.token)}, {"prob", p.prob}, {"probs", top}});
+    }
+    return out;
+}
+
+json completion_json(const CompletionResult& r, const GenerationRequest& request, const ResponseContext& context,
+                     bool stream_final) {
+    json body = completion_fields(r, request, context, stream_final);
+    // A stream already carried each token's probabilities in its own event.
+    if (request.n_probs > 0 && !stream_final && context.vocabulary != nullptr) {
+        body["completion_probabilities"] = probabilities_json(r.probabilities, *context.vocabulary);
+    }
+    return body;
+}
+
+
+json stream_chunk_json(const TokenChunk& chunk, const ResponseContext& context) {
+    json event = {{"content", chunk.text}, {"stop", false}, {"tokens", json::array({chunk.token})}};
+    if (!chunk.probabilities.empty() && context.vocabulary != nullptr) {
+        event["completion_probabilities"] = probabilities_json(chunk.probabilities, *context.vocabulary);
+    }
+    return event;
 }
 
 std::string dump_json(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }

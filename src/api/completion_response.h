@@ -7,6 +7,7 @@
 
 #include "engine/generation_request.h"
 #include "engine/task.h"
+#include "engine/vocabulary.h"
 
 namespace cria {
 
@@ -15,6 +16,7 @@ struct ResponseContext {
     std::string model_name;   // --alias, else the model path
     int32_t n_ctx_slot = 0;
     std::string prompt_text;  // the prompt as text, echoed in "prompt"
+    const Vocabulary* vocabulary = nullptr;  // renders tokens in completion_probabilities
 };
 
 // The non-streaming body, and the stream's last event (with `stream_final` its content is only the
@@ -22,8 +24,13 @@ struct ResponseContext {
 nlohmann::json completion_json(const CompletionResult& result, const GenerationRequest& request,
                                const ResponseContext& context, bool stream_final = false);
 
-// One streamed token: {"content": text, "stop": false, "tokens": [id], "id_slot": n}.
-nlohmann::json stream_chunk_json(const TokenChunk& chunk);
+// One streamed token: {"content": text, "stop": false, "tokens": [id]}, plus its
+// completion_probabilities when the request asked for n_probs.
+nlohmann::json stream_chunk_json(const TokenChunk& chunk, const ResponseContext& context);
+
+// n_probs: per generated token {"id", "content", "prob", "probs": [{"id", "tok_str", "prob"}, ...]}
+// (the seed's content/probs/tok_str/prob fields, plus ids), candidates sorted by probability.
+nlohmann::json probabilities_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary);
 
 nlohmann::json timings_json(const Timings& timings);
 

@@ -73,6 +73,7 @@ struct GenerationRequest {
     bool cache_prompt = true;            // reuse the longest common prefix already in a slot's cache
     int32_t id_slot = -1;                // -1: any idle slot; otherwise wait for exactly this slot
     bool stream = false;                 // emit one TokenChunk per generated token
+    int32_t n_probs = 0;                 // > 0: report each token's probability and the top n_probs
 };
 
 }  // namespace cria

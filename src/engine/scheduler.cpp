@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 
 #include "engine/sampling.h"
@@ -128,6 +129,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.prompt_done = reuse;
     slot.cache_reused = static_cast<int32_t>(reuse);
     slot.generated.clear();
+    slot.probabilities.clear();
     slot.truncated = false;
     slot.output.emplace(request.stop.stop);
     slot.sampler = make_sampler_chain(request.sampling, model_.vocab, info_.n_ctx_slot, request.prompt);
@@ -292,8 +294,49 @@ void Scheduler::sample_outputs() {
                 continue;
             }
         }
-        accept_token(slot, llama_sampler_sample(slot.sampler.get(), ctx_, slot.batch_index));
+        accept_token(slot, sample(slot));
     }
+}
+
+Token Scheduler::sample(Slot& slot) {
+    const int32_t n_probs = slot.request().n_probs;
+    if (n_probs <= 0) return llama_sampler_sample(slot.sampler.get(), ctx_, slot.batch_index);
+
+    // The same steps as llama_sampler_sample, keeping the candidates to report probabilities.
+    const float* logits = llama_get_logits_ith(ctx_, slot.batch_index);
+    const int32_t n_vocab = info_.n_vocab;
+    candidates_.resize(static_cast<size_t>(n_vocab));
+    for (int32_t i = 0; i < n_vocab; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};
+    llama_token_data_array cur = {candidates_.data(), candidates_.size(), -1, false};
+    llama_sampler_apply(slot.sampler.get(), &cur);
+    const Token token = cur.data[cur.selected].id;
+    llama_sampler_accept(slot.sampler.get(), token);
+
+    // Post-sampling probabilities: a softmax over the candidates the chain left, as they stood
+    // when the token was drawn (after temperature, truncation, penalties and biases).
+    float max_logit = -INFINITY;
+    for (size_t i = 0; i < cur.size; ++i) max_logit = std::max(max_logit, cur.data[i].logit);
+    std::vector<TokenCandidate> all;
+    all.reserve(cur.size);
+    double sum = 0.0;
+    for (size_t i = 0; i < cur.size; ++i) {
+        if (!std::isfinite(cur.data[i].logit)) continue;
+        const float e = std::exp(cur.data[i].logit - max_logit);
+        all.push_back({cur.data[i].id, e});
+        sum += e;
+    }
+    TokenProbabilities probs;
+    probs.token = token;
+    for (auto& c : all) {
+        c.prob = static_cast<float>(c.prob / sum);
+        if (c.token == token) probs.prob = c.prob;
+    }
+    const size_t n_top = std::min(all.size(), static_cast<size_t>(n_probs));
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_top), all.end(),
+                      [](const TokenCandidate& a, const TokenCandidate& b) { return a.prob > b.prob; });
+    probs.top.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_top));
+    slot.probabilities.push_back(std::move(probs));
+    return token;
 }
 
 void Scheduler::accept_token(Slot& slot, Token token) {
@@ -304,7 +347,11 @@ void Scheduler::accept_token(Slot& slot, Token token) {
     }
     slot.generated.push_back(token);
     const bool hit_stop_string = slot.output->append(vocabulary_.piece(token));
-    if (request.stream) slot.task->push(TokenChunk{token, slot.output->take_sendable()});
+    if (request.stream) {
+        TokenChunk chunk{token, slot.output->take_sendable(), {}};
+        if (request.n_probs > 0) chunk.probabilities.push_back(slot.probabilities.back());
+        slot.task->push(std::move(chunk));
+    }
     if (hit_stop_string) {
         finish(slot, StopReason::word);
     } else if (request.stop.n_predict > 0 && static_cast<int32_t>(slot.generated.size()) >= request.stop.n_predict) {
@@ -323,6 +370,9 @@ void Scheduler::finish(Slot& slot, StopReason reason) {
     result.unsent_text = slot.request().stream ? slot.output->take_sendable() : std::string();
     result.content = slot.output->text();
     result.tokens = slot.generated;
+    // An end-of-generation token was sampled (with its probabilities) but is not part of the text.
+    slot.probabilities.resize(std::min(slot.probabilities.size(), slot.generated.size()));
+    result.probabilities = std::move(slot.probabilities);
     result.stop_reason = reason;
     result.stopping_word = slot.output->stopping_word();
     result.truncated = slot.truncated;

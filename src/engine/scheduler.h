@@ -56,6 +56,7 @@ private:
     bool shift_context(Slot& slot);
     bool decode_batch();
     void sample_outputs();
+    Token sample(Slot& slot);
     void accept_token(Slot& slot, Token token);
     void finish(Slot& slot, StopReason reason);
     void fail(Slot& slot, int http_status, const std::string& message);
@@ -81,6 +82,7 @@ private:
     uint64_t step_ = 0;
     uint64_t admissions_ = 0;      // admission order, so prompt chunks are served first-come first-served
     std::vector<uint64_t> admitted_at_;
+    std::vector<llama_token_data> candidates_;  // reused by sample() when n_probs > 0
 };
 
 }  // namespace cria

@@ -36,6 +36,7 @@ struct Slot {
     Token next_input = 0;            // generate state: the sampled token to feed at the next step
     int32_t batch_index = -1;        // where this slot's logits are in the current batch, or -1
     std::vector<Token> generated;
+    std::vector<TokenProbabilities> probabilities;  // n_probs > 0: one per generated token
     bool truncated = false;
     int32_t cache_reused = 0;        // prompt tokens taken from a cache (own or a donor's)
 

@@ -19,12 +19,26 @@
 
 namespace cria {
 
+// A candidate token and its probability after the sampler chain (what the final draw saw).
+struct TokenCandidate {
+    Token token = 0;
+    float prob = 0.0f;
+};
+
+// For n_probs: the sampled token, its probability, and the most likely candidates, sorted.
+struct TokenProbabilities {
+    Token token = 0;
+    float prob = 0.0f;
+    std::vector<TokenCandidate> top;
+};
+
 // One generated token, for streaming. `text` is the part of the output that became safe to send
 // with this token: it never ends inside a UTF-8 character and never holds a possible stop string's
 // beginning. It may be empty while text is held back.
 struct TokenChunk {
     Token token = 0;
     std::string text;
+    std::vector<TokenProbabilities> probabilities;  // this token's, when n_probs > 0
 };
 
 enum class StopReason { none, eos, limit, word };
@@ -42,6 +56,7 @@ struct CompletionResult {
     std::string content;         // the whole generated text, stop string excluded
     std::string unsent_text;     // streaming: the end of `content` that no TokenChunk carried yet
     std::vector<Token> tokens;   // the generated tokens
+    std::vector<TokenProbabilities> probabilities;  // one per generated token, when n_probs > 0
     StopReason stop_reason = StopReason::none;
     std::string stopping_word;   // the stop string that ended generation, or ""
     bool truncated = false;      // the context was shifted (tokens dropped) during this request

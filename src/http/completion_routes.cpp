@@ -36,7 +36,7 @@ void stream_response(httplib::Response& res, std::shared_ptr<Task> task, Respons
                     continue;
                 }
                 if (const auto* chunk = std::get_if<TokenChunk>(&*event)) {
-                    const std::string data = sse_event(stream_chunk_json(*chunk));
+                    const std::string data = sse_event(stream_chunk_json(*chunk, response_context));
                     if (!sink.write(data.data(), data.size())) break;
                     continue;
                 }
@@ -100,7 +100,7 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
                               "prompt");
     }
     const ResponseContext response_context{context.model_name, n_ctx_slot,
-                                           prompt_as_text(parsed.prompt, generation.prompt, vocabulary)};
+                                           prompt_as_text(parsed.prompt, generation.prompt, vocabulary), &vocabulary};
     std::shared_ptr<Task> task = context.engine.submit(std::move(generation));
     if (!task) throw unavailable_error("the server is shutting down");
     if (task->request().stream) {

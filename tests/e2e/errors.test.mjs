@@ -48,7 +48,7 @@ const badCompletions = [
   ['a negative token id', { ...ok, prompt: [-1] }, 'prompt'],
   ['a token id above the vocabulary after text', { ...ok, prompt: ['Hello', 999999999] }, 'prompt'],
   ['mirostat 3 (only 0, 1 and 2 exist)', { ...ok, mirostat: 3 }, 'mirostat'],
-  ['n_probs 5 (not supported yet)', { ...ok, n_probs: 5 }, 'n_probs'],
+  ['n_probs -1', { ...ok, n_probs: -1 }, 'n_probs'],
   ['a grammar that does not parse', { ...ok, grammar: 'root ::= "a' }, 'grammar'],
 ];
 

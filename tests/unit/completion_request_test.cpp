@@ -128,7 +128,7 @@ TEST(CompletionRequest, BadValuesNameTheirField) {
         {{{"prompt", "x"}, {"logit_bias", {{1, true}}}}, "logit_bias"},
         {{{"prompt", "x"}, {"logit_bias", {{1}}}}, "logit_bias"},
         {{{"prompt", "x"}, {"logit_bias", "x"}}, "logit_bias"},
-        {{{"prompt", "x"}, {"n_probs", 3}}, "n_probs"},
+        {{{"prompt", "x"}, {"n_probs", -1}}, "n_probs"},
         {{{"prompt", "x"}, {"grammar", 5}}, "grammar"},
     };
     for (const auto& [body, field] : cases) {
