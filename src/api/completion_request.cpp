@@ -20,16 +20,13 @@ struct PendingField {
     std::function<bool(const json&)> is_neutral;
 };
 
-bool equals_number(const json& v, double neutral) { return v.is_number() && v.get<double>() == neutral; }
 bool is_empty_container(const json& v) { return (v.is_array() || v.is_object()) && v.empty(); }
 bool is_empty_string(const json& v) { return v.is_string() && v.get<std::string>().empty(); }
 
 const std::vector<PendingField>& pending_fields() {
     static const std::vector<PendingField> fields = {
-        {"tfs_z", [](const json& v) { return equals_number(v, 1.0); }},
         {"json_schema", is_empty_container},
         {"image_data", is_empty_container},
-        {"penalty_prompt", [](const json&) { return false; }},
         {"system_prompt", is_empty_string},
     };
     return fields;
@@ -44,25 +41,23 @@ void reject_pending_fields(const json& body) {
     }
 }
 
-// `samplers`: the stages in the order given. "tfs_z" (the seed's default list has it) is accepted
-// and does nothing, as tail-free sampling with its only allowed value, 1.0, does nothing.
+// `samplers`: the stages in the order given ("typical" and "temp" are accepted as aliases).
 std::vector<SamplerStage> parse_sampler_order(const json& value) {
     if (!value.is_array()) throw invalid_request("'samplers' must be an array of sampler names", "samplers");
-    static const std::vector<SamplerStage> all = {SamplerStage::top_k, SamplerStage::typical_p, SamplerStage::top_p,
+    static const std::vector<SamplerStage> all = {SamplerStage::top_k, SamplerStage::tfs_z, SamplerStage::typical_p, SamplerStage::top_p,
                                                   SamplerStage::min_p, SamplerStage::temperature, SamplerStage::xtc,
                                                   SamplerStage::top_n_sigma, SamplerStage::dry, SamplerStage::penalties};
     std::vector<SamplerStage> order;
     for (const auto& item : value) {
         if (!item.is_string()) throw invalid_request("'samplers' must contain only sampler names", "samplers");
         std::string name = item.get<std::string>();
-        if (name == "tfs_z") continue;
         if (name == "typical") name = "typical_p";
         if (name == "temp") name = "temperature";
         const auto it = std::find_if(all.begin(), all.end(), [&](SamplerStage s) { return name == sampler_stage_name(s); });
         if (it == all.end()) {
             std::string known;
             for (const auto s : all) known += std::string(known.empty() ? "" : ", ") + sampler_stage_name(s);
-            throw invalid_request("'samplers' has unknown sampler '" + name + "' (known: " + known + ", tfs_z)", "samplers");
+            throw invalid_request("'samplers' has unknown sampler '" + name + "' (known: " + known + ")", "samplers");
         }
         order.push_back(*it);
     }
@@ -80,15 +75,14 @@ SamplingParams parse_sampling(const json& body, const SamplingParams& defaults) 
     s.repeat_penalty = static_cast<float>(read_number(body, "repeat_penalty", defaults.repeat_penalty, 0.0, 1000.0));
     if (s.repeat_penalty <= 0.0f) throw invalid_request("'repeat_penalty' must be greater than 0", "repeat_penalty");
     s.repeat_last_n = static_cast<int32_t>(read_int(body, "repeat_last_n", defaults.repeat_last_n, -1, kInt32Max));
-    if (!read_bool(body, "penalize_nl", true) && s.repeat_penalty != 1.0f) {
-        throw invalid_request("'penalize_nl': false is not supported yet by this server", "penalize_nl");
-    }
+    s.penalize_nl = read_bool(body, "penalize_nl", defaults.penalize_nl);
     auto number = [&](const char* name, float fallback, double min, double max) {
         return static_cast<float>(read_number(body, name, fallback, min, max));
     };
     s.dynatemp_range = number("dynatemp_range", defaults.dynatemp_range, 0.0, 1000.0);
     s.dynatemp_exponent = number("dynatemp_exponent", defaults.dynatemp_exponent, 0.0, 1000.0);
     s.typical_p = number("typical_p", defaults.typical_p, 0.0, 1.0);
+    s.tfs_z = number("tfs_z", defaults.tfs_z, 0.0, 1.0);
     s.min_keep = static_cast<int32_t>(read_int(body, "min_keep", defaults.min_keep, 0, kInt32Max));
     s.presence_penalty = number("presence_penalty", defaults.presence_penalty, -100.0, 100.0);
     s.frequency_penalty = number("frequency_penalty", defaults.frequency_penalty, -100.0, 100.0);
@@ -207,6 +201,7 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     CompletionRequest request;
     request.prompt = parse_prompt(body, "prompt");
     if (has_field(body, "logit_bias")) request.logit_bias = parse_logit_bias(body.at("logit_bias"));
+    if (has_field(body, "penalty_prompt")) request.penalty_prompt = parse_prompt(body, "penalty_prompt");
 
     GenerationRequest& g = request.generation;
     g.sampling = parse_sampling(body, defaults.sampling);
@@ -227,14 +222,14 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     return request;
 }
 
-std::vector<Token> tokenize_prompt(const std::vector<PromptPart>& prompt, const Vocabulary& vocabulary,
-                                   const char* field) {
+std::vector<Token> tokenize_parts(const std::vector<PromptPart>& prompt, const Vocabulary& vocabulary, const char* field,
+                                  bool add_bos) {
     std::vector<Token> tokens;
     for (size_t i = 0; i < prompt.size(); ++i) {
         if (const auto* text = std::get_if<std::string>(&prompt[i])) {
             // Only a prompt that starts with text gets the model's BOS; special tokens written as
             // text (e.g. "<|im_start|>") become their control tokens, as chat templates need.
-            const auto piece = vocabulary.tokenize(*text, /*add_special=*/i == 0, /*parse_special=*/true);
+            const auto piece = vocabulary.tokenize(*text, /*add_special=*/add_bos && i == 0, /*parse_special=*/true);
             tokens.insert(tokens.end(), piece.begin(), piece.end());
         } else {
             const Token id = std::get<Token>(prompt[i]);
@@ -246,6 +241,12 @@ std::vector<Token> tokenize_prompt(const std::vector<PromptPart>& prompt, const 
             tokens.push_back(id);
         }
     }
+    return tokens;
+}
+
+std::vector<Token> tokenize_prompt(const std::vector<PromptPart>& prompt, const Vocabulary& vocabulary,
+                                   const char* field) {
+    std::vector<Token> tokens = tokenize_parts(prompt, vocabulary, field, /*add_bos=*/true);
     if (tokens.empty()) throw invalid_request(std::string("'") + field + "' is empty", field);
     return tokens;
 }
@@ -277,14 +278,14 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"top_k", s.top_k},
         {"top_p", s.top_p},
         {"min_p", s.min_p},
-        {"tfs_z", 1.0},
+        {"tfs_z", s.tfs_z},
         {"typical_p", s.typical_p},
         {"repeat_last_n", s.repeat_last_n},
         {"repeat_penalty", s.repeat_penalty},
         {"presence_penalty", s.presence_penalty},
         {"frequency_penalty", s.frequency_penalty},
-        {"penalty_prompt_tokens", json::array()},
-        {"use_penalty_prompt_tokens", false},
+        {"penalty_prompt_tokens", s.penalty_prompt.value_or(std::vector<Token>{})},
+        {"use_penalty_prompt_tokens", s.penalty_prompt.has_value()},
         {"mirostat", s.mirostat},
         {"mirostat_tau", s.mirostat_tau},
         {"mirostat_eta", s.mirostat_eta},
@@ -296,7 +297,7 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"dry_allowed_length", s.dry_allowed_length},
         {"dry_penalty_last_n", s.dry_penalty_last_n},
         {"dry_sequence_breakers", s.dry_sequence_breakers},
-        {"penalize_nl", true},
+        {"penalize_nl", s.penalize_nl},
         {"stop", r.stop.stop},
         {"n_keep", r.n_keep},
         {"ignore_eos", r.stop.ignore_eos},

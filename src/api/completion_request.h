@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -32,6 +33,7 @@ struct LogitBiasRequest {
 struct CompletionRequest {
     std::vector<PromptPart> prompt;
     std::vector<LogitBiasRequest> logit_bias;  // resolved into generation.sampling by resolve_logit_bias()
+    std::optional<std::vector<PromptPart>> penalty_prompt;  // null/absent: the penalties look at the prompt
     GenerationRequest generation;  // every field but generation.prompt, which tokenize_prompt() makes
 };
 
@@ -42,6 +44,11 @@ CompletionRequest parse_completion_request(const nlohmann::json& body, const Com
 
 // Parses `prompt`: a string, an array of token ids, or an array mixing strings and token ids.
 std::vector<PromptPart> parse_prompt(const nlohmann::json& body, const char* field);
+
+// Tokenizes the parts in order, checking ids against the vocabulary (errors name `field`); with
+// add_bos, a text first part gets the model's BOS. The result may be empty.
+std::vector<Token> tokenize_parts(const std::vector<PromptPart>& parts, const Vocabulary& vocabulary, const char* field,
+                                  bool add_bos);
 
 // Tokenizes the parts in order. A BOS token is added (if the model wants one) only when the prompt
 // starts with text. Throws ApiError naming `field` for ids outside the vocabulary or an empty result.

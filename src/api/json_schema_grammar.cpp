@@ -1,6 +1,7 @@
 #include "api/json_schema_grammar.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -529,7 +530,7 @@ bool is_supported(const std::string& key) {
         "type",     "properties", "required", "additionalProperties", "enum",      "const",
         "items",    "prefixItems", "additionalItems", "minItems",       "maxItems",  "uniqueItems",
         "anyOf",    "oneOf",      "allOf",    "$ref",                 "minLength", "maxLength",
-        "pattern",  "format"};
+        "pattern",  "format",     "minimum",  "maximum",              "exclusiveMinimum", "exclusiveMaximum"};
     return kSupported.count(key) > 0;
 }
 
@@ -743,16 +744,141 @@ private:
         for (const char* k : {"minLength", "maxLength", "pattern", "format"}) {
             if (s.contains(k)) return "string";
         }
+        for (const char* k : {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}) {
+            if (s.contains(k)) return "number";
+        }
         return "any";
     }
 
     std::string typed(const Json& s, const std::string& type, const std::string& hint, int depth) {
         if (type == "any") return use("value");
-        if (type == "null" || type == "boolean" || type == "number" || type == "integer") return use(type);
+        if (type == "null" || type == "boolean") return use(type);
+        if (type == "integer") return integer_rule(s, hint);
+        if (type == "number") return number_rule(s, hint);
         if (type == "string") return string_rule(s, hint);
         if (type == "array") return array_rule(s, hint, depth);
         if (type == "object") return object_rule(s, hint, depth);
         fail("unknown type " + in_quotes(type));
+    }
+
+    // ---- numbers ----
+
+    static bool has_bounds(const Json& s) {
+        return s.contains("minimum") || s.contains("maximum") || s.contains("exclusiveMinimum") ||
+               s.contains("exclusiveMaximum");
+    }
+
+    std::string number_rule(const Json& s, const std::string& hint) {
+        if (!has_bounds(s)) return use("number");
+        // Only "minimum": 0 (non-negative numbers) is supported for non-integers.
+        for (const char* k : {"maximum", "exclusiveMinimum", "exclusiveMaximum"}) {
+            if (s.contains(k)) fail(in_quotes(k) + " on type number is not supported (only on integers)");
+        }
+        const Json& m = s["minimum"];
+        if (!m.is_number() || m.get<double>() != 0.0) {
+            fail("'minimum' on type number is supported only as 0 (any bound on integers)");
+        }
+        return add_rule(hint, "(\"0\" | [1-9] [0-9]{0,15}) (\".\" [0-9]+)? ([eE] [-+]? [0-9]+)?");
+    }
+
+    static std::string digit_set(char lo, char hi) {
+        if (lo == hi) return gbnf_literal(std::string(1, lo));
+        return std::string("[") + lo + "-" + hi + "]";
+    }
+
+    static std::string any_digits(size_t n) {
+        if (n == 0) return "";
+        if (n == 1) return "[0-9]";
+        return "[0-9]{" + std::to_string(n) + "}";
+    }
+
+    static std::string joined(const std::string& a, const std::string& b) {
+        if (a.empty()) return b;
+        if (b.empty()) return a;
+        return a + " " + b;
+    }
+
+    // Digit strings of a's length between a and b (same length, a <= b), leading zeros allowed.
+    static std::string digit_range(const std::string& a, const std::string& b) {
+        if (a.empty()) return "";
+        if (a[0] == b[0]) return joined(gbnf_literal(a.substr(0, 1)), digit_range(a.substr(1), b.substr(1)));
+        const size_t n = a.size() - 1;
+        const bool a_rest_min = a.find_first_not_of('0', 1) == std::string::npos;
+        const bool b_rest_max = b.find_first_not_of('9', 1) == std::string::npos;
+        const char lo_full = a_rest_min ? a[0] : static_cast<char>(a[0] + 1);
+        const char hi_full = b_rest_max ? b[0] : static_cast<char>(b[0] - 1);
+        std::vector<std::string> alts;
+        if (!a_rest_min) alts.push_back(joined(gbnf_literal(a.substr(0, 1)), digit_range(a.substr(1), std::string(n, '9'))));
+        if (lo_full <= hi_full) alts.push_back(joined(digit_set(lo_full, hi_full), any_digits(n)));
+        if (!b_rest_max) alts.push_back(joined(gbnf_literal(b.substr(0, 1)), digit_range(std::string(n, '0'), b.substr(1))));
+        if (alts.size() == 1) return alts[0];
+        std::string out = "(";
+        for (size_t i = 0; i < alts.size(); ++i) out += (i ? " | " : "") + alts[i];
+        return out + ")";
+    }
+
+    // Canonical decimal forms of the integers in [a, b] (b unbounded: up to 16 digits).
+    static std::vector<std::string> nonnegative_range(uint64_t a, bool bounded, uint64_t b) {
+        const std::string as = std::to_string(a);
+        const size_t la = as.size();
+        const size_t lb = bounded ? std::to_string(b).size() : 16;
+        std::vector<std::string> alts;
+        for (size_t len = la; len <= lb; ++len) {
+            if (!bounded && len > la) {
+                alts.push_back("[1-9] [0-9]{" + std::to_string(la) + "," + std::to_string(lb - 1) + "}");
+                break;
+            }
+            const std::string lower = len == la ? as : "1" + std::string(len - 1, '0');
+            const std::string upper = bounded && len == lb ? std::to_string(b) : std::string(len, '9');
+            alts.push_back(digit_range(lower, upper));
+        }
+        return alts;
+    }
+
+    std::string integer_rule(const Json& s, const std::string& hint) {
+        if (!has_bounds(s)) return use("integer");
+        constexpr double kLimit = 1e15;
+        const auto bound = [&](const char* key) {
+            const Json& v = s[key];
+            if (!v.is_number()) fail(in_quotes(key) + " must be a number");
+            const double d = v.get<double>();
+            if (!(std::fabs(d) <= kLimit)) fail(in_quotes(key) + " beyond 10^15 is not supported");
+            return d;
+        };
+        bool has_lo = false;
+        bool has_hi = false;
+        int64_t lo = 0;
+        int64_t hi = 0;
+        const auto raise_lo = [&](int64_t v) {
+            lo = has_lo ? std::max(lo, v) : v;
+            has_lo = true;
+        };
+        const auto lower_hi = [&](int64_t v) {
+            hi = has_hi ? std::min(hi, v) : v;
+            has_hi = true;
+        };
+        if (s.contains("minimum")) raise_lo(static_cast<int64_t>(std::ceil(bound("minimum"))));
+        if (s.contains("exclusiveMinimum")) raise_lo(static_cast<int64_t>(std::floor(bound("exclusiveMinimum"))) + 1);
+        if (s.contains("maximum")) lower_hi(static_cast<int64_t>(std::floor(bound("maximum"))));
+        if (s.contains("exclusiveMaximum")) lower_hi(static_cast<int64_t>(std::ceil(bound("exclusiveMaximum"))) - 1);
+        if (has_lo && has_hi && lo > hi) fail("no integer lies between the bounds 'minimum'/'maximum'");
+
+        std::vector<std::string> alts;
+        if (!has_lo || lo < 0) {  // negative integers -m, m in [m_lo, m_hi]
+            const uint64_t m_lo = has_hi && hi < 0 ? static_cast<uint64_t>(-hi) : 1;
+            for (const auto& alt : nonnegative_range(m_lo, has_lo, has_lo ? static_cast<uint64_t>(-lo) : 0)) {
+                alts.push_back("\"-\" " + alt);
+            }
+        }
+        if (!has_hi || hi >= 0) {
+            const uint64_t from = has_lo && lo > 0 ? static_cast<uint64_t>(lo) : 0;
+            for (const auto& alt : nonnegative_range(from, has_hi, has_hi ? static_cast<uint64_t>(hi) : 0)) {
+                alts.push_back(alt);
+            }
+        }
+        std::string body;
+        for (size_t i = 0; i < alts.size(); ++i) body += (i ? " | " : "") + alts[i];
+        return add_rule(hint, body);
     }
 
     std::string ref(const Json& ref_value, int depth) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,12 @@ using Token = int32_t;
 inline constexpr uint32_t kRandomSeed = 0xFFFFFFFFu;
 
 // The truncation and shaping samplers a request can order with `samplers`.
-enum class SamplerStage { top_k, typical_p, top_p, min_p, temperature, xtc, top_n_sigma, dry, penalties };
+enum class SamplerStage { top_k, tfs_z, typical_p, top_p, min_p, temperature, xtc, top_n_sigma, dry, penalties };
 
 // Names as the API spells them ("top_k", "typical_p", ...), in SamplerStage order.
 const char* sampler_stage_name(SamplerStage stage);
 
-// The default order: penalties, dry, top_n_sigma, top_k, typical_p, top_p, min_p, xtc, temperature.
+// The default order: penalties, dry, top_n_sigma, top_k, tfs_z, typical_p, top_p, min_p, xtc, temperature.
 std::vector<SamplerStage> default_sampler_order();
 
 struct LogitBias {
@@ -37,12 +38,15 @@ struct SamplingParams {
     float top_p = 0.95f;           // 1.0: off
     float min_p = 0.05f;           // 0.0: off
     float typical_p = 1.0f;        // 1.0: off
+    float tfs_z = 1.0f;            // tail-free sampling; 1.0: off
     int32_t min_keep = 0;          // truncating samplers keep at least this many candidates
     uint32_t seed = kRandomSeed;
     float repeat_penalty = 1.0f;   // 1.0: off
     int32_t repeat_last_n = 64;    // 0: off, -1: the whole slot context (also for dry_penalty_last_n)
     float presence_penalty = 0.0f; // 0: off
     float frequency_penalty = 0.0f;
+    bool penalize_nl = true;       // false: newline tokens are exempt from the penalties
+    std::optional<std::vector<Token>> penalty_prompt;  // set: penalties look at these instead of the prompt
     int32_t mirostat = 0;          // 1 or 2: Mirostat replaces the truncation samplers
     float mirostat_tau = 5.0f;
     float mirostat_eta = 0.1f;

@@ -5,6 +5,7 @@ namespace cria {
 const char* sampler_stage_name(SamplerStage stage) {
     switch (stage) {
         case SamplerStage::top_k: return "top_k";
+        case SamplerStage::tfs_z: return "tfs_z";
         case SamplerStage::typical_p: return "typical_p";
         case SamplerStage::top_p: return "top_p";
         case SamplerStage::min_p: return "min_p";
@@ -19,7 +20,7 @@ const char* sampler_stage_name(SamplerStage stage) {
 
 std::vector<SamplerStage> default_sampler_order() {
     return {SamplerStage::penalties, SamplerStage::dry,   SamplerStage::top_n_sigma,
-            SamplerStage::top_k,     SamplerStage::typical_p, SamplerStage::top_p,
+            SamplerStage::top_k,     SamplerStage::tfs_z,     SamplerStage::typical_p, SamplerStage::top_p,
             SamplerStage::min_p,     SamplerStage::xtc,   SamplerStage::temperature};
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/custom_samplers.h"
+
 namespace cria {
 
 namespace {
@@ -12,6 +14,16 @@ llama_sampler* with_history(llama_sampler* sampler, const std::vector<Token>& hi
     const size_t n = std::min(history.size(), static_cast<size_t>(std::max(0, last_n)));
     for (size_t i = history.size() - n; i < history.size(); ++i) llama_sampler_accept(sampler, history[i]);
     return sampler;
+}
+
+// The tokens that are a newline: the vocabulary's own newline token and what "\n" tokenizes to.
+std::vector<llama_token> newline_tokens(const llama_vocab* vocab) {
+    std::vector<llama_token> tokens;
+    if (llama_vocab_nl(vocab) >= 0) tokens.push_back(llama_vocab_nl(vocab));
+    llama_token buffer[8];
+    const int32_t n = llama_tokenize(vocab, "\n", 1, buffer, 8, false, false);
+    for (int32_t i = 0; i < n; ++i) tokens.push_back(buffer[i]);
+    return tokens;
 }
 
 }  // namespace
@@ -42,10 +54,14 @@ llama_sampler_ptr make_sampler_chain(const SamplingParams& params, const llama_v
                                                  params.frequency_penalty != 0.0f);
     auto add_penalties = [&] {
         if (!penalize) return;
-        llama_sampler_chain_add(c, with_history(llama_sampler_init_penalties(n_vocab, penalty_last_n, params.repeat_penalty,
-                                                                              params.frequency_penalty,
-                                                                              params.presence_penalty),
-                                                history, penalty_last_n));
+        // libllama's penalties have no newline exemption: ours does, and is used only when needed.
+        llama_sampler* penalties =
+            params.penalize_nl
+                ? llama_sampler_init_penalties(n_vocab, penalty_last_n, params.repeat_penalty, params.frequency_penalty,
+                                               params.presence_penalty)
+                : make_penalties_sampler(n_vocab, penalty_last_n, params.repeat_penalty, params.frequency_penalty,
+                                         params.presence_penalty, false, newline_tokens(vocab));
+        llama_sampler_chain_add(c, with_history(penalties, params.penalty_prompt.value_or(history), penalty_last_n));
     };
 
     if (params.mirostat == 1 || params.mirostat == 2) {
@@ -77,6 +93,9 @@ llama_sampler_ptr make_sampler_chain(const SamplingParams& params, const llama_v
                 break;
             case SamplerStage::top_k:
                 if (params.top_k > 0) llama_sampler_chain_add(c, llama_sampler_init_top_k(params.top_k));
+                break;
+            case SamplerStage::tfs_z:
+                if (params.tfs_z < 1.0f) llama_sampler_chain_add(c, make_tail_free_sampler(params.tfs_z, min_keep));
                 break;
             case SamplerStage::typical_p:
                 if (params.typical_p < 1.0f) llama_sampler_chain_add(c, llama_sampler_init_typical(params.typical_p, min_keep));

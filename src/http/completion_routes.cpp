@@ -90,6 +90,10 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
     GenerationRequest generation = parsed.generation;
     generation.prompt = tokenize_prompt(parsed.prompt, vocabulary);
     generation.sampling.logit_bias = resolve_logit_bias(parsed.logit_bias, vocabulary);
+    if (parsed.penalty_prompt) {
+        // Text given here is what the penalties compare against, not a prompt: no BOS.
+        generation.sampling.penalty_prompt = tokenize_parts(*parsed.penalty_prompt, vocabulary, "penalty_prompt", false);
+    }
     if (!generation.sampling.grammar.empty() && !vocabulary.grammar_parses(generation.sampling.grammar)) {
         throw invalid_request("Failed to parse grammar: 'grammar' is not valid GBNF with a 'root' rule", "grammar");
     }

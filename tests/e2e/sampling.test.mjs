@@ -56,7 +56,7 @@ test('samplers order: listed stages apply, unlisted ones do not', async () => {
   assert.deepEqual(await gen(sampled(PROMPT, 32, 11, { temperature: 1.5, top_k: 1, samplers: [] })), a);
   // Aliases: "temp" and "typical" are accepted and reported under their canonical names.
   const res = await complete(cria, greedy(PROMPT, 4, { samplers: ['temp', 'typical', 'tfs_z', 'top_k'] }));
-  assert.deepEqual(res.generation_settings.samplers, ['temperature', 'typical_p', 'top_k']);
+  assert.deepEqual(res.generation_settings.samplers, ['temperature', 'typical_p', 'tfs_z', 'top_k']);
 });
 
 test('logit_bias false bans a token', async () => {
@@ -281,4 +281,47 @@ test('bad sampling values are 400s naming the field', async () => {
   }
   // The server still serves normally afterwards.
   assert.equal((await gen(greedy(PROMPT, 4))).length, 4);
+});
+
+test('tfs_z below 1 cuts the tail: a tiny z equals greedy, and some seeds differ from z = 1', async () => {
+  const loose = { top_k: 0, top_p: 1, min_p: 0, temperature: 1.2 };
+  for (const seed of [1, 2]) {
+    assert.deepEqual(await gen(sampled(PROMPT, 24, seed, { ...loose, tfs_z: 0.0001 })), await gen(greedy(PROMPT, 24)));
+  }
+  let differs = 0;
+  for (const seed of [1, 2, 3, 4]) {
+    const off = await gen(sampled(PROMPT, 24, seed, loose));
+    const on = await gen(sampled(PROMPT, 24, seed, { ...loose, tfs_z: 0.5 }));
+    if (JSON.stringify(off) !== JSON.stringify(on)) differs++;
+  }
+  assert.ok(differs > 0, 'tfs_z 0.5 never changed the output: it is ignored');
+  const res = await complete(cria, greedy(PROMPT, 2, { tfs_z: 0.5 }));
+  assert.equal(res.generation_settings.tfs_z, 0.5);
+});
+
+test('penalize_nl false exempts newline tokens from the penalties', async () => {
+  const pieces = (await cria.post('/tokenize', { content: '\n', with_pieces: true })).body.tokens;
+  const NL = pieces.find((p) => p.piece === '\n').id;
+  // Force newlines with a bias, then penalize repeats hard: with penalize_nl the newline is
+  // pushed out after its first use; without it, the newline keeps winning.
+  const body = (extra) => greedy(PROMPT, 16, { logit_bias: [[NL, 100]], repeat_penalty: 1000, repeat_last_n: 64, ...extra });
+  const penalized = await gen(body({ penalize_nl: true }));
+  const exempt = await gen(body({ penalize_nl: false }));
+  assert.ok(exempt.every((t) => t === NL), `penalize_nl false: ${exempt}`);
+  assert.ok(penalized.filter((t) => t === NL).length <= 2, `penalize_nl true: ${penalized}`);
+});
+
+test('penalty_prompt replaces the prompt for the penalties', async () => {
+  // A huge negative presence penalty makes the model repeat tokens it has seen: the prompt's, or
+  // the penalty_prompt's when one is given.
+  const seen = (await cria.post('/tokenize', { content: 'water house', add_special: false })).body.tokens;
+  const res = await complete(cria, greedy(PROMPT, 12, { presence_penalty: -50, penalty_prompt: 'water house' }));
+  assert.ok(res.tokens.every((t) => seen.includes(t)), `tokens ${res.tokens} not all from the penalty prompt ${seen}`);
+  assert.deepEqual(res.generation_settings.penalty_prompt_tokens, seen);
+  assert.equal(res.generation_settings.use_penalty_prompt_tokens, true);
+  const ids = await complete(cria, greedy(PROMPT, 12, { presence_penalty: -50, penalty_prompt: seen }));
+  assert.deepEqual(ids.tokens, res.tokens);
+  const bad = await cria.post('/completion', greedy(PROMPT, 2, { penalty_prompt: [99999999] }));
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.param, 'penalty_prompt');
 });

@@ -151,7 +151,8 @@ TEST(CompletionRequest, SamplerOrderFollowsTheRequest) {
     const auto r = parse_completion_request({{"prompt", "x"}, {"samplers", {"temperature", "top_k", "tfs_z", "top_k"}}},
                                             defaults());
     EXPECT_EQ(r.generation.sampling.samplers,
-              (std::vector<SamplerStage>{SamplerStage::temperature, SamplerStage::top_k, SamplerStage::top_k}));
+              (std::vector<SamplerStage>{SamplerStage::temperature, SamplerStage::top_k, SamplerStage::tfs_z,
+                                         SamplerStage::top_k}));
     EXPECT_EQ(parse_completion_request({{"prompt", "x"}}, defaults()).generation.sampling.samplers, default_sampler_order());
 }
 

@@ -174,7 +174,13 @@ TEST(JsonSchemaGrammar, RejectsKeywordsThatChangeValidity) {
         {R"({"type":"object","patternProperties":{"^a":{}}})", "patternProperties"},
         {R"({"type":"object","dependentRequired":{"a":["b"]}})", "dependentRequired"},
         {R"({"type":"object","dependentSchemas":{"a":{}}})", "dependentSchemas"},
-        {R"({"type":"number","minimum":0})", "minimum"},
+        {R"({"type":"number","minimum":1})", "minimum"},
+        {R"({"minimum":-2.5})", "minimum"},
+        {R"({"type":"integer","minimum":5,"maximum":4})", "minimum"},
+        {R"({"type":"integer","minimum":1e20})", "minimum"},
+        {R"({"type":"integer","exclusiveMinimum":true})", "exclusiveMinimum"},
+        {R"({"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"anyOf":[{"$ref":"#/$defs/a"}]}},"$ref":"#/$defs/a"})", "left recursion"},
+        {R"({"type":"string","nullable":true})", "nullable"},
         {R"({"type":"number","maximum":10})", "maximum"},
         {R"({"type":"number","exclusiveMinimum":0})", "exclusiveMinimum"},
         {R"({"type":"number","exclusiveMaximum":0})", "exclusiveMaximum"},
@@ -237,6 +243,27 @@ TEST(JsonSchemaGrammar, ProducedGrammarsParseInLibllama) {
         const std::string g = json_schema_to_gbnf(json::parse(schema));
         EXPECT_TRUE(grammar_parses(g)) << schema << "\n" << g;
     }
+}
+
+TEST(JsonSchemaGrammar, HarnessTellsAcceptedFromRejected) {
+    REQUIRE_VOCAB();
+    expect_accepts(R"(root ::= "ab" [0-9]?)", {"ab", "ab7"}, {"a", "abc", "ab77", ""});
+    EXPECT_FALSE(grammar_parses("root ::= undefined-rule"));
+}
+
+TEST(JsonSchemaGrammar, IntegerBounds) {
+    REQUIRE_VOCAB();
+    expect_schema(R"({"type":"integer","minimum":1,"maximum":12})", {"1", "9", "10", "12"}, {"0", "13", "01", "-1", "100"});
+    expect_schema(R"({"type":"integer","minimum":-5,"maximum":5})", {"-5", "-1", "0", "5"}, {"-6", "6", "-0", "-10"});
+    expect_schema(R"({"type":"integer","minimum":10,"maximum":255})", {"10", "99", "100", "199", "200", "249", "255"},
+                  {"9", "256", "260", "300", "1000"});
+    expect_schema(R"({"type":"integer","exclusiveMinimum":0})", {"1", "12345678"}, {"0", "-1"});
+    expect_schema(R"({"type":"integer","minimum":-10})", {"-10", "-1", "0", "7", "123456"}, {"-11", "-100"});
+    expect_schema(R"({"type":"integer","maximum":3})", {"-1000", "-1", "0", "3"}, {"4", "10"});
+    expect_schema(R"({"type":"integer","exclusiveMaximum":-2.5})", {"-3", "-40"}, {"-2", "0"});
+    expect_schema(R"({"type":"integer","minimum":1.5,"maximum":2.5})", {"2"}, {"1", "3"});
+    expect_schema(R"({"type":"number","minimum":0})", {"0", "1.5", "3e2"}, {"-1", "-0.5"});
+    expect_schema(R"({"type":["integer","string"],"minimum":0})", {"3", R"("-3")"}, {"-3"});
 }
 
 TEST(JsonSchemaGrammar, Primitives) {
