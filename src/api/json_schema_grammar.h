@@ -22,6 +22,9 @@
 //   - arrays: `items`, `prefixItems` (and draft-07 tuple `items` + `additionalItems`), `minItems`,
 //     `maxItems`; `uniqueItems: false`.
 //   - `enum`, `const` (optionally with `type`, which filters the values).
+//   - integers: `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (numeric forms, bounds
+//     up to 10^15), as exact digit-range rules. Numbers: only `minimum: 0`. Without `type`, these
+//     keywords make the schema a number.
 //   - `$ref` to any JSON pointer inside the document ("#", "#/$defs/X", "#/definitions/X"),
 //     recursion included (named rules); a cycle that consumes no input is rejected.
 //   - `anyOf`, `oneOf` (both as plain alternatives), `allOf` with exactly one schema.
@@ -35,8 +38,9 @@
 //     $defs / definitions.
 //
 // Rejected with ApiError 400 (param "json_schema"), the message naming the keyword or construct:
-// every other keyword (not, if/then/else, patternProperties, dependentRequired, minimum, maximum,
-// multipleOf, minProperties, contains, uniqueItems: true, ...), unsupported combinations (e.g.
+// every other keyword (not, if/then/else, patternProperties, dependentRequired, multipleOf,
+// minProperties, propertyNames, contains, uniqueItems: true, nullable, ...), bounds on non-integer
+// numbers other than `minimum: 0`, unsupported combinations (e.g.
 // anyOf next to other constraints, pattern with minLength), unsatisfiable schemas, malformed
 // schemas, repetition bounds above 4096, and schemas nested deeper than 64 levels.
 #pragma once
