@@ -551,8 +551,14 @@ public:
 
     std::string convert() {
         const std::string root_expr = visit(root_, "root", 0);
-        std::string out = "root ::= " + root_expr + "\n";
-        for (const auto& [name, body] : rules_) out += name + " ::= " + body + "\n";
+        std::string out;
+        for (const auto& [name, body] : rules_) {
+            if (name == "root") out += name + " ::= " + body + "\n";
+        }
+        if (out.empty()) out = "root ::= " + root_expr + "\n";
+        for (const auto& [name, body] : rules_) {
+            if (name != "root") out += name + " ::= " + body + "\n";
+        }
         for (const auto& [name, body] : prims_) out += name + " ::= " + body + "\n";
         return out;
     }
@@ -565,6 +571,7 @@ private:
     std::map<std::string, std::string> prims_;
     std::map<std::string, std::string> ref_rules_;  // "$ref" value -> rule name
     std::vector<std::string> chain_;               // refs entered since the last consumed token
+    bool root_named_ = false;
 
     // ---- rules ----
 
@@ -579,7 +586,11 @@ private:
     std::string add_rule(const std::string& hint, const std::string& body) {
         const auto it = name_of_body_.find(body);
         if (it != name_of_body_.end()) return it->second;
-        const std::string name = unique_name(hint);
+        // Only the top-level schema is visited with the hint "root" (nested hints extend it, refs
+        // use their own names), so its rule can take the start symbol's name.
+        const bool as_root = hint == "root" && !root_named_;
+        if (as_root) root_named_ = true;
+        const std::string name = as_root ? std::string("root") : unique_name(hint);
         rules_.emplace_back(name, body);
         name_of_body_.emplace(body, name);
         return name;

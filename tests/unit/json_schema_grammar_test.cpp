@@ -134,6 +134,23 @@ TEST(JsonSchemaGrammar, HasRootRuleAndBoundedWhitespace) {
     EXPECT_NE(g.find("ws ::= [ \\t\\n]{0,20}"), std::string::npos) << g;
 }
 
+TEST(JsonSchemaGrammar, DefinesRootExactlyOnce) {
+    for (const char* schema : {R"({"type":"string"})", R"({"type":"object","properties":{"a":{}}})",
+                               R"({"anyOf":[{"type":"string"},{"type":"null"}]})", R"({"enum":[1,2]})",
+                               R"({"$defs":{"root":{"type":"integer"}},"type":"array","items":{"$ref":"#/$defs/root"}})",
+                               R"({"type":"object","properties":{"self":{"$ref":"#"}}})"}) {
+        const std::string g = json_schema_to_gbnf(json::parse(schema));
+        EXPECT_EQ(g.rfind("root ::= ", 0), 0u) << g;
+        EXPECT_EQ(g.find("\nroot ::= "), std::string::npos) << g;
+    }
+}
+
+TEST(JsonSchemaGrammar, PlainJsonOverloadOrdersKeysAlphabetically) {
+    const std::string g = json_schema_to_gbnf(json::parse(
+        R"({"type":"object","properties":{"b":{"type":"string"},"a":{"type":"string"}},"required":["a","b"]})"));
+    EXPECT_LT(g.find(R"("\"a\"")"), g.find(R"("\"b\"")")) << g;
+}
+
 TEST(JsonSchemaGrammar, PropertiesComeInDeclarationOrderRequiredFirst) {
     const std::string g = json_schema_to_gbnf_ordered(ojson::parse(
         R"({"type":"object","properties":{"zeta":{"type":"string"},"alpha":{"type":"integer"},"mid":{"type":"boolean"}},
