@@ -44,28 +44,23 @@ void reject_pending_fields(const json& body) {
 // `samplers`: the stages in the order given ("typical" and "temp" are accepted as aliases).
 std::vector<SamplerStage> parse_sampler_order(const json& value) {
     if (!value.is_array()) throw invalid_request("'samplers' must be an array of sampler names", "samplers");
-    static const std::vector<SamplerStage> all = {SamplerStage::top_k, SamplerStage::tfs_z, SamplerStage::typical_p, SamplerStage::top_p,
-                                                  SamplerStage::min_p, SamplerStage::temperature, SamplerStage::xtc,
-                                                  SamplerStage::top_n_sigma, SamplerStage::dry, SamplerStage::penalties};
     std::vector<SamplerStage> order;
     for (const auto& item : value) {
         if (!item.is_string()) throw invalid_request("'samplers' must contain only sampler names", "samplers");
-        std::string name = item.get<std::string>();
-        if (name == "typical") name = "typical_p";
-        if (name == "temp") name = "temperature";
-        const auto it = std::find_if(all.begin(), all.end(), [&](SamplerStage s) { return name == sampler_stage_name(s); });
-        if (it == all.end()) {
+        const auto stage = sampler_stage_from_name(item.get<std::string>());
+        if (!stage) {
             std::string known;
-            for (const auto s : all) known += std::string(known.empty() ? "" : ", ") + sampler_stage_name(s);
-            throw invalid_request("'samplers' has unknown sampler '" + name + "' (known: " + known + ")", "samplers");
+            for (const auto s : default_sampler_order()) known += std::string(known.empty() ? "" : ", ") + sampler_stage_name(s);
+            throw invalid_request("'samplers' has unknown sampler '" + item.get<std::string>() + "' (known: " + known + ")",
+                                  "samplers");
         }
-        order.push_back(*it);
+        order.push_back(*stage);
     }
     return order;
 }
 
 SamplingParams parse_sampling(const json& body, const SamplingParams& defaults) {
-    SamplingParams s;
+    SamplingParams s = defaults;  // every field the request does not set keeps the server's value
     s.temperature = static_cast<float>(read_number(body, "temperature", defaults.temperature, 0.0, 1000.0));
     s.top_k = static_cast<int32_t>(read_int(body, "top_k", defaults.top_k, -1, kInt32Max));
     s.top_p = static_cast<float>(read_number(body, "top_p", defaults.top_p, 0.0, 1.0));

@@ -22,6 +22,9 @@ enum class SamplerStage { top_k, tfs_z, typical_p, top_p, min_p, temperature, xt
 // Names as the API spells them ("top_k", "typical_p", ...), in SamplerStage order.
 const char* sampler_stage_name(SamplerStage stage);
 
+// The stage a name denotes ("typical" and "temp" are accepted as aliases); nullopt if none.
+std::optional<SamplerStage> sampler_stage_from_name(const std::string& name);
+
 // The default order: penalties, dry, top_n_sigma, top_k, tfs_z, typical_p, top_p, min_p, xtc, temperature.
 std::vector<SamplerStage> default_sampler_order();
 

@@ -18,6 +18,15 @@ const char* sampler_stage_name(SamplerStage stage) {
     return "?";
 }
 
+std::optional<SamplerStage> sampler_stage_from_name(const std::string& name) {
+    const std::string canonical = name == "typical" ? "typical_p" : name == "temp" ? "temperature" : name;
+    for (int i = 0; i <= static_cast<int>(SamplerStage::penalties); ++i) {
+        const auto stage = static_cast<SamplerStage>(i);
+        if (canonical == sampler_stage_name(stage)) return stage;
+    }
+    return std::nullopt;
+}
+
 std::vector<SamplerStage> default_sampler_order() {
     return {SamplerStage::penalties, SamplerStage::dry,   SamplerStage::top_n_sigma,
             SamplerStage::top_k,     SamplerStage::tfs_z,     SamplerStage::typical_p, SamplerStage::top_p,

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "api/completion_response.h"
+#include "options/value_parse.h"
 #include "util/log.h"
 
 namespace cria {
@@ -147,6 +148,28 @@ void HttpServer::set_ready() {
     d.sampling.seed = options.seed < 0 ? kRandomSeed : static_cast<uint32_t>(options.seed);
     d.sampling.repeat_penalty = options.repeat_penalty;
     d.sampling.repeat_last_n = options.repeat_last_n;
+    d.sampling.presence_penalty = options.presence_penalty;
+    d.sampling.frequency_penalty = options.frequency_penalty;
+    d.sampling.typical_p = options.typical_p;
+    d.sampling.dynatemp_range = options.dynatemp_range;
+    d.sampling.dynatemp_exponent = options.dynatemp_exponent;
+    d.sampling.mirostat = options.mirostat;
+    d.sampling.mirostat_tau = options.mirostat_tau;
+    d.sampling.mirostat_eta = options.mirostat_eta;
+    d.sampling.xtc_probability = options.xtc_probability;
+    d.sampling.xtc_threshold = options.xtc_threshold;
+    d.sampling.top_n_sigma = options.top_n_sigma;
+    d.sampling.dry_multiplier = options.dry_multiplier;
+    d.sampling.dry_base = options.dry_base;
+    d.sampling.dry_allowed_length = options.dry_allowed_length;
+    d.sampling.dry_penalty_last_n = options.dry_penalty_last_n;
+    if (!options.samplers.empty()) {
+        d.sampling.samplers.clear();
+        // Validated by the option parser: every name is a stage.
+        for (const auto& name : options::split_list(options.samplers, ';')) {
+            if (auto stage = sampler_stage_from_name(name)) d.sampling.samplers.push_back(*stage);
+        }
+    }
     d.n_predict_cap = options.n_predict;
     d.n_slots = engine.info().n_slots;
     context_.state = ServerState::ready;

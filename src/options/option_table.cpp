@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include "engine/generation_request.h"
 #include "options/value_parse.h"
 
 namespace cria::options {
@@ -78,6 +79,20 @@ Binding float_in(float ServerOptions::*field, double lo, double hi = kFloatMax) 
             return "";
         },
         [field](const ServerOptions& o) { return format_float(o.*field); },
+    };
+}
+
+// A ';'-separated list of sampler stage names, checked here, kept as text.
+Binding samplers_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            for (const auto& name : split_list(v, ';')) {
+                if (!sampler_stage_from_name(name)) return "unknown sampler '" + name + "'";
+            }
+            o.samplers = v;
+            return "";
+        },
+        [](const ServerOptions& o) { return o.samplers; },
     };
 }
 
@@ -449,6 +464,48 @@ std::vector<OptionSpec> build_table() {
             .help("how many recent tokens the repeat penalty looks at; 0 = off, -1 = the whole context")
             .bind(int_in(&ServerOptions::repeat_last_n, -1)));
 
+    add(Opt(S::Sampling, {"--presence-penalty"}).value(K::Float, "N").env({"LLAMA_ARG_PRESENCE_PENALTY"})
+            .help("subtracted once from every token already in the window; 0 = off")
+            .bind(float_in(&ServerOptions::presence_penalty, -100.0, 100.0)));
+    add(Opt(S::Sampling, {"--frequency-penalty"}).value(K::Float, "N").env({"LLAMA_ARG_FREQUENCY_PENALTY"})
+            .help("subtracted per occurrence in the window; 0 = off")
+            .bind(float_in(&ServerOptions::frequency_penalty, -100.0, 100.0)));
+    add(Opt(S::Sampling, {"--typical", "--typical-p"}).value(K::Float, "N")
+            .help("locally typical sampling, between 0 and 1; 1 = off").bind(float_in(&ServerOptions::typical_p, 0.0, 1.0)));
+    add(Opt(S::Sampling, {"--dynatemp-range"}).value(K::Float, "N")
+            .help("dynamic temperature: the temperature varies by up to N with the entropy; 0 = off")
+            .bind(float_in(&ServerOptions::dynatemp_range, 0.0, 1000.0)));
+    add(Opt(S::Sampling, {"--dynatemp-exp"}).value(K::Float, "N")
+            .help("dynamic temperature exponent").bind(float_in(&ServerOptions::dynatemp_exponent, 0.0, 1000.0)));
+    add(Opt(S::Sampling, {"--mirostat"}).value(K::Int, "N")
+            .help("Mirostat: 0 = off, 1 = Mirostat, 2 = Mirostat 2.0 (replaces the truncating samplers)")
+            .bind(int_in(&ServerOptions::mirostat, 0, 2)));
+    add(Opt(S::Sampling, {"--mirostat-ent"}).value(K::Float, "N")
+            .help("Mirostat target surprise (tau)").bind(float_in(&ServerOptions::mirostat_tau, 0.0, 1000.0)));
+    add(Opt(S::Sampling, {"--mirostat-lr"}).value(K::Float, "N")
+            .help("Mirostat learning rate (eta)").bind(float_in(&ServerOptions::mirostat_eta, 0.0, 1000.0)));
+    add(Opt(S::Sampling, {"--xtc-probability"}).value(K::Float, "N")
+            .help("XTC: chance of removing the most likely tokens; 0 = off")
+            .bind(float_in(&ServerOptions::xtc_probability, 0.0, 1.0)));
+    add(Opt(S::Sampling, {"--xtc-threshold"}).value(K::Float, "N")
+            .help("XTC: probability above which tokens may be removed").bind(float_in(&ServerOptions::xtc_threshold, 0.0, 1.0)));
+    add(Opt(S::Sampling, {"--top-nsigma", "--top-n-sigma"}).value(K::Float, "N")
+            .help("keep tokens within N standard deviations of the top logit; <= 0 = off")
+            .bind(float_in(&ServerOptions::top_n_sigma, -1.0, 1000.0)));
+    add(Opt(S::Sampling, {"--dry-multiplier"}).value(K::Float, "N")
+            .help("DRY repetition penalty strength; 0 = off").bind(float_in(&ServerOptions::dry_multiplier, 0.0, 1000.0)));
+    add(Opt(S::Sampling, {"--dry-base"}).value(K::Float, "N")
+            .help("DRY penalty base").bind(float_in(&ServerOptions::dry_base, 1.0, 1000.0)));
+    add(Opt(S::Sampling, {"--dry-allowed-length"}).value(K::Int, "N")
+            .help("DRY: repeats up to this length are free").bind(int_in(&ServerOptions::dry_allowed_length, 0)));
+    add(Opt(S::Sampling, {"--dry-penalty-last-n"}).value(K::Int, "N")
+            .help("DRY: tokens looked back at; -1 = the whole context").bind(int_in(&ServerOptions::dry_penalty_last_n, -1)));
+    add(Opt(S::Sampling, {"--samplers"}).value(K::String, "SAMPLERS")
+            .help("the order of the sampling stages, separated by ';' (penalties, dry, top_n_sigma, top_k, tfs_z, "
+                  "typical_p, top_p, min_p, xtc, temperature)")
+            .def("all of them, in the order listed")
+            .bind(samplers_binding()));
+
     // ---- logging ----
     add(Opt(S::Logging, {"-v", "--verbose", "--log-verbose"})
             .help("log everything, including debug messages").bind(boolean(&ServerOptions::verbose)));
@@ -572,25 +629,6 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"-sps", "--slot-prompt-similarity"}).value(K::Float, "N")
                   .help("how closely a prompt must match a slot's to reuse it"));
     // sampling
-    add_later(later({"--mirostat"}).value(K::Int, "N").help("Mirostat sampling"));
-    add_later(later({"--mirostat-lr"}).value(K::Float, "N").help("Mirostat learning rate"));
-    add_later(later({"--mirostat-ent"}).value(K::Float, "N").help("Mirostat target entropy"));
-    add_later(later({"--dynatemp-range"}).value(K::Float, "N").help("dynamic temperature range"));
-    add_later(later({"--dynatemp-exp"}).value(K::Float, "N").help("dynamic temperature exponent"));
-    add_later(later({"--typical", "--typical-p"}).value(K::Float, "N").help("locally typical sampling"));
-    add_later(later({"--top-nsigma", "--top-n-sigma"}).value(K::Float, "N").help("top-n-sigma sampling"));
-    add_later(later({"--presence-penalty"}).value(K::Float, "N").env({"LLAMA_ARG_PRESENCE_PENALTY"})
-                  .help("presence penalty"));
-    add_later(later({"--frequency-penalty"}).value(K::Float, "N").env({"LLAMA_ARG_FREQUENCY_PENALTY"})
-                  .help("frequency penalty"));
-    add_later(later({"--dry-multiplier"}).value(K::Float, "N").help("DRY sampling multiplier"));
-    add_later(later({"--dry-base"}).value(K::Float, "N").help("DRY sampling base"));
-    add_later(later({"--dry-allowed-length"}).value(K::Int, "N").help("DRY allowed length"));
-    add_later(later({"--dry-penalty-last-n"}).value(K::Int, "N").help("DRY penalty window"));
-    add_later(later({"--dry-sequence-breaker"}).value(K::String, "STRING").help("DRY sequence breaker"));
-    add_later(later({"--xtc-probability"}).value(K::Float, "N").help("XTC probability"));
-    add_later(later({"--xtc-threshold"}).value(K::Float, "N").help("XTC threshold"));
-    add_later(later({"--samplers"}).value(K::String, "SAMPLERS").help("order of the samplers"));
     add_later(later({"--sampling-seq", "--sampler-seq"}).value(K::String, "SEQUENCE").help("order of the samplers"));
     add_later(later({"--ignore-eos"}).help("keep generating after the end-of-stream token"));
     add_later(later({"-l", "--logit-bias"}).value(K::String, "TOKEN_ID(+/-)BIAS").help("token logit bias"));

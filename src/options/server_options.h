@@ -73,6 +73,22 @@ struct ServerOptions {
     int64_t seed = -1;                 // -s, --seed (-1 = random per request; else 0..4294967295)
     float repeat_penalty = 1.0f;       // --repeat-penalty
     int32_t repeat_last_n = 64;        // --repeat-last-n (0 = off, -1 = whole context)
+    float presence_penalty = 0.0f;     // --presence-penalty
+    float frequency_penalty = 0.0f;    // --frequency-penalty
+    float typical_p = 1.0f;            // --typical (1 = off)
+    float dynatemp_range = 0.0f;       // --dynatemp-range (0 = off)
+    float dynatemp_exponent = 1.0f;    // --dynatemp-exp
+    int32_t mirostat = 0;              // --mirostat 0, 1 or 2
+    float mirostat_tau = 5.0f;         // --mirostat-ent
+    float mirostat_eta = 0.1f;         // --mirostat-lr
+    float xtc_probability = 0.0f;      // --xtc-probability (0 = off)
+    float xtc_threshold = 0.1f;        // --xtc-threshold
+    float top_n_sigma = -1.0f;         // --top-nsigma (<= 0 = off)
+    float dry_multiplier = 0.0f;       // --dry-multiplier (0 = off)
+    float dry_base = 1.75f;            // --dry-base
+    int32_t dry_allowed_length = 2;    // --dry-allowed-length
+    int32_t dry_penalty_last_n = -1;   // --dry-penalty-last-n (-1 = whole context)
+    std::string samplers;              // --samplers "top_k;top_p;..." ("" = the default order)
 
     // Logging
     bool verbose = false;              // -v, --verbose

@@ -396,9 +396,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
         "--rope-freq-base", "--rope-freq-scale", "--yarn-orig-ctx", "--yarn-ext-factor", "--yarn-attn-factor",
         "--yarn-beta-slow", "--yarn-beta-fast", "-ctk", "--cache-type-k", "-ctv", "--cache-type-v", "-dt",
         "--defrag-thold", "--jinja", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
-        "--spec-type", "--mirostat", "--mirostat-lr", "--mirostat-ent", "--dynatemp-range", "--dynatemp-exp",
-        "--typical", "--presence-penalty", "--frequency-penalty", "--dry-multiplier", "--dry-base",
-        "--xtc-probability", "--xtc-threshold", "--samplers", "--grammar", "--json-schema", "-cram", "--cache-ram",
+        "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
         "--check-tensors", "--override-kv", "-sm", "--split-mode", "--chat-template", "--path", "--ssl-key-file",
         "--ssl-cert-file", "--embedding", "--embeddings", "--metrics", "--log-format",
@@ -649,3 +647,50 @@ TEST(Options, TableHasNoDuplicateNamesOrVariables) {
         }
     }
 }
+
+namespace cria {
+namespace {
+
+TEST(Options, SamplingDefaultsFromTheCommandLine) {
+    const char* argv[] = {"cria", "-m", "m.gguf", "--mirostat", "2", "--mirostat-ent", "3.5", "--mirostat-lr", "0.2",
+                          "--presence-penalty", "0.5", "--frequency-penalty", "0.25", "--typical", "0.9",
+                          "--dynatemp-range", "0.3", "--dynatemp-exp", "1.5", "--xtc-probability", "0.4",
+                          "--xtc-threshold", "0.2", "--top-nsigma", "1.5", "--dry-multiplier", "0.8", "--dry-base", "2",
+                          "--dry-allowed-length", "3", "--dry-penalty-last-n", "128", "--samplers", "top_k;temperature"};
+    const auto out = parse_server_options(static_cast<int>(std::size(argv)), argv,
+                                          [](const std::string&) { return std::optional<std::string>(); });
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    const ServerOptions& o = *out.options;
+    EXPECT_EQ(o.mirostat, 2);
+    EXPECT_FLOAT_EQ(o.mirostat_tau, 3.5f);
+    EXPECT_FLOAT_EQ(o.mirostat_eta, 0.2f);
+    EXPECT_FLOAT_EQ(o.presence_penalty, 0.5f);
+    EXPECT_FLOAT_EQ(o.frequency_penalty, 0.25f);
+    EXPECT_FLOAT_EQ(o.typical_p, 0.9f);
+    EXPECT_FLOAT_EQ(o.dynatemp_range, 0.3f);
+    EXPECT_FLOAT_EQ(o.dynatemp_exponent, 1.5f);
+    EXPECT_FLOAT_EQ(o.xtc_probability, 0.4f);
+    EXPECT_FLOAT_EQ(o.xtc_threshold, 0.2f);
+    EXPECT_FLOAT_EQ(o.top_n_sigma, 1.5f);
+    EXPECT_FLOAT_EQ(o.dry_multiplier, 0.8f);
+    EXPECT_FLOAT_EQ(o.dry_base, 2.0f);
+    EXPECT_EQ(o.dry_allowed_length, 3);
+    EXPECT_EQ(o.dry_penalty_last_n, 128);
+    EXPECT_EQ(o.samplers, "top_k;temperature");
+}
+
+TEST(Options, BadSamplingDefaultsAreErrors) {
+    auto error_for = [](std::vector<const char*> extra) {
+        std::vector<const char*> argv = {"cria", "-m", "m.gguf"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return parse_server_options(static_cast<int>(argv.size()), argv.data(),
+                                    [](const std::string&) { return std::optional<std::string>(); })
+            .error;
+    };
+    EXPECT_NE(error_for({"--mirostat", "3"}).find("--mirostat"), std::string::npos);
+    EXPECT_NE(error_for({"--samplers", "top_k;bogus"}).find("bogus"), std::string::npos);
+    EXPECT_NE(error_for({"--typical", "1.5"}).find("--typical"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cria
