@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "api/json_fields.h"
+#include "api/json_schema_grammar.h"
 
 namespace cria {
 
@@ -25,7 +26,6 @@ bool is_empty_string(const json& v) { return v.is_string() && v.get<std::string>
 
 const std::vector<PendingField>& pending_fields() {
     static const std::vector<PendingField> fields = {
-        {"json_schema", is_empty_container},
         {"image_data", is_empty_container},
         {"system_prompt", is_empty_string},
     };
@@ -57,6 +57,16 @@ std::vector<SamplerStage> parse_sampler_order(const json& value) {
         order.push_back(*stage);
     }
     return order;
+}
+
+// The grammar for a request's json_schema, keeping the schema's own property order when the raw
+// body is at hand (nlohmann::json sorts keys; ordered_json keeps them).
+std::string json_schema_grammar_for(const json& schema, const std::string& raw_body) {
+    if (!raw_body.empty()) {
+        const auto ordered = nlohmann::ordered_json::parse(raw_body, nullptr, /*allow_exceptions=*/false);
+        if (ordered.is_object() && ordered.contains("json_schema")) return json_schema_to_gbnf_ordered(ordered.at("json_schema"));
+    }
+    return json_schema_to_gbnf(schema);
 }
 
 SamplingParams parse_sampling(const json& body, const SamplingParams& defaults) {
@@ -191,7 +201,8 @@ std::vector<LogitBias> resolve_logit_bias(const std::vector<LogitBiasRequest>& e
     return out;
 }
 
-CompletionRequest parse_completion_request(const json& body, const CompletionDefaults& defaults) {
+CompletionRequest parse_completion_request(const json& body, const CompletionDefaults& defaults,
+                                           const std::string& raw_body) {
     reject_pending_fields(body);
     CompletionRequest request;
     request.prompt = parse_prompt(body, "prompt");
@@ -200,6 +211,14 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
 
     GenerationRequest& g = request.generation;
     g.sampling = parse_sampling(body, defaults.sampling);
+    if (has_field(body, "json_schema")) {
+        const json& schema = body.at("json_schema");
+        if (!schema.is_object() && !schema.is_boolean()) throw invalid_request("'json_schema' must be a JSON Schema object", "json_schema");
+        if (!g.sampling.grammar.empty()) throw invalid_request("give either 'grammar' or 'json_schema', not both", "json_schema");
+        // Member order follows the schema as written, which only the raw text still has.
+        g.sampling.grammar = json_schema_grammar_for(schema, raw_body);
+        request.grammar_from_schema = true;
+    }
     g.stop.n_predict = static_cast<int32_t>(read_int(body, "n_predict", -1, -1, kInt32Max));
     if (defaults.n_predict_cap >= 0 && (g.stop.n_predict < 0 || g.stop.n_predict > defaults.n_predict_cap)) {
         g.stop.n_predict = defaults.n_predict_cap;

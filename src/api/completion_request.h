@@ -34,13 +34,17 @@ struct CompletionRequest {
     std::vector<PromptPart> prompt;
     std::vector<LogitBiasRequest> logit_bias;  // resolved into generation.sampling by resolve_logit_bias()
     std::optional<std::vector<PromptPart>> penalty_prompt;  // null/absent: the penalties look at the prompt
+    bool grammar_from_schema = false;  // generation.sampling.grammar was made from `json_schema`
     GenerationRequest generation;  // every field but generation.prompt, which tokenize_prompt() makes
 };
 
 // Throws ApiError naming the field on any invalid value. Fields of /completion that cria does not
 // implement yet are accepted only with their neutral value, so that a request never silently gets
 // something other than what it asked for.
-CompletionRequest parse_completion_request(const nlohmann::json& body, const CompletionDefaults& defaults);
+// `raw_body`, when given, is the text `body` was parsed from: json_schema properties then keep
+// the order they are written in.
+CompletionRequest parse_completion_request(const nlohmann::json& body, const CompletionDefaults& defaults,
+                                           const std::string& raw_body = {});
 
 // Parses `prompt`: a string, an array of token ids, or an array mixing strings and token ids.
 std::vector<PromptPart> parse_prompt(const nlohmann::json& body, const char* field);

@@ -83,7 +83,8 @@ void wait_and_respond(const httplib::Request& req, httplib::Response& res, const
 
 void handle_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     require_ready(context);
-    const CompletionRequest parsed = parse_completion_request(parse_json_object(req.body), context.completion_defaults);
+    const CompletionRequest parsed =
+        parse_completion_request(parse_json_object(req.body), context.completion_defaults, req.body);
     const Vocabulary& vocabulary = context.engine.vocabulary();
     const int32_t n_ctx_slot = context.engine.info().n_ctx_slot;
 
@@ -95,7 +96,9 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
         generation.sampling.penalty_prompt = tokenize_parts(*parsed.penalty_prompt, vocabulary, "penalty_prompt", false);
     }
     if (!generation.sampling.grammar.empty() && !vocabulary.grammar_parses(generation.sampling.grammar)) {
-        throw invalid_request("Failed to parse grammar: 'grammar' is not valid GBNF with a 'root' rule", "grammar");
+        throw parsed.grammar_from_schema
+            ? invalid_request("Failed to parse grammar: the grammar made from 'json_schema' does not parse", "json_schema")
+            : invalid_request("Failed to parse grammar: 'grammar' is not valid GBNF with a 'root' rule", "grammar");
     }
     if (static_cast<int32_t>(generation.prompt.size()) >= n_ctx_slot) {
         throw invalid_request("the prompt is " + std::to_string(generation.prompt.size()) +
