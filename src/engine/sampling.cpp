@@ -76,7 +76,13 @@ llama_sampler_ptr make_sampler_chain(const SamplingParams& params, const llama_v
     }
 
     const bool greedy = params.temperature <= 0.0f;
+    // top-k, top-p and min-p always keep the most likely token: before an argmax they are wasted
+    // work on every step (a partial sort of the vocabulary), so greedy requests skip them.
+    auto keeps_top_token = [](SamplerStage s) {
+        return s == SamplerStage::top_k || s == SamplerStage::top_p || s == SamplerStage::min_p;
+    };
     for (const SamplerStage stage : params.samplers) {
+        if (greedy && keeps_top_token(stage)) continue;
         switch (stage) {
             case SamplerStage::penalties: add_penalties(); break;
             case SamplerStage::dry:
