@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "api/completion_response.h"
+#include "api/gbnf_check.h"
 #include "api/json_fields.h"
 #include "http/server_context.h"
 
@@ -95,10 +96,15 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
         // Text given here is what the penalties compare against, not a prompt: no BOS.
         generation.sampling.penalty_prompt = tokenize_parts(*parsed.penalty_prompt, vocabulary, "penalty_prompt", false);
     }
-    if (!generation.sampling.grammar.empty() && !vocabulary.grammar_parses(generation.sampling.grammar)) {
-        throw parsed.grammar_from_schema
-            ? invalid_request("Failed to parse grammar: the grammar made from 'json_schema' does not parse", "json_schema")
-            : invalid_request("Failed to parse grammar: 'grammar' is not valid GBNF with a 'root' rule", "grammar");
+    if (!generation.sampling.grammar.empty()) {
+        // Our checker says where a grammar is wrong; libllama's parser, which only says that it
+        // is, stays the final word.
+        std::string where = gbnf_syntax_error(generation.sampling.grammar);
+        if (where.empty() && !vocabulary.grammar_parses(generation.sampling.grammar)) where = "not valid GBNF";
+        if (!where.empty()) {
+            const char* field = parsed.grammar_from_schema ? "json_schema" : "grammar";
+            throw invalid_request(std::string("Failed to parse grammar ('") + field + "'): " + where, field);
+        }
     }
     if (static_cast<int32_t>(generation.prompt.size()) >= n_ctx_slot) {
         throw invalid_request("the prompt is " + std::to_string(generation.prompt.size()) +

@@ -50,11 +50,18 @@ test('without the grammar the same requests do not follow it (the grammar is wha
   assert.ok(free > 0);
 });
 
-test('a grammar that does not parse is a 400 "Failed to parse grammar", and the server goes on', async () => {
-  for (const grammar of ['root ::= "unterminated', 'start ::= "a"', 'root ::= undefined-rule']) {
+test('a grammar that does not parse is a 400 "Failed to parse grammar" saying where, and the server goes on', async () => {
+  const cases = [
+    ['root ::= "unterminated', /line 1, column 10: unterminated string/],
+    ['start ::= "a"', /no 'root' rule/],
+    ['root ::= value\nvalue ::= "a" | undefined-rule', /'undefined-rule' is used at line 2, column 17/],
+    ['root ::= ("a" | "b"', /line 1, column 10: .*parenthes/],
+  ];
+  for (const [grammar, where] of cases) {
     const res = await cria.post('/completion', { prompt: 'x', grammar, n_predict: 4 });
     assertErrorShape(assert, res, 400, 'grammar');
     assert.match(res.body.error.message, /Failed to parse grammar/);
+    assert.match(res.body.error.message, where);
   }
   assert.equal((await cria.post('/completion', { prompt: 'x', n_predict: 2 })).status, 200);
 });
