@@ -40,6 +40,12 @@ public:
     bool adds_bos() const;                               // tokenizer.ggml.add_bos_token
     Token bos() const;
 
+    // Fill-in-the-middle tokens; -1 where the model has none.
+    Token fim_prefix() const;
+    Token fim_suffix() const;
+    Token fim_middle() const;
+    Token fim_separator() const;  // between files of a repository-level context
+
 private:
     const llama_vocab* vocab_;
 };

@@ -82,15 +82,14 @@ void wait_and_respond(const httplib::Request& req, httplib::Response& res, const
     }
 }
 
-void handle_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
-    require_ready(context);
-    const CompletionRequest parsed =
-        parse_completion_request(parse_json_object(req.body), context.completion_defaults, req.body);
+}  // namespace
+
+GenerationRequest prepare_generation(const ServerContext& context, const CompletionRequest& parsed,
+                                     std::vector<Token> prompt) {
     const Vocabulary& vocabulary = context.engine.vocabulary();
     const int32_t n_ctx_slot = context.engine.info().n_ctx_slot;
-
     GenerationRequest generation = parsed.generation;
-    generation.prompt = tokenize_prompt(parsed.prompt, vocabulary);
+    generation.prompt = std::move(prompt);
     generation.sampling.logit_bias = resolve_logit_bias(parsed.logit_bias, vocabulary);
     if (parsed.penalty_prompt) {
         // Text given here is what the penalties compare against, not a prompt: no BOS.
@@ -112,8 +111,13 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
                                   " tokens; shorten the prompt or start the server with a larger --ctx-size",
                               "prompt");
     }
-    const ResponseContext response_context{context.model_name, n_ctx_slot,
-                                           prompt_as_text(parsed.prompt, generation.prompt, vocabulary), &vocabulary};
+    return generation;
+}
+
+void run_native_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res,
+                           GenerationRequest generation, std::string prompt_text) {
+    const ResponseContext response_context{context.model_name, context.engine.info().n_ctx_slot, std::move(prompt_text),
+                                           &context.engine.vocabulary()};
     std::shared_ptr<Task> task = context.engine.submit(std::move(generation));
     if (!task) throw unavailable_error("the server is shutting down");
     if (task->request().stream) {
@@ -121,6 +125,18 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
     } else {
         wait_and_respond(req, res, task, response_context);
     }
+}
+
+namespace {
+
+void handle_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
+    require_ready(context);
+    const CompletionRequest parsed =
+        parse_completion_request(parse_json_object(req.body), context.completion_defaults, req.body);
+    const Vocabulary& vocabulary = context.engine.vocabulary();
+    GenerationRequest generation = prepare_generation(context, parsed, tokenize_prompt(parsed.prompt, vocabulary));
+    std::string prompt_text = prompt_as_text(parsed.prompt, generation.prompt, vocabulary);
+    run_native_completion(context, req, res, std::move(generation), std::move(prompt_text));
 }
 
 }  // namespace

@@ -121,6 +121,7 @@ void HttpServer::install_routes() {
     register_info_routes(s, context_);
     register_tokenize_routes(s, context_);
     register_completion_routes(s, context_);
+    register_infill_routes(s, context_);
 }
 
 bool HttpServer::bind(std::string* error) {

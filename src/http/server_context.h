@@ -37,9 +37,20 @@ void send_json(httplib::Response& res, const nlohmann::json& body, int status = 
 // Model routes need a loaded model: throws 503 while loading, 500 if loading failed.
 void require_ready(const ServerContext& context);
 
+// Turns a parsed /completion-style request and its prompt tokens into what the engine runs:
+// logit biases and the penalty prompt resolved, the grammar checked (400 saying where), the prompt
+// checked against a slot's context. Shared by /completion, /infill and the OpenAI routes.
+GenerationRequest prepare_generation(const ServerContext& context, const CompletionRequest& parsed,
+                                     std::vector<Token> prompt);
+
+// Submits and answers in the native /completion shape (whole, or SSE when the request streams).
+void run_native_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res,
+                           GenerationRequest generation, std::string prompt_text);
+
 // Route registration, one file per group.
 void register_info_routes(httplib::Server& server, ServerContext& context);        // health, props, slots
 void register_tokenize_routes(httplib::Server& server, ServerContext& context);    // tokenize, detokenize
 void register_completion_routes(httplib::Server& server, ServerContext& context);  // completion
+void register_infill_routes(httplib::Server& server, ServerContext& context);      // infill
 
 }  // namespace cria
