@@ -122,6 +122,7 @@ void HttpServer::install_routes() {
     register_tokenize_routes(s, context_);
     register_completion_routes(s, context_);
     register_infill_routes(s, context_);
+    register_openai_routes(s, context_);
 }
 
 bool HttpServer::bind(std::string* error) {

@@ -1,0 +1,121 @@
+#include "api/openai_completion.h"
+
+#include <cmath>
+#include <random>
+
+#include "api/json_fields.h"
+
+namespace cria {
+
+namespace {
+
+// OpenAI's prompt: a string, a list of strings, a list of token ids, or a list of token lists.
+std::vector<std::vector<PromptPart>> parse_openai_prompts(const json& body) {
+    if (!has_field(body, "prompt")) throw invalid_request("'prompt' is required", "prompt");
+    const json& p = body.at("prompt");
+    const char* shape = "'prompt' must be a string, a list of strings, a list of token ids or a list of token lists";
+    if (p.is_string()) return {{p.get<std::string>()}};
+    if (!p.is_array() || p.empty()) throw invalid_request(shape, "prompt");
+    auto token = [&](const json& v) {
+        if (!v.is_number_integer() || v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX) {
+            throw invalid_request(shape, "prompt");
+        }
+        return static_cast<Token>(v.get<int64_t>());
+    };
+    std::vector<std::vector<PromptPart>> prompts;
+    if (p[0].is_number_integer()) {
+        std::vector<PromptPart> ids;
+        for (const auto& v : p) ids.emplace_back(token(v));
+        prompts.push_back(std::move(ids));
+        return prompts;
+    }
+    for (const auto& item : p) {
+        if (item.is_string()) {
+            prompts.push_back({item.get<std::string>()});
+        } else if (item.is_array() && !item.empty()) {
+            std::vector<PromptPart> ids;
+            for (const auto& v : item) ids.emplace_back(token(v));
+            prompts.push_back(std::move(ids));
+        } else {
+            throw invalid_request(shape, "prompt");
+        }
+    }
+    return prompts;
+}
+
+}  // namespace
+
+OpenAiCompletionRequest parse_openai_completion_request(const json& body, const CompletionDefaults& defaults,
+                                                        const std::string& raw_body) {
+    OpenAiCompletionRequest r;
+    r.prompts = parse_openai_prompts(body);
+    if (has_field(body, "suffix")) throw invalid_request("'suffix' is not supported: use /infill", "suffix");
+    r.n = static_cast<int32_t>(read_int(body, "n", 1, 1, 16));
+    if (has_field(body, "best_of") && read_int(body, "best_of", r.n, 1, 16) != r.n) {
+        throw invalid_request("'best_of' must equal 'n' (each choice is returned)", "best_of");
+    }
+    r.echo = read_bool(body, "echo", false);
+    r.logprobs = static_cast<int32_t>(read_int(body, "logprobs", -1, 0, 20));
+    if (has_field(body, "stream_options")) {
+        const json& so = body.at("stream_options");
+        if (!so.is_object()) throw invalid_request("'stream_options' must be an object", "stream_options");
+        r.include_usage = read_bool(so, "include_usage", false);
+    }
+
+    // Native names for what OpenAI spells differently; everything else passes through as is.
+    json native = body;
+    native["prompt"] = "";
+    native.erase("n");
+    native.erase("logprobs");
+    native["n_predict"] = read_int(body, "max_tokens", 16, 0, INT32_MAX);  // OpenAI's default is 16
+    native.erase("max_tokens");
+    if (r.logprobs >= 0) native["n_probs"] = std::max(1, r.logprobs);
+    r.options = parse_completion_request(native, defaults, raw_body);
+    return r;
+}
+
+const char* finish_reason(StopReason reason) { return reason == StopReason::limit ? "length" : "stop"; }
+
+json openai_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary,
+                          size_t text_offset) {
+    json tokens = json::array(), token_logprobs = json::array(), top_logprobs = json::array(), offsets = json::array();
+    auto logprob = [](float p) { return p > 0.0f ? std::log(p) : -1e30; };  // JSON has no -infinity
+    for (const auto& p : probabilities) {
+        const std::string piece = vocabulary.piece(p.token);
+        tokens.push_back(piece);
+        token_logprobs.push_back(logprob(p.prob));
+        json top = json::object();
+        for (const auto& c : p.top) top[vocabulary.piece(c.token)] = logprob(c.prob);
+        top_logprobs.push_back(top);
+        offsets.push_back(text_offset);
+        text_offset += piece.size();
+    }
+    return {{"tokens", tokens}, {"token_logprobs", token_logprobs}, {"top_logprobs", top_logprobs}, {"text_offset", offsets}};
+}
+
+json openai_usage_json(int64_t prompt_tokens, int64_t completion_tokens) {
+    return {{"prompt_tokens", prompt_tokens},
+            {"completion_tokens", completion_tokens},
+            {"total_tokens", prompt_tokens + completion_tokens}};
+}
+
+json openai_completion_json(const OpenAiEnvelope& envelope, json choices, const json& usage) {
+    json body = {{"id", envelope.id},
+                 {"object", "text_completion"},
+                 {"created", envelope.created},
+                 {"model", envelope.model},
+                 {"system_fingerprint", "cria"},
+                 {"choices", std::move(choices)}};
+    if (!usage.is_null()) body["usage"] = usage;
+    return body;
+}
+
+std::string openai_id(const std::string& prefix) {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    static const char* alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    std::string id = prefix;
+    for (int i = 0; i < 24; ++i) id += alphabet[rng() % 62];
+    return id;
+}
+
+}  // namespace cria

@@ -1,0 +1,55 @@
+// OpenAI's legacy /v1/completions: request translation and response shapes.
+//
+// The request becomes one /completion request per prompt and choice (`n`), so every sampling
+// option of the native API works here too; the answers are reshaped into OpenAI's
+// `text_completion` objects (whole, or `data:` chunks ending with `[DONE]`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/completion_request.h"
+#include "engine/task.h"
+#include "engine/vocabulary.h"
+
+namespace cria {
+
+struct OpenAiCompletionRequest {
+    std::vector<std::vector<PromptPart>> prompts;  // one entry per prompt of the request
+    CompletionRequest options;                     // the native options (its own `prompt` unused)
+    int32_t n = 1;                                 // choices per prompt
+    bool echo = false;                             // prepend the prompt to each choice's text
+    int32_t logprobs = -1;                         // -1: none; else the top alternatives per token
+    bool include_usage = false;                    // stream_options.include_usage
+};
+
+OpenAiCompletionRequest parse_openai_completion_request(const nlohmann::json& body, const CompletionDefaults& defaults,
+                                                        const std::string& raw_body = {});
+
+// "stop" or "length" from the engine's reason.
+const char* finish_reason(StopReason reason);
+
+// The legacy `logprobs` object for a choice: tokens, token_logprobs, top_logprobs, text_offset.
+nlohmann::json openai_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary,
+                                    size_t text_offset);
+
+// What every response object shares.
+struct OpenAiEnvelope {
+    std::string id;           // "cmpl-…"
+    int64_t created = 0;      // Unix seconds
+    std::string model;
+};
+
+nlohmann::json openai_usage_json(int64_t prompt_tokens, int64_t completion_tokens);
+
+// {"id", "object": "text_completion", "created", "model", "choices": [...]} (+ usage when given).
+nlohmann::json openai_completion_json(const OpenAiEnvelope& envelope, nlohmann::json choices,
+                                      const nlohmann::json& usage = nullptr);
+
+// A fresh id with the given prefix ("cmpl-", "chatcmpl-").
+std::string openai_id(const std::string& prefix);
+
+}  // namespace cria
