@@ -93,12 +93,6 @@ json openai_logprobs_json(const std::vector<TokenProbabilities>& probabilities, 
     return {{"tokens", tokens}, {"token_logprobs", token_logprobs}, {"top_logprobs", top_logprobs}, {"text_offset", offsets}};
 }
 
-json openai_usage_json(int64_t prompt_tokens, int64_t completion_tokens) {
-    return {{"prompt_tokens", prompt_tokens},
-            {"completion_tokens", completion_tokens},
-            {"total_tokens", prompt_tokens + completion_tokens}};
-}
-
 json openai_completion_json(const OpenAiEnvelope& envelope, json choices, const json& usage) {
     json body = {{"id", envelope.id},
                  {"object", "text_completion"},

@@ -43,8 +43,6 @@ struct OpenAiEnvelope {
     std::string model;
 };
 
-nlohmann::json openai_usage_json(int64_t prompt_tokens, int64_t completion_tokens);
-
 // {"id", "object": "text_completion", "created", "model", "choices": [...]} (+ usage when given).
 nlohmann::json openai_completion_json(const OpenAiEnvelope& envelope, nlohmann::json choices,
                                       const nlohmann::json& usage = nullptr);
