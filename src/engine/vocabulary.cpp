@@ -56,6 +56,7 @@ int32_t Vocabulary::size() const { return llama_vocab_n_tokens(vocab_); }
 bool Vocabulary::is_end_of_generation(Token token) const { return llama_vocab_is_eog(vocab_, token); }
 bool Vocabulary::adds_bos() const { return llama_vocab_get_add_bos(vocab_); }
 Token Vocabulary::bos() const { return llama_vocab_bos(vocab_); }
+Token Vocabulary::eos() const { return llama_vocab_eos(vocab_); }
 Token Vocabulary::fim_prefix() const { return llama_vocab_fim_pre(vocab_); }
 Token Vocabulary::fim_suffix() const { return llama_vocab_fim_suf(vocab_); }
 Token Vocabulary::fim_middle() const { return llama_vocab_fim_mid(vocab_); }

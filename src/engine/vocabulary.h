@@ -39,6 +39,7 @@ public:
     bool is_end_of_generation(Token token) const;
     bool adds_bos() const;                               // tokenizer.ggml.add_bos_token
     Token bos() const;
+    Token eos() const;
 
     // Fill-in-the-middle tokens; -1 where the model has none.
     Token fim_prefix() const;

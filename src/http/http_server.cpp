@@ -123,6 +123,7 @@ void HttpServer::install_routes() {
     register_completion_routes(s, context_);
     register_infill_routes(s, context_);
     register_openai_routes(s, context_);
+    register_chat_routes(s, context_);
 }
 
 bool HttpServer::bind(std::string* error) {

@@ -53,5 +53,6 @@ void register_tokenize_routes(httplib::Server& server, ServerContext& context); 
 void register_completion_routes(httplib::Server& server, ServerContext& context);  // completion
 void register_infill_routes(httplib::Server& server, ServerContext& context);      // infill
 void register_openai_routes(httplib::Server& server, ServerContext& context);      // /v1/models, /v1/completions
+void register_chat_routes(httplib::Server& server, ServerContext& context);        // /v1/chat/completions, /apply-template
 
 }  // namespace cria

@@ -1,0 +1,169 @@
+#include "api/openai_chat.h"
+
+#include <cmath>
+
+#include "api/json_fields.h"
+#include "api/json_schema_grammar.h"
+
+namespace cria {
+
+namespace {
+
+const char* const kRoles[] = {"system", "developer", "user", "assistant", "tool"};
+
+// A message's content as one string: a string, null, or an array of {"type": "text"} parts.
+std::string content_text(const json& message, size_t i) {
+    const std::string where = "messages[" + std::to_string(i) + "].content";
+    const auto it = message.find("content");
+    if (it == message.end() || it->is_null()) {
+        if (message.value("role", "") == "assistant") return "";
+        throw invalid_request("'" + where + "' is required", "messages");
+    }
+    if (it->is_string()) return it->get<std::string>();
+    if (!it->is_array()) throw invalid_request("'" + where + "' must be a string or an array of content parts", "messages");
+    std::string text;
+    for (const auto& part : *it) {
+        if (!part.is_object() || !part.contains("type") || !part["type"].is_string()) {
+            throw invalid_request("'" + where + "' parts must be objects with a 'type'", "messages");
+        }
+        const std::string type = part["type"].get<std::string>();
+        if (type != "text") {
+            throw invalid_request("'" + where + "' part type '" + type + "' is not supported yet (text only)", "messages");
+        }
+        if (!part.contains("text") || !part["text"].is_string()) {
+            throw invalid_request("'" + where + "' text parts need a string 'text'", "messages");
+        }
+        text += part["text"].get<std::string>();
+    }
+    return text;
+}
+
+json validate_messages(const json& body) {
+    if (!has_field(body, "messages")) throw invalid_request("'messages' is required", "messages");
+    const json& list = body.at("messages");
+    if (!list.is_array() || list.empty()) throw invalid_request("'messages' must be a non-empty array of messages", "messages");
+    json out = json::array();
+    for (size_t i = 0; i < list.size(); ++i) {
+        const json& m = list[i];
+        if (!m.is_object()) throw invalid_request("'messages[" + std::to_string(i) + "]' must be an object", "messages");
+        if (!m.contains("role") || !m["role"].is_string()) {
+            throw invalid_request("'messages[" + std::to_string(i) + "].role' is required", "messages");
+        }
+        const std::string role = m["role"].get<std::string>();
+        if (std::find(std::begin(kRoles), std::end(kRoles), role) == std::end(kRoles)) {
+            throw invalid_request("'messages[" + std::to_string(i) + "].role' is '" + role +
+                                      "'; it must be system, developer, user, assistant or tool",
+                                  "messages");
+        }
+        json message = m;
+        message["content"] = content_text(m, i);
+        out.push_back(std::move(message));
+    }
+    return out;
+}
+
+// response_format -> a JSON Schema (null for plain text).
+json response_schema(const json& body) {
+    if (!has_field(body, "response_format")) return nullptr;
+    const json& rf = body.at("response_format");
+    const char* shape = "'response_format' must be {\"type\": \"text\"}, {\"type\": \"json_object\"} or "
+                        "{\"type\": \"json_schema\", \"json_schema\": {\"schema\": {...}}}";
+    if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string()) throw invalid_request(shape, "response_format");
+    const std::string type = rf["type"].get<std::string>();
+    if (type == "text") return nullptr;
+    if (type == "json_object") return {{"type", "object"}};
+    if (type == "json_schema") {
+        const json* schema = nullptr;
+        if (rf.contains("json_schema") && rf["json_schema"].is_object() && rf["json_schema"].contains("schema")) {
+            schema = &rf["json_schema"]["schema"];
+        } else if (rf.contains("schema")) {
+            schema = &rf["schema"];  // llama.cpp's shorter form
+        }
+        if (schema == nullptr || !(schema->is_object() || schema->is_boolean())) throw invalid_request(shape, "response_format");
+        return *schema;
+    }
+    throw invalid_request(shape, "response_format");
+}
+
+}  // namespace
+
+ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defaults, const std::string& raw_body) {
+    ChatRequest r;
+    r.messages = validate_messages(body);
+    if (has_field(body, "tools") && !(body.at("tools").is_array() && body.at("tools").empty())) {
+        throw invalid_request("'tools' are not supported yet by this server", "tools");
+    }
+    r.n = static_cast<int32_t>(read_int(body, "n", 1, 1, 16));
+    r.logprobs = read_bool(body, "logprobs", false);
+    r.top_logprobs = static_cast<int32_t>(read_int(body, "top_logprobs", 0, 0, 20));
+    if (r.top_logprobs > 0 && !r.logprobs) throw invalid_request("'top_logprobs' needs 'logprobs': true", "top_logprobs");
+    if (has_field(body, "stream_options")) {
+        const json& so = body.at("stream_options");
+        if (!so.is_object()) throw invalid_request("'stream_options' must be an object", "stream_options");
+        r.include_usage = read_bool(so, "include_usage", false);
+    }
+
+    json native = body;
+    for (const char* key : {"messages", "n", "logprobs", "top_logprobs", "max_tokens", "max_completion_tokens",
+                            "response_format", "tools", "tool_choice", "stream_options"}) {
+        native.erase(key);
+    }
+    native["prompt"] = "";
+    const char* limit_field = has_field(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+    r.max_tokens_given = has_field(body, limit_field);
+    native["n_predict"] = read_int(body, limit_field, -1, 0, INT32_MAX);
+    if (r.logprobs) native["n_probs"] = std::max(1, r.top_logprobs);
+    const json schema = response_schema(body);
+    if (!schema.is_null()) {
+        if (has_field(body, "grammar")) throw invalid_request("give either 'grammar' or 'response_format', not both", "response_format");
+        native["json_schema"] = schema;
+    }
+    try {
+        r.options = parse_completion_request(native, defaults, {});
+    } catch (const ApiError& e) {
+        // A schema the converter refuses came from response_format: name that field.
+        if (e.param == "json_schema") throw invalid_request("'response_format' schema: " + e.message, "response_format");
+        throw;
+    }
+    if (!schema.is_null() && !raw_body.empty()) {
+        // Property order as written: only the raw text still has it (nlohmann::json sorts keys).
+        const auto ordered = nlohmann::ordered_json::parse(raw_body, nullptr, /*allow_exceptions=*/false);
+        const auto& rf = ordered.is_object() && ordered.contains("response_format") ? ordered["response_format"]
+                                                                                     : nlohmann::ordered_json();
+        if (rf.is_object() && rf.contains("json_schema") && rf["json_schema"].is_object() && rf["json_schema"].contains("schema")) {
+            r.options.generation.sampling.grammar = json_schema_to_gbnf_ordered(rf["json_schema"]["schema"]);
+        } else if (rf.is_object() && rf.contains("schema")) {
+            r.options.generation.sampling.grammar = json_schema_to_gbnf_ordered(rf["schema"]);
+        }
+    }
+    return r;
+}
+
+const std::string& chatml_template() {
+    static const std::string t =
+        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + "
+        "'\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+    return t;
+}
+
+json chat_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary) {
+    auto logprob = [](float p) { return p > 0.0f ? std::log(p) : -9999.0; };  // OpenAI uses -9999 for "impossible"
+    auto bytes = [](const std::string& s) {
+        json b = json::array();
+        for (const char ch : s) b.push_back(static_cast<unsigned char>(ch));
+        return b;
+    };
+    json content = json::array();
+    for (const auto& p : probabilities) {
+        const std::string piece = vocabulary.piece(p.token);
+        json top = json::array();
+        for (const auto& c : p.top) {
+            const std::string alt = vocabulary.piece(c.token);
+            top.push_back({{"token", alt}, {"logprob", logprob(c.prob)}, {"bytes", bytes(alt)}});
+        }
+        content.push_back({{"token", piece}, {"logprob", logprob(p.prob)}, {"bytes", bytes(piece)}, {"top_logprobs", top}});
+    }
+    return {{"content", content}};
+}
+
+}  // namespace cria

@@ -1,0 +1,37 @@
+// OpenAI's /v1/chat/completions: request validation and the chat.completion shapes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/completion_request.h"
+#include "engine/task.h"
+#include "engine/vocabulary.h"
+
+namespace cria {
+
+struct ChatRequest {
+    nlohmann::json messages;       // validated; every content is a string (text parts joined)
+    CompletionRequest options;     // the native options (prompt unused); json_schema from response_format
+    int32_t n = 1;
+    bool logprobs = false;
+    int32_t top_logprobs = 0;
+    bool include_usage = false;
+    bool max_tokens_given = false; // without max_tokens, generation may use the rest of the context
+};
+
+// Throws ApiError naming the field: `messages` (missing, empty, wrong role, content type),
+// `response_format`, `tools` (not supported yet), `n`, `max_tokens`, `top_logprobs`, …
+ChatRequest parse_chat_request(const nlohmann::json& body, const CompletionDefaults& defaults,
+                               const std::string& raw_body = {});
+
+// The ChatML template, used when the model's metadata has none.
+const std::string& chatml_template();
+
+// chat.completion `logprobs`: {"content": [{token, logprob, bytes, top_logprobs: [...]}, ...]}.
+nlohmann::json chat_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary);
+
+}  // namespace cria
