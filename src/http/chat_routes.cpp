@@ -16,11 +16,17 @@ using json = nlohmann::json;
 // The conversation as the model's chat template writes it (ChatML if the model has none).
 std::string render_conversation(const ServerContext& context, const json& messages) {
     const Vocabulary& vocabulary = context.engine.vocabulary();
+    // --chat-template / --chat-template-file, else the model's own, else ChatML.
+    const std::string& chosen = context.options.chat_template;
     const std::string& model_template = context.engine.info().chat_template;
+    const std::string& source = chosen == "chatml"  ? chatml_template()
+                                : !chosen.empty()   ? chosen
+                                : !model_template.empty() ? model_template
+                                                          : chatml_template();
     const json extra = {{"bos_token", vocabulary.piece(vocabulary.bos(), true)},
                         {"eos_token", vocabulary.piece(vocabulary.eos(), true)}};
     try {
-        return render_chat(model_template.empty() ? chatml_template() : model_template, messages, true, extra);
+        return render_chat(source, messages, true, extra);
     } catch (const jinja::TemplateError& e) {
         // raise_exception() in a template is how it refuses a conversation (e.g. roles that do
         // not alternate): that is the client's request, not a server fault.

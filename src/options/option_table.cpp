@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <utility>
 
@@ -258,6 +259,37 @@ Binding api_key_file_binding() {
     };
 }
 
+// --chat-template: a built-in name ("chatml"), or Jinja text (anything with a {{ or {% tag).
+Binding chat_template_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            const bool is_jinja = v.find("{{") != std::string::npos || v.find("{%") != std::string::npos;
+            if (v != "chatml" && !is_jinja) {
+                return "not a known template name (chatml) nor Jinja template text; for a file use --chat-template-file";
+            }
+            o.chat_template = v;
+            return "";
+        },
+        [](const ServerOptions& o) { return o.chat_template; },
+    };
+}
+
+// --chat-template-file: the whole file is the Jinja template.
+Binding chat_template_file_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::ifstream in(v, std::ios::binary);
+            if (!in) return "cannot open the file";
+            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (in.bad()) return "cannot read the file";
+            if (text.empty()) return "the file is empty";
+            o.chat_template = text;
+            return "";
+        },
+        [](const ServerOptions&) { return std::string(); },
+    };
+}
+
 // ---- the builder that keeps the table readable ----
 
 class Opt {
@@ -347,10 +379,12 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Model, {"-a", "--alias"}).value(K::String, "NAME").env({"LLAMA_ARG_ALIAS"})
             .help("model name reported in API responses").def("the model file name")
             .bind(text(&ServerOptions::alias)));
-    add_later(Opt(S::Model, {"--chat-template"}).value(K::String, "TEMPLATE").env({"LLAMA_ARG_CHAT_TEMPLATE"})
-            .help("chat template to format conversations with: the name of a built-in template or the "
-                  "template text itself (not a file name)")
-            .def("the template in the model's metadata").bind(text(&ServerOptions::chat_template)));
+    add(Opt(S::Model, {"--chat-template"}).value(K::String, "TEMPLATE").env({"LLAMA_ARG_CHAT_TEMPLATE"})
+            .help("chat template to format conversations with: 'chatml', or the Jinja template text itself "
+                  "(not a file name: see --chat-template-file)")
+            .def("the template in the model's metadata, else chatml").bind(chat_template_binding()));
+    add(Opt(S::Model, {"--chat-template-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_CHAT_TEMPLATE_FILE"})
+            .help("read the Jinja chat template from a file").def("none").bind(chat_template_file_binding()));
 
     // ---- context and batching ----
     add(Opt(S::ContextBatching, {"-c", "--ctx-size"}).value(K::Int, "N").env({"LLAMA_ARG_CTX_SIZE"})
@@ -607,8 +641,6 @@ std::vector<OptionSpec> build_table() {
     // chat templates and reasoning
     add_later(later({"--jinja"}).negative({"--no-jinja"}).env({"LLAMA_ARG_JINJA"})
                   .help("the Jinja template engine for chat templates"));
-    add_later(later({"--chat-template-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_CHAT_TEMPLATE_FILE"})
-                  .help("read the chat template from a file"));
     add_later(later({"--chat-template-kwargs"}).value(K::String, "JSON").env({"LLAMA_ARG_CHAT_TEMPLATE_KWARGS"})
                   .help("extra parameters for the chat template"));
     add_later(later({"--reasoning-format"}).value(K::String, "FORMAT").env({"LLAMA_ARG_THINK"})

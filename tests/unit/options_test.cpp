@@ -398,7 +398,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
         "--defrag-thold", "--jinja", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
         "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
-        "--check-tensors", "--override-kv", "-sm", "--split-mode", "--chat-template", "--path", "--ssl-key-file",
+        "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path", "--ssl-key-file",
         "--ssl-cert-file", "--embedding", "--embeddings", "--metrics", "--log-format",
     };
     for (const auto& name : names) {
@@ -408,7 +408,6 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
     }
     EXPECT_EQ(err({"--mmproj", "proj.gguf"}), "option --mmproj is not supported yet by cria");
     EXPECT_EQ(err({"--mmproj=proj.gguf"}), "option --mmproj is not supported yet by cria");
-    EXPECT_EQ(err({"--chat-template", "chatml"}), "option --chat-template is not supported yet by cria");
     EXPECT_EQ(err({"--log-format=json"}), "option --log-format is not supported yet by cria");
     EXPECT_EQ(err({"--metrics=true"}), "option --metrics is not supported yet by cria");
     // Also without the value they would take, and with no model given.
@@ -444,7 +443,7 @@ TEST(Options, NotYetSupportedEnvironmentVariableErrors) {
     EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_HF_REPO", "a/b"}}), "--hf-repo"));
     EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_ROPE_FREQ_BASE", "10000"}}), "--rope-freq-base"));
     const std::vector<std::pair<std::string, std::string>> later = {
-        {"LLAMA_ARG_CHAT_TEMPLATE", "--chat-template"}, {"LLAMA_ARG_STATIC_PATH", "--path"},
+        {"LLAMA_ARG_STATIC_PATH", "--path"},
         {"LLAMA_ARG_SSL_KEY_FILE", "--ssl-key-file"},   {"LLAMA_ARG_SSL_CERT_FILE", "--ssl-cert-file"},
         {"LLAMA_ARG_EMBEDDINGS", "--embedding"},        {"LLAMA_ARG_ENDPOINT_METRICS", "--metrics"},
     };
@@ -609,7 +608,7 @@ TEST(Options, HelpLayout) {
     EXPECT_GT(marker, help.find("----- not yet supported"));
     EXPECT_TRUE(contains(help.substr(help.find("--mmproj")), "(not supported yet)"));
     // Options refused until their feature comes are listed there too, not among the supported ones.
-    for (const std::string s : {"--chat-template", "--path", "--ssl-key-file", "--ssl-cert-file", "--embedding",
+    for (const std::string s : {"--path", "--ssl-key-file", "--ssl-cert-file", "--embedding",
                                 "--embeddings", "--metrics", "--log-format"}) {
         // The first place the option is named as a whole word (not as part of e.g. --chat-template-file).
         size_t first = help.find(" " + s);
