@@ -390,6 +390,7 @@ class Parser {
         if (peek_op(",")) {
           auto list = std::make_unique<Expr>();
           list->kind = Expr::Kind::ListLit;
+          list->name = "tuple";
           list->args.push_back(std::move(s->expr));
           while (peek_op(",")) {
             next();
@@ -660,11 +661,14 @@ class Parser {
         if (t.text == "(") {
           if (peek_op(")")) {
             next();
-            return make(Expr::Kind::ListLit, t);
+            auto empty = make(Expr::Kind::ListLit, t);
+            empty->name = "tuple";
+            return empty;
           }
           ExprPtr e = parse_expression();
           if (peek_op(",")) {
             auto list = make(Expr::Kind::ListLit, t);
+            list->name = "tuple";
             list->args.push_back(std::move(e));
             while (peek_op(",")) {
               next();
@@ -747,6 +751,8 @@ class Parser {
       } else if (peek_op("(")) {
         Token t = next();
         auto call = make(Expr::Kind::Call, t);
+        call->line = e->line;  // errors point at the callee, not at '('
+        call->column = e->column;
         call->a = std::move(e);
         parse_call_args(*call);
         e = std::move(call);

@@ -382,7 +382,7 @@ class Renderer {
       case Expr::Kind::ListLit: {
         ValueList items;
         for (const auto& a : e.args) items.push_back(eval(*a));
-        return Value::make_list(std::move(items));
+        return e.name == "tuple" ? Value::make_tuple(std::move(items)) : Value::make_list(std::move(items));
       }
       case Expr::Kind::DictLit: {
         Value d = Value::make_dict();
@@ -595,7 +595,7 @@ class Renderer {
     if (obj.is_dict()) {
       if (name == "items") {
         ValueList out;
-        for (const auto& kv : obj.dict->entries) out.push_back(Value::make_list({Value::string(kv.first), kv.second}));
+        for (const auto& kv : obj.dict->entries) out.push_back(Value::make_tuple({Value::string(kv.first), kv.second}));
         return Value::make_list(std::move(out));
       }
       if (name == "keys") {
@@ -866,9 +866,9 @@ class Renderer {
     if (name == "boolean") return v.type == Value::Type::Bool;
     if (name == "true") return v.type == Value::Type::Bool && v.b;
     if (name == "false") return v.type == Value::Type::Bool && !v.b;
-    if (name == "mapping") return v.is_dict();
-    if (name == "iterable") return v.is_list() || v.is_dict() || v.is_string();
-    if (name == "sequence") return v.is_list() || v.is_dict() || v.is_string();
+    if (name == "mapping") return v.is_dict() && !v.is_namespace;
+    if (name == "iterable") return v.is_list() || (v.is_dict() && !v.is_namespace) || v.is_string() || v.is_undefined();
+    if (name == "sequence") return v.is_list() || (v.is_dict() && !v.is_namespace) || v.is_string() || v.is_undefined();
     if (name == "callable") return v.type == Value::Type::Function;
     if (name == "equalto" || name == "eq" || name == "==" || name == "sameas") return values_equal(v, arg);
     if (name == "ne" || name == "!=") return !values_equal(v, arg);
@@ -1027,7 +1027,7 @@ class Renderer {
       });
       if (rev) std::reverse(entries.begin(), entries.end());
       ValueList out;
-      for (const auto& kv : entries) out.push_back(Value::make_list({Value::string(kv.first), kv.second}));
+      for (const auto& kv : entries) out.push_back(Value::make_tuple({Value::string(kv.first), kv.second}));
       return Value::make_list(out);
     }
     if (n == "selectattr" || n == "rejectattr" || n == "select" || n == "reject") {

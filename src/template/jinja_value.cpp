@@ -46,6 +46,11 @@ Value Value::make_list(ValueList x) {
   v.list = std::make_shared<ValueList>(std::move(x));
   return v;
 }
+Value Value::make_tuple(ValueList x) {
+  Value v = make_list(std::move(x));
+  v.is_tuple = true;
+  return v;
+}
 Value Value::make_dict() {
   Value v;
   v.type = Type::Dict;
@@ -194,11 +199,12 @@ std::string python_repr(const Value& v) {
     case Value::Type::Float: return format_float(v.f);
     case Value::Type::String: return repr_string(v.s);
     case Value::Type::List: {
-      std::string out = "[";
+      std::string out = v.is_tuple ? "(" : "[";
       for (size_t k = 0; k < v.list->size(); ++k) {
         if (k) out += ", ";
         out += python_repr((*v.list)[k]);
       }
+      if (v.is_tuple) return out + (v.list->size() == 1 ? ",)" : ")");
       return out + "]";
     }
     case Value::Type::Dict: {

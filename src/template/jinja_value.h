@@ -30,6 +30,7 @@ struct Value {
   std::shared_ptr<ValueDict> dict;
   std::shared_ptr<NativeFunction> fn;
   bool is_namespace = false;
+  bool is_tuple = false;  // a List that Python would print as a tuple
 
   static Value undefined(std::string name = {});
   static Value none();
@@ -38,6 +39,7 @@ struct Value {
   static Value number(double v);
   static Value string(std::string v);
   static Value make_list(ValueList v = {});
+  static Value make_tuple(ValueList v);
   static Value make_dict();
   static Value function(NativeFunction f);
   static Value from_json(const nlohmann::json& j);

@@ -65,6 +65,22 @@ c("Unicode", "{{ s | length }}|{{ s | upper }}|{{ s[0] }}|{{ s | tojson }}|{{ s 
 c("Repr", "{{ ['it\\'s', \"q\\\"\", 'a\\nb'] }}|{{ {'k': none, 'f': 1.0} }}|{{ [[1, 2], {'a': []}] }}")
 c("StringFormat", "{{ '%s and %s' % ('a', 'b') }}|{{ '{} - {}'.format(1, 'x') }}")
 c("DictLiteralAndDictGlobal", "{% set d = {'a': 1, 'b': {'c': 2}} %}{{ d.b.c }}{{ dict(x=1, y='z') | tojson }}")
+c("MoreTests", "{{ x is iterable }}{{ none is iterable }}{{ 'abc' is lower }}{{ 'ABC' is upper }}{{ 10 is divisibleby(5) }}{{ 2 is even }}{{ x is not defined }}{{ 1 is integer }}{{ 1.0 is float }}{{ true is boolean }}{{ 3 is gt 2 }}{{ 'a' is in 'cat' }}{{ f is callable }}{{ namespace() is mapping }}", {"f": 1})
+c("MoreOperators", "{{ -2 ** 2 }}|{{ 10 // 3 * 2 }}|{{ not 1 == 2 }}|{{ [1, 2] == [1, 2] }}|{{ {'a': 1} == {'a': 1} }}|{{ true + 1 }}|{{ 'a' 'b' }}|{{ '%d items' % 3 }}|{{ 2 * -3 }}|{{ 7 % -3 }}|{{ 7.5 // 2 }}|{{ -7.5 % 2 }}|{{ 1 if 0 }}|")
+c("MoreNumbers", "{{ 1.5 | string }}|{{ 3 | float }}|{{ 1e-7 }}|{{ 123456789012345678.0 }}|{{ 0.1 * 3 }}|{{ 1 / 3 }}|{{ 2.0 ** 0.5 }}|{{ 'x' | int(7) }}|{{ '12' | float }}|{{ 1e16 }}|{{ 1e15 }}|{{ 0.0001 }}|{{ -0.5 }}|{{ 100.0 }}")
+c("MoreStrings", "{{ 'caf\\u00e9 \\x41' }}|{{ 'hello' | replace('l', 'L', 1) }}|{{ '\\u0001\\t' | tojson }}|{{ 'a\\nb' | indent('> ') }}|{{ 'x y z'.split(' ', 1) }}|{{ '  '.strip() == '' }}|{{ 'abc'.find('c') }}|{{ 'a-b-c'.count('-') }}|{{ ', '.join(['x', 'y']) }}|{{ 'ab'[5:] }}|{{ 'Hello World' | wordcount }}")
+c("MoreFilters", "{{ users | sort(attribute='age') | map(attribute='name') | list }}|{{ [3, 1, 2] | sort(reverse=true) }}|{{ d | dictsort(reverse=true) }}|{{ d | length }}|{{ x | default(none) is none }}|{{ users | map(attribute='missing', default='?') | list }}|{{ ['b', 'A', 'c'] | sort }}|{{ users | selectattr('age', 'gt', 30) | map(attribute='name') | first }}|{{ [none, 0, 'x'] | select | list }}",
+  {"users": [{"name": "ann", "age": 41}, {"name": "bob", "age": 25}], "d": {"k1": 1, "k2": 2}})
+c("SetFilterBlock", "{% set x | upper %}abc {{ 'd' }}{% endset %}{{ x }}")
+c("MacroNamespace", "{% set ns = namespace(items=[]) %}{% macro add(v) %}{% set ns.items = ns.items + [v] %}{% endmacro %}{{ add(1) }}{{ add(2) }}{{ ns.items }}")
+c("MacroRecursion", "{% macro walk(n) %}{{ n.name }}{% if n.children %}({% for c in n.children %}{{ walk(c) }}{{ ',' if not loop.last }}{% endfor %}){% endif %}{% endmacro %}{{ walk(tree) }}",
+  {"tree": {"name": "a", "children": [{"name": "b", "children": []}, {"name": "c", "children": [{"name": "d"}]}]}})
+c("NestedLoopLoopVar", "{% for a in [1, 2] %}{% set outer = loop %}{% for b in [3, 4] %}{{ outer.index }}{{ loop.index }} {% endfor %}{% endfor %}")
+c("ContentParts", "{% for m in ms %}{% if m.content is string %}{{ m.content }}{% else %}{% for p in m.content %}{% if p.type == 'text' %}{{ p.text }}{% elif p['type'] == 'image' %}<img>{% endif %}{% endfor %}{% endif %}|{% endfor %}",
+  {"ms": [{"content": "plain"}, {"content": [{"type": "text", "text": "look: "}, {"type": "image"}]}]})
+c("LstripEdgeCases", "a {% if true %}b{% endif %}\n  {% if true %}\n  c\n  {% endif %}\n\t{# comment #}\nd\n  {{ 'e' }}\n  {%+ if true %}f{% endif %}\n")
+c("DashWhitespaceVar", "a  \n  {{- 'b' -}}  \n  c\n{{ 'd' }}\n  {%- if true -%}  e  {%- endif -%}\n  f")
+c("RawTextBraces", "a { b } {c} {{ '{{' }} }} %} #}")
 out = []
 for name, tpl, ctx, trim, lstrip in cases:
     ctx = json.loads(json.dumps(ctx, sort_keys=True))  # nlohmann::json objects iterate sorted

@@ -391,3 +391,99 @@ TEST(JinjaEngine, DictLiteralAndDictGlobal) {
                    R"JINJA({})JINJA", true, true),
             R"JINJA(2{"x": 1, "y": "z"})JINJA");
 }
+
+TEST(JinjaEngine, MoreTests) {
+  EXPECT_EQ(render(R"JINJA({{ x is iterable }}{{ none is iterable }}{{ 'abc' is lower }}{{ 'ABC' is upper }}{{ 10 is divisibleby(5) }}{{ 2 is even }}{{ x is not defined }}{{ 1 is integer }}{{ 1.0 is float }}{{ true is boolean }}{{ 3 is gt 2 }}{{ 'a' is in 'cat' }}{{ f is callable }}{{ namespace() is mapping }})JINJA",
+                   R"JINJA({"f": 1})JINJA", true, true),
+            R"JINJA(TrueFalseTrueTrueTrueTrueTrueTrueTrueTrueTrueTrueFalseFalse)JINJA");
+}
+
+TEST(JinjaEngine, MoreOperators) {
+  EXPECT_EQ(render(R"JINJA({{ -2 ** 2 }}|{{ 10 // 3 * 2 }}|{{ not 1 == 2 }}|{{ [1, 2] == [1, 2] }}|{{ {'a': 1} == {'a': 1} }}|{{ true + 1 }}|{{ 'a' 'b' }}|{{ '%d items' % 3 }}|{{ 2 * -3 }}|{{ 7 % -3 }}|{{ 7.5 // 2 }}|{{ -7.5 % 2 }}|{{ 1 if 0 }}|)JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(4|6|True|True|True|2|ab|3 items|-6|-2|3.0|0.5||)JINJA");
+}
+
+TEST(JinjaEngine, MoreNumbers) {
+  EXPECT_EQ(render(R"JINJA({{ 1.5 | string }}|{{ 3 | float }}|{{ 1e-7 }}|{{ 123456789012345678.0 }}|{{ 0.1 * 3 }}|{{ 1 / 3 }}|{{ 2.0 ** 0.5 }}|{{ 'x' | int(7) }}|{{ '12' | float }}|{{ 1e16 }}|{{ 1e15 }}|{{ 0.0001 }}|{{ -0.5 }}|{{ 100.0 }})JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(1.5|3.0|1e-07|1.2345678901234568e+17|0.30000000000000004|0.3333333333333333|1.4142135623730951|7|12.0|1e+16|1000000000000000.0|0.0001|-0.5|100.0)JINJA");
+}
+
+TEST(JinjaEngine, MoreStrings) {
+  EXPECT_EQ(render(R"JINJA({{ 'caf\u00e9 \x41' }}|{{ 'hello' | replace('l', 'L', 1) }}|{{ '\u0001\t' | tojson }}|{{ 'a\nb' | indent('> ') }}|{{ 'x y z'.split(' ', 1) }}|{{ '  '.strip() == '' }}|{{ 'abc'.find('c') }}|{{ 'a-b-c'.count('-') }}|{{ ', '.join(['x', 'y']) }}|{{ 'ab'[5:] }}|{{ 'Hello World' | wordcount }})JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(café A|heLlo|"\u0001\t"|a
+> b|['x', 'y z']|True|2|2|x, y||2)JINJA");
+}
+
+TEST(JinjaEngine, MoreFilters) {
+  EXPECT_EQ(render(R"JINJA({{ users | sort(attribute='age') | map(attribute='name') | list }}|{{ [3, 1, 2] | sort(reverse=true) }}|{{ d | dictsort(reverse=true) }}|{{ d | length }}|{{ x | default(none) is none }}|{{ users | map(attribute='missing', default='?') | list }}|{{ ['b', 'A', 'c'] | sort }}|{{ users | selectattr('age', 'gt', 30) | map(attribute='name') | first }}|{{ [none, 0, 'x'] | select | list }})JINJA",
+                   R"JINJA({"d": {"k1": 1, "k2": 2}, "users": [{"age": 41, "name": "ann"}, {"age": 25, "name": "bob"}]})JINJA", true, true),
+            R"JINJA(['bob', 'ann']|[3, 2, 1]|[('k2', 2), ('k1', 1)]|2|True|['?', '?']|['A', 'b', 'c']|ann|['x'])JINJA");
+}
+
+TEST(JinjaEngine, SetFilterBlock) {
+  EXPECT_EQ(render(R"JINJA({% set x | upper %}abc {{ 'd' }}{% endset %}{{ x }})JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(ABC D)JINJA");
+}
+
+TEST(JinjaEngine, MacroNamespace) {
+  EXPECT_EQ(render(R"JINJA({% set ns = namespace(items=[]) %}{% macro add(v) %}{% set ns.items = ns.items + [v] %}{% endmacro %}{{ add(1) }}{{ add(2) }}{{ ns.items }})JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA([1, 2])JINJA");
+}
+
+TEST(JinjaEngine, MacroRecursion) {
+  EXPECT_EQ(render(R"JINJA({% macro walk(n) %}{{ n.name }}{% if n.children %}({% for c in n.children %}{{ walk(c) }}{{ ',' if not loop.last }}{% endfor %}){% endif %}{% endmacro %}{{ walk(tree) }})JINJA",
+                   R"JINJA({"tree": {"children": [{"children": [], "name": "b"}, {"children": [{"name": "d"}], "name": "c"}], "name": "a"}})JINJA", true, true),
+            R"JINJA(a(b,c(d)))JINJA");
+}
+
+TEST(JinjaEngine, NestedLoopLoopVar) {
+  EXPECT_EQ(render(R"JINJA({% for a in [1, 2] %}{% set outer = loop %}{% for b in [3, 4] %}{{ outer.index }}{{ loop.index }} {% endfor %}{% endfor %})JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(11 12 21 22 )JINJA");
+}
+
+TEST(JinjaEngine, ContentParts) {
+  EXPECT_EQ(render(R"JINJA({% for m in ms %}{% if m.content is string %}{{ m.content }}{% else %}{% for p in m.content %}{% if p.type == 'text' %}{{ p.text }}{% elif p['type'] == 'image' %}<img>{% endif %}{% endfor %}{% endif %}|{% endfor %})JINJA",
+                   R"JINJA({"ms": [{"content": "plain"}, {"content": [{"text": "look: ", "type": "text"}, {"type": "image"}]}]})JINJA", true, true),
+            R"JINJA(plain|look: <img>|)JINJA");
+}
+
+TEST(JinjaEngine, LstripEdgeCases) {
+  EXPECT_EQ(render(R"JINJA(a {% if true %}b{% endif %}
+  {% if true %}
+  c
+  {% endif %}
+	{# comment #}
+d
+  {{ 'e' }}
+  {%+ if true %}f{% endif %}
+)JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(a b  c
+d
+  e
+  f)JINJA");
+}
+
+TEST(JinjaEngine, DashWhitespaceVar) {
+  EXPECT_EQ(render(R"JINJA(a  
+  {{- 'b' -}}  
+  c
+{{ 'd' }}
+  {%- if true -%}  e  {%- endif -%}
+  f)JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(abc
+def)JINJA");
+}
+
+TEST(JinjaEngine, RawTextBraces) {
+  EXPECT_EQ(render(R"JINJA(a { b } {c} {{ '{{' }} }} %} #})JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(a { b } {c} {{ }} %} #})JINJA");
+}
