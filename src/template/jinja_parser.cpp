@@ -127,12 +127,56 @@ class Scanner {
       Token end;
       position(q, end.line, end.column);
       piece.tokens.push_back(end);
+      if (piece.kind == Piece::Kind::Block && piece.tokens.size() == 2 &&
+          piece.tokens[0].kind == Token::Kind::Name && piece.tokens[0].text == "raw") {
+        pos = scan_raw(pieces, pos, p);
+        continue;
+      }
       pieces.push_back(std::move(piece));
     }
     return pieces;
   }
 
  private:
+  // After `{% raw %}`: everything up to `{% endraw %}` is text. Returns the offset after endraw.
+  size_t scan_raw(std::vector<Piece>& pieces, size_t start, size_t tag_offset) {
+    size_t p = start;
+    while ((p = src_.find("{%", p)) != std::string::npos) {
+      size_t q = p + 2;
+      char modifier = q < src_.size() ? src_[q] : '\0';
+      if (modifier == '-' || modifier == '+') ++q;
+      while (q < src_.size() && std::isspace(static_cast<unsigned char>(src_[q]))) ++q;
+      if (src_.compare(q, 6, "endraw") != 0) {
+        p += 2;
+        continue;
+      }
+      q += 6;
+      while (q < src_.size() && std::isspace(static_cast<unsigned char>(src_[q]))) ++q;
+      char end_modifier = '\0';
+      if (q < src_.size() && (src_[q] == '-' || src_[q] == '+')) end_modifier = src_[q++];
+      if (src_.compare(q, 2, "%}") != 0) {
+        p += 2;
+        continue;
+      }
+      std::string text = src_.substr(start, p - start);
+      if (modifier == '-') {
+        size_t end = text.size();
+        while (end > 0 && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+        text.resize(end);
+      } else if (opts_.lstrip_blocks && modifier != '+') {
+        size_t nl = text.rfind('\n');
+        size_t seg = nl == std::string::npos ? 0 : nl + 1;
+        bool blank = nl != std::string::npos || start == 0 || src_[start - 1] == '\n';
+        for (size_t k = seg; k < text.size(); ++k)
+          if (text[k] != ' ' && text[k] != '\t') blank = false;
+        if (blank) text.resize(seg);
+      }
+      push_text(pieces, text, start);
+      return after_tag(q + 2, end_modifier == '-', end_modifier == '+', true);
+    }
+    fail("missing endraw tag", tag_offset);
+  }
+
   void push_text(std::vector<Piece>& pieces, const std::string& text, size_t offset) {
     if (text.empty()) return;
     Piece piece;
@@ -874,11 +918,18 @@ class Parser {
 }  // namespace
 
 Body parse_template(const std::string& source, const RenderOptions& options) {
-  std::string src = source;
-  if (!options.keep_trailing_newline && !src.empty() && src.back() == '\n') {
-    src.pop_back();
-    if (!src.empty() && src.back() == '\r') src.pop_back();
+  // Like jinja2, newlines (\r\n, \r) become \n, and one trailing newline is dropped.
+  std::string src;
+  src.reserve(source.size());
+  for (size_t k = 0; k < source.size(); ++k) {
+    if (source[k] == '\r') {
+      src += '\n';
+      if (k + 1 < source.size() && source[k + 1] == '\n') ++k;
+    } else {
+      src += source[k];
+    }
   }
+  if (!options.keep_trailing_newline && !src.empty() && src.back() == '\n') src.pop_back();
   Scanner scanner(src, options);
   Parser parser(scanner.scan());
   return parser.parse_all();

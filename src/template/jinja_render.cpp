@@ -525,37 +525,6 @@ class Renderer {
       Value fn = get_attr(obj, e.a->name);
       return invoke(fn, e);
     }
-    if (e.a->kind == Expr::Kind::Name) {
-      Value fn = lookup(e.a->name);
-      if (fn.is_undefined()) {
-        const std::string& n = e.a->name;
-        Args args = eval_args(e);
-        if (n == "raise_exception") {
-          throw TemplateError(python_str(args.get(0, "message")), e.line, e.column);
-        }
-        if (n == "range") return range(args, e);
-        if (n == "namespace" || n == "dict") {
-          Value d = Value::make_dict();
-          d.is_namespace = n == "namespace";
-          for (const auto& p : args.positional)
-            if (p.is_dict())
-              for (const auto& kv : p.dict->entries) d.dict->set(kv.first, kv.second);
-          for (const auto& kw : args.keyword) d.dict->set(kw.first, kw.second);
-          return d;
-        }
-        if (n == "strftime_now") {
-          std::time_t now = std::time(nullptr);
-          std::tm tm_now{};
-          localtime_r(&now, &tm_now);
-          char buf[256];
-          std::string fmt = python_str(args.get(0, "format"));
-          size_t len = std::strftime(buf, sizeof buf, fmt.c_str(), &tm_now);
-          return Value::string(std::string(buf, len));
-        }
-        fail("'" + n + "' is undefined", e.line, e.column);
-      }
-      return invoke(fn, e);
-    }
     return invoke(eval(*e.a), e);
   }
 
@@ -567,28 +536,12 @@ class Renderer {
     Args args = eval_args(e);
     try {
       return (*fn.fn)(args);
-    } catch (const TemplateError&) {
+    } catch (const TemplateError& te) {
+      if (te.line() == 0) throw TemplateError(te.message(), e.line, e.column);  // a global's error
       throw;
     } catch (const std::exception& ex) {
       fail(ex.what(), e.line, e.column);
     }
-  }
-
-  Value range(const Args& args, const Expr& e) {
-    int64_t start = 0;
-    int64_t stop = 0;
-    int64_t step = 1;
-    if (args.positional.size() == 1) {
-      stop = to_int(args.positional[0], e);
-    } else if (args.positional.size() >= 2) {
-      start = to_int(args.positional[0], e);
-      stop = to_int(args.positional[1], e);
-      if (args.positional.size() >= 3) step = to_int(args.positional[2], e);
-    }
-    if (step == 0) fail("range() arg 3 must not be zero", e.line, e.column);
-    ValueList out;
-    for (int64_t k = start; step > 0 ? k < stop : k > stop; k += step) out.push_back(Value::integer(k));
-    return Value::make_list(std::move(out));
   }
 
   Value call_method(const Value& obj, const std::string& name, Args& args) {
@@ -743,7 +696,7 @@ class Renderer {
     }
     if (op == "%" && l.is_string()) {
       // printf-style formatting with %s / %d.
-      ValueList vals = r.is_list() ? *r.list : ValueList{r};
+      ValueList vals = r.is_list() && r.is_tuple ? *r.list : ValueList{r};
       std::string out;
       size_t next = 0;
       for (size_t k = 0; k < l.s.size(); ++k) {
@@ -918,6 +871,11 @@ class Renderer {
     if (n == "tojson") {
       Value ind = arg(0, "indent");
       return Value::string(to_json(v, ind.type == Value::Type::Int ? static_cast<int>(ind.i) : -1));
+    }
+    if (n == "format") {
+      Value values = Value::make_tuple(args.positional);
+      if (!args.keyword.empty()) fail("format filter: keyword arguments are not supported", e.line, e.column);
+      return binary("%", Value::string(python_str(v)), values, e);
     }
     if (n == "safe" || n == "string") return n == "safe" ? v : Value::string(python_str(v));
     if (n == "trim") return Value::string(strip_chars(python_str(v), arg(0, "chars"), true, true));
@@ -1162,12 +1120,65 @@ class Renderer {
   const RenderOptions& options_;
 };
 
+int64_t global_int(const Value& v) {
+  if (v.type == Value::Type::Int) return v.i;
+  if (v.type == Value::Type::Bool) return v.b;
+  throw TemplateError("'" + type_name(v) + "' object cannot be interpreted as an integer", 0, 0);
+}
+
+// The globals Hugging Face's chat template environment provides (and jinja2's range, namespace, dict).
+void install_globals(Scope& globals) {
+  globals["raise_exception"] = Value::function([](Args& args) -> Value {
+    throw TemplateError(python_str(args.get(0, "message")), 0, 0);
+  });
+  globals["strftime_now"] = Value::function([](Args& args) {
+    std::time_t now = std::time(nullptr);
+    std::tm tm_now{};
+    localtime_r(&now, &tm_now);
+    char buf[256];
+    std::string fmt = python_str(args.get(0, "format"));
+    size_t len = std::strftime(buf, sizeof buf, fmt.c_str(), &tm_now);
+    return Value::string(std::string(buf, len));
+  });
+  globals["range"] = Value::function([](Args& args) {
+    int64_t start = 0;
+    int64_t stop = 0;
+    int64_t step = 1;
+    if (args.positional.size() == 1) {
+      stop = global_int(args.positional[0]);
+    } else if (args.positional.size() >= 2) {
+      start = global_int(args.positional[0]);
+      stop = global_int(args.positional[1]);
+      if (args.positional.size() >= 3) step = global_int(args.positional[2]);
+    } else {
+      throw TemplateError("range expected at least 1 argument, got 0", 0, 0);
+    }
+    if (step == 0) throw TemplateError("range() arg 3 must not be zero", 0, 0);
+    ValueList out;
+    for (int64_t k = start; step > 0 ? k < stop : k > stop; k += step) out.push_back(Value::integer(k));
+    return Value::make_list(std::move(out));
+  });
+  for (const char* name : {"namespace", "dict"}) {
+    bool ns = std::string(name) == "namespace";
+    globals[name] = Value::function([ns](Args& args) {
+      Value d = Value::make_dict();
+      d.is_namespace = ns;
+      for (const auto& p : args.positional)
+        if (p.is_dict())
+          for (const auto& kv : p.dict->entries) d.dict->set(kv.first, kv.second);
+      for (const auto& kw : args.keyword) d.dict->set(kw.first, kw.second);
+      return d;
+    });
+  }
+}
+
 }  // namespace
 
 std::string render_template(const std::string& source, const nlohmann::json& context, const RenderOptions& options) {
   Body body = parse_template(source, options);
   Renderer renderer(options);
   auto globals = std::make_shared<Scope>();
+  install_globals(*globals);
   if (context.is_object())
     for (auto it = context.begin(); it != context.end(); ++it) (*globals)[it.key()] = Value::from_json(it.value());
   renderer.frames.push_back(globals);

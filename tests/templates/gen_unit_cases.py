@@ -8,6 +8,7 @@ def env(trim, lstrip):
     e.filters["tojson"] = tojson
     def raise_exception(m): raise TemplateError(m)
     e.globals["raise_exception"] = raise_exception
+    e.globals["strftime_now"] = lambda fmt: __import__("datetime").datetime.now().strftime(fmt)
     return e
 cases = []
 def c(name, tpl, ctx=None, trim=True, lstrip=True):
@@ -81,6 +82,14 @@ c("ContentParts", "{% for m in ms %}{% if m.content is string %}{{ m.content }}{
 c("LstripEdgeCases", "a {% if true %}b{% endif %}\n  {% if true %}\n  c\n  {% endif %}\n\t{# comment #}\nd\n  {{ 'e' }}\n  {%+ if true %}f{% endif %}\n")
 c("DashWhitespaceVar", "a  \n  {{- 'b' -}}  \n  c\n{{ 'd' }}\n  {%- if true -%}  e  {%- endif -%}\n  f")
 c("RawTextBraces", "a { b } {c} {{ '{{' }} }} %} #}")
+c("RawBlock", "a {% raw %}{{ not evaluated }} {% if %}{% endraw %} b\n  {% raw -%}\n  x {{ y }}\n  {%- endraw %}\nz")
+c("CrLfNewlines", "a\r\n{% if true %}\r\nb\r\n{% endif %}\r\nc\r\n")
+c("GlobalsAreDefined", "{{ strftime_now is defined }}{{ raise_exception is defined }}{{ range is defined }}{{ namespace is defined }}{{ nope is defined }}{% if strftime_now is defined %}{% set d = '26 Jul 2024' %}{% endif %}{{ d }}")
+c("FormatFilter", "{{ '%s-%s' | format('a', 1) }}|{{ '%s' % [1, 2] }}|{{ '%s and %s' % (1, 2) }}")
+c("Qwen3Style", "{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}{%- for message in messages[::-1] %}{%- set index = (messages|length - 1) - loop.index0 %}{%- if ns.multi_step_tool and message.role == 'user' and message.content is string and not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>')) %}{%- set ns.multi_step_tool = false %}{%- set ns.last_query_index = index %}{%- endif %}{%- endfor %}{{ ns.last_query_index }}|{% for m in messages %}{% if '</think>' in m.content %}{{ m.content.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') }}/{{ m.content.split('</think>')[-1].lstrip('\\n') }}{% endif %}{% endfor %}",
+  {"messages": [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "<think>\nplan\n</think>\n\nans"}, {"role": "user", "content": "<tool_response>r</tool_response>"}]})
+c("JsonToPythonType", "{%- macro json_to_python_type(json_spec) %}{%- set basic_type_map = {'string': 'str', 'number': 'float', 'integer': 'int', 'boolean': 'bool'} %}{%- if basic_type_map[json_spec.type] is defined %}{{- basic_type_map[json_spec.type] }}{%- elif json_spec.type == 'array' %}{{- 'list[' + json_to_python_type(json_spec['items']) + ']' }}{%- elif json_spec.type == 'object' %}{%- if json_spec.additionalProperties is defined %}{{- 'dict[str, ' + json_to_python_type(json_spec.additionalProperties) + ']' }}{%- else %}{{- 'dict' }}{%- endif %}{%- elif json_spec.type is iterable %}{{- 'Union[' }}{%- for t in json_spec.type %}{{- json_to_python_type({'type': t}) }}{%- if not loop.last %}{{- ',' }}{%- endif %}{%- endfor %}{{- ']' }}{%- else %}{{- 'Any' }}{%- endif %}{%- endmacro %}{% for name, spec in params | items %}{{ name }}: {{ json_to_python_type(spec) }}; {% endfor %}",
+  {"params": {"a": {"type": "string"}, "b": {"type": "array", "items": {"type": "integer"}}, "c": {"type": "object", "additionalProperties": {"type": "number"}}, "d": {"type": ["string", "integer"]}, "e": {"type": "object"}}})
 out = []
 for name, tpl, ctx, trim, lstrip in cases:
     ctx = json.loads(json.dumps(ctx, sort_keys=True))  # nlohmann::json objects iterate sorted

@@ -487,3 +487,51 @@ TEST(JinjaEngine, RawTextBraces) {
                    R"JINJA({})JINJA", true, true),
             R"JINJA(a { b } {c} {{ }} %} #})JINJA");
 }
+
+TEST(JinjaEngine, RawBlock) {
+  EXPECT_EQ(render(R"JINJA(a {% raw %}{{ not evaluated }} {% if %}{% endraw %} b
+  {% raw -%}
+  x {{ y }}
+  {%- endraw %}
+z)JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(a {{ not evaluated }} {% if %} b
+x {{ y }}z)JINJA");
+}
+
+TEST(JinjaEngine, CrLfNewlines) {
+  EXPECT_EQ(render(R"JINJA(a
+{% if true %}
+b
+{% endif %}
+c
+)JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(a
+b
+c)JINJA");
+}
+
+TEST(JinjaEngine, GlobalsAreDefined) {
+  EXPECT_EQ(render(R"JINJA({{ strftime_now is defined }}{{ raise_exception is defined }}{{ range is defined }}{{ namespace is defined }}{{ nope is defined }}{% if strftime_now is defined %}{% set d = '26 Jul 2024' %}{% endif %}{{ d }})JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(TrueTrueTrueTrueFalse26 Jul 2024)JINJA");
+}
+
+TEST(JinjaEngine, FormatFilter) {
+  EXPECT_EQ(render(R"JINJA({{ '%s-%s' | format('a', 1) }}|{{ '%s' % [1, 2] }}|{{ '%s and %s' % (1, 2) }})JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(a-1|[1, 2]|1 and 2)JINJA");
+}
+
+TEST(JinjaEngine, Qwen3Style) {
+  EXPECT_EQ(render(R"JINJA({%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}{%- for message in messages[::-1] %}{%- set index = (messages|length - 1) - loop.index0 %}{%- if ns.multi_step_tool and message.role == 'user' and message.content is string and not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>')) %}{%- set ns.multi_step_tool = false %}{%- set ns.last_query_index = index %}{%- endif %}{%- endfor %}{{ ns.last_query_index }}|{% for m in messages %}{% if '</think>' in m.content %}{{ m.content.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n') }}/{{ m.content.split('</think>')[-1].lstrip('\n') }}{% endif %}{% endfor %})JINJA",
+                   R"JINJA({"messages": [{"content": "q1", "role": "user"}, {"content": "<think>\nplan\n</think>\n\nans", "role": "assistant"}, {"content": "<tool_response>r</tool_response>", "role": "user"}]})JINJA", true, true),
+            R"JINJA(0|plan/ans)JINJA");
+}
+
+TEST(JinjaEngine, JsonToPythonType) {
+  EXPECT_EQ(render(R"JINJA({%- macro json_to_python_type(json_spec) %}{%- set basic_type_map = {'string': 'str', 'number': 'float', 'integer': 'int', 'boolean': 'bool'} %}{%- if basic_type_map[json_spec.type] is defined %}{{- basic_type_map[json_spec.type] }}{%- elif json_spec.type == 'array' %}{{- 'list[' + json_to_python_type(json_spec['items']) + ']' }}{%- elif json_spec.type == 'object' %}{%- if json_spec.additionalProperties is defined %}{{- 'dict[str, ' + json_to_python_type(json_spec.additionalProperties) + ']' }}{%- else %}{{- 'dict' }}{%- endif %}{%- elif json_spec.type is iterable %}{{- 'Union[' }}{%- for t in json_spec.type %}{{- json_to_python_type({'type': t}) }}{%- if not loop.last %}{{- ',' }}{%- endif %}{%- endfor %}{{- ']' }}{%- else %}{{- 'Any' }}{%- endif %}{%- endmacro %}{% for name, spec in params | items %}{{ name }}: {{ json_to_python_type(spec) }}; {% endfor %})JINJA",
+                   R"JINJA({"params": {"a": {"type": "string"}, "b": {"items": {"type": "integer"}, "type": "array"}, "c": {"additionalProperties": {"type": "number"}, "type": "object"}, "d": {"type": ["string", "integer"]}, "e": {"type": "object"}}})JINJA", true, true),
+            R"JINJA(a: str; b: list[int]; c: dict[str, float]; d: Union[str,int]; e: dict; )JINJA");
+}
