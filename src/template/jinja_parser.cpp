@@ -88,7 +88,7 @@ class Scanner {
           bool at_line_start = nl != std::string::npos || pos == 0 || src_[pos - 1] == '\n';
           bool blank = true;
           for (size_t k = seg; k < text.size(); ++k)
-            if (text[k] != ' ' && text[k] != '\t') blank = false;
+            if (!std::isspace(static_cast<unsigned char>(text[k]))) blank = false;
           if (blank && at_line_start) text.resize(seg);
         }
       }
@@ -253,6 +253,8 @@ class Scanner {
             case '0': out += '\0'; break;
             case 'b': out += '\b'; break;
             case 'f': out += '\f'; break;
+            case 'a': out += '\a'; break;
+            case 'v': out += '\v'; break;
             case '\\': out += '\\'; break;
             case '\'': out += '\''; break;
             case '"': out += '"'; break;
@@ -478,11 +480,22 @@ class Parser {
       expect_end();
       s->body = parse_body({"endfilter"}, found);
       finish_end_tag();
-    } else if (k == "generation" || k == "with") {
+    } else if (k == "generation") {
       s->kind = Stmt::Kind::Scope;
-      if (k == "with") fail("'with' is not supported", kw);
       expect_end();
       s->body = parse_body({"endgeneration"}, found);
+      finish_end_tag();
+    } else if (k == "with") {
+      s->kind = Stmt::Kind::Scope;
+      while (peek().kind == Token::Kind::Name) {
+        s->targets.push_back(next().text);
+        expect_op("=");
+        s->params.emplace_back(s->targets.back(), parse_expression());
+        if (!peek_op(",")) break;
+        next();
+      }
+      expect_end();
+      s->body = parse_body({"endwith"}, found);
       finish_end_tag();
     } else {
       fail("unknown tag '" + k + "'", kw);

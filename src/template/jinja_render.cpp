@@ -212,7 +212,21 @@ class Renderer {
         out += python_str(apply_filter_chain(*s.filter, Value::string(captured)));
         return f;
       }
-      case Stmt::Kind::Scope: return exec(s.body, out);
+      case Stmt::Kind::Scope: {  // generation, with
+        if (s.params.empty()) return exec(s.body, out);
+        auto scope = std::make_shared<Scope>();
+        for (const auto& p : s.params) (*scope)[p.first] = eval(*p.second);
+        frames.push_back(scope);
+        Flow f = Flow::Normal;
+        try {
+          f = exec(s.body, out);
+        } catch (...) {
+          frames.pop_back();
+          throw;
+        }
+        frames.pop_back();
+        return f;
+      }
     }
     return Flow::Normal;
   }
@@ -869,8 +883,19 @@ class Renderer {
     const std::string& n = e.name;
     auto arg = [&](size_t k, const char* key) { return args.get(k, key); };
     if (n == "tojson") {
-      Value ind = arg(0, "indent");
-      return Value::string(to_json(v, ind.type == Value::Type::Int ? static_cast<int>(ind.i) : -1));
+      // Hugging Face's tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False).
+      JsonOptions json;
+      Value ind = arg(99, "indent");
+      if (ind.is_undefined()) ind = arg(0, "indent");
+      json.indent = ind.type == Value::Type::Int ? static_cast<int>(ind.i) : -1;
+      json.ensure_ascii = arg(99, "ensure_ascii").truthy();
+      json.sort_keys = arg(99, "sort_keys").truthy();
+      Value seps = arg(99, "separators");
+      if (seps.is_list() && seps.list->size() == 2) {
+        json.item_separator = python_str((*seps.list)[0]);
+        json.key_separator = python_str((*seps.list)[1]);
+      }
+      return Value::string(to_json(v, json));
     }
     if (n == "format") {
       Value values = Value::make_tuple(args.positional);

@@ -1,5 +1,6 @@
 #include "template/jinja_value.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -228,8 +229,34 @@ std::string python_str(const Value& v) {
   return python_repr(v);
 }
 
-static std::string json_string(const std::string& s) {
+static void append_u_escape(std::string& out, unsigned cp) {
+  char b[16];
+  std::snprintf(b, sizeof b, "\\u%04x", cp);
+  out += b;
+}
+
+static std::string json_string(const std::string& s, bool ensure_ascii) {
   std::string out = "\"";
+  if (ensure_ascii) {
+    for (const auto& ch : utf8_chars(s)) {
+      auto c0 = static_cast<unsigned char>(ch[0]);
+      if (c0 < 0x80) {
+        out += json_string(ch, false).substr(1, std::string::npos);
+        out.pop_back();
+        continue;
+      }
+      unsigned cp = ch.size() == 2 ? (c0 & 0x1F) : ch.size() == 3 ? (c0 & 0x0F) : (c0 & 0x07);
+      for (size_t k = 1; k < ch.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(ch[k]) & 0x3F);
+      if (cp >= 0x10000) {
+        cp -= 0x10000;
+        append_u_escape(out, 0xD800 + (cp >> 10));
+        append_u_escape(out, 0xDC00 + (cp & 0x3FF));
+      } else {
+        append_u_escape(out, cp);
+      }
+    }
+    return out + "\"";
+  }
   for (unsigned char c : s) {
     switch (c) {
       case '"': out += "\\\""; break;
@@ -252,7 +279,7 @@ static std::string json_string(const std::string& s) {
   return out + "\"";
 }
 
-std::string to_json(const Value& v, int indent, int level) {
+std::string to_json(const Value& v, const JsonOptions& options, int level) {
   switch (v.type) {
     case Value::Type::Undefined:
     case Value::Type::None: return "null";
@@ -262,7 +289,7 @@ std::string to_json(const Value& v, int indent, int level) {
       if (std::isnan(v.f)) return "NaN";
       if (std::isinf(v.f)) return v.f < 0 ? "-Infinity" : "Infinity";
       return format_float(v.f);
-    case Value::Type::String: return json_string(v.s);
+    case Value::Type::String: return json_string(v.s, options.ensure_ascii);
     case Value::Type::Function: return "null";
     case Value::Type::List:
     case Value::Type::Dict: break;
@@ -270,16 +297,25 @@ std::string to_json(const Value& v, int indent, int level) {
   bool is_list = v.type == Value::Type::List;
   size_t n = is_list ? v.list->size() : v.dict->entries.size();
   if (n == 0) return is_list ? "[]" : "{}";
+  int indent = options.indent;
+  std::string item_sep = options.item_separator.empty() ? (indent >= 0 ? "," : ", ") : options.item_separator;
   std::string out = is_list ? "[" : "{";
   std::string inner_pad = indent >= 0 ? "\n" + std::string(static_cast<size_t>(indent) * (level + 1), ' ') : "";
   std::string outer_pad = indent >= 0 ? "\n" + std::string(static_cast<size_t>(indent) * level, ' ') : "";
+  std::vector<const std::pair<std::string, Value>*> entries;
+  if (!is_list) {
+    for (const auto& e : v.dict->entries) entries.push_back(&e);
+    if (options.sort_keys)
+      std::stable_sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  }
   for (size_t k = 0; k < n; ++k) {
-    if (k) out += indent >= 0 ? "," : ", ";
+    if (k) out += item_sep;
     out += inner_pad;
     if (is_list) {
-      out += to_json((*v.list)[k], indent, level + 1);
+      out += to_json((*v.list)[k], options, level + 1);
     } else {
-      out += json_string(v.dict->entries[k].first) + ": " + to_json(v.dict->entries[k].second, indent, level + 1);
+      out += json_string(entries[k]->first, options.ensure_ascii) + options.key_separator +
+             to_json(entries[k]->second, options, level + 1);
     }
   }
   return out + outer_pad + (is_list ? "]" : "}");

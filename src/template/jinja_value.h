@@ -71,7 +71,15 @@ struct Args {
 std::string format_float(double d);           // Python repr() of a float
 std::string python_repr(const Value& v);      // Python repr()
 std::string python_str(const Value& v);       // Python str(); undefined -> ""
-std::string to_json(const Value& v, int indent, int level = 0);  // json.dumps(ensure_ascii=False)
+// Python's json.dumps(v, ensure_ascii, indent, separators, sort_keys); indent < 0 means None.
+struct JsonOptions {
+  int indent = -1;
+  std::string item_separator;  // empty: Python's default (", " or "," with an indent)
+  std::string key_separator = ": ";
+  bool ensure_ascii = false;
+  bool sort_keys = false;
+};
+std::string to_json(const Value& v, const JsonOptions& options, int level = 0);
 bool values_equal(const Value& a, const Value& b);
 
 // UTF-8 helpers: a string as code points (each a UTF-8 substring).

@@ -90,6 +90,10 @@ c("Qwen3Style", "{%- set ns = namespace(multi_step_tool=true, last_query_index=m
   {"messages": [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "<think>\nplan\n</think>\n\nans"}, {"role": "user", "content": "<tool_response>r</tool_response>"}]})
 c("JsonToPythonType", "{%- macro json_to_python_type(json_spec) %}{%- set basic_type_map = {'string': 'str', 'number': 'float', 'integer': 'int', 'boolean': 'bool'} %}{%- if basic_type_map[json_spec.type] is defined %}{{- basic_type_map[json_spec.type] }}{%- elif json_spec.type == 'array' %}{{- 'list[' + json_to_python_type(json_spec['items']) + ']' }}{%- elif json_spec.type == 'object' %}{%- if json_spec.additionalProperties is defined %}{{- 'dict[str, ' + json_to_python_type(json_spec.additionalProperties) + ']' }}{%- else %}{{- 'dict' }}{%- endif %}{%- elif json_spec.type is iterable %}{{- 'Union[' }}{%- for t in json_spec.type %}{{- json_to_python_type({'type': t}) }}{%- if not loop.last %}{{- ',' }}{%- endif %}{%- endfor %}{{- ']' }}{%- else %}{{- 'Any' }}{%- endif %}{%- endmacro %}{% for name, spec in params | items %}{{ name }}: {{ json_to_python_type(spec) }}; {% endfor %}",
   {"params": {"a": {"type": "string"}, "b": {"type": "array", "items": {"type": "integer"}}, "c": {"type": "object", "additionalProperties": {"type": "number"}}, "d": {"type": ["string", "integer"]}, "e": {"type": "object"}}})
+c("ToJsonOptions", "{{ d | tojson(ensure_ascii=true) }}|{{ d | tojson(sort_keys=true) }}|{{ d | tojson(separators=(',', ':')) }}|{{ d | tojson(indent=0) }}|{{ d | tojson(indent=2, sort_keys=true) }}|{{ [d] | tojson(indent=1) }}",
+  {"d": {"z": "Zürich 🦙 \u2028", "a": [1, 2.0, {"b": None}]}})
+c("WithBlock", "{% set a = 1 %}{% with a = 2, b = a + 10 %}{{ a }}{{ b }}{% endwith %}{{ a }}")
+c("MoreEscapes", "{{ 'a\\tb\\\\c\\x41\\u00e9\\'\"' }}|{{ \"q'\" }}|{{ ['\\u00e9'] }}")
 out = []
 for name, tpl, ctx, trim, lstrip in cases:
     ctx = json.loads(json.dumps(ctx, sort_keys=True))  # nlohmann::json objects iterate sorted

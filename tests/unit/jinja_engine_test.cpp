@@ -535,3 +535,50 @@ TEST(JinjaEngine, JsonToPythonType) {
                    R"JINJA({"params": {"a": {"type": "string"}, "b": {"items": {"type": "integer"}, "type": "array"}, "c": {"additionalProperties": {"type": "number"}, "type": "object"}, "d": {"type": ["string", "integer"]}, "e": {"type": "object"}}})JINJA", true, true),
             R"JINJA(a: str; b: list[int]; c: dict[str, float]; d: Union[str,int]; e: dict; )JINJA");
 }
+
+TEST(JinjaEngine, ToJsonOptions) {
+  EXPECT_EQ(render(R"JINJA({{ d | tojson(ensure_ascii=true) }}|{{ d | tojson(sort_keys=true) }}|{{ d | tojson(separators=(',', ':')) }}|{{ d | tojson(indent=0) }}|{{ d | tojson(indent=2, sort_keys=true) }}|{{ [d] | tojson(indent=1) }})JINJA",
+                   R"JINJA({"d": {"a": [1, 2.0, {"b": null}], "z": "Zürich 🦙  "}})JINJA", true, true),
+            R"JINJA({"a": [1, 2.0, {"b": null}], "z": "Z\u00fcrich \ud83e\udd99 \u2028"}|{"a": [1, 2.0, {"b": null}], "z": "Zürich 🦙  "}|{"a":[1,2.0,{"b":null}],"z":"Zürich 🦙  "}|{
+"a": [
+1,
+2.0,
+{
+"b": null
+}
+],
+"z": "Zürich 🦙  "
+}|{
+  "a": [
+    1,
+    2.0,
+    {
+      "b": null
+    }
+  ],
+  "z": "Zürich 🦙  "
+}|[
+ {
+  "a": [
+   1,
+   2.0,
+   {
+    "b": null
+   }
+  ],
+  "z": "Zürich 🦙  "
+ }
+])JINJA");
+}
+
+TEST(JinjaEngine, WithBlock) {
+  EXPECT_EQ(render(R"JINJA({% set a = 1 %}{% with a = 2, b = a + 10 %}{{ a }}{{ b }}{% endwith %}{{ a }})JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(2111)JINJA");
+}
+
+TEST(JinjaEngine, MoreEscapes) {
+  EXPECT_EQ(render(R"JINJA({{ 'a\tb\\c\x41\u00e9\'"' }}|{{ "q'" }}|{{ ['\u00e9'] }})JINJA",
+                   R"JINJA({})JINJA", true, true),
+            R"JINJA(a	b\cAé'"|q'|['é'])JINJA");
+}
