@@ -35,6 +35,8 @@ cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     c.mlock = o.mlock;
     c.mmap = o.mmap;
     c.flash_attn = o.flash_attn;
+    c.embedding = o.embedding;
+    c.pooling = o.pooling;
     return c;
 }
 

@@ -285,6 +285,7 @@ struct Config {
     float attn_gain = 0.5f;  // scale of attn_v / attn_output
     float ffn_gain = 0.5f;   // scale of ffn_gate / ffn_up / ffn_down
     float anti_repeat = 0.25f;  // see tensor_data()
+    int32_t pooling = -1;  // >= 0: write llama.pooling_type (1 = mean): an embedding model
     bool check = true;
     bool verbose = false;
 };
@@ -328,7 +329,8 @@ void usage(const char * argv0) {
                  "  tiny : n_embd 32, 2 layers, 4 heads, n_ff 128, F16 (< 1 MB)\n"
                  "  small: n_embd 256, 4 layers, 8 heads (4 kv), n_ff 768, F16 (a few MB)\n"
                  "  bench: n_embd 768, 12 layers, 12 heads, n_ff 2048, vocab 32000, Q8_0 (~134M params)\n"
-                 "  --n-vocab pads the built-in vocabulary with filler pieces up to N tokens.\n",
+                 "  --n-vocab pads the built-in vocabulary with filler pieces up to N tokens.\n"
+                 "  --pooling none|mean|cls|last writes llama.pooling_type: an embedding model.\n",
                  argv0);
 }
 
@@ -389,6 +391,13 @@ Config parse_args(int argc, char ** argv) {
             n_ctx_train = int_value();
         } else if (a == "--n-vocab") {
             n_vocab = int_value();
+        } else if (a == "--pooling") {
+            const std::string kind = value();
+            if (kind == "none") c.pooling = 0;
+            else if (kind == "mean") c.pooling = 1;
+            else if (kind == "cls") c.pooling = 2;
+            else if (kind == "last") c.pooling = 3;
+            else throw std::runtime_error("--pooling must be none, mean, cls or last");
         } else if (a == "--out-gain") {
             c.out_gain = float_value();
         } else if (a == "--qk-gain") {
@@ -632,6 +641,7 @@ Written write_model(const Config & c) {
     gguf_set_val_u32(g.get(), "llama.rope.dimension_count", static_cast<uint32_t>(c.n_embd / c.n_head));
     gguf_set_val_f32(g.get(), "llama.rope.freq_base", c.rope_freq_base);
     gguf_set_val_f32(g.get(), "llama.attention.layer_norm_rms_epsilon", c.rms_eps);
+    if (c.pooling >= 0) gguf_set_val_u32(g.get(), "llama.pooling_type", static_cast<uint32_t>(c.pooling));
 
     gguf_set_val_str(g.get(), "tokenizer.ggml.model", "llama");
     {

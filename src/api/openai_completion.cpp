@@ -7,18 +7,16 @@
 
 namespace cria {
 
-namespace {
-
-// OpenAI's prompt: a string, a list of strings, a list of token ids, or a list of token lists.
-std::vector<std::vector<PromptPart>> parse_openai_prompts(const json& body) {
-    if (!has_field(body, "prompt")) throw invalid_request("'prompt' is required", "prompt");
-    const json& p = body.at("prompt");
-    const char* shape = "'prompt' must be a string, a list of strings, a list of token ids or a list of token lists";
+std::vector<std::vector<PromptPart>> parse_openai_prompts(const json& body, const char* field) {
+    if (!has_field(body, field)) throw invalid_request(std::string("'") + field + "' is required", field);
+    const json& p = body.at(field);
+    const std::string shape =
+        std::string("'") + field + "' must be a string, a list of strings, a list of token ids or a list of token lists";
     if (p.is_string()) return {{p.get<std::string>()}};
-    if (!p.is_array() || p.empty()) throw invalid_request(shape, "prompt");
+    if (!p.is_array() || p.empty()) throw invalid_request(shape, field);
     auto token = [&](const json& v) {
         if (!v.is_number_integer() || v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX) {
-            throw invalid_request(shape, "prompt");
+            throw invalid_request(shape, field);
         }
         return static_cast<Token>(v.get<int64_t>());
     };
@@ -37,18 +35,16 @@ std::vector<std::vector<PromptPart>> parse_openai_prompts(const json& body) {
             for (const auto& v : item) ids.emplace_back(token(v));
             prompts.push_back(std::move(ids));
         } else {
-            throw invalid_request(shape, "prompt");
+            throw invalid_request(shape, field);
         }
     }
     return prompts;
 }
 
-}  // namespace
-
 OpenAiCompletionRequest parse_openai_completion_request(const json& body, const CompletionDefaults& defaults,
                                                         const std::string& raw_body) {
     OpenAiCompletionRequest r;
-    r.prompts = parse_openai_prompts(body);
+    r.prompts = parse_openai_prompts(body, "prompt");
     if (has_field(body, "suffix")) throw invalid_request("'suffix' is not supported: use /infill", "suffix");
     r.n = static_cast<int32_t>(read_int(body, "n", 1, 1, 16));
     if (has_field(body, "best_of") && read_int(body, "best_of", r.n, 1, 16) != r.n) {

@@ -26,6 +26,10 @@ struct OpenAiCompletionRequest {
     bool include_usage = false;                    // stream_options.include_usage
 };
 
+// OpenAI's prompt / input forms: a string, a list of strings, a list of token ids, or a list of
+// token lists; one entry per prompt. Errors name `field`.
+std::vector<std::vector<PromptPart>> parse_openai_prompts(const nlohmann::json& body, const char* field);
+
 OpenAiCompletionRequest parse_openai_completion_request(const nlohmann::json& body, const CompletionDefaults& defaults,
                                                         const std::string& raw_body = {});
 

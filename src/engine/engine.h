@@ -35,6 +35,8 @@ struct EngineConfig {
     bool mlock = false;
     bool mmap = true;
     std::string flash_attn = "auto";
+    bool embedding = false;         // embedding mode: the context outputs embeddings, not logits
+    std::string pooling;            // none, mean, cls, last; "" = the model's
 };
 
 // Read-only facts about the loaded model and context, fixed after load().
@@ -50,6 +52,9 @@ struct EngineInfo {
     uint64_t n_params = 0;
     uint64_t model_size = 0;
     std::string chat_template;      // from the model's metadata, "" if none
+    int32_t n_ubatch = 0;           // the most tokens one embedding input may have
+    bool embedding = false;         // embedding mode
+    std::string pooling;            // the pooling in effect: none, mean, cls, last or rank
 };
 
 // What a slot is doing, for /health, /props and /slots. Published by the engine thread.

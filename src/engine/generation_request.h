@@ -81,6 +81,7 @@ struct GenerationRequest {
     int32_t id_slot = -1;                // -1: any idle slot; otherwise wait for exactly this slot
     bool stream = false;                 // emit one TokenChunk per generated token
     int32_t n_probs = 0;                 // > 0: report each token's probability and the top n_probs
+    bool embed = false;                  // embedding mode: compute the prompt's embedding, generate nothing
 };
 
 }  // namespace cria

@@ -82,6 +82,11 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     ctx_params.flash_attn_type = flash_attn_for(config.flash_attn);
     ctx_params.kv_unified = config.kv_unified;
     ctx_params.no_perf = true;  // we time requests ourselves
+    ctx_params.embeddings = config.embedding;
+    if (config.pooling == "none") ctx_params.pooling_type = LLAMA_POOLING_TYPE_NONE;
+    if (config.pooling == "mean") ctx_params.pooling_type = LLAMA_POOLING_TYPE_MEAN;
+    if (config.pooling == "cls") ctx_params.pooling_type = LLAMA_POOLING_TYPE_CLS;
+    if (config.pooling == "last") ctx_params.pooling_type = LLAMA_POOLING_TYPE_LAST;
 
     out->context.reset(llama_init_from_model(model, ctx_params));
     if (!out->context) {
@@ -106,6 +111,15 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     info->n_embd = llama_model_n_embd(model);
     info->n_params = llama_model_n_params(model);
     info->model_size = llama_model_size(model);
+    info->n_ubatch = static_cast<int32_t>(llama_n_ubatch(out->context.get()));
+    info->embedding = config.embedding;
+    switch (llama_pooling_type(out->context.get())) {
+        case LLAMA_POOLING_TYPE_MEAN: info->pooling = "mean"; break;
+        case LLAMA_POOLING_TYPE_CLS: info->pooling = "cls"; break;
+        case LLAMA_POOLING_TYPE_LAST: info->pooling = "last"; break;
+        case LLAMA_POOLING_TYPE_RANK: info->pooling = "rank"; break;
+        default: info->pooling = "none"; break;
+    }
     const char* tmpl = llama_model_chat_template(model, nullptr);
     info->chat_template = tmpl ? tmpl : model_metadata(model, "tokenizer.chat_template");
     return true;

@@ -118,7 +118,12 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
         task->push(TaskFailure{400, "the prompt does not fit in the context of a slot"});
         return;
     }
-    size_t reuse = request.cache_prompt ? common_prefix(slot.cached, request.prompt) : 0;
+    if (request.embed && static_cast<int32_t>(request.prompt.size()) > n_batch_) {
+        task->push(TaskFailure{400, "the input is longer than one batch (" + std::to_string(n_batch_) + " tokens)"});
+        return;
+    }
+    // An embedding is computed from scratch, in one batch: no cache to reuse.
+    size_t reuse = request.cache_prompt && !request.embed ? common_prefix(slot.cached, request.prompt) : 0;
     // The last prompt token is always evaluated again: its logits give the first new token.
     reuse = std::min(reuse, request.prompt.size() - 1);
     llama_memory_seq_rm(memory_, slot.id, static_cast<llama_pos>(reuse), -1);
@@ -132,12 +137,12 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.probabilities.clear();
     slot.truncated = false;
     slot.output.emplace(request.stop.stop);
-    slot.sampler = make_sampler_chain(request.sampling, model_.vocab, info_.n_ctx_slot, request.prompt);
+    if (!request.embed) slot.sampler = make_sampler_chain(request.sampling, model_.vocab, info_.n_ctx_slot, request.prompt);
     slot.started = Clock::now();
     slot.last_used = step_;
     slot.donor = -1;
     admitted_at_[static_cast<size_t>(slot.id)] = ++admissions_;
-    if (request.cache_prompt) find_prefix_donor(slot);
+    if (request.cache_prompt && !request.embed) find_prefix_donor(slot);
 }
 
 void Scheduler::find_prefix_donor(Slot& slot) {
@@ -254,6 +259,15 @@ bool Scheduler::build_batch() {
     });
     for (Slot* slot : readers) {
         const auto& prompt = slot->request().prompt;
+        if (slot->request().embed) {
+            // An embedding input goes alone into its step, whole: pooling needs all of it in one
+            // batch, and nothing batched beside it can change its numbers.
+            if (batch_.n_tokens > 0) continue;
+            slot->batch_first = 0;
+            for (const Token t : prompt) add_to_batch(*slot, t, /*wants_logits=*/true);
+            slot->prompt_done = prompt.size();
+            break;
+        }
         while (slot->prompt_done < prompt.size() && batch_.n_tokens < n_batch_) {
             const bool last = slot->prompt_done + 1 == prompt.size();
             add_to_batch(*slot, prompt[slot->prompt_done], last);
@@ -287,6 +301,10 @@ void Scheduler::sample_outputs() {
         if (slot.batch_index < 0 || !slot.busy()) continue;
         if (slot.state == SlotState::prefill) {
             if (slot.prompt_done < slot.request().prompt.size()) continue;  // more prompt to read
+            if (slot.request().embed) {
+                emit_embedding(slot);
+                continue;
+            }
             slot.prompt_finished = Clock::now();
             slot.state = SlotState::generate;
             if (slot.request().stop.n_predict == 0) {
@@ -359,6 +377,40 @@ void Scheduler::accept_token(Slot& slot, Token token) {
     } else {
         slot.next_input = token;
     }
+}
+
+void Scheduler::emit_embedding(Slot& slot) {
+    const int32_t n_embd = info_.n_embd;
+    auto normalized = [n_embd](const float* v) {
+        double norm = 0.0;
+        for (int32_t i = 0; i < n_embd; ++i) norm += static_cast<double>(v[i]) * v[i];
+        norm = std::sqrt(norm);
+        std::vector<float> out(v, v + n_embd);
+        if (norm > 0.0) {
+            for (auto& x : out) x = static_cast<float>(x / norm);
+        }
+        return out;
+    };
+    EmbeddingResult result;
+    result.n_tokens = static_cast<int32_t>(slot.request().prompt.size());
+    bool ok = true;
+    if (info_.pooling == "none") {
+        for (int32_t i = 0; i < result.n_tokens && ok; ++i) {
+            const float* v = llama_get_embeddings_ith(ctx_, slot.batch_first + i);
+            ok = v != nullptr;
+            if (ok) result.vectors.push_back(normalized(v));
+        }
+    } else {
+        const float* v = llama_get_embeddings_seq(ctx_, slot.id);
+        ok = v != nullptr;
+        if (ok) result.vectors.push_back(normalized(v));
+    }
+    // Nothing of an embedding input is worth keeping in the cache.
+    llama_memory_seq_rm(memory_, slot.id, -1, -1);
+    slot.cached.clear();
+    if (!ok) return fail(slot, 500, "the model produced no embedding for this input");
+    slot.task->push(std::move(result));
+    release(slot);
 }
 
 void Scheduler::finish(Slot& slot, StopReason reason) {

@@ -58,6 +58,7 @@ private:
     void sample_outputs();
     Token sample(Slot& slot);
     void accept_token(Slot& slot, Token token);
+    void emit_embedding(Slot& slot);
     void finish(Slot& slot, StopReason reason);
     void fail(Slot& slot, int http_status, const std::string& message);
     void release(Slot& slot);

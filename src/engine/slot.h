@@ -35,6 +35,7 @@ struct Slot {
     size_t prompt_done = 0;          // prompt tokens already in `cached` (prefill progress)
     Token next_input = 0;            // generate state: the sampled token to feed at the next step
     int32_t batch_index = -1;        // where this slot's logits are in the current batch, or -1
+    int32_t batch_first = 0;         // embedding inputs: where the input's first token is in the batch
     std::vector<Token> generated;
     std::vector<TokenProbabilities> probabilities;  // n_probs > 0: one per generated token
     bool truncated = false;

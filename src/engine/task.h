@@ -72,7 +72,13 @@ struct TaskFailure {
     std::string message;
 };
 
-using TaskEvent = std::variant<TokenChunk, CompletionResult, TaskFailure>;
+// The end of an embedding request: one L2-normalized vector, or one per token with pooling none.
+struct EmbeddingResult {
+    std::vector<std::vector<float>> vectors;
+    int32_t n_tokens = 0;
+};
+
+using TaskEvent = std::variant<TokenChunk, CompletionResult, TaskFailure, EmbeddingResult>;
 
 class Task {
 public:

@@ -86,6 +86,10 @@ void wait_and_respond(const httplib::Request& req, httplib::Response& res, const
 
 GenerationRequest prepare_generation(const ServerContext& context, const CompletionRequest& parsed,
                                      std::vector<Token> prompt) {
+    if (context.engine.info().embedding) {
+        // The context outputs embeddings, not logits: there is nothing to sample from.
+        throw not_supported_error("This server runs in embedding mode (--embedding): it does not generate text.");
+    }
     const Vocabulary& vocabulary = context.engine.vocabulary();
     const int32_t n_ctx_slot = context.engine.info().n_ctx_slot;
     GenerationRequest generation = parsed.generation;

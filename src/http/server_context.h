@@ -54,5 +54,6 @@ void register_completion_routes(httplib::Server& server, ServerContext& context)
 void register_infill_routes(httplib::Server& server, ServerContext& context);      // infill
 void register_openai_routes(httplib::Server& server, ServerContext& context);      // /v1/models, /v1/completions
 void register_chat_routes(httplib::Server& server, ServerContext& context);        // /v1/chat/completions, /apply-template
+void register_embedding_routes(httplib::Server& server, ServerContext& context);   // /embedding, /v1/embeddings
 
 }  // namespace cria

@@ -470,9 +470,12 @@ std::vector<OptionSpec> build_table() {
             .help("PEM-encoded certificate for HTTPS").def("none").bind(text(&ServerOptions::ssl_cert_file)));
 
     // ---- endpoints ----
-    add_later(Opt(S::Endpoints, {"--embedding", "--embeddings"}).env({"LLAMA_ARG_EMBEDDINGS"})
-            .help("embedding mode: serve embeddings; use with an embedding model")
+    add(Opt(S::Endpoints, {"--embedding", "--embeddings"}).env({"LLAMA_ARG_EMBEDDINGS"})
+            .help("embedding mode: serve /embedding and /v1/embeddings (and no text generation)")
             .bind(boolean(&ServerOptions::embedding)));
+    add(Opt(S::Endpoints, {"--pooling"}).choices({"none", "mean", "cls", "last"}).env({"LLAMA_ARG_POOLING"})
+            .help("how token embeddings become one vector per input").def("the model's")
+            .bind(choice(&ServerOptions::pooling, {"none", "mean", "cls", "last"})));
     add(Opt(S::Endpoints, {"--slots"}).negative({"--no-slots", "--slots-endpoint-disable"})
             .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
             .help("the /slots monitoring endpoint (slot state may include users' prompts)")
@@ -652,8 +655,6 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"--webui", "--ui"}).negative({"--no-webui", "--no-ui"}).env({"LLAMA_ARG_UI"})
                   .help("the web UI on or off"));
     add_later(later({"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"}).help("the reranking endpoint"));
-    add_later(later({"--pooling"}).value(K::String, "TYPE").env({"LLAMA_ARG_POOLING"})
-                  .help("pooling type for embeddings"));
     add_later(later({"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
                   .help("directory where slots' KV caches are saved"));
     add_later(later({"--api-prefix"}).value(K::String, "PREFIX").env({"LLAMA_ARG_API_PREFIX"})

@@ -61,6 +61,7 @@ struct ServerOptions {
 
     // Endpoints and features
     bool embedding = false;            // --embedding, --embeddings
+    std::string pooling;               // --pooling none|mean|cls|last ("" = the model's)
     bool slots_endpoint = true;        // --slots / --no-slots / --slots-endpoint-disable
     bool metrics = false;              // --metrics
     std::string chat_template;         // --chat-template ("" = the model's own template)
