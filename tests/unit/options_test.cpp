@@ -399,7 +399,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
         "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
         "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path", "--ssl-key-file",
-        "--ssl-cert-file", "--embedding", "--embeddings", "--metrics", "--log-format",
+        "--ssl-cert-file", "--metrics", "--log-format",
     };
     for (const auto& name : names) {
         const std::string e = err({name, "1"});
@@ -445,7 +445,7 @@ TEST(Options, NotYetSupportedEnvironmentVariableErrors) {
     const std::vector<std::pair<std::string, std::string>> later = {
         {"LLAMA_ARG_STATIC_PATH", "--path"},
         {"LLAMA_ARG_SSL_KEY_FILE", "--ssl-key-file"},   {"LLAMA_ARG_SSL_CERT_FILE", "--ssl-cert-file"},
-        {"LLAMA_ARG_EMBEDDINGS", "--embedding"},        {"LLAMA_ARG_ENDPOINT_METRICS", "--metrics"},
+        {"LLAMA_ARG_ENDPOINT_METRICS", "--metrics"},
     };
     for (const auto& [var, option] : later) {
         for (const std::string value : {"1", "false", "x"}) {  // refused whatever the value, even "off"
@@ -608,8 +608,7 @@ TEST(Options, HelpLayout) {
     EXPECT_GT(marker, help.find("----- not yet supported"));
     EXPECT_TRUE(contains(help.substr(help.find("--mmproj")), "(not supported yet)"));
     // Options refused until their feature comes are listed there too, not among the supported ones.
-    for (const std::string s : {"--path", "--ssl-key-file", "--ssl-cert-file", "--embedding",
-                                "--embeddings", "--metrics", "--log-format"}) {
+    for (const std::string s : {"--path", "--ssl-key-file", "--ssl-cert-file", "--metrics", "--log-format"}) {
         // The first place the option is named as a whole word (not as part of e.g. --chat-template-file).
         size_t first = help.find(" " + s);
         while (first != std::string::npos && first + 1 + s.size() < help.size() &&
@@ -689,6 +688,23 @@ TEST(Options, BadSamplingDefaultsAreErrors) {
     EXPECT_NE(error_for({"--mirostat", "3"}).find("--mirostat"), std::string::npos);
     EXPECT_NE(error_for({"--samplers", "top_k;bogus"}).find("bogus"), std::string::npos);
     EXPECT_NE(error_for({"--typical", "1.5"}).find("--typical"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cria
+
+namespace cria {
+namespace {
+
+TEST(Options, EmbeddingModeAndPooling) {
+    const char* argv[] = {"cria", "-m", "m.gguf", "--embeddings", "--pooling", "cls"};
+    const auto out = parse_server_options(6, argv, [](const std::string&) { return std::optional<std::string>(); });
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_TRUE(out.options->embedding);
+    EXPECT_EQ(out.options->pooling, "cls");
+    const char* bad[] = {"cria", "-m", "m.gguf", "--pooling", "max"};
+    EXPECT_NE(parse_server_options(5, bad, [](const std::string&) { return std::optional<std::string>(); }).error.find("--pooling"),
+              std::string::npos);
 }
 
 }  // namespace
