@@ -380,6 +380,11 @@ class Parser {
 
   StmtPtr parse_statement(const Piece& piece) {
     Token kw = next();
+    if (++block_depth_ > 200) fail("blocks nested too deeply", kw);
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{block_depth_};
     auto s = std::make_unique<Stmt>();
     s->line = piece.line;
     s->column = piece.column;
@@ -532,6 +537,15 @@ class Parser {
   }
 
   // ---- expressions ----
+  // Nesting guard: templates come from model files, so a hostile one must not overflow the stack.
+  struct Depth {
+    explicit Depth(Parser* p) : parser(p) {
+      if (++parser->depth_ > 200) fail("expression nested too deeply", parser->peek());
+    }
+    ~Depth() { --parser->depth_; }
+    Parser* parser;
+  };
+
   ExprPtr make(Expr::Kind kind, const Token& at) {
     auto e = std::make_unique<Expr>();
     e->kind = kind;
@@ -541,6 +555,8 @@ class Parser {
   }
 
   ExprPtr parse_expression(bool with_cond = true) {
+    // Nesting guard: templates come from model files, so a hostile one must not overflow the stack.
+    Depth guard(this);
     ExprPtr e = parse_or();
     if (with_cond && peek_name("if")) {
       Token t = next();
@@ -581,6 +597,7 @@ class Parser {
   }
 
   ExprPtr parse_not() {
+    Depth guard(this);
     if (peek_name("not")) {
       Token t = next();
       auto n = make(Expr::Kind::Not, t);
@@ -666,6 +683,7 @@ class Parser {
   }
 
   ExprPtr parse_unary(bool with_filter = true) {
+    Depth guard(this);
     ExprPtr e;
     if (peek_op("-") || peek_op("+")) {
       Token t = next();
@@ -923,6 +941,8 @@ class Parser {
   [[noreturn]] static void fail(const std::string& msg, const Token& t) { throw TemplateError(msg, t.line, t.column); }
 
   std::vector<Piece> pieces_;
+  int depth_ = 0;
+  int block_depth_ = 0;
   size_t index_ = 0;
   std::vector<Token>* toks_ = nullptr;
   size_t pos_ = 0;

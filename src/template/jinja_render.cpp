@@ -325,16 +325,20 @@ class Renderer {
         if (k >= args.positional.size() && !named && p.second) v = self->eval(*p.second);
         (*scope)[p.first] = v;
       }
+      if (self->macro_depth_ >= kMaxMacroDepth) fail("maximum recursion depth exceeded in macro '" + def->name + "'", def->line, def->column);
       auto saved = self->frames;
       self->frames = {saved.front(), scope};
+      ++self->macro_depth_;
       std::string out;
       try {
         self->exec(def->body, out);
       } catch (...) {
         self->frames = saved;
+        --self->macro_depth_;
         throw;
       }
       self->frames = saved;
+      --self->macro_depth_;
       return Value::string(out);
     }));
   }
@@ -1142,6 +1146,8 @@ class Renderer {
   }
 
  private:
+  static constexpr int kMaxMacroDepth = 200;
+  int macro_depth_ = 0;
   const RenderOptions& options_;
 };
 
@@ -1179,6 +1185,8 @@ void install_globals(Scope& globals) {
       throw TemplateError("range expected at least 1 argument, got 0", 0, 0);
     }
     if (step == 0) throw TemplateError("range() arg 3 must not be zero", 0, 0);
+    double count = (static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step);
+    if (count > 10'000'000) throw TemplateError("range too big", 0, 0);
     ValueList out;
     for (int64_t k = start; step > 0 ? k < stop : k > stop; k += step) out.push_back(Value::integer(k));
     return Value::make_list(std::move(out));
@@ -1208,7 +1216,13 @@ std::string render_template(const std::string& source, const nlohmann::json& con
     for (auto it = context.begin(); it != context.end(); ++it) (*globals)[it.key()] = Value::from_json(it.value());
   renderer.frames.push_back(globals);
   std::string out;
-  renderer.exec(body, out);
+  try {
+    renderer.exec(body, out);
+  } catch (const TemplateError&) {
+    throw;
+  } catch (const std::exception& e) {  // e.g. std::bad_alloc, std::out_of_range: still a TemplateError
+    throw TemplateError(e.what(), 0, 0);
+  }
   return out;
 }
 

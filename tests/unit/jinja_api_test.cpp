@@ -136,3 +136,18 @@ TEST(JinjaChat, ChatDefaultsTrimAndLstrip) {
       "{% endfor %}\n";
   EXPECT_EQ(cria::render_chat(tpl, messages, false), "U: a\nA: b\n");
 }
+
+TEST(JinjaErrors, HostileTemplatesFailCleanly) {
+  auto e = render_error("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}");
+  EXPECT_NE(e.message().find("recursion"), std::string::npos);
+  e = render_error("{{ " + std::string(100000, '(') + "1" + std::string(100000, ')') + " }}");
+  EXPECT_NE(e.message().find("nested too deeply"), std::string::npos);
+  e = render_error("{{ " + std::string(100000, '-') + "1 }}");
+  EXPECT_NE(e.message().find("nested too deeply"), std::string::npos);
+  std::string blocks;
+  for (int k = 0; k < 10000; ++k) blocks += "{% if true %}";
+  e = render_error(blocks);
+  EXPECT_NE(e.message().find("nested too deeply"), std::string::npos);
+  e = render_error("{% for i in range(100000000000) %}{% endfor %}");
+  EXPECT_NE(e.message().find("range"), std::string::npos);
+}
