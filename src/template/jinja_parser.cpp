@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "util/utf8.h"
+
 namespace cria::jinja {
 namespace {
 
@@ -266,7 +268,7 @@ class Scanner {
               if (q + len > src_.size()) fail("truncated escape sequence", q);
               unsigned long cp = std::strtoul(src_.substr(q, len).c_str(), nullptr, 16);
               q += len;
-              append_utf8(out, cp);
+              append_utf8(out, static_cast<uint32_t>(cp));
               break;
             }
             default: out += '\\'; out += e;
@@ -291,23 +293,6 @@ class Scanner {
       }
     }
     fail(std::string("unexpected character '") + c + "'", q);
-  }
-
-  static void append_utf8(std::string& out, unsigned long cp) {
-    if (cp < 0x80) out += static_cast<char>(cp);
-    else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
   }
 
   const std::string& src_;
