@@ -4,6 +4,7 @@
 
 #include "api/json_fields.h"
 #include "api/json_schema_grammar.h"
+#include "api/tool_calls.h"
 
 namespace cria {
 
@@ -90,8 +91,25 @@ json response_schema(const json& body) {
 ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defaults, const std::string& raw_body) {
     ChatRequest r;
     r.messages = validate_messages(body);
-    if (has_field(body, "tools") && !(body.at("tools").is_array() && body.at("tools").empty())) {
-        throw invalid_request("'tools' are not supported yet by this server", "tools");
+    if (has_field(body, "tools")) {
+        validate_tools(body.at("tools"));
+        r.tools = body.at("tools");
+    }
+    if (has_field(body, "tool_choice")) {
+        const json& tc = body.at("tool_choice");
+        if (tc.is_string() && (tc == "none" || tc == "auto" || tc == "required")) {
+            r.tool_choice = tc.get<std::string>();
+        } else if (tc.is_object() && tc.value("type", "") == "function" && tc.contains("function") &&
+                   tc["function"].is_object() && tc["function"].contains("name") && tc["function"]["name"].is_string()) {
+            r.tool_choice = tc["function"]["name"].get<std::string>();
+        } else {
+            throw invalid_request("'tool_choice' must be \"none\", \"auto\", \"required\" or "
+                                  "{\"type\": \"function\", \"function\": {\"name\": ...}}",
+                                  "tool_choice");
+        }
+        if (r.tool_choice != "none" && r.tool_choice != "auto" && r.tool_choice != "required" && r.tools.empty()) {
+            throw invalid_request("'tool_choice' names a function but 'tools' is empty", "tool_choice");
+        }
     }
     r.n = static_cast<int32_t>(read_int(body, "n", 1, 1, 16));
     r.logprobs = read_bool(body, "logprobs", false);
@@ -114,6 +132,9 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
     native["n_predict"] = read_int(body, limit_field, -1, 0, INT32_MAX);
     if (r.logprobs) native["n_probs"] = std::max(1, r.top_logprobs);
     const json schema = response_schema(body);
+    if (r.force_tool_call() && (!schema.is_null() || has_field(body, "grammar"))) {
+        throw invalid_request("a required tool call cannot be combined with 'response_format' or 'grammar'", "tool_choice");
+    }
     if (!schema.is_null()) {
         if (has_field(body, "grammar")) throw invalid_request("give either 'grammar' or 'response_format', not both", "response_format");
         native["json_schema"] = schema;

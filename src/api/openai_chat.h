@@ -21,6 +21,10 @@ struct ChatRequest {
     int32_t top_logprobs = 0;
     bool include_usage = false;
     bool max_tokens_given = false; // without max_tokens, generation may use the rest of the context
+    nlohmann::json tools = nlohmann::json::array();  // validated function tools ([] if none)
+    std::string tool_choice = "auto";  // "none", "auto", "required", or the one function's name
+    bool force_tool_call() const { return !tools.empty() && tool_choice != "none" && tool_choice != "auto"; }
+    bool offers_tools() const { return !tools.empty() && tool_choice != "none"; }
 };
 
 // Throws ApiError naming the field: `messages` (missing, empty, wrong role, content type),

@@ -4,6 +4,7 @@
 #include "api/json_fields.h"
 #include "api/openai_chat.h"
 #include "api/openai_completion.h"
+#include "api/tool_calls.h"
 #include "http/openai_choices.h"
 #include "template/chat_template.h"
 
@@ -13,20 +14,24 @@ namespace {
 
 using json = nlohmann::json;
 
-// The conversation as the model's chat template writes it (ChatML if the model has none).
-std::string render_conversation(const ServerContext& context, const json& messages) {
-    const Vocabulary& vocabulary = context.engine.vocabulary();
-    // --chat-template / --chat-template-file, else the model's own, else ChatML.
+// The chat template in effect: --chat-template / --chat-template-file, else the model's own,
+// else ChatML.
+const std::string& chat_template_source(const ServerContext& context) {
     const std::string& chosen = context.options.chat_template;
     const std::string& model_template = context.engine.info().chat_template;
-    const std::string& source = chosen == "chatml"  ? chatml_template()
-                                : !chosen.empty()   ? chosen
-                                : !model_template.empty() ? model_template
-                                                          : chatml_template();
-    const json extra = {{"bos_token", vocabulary.piece(vocabulary.bos(), true)},
-                        {"eos_token", vocabulary.piece(vocabulary.eos(), true)}};
+    if (chosen == "chatml") return chatml_template();
+    if (!chosen.empty()) return chosen;
+    return model_template.empty() ? chatml_template() : model_template;
+}
+
+// The conversation as the chat template writes it, with the tools offered (if any).
+std::string render_conversation(const ServerContext& context, const json& messages, const json& tools) {
+    const Vocabulary& vocabulary = context.engine.vocabulary();
+    json extra = {{"bos_token", vocabulary.piece(vocabulary.bos(), true)},
+                  {"eos_token", vocabulary.piece(vocabulary.eos(), true)}};
+    if (!tools.empty()) extra["tools"] = tools;
     try {
-        return render_chat(source, messages, true, extra);
+        return render_chat(chat_template_source(context), messages, true, extra);
     } catch (const jinja::TemplateError& e) {
         // raise_exception() in a template is how it refuses a conversation (e.g. roles that do
         // not alternate): that is the client's request, not a server fault.
@@ -41,8 +46,28 @@ std::vector<Token> tokenize_conversation(const Vocabulary& vocabulary, const std
     return vocabulary.tokenize(text, /*add_special=*/!has_bos, /*parse_special=*/true);
 }
 
+// The assistant message for a finished answer: content, reasoning_content, tool_calls.
+json assistant_message(const std::string& text, bool tools_offered, bool* has_tool_calls) {
+    const AssistantAnswer answer = parse_assistant_answer(text, tools_offered);
+    json message = {{"role", "assistant"}, {"content", answer.content}};
+    if (!answer.reasoning_content.empty()) message["reasoning_content"] = answer.reasoning_content;
+    *has_tool_calls = !answer.tool_calls.empty();
+    if (*has_tool_calls) {
+        json calls = json::array();
+        for (const auto& c : answer.tool_calls) {
+            calls.push_back({{"id", openai_id("call_")},
+                             {"type", "function"},
+                             {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+        }
+        message["tool_calls"] = calls;
+        if (answer.content.empty()) message["content"] = nullptr;
+    }
+    return message;
+}
+
 ChoiceFormat chat_format(const ChatRequest& request, const OpenAiEnvelope& envelope, const Vocabulary& vocabulary) {
     const bool logprobs = request.logprobs;
+    const bool tools = request.offers_tools();
     const Vocabulary* vocab = &vocabulary;
     ChoiceFormat f;
     auto wrap = [envelope](const char* object, json choices, const json& usage) {
@@ -62,19 +87,36 @@ ChoiceFormat chat_format(const ChatRequest& request, const OpenAiEnvelope& envel
         return wrap(object, std::move(choices), usage);
     };
     f.stream_start = [chunk](const Choice& c) { return chunk(c, {{"role", "assistant"}, {"content", ""}}, nullptr, nullptr); };
-    f.stream_token = [chunk, logprobs, vocab](const Choice& c, const TokenChunk& t) {
-        if (t.text.empty() && !logprobs) return json(nullptr);
+    f.stream_token = [chunk, logprobs, vocab, tools](const Choice& c, const TokenChunk& t) {
+        // With tools offered, the answer is held back: only the whole of it says whether it is a
+        // tool call or text.
+        if (tools || (t.text.empty() && !logprobs)) return json(nullptr);
         return chunk(c, {{"content", t.text}}, logprobs ? chat_logprobs_json(t.probabilities, *vocab) : json(nullptr), nullptr);
     };
-    f.stream_end = [chunk](const Choice& c, const CompletionResult& r) {
+    f.stream_end = [chunk, tools](const Choice& c, const CompletionResult& r) {
+        if (tools) {
+            bool calls = false;
+            json message = assistant_message(r.content, true, &calls);
+            json delta = json::object();
+            if (calls) {
+                json indexed = message["tool_calls"];
+                for (size_t i = 0; i < indexed.size(); ++i) indexed[i]["index"] = i;
+                delta["tool_calls"] = indexed;
+            } else if (!message["content"].is_null() && !message["content"].get<std::string>().empty()) {
+                delta["content"] = message["content"];
+            }
+            return chunk(c, std::move(delta), nullptr, calls ? "tool_calls" : finish_reason(r.stop_reason));
+        }
         json delta = r.unsent_text.empty() ? json::object() : json{{"content", r.unsent_text}};
         return chunk(c, std::move(delta), nullptr, finish_reason(r.stop_reason));
     };
-    f.whole_choice = [logprobs, vocab](const Choice& c, const CompletionResult& r) {
+    f.whole_choice = [logprobs, vocab, tools](const Choice& c, const CompletionResult& r) {
+        bool calls = false;
+        json message = assistant_message(r.content, tools, &calls);
         return json{{"index", c.index},
-                    {"message", {{"role", "assistant"}, {"content", r.content}}},
+                    {"message", std::move(message)},
                     {"logprobs", logprobs ? chat_logprobs_json(r.probabilities, *vocab) : json(nullptr)},
-                    {"finish_reason", finish_reason(r.stop_reason)}};
+                    {"finish_reason", calls ? "tool_calls" : finish_reason(r.stop_reason)}};
     };
     return f;
 }
@@ -83,8 +125,15 @@ void handle_chat(ServerContext& context, const httplib::Request& req, httplib::R
     require_ready(context);
     const ChatRequest request = parse_chat_request(parse_json_object(req.body), context.completion_defaults, req.body);
     const Vocabulary& vocabulary = context.engine.vocabulary();
-    const std::string prompt_text = render_conversation(context, request.messages);
-    GenerationRequest generation = prepare_generation(context, request.options, tokenize_conversation(vocabulary, prompt_text));
+    const std::string prompt_text = render_conversation(context, request.messages, request.offers_tools() ? request.tools : json::array());
+    CompletionRequest options = request.options;
+    if (request.force_tool_call()) {
+        // "required" or a named function: a grammar in the template's tool-call format.
+        const std::string only = request.tool_choice == "required" ? std::string() : request.tool_choice;
+        options.generation.sampling.grammar =
+            tool_call_grammar(request.tools, only, tool_format_for_template(chat_template_source(context)));
+    }
+    GenerationRequest generation = prepare_generation(context, options, tokenize_conversation(vocabulary, prompt_text));
     if (!request.max_tokens_given && generation.stop.n_predict < 0) {
         // OpenAI's default: as much as the context holds, then finish_reason "length".
         generation.stop.n_predict = context.engine.info().n_ctx_slot - static_cast<int32_t>(generation.prompt.size());
@@ -116,7 +165,8 @@ void register_chat_routes(httplib::Server& server, ServerContext& context) {
         try {
             require_ready(context);
             const ChatRequest request = parse_chat_request(parse_json_object(req.body), context.completion_defaults);
-            send_json(res, {{"prompt", render_conversation(context, request.messages)}});
+            send_json(res, {{"prompt", render_conversation(context, request.messages,
+                                                          request.offers_tools() ? request.tools : json::array())}});
         } catch (const ApiError& e) {
             send_error(res, e);
         }

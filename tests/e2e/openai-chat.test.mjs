@@ -131,7 +131,10 @@ test('bad requests: 400 in the OpenAI shape naming the field, and the server goe
     [{ messages: conversation, n: 0 }, 'n'],
     [{ messages: conversation, top_logprobs: 2 }, 'top_logprobs'],
     [{ messages: conversation, temperature: 'hot' }, 'temperature'],
-    [{ messages: conversation, tools: [{ type: 'function', function: { name: 'f' } }] }, 'tools'],
+    [{ messages: conversation, tools: [{ type: 'function', function: {} }] }, 'tools'],
+    [{ messages: conversation, tools: 'f' }, 'tools'],
+    [{ messages: conversation, tool_choice: 'sometimes' }, 'tool_choice'],
+    [{ messages: conversation, tool_choice: { type: 'function', function: { name: 'f' } } }, 'tool_choice'],
   ]) {
     assertErrorShape(assert, await cria.post('/v1/chat/completions', body), 400, field);
   }

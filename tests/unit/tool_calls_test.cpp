@@ -1,0 +1,74 @@
+#include "api/tool_calls.h"
+
+#include <gtest/gtest.h>
+
+#include "api/api_error.h"
+
+namespace cria {
+namespace {
+
+TEST(ToolCalls, HermesCallsAreParsedOutOfTheText) {
+    const auto a = parse_assistant_answer(
+        "Let me check.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>\n"
+        "<tool_call>{\"name\": \"add\", \"arguments\": {\"a\": 1, \"b\": 2}}</tool_call>",
+        true);
+    ASSERT_EQ(a.tool_calls.size(), 2u);
+    EXPECT_EQ(a.tool_calls[0].name, "get_weather");
+    EXPECT_EQ(nlohmann::json::parse(a.tool_calls[0].arguments), nlohmann::json({{"city", "Paris"}}));
+    EXPECT_EQ(a.tool_calls[1].name, "add");
+    EXPECT_EQ(a.content, "Let me check.");
+}
+
+TEST(ToolCalls, MistralAndLlama3Formats) {
+    auto m = parse_assistant_answer("[TOOL_CALLS][{\"name\": \"f\", \"arguments\": {\"x\": 1}}]", true);
+    ASSERT_EQ(m.tool_calls.size(), 1u);
+    EXPECT_EQ(m.tool_calls[0].name, "f");
+    EXPECT_EQ(m.content, "");
+    auto l = parse_assistant_answer("<|python_tag|>{\"name\": \"g\", \"parameters\": {\"y\": \"z\"}}", true);
+    ASSERT_EQ(l.tool_calls.size(), 1u);
+    EXPECT_EQ(l.tool_calls[0].name, "g");
+    EXPECT_EQ(nlohmann::json::parse(l.tool_calls[0].arguments), nlohmann::json({{"y", "z"}}));
+}
+
+TEST(ToolCalls, NothingIsParsedWithoutToolsOrFromPlainText) {
+    EXPECT_TRUE(parse_assistant_answer("<tool_call>{\"name\": \"f\", \"arguments\": {}}</tool_call>", false).tool_calls.empty());
+    const auto a = parse_assistant_answer("just text {not json}", true);
+    EXPECT_TRUE(a.tool_calls.empty());
+    EXPECT_EQ(a.content, "just text {not json}");
+    EXPECT_TRUE(parse_assistant_answer("<tool_call>{broken</tool_call>", true).tool_calls.empty());
+}
+
+TEST(ToolCalls, ThinkingIsSplitIntoReasoningContent) {
+    const auto a = parse_assistant_answer("<think>\nfirst, think\n</think>\n\nThe answer is 4.", false);
+    EXPECT_EQ(a.reasoning_content, "first, think");
+    EXPECT_EQ(a.content, "The answer is 4.");
+}
+
+TEST(ToolCalls, FormatFromTheTemplate) {
+    EXPECT_EQ(tool_format_for_template("{{ '<tool_call>' }}"), ToolFormat::hermes);
+    EXPECT_EQ(tool_format_for_template("[TOOL_CALLS]"), ToolFormat::mistral);
+    EXPECT_EQ(tool_format_for_template("<|python_tag|>"), ToolFormat::llama3);
+    EXPECT_EQ(tool_format_for_template("plain chatml"), ToolFormat::hermes);
+}
+
+TEST(ToolCalls, GrammarWrapsTheCallInTheFormatsMarkers) {
+    const nlohmann::json tools = {{{"type", "function"},
+                                   {"function", {{"name", "f"}, {"parameters", {{"type", "object"}, {"properties", {{"x", {{"type", "integer"}}}}}}}}}}};
+    const std::string g = tool_call_grammar(tools, "", ToolFormat::hermes);
+    EXPECT_EQ(g.rfind("root ::= \"<tool_call>\\n\" call \"\\n</tool_call>\"", 0), 0u) << g;
+    EXPECT_NE(g.find("call ::="), std::string::npos);
+    EXPECT_EQ(tool_call_grammar(tools, "", ToolFormat::mistral).rfind("root ::= \"[TOOL_CALLS][\" call \"]\"", 0), 0u);
+    EXPECT_THROW(tool_call_grammar(tools, "missing", ToolFormat::hermes), ApiError);
+}
+
+TEST(ToolCalls, ValidationNamesTools) {
+    try {
+        validate_tools(nlohmann::json::array({{{"type", "function"}, {"function", nlohmann::json::object()}}}));
+        FAIL();
+    } catch (const ApiError& e) {
+        EXPECT_EQ(e.param, "tools");
+    }
+}
+
+}  // namespace
+}  // namespace cria
