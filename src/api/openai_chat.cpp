@@ -5,6 +5,7 @@
 #include "api/json_fields.h"
 #include "api/json_schema_grammar.h"
 #include "api/tool_calls.h"
+#include "template/builtin_templates.h"
 
 namespace cria {
 
@@ -160,12 +161,7 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
     return r;
 }
 
-const std::string& chatml_template() {
-    static const std::string t =
-        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + "
-        "'\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
-    return t;
-}
+const std::string& chatml_template() { return *builtin_template("chatml"); }
 
 json chat_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary) {
     auto logprob = [](float p) { return p > 0.0f ? std::log(p) : -9999.0; };  // OpenAI uses -9999 for "impossible"

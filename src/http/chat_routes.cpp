@@ -6,6 +6,7 @@
 #include "api/openai_completion.h"
 #include "api/tool_calls.h"
 #include "http/openai_choices.h"
+#include "template/builtin_templates.h"
 #include "template/chat_template.h"
 
 namespace cria {
@@ -19,7 +20,7 @@ using json = nlohmann::json;
 const std::string& chat_template_source(const ServerContext& context) {
     const std::string& chosen = context.options.chat_template;
     const std::string& model_template = context.engine.info().chat_template;
-    if (chosen == "chatml") return chatml_template();
+    if (const std::string* named = builtin_template(chosen)) return *named;
     if (!chosen.empty()) return chosen;
     return model_template.empty() ? chatml_template() : model_template;
 }

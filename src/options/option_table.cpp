@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/generation_request.h"
+#include "template/builtin_templates.h"
 #include "options/value_parse.h"
 
 namespace cria::options {
@@ -259,18 +260,32 @@ Binding api_key_file_binding() {
     };
 }
 
-// --chat-template: a built-in name ("chatml"), or Jinja text (anything with a {{ or {% tag).
+// --chat-template: a built-in name ("chatml", "llama3", …), or Jinja text (with a {{ or {% tag).
 Binding chat_template_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
             const bool is_jinja = v.find("{{") != std::string::npos || v.find("{%") != std::string::npos;
-            if (v != "chatml" && !is_jinja) {
-                return "not a known template name (chatml) nor Jinja template text; for a file use --chat-template-file";
+            if (builtin_template(v) == nullptr && !is_jinja) {
+                std::string names;
+                for (const auto& t : builtin_templates()) names += (names.empty() ? "" : ", ") + t.name;
+                return "not a known template name (" + names + ") nor Jinja template text; for a file use --chat-template-file";
             }
             o.chat_template = v;
             return "";
         },
         [](const ServerOptions& o) { return o.chat_template; },
+    };
+}
+
+// --jinja is what cria always does; --no-jinja (llama-server's fixed built-in formats) is not.
+Binding jinja_binding() {
+    return {
+        [](ServerOptions&, const std::string& v) -> std::string {
+            const auto on = parse_bool_word(v);
+            if (!on) return "expected true or false";
+            return *on ? "" : "cria always renders chat templates with its Jinja engine; --no-jinja is not supported";
+        },
+        [](const ServerOptions&) { return std::string("on"); },
     };
 }
 
@@ -380,9 +395,14 @@ std::vector<OptionSpec> build_table() {
             .help("model name reported in API responses").def("the model file name")
             .bind(text(&ServerOptions::alias)));
     add(Opt(S::Model, {"--chat-template"}).value(K::String, "TEMPLATE").env({"LLAMA_ARG_CHAT_TEMPLATE"})
-            .help("chat template to format conversations with: 'chatml', or the Jinja template text itself "
-                  "(not a file name: see --chat-template-file)")
+            .help("chat template to format conversations with: a built-in name (chatml, llama2, llama3, mistral, "
+                  "mistral-tools, gemma, phi3, zephyr, deepseek, qwen, qwen3, hermes) or the Jinja template text "
+                  "itself (not a file name: see --chat-template-file)")
             .def("the template in the model's metadata, else chatml").bind(chat_template_binding()));
+    add(Opt(S::Model, {"--jinja"}).negative({"--no-jinja"}).env({"LLAMA_ARG_JINJA"})
+            .help("accepted for llama-server compatibility: cria always renders chat templates with its own "
+                  "Jinja engine (--no-jinja is refused)")
+            .def("on").bind(jinja_binding()));
     add(Opt(S::Model, {"--chat-template-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_CHAT_TEMPLATE_FILE"})
             .help("read the Jinja chat template from a file").def("none").bind(chat_template_file_binding()));
 
@@ -642,8 +662,6 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"--spec-draft-n-min"}).value(K::Int, "N").env({"LLAMA_ARG_SPEC_DRAFT_N_MIN"})
                   .help("fewest tokens drafted per step"));
     // chat templates and reasoning
-    add_later(later({"--jinja"}).negative({"--no-jinja"}).env({"LLAMA_ARG_JINJA"})
-                  .help("the Jinja template engine for chat templates"));
     add_later(later({"--chat-template-kwargs"}).value(K::String, "JSON").env({"LLAMA_ARG_CHAT_TEMPLATE_KWARGS"})
                   .help("extra parameters for the chat template"));
     add_later(later({"--reasoning-format"}).value(K::String, "FORMAT").env({"LLAMA_ARG_THINK"})

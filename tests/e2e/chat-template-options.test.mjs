@@ -33,6 +33,12 @@ test('--chat-template chatml names the built-in ChatML template', async () => {
     '<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n');
 });
 
+test('--chat-template llama3 names a built-in Llama 3 template', async () => {
+  const prompt = await renderedWith(['--chat-template', 'llama3']);
+  assert.match(prompt, /<\|start_header_id\|>system<\|end_header_id\|>/);
+  assert.match(prompt, /<\|start_header_id\|>assistant<\|end_header_id\|>/);
+});
+
 test('an unknown template name or a missing file is a start-up error naming the option', async () => {
   const bad = await runCria(['-m', TINY_MODEL, '--chat-template', 'no-such-template']);
   assert.equal(bad.code, 1);

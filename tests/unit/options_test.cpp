@@ -395,7 +395,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
         "--system-prompt-file", "--mmproj", "--grp-attn-n", "--grp-attn-w", "--numa", "--rope-scaling",
         "--rope-freq-base", "--rope-freq-scale", "--yarn-orig-ctx", "--yarn-ext-factor", "--yarn-attn-factor",
         "--yarn-beta-slow", "--yarn-beta-fast", "-ctk", "--cache-type-k", "-ctv", "--cache-type-v", "-dt",
-        "--defrag-thold", "--jinja", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
+        "--defrag-thold", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
         "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
         "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path", "--ssl-key-file",
@@ -705,6 +705,22 @@ TEST(Options, EmbeddingModeAndPooling) {
     const char* bad[] = {"cria", "-m", "m.gguf", "--pooling", "max"};
     EXPECT_NE(parse_server_options(5, bad, [](const std::string&) { return std::optional<std::string>(); }).error.find("--pooling"),
               std::string::npos);
+}
+
+}  // namespace
+}  // namespace cria
+
+namespace cria {
+namespace {
+
+TEST(Options, JinjaIsAcceptedAndNoJinjaRefused) {
+    const auto env = [](const std::string&) { return std::optional<std::string>(); };
+    const char* on[] = {"cria", "-m", "m.gguf", "--jinja"};
+    EXPECT_TRUE(parse_server_options(4, on, env).options.has_value());
+    const char* off[] = {"cria", "-m", "m.gguf", "--no-jinja"};
+    const auto out = parse_server_options(4, off, env);
+    EXPECT_FALSE(out.options.has_value());
+    EXPECT_NE(out.error.find("--no-jinja"), std::string::npos) << out.error;
 }
 
 }  // namespace
