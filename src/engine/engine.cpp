@@ -14,7 +14,7 @@ bool Engine::load(std::string* error) {
     if (!load_model(config_, model.get(), &info_, error)) return false;
     model_ = std::move(model);
     vocabulary_ = std::make_unique<Vocabulary>(model_->vocab);
-    scheduler_ = std::make_unique<Scheduler>(*model_, config_, info_, queue_, board_);
+    scheduler_ = std::make_unique<Scheduler>(*model_, config_, info_, queue_, board_, metrics_);
     return true;
 }
 

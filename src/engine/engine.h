@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/generation_request.h"
+#include "engine/metrics.h"
 #include "engine/task.h"
 #include "engine/task_queue.h"
 #include "engine/vocabulary.h"
@@ -119,6 +120,7 @@ public:
     const EngineInfo& info() const { return info_; }
     std::vector<SlotStatus> slot_statuses() const { return board_.statuses(); }
     int32_t slots_processing() const { return board_.processing(); }
+    MetricsSnapshot metrics() const { return metrics_.snapshot(); }
     size_t tasks_waiting() const { return queue_.size(); }
 
 private:
@@ -129,6 +131,7 @@ private:
     std::unique_ptr<Scheduler> scheduler_;
     TaskQueue queue_;
     StatusBoard board_;
+    EngineMetrics metrics_;
     std::atomic<uint64_t> next_task_id_{1};
 };
 

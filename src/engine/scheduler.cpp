@@ -30,7 +30,7 @@ size_t common_prefix(const std::vector<Token>& a, const std::vector<Token>& b) {
 }  // namespace
 
 Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,
-                     StatusBoard& board)
+                     StatusBoard& board, EngineMetrics& metrics)
     : model_(model),
       ctx_(model.context.get()),
       memory_(llama_get_memory(model.context.get())),
@@ -38,6 +38,7 @@ Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const Engin
       info_(info),
       queue_(queue),
       board_(board),
+      metrics_(metrics),
       vocabulary_(model.vocab),
       slots_(static_cast<size_t>(info.n_slots)),
       n_batch_(static_cast<int32_t>(std::min(llama_n_batch(model.context.get()), llama_n_ubatch(model.context.get())))),
@@ -436,6 +437,8 @@ void Scheduler::finish(Slot& slot, StopReason reason) {
     result.timings.prompt_ms = ms_between(slot.started, slot.prompt_finished);
     result.timings.predicted_n = static_cast<int32_t>(slot.generated.size());
     result.timings.predicted_ms = ms_between(slot.prompt_finished, now);
+    metrics_.record_request(static_cast<uint64_t>(result.timings.prompt_n), result.timings.prompt_ms / 1e3,
+                            static_cast<uint64_t>(result.timings.predicted_n), result.timings.predicted_ms / 1e3);
     slot.task->push(std::move(result));
     release(slot);
 }

@@ -31,7 +31,7 @@ namespace cria {
 class Scheduler {
 public:
     Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,
-              StatusBoard& board);
+              StatusBoard& board, EngineMetrics& metrics);
     ~Scheduler();
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
@@ -71,6 +71,7 @@ private:
     const EngineInfo info_;
     TaskQueue& queue_;
     StatusBoard& board_;
+    EngineMetrics& metrics_;
     Vocabulary vocabulary_;
 
     std::vector<Slot> slots_;

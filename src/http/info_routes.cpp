@@ -1,4 +1,5 @@
 // GET /health, /props and /slots.
+#include "api/metrics_text.h"
 #include "http/server_context.h"
 
 namespace cria {
@@ -62,6 +63,21 @@ void register_info_routes(httplib::Server& server, ServerContext& context) {
                             {"n_ctx_slot", info.n_ctx_slot},
                             {"chat_template", info.chat_template},
                             {"build_info", "cria"}});
+        } catch (const ApiError& e) {
+            send_error(res, e);
+        }
+    });
+
+    server.Get("/metrics", [&context](const httplib::Request&, httplib::Response& res) {
+        try {
+            if (!context.options.metrics) throw not_supported_error("This server does not support metrics endpoint.");
+            require_ready(context);
+            MetricsGauges gauges;
+            for (const auto& s : context.engine.slot_statuses()) gauges.kv_cache_tokens += s.n_cached;
+            gauges.n_ctx = context.engine.info().n_ctx;
+            gauges.requests_processing = context.engine.slots_processing();
+            gauges.requests_deferred = static_cast<int64_t>(context.engine.tasks_waiting());
+            res.set_content(prometheus_text(context.engine.metrics(), gauges), "text/plain; version=0.0.4");
         } catch (const ApiError& e) {
             send_error(res, e);
         }

@@ -500,7 +500,7 @@ std::vector<OptionSpec> build_table() {
             .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
             .help("the /slots monitoring endpoint (slot state may include users' prompts)")
             .bind(boolean(&ServerOptions::slots_endpoint)));
-    add_later(Opt(S::Endpoints, {"--metrics"}).env({"LLAMA_ARG_ENDPOINT_METRICS"})
+    add(Opt(S::Endpoints, {"--metrics"}).env({"LLAMA_ARG_ENDPOINT_METRICS"})
             .help("the Prometheus-compatible /metrics endpoint").bind(boolean(&ServerOptions::metrics)));
 
     // ---- sampling defaults ----

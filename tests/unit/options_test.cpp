@@ -399,7 +399,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
         "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
         "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path", "--ssl-key-file",
-        "--ssl-cert-file", "--metrics", "--log-format",
+        "--ssl-cert-file", "--log-format",
     };
     for (const auto& name : names) {
         const std::string e = err({name, "1"});
@@ -409,7 +409,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
     EXPECT_EQ(err({"--mmproj", "proj.gguf"}), "option --mmproj is not supported yet by cria");
     EXPECT_EQ(err({"--mmproj=proj.gguf"}), "option --mmproj is not supported yet by cria");
     EXPECT_EQ(err({"--log-format=json"}), "option --log-format is not supported yet by cria");
-    EXPECT_EQ(err({"--metrics=true"}), "option --metrics is not supported yet by cria");
+    EXPECT_EQ(err({"--ssl-key-file=k.pem"}), "option --ssl-key-file is not supported yet by cria");
     // Also without the value they would take, and with no model given.
     EXPECT_EQ(parse({"--lora"}).error, "option --lora is not supported yet by cria");
     EXPECT_EQ(parse({"--path"}).error, "option --path is not supported yet by cria");
@@ -445,7 +445,7 @@ TEST(Options, NotYetSupportedEnvironmentVariableErrors) {
     const std::vector<std::pair<std::string, std::string>> later = {
         {"LLAMA_ARG_STATIC_PATH", "--path"},
         {"LLAMA_ARG_SSL_KEY_FILE", "--ssl-key-file"},   {"LLAMA_ARG_SSL_CERT_FILE", "--ssl-cert-file"},
-        {"LLAMA_ARG_ENDPOINT_METRICS", "--metrics"},
+
     };
     for (const auto& [var, option] : later) {
         for (const std::string value : {"1", "false", "x"}) {  // refused whatever the value, even "off"
@@ -608,7 +608,7 @@ TEST(Options, HelpLayout) {
     EXPECT_GT(marker, help.find("----- not yet supported"));
     EXPECT_TRUE(contains(help.substr(help.find("--mmproj")), "(not supported yet)"));
     // Options refused until their feature comes are listed there too, not among the supported ones.
-    for (const std::string s : {"--path", "--ssl-key-file", "--ssl-cert-file", "--metrics", "--log-format"}) {
+    for (const std::string s : {"--path", "--ssl-key-file", "--ssl-cert-file", "--log-format"}) {
         // The first place the option is named as a whole word (not as part of e.g. --chat-template-file).
         size_t first = help.find(" " + s);
         while (first != std::string::npos && first + 1 + s.size() < help.size() &&

@@ -1,0 +1,51 @@
+#include "api/metrics_text.h"
+
+#include <sstream>
+
+namespace cria {
+
+namespace {
+
+void metric(std::ostringstream& out, const char* name, const char* type, const char* help, double value) {
+    out << "# HELP llamacpp:" << name << ' ' << help << "\n# TYPE llamacpp:" << name << ' ' << type << "\nllamacpp:"
+        << name << ' ' << value << '\n';
+}
+
+void histogram(std::ostringstream& out, const char* name, const char* help, const Histogram& h) {
+    out << "# HELP llamacpp:" << name << ' ' << help << "\n# TYPE llamacpp:" << name << " histogram\n";
+    for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+        out << "llamacpp:" << name << "_bucket{le=\"" << kLatencyBuckets[i] << "\"} " << h.buckets[i] << '\n';
+    }
+    out << "llamacpp:" << name << "_bucket{le=\"+Inf\"} " << h.count << '\n';
+    out << "llamacpp:" << name << "_sum " << h.sum << '\n';
+    out << "llamacpp:" << name << "_count " << h.count << '\n';
+}
+
+}  // namespace
+
+std::string prometheus_text(const MetricsSnapshot& m, const MetricsGauges& g) {
+    std::ostringstream out;
+    out.precision(10);
+    metric(out, "prompt_tokens_total", "counter", "Number of prompt tokens processed.",
+           static_cast<double>(m.prompt_tokens_total));
+    metric(out, "prompt_seconds_total", "counter", "Prompt process time.", m.prompt_seconds_total);
+    metric(out, "tokens_predicted_total", "counter", "Number of generation tokens processed.",
+           static_cast<double>(m.tokens_predicted_total));
+    metric(out, "tokens_predicted_seconds_total", "counter", "Predict process time.", m.predicted_seconds_total);
+    metric(out, "requests_total", "counter", "Number of requests finished.", static_cast<double>(m.requests_total));
+    metric(out, "prompt_tokens_seconds", "gauge", "Average prompt throughput in tokens/s.",
+           m.prompt_seconds_total > 0 ? static_cast<double>(m.prompt_tokens_total) / m.prompt_seconds_total : 0.0);
+    metric(out, "predicted_tokens_seconds", "gauge", "Average generation throughput in tokens/s.",
+           m.predicted_seconds_total > 0 ? static_cast<double>(m.tokens_predicted_total) / m.predicted_seconds_total : 0.0);
+    metric(out, "kv_cache_usage_ratio", "gauge", "KV-cache usage. 1 means 100 percent usage.",
+           g.n_ctx > 0 ? static_cast<double>(g.kv_cache_tokens) / static_cast<double>(g.n_ctx) : 0.0);
+    metric(out, "kv_cache_tokens", "gauge", "KV-cache tokens.", static_cast<double>(g.kv_cache_tokens));
+    metric(out, "requests_processing", "gauge", "Number of requests processing.", static_cast<double>(g.requests_processing));
+    metric(out, "requests_deferred", "gauge", "Number of requests deferred.", static_cast<double>(g.requests_deferred));
+    histogram(out, "time_to_first_token_seconds", "Time from a request's admission to its first token.",
+              m.time_to_first_token);
+    histogram(out, "request_latency_seconds", "Time from a request's admission to its end.", m.request_latency);
+    return out.str();
+}
+
+}  // namespace cria
