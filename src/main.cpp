@@ -5,6 +5,7 @@
 // SIGINT or SIGTERM.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <pthread.h>
 #include <string>
 #include <thread>
@@ -95,8 +96,12 @@ int main(int argc, char** argv) {
     std::thread signal_thread([&] {
         int signal = 0;
         sigwait(&stop_signals, &signal);
-        cria::log_info("stopping (signal " + std::to_string(signal) + ")");
+        cria::log_info("stopping (signal " + std::to_string(signal) + "): finishing running requests");
         engine.shutdown();
+        // A second signal means "now": no more waiting for requests to finish.
+        sigwait(&stop_signals, &signal);
+        cria::log_warn("second signal: exiting without waiting");
+        std::_Exit(1);
     });
 
     const bool loaded = engine.load(&error);
@@ -117,6 +122,7 @@ int main(int argc, char** argv) {
 
     http.stop();
     http_thread.join();
-    signal_thread.join();
+    cria::log_info("stopped");
+    signal_thread.detach();  // still waiting in sigwait for a second signal that will not come
     return 0;
 }

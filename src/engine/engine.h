@@ -108,7 +108,8 @@ public:
     // The step loop. Returns after shutdown(). Call only after a successful load().
     void run();
 
-    // Any thread: run() returns at its next step; waiting and running tasks get a TaskFailure.
+    // Any thread: stops accepting requests (waiting ones get a 503 TaskFailure); run() returns once
+    // the running ones have finished, or after a 30 s grace period (the rest then get a 503).
     void shutdown();
 
     // Any thread, after load(): queues the request; results arrive on the returned Task.

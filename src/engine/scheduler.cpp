@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <numeric>
 
 #include "engine/sampling.h"
@@ -12,6 +13,9 @@ namespace cria {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How long running requests may take to finish once the server is told to stop.
+constexpr std::chrono::seconds kShutdownGrace{30};
 
 // A donor must save at least this many tokens of prompt processing to be worth waiting for.
 constexpr size_t kMinSharedPrefix = 32;
@@ -51,7 +55,13 @@ Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const Engin
 Scheduler::~Scheduler() { llama_batch_free(batch_); }
 
 void Scheduler::run() {
-    while (!queue_.closed()) {
+    // After shutdown() closes the queue, requests already running may finish, within a grace period.
+    std::optional<Clock::time_point> drain_deadline;
+    for (;;) {
+        if (queue_.closed()) {
+            if (!drain_deadline) drain_deadline = Clock::now() + kShutdownGrace;
+            if (!any_busy() || Clock::now() >= *drain_deadline) break;
+        }
         if (!any_busy()) queue_.wait_for_tasks(std::chrono::milliseconds(500));
         ++step_;
         release_cancelled();

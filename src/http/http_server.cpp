@@ -25,7 +25,17 @@ bool has_valid_api_key(const httplib::Request& req, const std::vector<std::strin
     } else {
         presented = req.get_header_value("X-Api-Key");
     }
-    return !presented.empty() && std::find(keys.begin(), keys.end(), presented) != keys.end();
+    if (presented.empty()) return false;
+    // Compared in constant time, so response timing does not reveal how much of a key matched.
+    bool match = false;
+    for (const auto& key : keys) {
+        unsigned char diff = key.size() == presented.size() ? 0 : 1;
+        for (size_t i = 0; i < presented.size(); ++i) {
+            diff |= static_cast<unsigned char>(presented[i] ^ key[i % std::max<size_t>(key.size(), 1)]);
+        }
+        match |= diff == 0;
+    }
+    return match;
 }
 
 size_t http_threads(const ServerOptions& options) {
