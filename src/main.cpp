@@ -73,6 +73,11 @@ int main(int argc, char** argv) {
     cria::set_log_level(options.log_disable ? cria::LogLevel::off
                         : options.verbose   ? cria::LogLevel::debug
                                             : cria::LogLevel::info);
+    cria::set_log_json(options.log_format == "json");
+    if (!options.log_file.empty() && !cria::set_log_file(options.log_file)) {
+        std::fprintf(stderr, "cria: cannot open the log file '%s' (--log-file)\n", options.log_file.c_str());
+        return 1;
+    }
     llama_log_set(forward_llama_log, nullptr);
 
     // SIGINT/SIGTERM are taken by one thread with sigwait(); every other thread blocks them.

@@ -128,6 +128,13 @@ void HttpServer::install_routes() {
         send_error(res, server_error(what));
     });
 
+    // One line per request. Bodies (prompts) are never logged here.
+    s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+        log_fields(LogLevel::info, "request",
+                   {{"method", req.method}, {"route", req.path}, {"status", std::to_string(res.status)},
+                    {"remote", req.remote_addr}});
+    });
+
     register_info_routes(s, context_);
     register_tokenize_routes(s, context_);
     register_completion_routes(s, context_);

@@ -566,8 +566,11 @@ std::vector<OptionSpec> build_table() {
     // ---- logging ----
     add(Opt(S::Logging, {"-v", "--verbose", "--log-verbose"})
             .help("log everything, including debug messages").bind(boolean(&ServerOptions::verbose)));
-    add_later(Opt(S::Logging, {"--log-format"}).choices({"text", "json"})
+    add(Opt(S::Logging, {"--log-format"}).choices({"text", "json"})
             .help("format of log lines").bind(choice(&ServerOptions::log_format, {"text", "json"})));
+    add(Opt(S::Logging, {"--log-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_LOG_FILE"})
+            .help("write the log to this file (appended) instead of stderr").def("stderr")
+            .bind(text(&ServerOptions::log_file)));
     add(Opt(S::Logging, {"--log-disable"})
             .help("turn logging off").bind(boolean(&ServerOptions::log_disable)));
 
@@ -688,7 +691,6 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"-j", "--json-schema"}).value(K::String, "SCHEMA").help("JSON schema constraining generation"));
     add_later(later({"-jf", "--json-schema-file"}).value(K::String, "FILE").help("JSON schema file"));
     // logging
-    add_later(later({"--log-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_LOG_FILE"}).help("log to a file"));
     add_later(later({"--log-colors"}).choices({"on", "off", "auto"}).env({"LLAMA_ARG_LOG_COLORS"})
                   .help("colored log output"));
     add_later(later({"-lv", "--verbosity", "--log-verbosity"}).value(K::Int, "N").env({"LLAMA_ARG_LOG_VERBOSITY"})

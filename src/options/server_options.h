@@ -95,6 +95,7 @@ struct ServerOptions {
     bool verbose = false;              // -v, --verbose
     std::string log_format = "text";   // --log-format text|json
     bool log_disable = false;          // --log-disable
+    std::string log_file;              // --log-file ("" = stderr)
 };
 
 // What parse_server_options() found: options to run with, a request for help, or an error whose

@@ -399,7 +399,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
         "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
         "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path", "--ssl-key-file",
-        "--ssl-cert-file", "--log-format",
+        "--ssl-cert-file",
     };
     for (const auto& name : names) {
         const std::string e = err({name, "1"});
@@ -408,7 +408,6 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
     }
     EXPECT_EQ(err({"--mmproj", "proj.gguf"}), "option --mmproj is not supported yet by cria");
     EXPECT_EQ(err({"--mmproj=proj.gguf"}), "option --mmproj is not supported yet by cria");
-    EXPECT_EQ(err({"--log-format=json"}), "option --log-format is not supported yet by cria");
     EXPECT_EQ(err({"--ssl-key-file=k.pem"}), "option --ssl-key-file is not supported yet by cria");
     // Also without the value they would take, and with no model given.
     EXPECT_EQ(parse({"--lora"}).error, "option --lora is not supported yet by cria");
@@ -608,7 +607,7 @@ TEST(Options, HelpLayout) {
     EXPECT_GT(marker, help.find("----- not yet supported"));
     EXPECT_TRUE(contains(help.substr(help.find("--mmproj")), "(not supported yet)"));
     // Options refused until their feature comes are listed there too, not among the supported ones.
-    for (const std::string s : {"--path", "--ssl-key-file", "--ssl-cert-file", "--log-format"}) {
+    for (const std::string s : {"--path", "--ssl-key-file", "--ssl-cert-file"}) {
         // The first place the option is named as a whole word (not as part of e.g. --chat-template-file).
         size_t first = help.find(" " + s);
         while (first != std::string::npos && first + 1 + s.size() < help.size() &&
