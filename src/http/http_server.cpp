@@ -1,6 +1,8 @@
 #include "http/http_server.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "api/completion_response.h"
@@ -10,6 +12,10 @@
 namespace cria {
 
 namespace {
+
+// When the request being handled on this thread arrived (httplib serves a request on one thread,
+// from routing to the logger).
+thread_local std::chrono::steady_clock::time_point request_started;
 
 // Routes that answer without an API key, as in llama-server: probes and model listing.
 bool is_public_path(const std::string& path) {
@@ -80,6 +86,7 @@ void HttpServer::install_routes() {
     s.set_payload_max_length(kMaxRequestBodyBytes);
 
     s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        request_started = std::chrono::steady_clock::now();
         res.set_header("Access-Control-Allow-Origin", req.has_header("Origin") ? req.get_header_value("Origin") : "*");
         if (req.method == "OPTIONS") {
             res.set_header("Access-Control-Allow-Credentials", "true");
@@ -130,9 +137,13 @@ void HttpServer::install_routes() {
 
     // One line per request. Bodies (prompts) are never logged here.
     s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count();
+        char duration[32];
+        std::snprintf(duration, sizeof(duration), "%.1f", ms);
         log_fields(LogLevel::info, "request",
                    {{"method", req.method}, {"route", req.path}, {"status", std::to_string(res.status)},
-                    {"remote", req.remote_addr}});
+                    {"duration_ms", duration}, {"remote", req.remote_addr}});
     });
 
     register_info_routes(s, context_);

@@ -42,6 +42,7 @@ test('--log-format json --log-file: every line is a JSON object; requests have t
   }
   const completion = entries.find((e) => e.msg === 'request' && e.route === '/completion');
   assert.deepEqual([completion.method, completion.status], ['POST', 200]);
+  assert.ok(typeof completion.duration_ms === 'number' && completion.duration_ms >= 0);
   assert.ok(entries.some((e) => e.msg === 'request' && e.route === '/health' && e.status === 200));
   assert.ok(!fs.readFileSync(file, 'utf8').includes(SECRET_PROMPT));
   assert.ok(!cria.log().includes('"msg"'), 'with --log-file nothing should go to stderr');
