@@ -65,6 +65,7 @@ struct SlotStatus {
     uint64_t task_id = 0;
     int32_t n_cached = 0;           // tokens in the slot's cache
     int32_t n_decoded = 0;          // tokens generated for the current request
+    std::shared_ptr<const Task> task;  // the request being served (its settings and prompt); null when idle
 };
 
 class StatusBoard {

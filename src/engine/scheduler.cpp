@@ -478,6 +478,7 @@ void Scheduler::publish_status() {
         s.task_id = slot.busy() ? slot.task->id() : 0;
         s.n_cached = static_cast<int32_t>(slot.cached.size());
         s.n_decoded = static_cast<int32_t>(slot.generated.size());
+        s.task = slot.task;
         statuses.push_back(s);
     }
     board_.publish(std::move(statuses));

@@ -8,19 +8,31 @@ namespace {
 
 using json = nlohmann::json;
 
-json slot_json(const SlotStatus& s, int32_t n_ctx_slot) {
-    return {{"id", s.id},
-            {"state", s.processing ? 1 : 0},
-            {"is_processing", s.processing},
-            {"id_task", s.processing ? json(s.task_id) : json(-1)},
-            {"n_ctx", n_ctx_slot},
-            {"n_cached", s.n_cached},
-            {"n_decoded", s.n_decoded}};
+// A slot as the seed's /slots shows it: the request's settings, its prompt and its progress.
+json slot_json(const ServerContext& context, const SlotStatus& s) {
+    const int32_t n_ctx_slot = context.engine.info().n_ctx_slot;
+    GenerationRequest idle;
+    idle.sampling = context.completion_defaults.sampling;
+    const GenerationRequest& r = s.task ? s.task->request() : idle;
+    json slot = generation_settings_json(r, context.model_name, n_ctx_slot);
+    const int32_t n_remain = r.stop.n_predict < 0 ? -1 : std::max(0, r.stop.n_predict - s.n_decoded);
+    slot.update({{"id", s.id},
+                 {"state", s.processing ? 1 : 0},
+                 {"is_processing", s.processing},
+                 {"id_task", s.processing ? json(s.task_id) : json(-1)},
+                 {"task_id", s.processing ? json(s.task_id) : json(-1)},
+                 {"n_ctx", n_ctx_slot},
+                 {"n_cached", s.n_cached},
+                 {"n_decoded", s.n_decoded},
+                 {"prompt", s.task ? context.engine.vocabulary().detokenize(r.prompt) : std::string()},
+                 {"next_token",
+                  {{"has_next_token", s.processing}, {"n_remain", n_remain}, {"n_decoded", s.n_decoded}}}});
+    return slot;
 }
 
 json slots_json(const ServerContext& context) {
     json slots = json::array();
-    for (const auto& s : context.engine.slot_statuses()) slots.push_back(slot_json(s, context.engine.info().n_ctx_slot));
+    for (const auto& s : context.engine.slot_statuses()) slots.push_back(slot_json(context, s));
     return slots;
 }
 
