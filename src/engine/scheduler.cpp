@@ -64,10 +64,10 @@ void Scheduler::run() {
         }
         if (!any_busy()) queue_.wait_for_tasks(std::chrono::milliseconds(500));
         ++step_;
-        release_cancelled();
-        admit_waiting();
+        const bool freed = release_cancelled();
+        const bool started = admit_waiting();
         // Readers of /health must see a slot busy while its prompt is decoded, not only after.
-        publish_status();
+        if (freed || started) publish_status();
         if (build_batch() && decode_batch()) sample_outputs();
         publish_status();
     }
@@ -84,22 +84,30 @@ bool Scheduler::any_busy() const {
 
 // ---- admission ------------------------------------------------------------------------------
 
-void Scheduler::release_cancelled() {
+bool Scheduler::release_cancelled() {
+    bool freed = false;
     for (auto& slot : slots_) {
-        if (slot.busy() && slot.task->cancelled()) release(slot);
+        if (slot.busy() && slot.task->cancelled()) {
+            release(slot);
+            freed = true;
+        }
     }
+    return freed;
 }
 
-void Scheduler::admit_waiting() {
+bool Scheduler::admit_waiting() {
     // Without continuous batching, requests start together only when every slot is free.
-    if (!config_.cont_batching && any_busy()) return;
+    if (!config_.cont_batching && any_busy()) return false;
+    bool started = false;
     queue_.take_in_order([&](const std::shared_ptr<Task>& task) {
         if (task->cancelled()) return true;  // drop it: nobody is listening
         Slot* slot = choose_slot(task->request());
         if (slot == nullptr) return false;
         start(*slot, task);
+        started = true;
         return true;
     });
+    return started;
 }
 
 Slot* Scheduler::choose_slot(const GenerationRequest& request) {

@@ -41,8 +41,8 @@ public:
 
 private:
     bool any_busy() const;
-    void release_cancelled();
-    void admit_waiting();
+    bool release_cancelled();  // true if a slot was freed
+    bool admit_waiting();      // true if a task started
     Slot* choose_slot(const GenerationRequest& request);
     void start(Slot& slot, std::shared_ptr<Task> task);
     void find_prefix_donor(Slot& slot);

@@ -19,12 +19,6 @@ using std::chrono::milliseconds;
 // How often a waiting handler checks whether its client is still there.
 constexpr milliseconds kClientCheckInterval{100};
 
-std::string prompt_as_text(const std::vector<PromptPart>& parts, const std::vector<Token>& tokens,
-                           const Vocabulary& vocabulary) {
-    if (parts.size() == 1 && std::holds_alternative<std::string>(parts[0])) return std::get<std::string>(parts[0]);
-    return vocabulary.detokenize(tokens);
-}
-
 void stream_response(httplib::Response& res, std::shared_ptr<Task> task, ResponseContext response_context) {
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider(
@@ -74,8 +68,7 @@ void wait_and_respond(const httplib::Request& req, httplib::Response& res, const
             return;
         }
         if (const auto* failure = std::get_if<TaskFailure>(&*event)) {
-            const int status = failure->http_status;
-            send_error(res, ApiError{status, status < 500 ? "invalid_request_error" : "server_error", failure->message, ""});
+            send_error(res, task_failure_error(*failure));
             return;
         }
         // TokenChunks only come for streaming requests; nothing to do with one here.

@@ -66,7 +66,7 @@ std::optional<std::vector<EmbeddingResult>> compute(ServerContext& context, cons
             }
             if (const auto* f = std::get_if<TaskFailure>(&*event)) {
                 cancel_all();
-                throw ApiError{f->http_status, f->http_status < 500 ? "invalid_request_error" : "server_error", f->message, ""};
+                throw task_failure_error(*f);
             }
         }
     }

@@ -12,10 +12,6 @@ namespace {
 using json = nlohmann::json;
 using std::chrono::milliseconds;
 
-ApiError failure_error(const TaskFailure& f) {
-    return ApiError{f.http_status, f.http_status < 500 ? "invalid_request_error" : "server_error", f.message, ""};
-}
-
 void cancel_all(std::vector<Choice>& choices) {
     for (auto& c : choices) c.task->cancel();
 }
@@ -65,7 +61,7 @@ void respond_whole(const httplib::Request& req, httplib::Response& res, std::vec
             }
             if (const auto* failure = std::get_if<TaskFailure>(&*event)) {
                 cancel_all(choices);
-                return send_error(res, failure_error(*failure));
+                return send_error(res, task_failure_error(*failure));
             }
             if (const auto* r = std::get_if<CompletionResult>(&*event)) {
                 out.push_back(format.whole_choice(c, *r));
@@ -118,7 +114,7 @@ void respond_stream(httplib::Response& res, std::vector<Choice> submitted, Choic
                         done[i] = true;
                         --remaining;
                     } else {
-                        write(failure_error(std::get<TaskFailure>(*event)).to_json());
+                        write(task_failure_error(std::get<TaskFailure>(*event)).to_json());
                         cancel_all(choices);
                         sink.done();
                         return true;

@@ -70,9 +70,7 @@ void handle_completions(ServerContext& context, const httplib::Request& req, htt
     std::vector<std::string> texts;
     for (const auto& prompt : request.prompts) {
         generations.push_back(prepare_generation(context, request.options, tokenize_prompt(prompt, vocabulary)));
-        texts.push_back(prompt.size() == 1 && std::holds_alternative<std::string>(prompt[0])
-                            ? std::get<std::string>(prompt[0])
-                            : vocabulary.detokenize(generations.back().prompt));
+        texts.push_back(prompt_as_text(prompt, generations.back().prompt, vocabulary));
     }
     const OpenAiEnvelope envelope{openai_id("cmpl-"), static_cast<int64_t>(std::time(nullptr)), context.model_name};
     std::vector<Choice> choices = submit_choices(context, generations, texts, request.n);

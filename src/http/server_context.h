@@ -31,6 +31,13 @@ struct ServerContext {
 // Writes an ApiError as the response (status, OpenAI-shaped JSON body).
 void send_error(httplib::Response& res, const ApiError& error);
 
+// The error a failed task answers with: invalid_request_error below 500, server_error above.
+ApiError task_failure_error(const TaskFailure& failure);
+
+// The prompt as text for responses: a single string part as given, else the tokens detokenized.
+std::string prompt_as_text(const std::vector<PromptPart>& parts, const std::vector<Token>& tokens,
+                           const Vocabulary& vocabulary);
+
 // Writes a JSON body with status 200.
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
 
