@@ -39,8 +39,7 @@ void stream_response(httplib::Response& res, std::shared_ptr<Task> task, Respons
                 if (const auto* result = std::get_if<CompletionResult>(&*event)) {
                     data = sse_event(completion_json(*result, task->request(), response_context, /*stream_final=*/true));
                 } else {
-                    const auto& failure = std::get<TaskFailure>(*event);
-                    data = sse_event(ApiError{failure.http_status, "server_error", failure.message, ""}.to_json());
+                    data = sse_event(task_failure_error(std::get<TaskFailure>(*event)).to_json());
                 }
                 sink.write(data.data(), data.size());
                 sink.done();
