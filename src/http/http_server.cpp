@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "api/completion_response.h"
+#include "http/static_routes.h"
 #include "options/value_parse.h"
 #include "util/log.h"
 
@@ -107,6 +108,9 @@ void HttpServer::install_routes() {
         }
         const auto& keys = context_.options.api_keys;
         if (!keys.empty() && !is_public_path(req.path) && !has_valid_api_key(req, keys)) {
+            // The web UI's files (and --path files) load without a key; the page then sends the
+            // key its user types. Only static content is answered here, never an API route.
+            if (serve_static(context_, req, res)) return httplib::Server::HandlerResponse::Handled;
             send_error(res, authentication_error("Invalid API Key"));
             return httplib::Server::HandlerResponse::Handled;
         }
@@ -163,10 +167,12 @@ void HttpServer::install_routes() {
     register_openai_routes(s, context_);
     register_chat_routes(s, context_);
     register_embedding_routes(s, context_);
+    register_static_routes(s, context_);  // last: its catch-all GET must not shadow an API route
 }
 
 bool HttpServer::bind(std::string* error) {
     const auto& options = context_.options;
+    if (!open_static_root(context_, error)) return false;
     if (!server_->bind_to_port(options.host, options.port)) {
         *error = "cannot listen on " + options.host + ":" + std::to_string(options.port) +
                  " (address in use or not available)";

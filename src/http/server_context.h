@@ -26,6 +26,9 @@ struct ServerContext {
     // Set once the model is loaded (before state becomes ready).
     std::string model_name;            // --alias, else the model path
     CompletionDefaults completion_defaults;
+
+    // Set before listening: the canonical --path directory ("" = none; then the built-in UI, if on).
+    std::string static_root;
 };
 
 // Writes an ApiError as the response (status, OpenAI-shaped JSON body).
@@ -62,5 +65,6 @@ void register_infill_routes(httplib::Server& server, ServerContext& context);   
 void register_openai_routes(httplib::Server& server, ServerContext& context);      // /v1/models, /v1/completions
 void register_chat_routes(httplib::Server& server, ServerContext& context);        // /v1/chat/completions, /apply-template
 void register_embedding_routes(httplib::Server& server, ServerContext& context);   // /embedding, /v1/embeddings
+void register_static_routes(httplib::Server& server, ServerContext& context);      // web UI or --path files; last
 
 }  // namespace cria

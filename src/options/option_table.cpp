@@ -471,9 +471,13 @@ std::vector<OptionSpec> build_table() {
             .help("address to listen on").bind(nonempty_text(&ServerOptions::host)));
     add(Opt(S::Http, {"--port"}).value(K::Int, "PORT").env({"LLAMA_ARG_PORT"})
             .help("TCP port to listen on (1 to 65535)").bind(int_in(&ServerOptions::port, 1, 65535)));
-    add_later(Opt(S::Http, {"--path"}).value(K::String, "PATH").env({"LLAMA_ARG_STATIC_PATH"})
-            .help("directory of static files to serve").def("none, only the built-in UI")
-            .bind(text(&ServerOptions::static_path)));
+    add(Opt(S::Http, {"--path"}).value(K::String, "PATH").env({"LLAMA_ARG_STATIC_PATH"})
+            .help("serve the static files of this directory (its index.html at /) instead of the built-in "
+                  "web UI; /completion.js is cria's own unless the directory has one")
+            .def("none, the built-in UI").bind(text(&ServerOptions::static_path)));
+    add(Opt(S::Http, {"--webui", "--ui"}).negative({"--no-webui", "--no-ui"}).env({"LLAMA_ARG_WEBUI", "LLAMA_ARG_UI"})
+            .help("the built-in web UI at / (and /completion.js); --no-webui turns it off")
+            .bind(boolean(&ServerOptions::webui)));
     add(Opt(S::Http, {"-to", "--timeout"}).value(K::Int, "N").env({"LLAMA_ARG_TIMEOUT"})
             .help("HTTP read and write timeout in seconds").bind(int_in(&ServerOptions::timeout_s, 1)));
     add(Opt(S::Http, {"--api-key"}).value(K::List, "KEY").env({"LLAMA_API_KEY"}).repeatable()
@@ -673,8 +677,6 @@ std::vector<OptionSpec> build_table() {
                   .help("token budget for thinking"));
     // endpoints and server features
     add_later(later({"--props"}).env({"LLAMA_ARG_ENDPOINT_PROPS"}).help("changing global properties via POST /props"));
-    add_later(later({"--webui", "--ui"}).negative({"--no-webui", "--no-ui"}).env({"LLAMA_ARG_UI"})
-                  .help("the web UI on or off"));
     add_later(later({"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"}).help("the reranking endpoint"));
     add_later(later({"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
                   .help("directory where slots' KV caches are saved"));

@@ -53,7 +53,8 @@ struct ServerOptions {
     // HTTP
     std::string host = "127.0.0.1";    // --host
     int32_t port = 8080;               // --port
-    std::string static_path;           // --path: directory of static files ("" = built-in UI only)
+    std::string static_path;           // --path: directory of static files served instead of the built-in UI ("" = none)
+    bool webui = true;                 // --webui / --no-webui: the built-in web UI (ignored when static_path is set)
     int32_t timeout_s = 600;           // -to, --timeout: read/write timeout in seconds
     std::vector<std::string> api_keys; // --api-key (repeatable, comma-separated) and --api-key-file (empty = no auth)
     std::string ssl_key_file;          // --ssl-key-file ("" = plain HTTP)

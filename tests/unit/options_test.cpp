@@ -99,6 +99,7 @@ TEST(Options, DefaultsWithOnlyAModel) {
     EXPECT_EQ(o.host, "127.0.0.1");
     EXPECT_EQ(o.port, 8080);
     EXPECT_EQ(o.static_path, "");
+    EXPECT_TRUE(o.webui);
     EXPECT_EQ(o.timeout_s, 600);
     EXPECT_TRUE(o.api_keys.empty());
     EXPECT_EQ(o.ssl_key_file, "");
@@ -206,6 +207,12 @@ TEST(Options, ShortAndLongForms) {
         {{"--slots-endpoint-disable"}, [](const ServerOptions& o) { EXPECT_FALSE(o.slots_endpoint); }},
         {{"--no-slots"}, [](const ServerOptions& o) { EXPECT_FALSE(o.slots_endpoint); }},
         {{"--no-slots", "--slots"}, [](const ServerOptions& o) { EXPECT_TRUE(o.slots_endpoint); }},
+        {{"--path", "public"}, [](const ServerOptions& o) { EXPECT_EQ(o.static_path, "public"); }},
+        {{"--path", ""}, [](const ServerOptions& o) { EXPECT_EQ(o.static_path, ""); }},
+        {{"--no-webui"}, [](const ServerOptions& o) { EXPECT_FALSE(o.webui); }},
+        {{"--no-ui"}, [](const ServerOptions& o) { EXPECT_FALSE(o.webui); }},
+        {{"--no-webui", "--webui"}, [](const ServerOptions& o) { EXPECT_TRUE(o.webui); }},
+        {{"--no-ui", "--ui"}, [](const ServerOptions& o) { EXPECT_TRUE(o.webui); }},
         {{"-s", "42"}, [](const ServerOptions& o) { EXPECT_EQ(o.seed, 42); }},
         {{"--seed", "4294967295"}, [](const ServerOptions& o) { EXPECT_EQ(o.seed, 4294967295LL); }},
         {{"--temp", "0"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.temperature, 0.0f); }},
@@ -298,7 +305,7 @@ TEST(Options, EnvironmentVariablesApply) {
         {"LLAMA_ARG_THREADS_HTTP", "5"},       {"LLAMA_ARG_MAIN_GPU", "1"},     {"LLAMA_ARG_TENSOR_SPLIT", "1,1"},
         {"LLAMA_ARG_KV_UNIFIED", "no"},        {"LLAMA_ARG_TEMPERATURE", "0.3"}, {"LLAMA_ARG_TOP_K", "7"},
         {"LLAMA_ARG_TOP_P", "0.5"},            {"LLAMA_ARG_MIN_P", "0.2"},      {"LLAMA_ARG_REPEAT_PENALTY", "1.2"},
-        {"LLAMA_ARG_MLOCK", "yes"},
+        {"LLAMA_ARG_MLOCK", "yes"},           {"LLAMA_ARG_STATIC_PATH", "www"}, {"LLAMA_ARG_WEBUI", "off"},
     };
     const ParseOutcome out = parse({}, env);
     ASSERT_EQ(out.error, "");
@@ -328,6 +335,8 @@ TEST(Options, EnvironmentVariablesApply) {
     EXPECT_EQ(o.top_k, 7);
     EXPECT_FLOAT_EQ(o.top_p, 0.5f);
     EXPECT_FLOAT_EQ(o.min_p, 0.2f);
+    EXPECT_EQ(o.static_path, "www");
+    EXPECT_FALSE(o.webui);
     EXPECT_FLOAT_EQ(o.repeat_penalty, 1.2f);
     EXPECT_TRUE(o.mlock);
 }
@@ -360,6 +369,8 @@ TEST(Options, FlagEnvironmentValues) {
         EXPECT_EQ(ok({}, {{"LLAMA_ARG_CONT_BATCHING", word}}).cont_batching, value);
         EXPECT_EQ(ok({}, {{"LLAMA_ARG_ENDPOINT_SLOTS", word}}).slots_endpoint, value);
         EXPECT_EQ(ok({}, {{"LLAMA_ARG_MMAP", word}}).mmap, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_WEBUI", word}}).webui, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_UI", word}}).webui, value);
         EXPECT_EQ(ok({}, {{"LLAMA_ARG_NO_MMAP", word}}).mmap, !value);  // the negated variable
     }
     for (const std::string var : {"LLAMA_ARG_MLOCK", "LLAMA_ARG_CONT_BATCHING", "LLAMA_ARG_NO_MMAP",
@@ -397,8 +408,8 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
         "--yarn-beta-slow", "--yarn-beta-fast", "-ctk", "--cache-type-k", "-ctv", "--cache-type-v", "-dt",
         "--defrag-thold", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
         "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
-        "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
-        "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path", "--ssl-key-file",
+        "--keep", "--props", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
+        "--check-tensors", "--override-kv", "-sm", "--split-mode", "--ssl-key-file",
         "--ssl-cert-file",
     };
     for (const auto& name : names) {
@@ -411,7 +422,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
     EXPECT_EQ(err({"--ssl-key-file=k.pem"}), "option --ssl-key-file is not supported yet by cria");
     // Also without the value they would take, and with no model given.
     EXPECT_EQ(parse({"--lora"}).error, "option --lora is not supported yet by cria");
-    EXPECT_EQ(parse({"--path"}).error, "option --path is not supported yet by cria");
+    EXPECT_EQ(parse({"--ssl-cert-file"}).error, "option --ssl-cert-file is not supported yet by cria");
 }
 
 TEST(Options, EveryNotYetSupportedTableEntryErrors) {
@@ -442,7 +453,6 @@ TEST(Options, NotYetSupportedEnvironmentVariableErrors) {
     EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_HF_REPO", "a/b"}}), "--hf-repo"));
     EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_ROPE_FREQ_BASE", "10000"}}), "--rope-freq-base"));
     const std::vector<std::pair<std::string, std::string>> later = {
-        {"LLAMA_ARG_STATIC_PATH", "--path"},
         {"LLAMA_ARG_SSL_KEY_FILE", "--ssl-key-file"},   {"LLAMA_ARG_SSL_CERT_FILE", "--ssl-cert-file"},
 
     };
@@ -562,7 +572,10 @@ TEST(Options, HelpListsEverySupportedOptionAndVariable) {
     for (const auto& spec : cria::options::option_table()) {
         for (const auto& name : spec.names) EXPECT_TRUE(contains(help, name)) << name;
         for (const auto& name : spec.negative_names) EXPECT_TRUE(contains(help, name)) << name;
-        for (const auto& var : spec.env) EXPECT_TRUE(contains(help, "(env: " + var)) << var;
+        // "(env: FIRST, SECOND)" when an option reads several variables.
+        for (size_t i = 0; i < spec.env.size(); ++i) {
+            EXPECT_TRUE(contains(help, (i == 0 ? "(env: " : ", ") + spec.env[i])) << spec.env[i];
+        }
         if (!spec.negated_env.empty()) {
             EXPECT_TRUE(contains(help, spec.negated_env)) << spec.negated_env;
         }
@@ -581,7 +594,8 @@ TEST(Options, HelpListsEverySupportedOptionAndVariable) {
                                 "LLAMA_ARG_MODEL", "LLAMA_ARG_CTX_SIZE", "LLAMA_ARG_N_PARALLEL", "LLAMA_ARG_THREADS",
                                 "LLAMA_ARG_HOST", "LLAMA_ARG_PORT", "LLAMA_API_KEY", "LLAMA_ARG_CONT_BATCHING",
                                 "LLAMA_ARG_NO_MMAP", "LLAMA_ARG_MMAP", "LLAMA_ARG_ENDPOINT_SLOTS",
-                                "LLAMA_ARG_FLASH_ATTN"}) {
+                                "LLAMA_ARG_FLASH_ATTN", "--path", "--webui", "--no-webui", "LLAMA_ARG_STATIC_PATH",
+                                "LLAMA_ARG_WEBUI"}) {
         EXPECT_TRUE(contains(help, s)) << s;
     }
 }
@@ -607,7 +621,7 @@ TEST(Options, HelpLayout) {
     EXPECT_GT(marker, help.find("----- not yet supported"));
     EXPECT_TRUE(contains(help.substr(help.find("--mmproj")), "(not supported yet)"));
     // Options refused until their feature comes are listed there too, not among the supported ones.
-    for (const std::string s : {"--path", "--ssl-key-file", "--ssl-cert-file"}) {
+    for (const std::string s : {"--ssl-key-file", "--ssl-cert-file"}) {
         // The first place the option is named as a whole word (not as part of e.g. --chat-template-file).
         size_t first = help.find(" " + s);
         while (first != std::string::npos && first + 1 + s.size() < help.size() &&
