@@ -287,7 +287,8 @@ export function App() {
 
   const themeNext = { auto: 'light', light: 'dark', dark: 'auto' }[settings.theme] || 'auto';
   const ThemeIcon = settings.theme === 'light' ? SunIcon : settings.theme === 'dark' ? MoonIcon : AutoIcon;
-  const modelName = props ? props.model_alias || (props.default_generation_settings || {}).model : null;
+  // The alias, or the model file's name without its folders.
+  const modelName = props ? String(props.model_alias || (props.default_generation_settings || {}).model || '').split('/').pop() : null;
   const liveAvailable = live.slots || live.metrics;
   const mode = settings.mode === 'completion' ? 'completion' : 'chat';
 
@@ -340,7 +341,7 @@ export function App() {
       </main>
       <SettingsDialog open={settingsOpen} settings={settings} defaults={props && props.default_generation_settings}
         onChange={setSettings} onClose={() => setSettingsOpen(false)} />
-      {toast && <div class="toast" role="status">{toast}</div>}
+      {toast && <div class="toast" role="status" title="Dismiss" onClick={() => setToast(null)}>{toast}</div>}
     </div>
   );
 }

@@ -14,6 +14,14 @@ export function ChatView({ conversation, streamingId, busy, draft, onDraft, onSe
     const el = scroller.current;
     if (el && pinned.current) el.scrollTop = el.scrollHeight;
   });
+  // Stay at the bottom when the view itself changes size (a phone's keyboard, a rotated screen).
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || typeof ResizeObserver === 'undefined') return undefined;
+    const observer = new ResizeObserver(() => { if (pinned.current) el.scrollTop = el.scrollHeight; });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
 
   const lastUser = messages.map((m) => m.role).lastIndexOf('user');
   const last = messages.length - 1;

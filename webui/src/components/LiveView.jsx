@@ -31,6 +31,10 @@ function Chart({ points }) {
         aria-label={`Throughput over the last minute; now ${last.gen.toFixed(0)} generated tokens per second`}>
         <line x1="0" x2={width} y1={height - 4} y2={height - 4} class="axis" />
         <line x1="0" x2={width} y1="6" y2="6" class="grid" />
+        {points.length > 1 && (
+          <polygon class="area gen"
+            points={`${line('gen').split(' ')[0].split(',')[0]},${height - 4} ${line('gen')} ${width},${height - 4}`} />
+        )}
         {points.length > 1 && <polyline points={line('prompt')} class="series prompt" />}
         {points.length > 1 && <polyline points={line('gen')} class="series gen" />}
       </svg>

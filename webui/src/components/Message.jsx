@@ -1,6 +1,6 @@
 // One message of a chat: the user's as plain text, the assistant's as markdown with its reasoning
 // folded, its speed and context use, and the actions that fit its place in the conversation.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { renderMarkdown, splitThinking } from '../markdown.js';
 import { copyText } from '../clipboard.js';
 import { CopyIcon, EditIcon, RetryIcon } from './icons.jsx';
@@ -35,7 +35,7 @@ export function Message({ message, streaming, canEdit, canRegenerate, onEdit, on
   const [copied, setCopied] = useState(false);
   const editBox = useRef(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (editing && editBox.current) {
       editBox.current.focus();
       editBox.current.setSelectionRange(draft.length, draft.length);
