@@ -53,6 +53,16 @@ void forward_llama_log(ggml_log_level level, const char* text, void*) {
     }
 }
 
+cria::LogLevel log_level(const cria::ServerOptions& o) {
+    if (o.log_disable || o.log_verbosity <= 0) return cria::LogLevel::off;
+    if (o.verbose || o.log_verbosity >= 4) return cria::LogLevel::debug;
+    switch (o.log_verbosity) {
+        case 1: return cria::LogLevel::error;
+        case 2: return cria::LogLevel::warn;
+        default: return cria::LogLevel::info;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,9 +80,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     const cria::ServerOptions& options = *outcome.options;
-    cria::set_log_level(options.log_disable ? cria::LogLevel::off
-                        : options.verbose   ? cria::LogLevel::debug
-                                            : cria::LogLevel::info);
+    cria::set_log_level(log_level(options));
     cria::set_log_json(options.log_format == "json");
     if (!options.log_file.empty() && !cria::set_log_file(options.log_file)) {
         std::fprintf(stderr, "cria: cannot open the log file '%s' (--log-file)\n", options.log_file.c_str());
@@ -96,7 +104,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::thread http_thread([&http] { http.listen(); });
-    cria::log_info("listening on http://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
+    cria::log_info(std::string("listening on ") + (options.ssl_cert_file.empty() ? "http" : "https") + "://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
 
     std::thread signal_thread([&] {
         int signal = 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include <httplib.h>
@@ -37,6 +38,15 @@ ApiError task_failure_error(const TaskFailure& failure);
 // The prompt as text for responses: a single string part as given, else the tokens detokenized.
 std::string prompt_as_text(const std::vector<PromptPart>& parts, const std::vector<Token>& tokens,
                            const Vocabulary& vocabulary);
+
+// Adds a finished task's token counts to the log line of the request this thread is answering.
+void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens);
+
+// Answers with a server-sent-event stream written by `provider`; `on_close(success)` runs once the
+// stream has ended or the client left. The request's log line is written then, not when the
+// handler returns, so that it has the stream's real duration and tokens.
+void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
+                       std::function<void(bool success)> on_close);
 
 // Writes a JSON body with status 200.
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
