@@ -3,6 +3,8 @@
 // Start-up order matters: the HTTP server listens first (so /health answers "loading model"),
 // then the model loads, then this thread becomes the engine thread and runs the step loop until
 // SIGINT or SIGTERM.
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -53,6 +55,11 @@ void forward_llama_log(ggml_log_level level, const char* text, void*) {
     }
 }
 
+bool is_directory(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 cria::LogLevel log_level(const cria::ServerOptions& o) {
     if (o.log_disable || o.log_verbosity <= 0) return cria::LogLevel::off;
     if (o.verbose || o.log_verbosity >= 4) return cria::LogLevel::debug;
@@ -87,6 +94,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     llama_log_set(forward_llama_log, nullptr);
+    if (!options.slot_save_path.empty() && !is_directory(options.slot_save_path)) {
+        cria::log_error("--slot-save-path " + options.slot_save_path + " is not an existing directory");
+        return 1;
+    }
 
     // SIGINT/SIGTERM are taken by one thread with sigwait(); every other thread blocks them.
     sigset_t stop_signals;

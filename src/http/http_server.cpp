@@ -244,6 +244,7 @@ void HttpServer::install_routes() {
     register_openai_routes(s, context_);
     register_chat_routes(s, context_);
     register_embedding_routes(s, context_);
+    register_slot_file_routes(s, context_);
 }
 
 bool HttpServer::bind(std::string* error) {

@@ -536,6 +536,10 @@ std::vector<OptionSpec> build_table() {
             .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
             .help("the /slots monitoring endpoint (slot state may include users' prompts)")
             .bind(boolean(&ServerOptions::slots_endpoint)));
+    add(Opt(S::Endpoints, {"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
+            .help("directory where POST /slots/{id}?action=save|restore keeps slots' KV caches (an existing "
+                  "directory; file names are plain names inside it)")
+            .def("none, slot actions off").bind(nonempty_text(&ServerOptions::slot_save_path)));
     add(Opt(S::Endpoints, {"--metrics"}).env({"LLAMA_ARG_ENDPOINT_METRICS"})
             .help("the Prometheus-compatible /metrics endpoint").bind(boolean(&ServerOptions::metrics)));
 
@@ -716,8 +720,6 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"--webui", "--ui"}).negative({"--no-webui", "--no-ui"}).env({"LLAMA_ARG_UI"})
                   .help("the web UI on or off"));
     add_later(later({"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"}).help("the reranking endpoint"));
-    add_later(later({"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
-                  .help("directory where slots' KV caches are saved"));
     add_later(later({"--api-prefix"}).value(K::String, "PREFIX").env({"LLAMA_ARG_API_PREFIX"})
                   .help("path prefix of every endpoint"));
     add_later(later({"-sps", "--slot-prompt-similarity"}).value(K::Float, "N")

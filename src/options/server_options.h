@@ -68,6 +68,7 @@ struct ServerOptions {
     std::string pooling;               // --pooling none|mean|cls|last ("" = the model's)
     bool slots_endpoint = true;        // --slots / --no-slots / --slots-endpoint-disable
     bool metrics = false;              // --metrics
+    std::string slot_save_path;        // --slot-save-path: directory of slot files ("" = slot actions off)
     std::string chat_template;         // --chat-template ("" = the model's own template)
 
     // Server-wide sampling defaults (the request's own values win)
