@@ -9,11 +9,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <pthread.h>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include <llama.h>
 
+#include "api/system_prompt.h"
 #include "engine/engine.h"
 #include "http/http_server.h"
 #include "options/server_options.h"
@@ -53,6 +56,23 @@ void forward_llama_log(ggml_log_level level, const char* text, void*) {
         case GGML_LOG_LEVEL_WARN: cria::log_warn(line); break;
         default: cria::log_debug(line); break;
     }
+}
+
+bool read_system_prompt(const std::string& path, cria::SystemPrompt* out) {
+    std::ifstream file(path, std::ios::binary);
+    std::stringstream text;
+    text << file.rdbuf();
+    if (!file) {
+        cria::log_error("cannot read the system prompt file '" + path + "' (--system-prompt-file)");
+        return false;
+    }
+    try {
+        *out = cria::parse_system_prompt_file(text.str());
+    } catch (const cria::ApiError& e) {
+        cria::log_error("the system prompt file '" + path + "' (--system-prompt-file): " + e.message);
+        return false;
+    }
+    return true;
 }
 
 bool is_directory(const std::string& path) {
@@ -107,8 +127,12 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
+    cria::SystemPrompt system_prompt;
+    if (!options.system_prompt_file.empty() && !read_system_prompt(options.system_prompt_file, &system_prompt)) return 1;
+
     cria::Engine engine(engine_config(options));
     cria::HttpServer http(options, engine);
+    http.set_system_prompt(system_prompt);
     std::string error;
     if (!http.bind(&error)) {
         cria::log_error(error);

@@ -111,6 +111,19 @@ GenerationRequest prepare_generation(const ServerContext& context, const Complet
     return generation;
 }
 
+std::vector<Token> with_system_prompt(ServerContext& context, const CompletionRequest& parsed,
+                                      std::vector<Token> prompt) {
+    const Vocabulary& vocabulary = context.engine.vocabulary();
+    if (parsed.system_prompt) context.system_prompt.set(*parsed.system_prompt, vocabulary);
+    const auto active = context.system_prompt.get();
+    if (active->tokens.empty()) return prompt;
+    std::vector<Token> joined = active->tokens;
+    // The system prompt already starts the sequence (with its BOS): the prompt's own BOS goes.
+    const bool own_bos = vocabulary.adds_bos() && !prompt.empty() && prompt.front() == vocabulary.bos();
+    joined.insert(joined.end(), prompt.begin() + (own_bos ? 1 : 0), prompt.end());
+    return joined;
+}
+
 void run_native_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res,
                            GenerationRequest generation, std::string prompt_text) {
     const ResponseContext response_context{context.model_name, context.engine.info().n_ctx_slot, std::move(prompt_text),
@@ -131,8 +144,9 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
     const CompletionRequest parsed =
         parse_completion_request(parse_json_object(req.body), context.completion_defaults, req.body);
     const Vocabulary& vocabulary = context.engine.vocabulary();
-    GenerationRequest generation = prepare_generation(context, parsed, tokenize_prompt(parsed.prompt, vocabulary));
-    std::string prompt_text = prompt_as_text(parsed.prompt, generation.prompt, vocabulary);
+    std::vector<Token> own_prompt = tokenize_prompt(parsed.prompt, vocabulary);
+    std::string prompt_text = prompt_as_text(parsed.prompt, own_prompt, vocabulary);
+    GenerationRequest generation = prepare_generation(context, parsed, with_system_prompt(context, parsed, own_prompt));
     run_native_completion(context, req, res, std::move(generation), std::move(prompt_text));
 }
 

@@ -300,8 +300,13 @@ void HttpServer::set_ready() {
         }
     }
     d.n_predict_cap = options.n_predict;
+    context_.system_prompt.set(context_.initial_system_prompt, engine.vocabulary());
     d.n_slots = engine.info().n_slots;
     context_.state = ServerState::ready;
+}
+
+void HttpServer::set_system_prompt(SystemPrompt system_prompt) {
+    context_.initial_system_prompt = std::move(system_prompt);
 }
 
 void HttpServer::set_failed() { context_.state = ServerState::failed; }

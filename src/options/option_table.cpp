@@ -412,6 +412,10 @@ std::vector<OptionSpec> build_table() {
     // ---- model ----
     add(Opt(S::Model, {"-m", "--model"}).value(K::String, "FNAME").env({"LLAMA_ARG_MODEL"})
             .help("path of the GGUF model file to load (required)").bind(nonempty_text(&ServerOptions::model_path)));
+    add(Opt(S::Model, {"-spf", "--system-prompt-file"}).value(K::String, "FNAME")
+            .help("JSON file with the system prompt put before every /completion prompt, shared by all slots: "
+                  "{\"prompt\": ..., \"anti_prompt\": \"User:\", \"assistant_name\": \"Assistant:\"}")
+            .def("none").bind(nonempty_text(&ServerOptions::system_prompt_file)));
     add(Opt(S::Model, {"-a", "--alias"}).value(K::String, "NAME").env({"LLAMA_ARG_ALIAS"})
             .help("model name reported in API responses").def("the model file name")
             .bind(text(&ServerOptions::alias)));
@@ -634,8 +638,6 @@ std::vector<OptionSpec> build_table() {
                   .help("multimodal projector file"));
     add_later(later({"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})
                   .help("download the multimodal projector from a URL"));
-    add_later(later({"-spf", "--system-prompt-file"}).value(K::String, "FNAME")
-                  .help("system prompt shared by all slots"));
     add_later(later({"--override-kv"}).value(K::String, "KEY=TYPE:VALUE").help("override model metadata"));
     add_later(later({"--check-tensors"}).help("check the model's tensor data for invalid values"));
     // context extension

@@ -70,6 +70,7 @@ struct ServerOptions {
     bool metrics = false;              // --metrics
     std::string slot_save_path;        // --slot-save-path: directory of slot files ("" = slot actions off)
     std::string chat_template;         // --chat-template ("" = the model's own template)
+    std::string system_prompt_file;    // -spf, --system-prompt-file ("" = no system prompt)
 
     // Server-wide sampling defaults (the request's own values win)
     float temperature = 0.8f;          // --temp

@@ -391,8 +391,8 @@ TEST(Options, ProcessEnvironmentOverload) {
 TEST(Options, NotYetSupportedOptionsAreErrors) {
     // The options the brief names, checked by name so that dropping one from the table fails here.
     const std::vector<std::string> names = {
-        "-mu", "--model-url", "-hfr", "--hf-repo", "-hff", "--hf-file", "--lora", "--lora-base", "-spf",
-        "--system-prompt-file", "--mmproj", "--grp-attn-n", "--grp-attn-w", "--numa", "--rope-scaling",
+        "-mu", "--model-url", "-hfr", "--hf-repo", "-hff", "--hf-file", "--lora", "--lora-base",
+        "--mmproj", "--grp-attn-n", "--grp-attn-w", "--numa", "--rope-scaling",
         "--rope-freq-base", "--rope-freq-scale", "--yarn-orig-ctx", "--yarn-ext-factor", "--yarn-attn-factor",
         "--yarn-beta-slow", "--yarn-beta-fast", "-ctk", "--cache-type-k", "-ctv", "--cache-type-v", "-dt",
         "--defrag-thold", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
