@@ -163,6 +163,7 @@ void HttpServer::install_routes() {
     register_openai_routes(s, context_);
     register_chat_routes(s, context_);
     register_embedding_routes(s, context_);
+    register_lora_routes(s, context_);
 }
 
 bool HttpServer::bind(std::string* error) {
@@ -214,6 +215,7 @@ void HttpServer::set_ready() {
     }
     d.n_predict_cap = options.n_predict;
     d.n_slots = engine.info().n_slots;
+    d.n_lora_adapters = engine.lora_adapter_count();
     context_.state = ServerState::ready;
 }
 
