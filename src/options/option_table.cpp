@@ -466,7 +466,8 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Model, {"--lora"}).value(K::List, "FNAME").repeatable()
             .help("apply a LoRA adapter at scale 1; give it several times, or comma-separated, for several "
                   "adapters (ids 0, 1, ... in the order given, with --lora-scaled). Scales can be changed at run "
-                  "time with POST /lora-adapters and per request with the 'lora' field")
+                  "time with POST /lora-adapters and per request with the 'lora' field. Adapters are applied at run "
+                  "time, so unlike old llama.cpp this does not imply --no-mmap")
             .def("none").bind(lora_binding()));
     add(Opt(S::Model, {"--lora-scaled"}).value(K::String, "FNAME").second_value("SCALE", has_scale_suffix).repeatable()
             .help("apply a LoRA adapter at the given scale; llama-server's FNAME:SCALE[,FNAME:SCALE...] form is "
@@ -534,7 +535,9 @@ std::vector<OptionSpec> build_table() {
     // ---- devices and memory ----
     add(Opt(S::DevicesMemory, {"-ngl", "--n-gpu-layers", "--gpu-layers"}).value(K::Int, "N")
             .env({"LLAMA_ARG_N_GPU_LAYERS"})
-            .help("model layers to keep in GPU memory: a number, 'auto' or 'all'").def("-1 = auto")
+            .help("model layers to keep in GPU memory: a number, 'auto' or 'all'. Without a GPU it is accepted "
+                  "and nothing is offloaded; the start-up log and /props (runtime) say what was")
+            .def("-1 = auto")
             .bind(gpu_layers_binding()));
     add(Opt(S::DevicesMemory, {"-mg", "--main-gpu"}).value(K::Int, "INDEX").env({"LLAMA_ARG_MAIN_GPU"})
             .help("the GPU used for small tensors and intermediate results when several GPUs are used")
