@@ -3,15 +3,20 @@
 // Start-up order matters: the HTTP server listens first (so /health answers "loading model"),
 // then the model loads, then this thread becomes the engine thread and runs the step loop until
 // SIGINT or SIGTERM.
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <pthread.h>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include <llama.h>
 
+#include "api/system_prompt.h"
 #include "engine/engine.h"
 #include "http/http_server.h"
 #include "options/server_options.h"
@@ -88,6 +93,38 @@ void log_runtime(const cria::EngineInfo& info) {
     }
 }
 
+bool read_system_prompt(const std::string& path, cria::SystemPrompt* out) {
+    std::ifstream file(path, std::ios::binary);
+    std::stringstream text;
+    text << file.rdbuf();
+    if (!file) {
+        cria::log_error("cannot read the system prompt file '" + path + "' (--system-prompt-file)");
+        return false;
+    }
+    try {
+        *out = cria::parse_system_prompt_file(text.str());
+    } catch (const cria::ApiError& e) {
+        cria::log_error("the system prompt file '" + path + "' (--system-prompt-file): " + e.message);
+        return false;
+    }
+    return true;
+}
+
+bool is_directory(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+cria::LogLevel log_level(const cria::ServerOptions& o) {
+    if (o.log_disable || o.log_verbosity <= 0) return cria::LogLevel::off;
+    if (o.verbose || o.log_verbosity >= 4) return cria::LogLevel::debug;
+    switch (o.log_verbosity) {
+        case 1: return cria::LogLevel::error;
+        case 2: return cria::LogLevel::warn;
+        default: return cria::LogLevel::info;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,9 +142,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     const cria::ServerOptions& options = *outcome.options;
-    cria::set_log_level(options.log_disable ? cria::LogLevel::off
-                        : options.verbose   ? cria::LogLevel::debug
-                                            : cria::LogLevel::info);
+    cria::set_log_level(log_level(options));
     cria::set_log_json(options.log_format == "json");
     if (!options.log_file.empty() && !cria::set_log_file(options.log_file)) {
         std::fprintf(stderr, "cria: cannot open the log file '%s' (--log-file)\n", options.log_file.c_str());
@@ -118,6 +153,10 @@ int main(int argc, char** argv) {
         cria::log_warn("--lora-base '" + options.lora_base +
                        "' is ignored: libllama applies LoRA adapters on top of the loaded model's weights");
     }
+    if (!options.slot_save_path.empty() && !is_directory(options.slot_save_path)) {
+        cria::log_error("--slot-save-path " + options.slot_save_path + " is not an existing directory");
+        return 1;
+    }
 
     // SIGINT/SIGTERM are taken by one thread with sigwait(); every other thread blocks them.
     sigset_t stop_signals;
@@ -127,15 +166,19 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
+    cria::SystemPrompt system_prompt;
+    if (!options.system_prompt_file.empty() && !read_system_prompt(options.system_prompt_file, &system_prompt)) return 1;
+
     cria::Engine engine(engine_config(options));
     cria::HttpServer http(options, engine);
+    http.set_system_prompt(system_prompt);
     std::string error;
     if (!http.bind(&error)) {
         cria::log_error(error);
         return 1;
     }
     std::thread http_thread([&http] { http.listen(); });
-    cria::log_info("listening on http://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
+    cria::log_info(std::string("listening on ") + (options.ssl_cert_file.empty() ? "http" : "https") + "://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
 
     std::thread signal_thread([&] {
         int signal = 0;

@@ -14,7 +14,7 @@ bool Engine::load(std::string* error) {
     if (!load_model(config_, model.get(), &info_, error)) return false;
     model_ = std::move(model);
     vocabulary_ = std::make_unique<Vocabulary>(model_->vocab);
-    scheduler_ = std::make_unique<Scheduler>(*model_, config_, info_, queue_, board_, metrics_);
+    scheduler_ = std::make_unique<Scheduler>(*model_, config_, info_, queue_, slot_files_, board_, metrics_);
     return true;
 }
 
@@ -41,6 +41,12 @@ std::vector<LoraAdapterInfo> Engine::lora_adapters() const {
 
 void Engine::set_lora_scales(const LoraScales& scales) {
     if (model_) model_->loras.set_scales(scales);
+}
+
+std::future<SlotFileResult> Engine::slot_file(SlotFileRequest request) {
+    auto result = slot_files_.submit(std::move(request));
+    queue_.wake();
+    return result;
 }
 
 }  // namespace cria

@@ -31,13 +31,14 @@
 #include "engine/loaded_model.h"
 #include "engine/self_extend.h"
 #include "engine/slot.h"
+#include "engine/slot_file.h"
 
 namespace cria {
 
 class Scheduler {
 public:
     Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,
-              StatusBoard& board, EngineMetrics& metrics);
+              SlotFileJobs& slot_files, StatusBoard& board, EngineMetrics& metrics);
     ~Scheduler();
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
@@ -48,7 +49,11 @@ public:
 private:
     bool any_busy() const;
     bool release_cancelled();  // true if a slot was freed
+    bool run_slot_files();     // true if a slot's cache changed
     bool admit_waiting();      // true if a task started
+    // After a slot file was restored or erased: the cache's LoRA scales and self-extend state, or a
+    // 400 in *result (and an empty slot) when its positions do not fit this server's settings.
+    void adopt_slot_file_cache(Slot& slot, SlotFileResult* result);
     Slot* choose_slot(const GenerationRequest& request);
     void start(Slot& slot, std::shared_ptr<Task> task);
     void find_prefix_donor(Slot& slot);
@@ -78,6 +83,7 @@ private:
     const EngineConfig config_;
     const EngineInfo info_;
     TaskQueue& queue_;
+    SlotFileJobs& slot_files_;
     StatusBoard& board_;
     EngineMetrics& metrics_;
     Vocabulary vocabulary_;

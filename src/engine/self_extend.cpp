@@ -38,6 +38,15 @@ size_t SelfExtend::keep_prefix(llama_memory_t memory, llama_seq_id seq, SelfExte
     return n_tokens;
 }
 
+SelfExtendState SelfExtend::state_for(size_t n_tokens) const {
+    if (!enabled() || n_tokens == 0) return {0, static_cast<llama_pos>(n_tokens)};
+    const size_t windows = (n_tokens - 1) / static_cast<size_t>(width_);
+    SelfExtendState state;
+    state.grouped_end = static_cast<llama_pos>(windows * static_cast<size_t>(width_ / factor_));
+    state.next_pos = state.grouped_end + static_cast<llama_pos>(n_tokens - windows * static_cast<size_t>(width_));
+    return state;
+}
+
 int64_t SelfExtend::max_position(int64_t n_tokens) const {
     if (n_tokens <= 0) return -1;
     if (!enabled()) return n_tokens - 1;

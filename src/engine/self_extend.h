@@ -49,6 +49,11 @@ public:
     // window is moved back to that window's start. Returns how many tokens were kept.
     size_t keep_prefix(llama_memory_t memory, llama_seq_id seq, SelfExtendState& state, size_t n_tokens) const;
 
+    // The state of a sequence of n_tokens tokens that this class built and that is not growing
+    // (a window is grouped only when a token follows it). Disabled: next_pos = n_tokens. For
+    // checking a restored slot file.
+    SelfExtendState state_for(size_t n_tokens) const;
+
     // The largest position a sequence of n_tokens tokens reaches (for the start-up log).
     int64_t max_position(int64_t n_tokens) const;
 

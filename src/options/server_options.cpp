@@ -179,6 +179,10 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
 
     // 4. Rules across options.
     if (opts.model_path.empty()) return fail("no model given: use -m FILE");
+    while (opts.slot_save_path.size() > 1 && opts.slot_save_path.back() == '/') opts.slot_save_path.pop_back();
+    if (opts.ssl_key_file.empty() != opts.ssl_cert_file.empty()) {
+        return fail("HTTPS needs both --ssl-key-file and --ssl-cert-file");
+    }
     // Like libllama, which never runs a physical batch larger than the logical one.
     if (opts.n_ubatch > opts.n_batch) opts.n_ubatch = opts.n_batch;
     if (opts.grp_attn_n > 1) {

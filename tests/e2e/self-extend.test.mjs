@@ -3,8 +3,10 @@
 // tokens; slots here hold 1024. With factor 8 and window 64, a full slot reaches position 183.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { startCria, runCria, freePort, MODELS } from './lib/cria.mjs';
+import { startCria, runCria, freePort, assertErrorShape, MODELS } from './lib/cria.mjs';
 import { THREADS, greedy, complete } from './lib/generation-helpers.mjs';
 
 const MODEL = path.join(MODELS, 'tiny-ctx256.gguf');
@@ -118,5 +120,30 @@ test('self-extend options that cannot work stop start-up with a message naming t
     const res = await runCria(['-m', MODEL, '--port', port, ...args]);
     assert.equal(res.code, 1, `exit code ${res.code} for ${args.join(' ')}\n${res.stderr}`);
     assert.ok(res.stderr.includes(message), res.stderr);
+  }
+});
+
+test('a slot file keeps grouped positions: it restores under the same settings, not under others', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cria-self-extend-'));
+  const extended = await startCria([...THREADS, '-c', '1024', ...SELF_EXTEND, '--slot-save-path', dir], { model: MODEL });
+  const plain = await startCria([...THREADS, '-c', '1024', '--slot-save-path', dir], { model: MODEL });
+  try {
+    const first = await complete(extended, body(LONG_PROMPT, 40, { id_slot: 0 }));
+    assert.equal((await extended.post('/slots/0?action=save', { filename: 'grouped.bin' })).status, 200);
+    assert.equal((await extended.post('/slots/0?action=erase', {})).status, 200);
+    const restored = await extended.post('/slots/0?action=restore', { filename: 'grouped.bin' });
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    const again = await complete(extended, body(LONG_PROMPT, 40, { id_slot: 0 }));
+    assert.ok(again.timings.cache_n > 0);
+    assert.deepEqual(again.tokens, first.tokens);
+    // Without self-extend those positions mean nothing: refused, and the slot stays empty.
+    const refused = await plain.post('/slots/0?action=restore', { filename: 'grouped.bin' });
+    assertErrorShape(assert, refused, 400);
+    assert.match(refused.body.error.message, /self-extend/);
+    assert.equal((await plain.get('/slots')).body[0].n_cached, 0);
+  } finally {
+    await extended.stop();
+    await plain.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -88,4 +88,17 @@ TEST(SelfExtend, MaxPosition) {
     EXPECT_EQ(se.max_position(1024), 183);  // 15 windows grouped (120 positions) + 63
 }
 
+TEST(SelfExtend, StateOfASequenceAtRest) {
+    const cria::SelfExtend se(8, 64);
+    auto state = [&](size_t n) {
+        const auto st = se.state_for(n);
+        return std::make_pair(st.grouped_end, st.next_pos);
+    };
+    EXPECT_EQ(state(0), std::make_pair(0, 0));
+    EXPECT_EQ(state(64), std::make_pair(0, 64));   // full, but grouped only when a token follows
+    EXPECT_EQ(state(65), std::make_pair(8, 9));
+    EXPECT_EQ(state(281), std::make_pair(32, 57));  // 4 windows grouped, 25 tokens in the fifth
+    EXPECT_EQ(cria::SelfExtend(1, 64).state_for(281).next_pos, 281);
+}
+
 }  // namespace
