@@ -1,8 +1,10 @@
 // cria: serve a GGUF model over HTTP.
 //
 // Start-up order matters: the HTTP server listens first (so /health answers "loading model"),
-// then a model named by -mu/-hf is downloaded (or found in the cache), then the model loads, then this thread becomes the engine thread and runs the step loop until
-// SIGINT or SIGTERM.
+// then a model named by -mu/-hf is downloaded (or found in the cache), then the model loads, then
+// this thread becomes the engine thread and runs the step loop until SIGINT or SIGTERM.
+#include <sys/stat.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -69,6 +71,21 @@ void forward_llama_log(ggml_log_level level, const char* text, void*) {
     }
 }
 
+bool is_directory(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+cria::LogLevel log_level(const cria::ServerOptions& o) {
+    if (o.log_disable || o.log_verbosity <= 0) return cria::LogLevel::off;
+    if (o.verbose || o.log_verbosity >= 4) return cria::LogLevel::debug;
+    switch (o.log_verbosity) {
+        case 1: return cria::LogLevel::error;
+        case 2: return cria::LogLevel::warn;
+        default: return cria::LogLevel::info;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,15 +103,17 @@ int main(int argc, char** argv) {
         return 1;
     }
     const cria::ServerOptions& options = *outcome.options;
-    cria::set_log_level(options.log_disable ? cria::LogLevel::off
-                        : options.verbose   ? cria::LogLevel::debug
-                                            : cria::LogLevel::info);
+    cria::set_log_level(log_level(options));
     cria::set_log_json(options.log_format == "json");
     if (!options.log_file.empty() && !cria::set_log_file(options.log_file)) {
         std::fprintf(stderr, "cria: cannot open the log file '%s' (--log-file)\n", options.log_file.c_str());
         return 1;
     }
     llama_log_set(forward_llama_log, nullptr);
+    if (!options.slot_save_path.empty() && !is_directory(options.slot_save_path)) {
+        cria::log_error("--slot-save-path " + options.slot_save_path + " is not an existing directory");
+        return 1;
+    }
 
     // SIGINT/SIGTERM are taken by one thread with sigwait(); every other thread blocks them.
     sigset_t stop_signals;
@@ -112,7 +131,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::thread http_thread([&http] { http.listen(); });
-    cria::log_info("listening on http://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
+    cria::log_info(std::string("listening on ") + (options.ssl_cert_file.empty() ? "http" : "https") + "://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
 
     std::atomic<bool> stop_download{false};
     std::thread signal_thread([&] {

@@ -15,6 +15,7 @@
 
 #include "engine/generation_request.h"
 #include "engine/metrics.h"
+#include "engine/slot_file.h"
 #include "engine/task.h"
 #include "engine/task_queue.h"
 #include "engine/vocabulary.h"
@@ -122,6 +123,11 @@ public:
     // Returns null once the engine is shutting down.
     std::shared_ptr<Task> submit(GenerationRequest request);
 
+    // Any thread, after load(): saves, restores or erases an idle slot's cache between two steps.
+    // The future answers 409 if the slot is busy (or a busy slot is about to copy its cache), 503
+    // once the engine has stopped.
+    std::future<SlotFileResult> slot_file(SlotFileRequest request);
+
     // Any thread, after load().
     const Vocabulary& vocabulary() const { return *vocabulary_; }
     const EngineInfo& info() const { return info_; }
@@ -137,6 +143,7 @@ private:
     std::unique_ptr<Vocabulary> vocabulary_;
     std::unique_ptr<Scheduler> scheduler_;
     TaskQueue queue_;
+    SlotFileJobs slot_files_;
     StatusBoard board_;
     EngineMetrics metrics_;
     std::atomic<uint64_t> next_task_id_{1};

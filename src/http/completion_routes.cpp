@@ -20,9 +20,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds kClientCheckInterval{100};
 
 void stream_response(httplib::Response& res, std::shared_ptr<Task> task, ResponseContext response_context) {
-    res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream",
+    send_event_stream(
+        res,
         [task, response_context](size_t, httplib::DataSink& sink) {
             for (;;) {
                 auto event = task->next_event(kClientCheckInterval);
@@ -37,6 +36,7 @@ void stream_response(httplib::Response& res, std::shared_ptr<Task> task, Respons
                 }
                 std::string data;
                 if (const auto* result = std::get_if<CompletionResult>(&*event)) {
+                    note_request_tokens(result->n_prompt_tokens, result->timings.predicted_n);
                     data = sse_event(completion_json(*result, task->request(), response_context, /*stream_final=*/true));
                 } else {
                     data = sse_event(task_failure_error(std::get<TaskFailure>(*event)).to_json());
@@ -63,6 +63,7 @@ void wait_and_respond(const httplib::Request& req, httplib::Response& res, const
             continue;
         }
         if (const auto* result = std::get_if<CompletionResult>(&*event)) {
+            note_request_tokens(result->n_prompt_tokens, result->timings.predicted_n);
             send_json(res, completion_json(*result, task->request(), response_context));
             return;
         }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include <httplib.h>
@@ -38,6 +39,15 @@ ApiError task_failure_error(const TaskFailure& failure);
 std::string prompt_as_text(const std::vector<PromptPart>& parts, const std::vector<Token>& tokens,
                            const Vocabulary& vocabulary);
 
+// Adds a finished task's token counts to the log line of the request this thread is answering.
+void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens);
+
+// Answers with a server-sent-event stream written by `provider`; `on_close(success)` runs once the
+// stream has ended or the client left. The request's log line is written then, not when the
+// handler returns, so that it has the stream's real duration and tokens.
+void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
+                       std::function<void(bool success)> on_close);
+
 // Writes a JSON body with status 200.
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
 
@@ -62,5 +72,6 @@ void register_infill_routes(httplib::Server& server, ServerContext& context);   
 void register_openai_routes(httplib::Server& server, ServerContext& context);      // /v1/models, /v1/completions
 void register_chat_routes(httplib::Server& server, ServerContext& context);        // /v1/chat/completions, /apply-template
 void register_embedding_routes(httplib::Server& server, ServerContext& context);   // /embedding, /v1/embeddings
+void register_slot_file_routes(httplib::Server& server, ServerContext& context);   // POST /slots/{id}?action=
 
 }  // namespace cria

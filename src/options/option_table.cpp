@@ -260,6 +260,27 @@ Binding tensor_split_binding() {
 }
 
 // --api-key: every use adds keys; a value may hold several, comma-separated, like llama-server.
+Binding cors_origins_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<std::string> origins;
+            for (auto& origin : split_list(v, ',')) {
+                if (origin.empty()) continue;
+                while (origin.size() > 1 && origin.back() == '/') origin.pop_back();  // browsers send no slash
+                origins.push_back(std::move(origin));
+            }
+            if (origins.empty()) return "must name at least one origin, or *";
+            o.cors_origins = std::move(origins);
+            return "";
+        },
+        [](const ServerOptions& o) {
+            std::string joined;
+            for (const auto& origin : o.cors_origins) joined += (joined.empty() ? "" : ",") + origin;
+            return joined;
+        },
+    };
+}
+
 Binding api_key_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
@@ -542,10 +563,25 @@ std::vector<OptionSpec> build_table() {
             .help("file of API keys, one per line; blank lines and lines starting with # are skipped; "
                   "adds to --api-key")
             .def("none").bind(api_key_file_binding()));
-    add_later(Opt(S::Http, {"--ssl-key-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_KEY_FILE"})
-            .help("PEM-encoded private key for HTTPS").def("none").bind(text(&ServerOptions::ssl_key_file)));
-    add_later(Opt(S::Http, {"--ssl-cert-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_CERT_FILE"})
-            .help("PEM-encoded certificate for HTTPS").def("none").bind(text(&ServerOptions::ssl_cert_file)));
+    add(Opt(S::Http, {"--ssl-key-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_KEY_FILE"})
+            .help("PEM-encoded private key: serve HTTPS (with --ssl-cert-file)").def("none, plain HTTP")
+            .bind(nonempty_text(&ServerOptions::ssl_key_file)));
+    add(Opt(S::Http, {"--ssl-cert-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_CERT_FILE"})
+            .help("PEM-encoded certificate (chain): serve HTTPS (with --ssl-key-file)").def("none, plain HTTP")
+            .bind(nonempty_text(&ServerOptions::ssl_cert_file)));
+    add(Opt(S::Http, {"--cors-origins"}).value(K::List, "ORIGINS").env({"LLAMA_ARG_CORS_ORIGINS"})
+            .help("comma-separated origins whose web pages may call the API (e.g. https://app.example); "
+                  "* = any")
+            .def("*").bind(cors_origins_binding()));
+    add(Opt(S::Http, {"--cors-methods"}).value(K::String, "METHODS").env({"LLAMA_ARG_CORS_METHODS"})
+            .help("comma-separated methods allowed for cross-origin calls").def("GET, POST, OPTIONS")
+            .bind(nonempty_text(&ServerOptions::cors_methods)));
+    add(Opt(S::Http, {"--cors-headers"}).value(K::String, "HEADERS").env({"LLAMA_ARG_CORS_HEADERS"})
+            .help("comma-separated request headers allowed for cross-origin calls; * = whatever the browser asks for")
+            .def("*").bind(nonempty_text(&ServerOptions::cors_headers)));
+    add(Opt(S::Http, {"--cors-credentials"}).negative({"--no-cors-credentials"}).env({"LLAMA_ARG_CORS_CREDENTIALS"})
+            .help("let cross-origin calls carry credentials (the caller's origin is echoed back)").def("enabled")
+            .bind(boolean(&ServerOptions::cors_credentials)));
 
     // ---- endpoints ----
     add(Opt(S::Endpoints, {"--embedding", "--embeddings"}).env({"LLAMA_ARG_EMBEDDINGS"})
@@ -558,6 +594,10 @@ std::vector<OptionSpec> build_table() {
             .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
             .help("the /slots monitoring endpoint (slot state may include users' prompts)")
             .bind(boolean(&ServerOptions::slots_endpoint)));
+    add(Opt(S::Endpoints, {"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
+            .help("directory where POST /slots/{id}?action=save|restore keeps slots' KV caches (an existing "
+                  "directory; file names are plain names inside it)")
+            .def("none, slot actions off").bind(nonempty_text(&ServerOptions::slot_save_path)));
     add(Opt(S::Endpoints, {"--metrics"}).env({"LLAMA_ARG_ENDPOINT_METRICS"})
             .help("the Prometheus-compatible /metrics endpoint").bind(boolean(&ServerOptions::metrics)));
 
@@ -629,6 +669,10 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Logging, {"--log-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_LOG_FILE"})
             .help("write the log to this file (appended) instead of stderr").def("stderr")
             .bind(text(&ServerOptions::log_file)));
+    add(Opt(S::Logging, {"-lv", "--verbosity", "--log-verbosity"}).value(K::Int, "N").env({"LLAMA_ARG_LOG_VERBOSITY"})
+            .help("the least important messages logged: 0 = none, 1 = errors, 2 = warnings, 3 = info, 4 and "
+                  "above = debug (with the prompts of requests)")
+            .def("3").bind(int_in(&ServerOptions::log_verbosity, 0)));
     add(Opt(S::Logging, {"--log-disable"})
             .help("turn logging off").bind(boolean(&ServerOptions::log_disable)));
 
@@ -727,8 +771,6 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"--webui", "--ui"}).negative({"--no-webui", "--no-ui"}).env({"LLAMA_ARG_UI"})
                   .help("the web UI on or off"));
     add_later(later({"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"}).help("the reranking endpoint"));
-    add_later(later({"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
-                  .help("directory where slots' KV caches are saved"));
     add_later(later({"--api-prefix"}).value(K::String, "PREFIX").env({"LLAMA_ARG_API_PREFIX"})
                   .help("path prefix of every endpoint"));
     add_later(later({"-sps", "--slot-prompt-similarity"}).value(K::Float, "N")
@@ -744,8 +786,6 @@ std::vector<OptionSpec> build_table() {
     // logging
     add_later(later({"--log-colors"}).choices({"on", "off", "auto"}).env({"LLAMA_ARG_LOG_COLORS"})
                   .help("colored log output"));
-    add_later(later({"-lv", "--verbosity", "--log-verbosity"}).value(K::Int, "N").env({"LLAMA_ARG_LOG_VERBOSITY"})
-                  .help("verbosity threshold of log messages"));
     return t;
 }
 

@@ -64,12 +64,17 @@ struct ServerOptions {
     std::vector<std::string> api_keys; // --api-key (repeatable, comma-separated) and --api-key-file (empty = no auth)
     std::string ssl_key_file;          // --ssl-key-file ("" = plain HTTP)
     std::string ssl_cert_file;         // --ssl-cert-file ("" = plain HTTP)
+    std::vector<std::string> cors_origins = {"*"};    // --cors-origins ("*" = any)
+    std::string cors_methods = "GET, POST, OPTIONS";  // --cors-methods
+    std::string cors_headers = "*";                   // --cors-headers ("*" = what the browser asks for)
+    bool cors_credentials = true;                     // --cors-credentials / --no-cors-credentials
 
     // Endpoints and features
     bool embedding = false;            // --embedding, --embeddings
     std::string pooling;               // --pooling none|mean|cls|last ("" = the model's)
     bool slots_endpoint = true;        // --slots / --no-slots / --slots-endpoint-disable
     bool metrics = false;              // --metrics
+    std::string slot_save_path;        // --slot-save-path: directory of slot files ("" = slot actions off)
     std::string chat_template;         // --chat-template ("" = the model's own template)
 
     // Server-wide sampling defaults (the request's own values win)
@@ -99,6 +104,7 @@ struct ServerOptions {
 
     // Logging
     bool verbose = false;              // -v, --verbose
+    int32_t log_verbosity = 3;         // -lv: 0 none, 1 errors, 2 warnings, 3 info, 4+ debug
     std::string log_format = "text";   // --log-format text|json
     bool log_disable = false;          // --log-disable
     std::string log_file;              // --log-file ("" = stderr)

@@ -460,8 +460,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
         "--defrag-thold", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
         "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
-        "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path", "--ssl-key-file",
-        "--ssl-cert-file",
+        "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path",
     };
     for (const auto& name : names) {
         const std::string e = err({name, "1"});
@@ -470,7 +469,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
     }
     EXPECT_EQ(err({"--mmproj", "proj.gguf"}), "option --mmproj is not supported yet by cria");
     EXPECT_EQ(err({"--mmproj=proj.gguf"}), "option --mmproj is not supported yet by cria");
-    EXPECT_EQ(err({"--ssl-key-file=k.pem"}), "option --ssl-key-file is not supported yet by cria");
+    EXPECT_EQ(err({"--override-kv=k=int:1"}), "option --override-kv is not supported yet by cria");
     // Also without the value they would take, and with no model given.
     EXPECT_EQ(parse({"--lora"}).error, "option --lora is not supported yet by cria");
     EXPECT_EQ(parse({"--path"}).error, "option --path is not supported yet by cria");
@@ -504,7 +503,7 @@ TEST(Options, NotYetSupportedEnvironmentVariableErrors) {
     EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_ROPE_FREQ_BASE", "10000"}}), "--rope-freq-base"));
     const std::vector<std::pair<std::string, std::string>> later = {
         {"LLAMA_ARG_STATIC_PATH", "--path"},
-        {"LLAMA_ARG_SSL_KEY_FILE", "--ssl-key-file"},   {"LLAMA_ARG_SSL_CERT_FILE", "--ssl-cert-file"},
+        {"LLAMA_ARG_CACHE_TYPE_K", "--cache-type-k"},   {"LLAMA_ARG_DEFRAG_THOLD", "--defrag-thold"},
 
     };
     for (const auto& [var, option] : later) {
@@ -668,7 +667,7 @@ TEST(Options, HelpLayout) {
     EXPECT_GT(marker, help.find("----- not yet supported"));
     EXPECT_TRUE(contains(help.substr(help.find("--mmproj")), "(not supported yet)"));
     // Options refused until their feature comes are listed there too, not among the supported ones.
-    for (const std::string s : {"--path", "--ssl-key-file", "--ssl-cert-file"}) {
+    for (const std::string s : {"--override-kv", "--check-tensors", "--reasoning-format"}) {
         // The first place the option is named as a whole word (not as part of e.g. --chat-template-file).
         size_t first = help.find(" " + s);
         while (first != std::string::npos && first + 1 + s.size() < help.size() &&
@@ -785,3 +784,38 @@ TEST(Options, JinjaIsAcceptedAndNoJinjaRefused) {
 
 }  // namespace
 }  // namespace cria
+
+// ---- HTTPS, CORS and log verbosity ----
+namespace {
+
+TEST(Options, HttpsNeedsBothKeyAndCertificate) {
+    const ServerOptions o = ok({"--ssl-key-file", "k.pem", "--ssl-cert-file", "c.pem"});
+    EXPECT_EQ(o.ssl_key_file, "k.pem");
+    EXPECT_EQ(o.ssl_cert_file, "c.pem");
+    EXPECT_TRUE(contains(err({"--ssl-key-file", "k.pem"}), "both --ssl-key-file and --ssl-cert-file"));
+    EXPECT_TRUE(contains(err({"--ssl-cert-file", "c.pem"}), "both --ssl-key-file and --ssl-cert-file"));
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SSL_KEY_FILE", "k"}, {"LLAMA_ARG_SSL_CERT_FILE", "c"}}).ssl_cert_file, "c");
+}
+
+TEST(Options, CorsOptions) {
+    const ServerOptions d = ok({});
+    EXPECT_EQ(d.cors_origins, std::vector<std::string>{"*"});
+    EXPECT_TRUE(d.cors_credentials);
+    const ServerOptions o = ok({"--cors-origins", "https://a.example/, http://b.example:3000", "--cors-methods", "GET",
+                                "--cors-headers", "Authorization", "--no-cors-credentials"});
+    EXPECT_EQ(o.cors_origins, (std::vector<std::string>{"https://a.example", "http://b.example:3000"}));
+    EXPECT_EQ(o.cors_methods, "GET");
+    EXPECT_EQ(o.cors_headers, "Authorization");
+    EXPECT_FALSE(o.cors_credentials);
+    EXPECT_TRUE(contains(err({"--cors-origins", ","}), "--cors-origins"));
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_CORS_ORIGINS", "http://x"}}).cors_origins, std::vector<std::string>{"http://x"});
+}
+
+TEST(Options, LogVerbosity) {
+    EXPECT_EQ(ok({}).log_verbosity, 3);
+    EXPECT_EQ(ok({"-lv", "5"}).log_verbosity, 5);
+    EXPECT_EQ(ok({"--log-verbosity", "0"}).log_verbosity, 0);
+    EXPECT_TRUE(contains(err({"-lv", "-1"}), "-lv"));
+}
+
+}  // namespace
