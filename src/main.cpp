@@ -1,10 +1,11 @@
 // cria: serve a GGUF model over HTTP.
 //
 // Start-up order matters: the HTTP server listens first (so /health answers "loading model"),
-// then the model loads, then this thread becomes the engine thread and runs the step loop until
-// SIGINT or SIGTERM.
+// then a model named by -mu/-hf is downloaded (or found in the cache), then the model loads, then
+// this thread becomes the engine thread and runs the step loop until SIGINT or SIGTERM.
 #include <sys/stat.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -13,10 +14,12 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 #include <llama.h>
 
 #include "api/system_prompt.h"
+#include "download/model_download.h"
 #include "engine/engine.h"
 #include "http/http_server.h"
 #include "options/server_options.h"
@@ -49,6 +52,19 @@ cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     c.embedding = o.embedding;
     c.pooling = o.pooling;
     return c;
+}
+
+cria::download::ModelFetchRequest fetch_request(const cria::ServerOptions& o) {
+    cria::download::ModelFetchRequest r;
+    r.model_url = o.model_url;
+    r.hf_repo = o.hf_repo;
+    r.hf_file = o.hf_file;
+    r.hf_token = o.hf_token;
+    r.destination = o.model_path;
+    r.offline = o.offline;
+    // A progress line only where someone watches it; log files and pipes get start and end lines.
+    r.show_progress = !o.log_disable && ::isatty(STDERR_FILENO) == 1;
+    return r;
 }
 
 // libllama's own messages: errors and warnings always, the rest with --verbose.
@@ -180,10 +196,12 @@ int main(int argc, char** argv) {
     std::thread http_thread([&http] { http.listen(); });
     cria::log_info(std::string("listening on ") + (options.ssl_cert_file.empty() ? "http" : "https") + "://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
 
+    std::atomic<bool> stop_download{false};
     std::thread signal_thread([&] {
         int signal = 0;
         sigwait(&stop_signals, &signal);
         cria::log_info("stopping (signal " + std::to_string(signal) + "): finishing running requests");
+        stop_download = true;
         engine.shutdown();
         // A second signal means "now": no more waiting for requests to finish.
         sigwait(&stop_signals, &signal);
@@ -191,7 +209,28 @@ int main(int argc, char** argv) {
         std::_Exit(1);
     });
 
-    const bool loaded = engine.load(&error);
+    bool ready_to_load = true;
+    cria::download::ModelFetchRequest fetch = fetch_request(options);
+    if (cria::download::needs_fetch(fetch)) {
+        fetch.cancel = &stop_download;
+        const auto path = cria::download::fetch_model(fetch, cria::download::process_env(), &error);
+        if (path) {
+            engine.set_model_path(*path);
+        } else {
+            ready_to_load = false;
+        }
+    }
+
+    const bool loaded = ready_to_load && engine.load(&error);
+    if (!ready_to_load && stop_download) {
+        // A stop asked for during the download: not a failure (the partial file is kept for next time).
+        cria::log_info(error);
+        http.stop();
+        http_thread.join();
+        signal_thread.detach();
+        cria::log_info("stopped");
+        return 0;
+    }
     if (!loaded) {
         cria::log_error(error);
         http.set_failed();

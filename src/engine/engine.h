@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/generation_request.h"
@@ -135,6 +136,10 @@ public:
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
+
+    // Where load() reads the model, replacing EngineConfig::model_path. Call before load() (main
+    // learns the path of a downloaded model only after the HTTP server is listening).
+    void set_model_path(std::string path) { config_.model_path = std::move(path); }
 
     // Loads the model and creates the context. Call once, on the thread that will call run().
     // Returns false and sets *error on failure.

@@ -269,7 +269,8 @@ void HttpServer::listen() { server_->listen_after_bind(); }
 void HttpServer::set_ready() {
     const auto& options = context_.options;
     const auto& engine = context_.engine;
-    context_.model_name = options.alias.empty() ? options.model_path : options.alias;
+    // The path actually loaded: with -mu or -hf, the downloaded file.
+    context_.model_name = options.alias.empty() ? engine.info().model_path : options.alias;
     CompletionDefaults& d = context_.completion_defaults;
     d.sampling.temperature = options.temperature;
     d.sampling.top_k = options.top_k;
@@ -313,6 +314,11 @@ void HttpServer::set_system_prompt(SystemPrompt system_prompt) {
 
 void HttpServer::set_failed() { context_.state = ServerState::failed; }
 
-void HttpServer::stop() { server_->stop(); }
+void HttpServer::stop() {
+    // stop() before the listening thread has started accepting would be a no-op, and listen() would
+    // then run forever (e.g. a start-up that fails at once, like --offline without a cached model).
+    server_->wait_until_ready();
+    server_->stop();
+}
 
 }  // namespace cria

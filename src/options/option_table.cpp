@@ -6,6 +6,7 @@
 #include <limits>
 #include <utility>
 
+#include "download/model_source.h"
 #include "engine/generation_request.h"
 #include "template/builtin_templates.h"
 #include "options/value_parse.h"
@@ -152,6 +153,40 @@ Binding boolean(bool ServerOptions::*field) {
 }
 
 // ---- bindings with their own rules ----
+
+// A value that must never be shown (an access token). Empty means none (HF_TOKEN= in an environment).
+Binding secret(std::string ServerOptions::*field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            o.*field = v;
+            return "";
+        },
+        [field](const ServerOptions& o) { return (o.*field).empty() ? std::string() : std::string("(hidden)"); },
+    };
+}
+
+Binding model_url_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            if (!download::is_http_url(v)) return "must be an http:// or https:// URL";
+            o.model_url = v;
+            return "";
+        },
+        [](const ServerOptions& o) { return download::url_for_log(o.model_url); },
+    };
+}
+
+Binding hf_repo_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::string why;
+            if (!download::parse_hf_repo(v, &why)) return why;
+            o.hf_repo = v;
+            return "";
+        },
+        [](const ServerOptions& o) { return o.hf_repo; },
+    };
+}
 
 Binding seed_binding() {
     return {
@@ -471,7 +506,30 @@ std::vector<OptionSpec> build_table() {
 
     // ---- model ----
     add(Opt(S::Model, {"-m", "--model"}).value(K::String, "FNAME").env({"LLAMA_ARG_MODEL"})
-            .help("path of the GGUF model file to load (required)").bind(nonempty_text(&ServerOptions::model_path)));
+            .help("path of the GGUF model file to load (required unless --model-url or --hf-repo names one; "
+                  "with them, where the download is kept)")
+            .bind(nonempty_text(&ServerOptions::model_path)));
+    add(Opt(S::Model, {"-mu", "--model-url"}).value(K::String, "URL").env({"LLAMA_ARG_MODEL_URL"})
+            .help("download the model from this http(s) URL into the cache directory ($LLAMA_CACHE, else "
+                  "$XDG_CACHE_HOME/llama.cpp, else ~/.cache/llama.cpp), or to -m if given; a cached copy is "
+                  "used while the server's ETag is unchanged")
+            .def("unused").bind(model_url_binding()));
+    add(Opt(S::Model, {"-hf", "-hfr", "--hf-repo"}).value(K::String, "<user>/<model>[:quant]")
+            .env({"LLAMA_ARG_HF_REPO"})
+            .help("download the model from this Hugging Face repository at $HF_ENDPOINT (else $MODEL_ENDPOINT: "
+                  "the hub's or a mirror's URL, which must be set); without --hf-file the first .gguf file whose name contains the quant "
+                  "(default Q4_K_M, else the first file) is taken")
+            .def("unused").bind(hf_repo_binding()));
+    add(Opt(S::Model, {"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
+            .help("the file to download from --hf-repo (overrides its quant)").def("unused")
+            .bind(nonempty_text(&ServerOptions::hf_file)));
+    add(Opt(S::Model, {"-hft", "--hf-token"}).value(K::String, "TOKEN").env({"HF_TOKEN"})
+            .help("Hugging Face access token, sent as 'Authorization: Bearer' to the Hugging Face endpoint "
+                  "(never to --model-url)")
+            .bind(secret(&ServerOptions::hf_token)));
+    add(Opt(S::Model, {"--offline"}).env({"LLAMA_ARG_OFFLINE"})
+            .help("never use the network: --model-url and --hf-repo take the cached download, or fail")
+            .bind(boolean(&ServerOptions::offline)));
     add(Opt(S::Model, {"-spf", "--system-prompt-file"}).value(K::String, "FNAME")
             .help("JSON file with the system prompt put before every /completion prompt, shared by all slots: "
                   "{\"prompt\": ..., \"anti_prompt\": \"User:\", \"assistant_name\": \"Assistant:\"}")
@@ -720,13 +778,6 @@ std::vector<OptionSpec> build_table() {
 
     // ---- not yet supported: listed so that using one is a clear error, not "unknown option" ----
     // model sources and adapters
-    add_later(later({"-mu", "--model-url"}).value(K::String, "URL").env({"LLAMA_ARG_MODEL_URL"})
-                  .help("download the model from a URL"));
-    add_later(later({"-hf", "-hfr", "--hf-repo"}).value(K::String, "REPO").env({"LLAMA_ARG_HF_REPO"})
-                  .help("download the model from a Hugging Face repository"));
-    add_later(later({"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
-                  .help("the file to take from --hf-repo"));
-    add_later(later({"-hft", "--hf-token"}).value(K::String, "TOKEN").help("Hugging Face access token"));
     add_later(later({"-mm", "--mmproj"}).value(K::String, "FILE").env({"LLAMA_ARG_MMPROJ"})
                   .help("multimodal projector file"));
     add_later(later({"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})

@@ -29,7 +29,13 @@ struct LoraAdapterOption {
 // strings, and an empty tensor_split, each as described on its line.
 struct ServerOptions {
     // Model
-    std::string model_path;            // -m, --model: never empty after a successful parse
+    std::string model_path;            // -m, --model: the file to load; with -mu/-hf, where the download is kept
+                                       // ("" = the cache directory). Empty only when -mu or -hf is given.
+    std::string model_url;             // -mu, --model-url: download the model from this http(s) URL
+    std::string hf_repo;               // -hf, -hfr, --hf-repo: "user/repo[:quant]" on Hugging Face
+    std::string hf_file;               // -hff, --hf-file: the file in --hf-repo ("" = chosen by the quant)
+    std::string hf_token;              // -hft, --hf-token (env HF_TOKEN): sent to the Hugging Face endpoint only
+    bool offline = false;              // --offline: use the cached download, never the network
     std::string alias;                 // -a, --alias: the name reported in API responses ("" = from the file name)
     std::vector<LoraAdapterOption> lora_adapters;  // --lora FNAME (scale 1) and --lora-scaled FNAME SCALE, in order
     std::string lora_base;             // --lora-base: accepted and ignored (libllama applies adapters on the loaded weights)
@@ -137,7 +143,8 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // - An option or environment variable of a feature cria lacks yet is an error naming it; so is an
 //   unknown option, a missing value, or a value that is malformed or out of range.
 // - The last use of an option wins, except --api-key and --api-key-file, which add keys.
-// - Without -m (or LLAMA_ARG_MODEL) the outcome is the error "no model given: use -m FILE".
+// - Without -m, -mu or -hf the outcome is the error "no model given: use -m FILE, -mu URL or -hf REPO".
+//   -mu and -hf exclude each other; -hff needs -hf.
 // - n_ubatch larger than n_batch is lowered to n_batch (as libllama would), not an error.
 // - Self-extend (--grp-attn-n > 1) needs --grp-attn-w to be a multiple of it, one KV stream per
 //   slot (not --kv-unified) and no --embedding; otherwise the outcome is an error naming them.

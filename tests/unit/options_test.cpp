@@ -127,8 +127,8 @@ TEST(Options, DefaultsWithOnlyAModel) {
 TEST(Options, NoModelIsAnError) {
     const ParseOutcome out = parse({"--port", "9000"});
     EXPECT_FALSE(out.options.has_value());
-    EXPECT_EQ(out.error, "no model given: use -m FILE");
-    EXPECT_EQ(parse({}).error, "no model given: use -m FILE");
+    EXPECT_EQ(out.error, "no model given: use -m FILE, -mu URL or -hf REPO");
+    EXPECT_EQ(parse({}).error, "no model given: use -m FILE, -mu URL or -hf REPO");
     EXPECT_NE(parse({"-m", ""}).error, "");  // an empty path is no model either
 }
 
@@ -391,12 +391,73 @@ TEST(Options, ProcessEnvironmentOverload) {
     EXPECT_EQ(out.options->port, 9555);
 }
 
+// ---- models from the network ----
+
+TEST(Options, ModelFromUrlOrHuggingFace) {
+    // -mu alone is a model source: no -m needed, the download goes to the cache.
+    ParseOutcome out = parse({"-mu", "http://127.0.0.1:9/m.gguf"});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->model_url, "http://127.0.0.1:9/m.gguf");
+    EXPECT_EQ(out.options->model_path, "");
+    EXPECT_FALSE(out.options->offline);
+    out = parse({"--model-url=https://h/m.gguf", "-m", "/tmp/dest.gguf", "--offline"});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->model_path, "/tmp/dest.gguf");
+    EXPECT_TRUE(out.options->offline);
+
+    for (const char* form : {"-hf", "-hfr", "--hf-repo"}) {
+        out = parse({form, "user/repo:Q8_0", "-hff", "m.gguf", "-hft", "hf_secret"});
+        ASSERT_TRUE(out.options.has_value()) << form << ": " << out.error;
+        EXPECT_EQ(out.options->hf_repo, "user/repo:Q8_0");
+        EXPECT_EQ(out.options->hf_file, "m.gguf");
+        EXPECT_EQ(out.options->hf_token, "hf_secret");
+    }
+    out = parse({"--hf-repo", "user/repo", "--hf-file", "m.gguf", "--hf-token", "t"});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->hf_token, "t");
+}
+
+TEST(Options, ModelDownloadEnvironment) {
+    const ParseOutcome out = parse({}, {{"LLAMA_ARG_HF_REPO", "user/repo"}, {"LLAMA_ARG_HF_FILE", "m.gguf"},
+                                        {"HF_TOKEN", "hf_env"}, {"LLAMA_ARG_OFFLINE", "1"}});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->hf_repo, "user/repo");
+    EXPECT_EQ(out.options->hf_file, "m.gguf");
+    EXPECT_EQ(out.options->hf_token, "hf_env");
+    EXPECT_TRUE(out.options->offline);
+    const ParseOutcome url = parse({}, {{"LLAMA_ARG_MODEL_URL", "http://127.0.0.1:9/m.gguf"}});
+    ASSERT_TRUE(url.options.has_value()) << url.error;
+    EXPECT_EQ(url.options->model_url, "http://127.0.0.1:9/m.gguf");
+    // The command line wins over HF_TOKEN.
+    EXPECT_EQ(ok({"-hf", "a/b", "-hft", "cli"}, {{"HF_TOKEN", "env"}}).hf_token, "cli");
+}
+
+TEST(Options, ModelDownloadMistakes) {
+    EXPECT_TRUE(contains(parse({"-mu", "ftp://h/m.gguf"}).error, "must be an http:// or https:// URL"));
+    EXPECT_TRUE(contains(parse({"-mu", "models/m.gguf"}).error, "--model-url"));
+    const std::string bad_repo = parse({"-hf", "just-a-name"}).error;
+    EXPECT_TRUE(contains(bad_repo, "--hf-repo") && contains(bad_repo, "<user>/<model>[:quant]")) << bad_repo;
+    EXPECT_EQ(parse({"-hff", "m.gguf"}).error, "no model given: use -m FILE, -mu URL or -hf REPO");
+    EXPECT_EQ(parse({"-m", "x.gguf", "-hff", "m.gguf"}).error, "--hf-file needs --hf-repo (the repository it is in)");
+    EXPECT_TRUE(contains(parse({"-mu", "http://h/m.gguf", "-hf", "a/b"}).error, "use one of them"));
+    // An empty token is no token (e.g. HF_TOKEN= in a container's environment).
+    EXPECT_EQ(ok({"-hf", "a/b"}, {{"HF_TOKEN", ""}}).hf_token, "");
+}
+
+TEST(Options, DownloadOptionsAreInTheModelSectionOfHelp) {
+    const std::string help = cria::server_options_help();
+    const std::string supported = help.substr(0, help.find("----- not yet supported"));
+    for (const char* name : {"--model-url", "--hf-repo", "--hf-file", "--hf-token", "--offline", "(env: HF_TOKEN)",
+                             "(env: LLAMA_ARG_OFFLINE)"}) {
+        EXPECT_TRUE(contains(supported, name)) << name;
+    }
+}
+
 // ---- options cria does not support yet ----
 
 TEST(Options, NotYetSupportedOptionsAreErrors) {
     // The options the brief names, checked by name so that dropping one from the table fails here.
     const std::vector<std::string> names = {
-        "-mu", "--model-url", "-hfr", "--hf-repo", "-hff", "--hf-file",
         "--mmproj", "--rope-scaling",
         "--rope-freq-base", "--rope-freq-scale", "--yarn-orig-ctx", "--yarn-ext-factor", "--yarn-attn-factor",
         "--yarn-beta-slow", "--yarn-beta-fast", "-ctk", "--cache-type-k", "-ctv", "--cache-type-v", "-dt",
@@ -443,7 +504,6 @@ TEST(Options, NotYetSupportedEnvironmentVariableErrors) {
     EXPECT_TRUE(contains(e, "LLAMA_ARG_MMPROJ")) << e;
     EXPECT_TRUE(contains(e, "--mmproj")) << e;
     EXPECT_TRUE(contains(e, "not supported yet by cria")) << e;
-    EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_HF_REPO", "a/b"}}), "--hf-repo"));
     EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_ROPE_FREQ_BASE", "10000"}}), "--rope-freq-base"));
     const std::vector<std::pair<std::string, std::string>> later = {
         {"LLAMA_ARG_STATIC_PATH", "--path"},
