@@ -248,6 +248,7 @@ void HttpServer::install_routes() {
     register_openai_routes(s, context_);
     register_chat_routes(s, context_);
     register_embedding_routes(s, context_);
+    register_lora_routes(s, context_);
     register_slot_file_routes(s, context_);
     register_static_routes(s, context_);  // last: its catch-all GET must not shadow an API route
 }
@@ -274,7 +275,8 @@ void HttpServer::listen() { server_->listen_after_bind(); }
 void HttpServer::set_ready() {
     const auto& options = context_.options;
     const auto& engine = context_.engine;
-    context_.model_name = options.alias.empty() ? options.model_path : options.alias;
+    // The path actually loaded: with -mu or -hf, the downloaded file.
+    context_.model_name = options.alias.empty() ? engine.info().model_path : options.alias;
     CompletionDefaults& d = context_.completion_defaults;
     d.sampling.temperature = options.temperature;
     d.sampling.top_k = options.top_k;
@@ -308,6 +310,7 @@ void HttpServer::set_ready() {
     d.n_predict_cap = options.n_predict;
     context_.system_prompt.set(context_.initial_system_prompt, engine.vocabulary());
     d.n_slots = engine.info().n_slots;
+    d.n_lora_adapters = engine.lora_adapter_count();
     context_.state = ServerState::ready;
 }
 
@@ -317,6 +320,11 @@ void HttpServer::set_system_prompt(SystemPrompt system_prompt) {
 
 void HttpServer::set_failed() { context_.state = ServerState::failed; }
 
-void HttpServer::stop() { server_->stop(); }
+void HttpServer::stop() {
+    // stop() before the listening thread has started accepting would be a no-op, and listen() would
+    // then run forever (e.g. a start-up that fails at once, like --offline without a cached model).
+    server_->wait_until_ready();
+    server_->stop();
+}
 
 }  // namespace cria

@@ -27,6 +27,7 @@ public:
     void set_ready();
     void set_failed();
 
+    // Stops listen(); waits for it to have started first. Call only once listen() is running or about to.
     void stop();
 
     int port() const { return port_; }
