@@ -168,7 +168,7 @@ test('completion mode streams a raw prompt and shows each token\'s probabilities
     assert.equal(body.n_predict, 8);
     assert.equal(body.stream, true);
 
-    await page.getByTestId('completion-generate').waitFor(WAIT);
+    await page.locator('.completion-card.output .stats').waitFor(WAIT); // written when the stream ends
     const tokens = page.getByTestId('token');
     assert.equal(await tokens.count(), 8);
     const expected = await cria.post('/completion', { prompt: body.prompt, n_predict: 8, temperature: 0 });
@@ -359,8 +359,9 @@ test('screenshots: import a conversation and look at it in light, dark and at ph
     await screenshot(page, 'webui-chat-light');
 
     await page.getByTestId('theme-toggle').click(); // auto -> light
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'light', null, WAIT);
     await page.getByTestId('theme-toggle').click(); // light -> dark
-    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark', null, WAIT);
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.notEqual(background, 'rgb(247, 247, 248)', 'the dark theme is applied');
     await screenshot(page, 'webui-chat-dark');

@@ -67,9 +67,10 @@ export function App() {
     setTimeout(() => setToast((t) => (t === text ? null : t)), 5000);
   }, []);
 
+  // `change`: the fields to set, or a function of the current settings that returns them.
   const setSettings = useCallback((change) => {
     setSettingsState((s) => {
-      const next = { ...s, ...change };
+      const next = { ...s, ...(typeof change === 'function' ? change(s) : change) };
       saveSettings(next);
       return next;
     });
@@ -285,7 +286,8 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, [settingsOpen, streaming, stop, startConversation, setSettings]);
 
-  const themeNext = { auto: 'light', light: 'dark', dark: 'auto' }[settings.theme] || 'auto';
+  const nextTheme = (theme) => ({ auto: 'light', light: 'dark', dark: 'auto' }[theme] || 'auto');
+  const themeNext = nextTheme(settings.theme);
   const ThemeIcon = settings.theme === 'light' ? SunIcon : settings.theme === 'dark' ? MoonIcon : AutoIcon;
   // The alias, or the model file's name without its folders.
   const modelName = props ? String(props.model_alias || (props.default_generation_settings || {}).model || '').split('/').pop() : null;
@@ -317,10 +319,10 @@ export function App() {
           <span class="spacer" />
           {liveAvailable && (
             <button type="button" class={`icon-button${settings.showLive ? ' active' : ''}`} aria-pressed={settings.showLive}
-              onClick={() => setSettings({ showLive: !settings.showLive })} title="Server activity"
+              onClick={() => setSettings((s) => ({ showLive: !s.showLive }))} title="Server activity"
               aria-label="Server activity" data-testid="live-toggle"><PulseIcon /></button>
           )}
-          <button type="button" class="icon-button" onClick={() => setSettings({ theme: themeNext })}
+          <button type="button" class="icon-button" onClick={() => setSettings((s) => ({ theme: nextTheme(s.theme) }))}
             title={`Theme: ${settings.theme} (switch to ${themeNext})`} aria-label={`Theme: ${settings.theme}`}
             data-testid="theme-toggle"><ThemeIcon /></button>
           <button type="button" class="icon-button" onClick={() => setSettingsOpen(true)} title="Settings (Ctrl+,)"
