@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <llama.h>
+#include <mtmd-helper.h>
 
 #include "engine/engine.h"
 #include "http/http_server.h"
@@ -38,6 +39,8 @@ cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     c.flash_attn = o.flash_attn;
     c.embedding = o.embedding;
     c.pooling = o.pooling;
+    c.mmproj_path = o.mmproj;
+    c.mmproj_offload = o.mmproj_offload;
     return c;
 }
 
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     llama_log_set(forward_llama_log, nullptr);
+    mtmd_helper_log_set(forward_llama_log, nullptr);  // libmtmd (--mmproj) and its image decoding
 
     // SIGINT/SIGTERM are taken by one thread with sigwait(); every other thread blocks them.
     sigset_t stop_signals;

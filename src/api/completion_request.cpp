@@ -14,8 +14,9 @@ namespace {
 
 constexpr int64_t kInt32Max = INT32_MAX;
 
-// Fields of the llama.cpp /completion API that cria does not implement yet, with the test that
-// a value is neutral (asks for nothing beyond what cria does). Anything else is a 400.
+// Fields of the llama.cpp /completion API that cria does not implement yet (or, for image_data,
+// not on every route that shares these options), with the test that a value is neutral (asks for
+// nothing beyond what cria does). Anything else is a 400.
 struct PendingField {
     const char* name;
     std::function<bool(const json&)> is_neutral;
@@ -32,10 +33,16 @@ const std::vector<PendingField>& pending_fields() {
     return fields;
 }
 
-void reject_pending_fields(const json& body) {
+void reject_pending_fields(const json& body, bool accept_image_data) {
     for (const auto& field : pending_fields()) {
         if (!has_field(body, field.name)) continue;
+        if (accept_image_data && std::string(field.name) == "image_data") continue;
         if (!field.is_neutral(body.at(field.name))) {
+            if (std::string(field.name) == "image_data") {
+                throw invalid_request("'image_data' is taken by /completion and /embedding only; chat requests send "
+                                      "images as image_url content parts",
+                                      "image_data");
+            }
             throw invalid_request(std::string("'") + field.name + "' is not supported yet by this server", field.name);
         }
     }
@@ -202,10 +209,11 @@ std::vector<LogitBias> resolve_logit_bias(const std::vector<LogitBiasRequest>& e
 }
 
 CompletionRequest parse_completion_request(const json& body, const CompletionDefaults& defaults,
-                                           const std::string& raw_body) {
-    reject_pending_fields(body);
+                                           const std::string& raw_body, bool accept_image_data) {
+    reject_pending_fields(body, accept_image_data);
     CompletionRequest request;
     request.prompt = parse_prompt(body, "prompt");
+    if (accept_image_data) request.images = parse_image_data(body);
     if (has_field(body, "logit_bias")) request.logit_bias = parse_logit_bias(body.at("logit_bias"));
     if (has_field(body, "penalty_prompt")) request.penalty_prompt = parse_prompt(body, "penalty_prompt");
 

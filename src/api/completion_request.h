@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/image_input.h"
 #include "engine/generation_request.h"
 #include "engine/vocabulary.h"
 
@@ -36,15 +37,17 @@ struct CompletionRequest {
     std::optional<std::vector<PromptPart>> penalty_prompt;  // null/absent: the penalties look at the prompt
     bool grammar_from_schema = false;  // generation.sampling.grammar was made from `json_schema`
     GenerationRequest generation;  // every field but generation.prompt, which tokenize_prompt() makes
+    std::vector<ImageFile> images;  // `image_data`, where the route takes it (accept_image_data)
 };
 
 // Throws ApiError naming the field on any invalid value. Fields of /completion that cria does not
 // implement yet are accepted only with their neutral value, so that a request never silently gets
 // something other than what it asked for.
 // `raw_body`, when given, is the text `body` was parsed from: json_schema properties then keep
-// the order they are written in.
+// the order they are written in. `image_data` is read only with accept_image_data (/completion);
+// other routes refuse a non-empty one.
 CompletionRequest parse_completion_request(const nlohmann::json& body, const CompletionDefaults& defaults,
-                                           const std::string& raw_body = {});
+                                           const std::string& raw_body = {}, bool accept_image_data = false);
 
 // Parses `prompt`: a string, an array of token ids, or an array mixing strings and token ids.
 std::vector<PromptPart> parse_prompt(const nlohmann::json& body, const char* field);

@@ -20,6 +20,8 @@ bool Engine::load(std::string* error) {
 
 void Engine::run() { scheduler_->run(); }
 
+const MediaProjector* Engine::media() const { return model_ ? model_->media.get() : nullptr; }
+
 void Engine::shutdown() {
     // Closing the queue is the stop signal: the scheduler fails what is left and returns.
     for (const auto& task : queue_.close()) task->push(TaskFailure{503, "the server is shutting down"});

@@ -38,6 +38,8 @@ struct EngineConfig {
     std::string flash_attn = "auto";
     bool embedding = false;         // embedding mode: the context outputs embeddings, not logits
     std::string pooling;            // none, mean, cls, last; "" = the model's
+    std::string mmproj_path;        // --mmproj: a vision projector; "" = text only
+    bool mmproj_offload = true;     // false: the vision encoder runs on the CPU
 };
 
 // Read-only facts about the loaded model and context, fixed after load().
@@ -56,6 +58,7 @@ struct EngineInfo {
     int32_t n_ubatch = 0;           // the most tokens one embedding input may have
     bool embedding = false;         // embedding mode
     std::string pooling;            // the pooling in effect: none, mean, cls, last or rank
+    bool vision = false;            // a projector (--mmproj) is loaded: prompts may hold images
 };
 
 // What a slot is doing, for /health, /props and /slots. Published by the engine thread.
@@ -94,6 +97,7 @@ private:
 
 class Scheduler;
 struct LoadedModel;
+class MediaProjector;
 
 class Engine {
 public:
@@ -119,6 +123,8 @@ public:
 
     // Any thread, after load().
     const Vocabulary& vocabulary() const { return *vocabulary_; }
+    // The vision projector (--mmproj), for tokenizing prompts with images; null without one.
+    const MediaProjector* media() const;
     const EngineInfo& info() const { return info_; }
     std::vector<SlotStatus> slot_statuses() const { return board_.statuses(); }
     int32_t slots_processing() const { return board_.processing(); }

@@ -3,9 +3,11 @@
 
 #include <llama-cpp.h>
 
+#include <memory>
 #include <string>
 
 #include "engine/engine.h"
+#include "engine/multimodal.h"
 
 namespace cria {
 
@@ -13,6 +15,7 @@ struct LoadedModel {
     llama_model_ptr model;
     llama_context_ptr context;
     const llama_vocab* vocab = nullptr;
+    std::unique_ptr<MediaProjector> media;  // --mmproj; null without
 };
 
 // Loads the model file and creates a context for config.n_parallel sequences. On failure returns

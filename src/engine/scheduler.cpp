@@ -68,6 +68,7 @@ void Scheduler::run() {
         const bool started = admit_waiting();
         // Readers of /health must see a slot busy while its prompt is decoded, not only after.
         if (freed || started) publish_status();
+        if (decode_next_image()) sample_outputs();  // multimodal prompts: see scheduler_images.cpp
         if (build_batch() && decode_batch()) sample_outputs();
         publish_status();
     }
@@ -145,6 +146,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     size_t reuse = request.cache_prompt && !request.embed ? common_prefix(slot.cached, request.prompt) : 0;
     // The last prompt token is always evaluated again: its logits give the first new token.
     reuse = std::min(reuse, request.prompt.size() - 1);
+    reuse = image_boundary_at_or_before(request.images, reuse);
     llama_memory_seq_rm(memory_, slot.id, static_cast<llama_pos>(reuse), -1);
     slot.cached.resize(reuse);
 
@@ -173,7 +175,8 @@ void Scheduler::find_prefix_donor(Slot& slot) {
         if (&other == &slot || other.copy_pending) continue;
         // A slot still reading its prompt will hold all of it soon; any other holds `cached`.
         const auto& tokens = other.state == SlotState::prefill ? other.request().prompt : other.cached;
-        const size_t shared = std::min(common_prefix(tokens, prompt), usable);
+        const size_t shared =
+            image_boundary_at_or_before(slot.request().images, std::min(common_prefix(tokens, prompt), usable));
         if (shared >= best_tokens) {
             best = &other;
             best_tokens = shared;
@@ -235,6 +238,7 @@ bool Scheduler::shift_context(Slot& slot) {
     // Keep the first n_keep tokens, drop half of the rest, slide the remainder down.
     if (!llama_memory_can_shift(memory_)) return false;
     const auto& request = slot.request();
+    if (!request.images.empty()) return false;  // dropping part of an image would leave half a picture
     const int32_t n_past = static_cast<int32_t>(slot.cached.size());
     int32_t n_keep = request.n_keep < 0 ? static_cast<int32_t>(request.prompt.size()) : request.n_keep;
     if (n_keep == 0 && request.prompt.front() == vocabulary_.bos()) n_keep = 1;  // keep BOS: models expect it
@@ -281,13 +285,15 @@ bool Scheduler::build_batch() {
         if (slot->request().embed) {
             // An embedding input goes alone into its step, whole: pooling needs all of it in one
             // batch, and nothing batched beside it can change its numbers.
-            if (batch_.n_tokens > 0) continue;
+            if (batch_.n_tokens > 0 || !slot->request().images.empty()) continue;
             slot->batch_first = 0;
             for (const Token t : prompt) add_to_batch(*slot, t, /*wants_logits=*/true);
             slot->prompt_done = prompt.size();
             break;
         }
-        while (slot->prompt_done < prompt.size() && batch_.n_tokens < n_batch_) {
+        // Text up to the next image; the image itself is decoded by decode_next_image().
+        const size_t text_end = next_image_start(slot->request(), slot->prompt_done);
+        while (slot->prompt_done < text_end && batch_.n_tokens < n_batch_) {
             const bool last = slot->prompt_done + 1 == prompt.size();
             add_to_batch(*slot, prompt[slot->prompt_done], last);
             ++slot->prompt_done;

@@ -55,6 +55,11 @@ private:
     // memory type that cannot move positions).
     bool shift_context(Slot& slot);
     bool decode_batch();
+    // Multimodal prompts (scheduler_images.cpp): decodes the image the oldest prompt reader has
+    // reached, in a batch of its own (true if that ended its prompt: its logits are then ready to
+    // sample), or computes an embedding input that holds images, whole.
+    bool decode_next_image();
+    void embed_with_images(Slot& slot);
     void sample_outputs();
     Token sample(Slot& slot);
     void accept_token(Slot& slot, Token token);

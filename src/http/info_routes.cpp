@@ -74,6 +74,7 @@ void register_info_routes(httplib::Server& server, ServerContext& context) {
                             {"n_ctx", info.n_ctx},
                             {"n_ctx_slot", info.n_ctx_slot},
                             {"chat_template", info.chat_template},
+                            {"modalities", {{"vision", info.vision}, {"audio", false}}},
                             {"build_info", "cria"}});
         } catch (const ApiError& e) {
             send_error(res, e);

@@ -403,6 +403,13 @@ std::vector<OptionSpec> build_table() {
             .help("accepted for llama-server compatibility: cria always renders chat templates with its own "
                   "Jinja engine (--no-jinja is refused)")
             .def("on").bind(jinja_binding()));
+    add(Opt(S::Model, {"-mm", "--mmproj"}).value(K::String, "FILE").env({"LLAMA_ARG_MMPROJ"})
+            .help("multimodal projector file (the model's vision encoder): prompts may then hold images")
+            .def("none").bind(text(&ServerOptions::mmproj)));
+    add(Opt(S::Model, {"--mmproj-offload"}).negative({"--no-mmproj-offload"}).env({"LLAMA_ARG_MMPROJ_OFFLOAD"})
+            .help("run the multimodal projector on the GPU, where there is one; --no-mmproj-offload keeps it "
+                  "on the CPU")
+            .def("on").bind(boolean(&ServerOptions::mmproj_offload)));
     add(Opt(S::Model, {"--chat-template-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_CHAT_TEMPLATE_FILE"})
             .help("read the Jinja chat template from a file").def("none").bind(chat_template_file_binding()));
 
@@ -586,8 +593,6 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"--lora"}).value(K::String, "FNAME").help("apply a LoRA adapter"));
     add_later(later({"--lora-scaled"}).value(K::String, "FNAME:SCALE").help("apply a scaled LoRA adapter"));
     add_later(later({"--lora-base"}).value(K::String, "FNAME").help("base model for the LoRA adapter"));
-    add_later(later({"-mm", "--mmproj"}).value(K::String, "FILE").env({"LLAMA_ARG_MMPROJ"})
-                  .help("multimodal projector file"));
     add_later(later({"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})
                   .help("download the multimodal projector from a URL"));
     add_later(later({"-spf", "--system-prompt-file"}).value(K::String, "FNAME")

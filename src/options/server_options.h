@@ -24,6 +24,8 @@ struct ServerOptions {
     // Model
     std::string model_path;            // -m, --model: never empty after a successful parse
     std::string alias;                 // -a, --alias: the name reported in API responses ("" = from the file name)
+    std::string mmproj;                // -mm, --mmproj: multimodal projector file ("" = text only)
+    bool mmproj_offload = true;        // --mmproj-offload / --no-mmproj-offload
 
     // Context and batching
     int32_t n_ctx = 4096;              // -c, --ctx-size: total context, shared by all slots (0 = model's training context)
