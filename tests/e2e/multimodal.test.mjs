@@ -237,6 +237,22 @@ test('/embedding: image_data with [img-N] in content', async () => {
   }
 });
 
+test('a request with an image stops at the end of its context instead of shifting it', async () => {
+  // Shifting drops the middle of the context, which could cut an image in half.
+  const server = await startCria(['--mmproj', MMPROJ, '-c', '64', ...THREADS]);
+  try {
+    const r = await complete(server, withImage(CAPTION, gradient, 100, { ignore_eos: true }));
+    assert.equal(r.truncated, true);
+    assert.equal(r.stop_type, 'limit');
+    assert.equal(r.tokens_evaluated + r.tokens_predicted, 64);
+    // Text alone still shifts and goes on.
+    const text = await complete(server, greedy('Caption this:', 100, { ignore_eos: true }));
+    assert.equal(text.tokens_predicted, 100);
+  } finally {
+    await server.stop();
+  }
+});
+
 test('--mmproj that cannot be loaded stops the server with a message', async () => {
   const missing = await runCria(['-m', TINY_MODEL, '--port', String(await freePort()), '--mmproj', path.join(MODELS, 'no-such-mmproj.gguf')], { timeoutMs: 20000 });
   assert.notEqual(missing.code, 0);
