@@ -213,6 +213,22 @@ test('text requests beside an image request get the same greedy output as alone'
   }
 });
 
+test('two slots share a prefix that holds an image, with the results of reading it alone', async () => {
+  const system = 'SYSTEM: You are a careful assistant who looks at every picture the user sends and describes ' +
+    'its colours, its shapes and its mood in a few short words, then answers the question.\n';
+  const body = (file, tail) => withImage(`${system}USER: [img-1] ${tail}`, file, 8);
+  const tails = ['What colour is it?', 'Is it happy?'];
+  const alone = [];
+  for (const tail of tails) alone.push((await complete(vision, { ...body(gradient, tail), cache_prompt: false })).content);
+  // Clear both slots' caches of this prompt, then send both at once: one reads the shared prefix
+  // (image included), the other takes it from there.
+  await Promise.all([0, 1].map((id) => complete(vision, { ...greedy('unrelated words', 1), id_slot: id, cache_prompt: false })));
+  const both = await Promise.all(tails.map((tail) => complete(vision, body(gradient, tail))));
+  assert.deepEqual(both.map((r) => r.content), alone);
+  const shared = Math.max(...both.map((r) => r.timings.cache_n));
+  assert.ok(shared > 32 + IMAGE_POSITIONS, JSON.stringify(both.map((r) => r.timings)));
+});
+
 test('/embedding: image_data with [img-N] in content', async () => {
   const server = await startCria(['--embedding', '--mmproj', MMPROJ, ...THREADS], { model: EMBEDDING_MODEL });
   try {
