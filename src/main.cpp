@@ -1,18 +1,26 @@
 // cria: serve a GGUF model over HTTP.
 //
 // Start-up order matters: the HTTP server listens first (so /health answers "loading model"),
-// then the model loads, then this thread becomes the engine thread and runs the step loop until
-// SIGINT or SIGTERM.
+// then a model named by -mu/-hf is downloaded (or found in the cache), then the model loads, then
+// this thread becomes the engine thread and runs the step loop until SIGINT or SIGTERM.
+#include <sys/stat.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <pthread.h>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 #include <llama.h>
 #include <mtmd-helper.h>
 
+#include "api/system_prompt.h"
+#include "download/model_download.h"
 #include "engine/engine.h"
 #include "http/http_server.h"
 #include "options/server_options.h"
@@ -44,6 +52,19 @@ cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     return c;
 }
 
+cria::download::ModelFetchRequest fetch_request(const cria::ServerOptions& o) {
+    cria::download::ModelFetchRequest r;
+    r.model_url = o.model_url;
+    r.hf_repo = o.hf_repo;
+    r.hf_file = o.hf_file;
+    r.hf_token = o.hf_token;
+    r.destination = o.model_path;
+    r.offline = o.offline;
+    // A progress line only where someone watches it; log files and pipes get start and end lines.
+    r.show_progress = !o.log_disable && ::isatty(STDERR_FILENO) == 1;
+    return r;
+}
+
 // libllama's own messages: errors and warnings always, the rest with --verbose.
 void forward_llama_log(ggml_log_level level, const char* text, void*) {
     std::string line(text);
@@ -53,6 +74,38 @@ void forward_llama_log(ggml_log_level level, const char* text, void*) {
         case GGML_LOG_LEVEL_ERROR: cria::log_error(line); break;
         case GGML_LOG_LEVEL_WARN: cria::log_warn(line); break;
         default: cria::log_debug(line); break;
+    }
+}
+
+bool read_system_prompt(const std::string& path, cria::SystemPrompt* out) {
+    std::ifstream file(path, std::ios::binary);
+    std::stringstream text;
+    text << file.rdbuf();
+    if (!file) {
+        cria::log_error("cannot read the system prompt file '" + path + "' (--system-prompt-file)");
+        return false;
+    }
+    try {
+        *out = cria::parse_system_prompt_file(text.str());
+    } catch (const cria::ApiError& e) {
+        cria::log_error("the system prompt file '" + path + "' (--system-prompt-file): " + e.message);
+        return false;
+    }
+    return true;
+}
+
+bool is_directory(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+cria::LogLevel log_level(const cria::ServerOptions& o) {
+    if (o.log_disable || o.log_verbosity <= 0) return cria::LogLevel::off;
+    if (o.verbose || o.log_verbosity >= 4) return cria::LogLevel::debug;
+    switch (o.log_verbosity) {
+        case 1: return cria::LogLevel::error;
+        case 2: return cria::LogLevel::warn;
+        default: return cria::LogLevel::info;
     }
 }
 
@@ -73,9 +126,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     const cria::ServerOptions& options = *outcome.options;
-    cria::set_log_level(options.log_disable ? cria::LogLevel::off
-                        : options.verbose   ? cria::LogLevel::debug
-                                            : cria::LogLevel::info);
+    cria::set_log_level(log_level(options));
     cria::set_log_json(options.log_format == "json");
     if (!options.log_file.empty() && !cria::set_log_file(options.log_file)) {
         std::fprintf(stderr, "cria: cannot open the log file '%s' (--log-file)\n", options.log_file.c_str());
@@ -83,6 +134,10 @@ int main(int argc, char** argv) {
     }
     llama_log_set(forward_llama_log, nullptr);
     mtmd_helper_log_set(forward_llama_log, nullptr);  // libmtmd (--mmproj) and its image decoding
+    if (!options.slot_save_path.empty() && !is_directory(options.slot_save_path)) {
+        cria::log_error("--slot-save-path " + options.slot_save_path + " is not an existing directory");
+        return 1;
+    }
 
     // SIGINT/SIGTERM are taken by one thread with sigwait(); every other thread blocks them.
     sigset_t stop_signals;
@@ -92,20 +147,26 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
+    cria::SystemPrompt system_prompt;
+    if (!options.system_prompt_file.empty() && !read_system_prompt(options.system_prompt_file, &system_prompt)) return 1;
+
     cria::Engine engine(engine_config(options));
     cria::HttpServer http(options, engine);
+    http.set_system_prompt(system_prompt);
     std::string error;
     if (!http.bind(&error)) {
         cria::log_error(error);
         return 1;
     }
     std::thread http_thread([&http] { http.listen(); });
-    cria::log_info("listening on http://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
+    cria::log_info(std::string("listening on ") + (options.ssl_cert_file.empty() ? "http" : "https") + "://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
 
+    std::atomic<bool> stop_download{false};
     std::thread signal_thread([&] {
         int signal = 0;
         sigwait(&stop_signals, &signal);
         cria::log_info("stopping (signal " + std::to_string(signal) + "): finishing running requests");
+        stop_download = true;
         engine.shutdown();
         // A second signal means "now": no more waiting for requests to finish.
         sigwait(&stop_signals, &signal);
@@ -113,7 +174,28 @@ int main(int argc, char** argv) {
         std::_Exit(1);
     });
 
-    const bool loaded = engine.load(&error);
+    bool ready_to_load = true;
+    cria::download::ModelFetchRequest fetch = fetch_request(options);
+    if (cria::download::needs_fetch(fetch)) {
+        fetch.cancel = &stop_download;
+        const auto path = cria::download::fetch_model(fetch, cria::download::process_env(), &error);
+        if (path) {
+            engine.set_model_path(*path);
+        } else {
+            ready_to_load = false;
+        }
+    }
+
+    const bool loaded = ready_to_load && engine.load(&error);
+    if (!ready_to_load && stop_download) {
+        // A stop asked for during the download: not a failure (the partial file is kept for next time).
+        cria::log_info(error);
+        http.stop();
+        http_thread.join();
+        signal_thread.detach();
+        cria::log_info("stopped");
+        return 0;
+    }
     if (!loaded) {
         cria::log_error(error);
         http.set_failed();

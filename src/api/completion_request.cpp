@@ -28,7 +28,6 @@ bool is_empty_string(const json& v) { return v.is_string() && v.get<std::string>
 const std::vector<PendingField>& pending_fields() {
     static const std::vector<PendingField> fields = {
         {"image_data", is_empty_container},
-        {"system_prompt", is_empty_string},
     };
     return fields;
 }
@@ -216,6 +215,10 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     if (accept_image_data) request.images = parse_image_data(body);
     if (has_field(body, "logit_bias")) request.logit_bias = parse_logit_bias(body.at("logit_bias"));
     if (has_field(body, "penalty_prompt")) request.penalty_prompt = parse_prompt(body, "penalty_prompt");
+    // An empty string asks for nothing (clients of the seed's server send it by default).
+    if (has_field(body, "system_prompt") && !is_empty_string(body.at("system_prompt"))) {
+        request.system_prompt = parse_system_prompt(body.at("system_prompt"));
+    }
 
     GenerationRequest& g = request.generation;
     g.sampling = parse_sampling(body, defaults.sampling);

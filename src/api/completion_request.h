@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/image_input.h"
+#include "api/system_prompt.h"
 #include "engine/generation_request.h"
 #include "engine/vocabulary.h"
 
@@ -36,6 +37,7 @@ struct CompletionRequest {
     std::vector<LogitBiasRequest> logit_bias;  // resolved into generation.sampling by resolve_logit_bias()
     std::optional<std::vector<PromptPart>> penalty_prompt;  // null/absent: the penalties look at the prompt
     bool grammar_from_schema = false;  // generation.sampling.grammar was made from `json_schema`
+    std::optional<SystemPrompt> system_prompt;  // `system_prompt`: the new server-wide system prompt
     GenerationRequest generation;  // every field but generation.prompt, which tokenize_prompt() makes
     std::vector<ImageFile> images;  // `image_data`, where the route takes it (accept_image_data)
 };

@@ -14,7 +14,7 @@ bool Engine::load(std::string* error) {
     if (!load_model(config_, model.get(), &info_, error)) return false;
     model_ = std::move(model);
     vocabulary_ = std::make_unique<Vocabulary>(model_->vocab);
-    scheduler_ = std::make_unique<Scheduler>(*model_, config_, info_, queue_, board_, metrics_);
+    scheduler_ = std::make_unique<Scheduler>(*model_, config_, info_, queue_, slot_files_, board_, metrics_);
     return true;
 }
 
@@ -31,6 +31,12 @@ std::shared_ptr<Task> Engine::submit(GenerationRequest request) {
     auto task = std::make_shared<Task>(next_task_id_.fetch_add(1), std::move(request));
     if (!queue_.push(task)) return nullptr;
     return task;
+}
+
+std::future<SlotFileResult> Engine::slot_file(SlotFileRequest request) {
+    auto result = slot_files_.submit(std::move(request));
+    queue_.wake();
+    return result;
 }
 
 }  // namespace cria

@@ -10,10 +10,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/generation_request.h"
 #include "engine/metrics.h"
+#include "engine/slot_file.h"
 #include "engine/task.h"
 #include "engine/task_queue.h"
 #include "engine/vocabulary.h"
@@ -106,6 +108,10 @@ public:
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
+    // Where load() reads the model, replacing EngineConfig::model_path. Call before load() (main
+    // learns the path of a downloaded model only after the HTTP server is listening).
+    void set_model_path(std::string path) { config_.model_path = std::move(path); }
+
     // Loads the model and creates the context. Call once, on the thread that will call run().
     // Returns false and sets *error on failure.
     bool load(std::string* error);
@@ -120,6 +126,11 @@ public:
     // Any thread, after load(): queues the request; results arrive on the returned Task.
     // Returns null once the engine is shutting down.
     std::shared_ptr<Task> submit(GenerationRequest request);
+
+    // Any thread, after load(): saves, restores or erases an idle slot's cache between two steps.
+    // The future answers 409 if the slot is busy (or a busy slot is about to copy its cache), 503
+    // once the engine has stopped.
+    std::future<SlotFileResult> slot_file(SlotFileRequest request);
 
     // Any thread, after load().
     const Vocabulary& vocabulary() const { return *vocabulary_; }
@@ -138,6 +149,7 @@ private:
     std::unique_ptr<Vocabulary> vocabulary_;
     std::unique_ptr<Scheduler> scheduler_;
     TaskQueue queue_;
+    SlotFileJobs slot_files_;
     StatusBoard board_;
     EngineMetrics metrics_;
     std::atomic<uint64_t> next_task_id_{1};

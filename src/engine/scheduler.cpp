@@ -34,13 +34,14 @@ size_t common_prefix(const std::vector<Token>& a, const std::vector<Token>& b) {
 }  // namespace
 
 Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,
-                     StatusBoard& board, EngineMetrics& metrics)
+                     SlotFileJobs& slot_files, StatusBoard& board, EngineMetrics& metrics)
     : model_(model),
       ctx_(model.context.get()),
       memory_(llama_get_memory(model.context.get())),
       config_(config),
       info_(info),
       queue_(queue),
+      slot_files_(slot_files),
       board_(board),
       metrics_(metrics),
       vocabulary_(model.vocab),
@@ -65,14 +66,21 @@ void Scheduler::run() {
         if (!any_busy()) queue_.wait_for_tasks(std::chrono::milliseconds(500));
         ++step_;
         const bool freed = release_cancelled();
+        const bool files = run_slot_files();
         const bool started = admit_waiting();
         // Readers of /health must see a slot busy while its prompt is decoded, not only after.
-        if (freed || started) publish_status();
+        if (freed || files || started) publish_status();
         if (decode_next_image()) sample_outputs();  // multimodal prompts: see scheduler_images.cpp
         if (build_batch() && decode_batch()) sample_outputs();
         publish_status();
     }
     for (const auto& task : queue_.close()) task->push(TaskFailure{503, "the server is shutting down"});
+    for (auto& job : slot_files_.take()) {
+        SlotFileResult stopped;
+        stopped.http_status = 503;
+        stopped.error = "the server is shutting down";
+        job.second.set_value(stopped);
+    }
     for (auto& slot : slots_) {
         if (slot.busy()) fail(slot, 503, "the server is shutting down");
     }
@@ -94,6 +102,27 @@ bool Scheduler::release_cancelled() {
         }
     }
     return freed;
+}
+
+bool Scheduler::run_slot_files() {
+    bool changed = false;
+    for (auto& [request, promise] : slot_files_.take()) {
+        Slot& slot = slots_[static_cast<size_t>(request.id_slot)];
+        // A slot another one is about to copy its prefix from must keep its cache until then.
+        const bool donating = std::any_of(slots_.begin(), slots_.end(),
+                                          [&](const Slot& s) { return s.busy() && s.donor == slot.id; });
+        if (slot.busy() || donating) {
+            SlotFileResult busy;
+            busy.http_status = 409;
+            busy.error = "slot " + std::to_string(slot.id) + " is busy; try again when it is idle";
+            promise.set_value(busy);
+            continue;
+        }
+        promise.set_value(run_slot_file_request(ctx_, slot, info_.n_ctx_slot, request));
+        slot.last_used = step_;
+        changed = true;
+    }
+    return changed;
 }
 
 bool Scheduler::admit_waiting() {

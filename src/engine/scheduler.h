@@ -25,13 +25,14 @@
 #include "engine/engine.h"
 #include "engine/loaded_model.h"
 #include "engine/slot.h"
+#include "engine/slot_file.h"
 
 namespace cria {
 
 class Scheduler {
 public:
     Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,
-              StatusBoard& board, EngineMetrics& metrics);
+              SlotFileJobs& slot_files, StatusBoard& board, EngineMetrics& metrics);
     ~Scheduler();
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
@@ -42,6 +43,7 @@ public:
 private:
     bool any_busy() const;
     bool release_cancelled();  // true if a slot was freed
+    bool run_slot_files();     // true if a slot's cache changed
     bool admit_waiting();      // true if a task started
     Slot* choose_slot(const GenerationRequest& request);
     void start(Slot& slot, std::shared_ptr<Task> task);
@@ -75,6 +77,7 @@ private:
     const EngineConfig config_;
     const EngineInfo info_;
     TaskQueue& queue_;
+    SlotFileJobs& slot_files_;
     StatusBoard& board_;
     EngineMetrics& metrics_;
     Vocabulary vocabulary_;

@@ -64,8 +64,10 @@ void register_info_routes(httplib::Server& server, ServerContext& context) {
             GenerationRequest defaults;
             defaults.sampling = context.completion_defaults.sampling;
             defaults.stop.n_predict = context.completion_defaults.n_predict_cap;
-            send_json(res, {{"assistant_name", ""},
-                            {"user_name", ""},
+            const auto system_prompt = context.system_prompt.get();
+            send_json(res, {{"assistant_name", system_prompt->text.assistant_name},
+                            {"user_name", system_prompt->text.anti_prompt},
+                            {"system_prompt", system_prompt->text.prompt},
                             {"default_generation_settings",
                              generation_settings_json(defaults, context.model_name, info.n_ctx_slot)},
                             {"total_slots", info.n_slots},

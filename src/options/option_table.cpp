@@ -6,6 +6,7 @@
 #include <limits>
 #include <utility>
 
+#include "download/model_source.h"
 #include "engine/generation_request.h"
 #include "template/builtin_templates.h"
 #include "options/value_parse.h"
@@ -153,6 +154,40 @@ Binding boolean(bool ServerOptions::*field) {
 
 // ---- bindings with their own rules ----
 
+// A value that must never be shown (an access token). Empty means none (HF_TOKEN= in an environment).
+Binding secret(std::string ServerOptions::*field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            o.*field = v;
+            return "";
+        },
+        [field](const ServerOptions& o) { return (o.*field).empty() ? std::string() : std::string("(hidden)"); },
+    };
+}
+
+Binding model_url_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            if (!download::is_http_url(v)) return "must be an http:// or https:// URL";
+            o.model_url = v;
+            return "";
+        },
+        [](const ServerOptions& o) { return download::url_for_log(o.model_url); },
+    };
+}
+
+Binding hf_repo_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::string why;
+            if (!download::parse_hf_repo(v, &why)) return why;
+            o.hf_repo = v;
+            return "";
+        },
+        [](const ServerOptions& o) { return o.hf_repo; },
+    };
+}
+
 Binding seed_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
@@ -225,6 +260,27 @@ Binding tensor_split_binding() {
 }
 
 // --api-key: every use adds keys; a value may hold several, comma-separated, like llama-server.
+Binding cors_origins_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<std::string> origins;
+            for (auto& origin : split_list(v, ',')) {
+                if (origin.empty()) continue;
+                while (origin.size() > 1 && origin.back() == '/') origin.pop_back();  // browsers send no slash
+                origins.push_back(std::move(origin));
+            }
+            if (origins.empty()) return "must name at least one origin, or *";
+            o.cors_origins = std::move(origins);
+            return "";
+        },
+        [](const ServerOptions& o) {
+            std::string joined;
+            for (const auto& origin : o.cors_origins) joined += (joined.empty() ? "" : ",") + origin;
+            return joined;
+        },
+    };
+}
+
 Binding api_key_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
@@ -390,7 +446,34 @@ std::vector<OptionSpec> build_table() {
 
     // ---- model ----
     add(Opt(S::Model, {"-m", "--model"}).value(K::String, "FNAME").env({"LLAMA_ARG_MODEL"})
-            .help("path of the GGUF model file to load (required)").bind(nonempty_text(&ServerOptions::model_path)));
+            .help("path of the GGUF model file to load (required unless --model-url or --hf-repo names one; "
+                  "with them, where the download is kept)")
+            .bind(nonempty_text(&ServerOptions::model_path)));
+    add(Opt(S::Model, {"-mu", "--model-url"}).value(K::String, "URL").env({"LLAMA_ARG_MODEL_URL"})
+            .help("download the model from this http(s) URL into the cache directory ($LLAMA_CACHE, else "
+                  "$XDG_CACHE_HOME/llama.cpp, else ~/.cache/llama.cpp), or to -m if given; a cached copy is "
+                  "used while the server's ETag is unchanged")
+            .def("unused").bind(model_url_binding()));
+    add(Opt(S::Model, {"-hf", "-hfr", "--hf-repo"}).value(K::String, "<user>/<model>[:quant]")
+            .env({"LLAMA_ARG_HF_REPO"})
+            .help("download the model from this Hugging Face repository at $HF_ENDPOINT (else $MODEL_ENDPOINT: "
+                  "the hub's or a mirror's URL, which must be set); without --hf-file the first .gguf file whose name contains the quant "
+                  "(default Q4_K_M, else the first file) is taken")
+            .def("unused").bind(hf_repo_binding()));
+    add(Opt(S::Model, {"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
+            .help("the file to download from --hf-repo (overrides its quant)").def("unused")
+            .bind(nonempty_text(&ServerOptions::hf_file)));
+    add(Opt(S::Model, {"-hft", "--hf-token"}).value(K::String, "TOKEN").env({"HF_TOKEN"})
+            .help("Hugging Face access token, sent as 'Authorization: Bearer' to the Hugging Face endpoint "
+                  "(never to --model-url)")
+            .bind(secret(&ServerOptions::hf_token)));
+    add(Opt(S::Model, {"--offline"}).env({"LLAMA_ARG_OFFLINE"})
+            .help("never use the network: --model-url and --hf-repo take the cached download, or fail")
+            .bind(boolean(&ServerOptions::offline)));
+    add(Opt(S::Model, {"-spf", "--system-prompt-file"}).value(K::String, "FNAME")
+            .help("JSON file with the system prompt put before every /completion prompt, shared by all slots: "
+                  "{\"prompt\": ..., \"anti_prompt\": \"User:\", \"assistant_name\": \"Assistant:\"}")
+            .def("none").bind(nonempty_text(&ServerOptions::system_prompt_file)));
     add(Opt(S::Model, {"-a", "--alias"}).value(K::String, "NAME").env({"LLAMA_ARG_ALIAS"})
             .help("model name reported in API responses").def("the model file name")
             .bind(text(&ServerOptions::alias)));
@@ -491,10 +574,25 @@ std::vector<OptionSpec> build_table() {
             .help("file of API keys, one per line; blank lines and lines starting with # are skipped; "
                   "adds to --api-key")
             .def("none").bind(api_key_file_binding()));
-    add_later(Opt(S::Http, {"--ssl-key-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_KEY_FILE"})
-            .help("PEM-encoded private key for HTTPS").def("none").bind(text(&ServerOptions::ssl_key_file)));
-    add_later(Opt(S::Http, {"--ssl-cert-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_CERT_FILE"})
-            .help("PEM-encoded certificate for HTTPS").def("none").bind(text(&ServerOptions::ssl_cert_file)));
+    add(Opt(S::Http, {"--ssl-key-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_KEY_FILE"})
+            .help("PEM-encoded private key: serve HTTPS (with --ssl-cert-file)").def("none, plain HTTP")
+            .bind(nonempty_text(&ServerOptions::ssl_key_file)));
+    add(Opt(S::Http, {"--ssl-cert-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_CERT_FILE"})
+            .help("PEM-encoded certificate (chain): serve HTTPS (with --ssl-key-file)").def("none, plain HTTP")
+            .bind(nonempty_text(&ServerOptions::ssl_cert_file)));
+    add(Opt(S::Http, {"--cors-origins"}).value(K::List, "ORIGINS").env({"LLAMA_ARG_CORS_ORIGINS"})
+            .help("comma-separated origins whose web pages may call the API (e.g. https://app.example); "
+                  "* = any")
+            .def("*").bind(cors_origins_binding()));
+    add(Opt(S::Http, {"--cors-methods"}).value(K::String, "METHODS").env({"LLAMA_ARG_CORS_METHODS"})
+            .help("comma-separated methods allowed for cross-origin calls").def("GET, POST, OPTIONS")
+            .bind(nonempty_text(&ServerOptions::cors_methods)));
+    add(Opt(S::Http, {"--cors-headers"}).value(K::String, "HEADERS").env({"LLAMA_ARG_CORS_HEADERS"})
+            .help("comma-separated request headers allowed for cross-origin calls; * = whatever the browser asks for")
+            .def("*").bind(nonempty_text(&ServerOptions::cors_headers)));
+    add(Opt(S::Http, {"--cors-credentials"}).negative({"--no-cors-credentials"}).env({"LLAMA_ARG_CORS_CREDENTIALS"})
+            .help("let cross-origin calls carry credentials (the caller's origin is echoed back)").def("enabled")
+            .bind(boolean(&ServerOptions::cors_credentials)));
 
     // ---- endpoints ----
     add(Opt(S::Endpoints, {"--embedding", "--embeddings"}).env({"LLAMA_ARG_EMBEDDINGS"})
@@ -507,6 +605,10 @@ std::vector<OptionSpec> build_table() {
             .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
             .help("the /slots monitoring endpoint (slot state may include users' prompts)")
             .bind(boolean(&ServerOptions::slots_endpoint)));
+    add(Opt(S::Endpoints, {"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
+            .help("directory where POST /slots/{id}?action=save|restore keeps slots' KV caches (an existing "
+                  "directory; file names are plain names inside it)")
+            .def("none, slot actions off").bind(nonempty_text(&ServerOptions::slot_save_path)));
     add(Opt(S::Endpoints, {"--metrics"}).env({"LLAMA_ARG_ENDPOINT_METRICS"})
             .help("the Prometheus-compatible /metrics endpoint").bind(boolean(&ServerOptions::metrics)));
 
@@ -578,25 +680,20 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Logging, {"--log-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_LOG_FILE"})
             .help("write the log to this file (appended) instead of stderr").def("stderr")
             .bind(text(&ServerOptions::log_file)));
+    add(Opt(S::Logging, {"-lv", "--verbosity", "--log-verbosity"}).value(K::Int, "N").env({"LLAMA_ARG_LOG_VERBOSITY"})
+            .help("the least important messages logged: 0 = none, 1 = errors, 2 = warnings, 3 = info, 4 and "
+                  "above = debug (with the prompts of requests)")
+            .def("3").bind(int_in(&ServerOptions::log_verbosity, 0)));
     add(Opt(S::Logging, {"--log-disable"})
             .help("turn logging off").bind(boolean(&ServerOptions::log_disable)));
 
     // ---- not yet supported: listed so that using one is a clear error, not "unknown option" ----
     // model sources and adapters
-    add_later(later({"-mu", "--model-url"}).value(K::String, "URL").env({"LLAMA_ARG_MODEL_URL"})
-                  .help("download the model from a URL"));
-    add_later(later({"-hf", "-hfr", "--hf-repo"}).value(K::String, "REPO").env({"LLAMA_ARG_HF_REPO"})
-                  .help("download the model from a Hugging Face repository"));
-    add_later(later({"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
-                  .help("the file to take from --hf-repo"));
-    add_later(later({"-hft", "--hf-token"}).value(K::String, "TOKEN").help("Hugging Face access token"));
     add_later(later({"--lora"}).value(K::String, "FNAME").help("apply a LoRA adapter"));
     add_later(later({"--lora-scaled"}).value(K::String, "FNAME:SCALE").help("apply a scaled LoRA adapter"));
     add_later(later({"--lora-base"}).value(K::String, "FNAME").help("base model for the LoRA adapter"));
     add_later(later({"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})
                   .help("download the multimodal projector from a URL"));
-    add_later(later({"-spf", "--system-prompt-file"}).value(K::String, "FNAME")
-                  .help("system prompt shared by all slots"));
     add_later(later({"--override-kv"}).value(K::String, "KEY=TYPE:VALUE").help("override model metadata"));
     add_later(later({"--check-tensors"}).help("check the model's tensor data for invalid values"));
     // context extension
@@ -681,8 +778,6 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"--webui", "--ui"}).negative({"--no-webui", "--no-ui"}).env({"LLAMA_ARG_UI"})
                   .help("the web UI on or off"));
     add_later(later({"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"}).help("the reranking endpoint"));
-    add_later(later({"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
-                  .help("directory where slots' KV caches are saved"));
     add_later(later({"--api-prefix"}).value(K::String, "PREFIX").env({"LLAMA_ARG_API_PREFIX"})
                   .help("path prefix of every endpoint"));
     add_later(later({"-sps", "--slot-prompt-similarity"}).value(K::Float, "N")
@@ -698,8 +793,6 @@ std::vector<OptionSpec> build_table() {
     // logging
     add_later(later({"--log-colors"}).choices({"on", "off", "auto"}).env({"LLAMA_ARG_LOG_COLORS"})
                   .help("colored log output"));
-    add_later(later({"-lv", "--verbosity", "--log-verbosity"}).value(K::Int, "N").env({"LLAMA_ARG_LOG_VERBOSITY"})
-                  .help("verbosity threshold of log messages"));
     return t;
 }
 

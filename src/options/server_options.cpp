@@ -162,7 +162,17 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
     }
 
     // 4. Rules across options.
-    if (opts.model_path.empty()) return fail("no model given: use -m FILE");
+    if (opts.model_path.empty() && opts.model_url.empty() && opts.hf_repo.empty()) {
+        return fail("no model given: use -m FILE, -mu URL or -hf REPO");
+    }
+    if (!opts.model_url.empty() && !opts.hf_repo.empty()) {
+        return fail("--model-url and --hf-repo both name a model to download: use one of them");
+    }
+    if (!opts.hf_file.empty() && opts.hf_repo.empty()) return fail("--hf-file needs --hf-repo (the repository it is in)");
+    while (opts.slot_save_path.size() > 1 && opts.slot_save_path.back() == '/') opts.slot_save_path.pop_back();
+    if (opts.ssl_key_file.empty() != opts.ssl_cert_file.empty()) {
+        return fail("HTTPS needs both --ssl-key-file and --ssl-cert-file");
+    }
     // Like libllama, which never runs a physical batch larger than the logical one.
     if (opts.n_ubatch > opts.n_batch) opts.n_ubatch = opts.n_batch;
 

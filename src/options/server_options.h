@@ -22,7 +22,13 @@ inline constexpr int32_t kAllGpuLayers = 999;
 // strings, and an empty tensor_split, each as described on its line.
 struct ServerOptions {
     // Model
-    std::string model_path;            // -m, --model: never empty after a successful parse
+    std::string model_path;            // -m, --model: the file to load; with -mu/-hf, where the download is kept
+                                       // ("" = the cache directory). Empty only when -mu or -hf is given.
+    std::string model_url;             // -mu, --model-url: download the model from this http(s) URL
+    std::string hf_repo;               // -hf, -hfr, --hf-repo: "user/repo[:quant]" on Hugging Face
+    std::string hf_file;               // -hff, --hf-file: the file in --hf-repo ("" = chosen by the quant)
+    std::string hf_token;              // -hft, --hf-token (env HF_TOKEN): sent to the Hugging Face endpoint only
+    bool offline = false;              // --offline: use the cached download, never the network
     std::string alias;                 // -a, --alias: the name reported in API responses ("" = from the file name)
     std::string mmproj;                // -mm, --mmproj: multimodal projector file ("" = text only)
     bool mmproj_offload = true;        // --mmproj-offload / --no-mmproj-offload
@@ -60,13 +66,19 @@ struct ServerOptions {
     std::vector<std::string> api_keys; // --api-key (repeatable, comma-separated) and --api-key-file (empty = no auth)
     std::string ssl_key_file;          // --ssl-key-file ("" = plain HTTP)
     std::string ssl_cert_file;         // --ssl-cert-file ("" = plain HTTP)
+    std::vector<std::string> cors_origins = {"*"};    // --cors-origins ("*" = any)
+    std::string cors_methods = "GET, POST, OPTIONS";  // --cors-methods
+    std::string cors_headers = "*";                   // --cors-headers ("*" = what the browser asks for)
+    bool cors_credentials = true;                     // --cors-credentials / --no-cors-credentials
 
     // Endpoints and features
     bool embedding = false;            // --embedding, --embeddings
     std::string pooling;               // --pooling none|mean|cls|last ("" = the model's)
     bool slots_endpoint = true;        // --slots / --no-slots / --slots-endpoint-disable
     bool metrics = false;              // --metrics
+    std::string slot_save_path;        // --slot-save-path: directory of slot files ("" = slot actions off)
     std::string chat_template;         // --chat-template ("" = the model's own template)
+    std::string system_prompt_file;    // -spf, --system-prompt-file ("" = no system prompt)
 
     // Server-wide sampling defaults (the request's own values win)
     float temperature = 0.8f;          // --temp
@@ -95,6 +107,7 @@ struct ServerOptions {
 
     // Logging
     bool verbose = false;              // -v, --verbose
+    int32_t log_verbosity = 3;         // -lv: 0 none, 1 errors, 2 warnings, 3 info, 4+ debug
     std::string log_format = "text";   // --log-format text|json
     bool log_disable = false;          // --log-disable
     std::string log_file;              // --log-file ("" = stderr)
@@ -120,7 +133,8 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // - An option or environment variable of a feature cria lacks yet is an error naming it; so is an
 //   unknown option, a missing value, or a value that is malformed or out of range.
 // - The last use of an option wins, except --api-key and --api-key-file, which add keys.
-// - Without -m (or LLAMA_ARG_MODEL) the outcome is the error "no model given: use -m FILE".
+// - Without -m, -mu or -hf the outcome is the error "no model given: use -m FILE, -mu URL or -hf REPO".
+//   -mu and -hf exclude each other; -hff needs -hf.
 // - n_ubatch larger than n_batch is lowered to n_batch (as libllama would), not an error.
 ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLookup& env);
 

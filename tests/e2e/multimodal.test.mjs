@@ -3,6 +3,8 @@
 // one tools/make-mmproj writes for the tiny model: a 32x32 image in 8x8 patches takes 16 positions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { startCria, runCria, assertErrorShape, freePort, MODELS, TINY_MODEL, SMALL_MODEL } from './lib/cria.mjs';
@@ -227,6 +229,34 @@ test('two slots share a prefix that holds an image, with the results of reading 
   assert.deepEqual(both.map((r) => r.content), alone);
   const shared = Math.max(...both.map((r) => r.timings.cache_n));
   assert.ok(shared > 32 + IMAGE_POSITIONS, JSON.stringify(both.map((r) => r.timings)));
+});
+
+test('a system prompt goes before a prompt with images, and slot files keep the image cache', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cria-mm-'));
+  const server = await startCria(['--mmproj', MMPROJ, '--slot-save-path', dir, ...THREADS]);
+  try {
+    const plain = await complete(server, withImage(CAPTION, gradient, 8));
+    const system = { prompt: 'You are a careful describer of pictures.\n' };
+    const withSystem = await complete(server, { ...withImage(CAPTION, gradient, 8), system_prompt: system });
+    const systemTokens = (await server.post('/tokenize', { content: system.prompt, add_special: true })).body.tokens.length;
+    // The system prompt takes the place of the prompt's own BOS; the image moves with the text.
+    assert.equal(withSystem.tokens_evaluated, plain.tokens_evaluated + systemTokens - 1);
+    assert.notEqual(withSystem.content, plain.content);
+    const again = await complete(server, withImage(CAPTION, gradient, 8, { cache_prompt: false }));
+    assert.equal(again.content, withSystem.content);  // the system prompt now applies to every request
+    // Save the slot (the image's cache with it), erase it, restore it: the image is reused.
+    const checkers1 = withImage('Caption this: [img-1] then', checkers, 4);
+    const first = await complete(server, checkers1);
+    assert.equal((await server.post('/slots/0?action=save', { filename: 'mm.bin' })).status, 200);
+    assert.equal((await server.post('/slots/0?action=erase', {})).status, 200);
+    assert.equal((await server.post('/slots/0?action=restore', { filename: 'mm.bin' })).status, 200);
+    const restored = await complete(server, checkers1);
+    assert.equal(restored.content, first.content);
+    assert.ok(restored.timings.cache_n > IMAGE_POSITIONS, JSON.stringify(restored.timings));
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('/embedding: image_data with [img-N] in content', async () => {

@@ -122,8 +122,8 @@ TEST(Options, DefaultsWithOnlyAModel) {
 TEST(Options, NoModelIsAnError) {
     const ParseOutcome out = parse({"--port", "9000"});
     EXPECT_FALSE(out.options.has_value());
-    EXPECT_EQ(out.error, "no model given: use -m FILE");
-    EXPECT_EQ(parse({}).error, "no model given: use -m FILE");
+    EXPECT_EQ(out.error, "no model given: use -m FILE, -mu URL or -hf REPO");
+    EXPECT_EQ(parse({}).error, "no model given: use -m FILE, -mu URL or -hf REPO");
     EXPECT_NE(parse({"-m", ""}).error, "");  // an empty path is no model either
 }
 
@@ -394,20 +394,81 @@ TEST(Options, ProcessEnvironmentOverload) {
     EXPECT_EQ(out.options->port, 9555);
 }
 
+// ---- models from the network ----
+
+TEST(Options, ModelFromUrlOrHuggingFace) {
+    // -mu alone is a model source: no -m needed, the download goes to the cache.
+    ParseOutcome out = parse({"-mu", "http://127.0.0.1:9/m.gguf"});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->model_url, "http://127.0.0.1:9/m.gguf");
+    EXPECT_EQ(out.options->model_path, "");
+    EXPECT_FALSE(out.options->offline);
+    out = parse({"--model-url=https://h/m.gguf", "-m", "/tmp/dest.gguf", "--offline"});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->model_path, "/tmp/dest.gguf");
+    EXPECT_TRUE(out.options->offline);
+
+    for (const char* form : {"-hf", "-hfr", "--hf-repo"}) {
+        out = parse({form, "user/repo:Q8_0", "-hff", "m.gguf", "-hft", "hf_secret"});
+        ASSERT_TRUE(out.options.has_value()) << form << ": " << out.error;
+        EXPECT_EQ(out.options->hf_repo, "user/repo:Q8_0");
+        EXPECT_EQ(out.options->hf_file, "m.gguf");
+        EXPECT_EQ(out.options->hf_token, "hf_secret");
+    }
+    out = parse({"--hf-repo", "user/repo", "--hf-file", "m.gguf", "--hf-token", "t"});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->hf_token, "t");
+}
+
+TEST(Options, ModelDownloadEnvironment) {
+    const ParseOutcome out = parse({}, {{"LLAMA_ARG_HF_REPO", "user/repo"}, {"LLAMA_ARG_HF_FILE", "m.gguf"},
+                                        {"HF_TOKEN", "hf_env"}, {"LLAMA_ARG_OFFLINE", "1"}});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->hf_repo, "user/repo");
+    EXPECT_EQ(out.options->hf_file, "m.gguf");
+    EXPECT_EQ(out.options->hf_token, "hf_env");
+    EXPECT_TRUE(out.options->offline);
+    const ParseOutcome url = parse({}, {{"LLAMA_ARG_MODEL_URL", "http://127.0.0.1:9/m.gguf"}});
+    ASSERT_TRUE(url.options.has_value()) << url.error;
+    EXPECT_EQ(url.options->model_url, "http://127.0.0.1:9/m.gguf");
+    // The command line wins over HF_TOKEN.
+    EXPECT_EQ(ok({"-hf", "a/b", "-hft", "cli"}, {{"HF_TOKEN", "env"}}).hf_token, "cli");
+}
+
+TEST(Options, ModelDownloadMistakes) {
+    EXPECT_TRUE(contains(parse({"-mu", "ftp://h/m.gguf"}).error, "must be an http:// or https:// URL"));
+    EXPECT_TRUE(contains(parse({"-mu", "models/m.gguf"}).error, "--model-url"));
+    const std::string bad_repo = parse({"-hf", "just-a-name"}).error;
+    EXPECT_TRUE(contains(bad_repo, "--hf-repo") && contains(bad_repo, "<user>/<model>[:quant]")) << bad_repo;
+    EXPECT_EQ(parse({"-hff", "m.gguf"}).error, "no model given: use -m FILE, -mu URL or -hf REPO");
+    EXPECT_EQ(parse({"-m", "x.gguf", "-hff", "m.gguf"}).error, "--hf-file needs --hf-repo (the repository it is in)");
+    EXPECT_TRUE(contains(parse({"-mu", "http://h/m.gguf", "-hf", "a/b"}).error, "use one of them"));
+    // An empty token is no token (e.g. HF_TOKEN= in a container's environment).
+    EXPECT_EQ(ok({"-hf", "a/b"}, {{"HF_TOKEN", ""}}).hf_token, "");
+}
+
+TEST(Options, DownloadOptionsAreInTheModelSectionOfHelp) {
+    const std::string help = cria::server_options_help();
+    const std::string supported = help.substr(0, help.find("----- not yet supported"));
+    for (const char* name : {"--model-url", "--hf-repo", "--hf-file", "--hf-token", "--offline", "(env: HF_TOKEN)",
+                             "(env: LLAMA_ARG_OFFLINE)"}) {
+        EXPECT_TRUE(contains(supported, name)) << name;
+    }
+}
+
 // ---- options cria does not support yet ----
 
 TEST(Options, NotYetSupportedOptionsAreErrors) {
     // The options the brief names, checked by name so that dropping one from the table fails here.
     const std::vector<std::string> names = {
-        "-mu", "--model-url", "-hfr", "--hf-repo", "-hff", "--hf-file", "--lora", "--lora-base", "-spf",
-        "--system-prompt-file", "--mmproj-url", "--grp-attn-n", "--grp-attn-w", "--numa", "--rope-scaling",
+        "--lora", "--lora-base",
+        "--mmproj-url", "--grp-attn-n", "--grp-attn-w", "--numa", "--rope-scaling",
         "--rope-freq-base", "--rope-freq-scale", "--yarn-orig-ctx", "--yarn-ext-factor", "--yarn-attn-factor",
         "--yarn-beta-slow", "--yarn-beta-fast", "-ctk", "--cache-type-k", "-ctv", "--cache-type-v", "-dt",
         "--defrag-thold", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
         "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
-        "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path", "--ssl-key-file",
-        "--ssl-cert-file",
+        "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path",
     };
     for (const auto& name : names) {
         const std::string e = err({name, "1"});
@@ -416,7 +477,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
     }
     EXPECT_EQ(err({"--mmproj-url", "u"}), "option --mmproj-url is not supported yet by cria");
     EXPECT_EQ(err({"--mmproj-url=u"}), "option --mmproj-url is not supported yet by cria");
-    EXPECT_EQ(err({"--ssl-key-file=k.pem"}), "option --ssl-key-file is not supported yet by cria");
+    EXPECT_EQ(err({"--override-kv=k=int:1"}), "option --override-kv is not supported yet by cria");
     // Also without the value they would take, and with no model given.
     EXPECT_EQ(parse({"--lora"}).error, "option --lora is not supported yet by cria");
     EXPECT_EQ(parse({"--path"}).error, "option --path is not supported yet by cria");
@@ -447,11 +508,10 @@ TEST(Options, NotYetSupportedEnvironmentVariableErrors) {
     EXPECT_TRUE(contains(e, "LLAMA_ARG_MMPROJ_URL")) << e;
     EXPECT_TRUE(contains(e, "--mmproj-url")) << e;
     EXPECT_TRUE(contains(e, "not supported yet by cria")) << e;
-    EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_HF_REPO", "a/b"}}), "--hf-repo"));
     EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_ROPE_FREQ_BASE", "10000"}}), "--rope-freq-base"));
     const std::vector<std::pair<std::string, std::string>> later = {
         {"LLAMA_ARG_STATIC_PATH", "--path"},
-        {"LLAMA_ARG_SSL_KEY_FILE", "--ssl-key-file"},   {"LLAMA_ARG_SSL_CERT_FILE", "--ssl-cert-file"},
+        {"LLAMA_ARG_CACHE_TYPE_K", "--cache-type-k"},   {"LLAMA_ARG_DEFRAG_THOLD", "--defrag-thold"},
 
     };
     for (const auto& [var, option] : later) {
@@ -616,7 +676,7 @@ TEST(Options, HelpLayout) {
     EXPECT_TRUE(contains(help.substr(help.find("--mmproj-url")), "(not supported yet)"));
     EXPECT_LT(help.find("--mmproj "), marker);  // --mmproj itself is supported
     // Options refused until their feature comes are listed there too, not among the supported ones.
-    for (const std::string s : {"--path", "--ssl-key-file", "--ssl-cert-file"}) {
+    for (const std::string s : {"--override-kv", "--check-tensors", "--reasoning-format"}) {
         // The first place the option is named as a whole word (not as part of e.g. --chat-template-file).
         size_t first = help.find(" " + s);
         while (first != std::string::npos && first + 1 + s.size() < help.size() &&
@@ -733,3 +793,38 @@ TEST(Options, JinjaIsAcceptedAndNoJinjaRefused) {
 
 }  // namespace
 }  // namespace cria
+
+// ---- HTTPS, CORS and log verbosity ----
+namespace {
+
+TEST(Options, HttpsNeedsBothKeyAndCertificate) {
+    const ServerOptions o = ok({"--ssl-key-file", "k.pem", "--ssl-cert-file", "c.pem"});
+    EXPECT_EQ(o.ssl_key_file, "k.pem");
+    EXPECT_EQ(o.ssl_cert_file, "c.pem");
+    EXPECT_TRUE(contains(err({"--ssl-key-file", "k.pem"}), "both --ssl-key-file and --ssl-cert-file"));
+    EXPECT_TRUE(contains(err({"--ssl-cert-file", "c.pem"}), "both --ssl-key-file and --ssl-cert-file"));
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SSL_KEY_FILE", "k"}, {"LLAMA_ARG_SSL_CERT_FILE", "c"}}).ssl_cert_file, "c");
+}
+
+TEST(Options, CorsOptions) {
+    const ServerOptions d = ok({});
+    EXPECT_EQ(d.cors_origins, std::vector<std::string>{"*"});
+    EXPECT_TRUE(d.cors_credentials);
+    const ServerOptions o = ok({"--cors-origins", "https://a.example/, http://b.example:3000", "--cors-methods", "GET",
+                                "--cors-headers", "Authorization", "--no-cors-credentials"});
+    EXPECT_EQ(o.cors_origins, (std::vector<std::string>{"https://a.example", "http://b.example:3000"}));
+    EXPECT_EQ(o.cors_methods, "GET");
+    EXPECT_EQ(o.cors_headers, "Authorization");
+    EXPECT_FALSE(o.cors_credentials);
+    EXPECT_TRUE(contains(err({"--cors-origins", ","}), "--cors-origins"));
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_CORS_ORIGINS", "http://x"}}).cors_origins, std::vector<std::string>{"http://x"});
+}
+
+TEST(Options, LogVerbosity) {
+    EXPECT_EQ(ok({}).log_verbosity, 3);
+    EXPECT_EQ(ok({"-lv", "5"}).log_verbosity, 5);
+    EXPECT_EQ(ok({"--log-verbosity", "0"}).log_verbosity, 0);
+    EXPECT_TRUE(contains(err({"-lv", "-1"}), "-lv"));
+}
+
+}  // namespace
