@@ -31,6 +31,7 @@ namespace {
 cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     cria::EngineConfig c;
     c.model_path = o.model_path;
+    for (const auto& adapter : o.lora_adapters) c.lora_adapters.push_back({adapter.path, adapter.scale});
     c.n_ctx = o.n_ctx;
     c.n_batch = o.n_batch;
     c.n_ubatch = o.n_ubatch;
@@ -41,9 +42,13 @@ cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     c.n_threads_batch = o.n_threads_batch;
     c.n_gpu_layers = o.n_gpu_layers;
     c.main_gpu = o.main_gpu;
+    c.split_mode = o.split_mode;
     c.tensor_split = o.tensor_split;
     c.mlock = o.mlock;
     c.mmap = o.mmap;
+    c.numa = o.numa;
+    c.grp_attn_n = o.grp_attn_n;
+    c.grp_attn_w = o.grp_attn_w;
     c.flash_attn = o.flash_attn;
     c.embedding = o.embedding;
     c.pooling = o.pooling;
@@ -74,6 +79,36 @@ void forward_llama_log(ggml_log_level level, const char* text, void*) {
         case GGML_LOG_LEVEL_ERROR: cria::log_error(line); break;
         case GGML_LOG_LEVEL_WARN: cria::log_warn(line); break;
         default: cria::log_debug(line); break;
+    }
+}
+
+// What the pass-through options became, and what self-extend and the adapters do, in a few lines.
+void log_runtime(const cria::EngineInfo& info) {
+    const cria::RuntimeInfo& r = info.runtime;
+    std::string devices;
+    for (const auto& d : r.devices) devices += (devices.empty() ? "" : ", ") + d;
+    cria::log_info("threads: " + std::to_string(r.n_threads) + " generating, " + std::to_string(r.n_threads_batch) +
+                   " for batches; mmap " + (r.mmap ? "on" : "off") + ", mlock " + (r.mlock ? "on" : "off") + ", numa " +
+                   (r.numa.empty() ? "off" : r.numa) + "; devices: " + (devices.empty() ? "none" : devices));
+    const std::string asked = r.n_gpu_layers < 0 ? "all" : std::to_string(r.n_gpu_layers);
+    if (r.gpu_devices.empty()) {
+        cria::log_info("GPU offload: none, no GPU device: no layers are offloaded (-ngl " + asked + "); all " +
+                       std::to_string(r.n_layer + 1) + " layers run on the CPU");
+    } else {
+        cria::log_info("GPU offload: " + std::to_string(r.n_gpu_layers_offloaded) + " of " + std::to_string(r.n_layer + 1) +
+                       " layers offloaded (-ngl " + asked + ", main GPU " + std::to_string(r.main_gpu) + ", split mode " +
+                       r.split_mode + ")");
+    }
+    if (r.grp_attn_n > 1) {
+        cria::log_info("self-extend: groups of " + std::to_string(r.grp_attn_n) + " beyond the last " +
+                       std::to_string(r.grp_attn_w) + " tokens; a full slot of " + std::to_string(info.n_ctx_slot) +
+                       " tokens reaches position " + std::to_string(r.max_position) + " (training context " +
+                       std::to_string(info.n_ctx_train) + ")");
+    }
+    if (r.max_position >= info.n_ctx_train && info.n_ctx_train > 0) {
+        cria::log_warn("a full slot reaches position " + std::to_string(r.max_position) +
+                       ", beyond the model's training context of " + std::to_string(info.n_ctx_train) +
+                       " tokens: output may degrade there (--grp-attn-n can keep positions lower)");
     }
 }
 
@@ -134,6 +169,10 @@ int main(int argc, char** argv) {
     }
     llama_log_set(forward_llama_log, nullptr);
     mtmd_helper_log_set(forward_llama_log, nullptr);  // libmtmd (--mmproj) and its image decoding
+    if (!options.lora_base.empty()) {
+        cria::log_warn("--lora-base '" + options.lora_base +
+                       "' is ignored: libllama applies LoRA adapters on top of the loaded model's weights");
+    }
     if (!options.slot_save_path.empty() && !is_directory(options.slot_save_path)) {
         cria::log_error("--slot-save-path " + options.slot_save_path + " is not an existing directory");
         return 1;
@@ -207,6 +246,12 @@ int main(int argc, char** argv) {
     const cria::EngineInfo& info = engine.info();
     cria::log_info("model loaded: " + info.model_description + ", " + std::to_string(info.n_slots) + " slot(s) of " +
                    std::to_string(info.n_ctx_slot) + " tokens");
+    log_runtime(info);
+    for (const auto& adapter : engine.lora_adapters()) {
+        char scale[32];
+        std::snprintf(scale, sizeof scale, "%g", static_cast<double>(adapter.scale));
+        cria::log_info("LoRA adapter " + std::to_string(adapter.id) + ": " + adapter.path + " (scale " + scale + ")");
+    }
     http.set_ready();
 
     engine.run();  // returns after shutdown()

@@ -7,6 +7,7 @@
 
 #include "api/json_fields.h"
 #include "api/json_schema_grammar.h"
+#include "api/lora_api.h"
 
 namespace cria {
 
@@ -244,6 +245,7 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     g.id_slot = static_cast<int32_t>(read_int(body, "id_slot", -1, -1, defaults.n_slots - 1));
     g.stream = read_bool(body, "stream", false);
     g.n_probs = static_cast<int32_t>(read_int(body, "n_probs", 0, 0, 1000));
+    if (has_field(body, "lora")) g.lora = parse_lora_scales(body.at("lora"), defaults.n_lora_adapters, "lora");
     return request;
 }
 
@@ -334,6 +336,7 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"samplers", sampler_names(s.samplers)},
         {"cache_prompt", r.cache_prompt},
         {"id_slot", r.id_slot},
+        {"lora", lora_scales_json(r.lora.value_or(LoraScales{}))},
     };
 }
 

@@ -28,9 +28,21 @@ void Engine::shutdown() {
 }
 
 std::shared_ptr<Task> Engine::submit(GenerationRequest request) {
+    // The scales are fixed now: the KV cache a request builds depends on them.
+    if (!request.lora) request.lora = model_->loras.scales();
     auto task = std::make_shared<Task>(next_task_id_.fetch_add(1), std::move(request));
     if (!queue_.push(task)) return nullptr;
     return task;
+}
+
+size_t Engine::lora_adapter_count() const { return model_ ? model_->loras.size() : 0; }
+
+std::vector<LoraAdapterInfo> Engine::lora_adapters() const {
+    return model_ ? model_->loras.list() : std::vector<LoraAdapterInfo>{};
+}
+
+void Engine::set_lora_scales(const LoraScales& scales) {
+    if (model_) model_->loras.set_scales(scales);
 }
 
 std::future<SlotFileResult> Engine::slot_file(SlotFileRequest request) {

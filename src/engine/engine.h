@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/generation_request.h"
+#include "engine/lora_adapters.h"
 #include "engine/metrics.h"
 #include "engine/slot_file.h"
 #include "engine/task.h"
@@ -22,8 +23,14 @@
 
 namespace cria {
 
+struct LoraAdapterConfig {
+    std::string path;
+    float scale = 1.0f;
+};
+
 struct EngineConfig {
     std::string model_path;
+    std::vector<LoraAdapterConfig> lora_adapters;  // ids 0, 1, ... in this order
     int32_t n_ctx = 4096;           // total context; 0 = the model's training context
     int32_t n_batch = 2048;
     int32_t n_ubatch = 512;
@@ -34,14 +41,39 @@ struct EngineConfig {
     int32_t n_threads_batch = -1;   // -1: same as n_threads
     int32_t n_gpu_layers = -1;      // -1: libllama's default
     int32_t main_gpu = 0;
+    std::string split_mode = "layer";  // none, layer, row
     std::vector<float> tensor_split;
     bool mlock = false;
     bool mmap = true;
+    std::string numa;               // "", distribute, isolate, numactl
+    int32_t grp_attn_n = 1;         // self-extend factor; 1 = off
+    int32_t grp_attn_w = 512;       // self-extend window (a multiple of grp_attn_n)
     std::string flash_attn = "auto";
     bool embedding = false;         // embedding mode: the context outputs embeddings, not logits
     std::string pooling;            // none, mean, cls, last; "" = the model's
     std::string mmproj_path;        // --mmproj: a vision projector; "" = text only
     bool mmproj_offload = true;     // false: the vision encoder runs on the CPU
+};
+
+// How libllama was set up: what the pass-through options became, for /props and the start-up log.
+struct RuntimeInfo {
+    int32_t n_threads = 0;             // as the context reports them
+    int32_t n_threads_batch = 0;
+    int32_t n_layer = 0;               // the model's repeating layers
+    int32_t n_gpu_layers = 0;          // what libllama was asked for (negative: all)
+    int32_t n_gpu_layers_offloaded = 0;  // layers (of n_layer + 1, the output layer included) on a GPU
+    bool gpu_offload_supported = false;  // libllama has a GPU backend at all
+    std::vector<std::string> devices;  // every backend device, e.g. "CPU (AMD EPYC ...)"
+    std::vector<std::string> gpu_devices;  // those layers can be offloaded to
+    int32_t main_gpu = 0;
+    std::string split_mode;
+    std::vector<float> tensor_split;
+    bool mmap = true;
+    bool mlock = false;
+    std::string numa;                  // "" = off
+    int32_t grp_attn_n = 1;
+    int32_t grp_attn_w = 512;
+    int64_t max_position = 0;          // the largest position a full slot reaches (self-extend keeps it low)
 };
 
 // Read-only facts about the loaded model and context, fixed after load().
@@ -61,6 +93,7 @@ struct EngineInfo {
     bool embedding = false;         // embedding mode
     std::string pooling;            // the pooling in effect: none, mean, cls, last or rank
     bool vision = false;            // a projector (--mmproj) is loaded: prompts may hold images
+    RuntimeInfo runtime;
 };
 
 // What a slot is doing, for /health, /props and /slots. Published by the engine thread.
@@ -141,6 +174,12 @@ public:
     int32_t slots_processing() const { return board_.processing(); }
     MetricsSnapshot metrics() const { return metrics_.snapshot(); }
     size_t tasks_waiting() const { return queue_.size(); }
+
+    // Any thread, after load(): the LoRA adapters and their server-wide scales. New scales apply
+    // to requests submitted from then on; running ones keep theirs.
+    size_t lora_adapter_count() const;
+    std::vector<LoraAdapterInfo> lora_adapters() const;
+    void set_lora_scales(const LoraScales& scales);  // one per adapter (the caller validated them)
 
 private:
     EngineConfig config_;

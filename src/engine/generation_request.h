@@ -99,6 +99,9 @@ struct GenerationRequest {
     int32_t n_probs = 0;                 // > 0: report each token's probability and the top n_probs
     bool embed = false;                  // embedding mode: compute the prompt's embedding, generate nothing
     std::vector<PromptImage> images;     // in prompt order; empty for a text-only prompt
+    // LoRA adapter scales by adapter id (one per loaded adapter). Unset: the server's scales when
+    // the request is submitted (Engine::submit fills them in).
+    std::optional<std::vector<float>> lora;
 };
 
 // The largest n' <= n that does not fall inside an image: a cache may be reused, or a prefix

@@ -38,6 +38,14 @@ std::vector<float> l2_normalized(const float* v, int32_t n) {
 
 }  // namespace
 
+bool Scheduler::apply_request_lora(const Slot& slot, std::string* error) {
+    // The image's positions are computed under the request's adapters, like its text.
+    if (model_.loras.size() == 0) return true;
+    if (model_.loras.apply(ctx_, slot.request().lora.value_or(LoraScales{}))) return true;
+    *error = "libllama refused the LoRA adapter set";
+    return false;
+}
+
 bool Scheduler::decode_next_image() {
     if (!model_.media) return false;
     Slot* next = nullptr;
@@ -61,8 +69,10 @@ bool Scheduler::decode_next_image() {
     const size_t end = image.position + image.n_positions;
     const bool ends_prompt = end == prompt.size();
     std::string error;
-    const bool ok = model_.media->decode_image(ctx_, image, slot.id, static_cast<int32_t>(slot.cached.size()), n_batch_,
-                                              ends_prompt ? ImageOutputs::last : ImageOutputs::none, &error);
+    const bool ok = apply_request_lora(slot, &error) &&
+                    model_.media->decode_image(ctx_, image, slot.id, static_cast<int32_t>(slot.cached.size()), n_batch_,
+                                               ends_prompt ? ImageOutputs::last : ImageOutputs::none, &error);
+    slot.last_batched = step_;
     for (auto& s : slots_) s.copy_pending = false;  // any decode applies pending stream copies
     if (!ok) {
         llama_memory_seq_rm(memory_, slot.id, -1, -1);
@@ -98,6 +108,7 @@ void Scheduler::embed_with_images(Slot& slot) {
     }
     llama_memory_seq_rm(memory_, slot.id, -1, -1);
     slot.cached.clear();
+    if (std::string error; !apply_request_lora(slot, &error)) return give_up(500, error);
 
     std::vector<double> sum(static_cast<size_t>(n_embd), 0.0);
     EmbeddingResult result;

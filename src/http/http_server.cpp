@@ -244,6 +244,7 @@ void HttpServer::install_routes() {
     register_openai_routes(s, context_);
     register_chat_routes(s, context_);
     register_embedding_routes(s, context_);
+    register_lora_routes(s, context_);
     register_slot_file_routes(s, context_);
 }
 
@@ -303,6 +304,7 @@ void HttpServer::set_ready() {
     d.n_predict_cap = options.n_predict;
     context_.system_prompt.set(context_.initial_system_prompt, engine.vocabulary());
     d.n_slots = engine.info().n_slots;
+    d.n_lora_adapters = engine.lora_adapter_count();
     context_.state = ServerState::ready;
 }
 

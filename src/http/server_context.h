@@ -108,6 +108,7 @@ void register_infill_routes(httplib::Server& server, ServerContext& context);   
 void register_openai_routes(httplib::Server& server, ServerContext& context);      // /v1/models, /v1/completions
 void register_chat_routes(httplib::Server& server, ServerContext& context);        // /v1/chat/completions, /apply-template
 void register_embedding_routes(httplib::Server& server, ServerContext& context);   // /embedding, /v1/embeddings
+void register_lora_routes(httplib::Server& server, ServerContext& context);        // /lora-adapters
 void register_slot_file_routes(httplib::Server& server, ServerContext& context);   // POST /slots/{id}?action=
 
 }  // namespace cria

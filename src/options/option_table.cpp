@@ -361,6 +361,57 @@ Binding chat_template_file_binding() {
     };
 }
 
+// --lora: adapters applied at scale 1. Like llama-server, one value may name several, comma-separated.
+Binding lora_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<LoraAdapterOption> adapters;
+            for (auto& path : split_list(v, ',')) {
+                if (path.empty()) return "expected a file name (or several, comma-separated)";
+                adapters.push_back({path, 1.0f});
+            }
+            o.lora_adapters.insert(o.lora_adapters.end(), adapters.begin(), adapters.end());
+            return "";
+        },
+        [](const ServerOptions&) { return std::string(); },
+    };
+}
+
+// "FNAME:SCALE" (today's llama-server form): the text after the last ':' is a number.
+bool has_scale_suffix(const std::string& v) {
+    const auto colon = v.rfind(':');
+    return colon != std::string::npos && colon > 0 && parse_float(v.substr(colon + 1)).has_value();
+}
+
+// --lora-scaled FNAME SCALE (the seed's two-value form), or FNAME:SCALE[,FNAME:SCALE...].
+Binding lora_scaled_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<std::pair<std::string, std::string>> items;  // path, scale text
+            const auto separator = v.find(kValueSeparator);
+            if (separator != std::string::npos) {
+                items.emplace_back(v.substr(0, separator), v.substr(separator + 1));
+            } else {
+                for (const auto& item : split_list(v, ',')) {
+                    const auto colon = item.rfind(':');
+                    if (colon == std::string::npos) return "expected FNAME SCALE, or FNAME:SCALE";
+                    items.emplace_back(item.substr(0, colon), item.substr(colon + 1));
+                }
+            }
+            std::vector<LoraAdapterOption> adapters;
+            for (const auto& [path, scale_text] : items) {
+                if (path.empty()) return "the adapter file name is empty";
+                const auto scale = parse_float(scale_text);
+                if (!scale || *scale < -kFloatMax || *scale > kFloatMax) return "the scale '" + scale_text + "' is not a number";
+                adapters.push_back({path, static_cast<float>(*scale)});
+            }
+            o.lora_adapters.insert(o.lora_adapters.end(), adapters.begin(), adapters.end());
+            return "";
+        },
+        [](const ServerOptions&) { return std::string(); },
+    };
+}
+
 // ---- the builder that keeps the table readable ----
 
 class Opt {
@@ -405,6 +456,15 @@ public:
     }
     Opt& repeatable() {
         spec_.repeatable = true;
+        return *this;
+    }
+    Opt& second_value(std::string placeholder, std::function<bool(const std::string&)> first_suffices) {
+        spec_.second_placeholder = std::move(placeholder);
+        spec_.first_value_suffices = std::move(first_suffices);
+        return *this;
+    }
+    Opt& implicit_value(std::string value) {
+        spec_.implicit_value = std::move(value);
         return *this;
     }
     Opt& bind(Binding binding) {
@@ -486,6 +546,21 @@ std::vector<OptionSpec> build_table() {
             .help("accepted for llama-server compatibility: cria always renders chat templates with its own "
                   "Jinja engine (--no-jinja is refused)")
             .def("on").bind(jinja_binding()));
+    add(Opt(S::Model, {"--lora"}).value(K::List, "FNAME").repeatable()
+            .help("apply a LoRA adapter at scale 1; give it several times, or comma-separated, for several "
+                  "adapters (ids 0, 1, ... in the order given, with --lora-scaled). Scales can be changed at run "
+                  "time with POST /lora-adapters and per request with the 'lora' field. Adapters are applied at run "
+                  "time, so unlike old llama.cpp this does not imply --no-mmap")
+            .def("none").bind(lora_binding()));
+    add(Opt(S::Model, {"--lora-scaled"}).value(K::String, "FNAME").second_value("SCALE", has_scale_suffix).repeatable()
+            .help("apply a LoRA adapter at the given scale; llama-server's FNAME:SCALE[,FNAME:SCALE...] form is "
+                  "accepted too")
+            .def("none").bind(lora_scaled_binding()));
+    add(Opt(S::Model, {"--lora-base"}).value(K::String, "FNAME")
+            .help("accepted for compatibility and ignored: it named an unquantized model to apply a LoRA to when "
+                  "adapters were merged into quantized weights; libllama now applies adapters at run time on top "
+                  "of the loaded model's weights, so no separate base model is read")
+            .def("none").bind(text(&ServerOptions::lora_base)));
     add(Opt(S::Model, {"-mm", "--mmproj"}).value(K::String, "FILE").env({"LLAMA_ARG_MMPROJ"})
             .help("multimodal projector file (the model's vision encoder): prompts may then hold images")
             .def("none").bind(text(&ServerOptions::mmproj)));
@@ -526,6 +601,16 @@ std::vector<OptionSpec> build_table() {
                   "its kernel makes results depend on what else is batched)")
             .bind(flash_attn_binding()));
 
+    add(Opt(S::ContextBatching, {"-gan", "--grp-attn-n"}).value(K::Int, "N")
+            .help("self-extend group attention factor: beyond the last --grp-attn-w tokens, every N tokens share "
+                  "one position, so a slot can run past the model's training context; 1 = off. Needs one KV "
+                  "stream per slot (no --kv-unified); the context then does not shift when full")
+            .bind(int_in(&ServerOptions::grp_attn_n, 1)));
+    add(Opt(S::ContextBatching, {"-gaw", "--grp-attn-w"}).value(K::Int, "N")
+            .help("self-extend group attention width: the recent tokens kept at their own positions; a multiple "
+                  "of --grp-attn-n")
+            .bind(int_in(&ServerOptions::grp_attn_w, 1)));
+
     // ---- threads ----
     add(Opt(S::Threads, {"-t", "--threads"}).value(K::Int, "N").env({"LLAMA_ARG_THREADS"})
             .help("CPU threads used while generating").def("-1 = the number of CPU cores")
@@ -540,7 +625,9 @@ std::vector<OptionSpec> build_table() {
     // ---- devices and memory ----
     add(Opt(S::DevicesMemory, {"-ngl", "--n-gpu-layers", "--gpu-layers"}).value(K::Int, "N")
             .env({"LLAMA_ARG_N_GPU_LAYERS"})
-            .help("model layers to keep in GPU memory: a number, 'auto' or 'all'").def("-1 = auto")
+            .help("model layers to keep in GPU memory: a number, 'auto' or 'all'. Without a GPU it is accepted "
+                  "and nothing is offloaded; the start-up log and /props (runtime) say what was")
+            .def("-1 = auto")
             .bind(gpu_layers_binding()));
     add(Opt(S::DevicesMemory, {"-mg", "--main-gpu"}).value(K::Int, "INDEX").env({"LLAMA_ARG_MAIN_GPU"})
             .help("the GPU used for small tensors and intermediate results when several GPUs are used")
@@ -549,6 +636,15 @@ std::vector<OptionSpec> build_table() {
             .help("share of the model given to each GPU, as comma-separated non-negative proportions, "
                   "e.g. 3,2 puts 60% on GPU 0 and 40% on GPU 1")
             .def("in proportion to free memory").bind(tensor_split_binding()));
+    add(Opt(S::DevicesMemory, {"-sm", "--split-mode"}).choices({"none", "layer", "row"}).env({"LLAMA_ARG_SPLIT_MODE"})
+            .help("how to split the model across several GPUs: none (one GPU, --main-gpu), layer (layers and KV "
+                  "cache spread over the GPUs) or row (weights split by rows)")
+            .bind(choice(&ServerOptions::split_mode, {"none", "layer", "row"})));
+    add(Opt(S::DevicesMemory, {"--numa"}).choices({"distribute", "isolate", "numactl"}).implicit_value("distribute")
+            .env({"LLAMA_ARG_NUMA"})
+            .help("NUMA optimizations: distribute (spread threads evenly over all nodes), isolate (only the CPUs "
+                  "of the node cria started on) or numactl (the CPU map numactl gives); --numa alone = distribute")
+            .def("off").bind(choice(&ServerOptions::numa, {"distribute", "isolate", "numactl"})));
     add(Opt(S::DevicesMemory, {"--mlock"}).env({"LLAMA_ARG_MLOCK"})
             .help("lock the model in RAM so the system cannot swap it out").bind(boolean(&ServerOptions::mlock)));
     add(Opt(S::DevicesMemory, {"--mmap"}).negative({"--no-mmap"}).env({"LLAMA_ARG_MMAP"})
@@ -689,16 +785,11 @@ std::vector<OptionSpec> build_table() {
 
     // ---- not yet supported: listed so that using one is a clear error, not "unknown option" ----
     // model sources and adapters
-    add_later(later({"--lora"}).value(K::String, "FNAME").help("apply a LoRA adapter"));
-    add_later(later({"--lora-scaled"}).value(K::String, "FNAME:SCALE").help("apply a scaled LoRA adapter"));
-    add_later(later({"--lora-base"}).value(K::String, "FNAME").help("base model for the LoRA adapter"));
     add_later(later({"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})
                   .help("download the multimodal projector from a URL"));
     add_later(later({"--override-kv"}).value(K::String, "KEY=TYPE:VALUE").help("override model metadata"));
     add_later(later({"--check-tensors"}).help("check the model's tensor data for invalid values"));
     // context extension
-    add_later(later({"-gan", "--grp-attn-n"}).value(K::Int, "N").help("self-extend group attention factor"));
-    add_later(later({"-gaw", "--grp-attn-w"}).value(K::Int, "N").help("self-extend group attention width"));
     add_later(later({"--rope-scaling"}).choices({"none", "linear", "yarn"}).env({"LLAMA_ARG_ROPE_SCALING_TYPE"})
                   .help("RoPE frequency scaling method"));
     add_later(later({"--rope-scale"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_SCALE"})
@@ -738,12 +829,8 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"--context-shift"}).negative({"--no-context-shift"}).env({"LLAMA_ARG_CONTEXT_SHIFT"})
                   .help("shift the context when generation fills it"));
     add_later(later({"--keep"}).value(K::Int, "N").help("tokens of the prompt kept when the context shifts"));
-    add_later(later({"--numa"}).choices({"distribute", "isolate", "numactl"}).env({"LLAMA_ARG_NUMA"})
-                  .help("NUMA optimizations"));
     add_later(later({"--warmup"}).negative({"--no-warmup"}).help("run an empty decode at start-up"));
     // devices
-    add_later(later({"-sm", "--split-mode"}).choices({"none", "layer", "row"}).env({"LLAMA_ARG_SPLIT_MODE"})
-                  .help("how to split the model across GPUs"));
     add_later(later({"-dev", "--device"}).value(K::List, "DEV1,DEV2,...").env({"LLAMA_ARG_DEVICE"})
                   .help("devices to offload to"));
     add_later(later({"-ot", "--override-tensor"}).value(K::String, "PATTERN=TYPE,...")

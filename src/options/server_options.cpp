@@ -1,6 +1,7 @@
 // parse_server_options() and server_options_help(): both walk the table of option_table.cpp.
 #include "options/server_options.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 #include <string>
@@ -99,12 +100,26 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
 
         CliAction action{&spec, name, ""};
         if (spec.takes_value()) {
+            const auto is_choice = [&spec](const char* next) {
+                return std::find(spec.choices.begin(), spec.choices.end(), options::to_lower(next)) != spec.choices.end();
+            };
             if (has_inline_value) {
                 action.value = inline_value;
+            } else if (!spec.implicit_value.empty() && !(i + 1 < argc && argv[i + 1] && is_choice(argv[i + 1]))) {
+                action.value = spec.implicit_value;
             } else if (i + 1 < argc && argv[i + 1]) {
                 action.value = argv[++i];
             } else {
                 return fail(option_label(name, spec) + " needs a value (" + spec.placeholder + ")");
+            }
+            if (!spec.second_placeholder.empty() &&
+                !(spec.first_value_suffices && spec.first_value_suffices(action.value))) {
+                if (!(i + 1 < argc && argv[i + 1])) {
+                    return fail(option_label(name, spec) + " needs two values (" + spec.placeholder + " " +
+                                spec.second_placeholder + ")");
+                }
+                action.value += options::kValueSeparator;
+                action.value += argv[++i];
             }
         } else {
             bool on = true;
@@ -156,8 +171,9 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
     for (const auto& action : actions) {
         const std::string why = action.spec->binding.set(opts, action.value);
         if (!why.empty()) {
-            return fail("invalid value '" + action.value + "' for " + option_label(action.used_name, *action.spec) +
-                        ": " + why);
+            std::string shown = action.value;
+            std::replace(shown.begin(), shown.end(), options::kValueSeparator, ' ');
+            return fail("invalid value '" + shown + "' for " + option_label(action.used_name, *action.spec) + ": " + why);
         }
     }
 
@@ -175,6 +191,17 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
     }
     // Like libllama, which never runs a physical batch larger than the logical one.
     if (opts.n_ubatch > opts.n_batch) opts.n_ubatch = opts.n_batch;
+    if (opts.grp_attn_n > 1) {
+        // Self-extend divides positions window by window: a window must hold whole groups.
+        if (opts.grp_attn_w % opts.grp_attn_n != 0) {
+            return fail("--grp-attn-w (" + std::to_string(opts.grp_attn_w) + ") must be a multiple of --grp-attn-n (" +
+                        std::to_string(opts.grp_attn_n) + ")");
+        }
+        // Moving one sequence's positions must not move another's: with a unified cache, prefix
+        // sharing makes sequences share cells.
+        if (opts.kv_unified) return fail("--grp-attn-n (self-extend) needs one KV stream per slot: drop --kv-unified");
+        if (opts.embedding) return fail("--grp-attn-n (self-extend) is for text generation, not --embedding");
+    }
 
     ParseOutcome out;
     out.options = std::move(opts);
@@ -232,7 +259,10 @@ std::string forms_of(const OptionSpec& spec) {
     std::string forms;
     for (const auto& n : spec.names) forms += (forms.empty() ? "" : ", ") + n;
     for (const auto& n : spec.negative_names) forms += ", " + n;
-    if (spec.takes_value()) forms += " " + spec.placeholder;
+    if (spec.takes_value()) {
+        forms += spec.implicit_value.empty() ? " " + spec.placeholder : " [" + spec.placeholder + "]";
+        if (!spec.second_placeholder.empty()) forms += " " + spec.second_placeholder;
+    }
     return forms;
 }
 

@@ -17,6 +17,13 @@ namespace cria {
 // What "-ngl all" stores in ServerOptions::n_gpu_layers: more layers than any model has.
 inline constexpr int32_t kAllGpuLayers = 999;
 
+// One --lora / --lora-scaled adapter. Its id (in /lora-adapters and a request's `lora`) is its
+// place in ServerOptions::lora_adapters.
+struct LoraAdapterOption {
+    std::string path;
+    float scale = 1.0f;
+};
+
 // Every field holds its default until an option or its environment variable sets it. Sentinels:
 // -1 in n_threads, n_threads_batch, n_threads_http, n_gpu_layers, n_predict and seed, "" in the
 // strings, and an empty tensor_split, each as described on its line.
@@ -30,6 +37,8 @@ struct ServerOptions {
     std::string hf_token;              // -hft, --hf-token (env HF_TOKEN): sent to the Hugging Face endpoint only
     bool offline = false;              // --offline: use the cached download, never the network
     std::string alias;                 // -a, --alias: the name reported in API responses ("" = from the file name)
+    std::vector<LoraAdapterOption> lora_adapters;  // --lora FNAME (scale 1) and --lora-scaled FNAME SCALE, in order
+    std::string lora_base;             // --lora-base: accepted and ignored (libllama applies adapters on the loaded weights)
     std::string mmproj;                // -mm, --mmproj: multimodal projector file ("" = text only)
     bool mmproj_offload = true;        // --mmproj-offload / --no-mmproj-offload
 
@@ -42,6 +51,8 @@ struct ServerOptions {
     bool kv_unified = false;           // -kvu/--kv-unified, -no-kvu/--no-kv-unified (off: one KV stream per slot)
     int32_t n_predict = -1;            // -n, --n-predict: server-wide cap on generated tokens (-1 = none)
     std::string flash_attn = "auto";   // -fa, --flash-attn: on, off or auto
+    int32_t grp_attn_n = 1;            // -gan, --grp-attn-n: self-extend group factor (1 = off)
+    int32_t grp_attn_w = 512;          // -gaw, --grp-attn-w: self-extend window; a multiple of grp_attn_n
 
     // Threads
     int32_t n_threads = -1;            // -t, --threads (-1 = kept as -1; the engine uses the number of cores)
@@ -56,7 +67,8 @@ struct ServerOptions {
     std::vector<float> tensor_split;   // -ts, --tensor-split "3,2" (empty = split by free memory)
     bool mlock = false;                // --mlock
     bool mmap = true;                  // --mmap / --no-mmap
-    std::string numa;                  // --numa distribute|isolate|numactl ("" = off); not supported yet: stays ""
+    std::string split_mode = "layer";  // -sm, --split-mode none|layer|row
+    std::string numa;                  // --numa distribute|isolate|numactl ("" = off; --numa alone = distribute)
 
     // HTTP
     std::string host = "127.0.0.1";    // --host
@@ -136,6 +148,8 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // - Without -m, -mu or -hf the outcome is the error "no model given: use -m FILE, -mu URL or -hf REPO".
 //   -mu and -hf exclude each other; -hff needs -hf.
 // - n_ubatch larger than n_batch is lowered to n_batch (as libllama would), not an error.
+// - Self-extend (--grp-attn-n > 1) needs --grp-attn-w to be a multiple of it, one KV stream per
+//   slot (not --kv-unified) and no --embedding; otherwise the outcome is an error naming them.
 ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLookup& env);
 
 // The same, reading the process environment.

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { startCria, runCria, assertErrorShape, freePort, MODELS, TINY_MODEL, SMALL_MODEL } from './lib/cria.mjs';
-import { THREADS, complete, greedy, streamCompletion } from './lib/generation-helpers.mjs';
+import { THREADS, complete, greedy, streamCompletion, waitForBusySlots } from './lib/generation-helpers.mjs';
 import { pngFile, jpegFile } from './lib/image-files.mjs';
 
 const MMPROJ = path.join(MODELS, 'tiny-mmproj.gguf');
@@ -259,6 +259,27 @@ test('a system prompt goes before a prompt with images, and slot files keep the 
   }
 });
 
+test('an image is decoded under its own request\'s LoRA scales', async () => {
+  // A request at scale 1 keeps generating while the image request (scale 0, then 1) is read: the
+  // steps alternate between the two scale sets, so the second image follows a decode at the
+  // other scales, which it must not inherit.
+  const server = await startCria(['--mmproj', MMPROJ, '--lora', path.join(MODELS, 'tiny-lora.gguf'), '-np', '2', ...THREADS]);
+  try {
+    const twoImages = 'Caption these: [img-1][img-1]';
+    const base = await complete(vision, withImage(twoImages, gradient, 8, { cache_prompt: false }));
+    const scale = (s) => [{ id: 0, scale: s }];
+    const background = complete(server, greedy('The quick brown fox', 400, { lora: scale(1), ignore_eos: true, cache_prompt: false }));
+    await waitForBusySlots(server, 1);
+    const zero = await complete(server, withImage(twoImages, gradient, 8, { lora: scale(0), cache_prompt: false }));
+    const one = await complete(server, withImage(twoImages, gradient, 8, { lora: scale(1), cache_prompt: false }));
+    await background;
+    assert.equal(zero.content, base.content);  // scale 0 is the base model
+    assert.notEqual(one.content, base.content);
+  } finally {
+    await server.stop();
+  }
+});
+
 test('/embedding: image_data with [img-N] in content', async () => {
   const server = await startCria(['--embedding', '--mmproj', MMPROJ, ...THREADS], { model: EMBEDDING_MODEL });
   try {
@@ -307,4 +328,8 @@ test('--mmproj that cannot be loaded stops the server with a message', async () 
   const mismatch = await runCria(['-m', SMALL_MODEL, '--port', String(await freePort()), '--mmproj', MMPROJ], { timeoutMs: 20000 });
   assert.notEqual(mismatch.code, 0);
   assert.match(mismatch.stderr, /projector/);
+  // Self-extend moves positions as it goes; images do not fit that yet.
+  const selfExtend = await runCria(['-m', TINY_MODEL, '--port', String(await freePort()), '--mmproj', MMPROJ, '--grp-attn-n', '2'], { timeoutMs: 20000 });
+  assert.notEqual(selfExtend.code, 0);
+  assert.match(selfExtend.stderr, /--grp-attn-n/);
 });

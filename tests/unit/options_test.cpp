@@ -96,6 +96,11 @@ TEST(Options, DefaultsWithOnlyAModel) {
     EXPECT_FALSE(o.mlock);
     EXPECT_TRUE(o.mmap);
     EXPECT_EQ(o.numa, "");
+    EXPECT_EQ(o.split_mode, "layer");
+    EXPECT_TRUE(o.lora_adapters.empty());
+    EXPECT_EQ(o.lora_base, "");
+    EXPECT_EQ(o.grp_attn_n, 1);
+    EXPECT_EQ(o.grp_attn_w, 512);
     EXPECT_EQ(o.host, "127.0.0.1");
     EXPECT_EQ(o.port, 8080);
     EXPECT_EQ(o.static_path, "");
@@ -461,14 +466,13 @@ TEST(Options, DownloadOptionsAreInTheModelSectionOfHelp) {
 TEST(Options, NotYetSupportedOptionsAreErrors) {
     // The options the brief names, checked by name so that dropping one from the table fails here.
     const std::vector<std::string> names = {
-        "--lora", "--lora-base",
-        "--mmproj-url", "--grp-attn-n", "--grp-attn-w", "--numa", "--rope-scaling",
+        "--mmproj-url", "--rope-scaling",
         "--rope-freq-base", "--rope-freq-scale", "--yarn-orig-ctx", "--yarn-ext-factor", "--yarn-attn-factor",
         "--yarn-beta-slow", "--yarn-beta-fast", "-ctk", "--cache-type-k", "-ctv", "--cache-type-v", "-dt",
         "--defrag-thold", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
         "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
-        "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path",
+        "--check-tensors", "--override-kv", "--path",
     };
     for (const auto& name : names) {
         const std::string e = err({name, "1"});
@@ -479,7 +483,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
     EXPECT_EQ(err({"--mmproj-url=u"}), "option --mmproj-url is not supported yet by cria");
     EXPECT_EQ(err({"--override-kv=k=int:1"}), "option --override-kv is not supported yet by cria");
     // Also without the value they would take, and with no model given.
-    EXPECT_EQ(parse({"--lora"}).error, "option --lora is not supported yet by cria");
+    EXPECT_EQ(parse({"--mmproj-url"}).error, "option --mmproj-url is not supported yet by cria");
     EXPECT_EQ(parse({"--path"}).error, "option --path is not supported yet by cria");
 }
 
@@ -539,6 +543,7 @@ TEST(Options, MissingValue) {
     // Every supported option that takes a value says so when the value is missing.
     for (const auto& spec : cria::options::option_table()) {
         if (spec.support != cria::options::Support::Supported || !spec.takes_value()) continue;
+        if (!spec.implicit_value.empty()) continue;  // --numa alone is fine
         for (const auto& name : spec.names) {
             const ParseOutcome out = parse({"-m", "model.gguf", name});
             EXPECT_TRUE(contains(out.error, name) && contains(out.error, "needs a value")) << name << ": " << out.error;
@@ -645,7 +650,9 @@ TEST(Options, HelpListsEverySupportedOptionAndVariable) {
                                 "--cont-batching", "--no-cont-batching", "--n-predict", "--slots-endpoint-disable",
                                 "--slots", "--no-slots", "--log-disable", "--help", "--version", "--seed",
                                 "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n",
-                                "--flash-attn", "--kv-unified", "--no-kv-unified", "--verbose",
+                                "--flash-attn", "--kv-unified", "--no-kv-unified", "--verbose", "--lora",
+                                "--lora-scaled", "--lora-base", "--grp-attn-n", "--grp-attn-w", "--numa",
+                                "--split-mode", "LLAMA_ARG_NUMA", "LLAMA_ARG_SPLIT_MODE",
                                 "LLAMA_ARG_MODEL", "LLAMA_ARG_CTX_SIZE", "LLAMA_ARG_N_PARALLEL", "LLAMA_ARG_THREADS",
                                 "LLAMA_ARG_HOST", "LLAMA_ARG_PORT", "LLAMA_API_KEY", "LLAMA_ARG_CONT_BATCHING",
                                 "LLAMA_ARG_NO_MMAP", "LLAMA_ARG_MMAP", "LLAMA_ARG_ENDPOINT_SLOTS",
@@ -793,6 +800,87 @@ TEST(Options, JinjaIsAcceptedAndNoJinjaRefused) {
 
 }  // namespace
 }  // namespace cria
+
+// ---- LoRA adapters ----
+
+TEST(Options, LoraAdaptersInOrderWithTheirScales) {
+    const ServerOptions o = ok({"--lora", "a.gguf", "--lora-scaled", "b.gguf", "0.5", "--lora", "c.gguf,d.gguf",
+                                "--lora-scaled", "e.gguf:-1.5,f.gguf:2", "--lora-scaled=g.gguf", "0"});
+    ASSERT_EQ(o.lora_adapters.size(), 7u);
+    const std::vector<std::pair<std::string, float>> expected = {{"a.gguf", 1.0f},  {"b.gguf", 0.5f}, {"c.gguf", 1.0f},
+                                                                 {"d.gguf", 1.0f},  {"e.gguf", -1.5f}, {"f.gguf", 2.0f},
+                                                                 {"g.gguf", 0.0f}};
+    for (size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_EQ(o.lora_adapters[i].path, expected[i].first) << i;
+        EXPECT_FLOAT_EQ(o.lora_adapters[i].scale, expected[i].second) << i;
+    }
+}
+
+TEST(Options, LoraScaledTwoValueFormTakesTheNextArgumentEvenIfItLooksLikeAnOption) {
+    // The seed's form: FNAME SCALE. A negative scale starts with '-' and is still the scale.
+    const ServerOptions o = ok({"--lora-scaled", "x.gguf", "-0.25", "-c", "128"});
+    ASSERT_EQ(o.lora_adapters.size(), 1u);
+    EXPECT_FLOAT_EQ(o.lora_adapters[0].scale, -0.25f);
+    EXPECT_EQ(o.n_ctx, 128);
+    // A path with a colon that is not followed by a number still takes a second value.
+    const ServerOptions p = ok({"--lora-scaled", "dir:x/a.gguf", "0.5"});
+    ASSERT_EQ(p.lora_adapters.size(), 1u);
+    EXPECT_EQ(p.lora_adapters[0].path, "dir:x/a.gguf");
+}
+
+TEST(Options, LoraErrorsNameTheOption) {
+    EXPECT_TRUE(contains(err({"--lora-scaled", "x.gguf"}), "--lora-scaled needs two values (FNAME SCALE)"));
+    const std::string bad_scale = err({"--lora-scaled", "x.gguf", "big"});
+    EXPECT_TRUE(contains(bad_scale, "--lora-scaled") && contains(bad_scale, "'x.gguf big'") &&
+                contains(bad_scale, "not a number"))
+        << bad_scale;
+    EXPECT_TRUE(contains(err({"--lora-scaled", "a.gguf,b.gguf:1"}), "expected FNAME SCALE, or FNAME:SCALE"));
+    EXPECT_TRUE(contains(err({"--lora-scaled", "a.gguf:1,b.gguf"}), "needs two values"));
+    EXPECT_TRUE(contains(err({"--lora", "a.gguf,,b.gguf"}), "--lora"));
+    EXPECT_TRUE(contains(err({"--lora"}), "--lora needs a value"));
+}
+
+TEST(Options, LoraBaseIsAcceptedAndKept) {
+    EXPECT_EQ(ok({"--lora", "a.gguf", "--lora-base", "base.gguf"}).lora_base, "base.gguf");
+    EXPECT_TRUE(contains(cria::server_options_help(), "libllama now applies adapters"));
+}
+
+// ---- self-extend ----
+
+TEST(Options, SelfExtendOptions) {
+    const ServerOptions o = ok({"-gan", "4", "-gaw", "256"});
+    EXPECT_EQ(o.grp_attn_n, 4);
+    EXPECT_EQ(o.grp_attn_w, 256);
+    EXPECT_EQ(ok({"--grp-attn-n", "1", "--grp-attn-w", "7"}).grp_attn_w, 7);  // off: any width
+    EXPECT_TRUE(contains(err({"--grp-attn-n", "0"}), "--grp-attn-n"));
+    EXPECT_TRUE(contains(err({"--grp-attn-w", "0"}), "--grp-attn-w"));
+    EXPECT_EQ(err({"--grp-attn-n", "3", "--grp-attn-w", "512"}),
+              "--grp-attn-w (512) must be a multiple of --grp-attn-n (3)");
+    EXPECT_TRUE(contains(err({"--grp-attn-n", "4", "--kv-unified"}), "--kv-unified"));
+    EXPECT_TRUE(contains(err({"--grp-attn-n", "4", "--embedding"}), "--embedding"));
+}
+
+// ---- pass-through options ----
+
+TEST(Options, NumaWithOrWithoutAStrategy) {
+    EXPECT_EQ(ok({"--numa", "isolate"}).numa, "isolate");
+    EXPECT_EQ(ok({"--numa=numactl"}).numa, "numactl");
+    // Alone (the seed's older form): distribute; the next option is not taken as its value.
+    const ServerOptions o = ok({"--numa", "-c", "256"});
+    EXPECT_EQ(o.numa, "distribute");
+    EXPECT_EQ(o.n_ctx, 256);
+    EXPECT_EQ(ok({"-c", "256", "--numa"}).numa, "distribute");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_NUMA", "distribute"}}).numa, "distribute");
+    EXPECT_TRUE(contains(err({"--numa=sideways"}), "must be one of distribute, isolate, numactl"));
+    EXPECT_TRUE(contains(cria::server_options_help(), "--numa [{distribute,isolate,numactl}]"));
+}
+
+TEST(Options, SplitMode) {
+    EXPECT_EQ(ok({"-sm", "none"}).split_mode, "none");
+    EXPECT_EQ(ok({"--split-mode", "ROW"}).split_mode, "row");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPLIT_MODE", "layer"}}).split_mode, "layer");
+    EXPECT_TRUE(contains(err({"-sm", "diagonal"}), "--split-mode"));
+}
 
 // ---- HTTPS, CORS and log verbosity ----
 namespace {
