@@ -14,6 +14,7 @@
 
 #include "engine/generation_request.h"
 #include "engine/metrics.h"
+#include "engine/speculative_config.h"
 #include "engine/task.h"
 #include "engine/task_queue.h"
 #include "engine/vocabulary.h"
@@ -38,6 +39,7 @@ struct EngineConfig {
     std::string flash_attn = "auto";
     bool embedding = false;         // embedding mode: the context outputs embeddings, not logits
     std::string pooling;            // none, mean, cls, last; "" = the model's
+    SpeculativeConfig speculative;  // draft model / n-gram lookup; off by default
 };
 
 // Read-only facts about the loaded model and context, fixed after load().

@@ -72,6 +72,14 @@ struct StopRules {
     std::vector<std::string> stop;       // stop strings; never part of the returned text
 };
 
+// Speculative decoding limits for one request (`speculative.n_max` and friends). They matter only
+// when the server drafts (--model-draft or --spec-type ngram-simple); the output is the same either way.
+struct SpeculativeParams {
+    int32_t n_max = 16;            // most tokens drafted per step; 0: this request never drafts
+    int32_t n_min = 0;             // a shorter draft is dropped (that step decodes one token)
+    float p_min = 0.75f;           // the draft model stops drafting at a token it gives less probability
+};
+
 struct GenerationRequest {
     std::vector<Token> prompt;           // never empty; every id is inside the vocabulary
     SamplingParams sampling;
@@ -82,6 +90,7 @@ struct GenerationRequest {
     bool stream = false;                 // emit one TokenChunk per generated token
     int32_t n_probs = 0;                 // > 0: report each token's probability and the top n_probs
     bool embed = false;                  // embedding mode: compute the prompt's embedding, generate nothing
+    SpeculativeParams speculative;
 };
 
 }  // namespace cria
