@@ -183,6 +183,17 @@ for (const config of CONFIGS) {
       if (config.args.includes('-md')) assert.ok(drafted(responses) > 0);
     });
 
+    test('a grammar constrains every verified token as it does in plain decoding', async () => {
+      // Words of lowercase letters, repeating a pattern: drafts that break the grammar are rejected.
+      const grammar = 'root ::= ("ab" [a-z]* " ")+';
+      for (const seed of [1, 2]) {
+        const body = { prompt: CASES[0].prompt, grammar, n_predict: 40, temperature: 0.7, seed, cache_prompt: false };
+        const want = await expected(body);
+        assert.match(want.content, /^(ab[a-z]* )*(ab[a-z]*)?$/);
+        assert.deepEqual(outcome(await complete(cria, eager(body))), outcome(want), `seed ${seed}`);
+      }
+    });
+
     test('the cache holds what plain decoding leaves: a follow-up request reuses the same prefix', async () => {
       const { prompt } = CASES[0];
       const first = greedy(prompt, 20, { id_slot: 0, stop: [] });
@@ -219,6 +230,22 @@ describe('speculative decoding through context shifts', () => {
       assert.deepEqual(outcome(r), outcome(want));
       assert.ok(r.timings.draft_n_accepted > 0);
     }
+  });
+});
+
+describe('a draft context smaller than a slot', () => {
+  let cria;
+  before(async () => { cria = await startCria(['-np', '1', ...THREADS, '-md', TINY_MODEL, '-cd', '40']); });
+  after(async () => { await cria?.stop(); });
+
+  test('drafting stops where the history outgrows the draft context; the output stays the same', async () => {
+    const { prompt, reference } = CASES[0];
+    const body = greedy(prompt, N_PREDICT, { cache_prompt: false });
+    const r = await complete(cria, eager(body));
+    assert.deepEqual(r.tokens, reference.tokens);
+    assert.deepEqual(outcome(r), outcome(await expected(body)));
+    // Drafts came only while prompt and output fitted in 40 tokens: far fewer than the output.
+    assert.ok(r.timings.draft_n > 0 && r.timings.draft_n < 40, `draft_n ${r.timings.draft_n}`);
   });
 });
 
