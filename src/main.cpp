@@ -1,17 +1,25 @@
 // cria: serve a GGUF model over HTTP.
 //
 // Start-up order matters: the HTTP server listens first (so /health answers "loading model"),
-// then the model loads, then this thread becomes the engine thread and runs the step loop until
-// SIGINT or SIGTERM.
+// then a model named by -mu/-hf is downloaded (or found in the cache), then the model loads, then
+// this thread becomes the engine thread and runs the step loop until SIGINT or SIGTERM.
+#include <sys/stat.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <pthread.h>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 #include <llama.h>
 
+#include "api/system_prompt.h"
+#include "download/model_download.h"
 #include "engine/engine.h"
 #include "http/http_server.h"
 #include "options/server_options.h"
@@ -22,6 +30,7 @@ namespace {
 cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     cria::EngineConfig c;
     c.model_path = o.model_path;
+    for (const auto& adapter : o.lora_adapters) c.lora_adapters.push_back({adapter.path, adapter.scale});
     c.n_ctx = o.n_ctx;
     c.n_batch = o.n_batch;
     c.n_ubatch = o.n_ubatch;
@@ -32,9 +41,13 @@ cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     c.n_threads_batch = o.n_threads_batch;
     c.n_gpu_layers = o.n_gpu_layers;
     c.main_gpu = o.main_gpu;
+    c.split_mode = o.split_mode;
     c.tensor_split = o.tensor_split;
     c.mlock = o.mlock;
     c.mmap = o.mmap;
+    c.numa = o.numa;
+    c.grp_attn_n = o.grp_attn_n;
+    c.grp_attn_w = o.grp_attn_w;
     c.flash_attn = o.flash_attn;
     c.embedding = o.embedding;
     c.pooling = o.pooling;
@@ -49,6 +62,19 @@ cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     return c;
 }
 
+cria::download::ModelFetchRequest fetch_request(const cria::ServerOptions& o) {
+    cria::download::ModelFetchRequest r;
+    r.model_url = o.model_url;
+    r.hf_repo = o.hf_repo;
+    r.hf_file = o.hf_file;
+    r.hf_token = o.hf_token;
+    r.destination = o.model_path;
+    r.offline = o.offline;
+    // A progress line only where someone watches it; log files and pipes get start and end lines.
+    r.show_progress = !o.log_disable && ::isatty(STDERR_FILENO) == 1;
+    return r;
+}
+
 // libllama's own messages: errors and warnings always, the rest with --verbose.
 void forward_llama_log(ggml_log_level level, const char* text, void*) {
     std::string line(text);
@@ -58,6 +84,68 @@ void forward_llama_log(ggml_log_level level, const char* text, void*) {
         case GGML_LOG_LEVEL_ERROR: cria::log_error(line); break;
         case GGML_LOG_LEVEL_WARN: cria::log_warn(line); break;
         default: cria::log_debug(line); break;
+    }
+}
+
+// What the pass-through options became, and what self-extend and the adapters do, in a few lines.
+void log_runtime(const cria::EngineInfo& info) {
+    const cria::RuntimeInfo& r = info.runtime;
+    std::string devices;
+    for (const auto& d : r.devices) devices += (devices.empty() ? "" : ", ") + d;
+    cria::log_info("threads: " + std::to_string(r.n_threads) + " generating, " + std::to_string(r.n_threads_batch) +
+                   " for batches; mmap " + (r.mmap ? "on" : "off") + ", mlock " + (r.mlock ? "on" : "off") + ", numa " +
+                   (r.numa.empty() ? "off" : r.numa) + "; devices: " + (devices.empty() ? "none" : devices));
+    const std::string asked = r.n_gpu_layers < 0 ? "all" : std::to_string(r.n_gpu_layers);
+    if (r.gpu_devices.empty()) {
+        cria::log_info("GPU offload: none, no GPU device: no layers are offloaded (-ngl " + asked + "); all " +
+                       std::to_string(r.n_layer + 1) + " layers run on the CPU");
+    } else {
+        cria::log_info("GPU offload: " + std::to_string(r.n_gpu_layers_offloaded) + " of " + std::to_string(r.n_layer + 1) +
+                       " layers offloaded (-ngl " + asked + ", main GPU " + std::to_string(r.main_gpu) + ", split mode " +
+                       r.split_mode + ")");
+    }
+    if (r.grp_attn_n > 1) {
+        cria::log_info("self-extend: groups of " + std::to_string(r.grp_attn_n) + " beyond the last " +
+                       std::to_string(r.grp_attn_w) + " tokens; a full slot of " + std::to_string(info.n_ctx_slot) +
+                       " tokens reaches position " + std::to_string(r.max_position) + " (training context " +
+                       std::to_string(info.n_ctx_train) + ")");
+    }
+    if (r.max_position >= info.n_ctx_train && info.n_ctx_train > 0) {
+        cria::log_warn("a full slot reaches position " + std::to_string(r.max_position) +
+                       ", beyond the model's training context of " + std::to_string(info.n_ctx_train) +
+                       " tokens: output may degrade there (--grp-attn-n can keep positions lower)");
+    }
+}
+
+bool read_system_prompt(const std::string& path, cria::SystemPrompt* out) {
+    std::ifstream file(path, std::ios::binary);
+    std::stringstream text;
+    text << file.rdbuf();
+    if (!file) {
+        cria::log_error("cannot read the system prompt file '" + path + "' (--system-prompt-file)");
+        return false;
+    }
+    try {
+        *out = cria::parse_system_prompt_file(text.str());
+    } catch (const cria::ApiError& e) {
+        cria::log_error("the system prompt file '" + path + "' (--system-prompt-file): " + e.message);
+        return false;
+    }
+    return true;
+}
+
+bool is_directory(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+cria::LogLevel log_level(const cria::ServerOptions& o) {
+    if (o.log_disable || o.log_verbosity <= 0) return cria::LogLevel::off;
+    if (o.verbose || o.log_verbosity >= 4) return cria::LogLevel::debug;
+    switch (o.log_verbosity) {
+        case 1: return cria::LogLevel::error;
+        case 2: return cria::LogLevel::warn;
+        default: return cria::LogLevel::info;
     }
 }
 
@@ -78,15 +166,21 @@ int main(int argc, char** argv) {
         return 1;
     }
     const cria::ServerOptions& options = *outcome.options;
-    cria::set_log_level(options.log_disable ? cria::LogLevel::off
-                        : options.verbose   ? cria::LogLevel::debug
-                                            : cria::LogLevel::info);
+    cria::set_log_level(log_level(options));
     cria::set_log_json(options.log_format == "json");
     if (!options.log_file.empty() && !cria::set_log_file(options.log_file)) {
         std::fprintf(stderr, "cria: cannot open the log file '%s' (--log-file)\n", options.log_file.c_str());
         return 1;
     }
     llama_log_set(forward_llama_log, nullptr);
+    if (!options.lora_base.empty()) {
+        cria::log_warn("--lora-base '" + options.lora_base +
+                       "' is ignored: libllama applies LoRA adapters on top of the loaded model's weights");
+    }
+    if (!options.slot_save_path.empty() && !is_directory(options.slot_save_path)) {
+        cria::log_error("--slot-save-path " + options.slot_save_path + " is not an existing directory");
+        return 1;
+    }
 
     // SIGINT/SIGTERM are taken by one thread with sigwait(); every other thread blocks them.
     sigset_t stop_signals;
@@ -96,20 +190,26 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
+    cria::SystemPrompt system_prompt;
+    if (!options.system_prompt_file.empty() && !read_system_prompt(options.system_prompt_file, &system_prompt)) return 1;
+
     cria::Engine engine(engine_config(options));
     cria::HttpServer http(options, engine);
+    http.set_system_prompt(system_prompt);
     std::string error;
     if (!http.bind(&error)) {
         cria::log_error(error);
         return 1;
     }
     std::thread http_thread([&http] { http.listen(); });
-    cria::log_info("listening on http://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
+    cria::log_info(std::string("listening on ") + (options.ssl_cert_file.empty() ? "http" : "https") + "://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
 
+    std::atomic<bool> stop_download{false};
     std::thread signal_thread([&] {
         int signal = 0;
         sigwait(&stop_signals, &signal);
         cria::log_info("stopping (signal " + std::to_string(signal) + "): finishing running requests");
+        stop_download = true;
         engine.shutdown();
         // A second signal means "now": no more waiting for requests to finish.
         sigwait(&stop_signals, &signal);
@@ -117,7 +217,28 @@ int main(int argc, char** argv) {
         std::_Exit(1);
     });
 
-    const bool loaded = engine.load(&error);
+    bool ready_to_load = true;
+    cria::download::ModelFetchRequest fetch = fetch_request(options);
+    if (cria::download::needs_fetch(fetch)) {
+        fetch.cancel = &stop_download;
+        const auto path = cria::download::fetch_model(fetch, cria::download::process_env(), &error);
+        if (path) {
+            engine.set_model_path(*path);
+        } else {
+            ready_to_load = false;
+        }
+    }
+
+    const bool loaded = ready_to_load && engine.load(&error);
+    if (!ready_to_load && stop_download) {
+        // A stop asked for during the download: not a failure (the partial file is kept for next time).
+        cria::log_info(error);
+        http.stop();
+        http_thread.join();
+        signal_thread.detach();
+        cria::log_info("stopped");
+        return 0;
+    }
     if (!loaded) {
         cria::log_error(error);
         http.set_failed();
@@ -134,6 +255,12 @@ int main(int argc, char** argv) {
         for (const auto& t : options.spec_types) types += (types.empty() ? "" : ",") + t;
         const std::string draft = options.draft_model_path.empty() ? "" : ", draft model " + options.draft_model_path;
         cria::log_info("speculative decoding: " + types + draft);
+    }
+    log_runtime(info);
+    for (const auto& adapter : engine.lora_adapters()) {
+        char scale[32];
+        std::snprintf(scale, sizeof scale, "%g", static_cast<double>(adapter.scale));
+        cria::log_info("LoRA adapter " + std::to_string(adapter.id) + ": " + adapter.path + " (scale " + scale + ")");
     }
     http.set_ready();
 

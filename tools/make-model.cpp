@@ -1,4 +1,5 @@
-// make-model: writes a llama-architecture GGUF model with random weights.
+// make-model: writes a llama-architecture GGUF model with random weights, or (--lora) a LoRA
+// adapter GGUF for such a model.
 //
 // The weights come from our own PRNG (splitmix64 + uniform distribution), so a given
 // (preset, seed, type, dims) always produces byte-identical files on every machine.
@@ -286,6 +287,9 @@ struct Config {
     float ffn_gain = 0.5f;   // scale of ffn_gate / ffn_up / ffn_down
     float anti_repeat = 0.25f;  // see tensor_data()
     int32_t pooling = -1;  // >= 0: write llama.pooling_type (1 = mean): an embedding model
+    bool lora = false;        // write a LoRA adapter for the model of these dimensions instead
+    int32_t lora_rank = 4;
+    float lora_gain = 1.0f;   // the adapter's contribution relative to the base weights' (at scale 1)
     bool check = true;
     bool verbose = false;
 };
@@ -330,7 +334,9 @@ void usage(const char * argv0) {
                  "  small: n_embd 256, 4 layers, 8 heads (4 kv), n_ff 768, F16 (a few MB)\n"
                  "  bench: n_embd 768, 12 layers, 12 heads, n_ff 2048, vocab 32000, Q8_0 (~134M params)\n"
                  "  --n-vocab pads the built-in vocabulary with filler pieces up to N tokens.\n"
-                 "  --pooling none|mean|cls|last writes llama.pooling_type: an embedding model.\n",
+                 "  --pooling none|mean|cls|last writes llama.pooling_type: an embedding model.\n"
+                 "  --lora [--lora-rank N] [--lora-gain X] writes a LoRA adapter (general.type 'adapter') for the\n"
+                 "    model that the same preset and dimensions describe, instead of a model; --seed picks its weights.\n",
                  argv0);
 }
 
@@ -408,6 +414,12 @@ Config parse_args(int argc, char ** argv) {
             c.ffn_gain = float_value();
         } else if (a == "--anti-repeat") {
             c.anti_repeat = float_value();
+        } else if (a == "--lora") {
+            c.lora = true;
+        } else if (a == "--lora-rank") {
+            c.lora_rank = int_value();
+        } else if (a == "--lora-gain") {
+            c.lora_gain = float_value();
         } else if (a == "--no-check") {
             c.check = false;
         } else if (a == "--verbose" || a == "-v") {
@@ -448,6 +460,9 @@ Config parse_args(int argc, char ** argv) {
     }
     if ((c.n_embd / c.n_head) % 2 != 0) {
         throw std::runtime_error("head dimension (n_embd / n_head) must be even for RoPE");
+    }
+    if (c.lora && c.lora_rank <= 0) {
+        throw std::runtime_error("--lora-rank must be positive");
     }
     return c;
 }
@@ -605,21 +620,25 @@ struct Written {
     int32_t n_vocab = 0;
 };
 
-Written write_model(const Config & c) {
-    SpecialIds ids{};
-    const Vocab vocab = build_vocab(c.n_vocab, ids);
-    const int32_t n_vocab = vocab.size();
-
-    // Tokens greedy decoding never produces: unknown, control tokens and byte tokens other
-    // than newline (lone bytes would often be invalid UTF-8). Their output rows are zero, so
-    // their logit is exactly 0 while the top logits are many standard deviations above.
-    std::vector<bool> suppressed(static_cast<size_t>(n_vocab), false);
-    for (int32_t id = 0; id < n_vocab; ++id) {
+// Tokens greedy decoding never produces: unknown, control tokens and byte tokens other than
+// newline (lone bytes would often be invalid UTF-8). Their output rows are zero, so their logit is
+// exactly 0 while the top logits are many standard deviations above.
+std::vector<bool> suppressed_tokens(const Vocab & vocab, const SpecialIds & ids) {
+    std::vector<bool> suppressed(static_cast<size_t>(vocab.size()), false);
+    for (int32_t id = 0; id < vocab.size(); ++id) {
         const int32_t t = vocab.type[static_cast<size_t>(id)];
         if (t == kUnknown || t == kControl || (t == kByte && id != ids.first_byte + '\n')) {
             suppressed[static_cast<size_t>(id)] = true;
         }
     }
+    return suppressed;
+}
+
+Written write_model(const Config & c) {
+    SpecialIds ids{};
+    const Vocab vocab = build_vocab(c.n_vocab, ids);
+    const int32_t n_vocab = vocab.size();
+    const std::vector<bool> suppressed = suppressed_tokens(vocab, ids);
 
     std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_empty());
     const std::string name = "cria-" + c.preset + "-random";
@@ -732,6 +751,102 @@ Written write_model(const Config & c) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// LoRA adapter
+//
+// What libllama's adapter loader expects: general.type "adapter", general.architecture equal to the
+// model's, adapter.type "lora", adapter.lora.alpha (the effective scale is scale * alpha / rank),
+// and for each adapted weight W (ne = [n_in, n_out]) a pair "<W>.lora_a" (ne = [n_in, rank]) and
+// "<W>.lora_b" (ne = [rank, n_out]); the model computes W x + scale * alpha / rank * B (A x).
+//
+// The adapter touches the attention projections (so the KV cache differs under it) and the
+// output matrix (so greedy output visibly changes). Each delta is about lora_gain times as large
+// as its base weight's output; the rows of tokens the base model never produces stay zero.
+
+struct LoraTarget {
+    std::string weight;  // base tensor name
+    int64_t n_in, n_out;
+    float base_gain;     // output std of the base weight for a unit-RMS input
+    bool is_output;
+};
+
+Written write_lora(const Config & c) {
+    SpecialIds ids{};
+    const Vocab vocab = build_vocab(c.n_vocab, ids);
+    const int32_t n_vocab = vocab.size();
+    const std::vector<bool> suppressed = suppressed_tokens(vocab, ids);
+    const int64_t n_embd = c.n_embd;
+    const int64_t n_embd_kv = static_cast<int64_t>(c.n_embd / c.n_head) * c.n_head_kv;
+    const int64_t rank = c.lora_rank;
+
+    std::vector<LoraTarget> targets;
+    for (int32_t il = 0; il < c.n_layer; ++il) {
+        const std::string p = "blk." + std::to_string(il) + ".";
+        targets.push_back({p + "attn_q.weight", n_embd, n_embd, c.qk_gain, false});
+        targets.push_back({p + "attn_k.weight", n_embd, n_embd_kv, c.qk_gain, false});
+        targets.push_back({p + "attn_v.weight", n_embd, n_embd_kv, c.attn_gain, false});
+        targets.push_back({p + "attn_output.weight", n_embd, n_embd, c.attn_gain, false});
+    }
+    targets.push_back({"output.weight", n_embd, n_vocab, c.out_gain, true});
+
+    std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_empty());
+    const std::string name = "cria-" + c.preset + "-random-lora";
+    gguf_set_val_str(g.get(), "general.architecture", "llama");
+    gguf_set_val_str(g.get(), "general.type", "adapter");
+    gguf_set_val_str(g.get(), "general.name", name.c_str());
+    gguf_set_val_str(g.get(), "general.description",
+                     "random LoRA adapter from cria tools/make-model (not a trained adapter)");
+    gguf_set_val_str(g.get(), "adapter.type", "lora");
+    gguf_set_val_f32(g.get(), "adapter.lora.alpha", static_cast<float>(rank));  // alpha / rank = 1
+
+    size_t bytes = 0;
+    for (const LoraTarget & t : targets) bytes += static_cast<size_t>((t.n_in + t.n_out) * rank) * sizeof(float);
+    ggml_init_params ip{};
+    ip.mem_size = 2 * (targets.size() + 1) * ggml_tensor_overhead() + bytes + 2 * targets.size() * GGML_MEM_ALIGN;
+    ip.mem_buffer = nullptr;
+    ip.no_alloc = false;
+    std::unique_ptr<ggml_context, GgmlDeleter> data(ggml_init(ip));
+    if (!data) {
+        throw std::runtime_error("ggml_init failed");
+    }
+    Written w;
+    w.n_vocab = n_vocab;
+    for (const LoraTarget & t : targets) {
+        ggml_tensor * a = ggml_new_tensor_2d(data.get(), GGML_TYPE_F32, t.n_in, rank);
+        ggml_tensor * b = ggml_new_tensor_2d(data.get(), GGML_TYPE_F32, rank, t.n_out);
+        ggml_set_name(a, (t.weight + ".lora_a").c_str());
+        ggml_set_name(b, (t.weight + ".lora_b").c_str());
+        // A x has about unit variance per rank component; B then gives each output about
+        // lora_gain * base_gain.
+        const std::vector<float> va = random_values(a->name, t.n_in * rank, 1.0f / std::sqrt(static_cast<float>(t.n_in)), c.seed);
+        std::vector<float> vb = random_values(b->name, rank * t.n_out,
+                                              c.lora_gain * t.base_gain / std::sqrt(static_cast<float>(rank)), c.seed);
+        if (t.is_output) {
+            for (int64_t row = 0; row < t.n_out; ++row) {
+                if (suppressed[static_cast<size_t>(row)]) std::fill(vb.begin() + row * rank, vb.begin() + (row + 1) * rank, 0.0f);
+            }
+        }
+        std::memcpy(a->data, va.data(), va.size() * sizeof(float));
+        std::memcpy(b->data, vb.data(), vb.size() * sizeof(float));
+        gguf_add_tensor(g.get(), a);
+        gguf_add_tensor(g.get(), b);
+        w.n_params += static_cast<uint64_t>(va.size() + vb.size());
+    }
+
+    const std::string tmp = c.out + ".tmp." + std::to_string(static_cast<long long>(getpid()));
+    if (!gguf_write_to_file(g.get(), tmp.c_str(), /*only_meta=*/false)) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error("cannot write " + tmp);
+    }
+    w.file_size = gguf_get_meta_size(g.get());
+    for (int64_t i = 0; i < gguf_get_n_tensors(g.get()); ++i) w.file_size += gguf_get_tensor_size(g.get(), i);
+    if (std::rename(tmp.c_str(), c.out.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error("cannot rename " + tmp + " to " + c.out);
+    }
+    return w;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Tokenizer check: loads the vocabulary back through libllama.
 
 void quiet_log(ggml_log_level, const char *, void *) {}
@@ -809,6 +924,15 @@ int main(int argc, char ** argv) {
             llama_log_set(quiet_log, nullptr);
         }
         const auto t0 = std::chrono::steady_clock::now();
+        if (c.lora) {
+            const Written w = write_lora(c);
+            std::printf("wrote %s: LoRA adapter for preset=%s (n_vocab=%d n_embd=%d n_layer=%d) rank=%d gain=%.2f seed=%llu "
+                        "params=%llu size=%llu bytes\n",
+                        c.out.c_str(), c.preset.c_str(), w.n_vocab, c.n_embd, c.n_layer, c.lora_rank,
+                        static_cast<double>(c.lora_gain), static_cast<unsigned long long>(c.seed),
+                        static_cast<unsigned long long>(w.n_params), static_cast<unsigned long long>(w.file_size));
+            return 0;
+        }
         const Written w = write_model(c);
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::printf("wrote %s: preset=%s type=%s seed=%llu n_vocab=%d n_embd=%d n_layer=%d n_head=%d n_head_kv=%d "

@@ -7,6 +7,7 @@
 
 #include "api/json_fields.h"
 #include "api/json_schema_grammar.h"
+#include "api/lora_api.h"
 
 namespace cria {
 
@@ -27,7 +28,6 @@ bool is_empty_string(const json& v) { return v.is_string() && v.get<std::string>
 const std::vector<PendingField>& pending_fields() {
     static const std::vector<PendingField> fields = {
         {"image_data", is_empty_container},
-        {"system_prompt", is_empty_string},
     };
     return fields;
 }
@@ -219,6 +219,10 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     request.prompt = parse_prompt(body, "prompt");
     if (has_field(body, "logit_bias")) request.logit_bias = parse_logit_bias(body.at("logit_bias"));
     if (has_field(body, "penalty_prompt")) request.penalty_prompt = parse_prompt(body, "penalty_prompt");
+    // An empty string asks for nothing (clients of the seed's server send it by default).
+    if (has_field(body, "system_prompt") && !is_empty_string(body.at("system_prompt"))) {
+        request.system_prompt = parse_system_prompt(body.at("system_prompt"));
+    }
 
     GenerationRequest& g = request.generation;
     g.sampling = parse_sampling(body, defaults.sampling);
@@ -245,6 +249,7 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     g.stream = read_bool(body, "stream", false);
     g.n_probs = static_cast<int32_t>(read_int(body, "n_probs", 0, 0, 1000));
     g.speculative = parse_speculative(body, defaults.speculative);
+    if (has_field(body, "lora")) g.lora = parse_lora_scales(body.at("lora"), defaults.n_lora_adapters, "lora");
     return request;
 }
 
@@ -338,6 +343,7 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"speculative.n_max", r.speculative.n_max},
         {"speculative.n_min", r.speculative.n_min},
         {"speculative.p_min", r.speculative.p_min},
+        {"lora", lora_scales_json(r.lora.value_or(LoraScales{}))},
     };
 }
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/system_prompt.h"
 #include "engine/generation_request.h"
 #include "engine/vocabulary.h"
 
@@ -20,6 +21,7 @@ struct CompletionDefaults {
     SpeculativeParams speculative;  // --draft-max, --draft-min, --draft-p-min
     int32_t n_predict_cap = -1;   // --n-predict: no request generates more; -1: no cap
     int32_t n_slots = 1;          // valid id_slot values are -1 .. n_slots-1
+    size_t n_lora_adapters = 0;   // valid ids in a request's `lora` are 0 .. n_lora_adapters-1
 };
 
 // One element of a prompt: text to tokenize, or a token id given directly.
@@ -36,6 +38,7 @@ struct CompletionRequest {
     std::vector<LogitBiasRequest> logit_bias;  // resolved into generation.sampling by resolve_logit_bias()
     std::optional<std::vector<PromptPart>> penalty_prompt;  // null/absent: the penalties look at the prompt
     bool grammar_from_schema = false;  // generation.sampling.grammar was made from `json_schema`
+    std::optional<SystemPrompt> system_prompt;  // `system_prompt`: the new server-wide system prompt
     GenerationRequest generation;  // every field but generation.prompt, which tokenize_prompt() makes
 };
 

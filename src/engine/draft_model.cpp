@@ -39,45 +39,47 @@ std::string vocabulary_mismatch(const llama_vocab* main_vocab, const llama_vocab
 std::unique_ptr<DraftModel> DraftModel::load(const EngineConfig& config, const llama_vocab* main_vocab,
                                              std::string* error) {
     // The draft context is set up like the main one (threads, batch sizes, one sequence per slot,
-    // the same KV layout), only from another file and with its own size and GPU layers.
+    // the same KV layout), only from another file and with its own size and GPU layers. The main
+    // model's LoRA adapters are not for it; NUMA is set up once, by the main model.
     EngineConfig draft_config = config;
     draft_config.model_path = config.speculative.draft_model_path;
+    draft_config.lora_adapters.clear();
+    draft_config.numa.clear();
+    draft_config.grp_attn_n = 1;
     draft_config.n_gpu_layers = config.speculative.n_gpu_layers_draft;
     if (config.speculative.n_ctx_draft > 0) draft_config.n_ctx = config.speculative.n_ctx_draft;
     draft_config.embedding = false;
     draft_config.pooling.clear();
 
-    LoadedModel model;
-    EngineInfo info;
+    std::unique_ptr<DraftModel> draft(new DraftModel());
     std::string why;
-    if (!load_model(draft_config, &model, &info, &why)) {
+    if (!load_model(draft_config, &draft->model_, &draft->info_, &why)) {
         *error = "draft model (--model-draft): " + why;
         return nullptr;
     }
-    if (llama_model_is_recurrent(model.model.get()) || llama_model_is_hybrid(model.model.get())) {
+    llama_model* model = draft->model_.model.get();
+    if (llama_model_is_recurrent(model) || llama_model_is_hybrid(model)) {
         // Their state cannot be rolled back to before a rejected draft token.
         *error = "draft model (--model-draft) '" + draft_config.model_path + "' is recurrent; it cannot draft";
         return nullptr;
     }
-    const std::string mismatch = vocabulary_mismatch(main_vocab, model.vocab);
+    const std::string mismatch = vocabulary_mismatch(main_vocab, draft->model_.vocab);
     if (!mismatch.empty()) {
         *error = "draft model (--model-draft) '" + draft_config.model_path +
                  "' cannot draft for the main model: its vocabulary is not the same (" + mismatch + ")";
         return nullptr;
     }
-    const int32_t n_batch = static_cast<int32_t>(llama_n_batch(model.context.get()));
-    return std::unique_ptr<DraftModel>(new DraftModel(std::move(model), info, n_batch));
+    llama_context* context = draft->model_.context.get();
+    draft->memory_ = llama_get_memory(context);
+    draft->n_batch_ = static_cast<int32_t>(llama_n_batch(context));
+    draft->batch_ = llama_batch_init(draft->n_batch_, 0, 1);
+    draft->cached_.resize(static_cast<size_t>(draft->info_.n_slots));
+    return draft;
 }
 
-DraftModel::DraftModel(LoadedModel model, const EngineInfo& info, int32_t n_batch)
-    : model_(std::move(model)),
-      info_(info),
-      memory_(llama_get_memory(model_.context.get())),
-      n_batch_(n_batch),
-      batch_(llama_batch_init(n_batch, 0, 1)),
-      cached_(static_cast<size_t>(info.n_slots)) {}
-
-DraftModel::~DraftModel() { llama_batch_free(batch_); }
+DraftModel::~DraftModel() {
+    if (batch_.token != nullptr) llama_batch_free(batch_);
+}
 
 void DraftModel::add(int32_t seq, Token token, bool wants_logits) {
     auto& cached = cached_[static_cast<size_t>(seq)];

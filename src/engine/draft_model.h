@@ -51,7 +51,7 @@ public:
     const std::string& description() const { return info_.model_description; }
 
 private:
-    DraftModel(LoadedModel model, const EngineInfo& info, int32_t n_batch);
+    DraftModel() = default;
 
     // Decodes the batch; on failure forgets the sequences in it (their cache is now unknown).
     bool decode();
@@ -61,9 +61,9 @@ private:
 
     LoadedModel model_;
     EngineInfo info_;
-    llama_memory_t memory_;
-    int32_t n_batch_;
-    llama_batch batch_;
+    llama_memory_t memory_ = nullptr;
+    int32_t n_batch_ = 0;
+    llama_batch batch_ = {};
     std::vector<std::vector<Token>> cached_;  // per sequence: the tokens in the draft KV cache
 };
 

@@ -17,7 +17,7 @@ bool Engine::load(std::string* error) {
     vocabulary_ = std::make_unique<Vocabulary>(model_->vocab);
     auto speculator = Speculator::create(config_, *model_, error);
     if (!speculator && !error->empty()) return false;
-    scheduler_ = std::make_unique<Scheduler>(*model_, config_, info_, queue_, board_, metrics_);
+    scheduler_ = std::make_unique<Scheduler>(*model_, config_, info_, queue_, slot_files_, board_, metrics_);
     scheduler_->set_speculator(std::move(speculator));
     return true;
 }
@@ -30,9 +30,27 @@ void Engine::shutdown() {
 }
 
 std::shared_ptr<Task> Engine::submit(GenerationRequest request) {
+    // The scales are fixed now: the KV cache a request builds depends on them.
+    if (!request.lora) request.lora = model_->loras.scales();
     auto task = std::make_shared<Task>(next_task_id_.fetch_add(1), std::move(request));
     if (!queue_.push(task)) return nullptr;
     return task;
+}
+
+size_t Engine::lora_adapter_count() const { return model_ ? model_->loras.size() : 0; }
+
+std::vector<LoraAdapterInfo> Engine::lora_adapters() const {
+    return model_ ? model_->loras.list() : std::vector<LoraAdapterInfo>{};
+}
+
+void Engine::set_lora_scales(const LoraScales& scales) {
+    if (model_) model_->loras.set_scales(scales);
+}
+
+std::future<SlotFileResult> Engine::slot_file(SlotFileRequest request) {
+    auto result = slot_files_.submit(std::move(request));
+    queue_.wake();
+    return result;
 }
 
 }  // namespace cria

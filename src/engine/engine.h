@@ -10,19 +10,28 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/generation_request.h"
+#include "engine/lora_adapters.h"
 #include "engine/metrics.h"
 #include "engine/speculative_config.h"
+#include "engine/slot_file.h"
 #include "engine/task.h"
 #include "engine/task_queue.h"
 #include "engine/vocabulary.h"
 
 namespace cria {
 
+struct LoraAdapterConfig {
+    std::string path;
+    float scale = 1.0f;
+};
+
 struct EngineConfig {
     std::string model_path;
+    std::vector<LoraAdapterConfig> lora_adapters;  // ids 0, 1, ... in this order
     int32_t n_ctx = 4096;           // total context; 0 = the model's training context
     int32_t n_batch = 2048;
     int32_t n_ubatch = 512;
@@ -33,13 +42,38 @@ struct EngineConfig {
     int32_t n_threads_batch = -1;   // -1: same as n_threads
     int32_t n_gpu_layers = -1;      // -1: libllama's default
     int32_t main_gpu = 0;
+    std::string split_mode = "layer";  // none, layer, row
     std::vector<float> tensor_split;
     bool mlock = false;
     bool mmap = true;
+    std::string numa;               // "", distribute, isolate, numactl
+    int32_t grp_attn_n = 1;         // self-extend factor; 1 = off
+    int32_t grp_attn_w = 512;       // self-extend window (a multiple of grp_attn_n)
     std::string flash_attn = "auto";
     bool embedding = false;         // embedding mode: the context outputs embeddings, not logits
     std::string pooling;            // none, mean, cls, last; "" = the model's
     SpeculativeConfig speculative;  // draft model / n-gram lookup; off by default
+};
+
+// How libllama was set up: what the pass-through options became, for /props and the start-up log.
+struct RuntimeInfo {
+    int32_t n_threads = 0;             // as the context reports them
+    int32_t n_threads_batch = 0;
+    int32_t n_layer = 0;               // the model's repeating layers
+    int32_t n_gpu_layers = 0;          // what libllama was asked for (negative: all)
+    int32_t n_gpu_layers_offloaded = 0;  // layers (of n_layer + 1, the output layer included) on a GPU
+    bool gpu_offload_supported = false;  // libllama has a GPU backend at all
+    std::vector<std::string> devices;  // every backend device, e.g. "CPU (AMD EPYC ...)"
+    std::vector<std::string> gpu_devices;  // those layers can be offloaded to
+    int32_t main_gpu = 0;
+    std::string split_mode;
+    std::vector<float> tensor_split;
+    bool mmap = true;
+    bool mlock = false;
+    std::string numa;                  // "" = off
+    int32_t grp_attn_n = 1;
+    int32_t grp_attn_w = 512;
+    int64_t max_position = 0;          // the largest position a full slot reaches (self-extend keeps it low)
 };
 
 // Read-only facts about the loaded model and context, fixed after load().
@@ -58,6 +92,7 @@ struct EngineInfo {
     int32_t n_ubatch = 0;           // the most tokens one embedding input may have
     bool embedding = false;         // embedding mode
     std::string pooling;            // the pooling in effect: none, mean, cls, last or rank
+    RuntimeInfo runtime;
 };
 
 // What a slot is doing, for /health, /props and /slots. Published by the engine thread.
@@ -104,6 +139,10 @@ public:
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
+    // Where load() reads the model, replacing EngineConfig::model_path. Call before load() (main
+    // learns the path of a downloaded model only after the HTTP server is listening).
+    void set_model_path(std::string path) { config_.model_path = std::move(path); }
+
     // Loads the model and creates the context. Call once, on the thread that will call run().
     // Returns false and sets *error on failure.
     bool load(std::string* error);
@@ -119,6 +158,11 @@ public:
     // Returns null once the engine is shutting down.
     std::shared_ptr<Task> submit(GenerationRequest request);
 
+    // Any thread, after load(): saves, restores or erases an idle slot's cache between two steps.
+    // The future answers 409 if the slot is busy (or a busy slot is about to copy its cache), 503
+    // once the engine has stopped.
+    std::future<SlotFileResult> slot_file(SlotFileRequest request);
+
     // Any thread, after load().
     const Vocabulary& vocabulary() const { return *vocabulary_; }
     const EngineInfo& info() const { return info_; }
@@ -127,6 +171,12 @@ public:
     MetricsSnapshot metrics() const { return metrics_.snapshot(); }
     size_t tasks_waiting() const { return queue_.size(); }
 
+    // Any thread, after load(): the LoRA adapters and their server-wide scales. New scales apply
+    // to requests submitted from then on; running ones keep theirs.
+    size_t lora_adapter_count() const;
+    std::vector<LoraAdapterInfo> lora_adapters() const;
+    void set_lora_scales(const LoraScales& scales);  // one per adapter (the caller validated them)
+
 private:
     EngineConfig config_;
     EngineInfo info_;
@@ -134,6 +184,7 @@ private:
     std::unique_ptr<Vocabulary> vocabulary_;
     std::unique_ptr<Scheduler> scheduler_;
     TaskQueue queue_;
+    SlotFileJobs slot_files_;
     StatusBoard board_;
     EngineMetrics metrics_;
     std::atomic<uint64_t> next_task_id_{1};

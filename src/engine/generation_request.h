@@ -91,6 +91,9 @@ struct GenerationRequest {
     int32_t n_probs = 0;                 // > 0: report each token's probability and the top n_probs
     bool embed = false;                  // embedding mode: compute the prompt's embedding, generate nothing
     SpeculativeParams speculative;
+    // LoRA adapter scales by adapter id (one per loaded adapter). Unset: the server's scales when
+    // the request is submitted (Engine::submit fills them in).
+    std::optional<std::vector<float>> lora;
 };
 
 }  // namespace cria

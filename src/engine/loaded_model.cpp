@@ -2,6 +2,8 @@
 
 #include <ggml-backend.h>
 
+#include "engine/self_extend.h"
+
 #include <algorithm>
 #include <mutex>
 #include <thread>
@@ -42,6 +44,55 @@ std::string model_metadata(const llama_model* model, const char* key) {
     return out;
 }
 
+llama_split_mode split_mode_for(const std::string& mode) {
+    if (mode == "none") return LLAMA_SPLIT_MODE_NONE;
+    if (mode == "row") return LLAMA_SPLIT_MODE_ROW;
+    return LLAMA_SPLIT_MODE_LAYER;
+}
+
+ggml_numa_strategy numa_for(const std::string& mode) {
+    if (mode == "distribute") return GGML_NUMA_STRATEGY_DISTRIBUTE;
+    if (mode == "isolate") return GGML_NUMA_STRATEGY_ISOLATE;
+    if (mode == "numactl") return GGML_NUMA_STRATEGY_NUMACTL;
+    return GGML_NUMA_STRATEGY_DISABLED;
+}
+
+// The backend devices, and which of them model layers can be offloaded to.
+void describe_devices(RuntimeInfo* runtime) {
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        const std::string name = std::string(ggml_backend_dev_name(dev)) + " (" + ggml_backend_dev_description(dev) + ")";
+        runtime->devices.push_back(name);
+        const auto type = ggml_backend_dev_type(dev);
+        if (type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU) runtime->gpu_devices.push_back(name);
+    }
+}
+
+// libllama keeps the last n_gpu_layers of the n_layer + 1 layers (the output layer counts as
+// one) on the GPUs, when there is any GPU to keep them on.
+int32_t offloaded_layers(const RuntimeInfo& runtime) {
+    if (!runtime.gpu_offload_supported || runtime.gpu_devices.empty()) return 0;
+    const int32_t all = runtime.n_layer + 1;
+    return runtime.n_gpu_layers < 0 ? all : std::min(runtime.n_gpu_layers, all);
+}
+
+bool load_lora_adapters(const EngineConfig& config, LoadedModel* out, std::string* error) {
+    for (const auto& adapter : config.lora_adapters) {
+        llama_adapter_lora* handle = llama_adapter_lora_init(out->model.get(), adapter.path.c_str());
+        if (handle == nullptr) {
+            *error = "failed to load the LoRA adapter '" + adapter.path +
+                     "': not readable, not a LoRA adapter GGUF, or made for another model (libllama's reason is logged above)";
+            return false;
+        }
+        if (llama_adapter_get_alora_n_invocation_tokens(handle) > 0) {
+            *error = "the LoRA adapter '" + adapter.path + "' is an activated LoRA (aLoRA), which cria does not support";
+            return false;
+        }
+        out->loras.add(handle, adapter.path, adapter.scale);
+    }
+    return true;
+}
+
 }  // namespace
 
 bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error) {
@@ -52,9 +103,13 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
         llama_backend_init();
     });
 
+    // NUMA placement must be set before the model's memory is touched.
+    if (!config.numa.empty()) llama_numa_init(numa_for(config.numa));
+
     llama_model_params model_params = llama_model_default_params();
     if (config.n_gpu_layers >= 0) model_params.n_gpu_layers = config.n_gpu_layers;
     model_params.main_gpu = config.main_gpu;
+    model_params.split_mode = split_mode_for(config.split_mode);
     model_params.load_mode = load_mode_for(config);
     std::vector<float> split(llama_max_devices(), 0.0f);
     if (!config.tensor_split.empty()) {
@@ -69,6 +124,7 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     }
     llama_model* model = out->model.get();
     out->vocab = llama_model_get_vocab(model);
+    if (!load_lora_adapters(config, out, error)) return false;
 
     const int32_t n_ctx_train = llama_model_n_ctx_train(model);
     const int32_t n_parallel = std::max(1, config.n_parallel);
@@ -120,6 +176,28 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
         case LLAMA_POOLING_TYPE_RANK: info->pooling = "rank"; break;
         default: info->pooling = "none"; break;
     }
+    RuntimeInfo& runtime = info->runtime;
+    runtime.n_threads = llama_n_threads(out->context.get());
+    runtime.n_threads_batch = llama_n_threads_batch(out->context.get());
+    runtime.n_layer = llama_model_n_layer(model);
+    runtime.n_gpu_layers = model_params.n_gpu_layers;
+    runtime.gpu_offload_supported = llama_supports_gpu_offload();
+    describe_devices(&runtime);
+    runtime.n_gpu_layers_offloaded = offloaded_layers(runtime);
+    runtime.main_gpu = config.main_gpu;
+    runtime.split_mode = config.split_mode;
+    runtime.tensor_split = config.tensor_split;
+    runtime.mmap = config.mmap;
+    runtime.mlock = config.mlock;
+    runtime.numa = config.numa;
+    runtime.grp_attn_n = config.grp_attn_n;
+    runtime.grp_attn_w = config.grp_attn_w;
+    runtime.max_position = SelfExtend(config.grp_attn_n, config.grp_attn_w).max_position(info->n_ctx_slot);
+    if (config.grp_attn_n > 1 && !llama_memory_can_shift(llama_get_memory(out->context.get()))) {
+        *error = "--grp-attn-n (self-extend) needs a model whose KV cache can move positions; this one cannot";
+        return false;
+    }
+
     const char* tmpl = llama_model_chat_template(model, nullptr);
     info->chat_template = tmpl ? tmpl : model_metadata(model, "tokenizer.chat_template");
     return true;

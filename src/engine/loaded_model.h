@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/engine.h"
+#include "engine/lora_adapters.h"
 
 namespace cria {
 
@@ -13,10 +14,11 @@ struct LoadedModel {
     llama_model_ptr model;
     llama_context_ptr context;
     const llama_vocab* vocab = nullptr;
+    LoraAdapters loras;  // owned by the model (freed with it)
 };
 
-// Loads the model file and creates a context for config.n_parallel sequences. On failure returns
-// false with a message in *error. Fills *info.
+// Loads the model file and its LoRA adapters and creates a context for config.n_parallel
+// sequences. On failure returns false with a message in *error. Fills *info.
 bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error);
 
 }  // namespace cria

@@ -34,20 +34,22 @@ size_t common_prefix(const std::vector<Token>& a, const std::vector<Token>& b) {
 }  // namespace
 
 Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,
-                     StatusBoard& board, EngineMetrics& metrics)
+                     SlotFileJobs& slot_files, StatusBoard& board, EngineMetrics& metrics)
     : model_(model),
       ctx_(model.context.get()),
       memory_(llama_get_memory(model.context.get())),
       config_(config),
       info_(info),
       queue_(queue),
+      slot_files_(slot_files),
       board_(board),
       metrics_(metrics),
       vocabulary_(model.vocab),
       slots_(static_cast<size_t>(info.n_slots)),
       n_batch_(static_cast<int32_t>(std::min(llama_n_batch(model.context.get()), llama_n_ubatch(model.context.get())))),
       batch_(llama_batch_init(n_batch_, 0, 1)),
-      admitted_at_(static_cast<size_t>(info.n_slots), 0) {
+      admitted_at_(static_cast<size_t>(info.n_slots), 0),
+      self_extend_(config.grp_attn_n, config.grp_attn_w) {
     for (size_t i = 0; i < slots_.size(); ++i) slots_[i].id = static_cast<int32_t>(i);
     publish_status();
 }
@@ -65,13 +67,20 @@ void Scheduler::run() {
         if (!any_busy()) queue_.wait_for_tasks(std::chrono::milliseconds(500));
         ++step_;
         const bool freed = release_cancelled();
+        const bool files = run_slot_files();
         const bool started = admit_waiting();
         // Readers of /health must see a slot busy while its prompt is decoded, not only after.
-        if (freed || started) publish_status();
+        if (freed || files || started) publish_status();
         if (build_batch() && decode_batch()) sample_outputs();
         publish_status();
     }
     for (const auto& task : queue_.close()) task->push(TaskFailure{503, "the server is shutting down"});
+    for (auto& job : slot_files_.take()) {
+        SlotFileResult stopped;
+        stopped.http_status = 503;
+        stopped.error = "the server is shutting down";
+        job.second.set_value(stopped);
+    }
     for (auto& slot : slots_) {
         if (slot.busy()) fail(slot, 503, "the server is shutting down");
     }
@@ -93,6 +102,43 @@ bool Scheduler::release_cancelled() {
         }
     }
     return freed;
+}
+
+bool Scheduler::run_slot_files() {
+    bool changed = false;
+    for (auto& [request, promise] : slot_files_.take()) {
+        Slot& slot = slots_[static_cast<size_t>(request.id_slot)];
+        // A slot another one is about to copy its prefix from must keep its cache until then.
+        const bool donating = std::any_of(slots_.begin(), slots_.end(),
+                                          [&](const Slot& s) { return s.busy() && s.donor == slot.id; });
+        if (slot.busy() || donating) {
+            SlotFileResult busy;
+            busy.http_status = 409;
+            busy.error = "slot " + std::to_string(slot.id) + " is busy; try again when it is idle";
+            promise.set_value(busy);
+            continue;
+        }
+        SlotFileResult result = run_slot_file_request(ctx_, slot, info_.n_ctx_slot, request);
+        if (result.http_status == 200 && request.action != SlotFileAction::save) adopt_slot_file_cache(slot, &result);
+        promise.set_value(result);
+        slot.last_used = step_;
+        changed = true;
+    }
+    return changed;
+}
+
+void Scheduler::adopt_slot_file_cache(Slot& slot, SlotFileResult* result) {
+    // A restored cache counts as computed under the server's current LoRA scales. Its positions
+    // must be the ones this server gives that many tokens (self-extend settings included).
+    slot.cached_lora = model_.loras.scales();
+    slot.self_extend = self_extend_.state_for(slot.cached.size());
+    if (llama_memory_seq_pos_max(memory_, slot.id) + 1 == slot.self_extend.next_pos) return;
+    llama_memory_seq_rm(memory_, slot.id, -1, -1);
+    slot.cached.clear();
+    slot.self_extend = {};
+    result->http_status = 400;
+    result->error = "the slot file was saved with other self-extend settings (--grp-attn-n, --grp-attn-w) than "
+                    "this server's";
 }
 
 bool Scheduler::admit_waiting() {
@@ -121,7 +167,8 @@ Slot* Scheduler::choose_slot(const GenerationRequest& request) {
     size_t best_prefix = 0;
     for (auto& slot : slots_) {
         if (slot.busy()) continue;
-        const size_t prefix = request.cache_prompt ? common_prefix(slot.cached, request.prompt) : 0;
+        const bool reusable = request.cache_prompt && slot.cached_lora == request.lora;
+        const size_t prefix = reusable ? common_prefix(slot.cached, request.prompt) : 0;
         if (best == nullptr || prefix > best_prefix || (prefix == best_prefix && slot.last_used < best->last_used)) {
             best = &slot;
             best_prefix = prefix;
@@ -141,12 +188,20 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
         task->push(TaskFailure{400, "the input is longer than one batch (" + std::to_string(n_batch_) + " tokens)"});
         return;
     }
-    // An embedding is computed from scratch, in one batch: no cache to reuse.
-    size_t reuse = request.cache_prompt && !request.embed ? common_prefix(slot.cached, request.prompt) : 0;
+    // An embedding is computed from scratch, in one batch: no cache to reuse. Nor are cells
+    // computed under other LoRA scales.
+    const bool reusable = request.cache_prompt && !request.embed && slot.cached_lora == request.lora;
+    size_t reuse = reusable ? common_prefix(slot.cached, request.prompt) : 0;
     // The last prompt token is always evaluated again: its logits give the first new token.
     reuse = std::min(reuse, request.prompt.size() - 1);
-    llama_memory_seq_rm(memory_, slot.id, static_cast<llama_pos>(reuse), -1);
+    if (self_extend_.enabled()) {
+        reuse = self_extend_.keep_prefix(memory_, slot.id, slot.self_extend, reuse);
+    } else {
+        llama_memory_seq_rm(memory_, slot.id, static_cast<llama_pos>(reuse), -1);
+    }
     slot.cached.resize(reuse);
+    slot.cached_lora = request.lora.value_or(LoraScales{});
+    slot.last_batched = 0;  // a new request goes first among the LoRA groups
 
     slot.task = std::move(task);
     slot.state = SlotState::prefill;
@@ -168,12 +223,13 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
 }
 
 void Scheduler::find_prefix_donor(Slot& slot) {
+    if (self_extend_.enabled()) return;  // a donor's positions are not token indices
     const auto& prompt = slot.request().prompt;
     const size_t usable = prompt.size() - 1;  // the last prompt token is always evaluated here
     Slot* best = nullptr;
     size_t best_tokens = slot.cached.size() + kMinSharedPrefix;
     for (auto& other : slots_) {
-        if (&other == &slot || other.copy_pending) continue;
+        if (&other == &slot || other.copy_pending || other.cached_lora != slot.cached_lora) continue;
         // A slot still reading its prompt will hold all of it soon; any other holds `cached`.
         const auto& tokens = other.state == SlotState::prefill ? other.request().prompt : other.cached;
         const size_t shared = std::min(common_prefix(tokens, prompt), usable);
@@ -226,17 +282,20 @@ void Scheduler::copy_prefix(Slot& from, Slot& to, size_t n_tokens) {
 void Scheduler::add_to_batch(Slot& slot, Token token, bool wants_logits) {
     const int32_t i = batch_.n_tokens++;
     batch_.token[i] = token;
-    batch_.pos[i] = static_cast<llama_pos>(slot.cached.size());
+    batch_.pos[i] = self_extend_.enabled() ? self_extend_.take_position(slot.self_extend)
+                                           : static_cast<llama_pos>(slot.cached.size());
     batch_.n_seq_id[i] = 1;
     batch_.seq_id[i][0] = slot.id;
     batch_.logits[i] = wants_logits ? 1 : 0;
     if (wants_logits) slot.batch_index = i;
     slot.cached.push_back(token);
+    slot.last_batched = step_;
 }
 
 bool Scheduler::shift_context(Slot& slot) {
     // Keep the first n_keep tokens, drop half of the rest, slide the remainder down.
-    if (!llama_memory_can_shift(memory_)) return false;
+    // Self-extend already keeps positions low; with it, a full slot stops instead.
+    if (!llama_memory_can_shift(memory_) || self_extend_.enabled()) return false;
     const auto& request = slot.request();
     const int32_t n_past = static_cast<int32_t>(slot.cached.size());
     int32_t n_keep = request.n_keep < 0 ? static_cast<int32_t>(request.prompt.size()) : request.n_keep;
@@ -259,14 +318,19 @@ bool Scheduler::build_batch() {
     const bool prefilling = std::any_of(slots_.begin(), slots_.end(),
                                         [](const Slot& s) { return s.state == SlotState::prefill; });
     // Without continuous batching a step either reads prompts or generates, never both.
-    if (config_.cont_batching || !prefilling) {
+    const bool generating_allowed = config_.cont_batching || !prefilling;
+    const LoraScales* lora = pick_batch_lora(generating_allowed);
+    batch_lora_ = lora ? *lora : LoraScales{};
+    auto in_lora_group = [lora](const Slot& s) { return lora == nullptr || s.request().lora == *lora; };
+    if (generating_allowed) {
         for (auto& slot : slots_) {
-            if (slot.state != SlotState::generate || batch_.n_tokens >= n_batch_) continue;
+            if (slot.state != SlotState::generate || batch_.n_tokens >= n_batch_ || !in_lora_group(slot)) continue;
             if (static_cast<int32_t>(slot.cached.size()) >= info_.n_ctx_slot && !shift_context(slot)) {
                 slot.truncated = true;  // the context is full and cannot shift: stop here
                 finish(slot, StopReason::limit);
                 continue;
             }
+            if (self_extend_.enabled()) self_extend_.make_room(memory_, slot.id, slot.self_extend);
             add_to_batch(slot, slot.next_input, true);
         }
     }
@@ -275,7 +339,7 @@ bool Scheduler::build_batch() {
     // Prompt chunks fill the rest of the batch, oldest admission first.
     std::vector<Slot*> readers;
     for (auto& slot : slots_) {
-        if (slot.state == SlotState::prefill && slot.donor < 0) readers.push_back(&slot);
+        if (slot.state == SlotState::prefill && slot.donor < 0 && in_lora_group(slot)) readers.push_back(&slot);
     }
     std::sort(readers.begin(), readers.end(), [&](const Slot* a, const Slot* b) {
         return admitted_at_[static_cast<size_t>(a->id)] < admitted_at_[static_cast<size_t>(b->id)];
@@ -291,7 +355,11 @@ bool Scheduler::build_batch() {
             slot->prompt_done = prompt.size();
             break;
         }
-        while (slot->prompt_done < prompt.size() && batch_.n_tokens < n_batch_) {
+        // With self-extend, a chunk ends where the current window is full: it is grouped first.
+        int32_t room = self_extend_.enabled() && slot->prompt_done < prompt.size() && batch_.n_tokens < n_batch_
+                           ? self_extend_.make_room(memory_, slot->id, slot->self_extend)
+                           : n_batch_;
+        while (slot->prompt_done < prompt.size() && batch_.n_tokens < n_batch_ && room-- > 0) {
             const bool last = slot->prompt_done + 1 == prompt.size();
             add_to_batch(*slot, prompt[slot->prompt_done], last);
             ++slot->prompt_done;
@@ -300,18 +368,33 @@ bool Scheduler::build_batch() {
     return batch_.n_tokens > 0;
 }
 
+const LoraScales* Scheduler::pick_batch_lora(bool generating_allowed) const {
+    if (model_.loras.size() == 0) return nullptr;
+    std::vector<LoraCandidate> candidates;
+    for (const auto& slot : slots_) {
+        const bool wants_batch = (slot.state == SlotState::generate && generating_allowed) ||
+                                 (slot.state == SlotState::prefill && slot.donor < 0);
+        if (!wants_batch || !slot.request().lora) continue;
+        candidates.push_back({&*slot.request().lora, slot.last_batched, admitted_at_[static_cast<size_t>(slot.id)]});
+    }
+    return pick_lora_group(candidates);
+}
+
 bool Scheduler::decode_batch() {
-    const int32_t status = llama_decode(ctx_, batch_);
+    const bool lora_ok = model_.loras.size() == 0 || model_.loras.apply(ctx_, batch_lora_);
+    const int32_t status = lora_ok ? llama_decode(ctx_, batch_) : -100;
     for (auto& slot : slots_) slot.copy_pending = false;  // stream copies are applied by any decode
     if (status == 0) return true;
     // The KV cache of every slot in this batch is now uncertain: start those slots afresh.
-    const std::string message = "llama_decode failed with status " + std::to_string(status);
+    const std::string message =
+        lora_ok ? "llama_decode failed with status " + std::to_string(status) : "libllama refused the LoRA adapter set";
     for (auto& slot : slots_) {
         bool in_batch = false;
         for (int32_t i = 0; i < batch_.n_tokens && !in_batch; ++i) in_batch = batch_.seq_id[i][0] == slot.id;
         if (!in_batch) continue;
         llama_memory_seq_rm(memory_, slot.id, -1, -1);
         slot.cached.clear();
+        slot.self_extend = {};
         if (slot.busy()) fail(slot, 500, message);
     }
     return false;
@@ -435,6 +518,7 @@ void Scheduler::emit_embedding(Slot& slot) {
     // Nothing of an embedding input is worth keeping in the cache.
     llama_memory_seq_rm(memory_, slot.id, -1, -1);
     slot.cached.clear();
+    slot.self_extend = {};
     if (!ok) return fail(slot, 500, "the model produced no embedding for this input");
     slot.task->push(std::move(result));
     release(slot);

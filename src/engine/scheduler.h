@@ -14,6 +14,11 @@
 // to hold, takes that prefix with llama_memory_seq_cp instead of computing it again; so N clients
 // with a common system prompt compute it once. With a unified KV cache the cells are shared; with
 // one stream per slot (the default) the donor's stream is copied and its tail dropped.
+//
+// LoRA: a step batches only slots whose requests have the same adapter scales (lora_adapters.h);
+// a cache or a donor's prefix is reused only under equal scales.
+// Self-extend (self_extend.h): positions stop being token indices, so there is no prefix sharing
+// and no context shift; prompt chunks stop at self-extend window boundaries.
 #pragma once
 
 #include <llama-cpp.h>
@@ -24,15 +29,17 @@
 
 #include "engine/engine.h"
 #include "engine/loaded_model.h"
+#include "engine/self_extend.h"
 #include "engine/slot.h"
 #include "engine/speculative.h"
+#include "engine/slot_file.h"
 
 namespace cria {
 
 class Scheduler {
 public:
     Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,
-              StatusBoard& board, EngineMetrics& metrics);
+              SlotFileJobs& slot_files, StatusBoard& board, EngineMetrics& metrics);
     ~Scheduler();
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
@@ -46,7 +53,11 @@ public:
 private:
     bool any_busy() const;
     bool release_cancelled();  // true if a slot was freed
+    bool run_slot_files();     // true if a slot's cache changed
     bool admit_waiting();      // true if a task started
+    // After a slot file was restored or erased: the cache's LoRA scales and self-extend state, or a
+    // 400 in *result (and an empty slot) when its positions do not fit this server's settings.
+    void adopt_slot_file_cache(Slot& slot, SlotFileResult* result);
     Slot* choose_slot(const GenerationRequest& request);
     void start(Slot& slot, std::shared_ptr<Task> task);
     void find_prefix_donor(Slot& slot);
@@ -54,6 +65,8 @@ private:
     void copy_prefix(Slot& from, Slot& to, size_t n_tokens);
 
     bool build_batch();
+    // With LoRA adapters: the scales this step runs under (null: any, no adapters are loaded).
+    const LoraScales* pick_batch_lora(bool generating_allowed) const;
     void add_to_batch(Slot& slot, Token token, bool wants_logits);
     // Makes room for one more token; false if the context cannot shift (nothing to drop, or a
     // memory type that cannot move positions).
@@ -79,6 +92,7 @@ private:
     const EngineConfig config_;
     const EngineInfo info_;
     TaskQueue& queue_;
+    SlotFileJobs& slot_files_;
     StatusBoard& board_;
     EngineMetrics& metrics_;
     Vocabulary vocabulary_;
@@ -96,6 +110,8 @@ private:
     std::vector<llama_token_data> candidates_;  // reused by sample() when n_probs > 0
     std::unique_ptr<Speculator> speculator_;     // null: no speculative decoding
     std::vector<DraftJob> draft_jobs_;           // reused by add_drafts()
+    LoraScales batch_lora_;        // the LoRA scales of the batch being built and decoded
+    const SelfExtend self_extend_;
 };
 
 }  // namespace cria

@@ -11,6 +11,9 @@ void Scheduler::add_drafts() {
     for (auto& slot : slots_) {
         slot.draft.clear();
         slot.draft_index = -1;
+        // Self-extend gives positions that are not token indices, which drafts and their rollback
+        // assume (the options refuse the combination; this keeps the invariant regardless).
+        if (self_extend_.enabled()) continue;
         // Only slots whose next input went into this batch (it is the last token of `cached`).
         if (slot.state != SlotState::generate || slot.batch_index < 0) continue;
         const auto& request = slot.request();

@@ -12,7 +12,9 @@
 #include <optional>
 #include <vector>
 
+#include "engine/lora_adapters.h"
 #include "engine/output_text.h"
+#include "engine/self_extend.h"
 #include "engine/task.h"
 
 namespace cria {
@@ -26,7 +28,10 @@ struct Slot {
     // Tokens whose keys and values sit in the KV cache for this sequence, at positions 0..size-1.
     // Kept after a request ends so the next request can reuse the common prefix.
     std::vector<Token> cached;
+    LoraScales cached_lora;          // the LoRA scales `cached` was computed under: reused only under equal scales
+    SelfExtendState self_extend;     // with self-extend: positions of `cached` (no longer token i at position i)
     uint64_t last_used = 0;          // engine step of the last activity, for least-recently-used choice
+    uint64_t last_batched = 0;       // engine step this slot last had tokens in a batch (0: not yet, this request)
 
     // The request being served (null when idle).
     std::shared_ptr<Task> task;

@@ -26,10 +26,21 @@ public:
         return true;
     }
 
-    // Engine side: blocks until a task is waiting, the queue is closed or `timeout` passes.
+    // Engine side: blocks until a task is waiting, the queue is closed, wake() is called or
+    // `timeout` passes.
     void wait_for_tasks(std::chrono::milliseconds timeout) {
         std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait_for(lock, timeout, [&] { return closed_ || !tasks_.empty(); });
+        changed_.wait_for(lock, timeout, [&] { return closed_ || woken_ || !tasks_.empty(); });
+        woken_ = false;
+    }
+
+    // Ends the engine's current wait early (it has other work than tasks, e.g. a slot file).
+    void wake() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            woken_ = true;
+        }
+        changed_.notify_one();
     }
 
     // Engine side: walks the waiting tasks in arrival order; `place` returns true for each task
@@ -64,6 +75,7 @@ private:
     std::condition_variable changed_;
     std::deque<std::shared_ptr<Task>> tasks_;
     bool closed_ = false;
+    bool woken_ = false;
 };
 
 }  // namespace cria

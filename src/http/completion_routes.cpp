@@ -20,9 +20,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds kClientCheckInterval{100};
 
 void stream_response(httplib::Response& res, std::shared_ptr<Task> task, ResponseContext response_context) {
-    res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream",
+    send_event_stream(
+        res,
         [task, response_context](size_t, httplib::DataSink& sink) {
             for (;;) {
                 auto event = task->next_event(kClientCheckInterval);
@@ -37,6 +36,7 @@ void stream_response(httplib::Response& res, std::shared_ptr<Task> task, Respons
                 }
                 std::string data;
                 if (const auto* result = std::get_if<CompletionResult>(&*event)) {
+                    note_request_tokens(result->n_prompt_tokens, result->timings.predicted_n);
                     data = sse_event(completion_json(*result, task->request(), response_context, /*stream_final=*/true));
                 } else {
                     data = sse_event(task_failure_error(std::get<TaskFailure>(*event)).to_json());
@@ -63,6 +63,7 @@ void wait_and_respond(const httplib::Request& req, httplib::Response& res, const
             continue;
         }
         if (const auto* result = std::get_if<CompletionResult>(&*event)) {
+            note_request_tokens(result->n_prompt_tokens, result->timings.predicted_n);
             send_json(res, completion_json(*result, task->request(), response_context));
             return;
         }
@@ -110,6 +111,19 @@ GenerationRequest prepare_generation(const ServerContext& context, const Complet
     return generation;
 }
 
+std::vector<Token> with_system_prompt(ServerContext& context, const CompletionRequest& parsed,
+                                      std::vector<Token> prompt) {
+    const Vocabulary& vocabulary = context.engine.vocabulary();
+    if (parsed.system_prompt) context.system_prompt.set(*parsed.system_prompt, vocabulary);
+    const auto active = context.system_prompt.get();
+    if (active->tokens.empty()) return prompt;
+    std::vector<Token> joined = active->tokens;
+    // The system prompt already starts the sequence (with its BOS): the prompt's own BOS goes.
+    const bool own_bos = vocabulary.adds_bos() && !prompt.empty() && prompt.front() == vocabulary.bos();
+    joined.insert(joined.end(), prompt.begin() + (own_bos ? 1 : 0), prompt.end());
+    return joined;
+}
+
 void run_native_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res,
                            GenerationRequest generation, std::string prompt_text) {
     const ResponseContext response_context{context.model_name, context.engine.info().n_ctx_slot, std::move(prompt_text),
@@ -130,8 +144,9 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
     const CompletionRequest parsed =
         parse_completion_request(parse_json_object(req.body), context.completion_defaults, req.body);
     const Vocabulary& vocabulary = context.engine.vocabulary();
-    GenerationRequest generation = prepare_generation(context, parsed, tokenize_prompt(parsed.prompt, vocabulary));
-    std::string prompt_text = prompt_as_text(parsed.prompt, generation.prompt, vocabulary);
+    std::vector<Token> own_prompt = tokenize_prompt(parsed.prompt, vocabulary);
+    std::string prompt_text = prompt_as_text(parsed.prompt, own_prompt, vocabulary);
+    GenerationRequest generation = prepare_generation(context, parsed, with_system_prompt(context, parsed, own_prompt));
     run_native_completion(context, req, res, std::move(generation), std::move(prompt_text));
 }
 

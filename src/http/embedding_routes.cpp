@@ -61,6 +61,7 @@ std::optional<std::vector<EmbeddingResult>> compute(ServerContext& context, cons
                 continue;
             }
             if (auto* r = std::get_if<EmbeddingResult>(&*event)) {
+                note_request_tokens(r->n_tokens, 0);
                 results.push_back(std::move(*r));
                 break;
             }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "api/completion_response.h"
+#include "http/cors.h"
 #include "options/value_parse.h"
 #include "util/log.h"
 
@@ -16,6 +17,20 @@ namespace {
 // When the request being handled on this thread arrived (httplib serves a request on one thread,
 // from routing to the logger).
 thread_local std::chrono::steady_clock::time_point request_started;
+
+// The tokens the request on this thread cost, for its log line (summed over its choices).
+struct RequestTokens {
+    bool any = false;
+    int64_t prompt = 0;
+    int64_t predicted = 0;
+};
+thread_local RequestTokens request_tokens;
+
+// The response on this thread is a stream: its log line is written when the stream ends.
+thread_local bool request_streams = false;
+
+// Request bodies logged at debug verbosity are cut to this many bytes.
+constexpr size_t kLoggedBodyBytes = 4096;
 
 // Routes that answer without an API key, as in llama-server: probes and model listing.
 bool is_public_path(const std::string& path) {
@@ -52,7 +67,66 @@ size_t http_threads(const ServerOptions& options) {
     return std::max<size_t>({cores, static_cast<size_t>(options.n_parallel) * 2 + 8});
 }
 
+CorsPolicy cors_policy(const ServerOptions& options) {
+    CorsPolicy policy;
+    policy.origins = options.cors_origins;
+    policy.methods = options.cors_methods;
+    policy.headers = options.cors_headers;
+    policy.credentials = options.cors_credentials;
+    return policy;
+}
+
+std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
+    if (options.ssl_cert_file.empty()) return std::make_unique<httplib::Server>();
+    return std::make_unique<httplib::SSLServer>(options.ssl_cert_file.c_str(), options.ssl_key_file.c_str());
+}
+
+// What a request's log line says besides its duration and tokens.
+struct RequestLine {
+    std::string method, route, remote;
+    int status = 0;
+};
+// A stream's line, kept from httplib's logger (called before the stream is written) until its end.
+thread_local RequestLine request_line;
+
+// One line per request, with what it cost in tokens. Bodies (prompts) only at debug verbosity.
+void log_request(const RequestLine& line) {
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count();
+    char duration[32];
+    std::snprintf(duration, sizeof(duration), "%.1f", ms);
+    std::vector<std::pair<std::string, std::string>> fields = {{"method", line.method},
+                                                               {"route", line.route},
+                                                               {"status", std::to_string(line.status)},
+                                                               {"duration_ms", duration},
+                                                               {"remote", line.remote}};
+    if (request_tokens.any) {
+        fields.emplace_back("prompt_tokens", std::to_string(request_tokens.prompt));
+        fields.emplace_back("predicted_tokens", std::to_string(request_tokens.predicted));
+    }
+    log_fields(LogLevel::info, "request", fields);
+}
+
 }  // namespace
+
+void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
+                       std::function<void(bool)> on_close) {
+    request_streams = true;
+    res.set_header("Cache-Control", "no-cache");
+    // httplib writes the stream and then releases it on the thread that handled the request, so
+    // the thread-local line and tokens are this request's.
+    res.set_chunked_content_provider("text/event-stream", std::move(provider),
+                                     [on_close = std::move(on_close)](bool success) {
+                                         on_close(success);
+                                         log_request(request_line);
+                                     });
+}
+
+void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens) {
+    request_tokens.any = true;
+    request_tokens.prompt += prompt_tokens;
+    request_tokens.predicted += predicted_tokens;
+}
 
 void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
     res.status = status;
@@ -80,7 +154,7 @@ void require_ready(const ServerContext& context) {
 }
 
 HttpServer::HttpServer(const ServerOptions& options, Engine& engine)
-    : context_(options, engine), server_(std::make_unique<httplib::Server>()) {
+    : context_(options, engine), server_(make_server(options)) {
     install_routes();
 }
 
@@ -95,14 +169,20 @@ void HttpServer::install_routes() {
     s.set_write_timeout(options.timeout_s);
     s.set_payload_max_length(kMaxRequestBodyBytes);
 
-    s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    s.set_pre_routing_handler([this, cors = cors_policy(options)](const httplib::Request& req, httplib::Response& res) {
         request_started = std::chrono::steady_clock::now();
-        res.set_header("Access-Control-Allow-Origin", req.has_header("Origin") ? req.get_header_value("Origin") : "*");
-        if (req.method == "OPTIONS") {
-            res.set_header("Access-Control-Allow-Credentials", "true");
-            res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-            res.set_header("Access-Control-Allow-Headers", "*");
-            res.status = 204;
+        request_tokens = RequestTokens{};
+        request_streams = false;
+        const bool preflight = req.method == "OPTIONS";
+        const CorsDecision decision = decide_cors(cors, req.get_header_value("Origin"), preflight,
+                                                  req.get_header_value("Access-Control-Request-Headers"));
+        for (const auto& [name, value] : decision.headers) res.set_header(name, value);
+        if (preflight) {
+            if (!decision.allowed) {
+                send_error(res, ApiError{403, "permission_error", "origin not allowed (see --cors-origins)", ""});
+            } else {
+                res.status = 204;
+            }
             return httplib::Server::HandlerResponse::Handled;
         }
         const auto& keys = context_.options.api_keys;
@@ -145,15 +225,16 @@ void HttpServer::install_routes() {
         send_error(res, server_error(what));
     });
 
-    // One line per request. Bodies (prompts) are never logged here.
+    // One line per request; a stream's is written by send_event_stream when it ends.
     s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-        const double ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count();
-        char duration[32];
-        std::snprintf(duration, sizeof(duration), "%.1f", ms);
-        log_fields(LogLevel::info, "request",
-                   {{"method", req.method}, {"route", req.path}, {"status", std::to_string(res.status)},
-                    {"duration_ms", duration}, {"remote", req.remote_addr}});
+        if (!req.body.empty() && log_enabled(LogLevel::debug)) {
+            log_fields(LogLevel::debug, "request body", {{"route", req.path}, {"body", req.body.substr(0, kLoggedBodyBytes)}});
+        }
+        if (request_streams) {
+            request_line = RequestLine{req.method, req.path, req.remote_addr, res.status};
+            return;
+        }
+        log_request(RequestLine{req.method, req.path, req.remote_addr, res.status});
     });
 
     register_info_routes(s, context_);
@@ -163,10 +244,17 @@ void HttpServer::install_routes() {
     register_openai_routes(s, context_);
     register_chat_routes(s, context_);
     register_embedding_routes(s, context_);
+    register_lora_routes(s, context_);
+    register_slot_file_routes(s, context_);
 }
 
 bool HttpServer::bind(std::string* error) {
     const auto& options = context_.options;
+    if (!server_->is_valid()) {
+        *error = "cannot serve HTTPS: the key (--ssl-key-file " + options.ssl_key_file + ") or certificate (--ssl-cert-file " +
+                 options.ssl_cert_file + ") is missing, unreadable, not PEM, or they do not match";
+        return false;
+    }
     if (!server_->bind_to_port(options.host, options.port)) {
         *error = "cannot listen on " + options.host + ":" + std::to_string(options.port) +
                  " (address in use or not available)";
@@ -181,7 +269,8 @@ void HttpServer::listen() { server_->listen_after_bind(); }
 void HttpServer::set_ready() {
     const auto& options = context_.options;
     const auto& engine = context_.engine;
-    context_.model_name = options.alias.empty() ? options.model_path : options.alias;
+    // The path actually loaded: with -mu or -hf, the downloaded file.
+    context_.model_name = options.alias.empty() ? engine.info().model_path : options.alias;
     CompletionDefaults& d = context_.completion_defaults;
     d.sampling.temperature = options.temperature;
     d.sampling.top_k = options.top_k;
@@ -216,12 +305,23 @@ void HttpServer::set_ready() {
     d.speculative.n_min = options.draft_n_min;
     d.speculative.p_min = options.draft_p_min;
     d.n_predict_cap = options.n_predict;
+    context_.system_prompt.set(context_.initial_system_prompt, engine.vocabulary());
     d.n_slots = engine.info().n_slots;
+    d.n_lora_adapters = engine.lora_adapter_count();
     context_.state = ServerState::ready;
+}
+
+void HttpServer::set_system_prompt(SystemPrompt system_prompt) {
+    context_.initial_system_prompt = std::move(system_prompt);
 }
 
 void HttpServer::set_failed() { context_.state = ServerState::failed; }
 
-void HttpServer::stop() { server_->stop(); }
+void HttpServer::stop() {
+    // stop() before the listening thread has started accepting would be a no-op, and listen() would
+    // then run forever (e.g. a start-up that fails at once, like --offline without a cached model).
+    server_->wait_until_ready();
+    server_->stop();
+}
 
 }  // namespace cria

@@ -20,10 +20,14 @@ public:
     // Serves until stop(). Blocks; run it on its own thread.
     void listen();
 
+    // The system prompt from --system-prompt-file; call before set_ready(), which tokenizes it.
+    void set_system_prompt(SystemPrompt system_prompt);
+
     // The model is loaded: model routes start answering.
     void set_ready();
     void set_failed();
 
+    // Stops listen(); waits for it to have started first. Call only once listen() is running or about to.
     void stop();
 
     int port() const { return port_; }

@@ -37,6 +37,30 @@ json slots_json(const ServerContext& context) {
     return slots;
 }
 
+// What the pass-through options became in libllama: threads, devices and offload, memory, NUMA,
+// self-extend.
+json runtime_json(const EngineInfo& info) {
+    const RuntimeInfo& r = info.runtime;
+    return {{"n_threads", r.n_threads},
+            {"n_threads_batch", r.n_threads_batch},
+            {"devices", r.devices},
+            {"gpu_devices", r.gpu_devices},
+            {"gpu_offload_supported", r.gpu_offload_supported},
+            {"n_layers", r.n_layer + 1},
+            {"n_gpu_layers", r.n_gpu_layers},
+            {"n_gpu_layers_offloaded", r.n_gpu_layers_offloaded},
+            {"main_gpu", r.main_gpu},
+            {"split_mode", r.split_mode},
+            {"tensor_split", r.tensor_split},
+            {"mmap", r.mmap},
+            {"mlock", r.mlock},
+            {"numa", r.numa.empty() ? json(nullptr) : json(r.numa)},
+            {"n_ctx_train", info.n_ctx_train},
+            {"grp_attn_n", r.grp_attn_n},
+            {"grp_attn_w", r.grp_attn_w},
+            {"max_position", r.max_position}};
+}
+
 void handle_health(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     switch (context.state.load()) {
         case ServerState::loading: send_json(res, {{"status", "loading model"}}, 503); return;
@@ -66,8 +90,13 @@ void register_info_routes(httplib::Server& server, ServerContext& context) {
             defaults.sampling = context.completion_defaults.sampling;
             defaults.speculative = context.completion_defaults.speculative;
             defaults.stop.n_predict = context.completion_defaults.n_predict_cap;
-            send_json(res, {{"assistant_name", ""},
-                            {"user_name", ""},
+            LoraScales lora_scales;
+            for (const auto& adapter : context.engine.lora_adapters()) lora_scales.push_back(adapter.scale);
+            defaults.lora = lora_scales;
+            const auto system_prompt = context.system_prompt.get();
+            send_json(res, {{"assistant_name", system_prompt->text.assistant_name},
+                            {"user_name", system_prompt->text.anti_prompt},
+                            {"system_prompt", system_prompt->text.prompt},
                             {"default_generation_settings",
                              generation_settings_json(defaults, context.model_name, info.n_ctx_slot)},
                             {"total_slots", info.n_slots},
@@ -76,6 +105,7 @@ void register_info_routes(httplib::Server& server, ServerContext& context) {
                             {"n_ctx", info.n_ctx},
                             {"n_ctx_slot", info.n_ctx_slot},
                             {"chat_template", info.chat_template},
+                            {"runtime", runtime_json(info)},
                             {"build_info", "cria"}});
         } catch (const ApiError& e) {
             send_error(res, e);

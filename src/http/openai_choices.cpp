@@ -64,6 +64,7 @@ void respond_whole(const httplib::Request& req, httplib::Response& res, std::vec
                 return send_error(res, task_failure_error(*failure));
             }
             if (const auto* r = std::get_if<CompletionResult>(&*event)) {
+                note_request_tokens(c.counts_prompt ? r->n_prompt_tokens : 0, r->timings.predicted_n);
                 out.push_back(format.whole_choice(c, *r));
                 if (c.counts_prompt) prompt_tokens += c.prompt_tokens;
                 completion_tokens += r->timings.predicted_n;
@@ -75,10 +76,9 @@ void respond_whole(const httplib::Request& req, httplib::Response& res, std::vec
 }
 
 void respond_stream(httplib::Response& res, std::vector<Choice> submitted, ChoiceFormat format, bool include_usage) {
-    res.set_header("Cache-Control", "no-cache");
     auto state = std::make_shared<std::vector<Choice>>(std::move(submitted));
-    res.set_chunked_content_provider(
-        "text/event-stream",
+    send_event_stream(
+        res,
         [state, format, include_usage](size_t, httplib::DataSink& sink) {
             auto& choices = *state;
             auto write = [&](const json& payload) {
@@ -108,6 +108,7 @@ void respond_stream(httplib::Response& res, std::vector<Choice> submitted, Choic
                     if (const auto* chunk = std::get_if<TokenChunk>(&*event)) {
                         ok = write(format.stream_token(choices[i], *chunk));
                     } else if (const auto* r = std::get_if<CompletionResult>(&*event)) {
+                        note_request_tokens(choices[i].counts_prompt ? r->n_prompt_tokens : 0, r->timings.predicted_n);
                         ok = write(format.stream_end(choices[i], *r));
                         if (choices[i].counts_prompt) prompt_tokens += choices[i].prompt_tokens;
                         completion_tokens += r->timings.predicted_n;

@@ -69,8 +69,10 @@ void handle_completions(ServerContext& context, const httplib::Request& req, htt
     std::vector<GenerationRequest> generations;
     std::vector<std::string> texts;
     for (const auto& prompt : request.prompts) {
-        generations.push_back(prepare_generation(context, request.options, tokenize_prompt(prompt, vocabulary)));
-        texts.push_back(prompt_as_text(prompt, generations.back().prompt, vocabulary));
+        std::vector<Token> own_prompt = tokenize_prompt(prompt, vocabulary);
+        texts.push_back(prompt_as_text(prompt, own_prompt, vocabulary));
+        generations.push_back(
+            prepare_generation(context, request.options, with_system_prompt(context, request.options, std::move(own_prompt))));
     }
     const OpenAiEnvelope envelope{openai_id("cmpl-"), static_cast<int64_t>(std::time(nullptr)), context.model_name};
     std::vector<Choice> choices = submit_choices(context, generations, texts, request.n);

@@ -2,18 +2,48 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include <httplib.h>
 
 #include "api/api_error.h"
 #include "api/completion_request.h"
+#include "api/system_prompt.h"
 #include "engine/engine.h"
 #include "options/server_options.h"
 
 namespace cria {
 
 enum class ServerState { loading, ready, failed };
+
+// The server-wide system prompt (see api/system_prompt.h) with its tokens, BOS first when the
+// model wants one. Any handler thread may read or replace it.
+struct ActiveSystemPrompt {
+    SystemPrompt text;
+    std::vector<Token> tokens;  // empty: no system prompt
+};
+
+class SharedSystemPrompt {
+public:
+    std::shared_ptr<const ActiveSystemPrompt> get() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return current_;
+    }
+    void set(SystemPrompt text, const Vocabulary& vocabulary) {
+        auto active = std::make_shared<ActiveSystemPrompt>();
+        if (!text.prompt.empty()) active->tokens = vocabulary.tokenize(text.prompt, /*add_special=*/true, false);
+        active->text = std::move(text);
+        std::lock_guard<std::mutex> lock(mutex_);
+        current_ = std::move(active);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const ActiveSystemPrompt> current_ = std::make_shared<ActiveSystemPrompt>();
+};
 
 struct ServerContext {
     ServerContext(const ServerOptions& server_options, Engine& server_engine)
@@ -26,7 +56,14 @@ struct ServerContext {
     // Set once the model is loaded (before state becomes ready).
     std::string model_name;            // --alias, else the model path
     CompletionDefaults completion_defaults;
+    SharedSystemPrompt system_prompt;
+    SystemPrompt initial_system_prompt;  // --system-prompt-file, installed by set_ready()
 };
+
+// A /completion-style prompt with the server's system prompt before it; first installs the
+// request's own `system_prompt`, if it has one, as the new server-wide one.
+std::vector<Token> with_system_prompt(ServerContext& context, const CompletionRequest& parsed,
+                                      std::vector<Token> prompt);
 
 // Writes an ApiError as the response (status, OpenAI-shaped JSON body).
 void send_error(httplib::Response& res, const ApiError& error);
@@ -37,6 +74,15 @@ ApiError task_failure_error(const TaskFailure& failure);
 // The prompt as text for responses: a single string part as given, else the tokens detokenized.
 std::string prompt_as_text(const std::vector<PromptPart>& parts, const std::vector<Token>& tokens,
                            const Vocabulary& vocabulary);
+
+// Adds a finished task's token counts to the log line of the request this thread is answering.
+void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens);
+
+// Answers with a server-sent-event stream written by `provider`; `on_close(success)` runs once the
+// stream has ended or the client left. The request's log line is written then, not when the
+// handler returns, so that it has the stream's real duration and tokens.
+void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
+                       std::function<void(bool success)> on_close);
 
 // Writes a JSON body with status 200.
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
@@ -62,5 +108,7 @@ void register_infill_routes(httplib::Server& server, ServerContext& context);   
 void register_openai_routes(httplib::Server& server, ServerContext& context);      // /v1/models, /v1/completions
 void register_chat_routes(httplib::Server& server, ServerContext& context);        // /v1/chat/completions, /apply-template
 void register_embedding_routes(httplib::Server& server, ServerContext& context);   // /embedding, /v1/embeddings
+void register_lora_routes(httplib::Server& server, ServerContext& context);        // /lora-adapters
+void register_slot_file_routes(httplib::Server& server, ServerContext& context);   // POST /slots/{id}?action=
 
 }  // namespace cria

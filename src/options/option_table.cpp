@@ -7,6 +7,7 @@
 #include <limits>
 #include <utility>
 
+#include "download/model_source.h"
 #include "engine/generation_request.h"
 #include "template/builtin_templates.h"
 #include "options/value_parse.h"
@@ -154,6 +155,40 @@ Binding boolean(bool ServerOptions::*field) {
 
 // ---- bindings with their own rules ----
 
+// A value that must never be shown (an access token). Empty means none (HF_TOKEN= in an environment).
+Binding secret(std::string ServerOptions::*field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            o.*field = v;
+            return "";
+        },
+        [field](const ServerOptions& o) { return (o.*field).empty() ? std::string() : std::string("(hidden)"); },
+    };
+}
+
+Binding model_url_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            if (!download::is_http_url(v)) return "must be an http:// or https:// URL";
+            o.model_url = v;
+            return "";
+        },
+        [](const ServerOptions& o) { return download::url_for_log(o.model_url); },
+    };
+}
+
+Binding hf_repo_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::string why;
+            if (!download::parse_hf_repo(v, &why)) return why;
+            o.hf_repo = v;
+            return "";
+        },
+        [](const ServerOptions& o) { return o.hf_repo; },
+    };
+}
+
 Binding seed_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
@@ -226,6 +261,27 @@ Binding tensor_split_binding() {
 }
 
 // --api-key: every use adds keys; a value may hold several, comma-separated, like llama-server.
+Binding cors_origins_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<std::string> origins;
+            for (auto& origin : split_list(v, ',')) {
+                if (origin.empty()) continue;
+                while (origin.size() > 1 && origin.back() == '/') origin.pop_back();  // browsers send no slash
+                origins.push_back(std::move(origin));
+            }
+            if (origins.empty()) return "must name at least one origin, or *";
+            o.cors_origins = std::move(origins);
+            return "";
+        },
+        [](const ServerOptions& o) {
+            std::string joined;
+            for (const auto& origin : o.cors_origins) joined += (joined.empty() ? "" : ",") + origin;
+            return joined;
+        },
+    };
+}
+
 Binding api_key_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
@@ -336,6 +392,57 @@ Binding chat_template_file_binding() {
     };
 }
 
+// --lora: adapters applied at scale 1. Like llama-server, one value may name several, comma-separated.
+Binding lora_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<LoraAdapterOption> adapters;
+            for (auto& path : split_list(v, ',')) {
+                if (path.empty()) return "expected a file name (or several, comma-separated)";
+                adapters.push_back({path, 1.0f});
+            }
+            o.lora_adapters.insert(o.lora_adapters.end(), adapters.begin(), adapters.end());
+            return "";
+        },
+        [](const ServerOptions&) { return std::string(); },
+    };
+}
+
+// "FNAME:SCALE" (today's llama-server form): the text after the last ':' is a number.
+bool has_scale_suffix(const std::string& v) {
+    const auto colon = v.rfind(':');
+    return colon != std::string::npos && colon > 0 && parse_float(v.substr(colon + 1)).has_value();
+}
+
+// --lora-scaled FNAME SCALE (the seed's two-value form), or FNAME:SCALE[,FNAME:SCALE...].
+Binding lora_scaled_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<std::pair<std::string, std::string>> items;  // path, scale text
+            const auto separator = v.find(kValueSeparator);
+            if (separator != std::string::npos) {
+                items.emplace_back(v.substr(0, separator), v.substr(separator + 1));
+            } else {
+                for (const auto& item : split_list(v, ',')) {
+                    const auto colon = item.rfind(':');
+                    if (colon == std::string::npos) return "expected FNAME SCALE, or FNAME:SCALE";
+                    items.emplace_back(item.substr(0, colon), item.substr(colon + 1));
+                }
+            }
+            std::vector<LoraAdapterOption> adapters;
+            for (const auto& [path, scale_text] : items) {
+                if (path.empty()) return "the adapter file name is empty";
+                const auto scale = parse_float(scale_text);
+                if (!scale || *scale < -kFloatMax || *scale > kFloatMax) return "the scale '" + scale_text + "' is not a number";
+                adapters.push_back({path, static_cast<float>(*scale)});
+            }
+            o.lora_adapters.insert(o.lora_adapters.end(), adapters.begin(), adapters.end());
+            return "";
+        },
+        [](const ServerOptions&) { return std::string(); },
+    };
+}
+
 // ---- the builder that keeps the table readable ----
 
 class Opt {
@@ -382,6 +489,15 @@ public:
         spec_.repeatable = true;
         return *this;
     }
+    Opt& second_value(std::string placeholder, std::function<bool(const std::string&)> first_suffices) {
+        spec_.second_placeholder = std::move(placeholder);
+        spec_.first_value_suffices = std::move(first_suffices);
+        return *this;
+    }
+    Opt& implicit_value(std::string value) {
+        spec_.implicit_value = std::move(value);
+        return *this;
+    }
     Opt& bind(Binding binding) {
         spec_.binding = std::move(binding);
         return *this;
@@ -421,7 +537,34 @@ std::vector<OptionSpec> build_table() {
 
     // ---- model ----
     add(Opt(S::Model, {"-m", "--model"}).value(K::String, "FNAME").env({"LLAMA_ARG_MODEL"})
-            .help("path of the GGUF model file to load (required)").bind(nonempty_text(&ServerOptions::model_path)));
+            .help("path of the GGUF model file to load (required unless --model-url or --hf-repo names one; "
+                  "with them, where the download is kept)")
+            .bind(nonempty_text(&ServerOptions::model_path)));
+    add(Opt(S::Model, {"-mu", "--model-url"}).value(K::String, "URL").env({"LLAMA_ARG_MODEL_URL"})
+            .help("download the model from this http(s) URL into the cache directory ($LLAMA_CACHE, else "
+                  "$XDG_CACHE_HOME/llama.cpp, else ~/.cache/llama.cpp), or to -m if given; a cached copy is "
+                  "used while the server's ETag is unchanged")
+            .def("unused").bind(model_url_binding()));
+    add(Opt(S::Model, {"-hf", "-hfr", "--hf-repo"}).value(K::String, "<user>/<model>[:quant]")
+            .env({"LLAMA_ARG_HF_REPO"})
+            .help("download the model from this Hugging Face repository at $HF_ENDPOINT (else $MODEL_ENDPOINT: "
+                  "the hub's or a mirror's URL, which must be set); without --hf-file the first .gguf file whose name contains the quant "
+                  "(default Q4_K_M, else the first file) is taken")
+            .def("unused").bind(hf_repo_binding()));
+    add(Opt(S::Model, {"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
+            .help("the file to download from --hf-repo (overrides its quant)").def("unused")
+            .bind(nonempty_text(&ServerOptions::hf_file)));
+    add(Opt(S::Model, {"-hft", "--hf-token"}).value(K::String, "TOKEN").env({"HF_TOKEN"})
+            .help("Hugging Face access token, sent as 'Authorization: Bearer' to the Hugging Face endpoint "
+                  "(never to --model-url)")
+            .bind(secret(&ServerOptions::hf_token)));
+    add(Opt(S::Model, {"--offline"}).env({"LLAMA_ARG_OFFLINE"})
+            .help("never use the network: --model-url and --hf-repo take the cached download, or fail")
+            .bind(boolean(&ServerOptions::offline)));
+    add(Opt(S::Model, {"-spf", "--system-prompt-file"}).value(K::String, "FNAME")
+            .help("JSON file with the system prompt put before every /completion prompt, shared by all slots: "
+                  "{\"prompt\": ..., \"anti_prompt\": \"User:\", \"assistant_name\": \"Assistant:\"}")
+            .def("none").bind(nonempty_text(&ServerOptions::system_prompt_file)));
     add(Opt(S::Model, {"-a", "--alias"}).value(K::String, "NAME").env({"LLAMA_ARG_ALIAS"})
             .help("model name reported in API responses").def("the model file name")
             .bind(text(&ServerOptions::alias)));
@@ -434,6 +577,21 @@ std::vector<OptionSpec> build_table() {
             .help("accepted for llama-server compatibility: cria always renders chat templates with its own "
                   "Jinja engine (--no-jinja is refused)")
             .def("on").bind(jinja_binding()));
+    add(Opt(S::Model, {"--lora"}).value(K::List, "FNAME").repeatable()
+            .help("apply a LoRA adapter at scale 1; give it several times, or comma-separated, for several "
+                  "adapters (ids 0, 1, ... in the order given, with --lora-scaled). Scales can be changed at run "
+                  "time with POST /lora-adapters and per request with the 'lora' field. Adapters are applied at run "
+                  "time, so unlike old llama.cpp this does not imply --no-mmap")
+            .def("none").bind(lora_binding()));
+    add(Opt(S::Model, {"--lora-scaled"}).value(K::String, "FNAME").second_value("SCALE", has_scale_suffix).repeatable()
+            .help("apply a LoRA adapter at the given scale; llama-server's FNAME:SCALE[,FNAME:SCALE...] form is "
+                  "accepted too")
+            .def("none").bind(lora_scaled_binding()));
+    add(Opt(S::Model, {"--lora-base"}).value(K::String, "FNAME")
+            .help("accepted for compatibility and ignored: it named an unquantized model to apply a LoRA to when "
+                  "adapters were merged into quantized weights; libllama now applies adapters at run time on top "
+                  "of the loaded model's weights, so no separate base model is read")
+            .def("none").bind(text(&ServerOptions::lora_base)));
     add(Opt(S::Model, {"--chat-template-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_CHAT_TEMPLATE_FILE"})
             .help("read the Jinja chat template from a file").def("none").bind(chat_template_file_binding()));
 
@@ -467,6 +625,16 @@ std::vector<OptionSpec> build_table() {
                   "its kernel makes results depend on what else is batched)")
             .bind(flash_attn_binding()));
 
+    add(Opt(S::ContextBatching, {"-gan", "--grp-attn-n"}).value(K::Int, "N")
+            .help("self-extend group attention factor: beyond the last --grp-attn-w tokens, every N tokens share "
+                  "one position, so a slot can run past the model's training context; 1 = off. Needs one KV "
+                  "stream per slot (no --kv-unified); the context then does not shift when full")
+            .bind(int_in(&ServerOptions::grp_attn_n, 1)));
+    add(Opt(S::ContextBatching, {"-gaw", "--grp-attn-w"}).value(K::Int, "N")
+            .help("self-extend group attention width: the recent tokens kept at their own positions; a multiple "
+                  "of --grp-attn-n")
+            .bind(int_in(&ServerOptions::grp_attn_w, 1)));
+
     // ---- threads ----
     add(Opt(S::Threads, {"-t", "--threads"}).value(K::Int, "N").env({"LLAMA_ARG_THREADS"})
             .help("CPU threads used while generating").def("-1 = the number of CPU cores")
@@ -481,7 +649,9 @@ std::vector<OptionSpec> build_table() {
     // ---- devices and memory ----
     add(Opt(S::DevicesMemory, {"-ngl", "--n-gpu-layers", "--gpu-layers"}).value(K::Int, "N")
             .env({"LLAMA_ARG_N_GPU_LAYERS"})
-            .help("model layers to keep in GPU memory: a number, 'auto' or 'all'").def("-1 = auto")
+            .help("model layers to keep in GPU memory: a number, 'auto' or 'all'. Without a GPU it is accepted "
+                  "and nothing is offloaded; the start-up log and /props (runtime) say what was")
+            .def("-1 = auto")
             .bind(gpu_layers_binding(&ServerOptions::n_gpu_layers)));
     add(Opt(S::DevicesMemory, {"-mg", "--main-gpu"}).value(K::Int, "INDEX").env({"LLAMA_ARG_MAIN_GPU"})
             .help("the GPU used for small tensors and intermediate results when several GPUs are used")
@@ -490,6 +660,15 @@ std::vector<OptionSpec> build_table() {
             .help("share of the model given to each GPU, as comma-separated non-negative proportions, "
                   "e.g. 3,2 puts 60% on GPU 0 and 40% on GPU 1")
             .def("in proportion to free memory").bind(tensor_split_binding()));
+    add(Opt(S::DevicesMemory, {"-sm", "--split-mode"}).choices({"none", "layer", "row"}).env({"LLAMA_ARG_SPLIT_MODE"})
+            .help("how to split the model across several GPUs: none (one GPU, --main-gpu), layer (layers and KV "
+                  "cache spread over the GPUs) or row (weights split by rows)")
+            .bind(choice(&ServerOptions::split_mode, {"none", "layer", "row"})));
+    add(Opt(S::DevicesMemory, {"--numa"}).choices({"distribute", "isolate", "numactl"}).implicit_value("distribute")
+            .env({"LLAMA_ARG_NUMA"})
+            .help("NUMA optimizations: distribute (spread threads evenly over all nodes), isolate (only the CPUs "
+                  "of the node cria started on) or numactl (the CPU map numactl gives); --numa alone = distribute")
+            .def("off").bind(choice(&ServerOptions::numa, {"distribute", "isolate", "numactl"})));
     add(Opt(S::DevicesMemory, {"--mlock"}).env({"LLAMA_ARG_MLOCK"})
             .help("lock the model in RAM so the system cannot swap it out").bind(boolean(&ServerOptions::mlock)));
     add(Opt(S::DevicesMemory, {"--mmap"}).negative({"--no-mmap"}).env({"LLAMA_ARG_MMAP"})
@@ -515,10 +694,25 @@ std::vector<OptionSpec> build_table() {
             .help("file of API keys, one per line; blank lines and lines starting with # are skipped; "
                   "adds to --api-key")
             .def("none").bind(api_key_file_binding()));
-    add_later(Opt(S::Http, {"--ssl-key-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_KEY_FILE"})
-            .help("PEM-encoded private key for HTTPS").def("none").bind(text(&ServerOptions::ssl_key_file)));
-    add_later(Opt(S::Http, {"--ssl-cert-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_CERT_FILE"})
-            .help("PEM-encoded certificate for HTTPS").def("none").bind(text(&ServerOptions::ssl_cert_file)));
+    add(Opt(S::Http, {"--ssl-key-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_KEY_FILE"})
+            .help("PEM-encoded private key: serve HTTPS (with --ssl-cert-file)").def("none, plain HTTP")
+            .bind(nonempty_text(&ServerOptions::ssl_key_file)));
+    add(Opt(S::Http, {"--ssl-cert-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_CERT_FILE"})
+            .help("PEM-encoded certificate (chain): serve HTTPS (with --ssl-key-file)").def("none, plain HTTP")
+            .bind(nonempty_text(&ServerOptions::ssl_cert_file)));
+    add(Opt(S::Http, {"--cors-origins"}).value(K::List, "ORIGINS").env({"LLAMA_ARG_CORS_ORIGINS"})
+            .help("comma-separated origins whose web pages may call the API (e.g. https://app.example); "
+                  "* = any")
+            .def("*").bind(cors_origins_binding()));
+    add(Opt(S::Http, {"--cors-methods"}).value(K::String, "METHODS").env({"LLAMA_ARG_CORS_METHODS"})
+            .help("comma-separated methods allowed for cross-origin calls").def("GET, POST, OPTIONS")
+            .bind(nonempty_text(&ServerOptions::cors_methods)));
+    add(Opt(S::Http, {"--cors-headers"}).value(K::String, "HEADERS").env({"LLAMA_ARG_CORS_HEADERS"})
+            .help("comma-separated request headers allowed for cross-origin calls; * = whatever the browser asks for")
+            .def("*").bind(nonempty_text(&ServerOptions::cors_headers)));
+    add(Opt(S::Http, {"--cors-credentials"}).negative({"--no-cors-credentials"}).env({"LLAMA_ARG_CORS_CREDENTIALS"})
+            .help("let cross-origin calls carry credentials (the caller's origin is echoed back)").def("enabled")
+            .bind(boolean(&ServerOptions::cors_credentials)));
 
     // ---- endpoints ----
     add(Opt(S::Endpoints, {"--embedding", "--embeddings"}).env({"LLAMA_ARG_EMBEDDINGS"})
@@ -531,6 +725,10 @@ std::vector<OptionSpec> build_table() {
             .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
             .help("the /slots monitoring endpoint (slot state may include users' prompts)")
             .bind(boolean(&ServerOptions::slots_endpoint)));
+    add(Opt(S::Endpoints, {"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
+            .help("directory where POST /slots/{id}?action=save|restore keeps slots' KV caches (an existing "
+                  "directory; file names are plain names inside it)")
+            .def("none, slot actions off").bind(nonempty_text(&ServerOptions::slot_save_path)));
     add(Opt(S::Endpoints, {"--metrics"}).env({"LLAMA_ARG_ENDPOINT_METRICS"})
             .help("the Prometheus-compatible /metrics endpoint").bind(boolean(&ServerOptions::metrics)));
 
@@ -639,32 +837,22 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Logging, {"--log-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_LOG_FILE"})
             .help("write the log to this file (appended) instead of stderr").def("stderr")
             .bind(text(&ServerOptions::log_file)));
+    add(Opt(S::Logging, {"-lv", "--verbosity", "--log-verbosity"}).value(K::Int, "N").env({"LLAMA_ARG_LOG_VERBOSITY"})
+            .help("the least important messages logged: 0 = none, 1 = errors, 2 = warnings, 3 = info, 4 and "
+                  "above = debug (with the prompts of requests)")
+            .def("3").bind(int_in(&ServerOptions::log_verbosity, 0)));
     add(Opt(S::Logging, {"--log-disable"})
             .help("turn logging off").bind(boolean(&ServerOptions::log_disable)));
 
     // ---- not yet supported: listed so that using one is a clear error, not "unknown option" ----
     // model sources and adapters
-    add_later(later({"-mu", "--model-url"}).value(K::String, "URL").env({"LLAMA_ARG_MODEL_URL"})
-                  .help("download the model from a URL"));
-    add_later(later({"-hf", "-hfr", "--hf-repo"}).value(K::String, "REPO").env({"LLAMA_ARG_HF_REPO"})
-                  .help("download the model from a Hugging Face repository"));
-    add_later(later({"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
-                  .help("the file to take from --hf-repo"));
-    add_later(later({"-hft", "--hf-token"}).value(K::String, "TOKEN").help("Hugging Face access token"));
-    add_later(later({"--lora"}).value(K::String, "FNAME").help("apply a LoRA adapter"));
-    add_later(later({"--lora-scaled"}).value(K::String, "FNAME:SCALE").help("apply a scaled LoRA adapter"));
-    add_later(later({"--lora-base"}).value(K::String, "FNAME").help("base model for the LoRA adapter"));
     add_later(later({"-mm", "--mmproj"}).value(K::String, "FILE").env({"LLAMA_ARG_MMPROJ"})
                   .help("multimodal projector file"));
     add_later(later({"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})
                   .help("download the multimodal projector from a URL"));
-    add_later(later({"-spf", "--system-prompt-file"}).value(K::String, "FNAME")
-                  .help("system prompt shared by all slots"));
     add_later(later({"--override-kv"}).value(K::String, "KEY=TYPE:VALUE").help("override model metadata"));
     add_later(later({"--check-tensors"}).help("check the model's tensor data for invalid values"));
     // context extension
-    add_later(later({"-gan", "--grp-attn-n"}).value(K::Int, "N").help("self-extend group attention factor"));
-    add_later(later({"-gaw", "--grp-attn-w"}).value(K::Int, "N").help("self-extend group attention width"));
     add_later(later({"--rope-scaling"}).choices({"none", "linear", "yarn"}).env({"LLAMA_ARG_ROPE_SCALING_TYPE"})
                   .help("RoPE frequency scaling method"));
     add_later(later({"--rope-scale"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_SCALE"})
@@ -704,12 +892,8 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"--context-shift"}).negative({"--no-context-shift"}).env({"LLAMA_ARG_CONTEXT_SHIFT"})
                   .help("shift the context when generation fills it"));
     add_later(later({"--keep"}).value(K::Int, "N").help("tokens of the prompt kept when the context shifts"));
-    add_later(later({"--numa"}).choices({"distribute", "isolate", "numactl"}).env({"LLAMA_ARG_NUMA"})
-                  .help("NUMA optimizations"));
     add_later(later({"--warmup"}).negative({"--no-warmup"}).help("run an empty decode at start-up"));
     // devices
-    add_later(later({"-sm", "--split-mode"}).choices({"none", "layer", "row"}).env({"LLAMA_ARG_SPLIT_MODE"})
-                  .help("how to split the model across GPUs"));
     add_later(later({"-dev", "--device"}).value(K::List, "DEV1,DEV2,...").env({"LLAMA_ARG_DEVICE"})
                   .help("devices to offload to"));
     add_later(later({"-ot", "--override-tensor"}).value(K::String, "PATTERN=TYPE,...")
@@ -729,8 +913,6 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"--webui", "--ui"}).negative({"--no-webui", "--no-ui"}).env({"LLAMA_ARG_UI"})
                   .help("the web UI on or off"));
     add_later(later({"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"}).help("the reranking endpoint"));
-    add_later(later({"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
-                  .help("directory where slots' KV caches are saved"));
     add_later(later({"--api-prefix"}).value(K::String, "PREFIX").env({"LLAMA_ARG_API_PREFIX"})
                   .help("path prefix of every endpoint"));
     add_later(later({"-sps", "--slot-prompt-similarity"}).value(K::Float, "N")
@@ -746,8 +928,6 @@ std::vector<OptionSpec> build_table() {
     // logging
     add_later(later({"--log-colors"}).choices({"on", "off", "auto"}).env({"LLAMA_ARG_LOG_COLORS"})
                   .help("colored log output"));
-    add_later(later({"-lv", "--verbosity", "--log-verbosity"}).value(K::Int, "N").env({"LLAMA_ARG_LOG_VERBOSITY"})
-                  .help("verbosity threshold of log messages"));
     return t;
 }
 

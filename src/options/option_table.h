@@ -68,6 +68,14 @@ struct OptionSpec {
     std::string default_text;                 // shown as "(default: ...)"; empty: rendered by binding.show
     std::vector<std::string> choices;         // Choice: accepted words
     bool repeatable = false;                  // every use adds (API keys) instead of replacing
+    // Options with two values ("--lora-scaled FNAME SCALE"): the second one's placeholder. The
+    // binding then gets both values joined by kValueSeparator, unless `first_value_suffices` says
+    // the first one already holds everything (the "FNAME:SCALE" form), in which case it gets that.
+    std::string second_placeholder;
+    std::function<bool(const std::string&)> first_value_suffices;
+    // Non-empty: the value may be left out ("--numa" alone means "--numa distribute"). The next
+    // argument is taken as the value only when it is one of `choices`.
+    std::string implicit_value;
     Support support = Support::Supported;
     Special special = Special::None;
     Binding binding;                          // empty for not-yet-supported and special options
@@ -76,6 +84,10 @@ struct OptionSpec {
     const std::string& canonical_name() const;
     bool takes_value() const { return kind != ValueKind::Flag && kind != ValueKind::NegatableFlag; }
 };
+
+// Joins the two values of a two-value option for its binding. No command-line argument can
+// contain it (argv strings end at the first NUL).
+inline constexpr char kValueSeparator = '\0';
 
 // The whole table, in help order within each section.
 const std::vector<OptionSpec>& option_table();

@@ -82,6 +82,9 @@ std::string check_speculative_options(ServerOptions& opts) {
         std::find(types.begin(), types.end(), "draft-simple") == types.end()) {
         return "--model-draft is given but --spec-type does not list draft-simple";
     }
+    if (!types.empty() && opts.grp_attn_n > 1) {
+        return "speculative decoding (--spec-type, --model-draft) cannot be combined with self-extend (--grp-attn-n)";
+    }
     if (!types.empty() && opts.embedding) {
         return "speculative decoding (--spec-type, --model-draft) generates text; it cannot be used with --embedding";
     }
@@ -128,12 +131,26 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
 
         CliAction action{&spec, name, ""};
         if (spec.takes_value()) {
+            const auto is_choice = [&spec](const char* next) {
+                return std::find(spec.choices.begin(), spec.choices.end(), options::to_lower(next)) != spec.choices.end();
+            };
             if (has_inline_value) {
                 action.value = inline_value;
+            } else if (!spec.implicit_value.empty() && !(i + 1 < argc && argv[i + 1] && is_choice(argv[i + 1]))) {
+                action.value = spec.implicit_value;
             } else if (i + 1 < argc && argv[i + 1]) {
                 action.value = argv[++i];
             } else {
                 return fail(option_label(name, spec) + " needs a value (" + spec.placeholder + ")");
+            }
+            if (!spec.second_placeholder.empty() &&
+                !(spec.first_value_suffices && spec.first_value_suffices(action.value))) {
+                if (!(i + 1 < argc && argv[i + 1])) {
+                    return fail(option_label(name, spec) + " needs two values (" + spec.placeholder + " " +
+                                spec.second_placeholder + ")");
+                }
+                action.value += options::kValueSeparator;
+                action.value += argv[++i];
             }
         } else {
             bool on = true;
@@ -185,16 +202,38 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
     for (const auto& action : actions) {
         const std::string why = action.spec->binding.set(opts, action.value);
         if (!why.empty()) {
-            return fail("invalid value '" + action.value + "' for " + option_label(action.used_name, *action.spec) +
-                        ": " + why);
+            std::string shown = action.value;
+            std::replace(shown.begin(), shown.end(), options::kValueSeparator, ' ');
+            return fail("invalid value '" + shown + "' for " + option_label(action.used_name, *action.spec) + ": " + why);
         }
     }
 
     // 4. Rules across options.
-    if (opts.model_path.empty()) return fail("no model given: use -m FILE");
+    if (opts.model_path.empty() && opts.model_url.empty() && opts.hf_repo.empty()) {
+        return fail("no model given: use -m FILE, -mu URL or -hf REPO");
+    }
+    if (!opts.model_url.empty() && !opts.hf_repo.empty()) {
+        return fail("--model-url and --hf-repo both name a model to download: use one of them");
+    }
+    if (!opts.hf_file.empty() && opts.hf_repo.empty()) return fail("--hf-file needs --hf-repo (the repository it is in)");
+    while (opts.slot_save_path.size() > 1 && opts.slot_save_path.back() == '/') opts.slot_save_path.pop_back();
+    if (opts.ssl_key_file.empty() != opts.ssl_cert_file.empty()) {
+        return fail("HTTPS needs both --ssl-key-file and --ssl-cert-file");
+    }
     // Like libllama, which never runs a physical batch larger than the logical one.
     if (opts.n_ubatch > opts.n_batch) opts.n_ubatch = opts.n_batch;
     if (const std::string why = check_speculative_options(opts); !why.empty()) return fail(why);
+    if (opts.grp_attn_n > 1) {
+        // Self-extend divides positions window by window: a window must hold whole groups.
+        if (opts.grp_attn_w % opts.grp_attn_n != 0) {
+            return fail("--grp-attn-w (" + std::to_string(opts.grp_attn_w) + ") must be a multiple of --grp-attn-n (" +
+                        std::to_string(opts.grp_attn_n) + ")");
+        }
+        // Moving one sequence's positions must not move another's: with a unified cache, prefix
+        // sharing makes sequences share cells.
+        if (opts.kv_unified) return fail("--grp-attn-n (self-extend) needs one KV stream per slot: drop --kv-unified");
+        if (opts.embedding) return fail("--grp-attn-n (self-extend) is for text generation, not --embedding");
+    }
 
     ParseOutcome out;
     out.options = std::move(opts);
@@ -252,7 +291,10 @@ std::string forms_of(const OptionSpec& spec) {
     std::string forms;
     for (const auto& n : spec.names) forms += (forms.empty() ? "" : ", ") + n;
     for (const auto& n : spec.negative_names) forms += ", " + n;
-    if (spec.takes_value()) forms += " " + spec.placeholder;
+    if (spec.takes_value()) {
+        forms += spec.implicit_value.empty() ? " " + spec.placeholder : " [" + spec.placeholder + "]";
+        if (!spec.second_placeholder.empty()) forms += " " + spec.second_placeholder;
+    }
     return forms;
 }
 

@@ -17,13 +17,28 @@ namespace cria {
 // What "-ngl all" stores in ServerOptions::n_gpu_layers: more layers than any model has.
 inline constexpr int32_t kAllGpuLayers = 999;
 
+// One --lora / --lora-scaled adapter. Its id (in /lora-adapters and a request's `lora`) is its
+// place in ServerOptions::lora_adapters.
+struct LoraAdapterOption {
+    std::string path;
+    float scale = 1.0f;
+};
+
 // Every field holds its default until an option or its environment variable sets it. Sentinels:
 // -1 in n_threads, n_threads_batch, n_threads_http, n_gpu_layers, n_predict and seed, "" in the
 // strings, and an empty tensor_split, each as described on its line.
 struct ServerOptions {
     // Model
-    std::string model_path;            // -m, --model: never empty after a successful parse
+    std::string model_path;            // -m, --model: the file to load; with -mu/-hf, where the download is kept
+                                       // ("" = the cache directory). Empty only when -mu or -hf is given.
+    std::string model_url;             // -mu, --model-url: download the model from this http(s) URL
+    std::string hf_repo;               // -hf, -hfr, --hf-repo: "user/repo[:quant]" on Hugging Face
+    std::string hf_file;               // -hff, --hf-file: the file in --hf-repo ("" = chosen by the quant)
+    std::string hf_token;              // -hft, --hf-token (env HF_TOKEN): sent to the Hugging Face endpoint only
+    bool offline = false;              // --offline: use the cached download, never the network
     std::string alias;                 // -a, --alias: the name reported in API responses ("" = from the file name)
+    std::vector<LoraAdapterOption> lora_adapters;  // --lora FNAME (scale 1) and --lora-scaled FNAME SCALE, in order
+    std::string lora_base;             // --lora-base: accepted and ignored (libllama applies adapters on the loaded weights)
 
     // Context and batching
     int32_t n_ctx = 4096;              // -c, --ctx-size: total context, shared by all slots (0 = model's training context)
@@ -34,6 +49,8 @@ struct ServerOptions {
     bool kv_unified = false;           // -kvu/--kv-unified, -no-kvu/--no-kv-unified (off: one KV stream per slot)
     int32_t n_predict = -1;            // -n, --n-predict: server-wide cap on generated tokens (-1 = none)
     std::string flash_attn = "auto";   // -fa, --flash-attn: on, off or auto
+    int32_t grp_attn_n = 1;            // -gan, --grp-attn-n: self-extend group factor (1 = off)
+    int32_t grp_attn_w = 512;          // -gaw, --grp-attn-w: self-extend window; a multiple of grp_attn_n
 
     // Threads
     int32_t n_threads = -1;            // -t, --threads (-1 = kept as -1; the engine uses the number of cores)
@@ -48,7 +65,8 @@ struct ServerOptions {
     std::vector<float> tensor_split;   // -ts, --tensor-split "3,2" (empty = split by free memory)
     bool mlock = false;                // --mlock
     bool mmap = true;                  // --mmap / --no-mmap
-    std::string numa;                  // --numa distribute|isolate|numactl ("" = off); not supported yet: stays ""
+    std::string split_mode = "layer";  // -sm, --split-mode none|layer|row
+    std::string numa;                  // --numa distribute|isolate|numactl ("" = off; --numa alone = distribute)
 
     // HTTP
     std::string host = "127.0.0.1";    // --host
@@ -58,13 +76,19 @@ struct ServerOptions {
     std::vector<std::string> api_keys; // --api-key (repeatable, comma-separated) and --api-key-file (empty = no auth)
     std::string ssl_key_file;          // --ssl-key-file ("" = plain HTTP)
     std::string ssl_cert_file;         // --ssl-cert-file ("" = plain HTTP)
+    std::vector<std::string> cors_origins = {"*"};    // --cors-origins ("*" = any)
+    std::string cors_methods = "GET, POST, OPTIONS";  // --cors-methods
+    std::string cors_headers = "*";                   // --cors-headers ("*" = what the browser asks for)
+    bool cors_credentials = true;                     // --cors-credentials / --no-cors-credentials
 
     // Endpoints and features
     bool embedding = false;            // --embedding, --embeddings
     std::string pooling;               // --pooling none|mean|cls|last ("" = the model's)
     bool slots_endpoint = true;        // --slots / --no-slots / --slots-endpoint-disable
     bool metrics = false;              // --metrics
+    std::string slot_save_path;        // --slot-save-path: directory of slot files ("" = slot actions off)
     std::string chat_template;         // --chat-template ("" = the model's own template)
+    std::string system_prompt_file;    // -spf, --system-prompt-file ("" = no system prompt)
 
     // Server-wide sampling defaults (the request's own values win)
     float temperature = 0.8f;          // --temp
@@ -104,6 +128,7 @@ struct ServerOptions {
 
     // Logging
     bool verbose = false;              // -v, --verbose
+    int32_t log_verbosity = 3;         // -lv: 0 none, 1 errors, 2 warnings, 3 info, 4+ debug
     std::string log_format = "text";   // --log-format text|json
     bool log_disable = false;          // --log-disable
     std::string log_file;              // --log-file ("" = stderr)
@@ -129,8 +154,11 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // - An option or environment variable of a feature cria lacks yet is an error naming it; so is an
 //   unknown option, a missing value, or a value that is malformed or out of range.
 // - The last use of an option wins, except --api-key and --api-key-file, which add keys.
-// - Without -m (or LLAMA_ARG_MODEL) the outcome is the error "no model given: use -m FILE".
+// - Without -m, -mu or -hf the outcome is the error "no model given: use -m FILE, -mu URL or -hf REPO".
+//   -mu and -hf exclude each other; -hff needs -hf.
 // - n_ubatch larger than n_batch is lowered to n_batch (as libllama would), not an error.
+// - Self-extend (--grp-attn-n > 1) needs --grp-attn-w to be a multiple of it, one KV stream per
+//   slot (not --kv-unified) and no --embedding; otherwise the outcome is an error naming them.
 ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLookup& env);
 
 // The same, reading the process environment.

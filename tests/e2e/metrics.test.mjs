@@ -1,6 +1,7 @@
 // GET /metrics with --metrics: Prometheus text whose counters move by exactly what requests did.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { startCria, assertErrorShape } from './lib/cria.mjs';
 import { THREADS } from './lib/generation-helpers.mjs';
 
@@ -32,6 +33,19 @@ test('every metric the seed lists is there, with HELP and TYPE', async () => {
   }
   assert.match(text, /^# TYPE llamacpp:time_to_first_token_seconds histogram$/m);
   assert.match(text, /^# TYPE llamacpp:request_latency_seconds histogram$/m);
+});
+
+test('promtool check metrics finds nothing but the colons of the seed\'s names', async () => {
+  await cria.post('/completion', { prompt: 'warm the histograms', n_predict: 2 });
+  const text = await (await fetch(cria.url('/metrics'))).text();
+  // promtool comes with Debian's prometheus package (scripts/install-deps).
+  const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  assert.equal(check.error, undefined, `promtool could not run: ${check.error}`);
+  const complaints = (check.stdout + check.stderr).split('\n').filter((l) => l.trim() !== '');
+  assert.ok(complaints.length > 0, 'promtool should at least note the colons');
+  for (const line of complaints) {
+    assert.match(line, /^llamacpp:[a-z_]+ metric names should not contain ':'$/, `promtool: ${line}`);
+  }
 });
 
 test('counters move by the tokens of known requests; histograms count them', async () => {

@@ -233,6 +233,31 @@ describe('speculative decoding through context shifts', () => {
   });
 });
 
+describe('speculative decoding beside LoRA adapters', () => {
+  // The draft model runs without the adapter, so its drafts are worse under it; the verification
+  // runs in the batch of the request's own LoRA scales, so outputs stay the same.
+  const LORA = path.join(MODELS, 'tiny-lora.gguf');
+  let plainLora;
+  let cria;
+  before(async () => {
+    plainLora = await startCria(['-np', '2', ...THREADS, '--lora', LORA]);
+    cria = await startCria(['-np', '2', ...THREADS, '--lora', LORA, '-md', TINY_MODEL,
+      '--spec-type', 'ngram-simple,draft-simple', '--spec-ngram-simple-size-n', '2']);
+  });
+  after(async () => { await cria?.stop(); await plainLora?.stop(); });
+
+  test('requests under different scales, side by side, get what plain decoding gives them', async () => {
+    const bodies = [0, 1].map((scale) => greedy(CASES[0].prompt, N_PREDICT, { cache_prompt: false, lora: [{ id: 0, scale }] }));
+    const want = [];
+    for (const b of bodies) want.push(await complete(plainLora, b));
+    assert.notDeepEqual(want[0].tokens, want[1].tokens, 'the adapter changes nothing: the test proves nothing');
+    assert.deepEqual(want[0].tokens, CASES[0].reference.tokens, 'scale 0 is the base model');
+    const got = await Promise.all(bodies.map((b) => complete(cria, eager(b))));
+    for (let i = 0; i < 2; i++) assert.deepEqual(outcome(got[i]), outcome(want[i]), `scale ${i}`);
+    assert.ok(drafted(got) > 0);
+  });
+});
+
 describe('a draft context smaller than a slot', () => {
   let cria;
   before(async () => { cria = await startCria(['-np', '1', ...THREADS, '-md', TINY_MODEL, '-cd', '40']); });

@@ -96,6 +96,11 @@ TEST(Options, DefaultsWithOnlyAModel) {
     EXPECT_FALSE(o.mlock);
     EXPECT_TRUE(o.mmap);
     EXPECT_EQ(o.numa, "");
+    EXPECT_EQ(o.split_mode, "layer");
+    EXPECT_TRUE(o.lora_adapters.empty());
+    EXPECT_EQ(o.lora_base, "");
+    EXPECT_EQ(o.grp_attn_n, 1);
+    EXPECT_EQ(o.grp_attn_w, 512);
     EXPECT_EQ(o.host, "127.0.0.1");
     EXPECT_EQ(o.port, 8080);
     EXPECT_EQ(o.static_path, "");
@@ -122,8 +127,8 @@ TEST(Options, DefaultsWithOnlyAModel) {
 TEST(Options, NoModelIsAnError) {
     const ParseOutcome out = parse({"--port", "9000"});
     EXPECT_FALSE(out.options.has_value());
-    EXPECT_EQ(out.error, "no model given: use -m FILE");
-    EXPECT_EQ(parse({}).error, "no model given: use -m FILE");
+    EXPECT_EQ(out.error, "no model given: use -m FILE, -mu URL or -hf REPO");
+    EXPECT_EQ(parse({}).error, "no model given: use -m FILE, -mu URL or -hf REPO");
     EXPECT_NE(parse({"-m", ""}).error, "");  // an empty path is no model either
 }
 
@@ -386,19 +391,79 @@ TEST(Options, ProcessEnvironmentOverload) {
     EXPECT_EQ(out.options->port, 9555);
 }
 
+// ---- models from the network ----
+
+TEST(Options, ModelFromUrlOrHuggingFace) {
+    // -mu alone is a model source: no -m needed, the download goes to the cache.
+    ParseOutcome out = parse({"-mu", "http://127.0.0.1:9/m.gguf"});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->model_url, "http://127.0.0.1:9/m.gguf");
+    EXPECT_EQ(out.options->model_path, "");
+    EXPECT_FALSE(out.options->offline);
+    out = parse({"--model-url=https://h/m.gguf", "-m", "/tmp/dest.gguf", "--offline"});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->model_path, "/tmp/dest.gguf");
+    EXPECT_TRUE(out.options->offline);
+
+    for (const char* form : {"-hf", "-hfr", "--hf-repo"}) {
+        out = parse({form, "user/repo:Q8_0", "-hff", "m.gguf", "-hft", "hf_secret"});
+        ASSERT_TRUE(out.options.has_value()) << form << ": " << out.error;
+        EXPECT_EQ(out.options->hf_repo, "user/repo:Q8_0");
+        EXPECT_EQ(out.options->hf_file, "m.gguf");
+        EXPECT_EQ(out.options->hf_token, "hf_secret");
+    }
+    out = parse({"--hf-repo", "user/repo", "--hf-file", "m.gguf", "--hf-token", "t"});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->hf_token, "t");
+}
+
+TEST(Options, ModelDownloadEnvironment) {
+    const ParseOutcome out = parse({}, {{"LLAMA_ARG_HF_REPO", "user/repo"}, {"LLAMA_ARG_HF_FILE", "m.gguf"},
+                                        {"HF_TOKEN", "hf_env"}, {"LLAMA_ARG_OFFLINE", "1"}});
+    ASSERT_TRUE(out.options.has_value()) << out.error;
+    EXPECT_EQ(out.options->hf_repo, "user/repo");
+    EXPECT_EQ(out.options->hf_file, "m.gguf");
+    EXPECT_EQ(out.options->hf_token, "hf_env");
+    EXPECT_TRUE(out.options->offline);
+    const ParseOutcome url = parse({}, {{"LLAMA_ARG_MODEL_URL", "http://127.0.0.1:9/m.gguf"}});
+    ASSERT_TRUE(url.options.has_value()) << url.error;
+    EXPECT_EQ(url.options->model_url, "http://127.0.0.1:9/m.gguf");
+    // The command line wins over HF_TOKEN.
+    EXPECT_EQ(ok({"-hf", "a/b", "-hft", "cli"}, {{"HF_TOKEN", "env"}}).hf_token, "cli");
+}
+
+TEST(Options, ModelDownloadMistakes) {
+    EXPECT_TRUE(contains(parse({"-mu", "ftp://h/m.gguf"}).error, "must be an http:// or https:// URL"));
+    EXPECT_TRUE(contains(parse({"-mu", "models/m.gguf"}).error, "--model-url"));
+    const std::string bad_repo = parse({"-hf", "just-a-name"}).error;
+    EXPECT_TRUE(contains(bad_repo, "--hf-repo") && contains(bad_repo, "<user>/<model>[:quant]")) << bad_repo;
+    EXPECT_EQ(parse({"-hff", "m.gguf"}).error, "no model given: use -m FILE, -mu URL or -hf REPO");
+    EXPECT_EQ(parse({"-m", "x.gguf", "-hff", "m.gguf"}).error, "--hf-file needs --hf-repo (the repository it is in)");
+    EXPECT_TRUE(contains(parse({"-mu", "http://h/m.gguf", "-hf", "a/b"}).error, "use one of them"));
+    // An empty token is no token (e.g. HF_TOKEN= in a container's environment).
+    EXPECT_EQ(ok({"-hf", "a/b"}, {{"HF_TOKEN", ""}}).hf_token, "");
+}
+
+TEST(Options, DownloadOptionsAreInTheModelSectionOfHelp) {
+    const std::string help = cria::server_options_help();
+    const std::string supported = help.substr(0, help.find("----- not yet supported"));
+    for (const char* name : {"--model-url", "--hf-repo", "--hf-file", "--hf-token", "--offline", "(env: HF_TOKEN)",
+                             "(env: LLAMA_ARG_OFFLINE)"}) {
+        EXPECT_TRUE(contains(supported, name)) << name;
+    }
+}
+
 // ---- options cria does not support yet ----
 
 TEST(Options, NotYetSupportedOptionsAreErrors) {
     // The options the brief names, checked by name so that dropping one from the table fails here.
     const std::vector<std::string> names = {
-        "-mu", "--model-url", "-hfr", "--hf-repo", "-hff", "--hf-file", "--lora", "--lora-base", "-spf",
-        "--system-prompt-file", "--mmproj", "--grp-attn-n", "--grp-attn-w", "--numa", "--rope-scaling",
+        "--mmproj", "--rope-scaling",
         "--rope-freq-base", "--rope-freq-scale", "--yarn-orig-ctx", "--yarn-ext-factor", "--yarn-attn-factor",
         "--yarn-beta-slow", "--yarn-beta-fast", "-ctk", "--cache-type-k", "-ctv", "--cache-type-v", "-dt",
         "--defrag-thold", "--reasoning-format", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
-        "--check-tensors", "--override-kv", "-sm", "--split-mode", "--path", "--ssl-key-file",
-        "--ssl-cert-file",
+        "--check-tensors", "--override-kv", "--path",
     };
     for (const auto& name : names) {
         const std::string e = err({name, "1"});
@@ -407,9 +472,9 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
     }
     EXPECT_EQ(err({"--mmproj", "proj.gguf"}), "option --mmproj is not supported yet by cria");
     EXPECT_EQ(err({"--mmproj=proj.gguf"}), "option --mmproj is not supported yet by cria");
-    EXPECT_EQ(err({"--ssl-key-file=k.pem"}), "option --ssl-key-file is not supported yet by cria");
+    EXPECT_EQ(err({"--override-kv=k=int:1"}), "option --override-kv is not supported yet by cria");
     // Also without the value they would take, and with no model given.
-    EXPECT_EQ(parse({"--lora"}).error, "option --lora is not supported yet by cria");
+    EXPECT_EQ(parse({"--mmproj"}).error, "option --mmproj is not supported yet by cria");
     EXPECT_EQ(parse({"--path"}).error, "option --path is not supported yet by cria");
 }
 
@@ -438,11 +503,10 @@ TEST(Options, NotYetSupportedEnvironmentVariableErrors) {
     EXPECT_TRUE(contains(e, "LLAMA_ARG_MMPROJ")) << e;
     EXPECT_TRUE(contains(e, "--mmproj")) << e;
     EXPECT_TRUE(contains(e, "not supported yet by cria")) << e;
-    EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_HF_REPO", "a/b"}}), "--hf-repo"));
     EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_ROPE_FREQ_BASE", "10000"}}), "--rope-freq-base"));
     const std::vector<std::pair<std::string, std::string>> later = {
         {"LLAMA_ARG_STATIC_PATH", "--path"},
-        {"LLAMA_ARG_SSL_KEY_FILE", "--ssl-key-file"},   {"LLAMA_ARG_SSL_CERT_FILE", "--ssl-cert-file"},
+        {"LLAMA_ARG_CACHE_TYPE_K", "--cache-type-k"},   {"LLAMA_ARG_DEFRAG_THOLD", "--defrag-thold"},
 
     };
     for (const auto& [var, option] : later) {
@@ -470,6 +534,7 @@ TEST(Options, MissingValue) {
     // Every supported option that takes a value says so when the value is missing.
     for (const auto& spec : cria::options::option_table()) {
         if (spec.support != cria::options::Support::Supported || !spec.takes_value()) continue;
+        if (!spec.implicit_value.empty()) continue;  // --numa alone is fine
         for (const auto& name : spec.names) {
             const ParseOutcome out = parse({"-m", "model.gguf", name});
             EXPECT_TRUE(contains(out.error, name) && contains(out.error, "needs a value")) << name << ": " << out.error;
@@ -579,7 +644,9 @@ TEST(Options, HelpListsEverySupportedOptionAndVariable) {
                                 "--cont-batching", "--no-cont-batching", "--n-predict", "--slots-endpoint-disable",
                                 "--slots", "--no-slots", "--log-disable", "--help", "--version", "--seed",
                                 "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n",
-                                "--flash-attn", "--kv-unified", "--no-kv-unified", "--verbose",
+                                "--flash-attn", "--kv-unified", "--no-kv-unified", "--verbose", "--lora",
+                                "--lora-scaled", "--lora-base", "--grp-attn-n", "--grp-attn-w", "--numa",
+                                "--split-mode", "LLAMA_ARG_NUMA", "LLAMA_ARG_SPLIT_MODE",
                                 "LLAMA_ARG_MODEL", "LLAMA_ARG_CTX_SIZE", "LLAMA_ARG_N_PARALLEL", "LLAMA_ARG_THREADS",
                                 "LLAMA_ARG_HOST", "LLAMA_ARG_PORT", "LLAMA_API_KEY", "LLAMA_ARG_CONT_BATCHING",
                                 "LLAMA_ARG_NO_MMAP", "LLAMA_ARG_MMAP", "LLAMA_ARG_ENDPOINT_SLOTS",
@@ -609,7 +676,7 @@ TEST(Options, HelpLayout) {
     EXPECT_GT(marker, help.find("----- not yet supported"));
     EXPECT_TRUE(contains(help.substr(help.find("--mmproj")), "(not supported yet)"));
     // Options refused until their feature comes are listed there too, not among the supported ones.
-    for (const std::string s : {"--path", "--ssl-key-file", "--ssl-cert-file"}) {
+    for (const std::string s : {"--override-kv", "--check-tensors", "--reasoning-format"}) {
         // The first place the option is named as a whole word (not as part of e.g. --chat-template-file).
         size_t first = help.find(" " + s);
         while (first != std::string::npos && first + 1 + s.size() < help.size() &&
@@ -793,9 +860,125 @@ TEST(Options, BadSpeculativeOptionsAreErrors) {
     EXPECT_TRUE(contains(err({"--spec-type", "none", "-md", "d.gguf"}), "contradicts --model-draft"));
     EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple", "-md", "d.gguf"}), "does not list draft-simple"));
     EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple", "--embedding"}), "cannot be used with --embedding"));
+    EXPECT_TRUE(contains(err({"-md", "d.gguf", "--grp-attn-n", "2"}), "cannot be combined with self-extend"));
     EXPECT_TRUE(contains(err({"--draft-min", "5", "--draft-max", "4"}), "--draft-min (5) is above --draft-max (4)"));
     EXPECT_TRUE(contains(err({"--draft-max", "-1"}), "--draft-max"));
     EXPECT_TRUE(contains(err({"--draft-p-min", "1.5"}), "must be between 0 and 1"));
     EXPECT_TRUE(contains(err({"-md", ""}), "must not be empty"));
     EXPECT_TRUE(contains(err({"--spec-ngram-simple-size-n", "0"}), "must be between 1 and 1024"));
 }
+// ---- LoRA adapters ----
+
+TEST(Options, LoraAdaptersInOrderWithTheirScales) {
+    const ServerOptions o = ok({"--lora", "a.gguf", "--lora-scaled", "b.gguf", "0.5", "--lora", "c.gguf,d.gguf",
+                                "--lora-scaled", "e.gguf:-1.5,f.gguf:2", "--lora-scaled=g.gguf", "0"});
+    ASSERT_EQ(o.lora_adapters.size(), 7u);
+    const std::vector<std::pair<std::string, float>> expected = {{"a.gguf", 1.0f},  {"b.gguf", 0.5f}, {"c.gguf", 1.0f},
+                                                                 {"d.gguf", 1.0f},  {"e.gguf", -1.5f}, {"f.gguf", 2.0f},
+                                                                 {"g.gguf", 0.0f}};
+    for (size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_EQ(o.lora_adapters[i].path, expected[i].first) << i;
+        EXPECT_FLOAT_EQ(o.lora_adapters[i].scale, expected[i].second) << i;
+    }
+}
+
+TEST(Options, LoraScaledTwoValueFormTakesTheNextArgumentEvenIfItLooksLikeAnOption) {
+    // The seed's form: FNAME SCALE. A negative scale starts with '-' and is still the scale.
+    const ServerOptions o = ok({"--lora-scaled", "x.gguf", "-0.25", "-c", "128"});
+    ASSERT_EQ(o.lora_adapters.size(), 1u);
+    EXPECT_FLOAT_EQ(o.lora_adapters[0].scale, -0.25f);
+    EXPECT_EQ(o.n_ctx, 128);
+    // A path with a colon that is not followed by a number still takes a second value.
+    const ServerOptions p = ok({"--lora-scaled", "dir:x/a.gguf", "0.5"});
+    ASSERT_EQ(p.lora_adapters.size(), 1u);
+    EXPECT_EQ(p.lora_adapters[0].path, "dir:x/a.gguf");
+}
+
+TEST(Options, LoraErrorsNameTheOption) {
+    EXPECT_TRUE(contains(err({"--lora-scaled", "x.gguf"}), "--lora-scaled needs two values (FNAME SCALE)"));
+    const std::string bad_scale = err({"--lora-scaled", "x.gguf", "big"});
+    EXPECT_TRUE(contains(bad_scale, "--lora-scaled") && contains(bad_scale, "'x.gguf big'") &&
+                contains(bad_scale, "not a number"))
+        << bad_scale;
+    EXPECT_TRUE(contains(err({"--lora-scaled", "a.gguf,b.gguf:1"}), "expected FNAME SCALE, or FNAME:SCALE"));
+    EXPECT_TRUE(contains(err({"--lora-scaled", "a.gguf:1,b.gguf"}), "needs two values"));
+    EXPECT_TRUE(contains(err({"--lora", "a.gguf,,b.gguf"}), "--lora"));
+    EXPECT_TRUE(contains(err({"--lora"}), "--lora needs a value"));
+}
+
+TEST(Options, LoraBaseIsAcceptedAndKept) {
+    EXPECT_EQ(ok({"--lora", "a.gguf", "--lora-base", "base.gguf"}).lora_base, "base.gguf");
+    EXPECT_TRUE(contains(cria::server_options_help(), "libllama now applies adapters"));
+}
+
+// ---- self-extend ----
+
+TEST(Options, SelfExtendOptions) {
+    const ServerOptions o = ok({"-gan", "4", "-gaw", "256"});
+    EXPECT_EQ(o.grp_attn_n, 4);
+    EXPECT_EQ(o.grp_attn_w, 256);
+    EXPECT_EQ(ok({"--grp-attn-n", "1", "--grp-attn-w", "7"}).grp_attn_w, 7);  // off: any width
+    EXPECT_TRUE(contains(err({"--grp-attn-n", "0"}), "--grp-attn-n"));
+    EXPECT_TRUE(contains(err({"--grp-attn-w", "0"}), "--grp-attn-w"));
+    EXPECT_EQ(err({"--grp-attn-n", "3", "--grp-attn-w", "512"}),
+              "--grp-attn-w (512) must be a multiple of --grp-attn-n (3)");
+    EXPECT_TRUE(contains(err({"--grp-attn-n", "4", "--kv-unified"}), "--kv-unified"));
+    EXPECT_TRUE(contains(err({"--grp-attn-n", "4", "--embedding"}), "--embedding"));
+}
+
+// ---- pass-through options ----
+
+TEST(Options, NumaWithOrWithoutAStrategy) {
+    EXPECT_EQ(ok({"--numa", "isolate"}).numa, "isolate");
+    EXPECT_EQ(ok({"--numa=numactl"}).numa, "numactl");
+    // Alone (the seed's older form): distribute; the next option is not taken as its value.
+    const ServerOptions o = ok({"--numa", "-c", "256"});
+    EXPECT_EQ(o.numa, "distribute");
+    EXPECT_EQ(o.n_ctx, 256);
+    EXPECT_EQ(ok({"-c", "256", "--numa"}).numa, "distribute");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_NUMA", "distribute"}}).numa, "distribute");
+    EXPECT_TRUE(contains(err({"--numa=sideways"}), "must be one of distribute, isolate, numactl"));
+    EXPECT_TRUE(contains(cria::server_options_help(), "--numa [{distribute,isolate,numactl}]"));
+}
+
+TEST(Options, SplitMode) {
+    EXPECT_EQ(ok({"-sm", "none"}).split_mode, "none");
+    EXPECT_EQ(ok({"--split-mode", "ROW"}).split_mode, "row");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPLIT_MODE", "layer"}}).split_mode, "layer");
+    EXPECT_TRUE(contains(err({"-sm", "diagonal"}), "--split-mode"));
+}
+
+// ---- HTTPS, CORS and log verbosity ----
+namespace {
+
+TEST(Options, HttpsNeedsBothKeyAndCertificate) {
+    const ServerOptions o = ok({"--ssl-key-file", "k.pem", "--ssl-cert-file", "c.pem"});
+    EXPECT_EQ(o.ssl_key_file, "k.pem");
+    EXPECT_EQ(o.ssl_cert_file, "c.pem");
+    EXPECT_TRUE(contains(err({"--ssl-key-file", "k.pem"}), "both --ssl-key-file and --ssl-cert-file"));
+    EXPECT_TRUE(contains(err({"--ssl-cert-file", "c.pem"}), "both --ssl-key-file and --ssl-cert-file"));
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SSL_KEY_FILE", "k"}, {"LLAMA_ARG_SSL_CERT_FILE", "c"}}).ssl_cert_file, "c");
+}
+
+TEST(Options, CorsOptions) {
+    const ServerOptions d = ok({});
+    EXPECT_EQ(d.cors_origins, std::vector<std::string>{"*"});
+    EXPECT_TRUE(d.cors_credentials);
+    const ServerOptions o = ok({"--cors-origins", "https://a.example/, http://b.example:3000", "--cors-methods", "GET",
+                                "--cors-headers", "Authorization", "--no-cors-credentials"});
+    EXPECT_EQ(o.cors_origins, (std::vector<std::string>{"https://a.example", "http://b.example:3000"}));
+    EXPECT_EQ(o.cors_methods, "GET");
+    EXPECT_EQ(o.cors_headers, "Authorization");
+    EXPECT_FALSE(o.cors_credentials);
+    EXPECT_TRUE(contains(err({"--cors-origins", ","}), "--cors-origins"));
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_CORS_ORIGINS", "http://x"}}).cors_origins, std::vector<std::string>{"http://x"});
+}
+
+TEST(Options, LogVerbosity) {
+    EXPECT_EQ(ok({}).log_verbosity, 3);
+    EXPECT_EQ(ok({"-lv", "5"}).log_verbosity, 5);
+    EXPECT_EQ(ok({"--log-verbosity", "0"}).log_verbosity, 0);
+    EXPECT_TRUE(contains(err({"-lv", "-1"}), "-lv"));
+}
+
+}  // namespace

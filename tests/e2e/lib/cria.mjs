@@ -102,10 +102,10 @@ async function parseBody(res) {
 }
 
 // Starts cria with `args` (model defaults to the tiny test model) and waits until /health is 200.
-// Options: { model, waitReady = true, timeoutMs = 30000, env }
+// Options: { model (null: no -m, e.g. with -mu), waitReady = true, timeoutMs = 30000, env }
 export async function startCria(args = [], { model = TINY_MODEL, waitReady = true, timeoutMs = 30000, env = {} } = {}) {
   const port = await freePort();
-  const fullArgs = ['-m', model, '--host', '127.0.0.1', '--port', String(port), ...args];
+  const fullArgs = [...(model === null ? [] : ['-m', model]), '--host', '127.0.0.1', '--port', String(port), ...args];
   const proc = spawn(CRIA, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
