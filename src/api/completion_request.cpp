@@ -119,6 +119,17 @@ SamplingParams parse_sampling(const json& body, const SamplingParams& defaults) 
     return s;
 }
 
+// `speculative.n_max`, `speculative.n_min`, `speculative.p_min`: flat keys with a dot, as
+// llama-server spells them. Like llama-server, an n_min above n_max is lowered to it.
+SpeculativeParams parse_speculative(const json& body, const SpeculativeParams& defaults) {
+    SpeculativeParams p;
+    p.n_max = static_cast<int32_t>(read_int(body, "speculative.n_max", defaults.n_max, 0, kInt32Max));
+    p.n_min = static_cast<int32_t>(read_int(body, "speculative.n_min", defaults.n_min, 0, kInt32Max));
+    p.n_min = std::min(p.n_min, p.n_max);
+    p.p_min = static_cast<float>(read_number(body, "speculative.p_min", defaults.p_min, 0.0, 1.0));
+    return p;
+}
+
 }  // namespace
 
 std::vector<PromptPart> parse_prompt(const json& body, const char* field) {
@@ -245,6 +256,7 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     g.id_slot = static_cast<int32_t>(read_int(body, "id_slot", -1, -1, defaults.n_slots - 1));
     g.stream = read_bool(body, "stream", false);
     g.n_probs = static_cast<int32_t>(read_int(body, "n_probs", 0, 0, 1000));
+    g.speculative = parse_speculative(body, defaults.speculative);
     if (has_field(body, "lora")) g.lora = parse_lora_scales(body.at("lora"), defaults.n_lora_adapters, "lora");
     return request;
 }
@@ -336,6 +348,9 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"samplers", sampler_names(s.samplers)},
         {"cache_prompt", r.cache_prompt},
         {"id_slot", r.id_slot},
+        {"speculative.n_max", r.speculative.n_max},
+        {"speculative.n_min", r.speculative.n_min},
+        {"speculative.p_min", r.speculative.p_min},
         {"lora", lora_scales_json(r.lora.value_or(LoraScales{}))},
     };
 }

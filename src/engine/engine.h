@@ -16,6 +16,7 @@
 #include "engine/generation_request.h"
 #include "engine/lora_adapters.h"
 #include "engine/metrics.h"
+#include "engine/speculative_config.h"
 #include "engine/slot_file.h"
 #include "engine/task.h"
 #include "engine/task_queue.h"
@@ -53,6 +54,7 @@ struct EngineConfig {
     std::string pooling;            // none, mean, cls, last; "" = the model's
     std::string mmproj_path;        // --mmproj: a vision projector; "" = text only
     bool mmproj_offload = true;     // false: the vision encoder runs on the CPU
+    SpeculativeConfig speculative;  // draft model / n-gram lookup; off by default
 };
 
 // How libllama was set up: what the pass-through options became, for /props and the start-up log.

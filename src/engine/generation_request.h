@@ -88,6 +88,14 @@ struct StopRules {
     std::vector<std::string> stop;       // stop strings; never part of the returned text
 };
 
+// Speculative decoding limits for one request (`speculative.n_max` and friends). They matter only
+// when the server drafts (--model-draft or --spec-type ngram-simple); the output is the same either way.
+struct SpeculativeParams {
+    int32_t n_max = 16;            // most tokens drafted per step; 0: this request never drafts
+    int32_t n_min = 0;             // a shorter draft is dropped (that step decodes one token)
+    float p_min = 0.75f;           // the draft model stops drafting at a token it gives less probability
+};
+
 struct GenerationRequest {
     std::vector<Token> prompt;           // never empty; every id is inside the vocabulary, or an image position
     SamplingParams sampling;
@@ -99,6 +107,7 @@ struct GenerationRequest {
     int32_t n_probs = 0;                 // > 0: report each token's probability and the top n_probs
     bool embed = false;                  // embedding mode: compute the prompt's embedding, generate nothing
     std::vector<PromptImage> images;     // in prompt order; empty for a text-only prompt
+    SpeculativeParams speculative;
     // LoRA adapter scales by adapter id (one per loaded adapter). Unset: the server's scales when
     // the request is submitted (Engine::submit fills them in).
     std::optional<std::vector<float>> lora;

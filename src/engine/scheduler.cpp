@@ -217,6 +217,9 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.started = Clock::now();
     slot.last_used = step_;
     slot.donor = -1;
+    slot.draft.clear();
+    slot.n_drafted = 0;
+    slot.n_draft_accepted = 0;
     admitted_at_[static_cast<size_t>(slot.id)] = ++admissions_;
     if (request.cache_prompt && !request.embed) find_prefix_donor(slot);
 }
@@ -335,6 +338,7 @@ bool Scheduler::build_batch() {
             add_to_batch(slot, slot.next_input, true);
         }
     }
+    if (speculator_) add_drafts();
 
     // Prompt chunks fill the rest of the batch, oldest admission first.
     std::vector<Slot*> readers;
@@ -420,16 +424,20 @@ void Scheduler::sample_outputs() {
                 continue;
             }
         }
-        accept_token(slot, sample(slot));
+        if (!slot.draft.empty()) {
+            verify_draft(slot);
+        } else {
+            accept_token(slot, sample(slot, slot.batch_index));
+        }
     }
 }
 
-Token Scheduler::sample(Slot& slot) {
+Token Scheduler::sample(Slot& slot, int32_t batch_index) {
     const int32_t n_probs = slot.request().n_probs;
-    if (n_probs <= 0) return llama_sampler_sample(slot.sampler.get(), ctx_, slot.batch_index);
+    if (n_probs <= 0) return llama_sampler_sample(slot.sampler.get(), ctx_, batch_index);
 
     // The same steps as llama_sampler_sample, keeping the candidates to report probabilities.
-    const float* logits = llama_get_logits_ith(ctx_, slot.batch_index);
+    const float* logits = llama_get_logits_ith(ctx_, batch_index);
     const int32_t n_vocab = info_.n_vocab;
     candidates_.resize(static_cast<size_t>(n_vocab));
     for (int32_t i = 0; i < n_vocab; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};
@@ -545,6 +553,8 @@ void Scheduler::finish(Slot& slot, StopReason reason) {
     result.timings.prompt_ms = ms_between(slot.started, slot.prompt_finished);
     result.timings.predicted_n = static_cast<int32_t>(slot.generated.size());
     result.timings.predicted_ms = ms_between(slot.prompt_finished, now);
+    result.timings.draft_n = slot.n_drafted;
+    result.timings.draft_n_accepted = slot.n_draft_accepted;
     metrics_.record_request(static_cast<uint64_t>(result.timings.prompt_n), result.timings.prompt_ms / 1e3,
                             static_cast<uint64_t>(result.timings.predicted_n), result.timings.predicted_ms / 1e3);
     slot.task->push(std::move(result));

@@ -280,6 +280,27 @@ test('an image is decoded under its own request\'s LoRA scales', async () => {
   }
 });
 
+test('speculative decoding leaves requests with images alone, and their results unchanged', async () => {
+  // The n-gram lookup would find "red green" before the image and copy the image's placeholders.
+  const server = await startCria(['--mmproj', MMPROJ, '--spec-type', 'ngram-simple,draft-simple', '-md', TINY_MODEL,
+    '--spec-ngram-simple-size-n', '2', ...THREADS]);
+  try {
+    for (const prompt of ['red green [img-1] red green', 'red green [img-1] red green [img-1] red green']) {
+      const body = withImage(prompt, checkers, 24, { cache_prompt: false });
+      const plain = await complete(vision, body);
+      const r = await complete(server, body);
+      assert.equal(r.content, plain.content);
+      assert.equal(r.timings.draft_n ?? 0, 0);
+    }
+    // The draft model never saw the placeholders (libllama logs "invalid token" when it does).
+    assert.doesNotMatch(server.log(), /invalid token/);
+    const text = await complete(server, greedy('one two three one two three one two', 24));
+    assert.ok(text.timings.draft_n > 0, JSON.stringify(text.timings));  // drafting is on
+  } finally {
+    await server.stop();
+  }
+});
+
 test('/embedding: image_data with [img-N] in content', async () => {
   const server = await startCria(['--embedding', '--mmproj', MMPROJ, ...THREADS], { model: EMBEDDING_MODEL });
   try {

@@ -469,8 +469,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
         "--mmproj-url", "--rope-scaling",
         "--rope-freq-base", "--rope-freq-scale", "--yarn-orig-ctx", "--yarn-ext-factor", "--yarn-attn-factor",
         "--yarn-beta-slow", "--yarn-beta-fast", "-ctk", "--cache-type-k", "-ctv", "--cache-type-v", "-dt",
-        "--defrag-thold", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
-        "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
+        "--defrag-thold", "--reasoning-format", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--no-webui", "--webui", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
         "--check-tensors", "--override-kv", "--path",
     };
@@ -635,7 +634,10 @@ TEST(Options, HelpListsEverySupportedOptionAndVariable) {
     for (const auto& spec : cria::options::option_table()) {
         for (const auto& name : spec.names) EXPECT_TRUE(contains(help, name)) << name;
         for (const auto& name : spec.negative_names) EXPECT_TRUE(contains(help, name)) << name;
-        for (const auto& var : spec.env) EXPECT_TRUE(contains(help, "(env: " + var)) << var;
+        // An option read from several variables lists them all: "(env: A, B)".
+        for (const auto& var : spec.env) {
+            EXPECT_TRUE(contains(help, "(env: " + var) || contains(help, ", " + var)) << var;
+        }
         if (!spec.negated_env.empty()) {
             EXPECT_TRUE(contains(help, spec.negated_env)) << spec.negated_env;
         }
@@ -801,6 +803,79 @@ TEST(Options, JinjaIsAcceptedAndNoJinjaRefused) {
 }  // namespace
 }  // namespace cria
 
+// ---- speculative decoding ----
+
+TEST(Options, SpeculativeDefaults) {
+    const ServerOptions o = ok({});
+    EXPECT_EQ(o.draft_model_path, "");
+    EXPECT_TRUE(o.spec_types.empty());
+    EXPECT_EQ(o.draft_n_max, 16);
+    EXPECT_EQ(o.draft_n_min, 0);
+    EXPECT_FLOAT_EQ(o.draft_p_min, 0.75f);
+    EXPECT_EQ(o.n_gpu_layers_draft, -1);
+    EXPECT_EQ(o.n_ctx_draft, 0);
+    EXPECT_EQ(o.spec_ngram_size_n, 12);
+}
+
+TEST(Options, DraftModelImpliesDraftSimple) {
+    for (const char* name : {"-md", "--model-draft", "--spec-draft-model"}) {
+        const ServerOptions o = ok({name, "draft.gguf"});
+        EXPECT_EQ(o.draft_model_path, "draft.gguf");
+        EXPECT_EQ(o.spec_types, (std::vector<std::string>{"draft-simple"}));
+    }
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_MODEL", "d.gguf"}}).draft_model_path, "d.gguf");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_MODEL_DRAFT", "d.gguf"}}).draft_model_path, "d.gguf");
+}
+
+TEST(Options, SpeculativeForms) {
+    for (const char* name : {"--draft-max", "--draft", "--draft-n", "--spec-draft-n-max"}) {
+        EXPECT_EQ(ok({name, "5"}).draft_n_max, 5) << name;
+    }
+    for (const char* name : {"--draft-min", "--draft-n-min", "--spec-draft-n-min"}) {
+        EXPECT_EQ(ok({name, "2"}).draft_n_min, 2) << name;
+    }
+    for (const char* name : {"--draft-p-min", "--spec-draft-p-min"}) {
+        EXPECT_FLOAT_EQ(ok({name, "0.5"}).draft_p_min, 0.5f) << name;
+    }
+    for (const char* name : {"-ngld", "--gpu-layers-draft", "--n-gpu-layers-draft", "--spec-draft-ngl"}) {
+        EXPECT_EQ(ok({name, "3"}).n_gpu_layers_draft, 3) << name;
+    }
+    EXPECT_EQ(ok({"-ngld", "all"}).n_gpu_layers_draft, cria::kAllGpuLayers);
+    EXPECT_EQ(ok({"-ngld", "auto"}).n_gpu_layers_draft, -1);
+    EXPECT_EQ(ok({"-cd", "512"}).n_ctx_draft, 512);
+    EXPECT_EQ(ok({"--ctx-size-draft", "256"}).n_ctx_draft, 256);
+    EXPECT_EQ(ok({"--spec-ngram-simple-size-n", "3"}).spec_ngram_size_n, 3);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_DRAFT_MAX", "7"}}).draft_n_max, 7);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_N_MAX", "8"}}).draft_n_max, 8);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_DRAFT_MIN", "1"}}).draft_n_min, 1);
+    EXPECT_FLOAT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_P_MIN", "0.25"}}).draft_p_min, 0.25f);
+}
+
+TEST(Options, SpecTypes) {
+    EXPECT_EQ(ok({"--spec-type", "ngram-simple"}).spec_types, (std::vector<std::string>{"ngram-simple"}));
+    EXPECT_EQ(ok({"--spec-type", "ngram-simple,draft-simple", "-md", "d.gguf"}).spec_types,
+              (std::vector<std::string>{"ngram-simple", "draft-simple"}));
+    EXPECT_EQ(ok({"--spec-type", "NGRAM-simple"}).spec_types, (std::vector<std::string>{"ngram-simple"}));
+    EXPECT_TRUE(ok({"--spec-type", "none"}).spec_types.empty());
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_TYPE", "ngram-simple"}}).spec_types, (std::vector<std::string>{"ngram-simple"}));
+}
+
+TEST(Options, BadSpeculativeOptionsAreErrors) {
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-eagle3"}), "unknown or unsupported type 'draft-eagle3'"));
+    EXPECT_TRUE(contains(err({"--spec-type", "ngram-mod"}), "cria has none, draft-simple, ngram-simple"));
+    EXPECT_TRUE(contains(err({"--spec-type", "none,ngram-simple"}), "'none' cannot be combined"));
+    EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple,ngram-simple"}), "given twice"));
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-simple"}), "needs a draft model"));
+    EXPECT_TRUE(contains(err({"--spec-type", "none", "-md", "d.gguf"}), "contradicts --model-draft"));
+    EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple", "-md", "d.gguf"}), "does not list draft-simple"));
+    EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple", "--embedding"}), "cannot be used with --embedding"));
+    EXPECT_TRUE(contains(err({"-md", "d.gguf", "--grp-attn-n", "2"}), "cannot be combined with self-extend"));
+    EXPECT_TRUE(contains(err({"--draft-min", "5", "--draft-max", "4"}), "--draft-min (5) is above --draft-max (4)"));
+    EXPECT_TRUE(contains(err({"--draft-max", "-1"}), "--draft-max"));
+    EXPECT_TRUE(contains(err({"--draft-p-min", "1.5"}), "must be between 0 and 1"));
+    EXPECT_TRUE(contains(err({"-md", ""}), "must not be empty"));
+    EXPECT_TRUE(contains(err({"--spec-ngram-simple-size-n", "0"}), "must be between 1 and 1024"));
+}
 // ---- LoRA adapters ----
 
 TEST(Options, LoraAdaptersInOrderWithTheirScales) {
