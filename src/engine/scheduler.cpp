@@ -526,8 +526,7 @@ void Scheduler::emit_embedding(Slot& slot) {
     slot.cached.clear();
     slot.self_extend = {};
     if (!ok) return fail(slot, 500, "the model produced no embedding for this input");
-    slot.task->push(std::move(result));
-    release(slot);
+    answer_and_release(slot, std::move(result));
 }
 
 void Scheduler::finish(Slot& slot, StopReason reason) {
@@ -557,13 +556,20 @@ void Scheduler::finish(Slot& slot, StopReason reason) {
     result.timings.draft_n_accepted = slot.n_draft_accepted;
     metrics_.record_request(static_cast<uint64_t>(result.timings.prompt_n), result.timings.prompt_ms / 1e3,
                             static_cast<uint64_t>(result.timings.predicted_n), result.timings.predicted_ms / 1e3);
-    slot.task->push(std::move(result));
-    release(slot);
+    answer_and_release(slot, std::move(result));
 }
 
 void Scheduler::fail(Slot& slot, int http_status, const std::string& message) {
-    slot.task->push(TaskFailure{http_status, message});
+    answer_and_release(slot, TaskFailure{http_status, message});
+}
+
+void Scheduler::answer_and_release(Slot& slot, TaskEvent last_event) {
+    // The slot is free, and published as free, before the client can read its answer: a client
+    // that asks /health right after its response must not still see its own request running.
+    std::shared_ptr<Task> task = slot.task;
     release(slot);
+    publish_status();
+    task->push(std::move(last_event));
 }
 
 void Scheduler::release(Slot& slot) {

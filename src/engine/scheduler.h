@@ -90,6 +90,7 @@ private:
     void finish(Slot& slot, StopReason reason);
     void fail(Slot& slot, int http_status, const std::string& message);
     void release(Slot& slot);
+    void answer_and_release(Slot& slot, TaskEvent last_event);  // the request's final event
     void publish_status();
 
     LoadedModel& model_;
