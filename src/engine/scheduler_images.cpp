@@ -162,8 +162,7 @@ void Scheduler::embed_with_images(Slot& slot) {
     }
     llama_memory_seq_rm(memory_, slot.id, -1, -1);
     slot.cached.clear();
-    slot.task->push(std::move(result));
-    release(slot);
+    answer_and_release(slot, std::move(result));
 }
 
 }  // namespace cria
