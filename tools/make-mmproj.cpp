@@ -31,36 +31,14 @@
 
 #include <unistd.h>
 
+#include "generator_common.h"
+
 namespace {
 
-// splitmix64: the same stream on every machine, so the file is byte-identical for a seed.
-class Rng {
-public:
-    explicit Rng(uint64_t seed) : state_(seed) {}
-    uint64_t next() {
-        uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    // Uniform in [-1, 1), exact in float arithmetic.
-    float uniform_pm1() {
-        const int32_t bits = static_cast<int32_t>(next() >> 40);
-        return static_cast<float>(bits - (1 << 23)) * (1.0f / static_cast<float>(1 << 23));
-    }
-
-private:
-    uint64_t state_;
-};
-
-uint64_t name_hash(const std::string & s) {
-    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
+using cria_tools::fnv1a;
+using cria_tools::GgmlDeleter;
+using cria_tools::GgufDeleter;
+using cria_tools::Rng;
 
 struct Config {
     std::string out;
@@ -248,7 +226,7 @@ std::vector<float> tensor_values(const TensorSpec & s, uint64_t seed) {
         return std::vector<float>(static_cast<size_t>(n), 1.0f);
     }
     std::vector<float> v(static_cast<size_t>(n));
-    Rng rng(seed ^ name_hash(s.name));
+    Rng rng(seed ^ fnv1a(s.name));
     const float scale = s.stddev * std::sqrt(3.0f);  // uniform [-a, a) has std a/sqrt(3)
     for (float & x : v) {
         x = scale * rng.uniform_pm1();
@@ -256,12 +234,6 @@ std::vector<float> tensor_values(const TensorSpec & s, uint64_t seed) {
     return v;
 }
 
-struct GgufDeleter {
-    void operator()(gguf_context * g) const { gguf_free(g); }
-};
-struct GgmlDeleter {
-    void operator()(ggml_context * g) const { ggml_free(g); }
-};
 
 void write_mmproj(const Config & c) {
     std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_empty());
