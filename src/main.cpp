@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <llama.h>
+#include <mtmd-helper.h>
 
 #include "api/system_prompt.h"
 #include "download/model_download.h"
@@ -51,6 +52,16 @@ cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     c.flash_attn = o.flash_attn;
     c.embedding = o.embedding;
     c.pooling = o.pooling;
+    c.mmproj_path = o.mmproj;
+    c.mmproj_offload = o.mmproj_offload;
+    for (const auto& type : o.spec_types) {
+        if (type == "draft-simple") c.speculative.sources.push_back(cria::DraftSource::draft_model);
+        if (type == "ngram-simple") c.speculative.sources.push_back(cria::DraftSource::ngram);
+    }
+    c.speculative.draft_model_path = o.draft_model_path;
+    c.speculative.n_gpu_layers_draft = o.n_gpu_layers_draft;
+    c.speculative.n_ctx_draft = o.n_ctx_draft;
+    c.speculative.ngram_size = o.spec_ngram_size_n;
     return c;
 }
 
@@ -165,6 +176,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     llama_log_set(forward_llama_log, nullptr);
+    mtmd_helper_log_set(forward_llama_log, nullptr);  // libmtmd (--mmproj) and its image decoding
     if (!options.lora_base.empty()) {
         cria::log_warn("--lora-base '" + options.lora_base +
                        "' is ignored: libllama applies LoRA adapters on top of the loaded model's weights");
@@ -242,6 +254,12 @@ int main(int argc, char** argv) {
     const cria::EngineInfo& info = engine.info();
     cria::log_info("model loaded: " + info.model_description + ", " + std::to_string(info.n_slots) + " slot(s) of " +
                    std::to_string(info.n_ctx_slot) + " tokens");
+    if (!options.spec_types.empty()) {
+        std::string types;
+        for (const auto& t : options.spec_types) types += (types.empty() ? "" : ",") + t;
+        const std::string draft = options.draft_model_path.empty() ? "" : ", draft model " + options.draft_model_path;
+        cria::log_info("speculative decoding: " + types + draft);
+    }
     log_runtime(info);
     for (const auto& adapter : engine.lora_adapters()) {
         char scale[32];

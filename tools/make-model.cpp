@@ -29,42 +29,14 @@
 
 #include <unistd.h>
 
+#include "generator_common.h"
+
 namespace {
 
-// ---------------------------------------------------------------------------------------------
-// Deterministic randomness
-
-class Rng {
-public:
-    explicit Rng(uint64_t seed) : state_(seed) {}
-
-    uint64_t next() {
-        uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-
-    // Uniform in [-1, 1) with 24 random bits; every step is exact in float arithmetic.
-    float uniform_pm1() {
-        const int32_t bits = static_cast<int32_t>(next() >> 40);  // 0 .. 2^24-1
-        return static_cast<float>(bits - (1 << 23)) * (1.0f / static_cast<float>(1 << 23));
-    }
-
-    uint32_t below(uint32_t n) { return static_cast<uint32_t>(next() % n); }
-
-private:
-    uint64_t state_;
-};
-
-uint64_t fnv1a(const std::string & s) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
+using cria_tools::fnv1a;
+using cria_tools::GgmlDeleter;
+using cria_tools::GgufDeleter;
+using cria_tools::Rng;
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -593,12 +565,6 @@ const char * const kChatTemplate =
     "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
     "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-struct GgufDeleter {
-    void operator()(gguf_context * g) const { gguf_free(g); }
-};
-struct GgmlDeleter {
-    void operator()(ggml_context * g) const { ggml_free(g); }
-};
 struct FileCloser {
     void operator()(FILE * f) const { std::fclose(f); }
 };

@@ -15,8 +15,9 @@ namespace {
 
 constexpr int64_t kInt32Max = INT32_MAX;
 
-// Fields of the llama.cpp /completion API that cria does not implement yet, with the test that
-// a value is neutral (asks for nothing beyond what cria does). Anything else is a 400.
+// Fields of the llama.cpp /completion API that cria does not implement yet (or, for image_data,
+// not on every route that shares these options), with the test that a value is neutral (asks for
+// nothing beyond what cria does). Anything else is a 400.
 struct PendingField {
     const char* name;
     std::function<bool(const json&)> is_neutral;
@@ -32,10 +33,16 @@ const std::vector<PendingField>& pending_fields() {
     return fields;
 }
 
-void reject_pending_fields(const json& body) {
+void reject_pending_fields(const json& body, bool accept_image_data) {
     for (const auto& field : pending_fields()) {
         if (!has_field(body, field.name)) continue;
+        if (accept_image_data && std::string(field.name) == "image_data") continue;
         if (!field.is_neutral(body.at(field.name))) {
+            if (std::string(field.name) == "image_data") {
+                throw invalid_request("'image_data' is taken by /completion and /embedding only; chat requests send "
+                                      "images as image_url content parts",
+                                      "image_data");
+            }
             throw invalid_request(std::string("'") + field.name + "' is not supported yet by this server", field.name);
         }
     }
@@ -110,6 +117,17 @@ SamplingParams parse_sampling(const json& body, const SamplingParams& defaults) 
     if (has_field(body, "samplers")) s.samplers = parse_sampler_order(body.at("samplers"));
     s.grammar = read_string(body, "grammar", "");
     return s;
+}
+
+// `speculative.n_max`, `speculative.n_min`, `speculative.p_min`: flat keys with a dot, as
+// llama-server spells them. Like llama-server, an n_min above n_max is lowered to it.
+SpeculativeParams parse_speculative(const json& body, const SpeculativeParams& defaults) {
+    SpeculativeParams p;
+    p.n_max = static_cast<int32_t>(read_int(body, "speculative.n_max", defaults.n_max, 0, kInt32Max));
+    p.n_min = static_cast<int32_t>(read_int(body, "speculative.n_min", defaults.n_min, 0, kInt32Max));
+    p.n_min = std::min(p.n_min, p.n_max);
+    p.p_min = static_cast<float>(read_number(body, "speculative.p_min", defaults.p_min, 0.0, 1.0));
+    return p;
 }
 
 }  // namespace
@@ -202,10 +220,11 @@ std::vector<LogitBias> resolve_logit_bias(const std::vector<LogitBiasRequest>& e
 }
 
 CompletionRequest parse_completion_request(const json& body, const CompletionDefaults& defaults,
-                                           const std::string& raw_body) {
-    reject_pending_fields(body);
+                                           const std::string& raw_body, bool accept_image_data) {
+    reject_pending_fields(body, accept_image_data);
     CompletionRequest request;
     request.prompt = parse_prompt(body, "prompt");
+    if (accept_image_data) request.images = parse_image_data(body);
     if (has_field(body, "logit_bias")) request.logit_bias = parse_logit_bias(body.at("logit_bias"));
     if (has_field(body, "penalty_prompt")) request.penalty_prompt = parse_prompt(body, "penalty_prompt");
     // An empty string asks for nothing (clients of the seed's server send it by default).
@@ -237,6 +256,7 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     g.id_slot = static_cast<int32_t>(read_int(body, "id_slot", -1, -1, defaults.n_slots - 1));
     g.stream = read_bool(body, "stream", false);
     g.n_probs = static_cast<int32_t>(read_int(body, "n_probs", 0, 0, 1000));
+    g.speculative = parse_speculative(body, defaults.speculative);
     if (has_field(body, "lora")) g.lora = parse_lora_scales(body.at("lora"), defaults.n_lora_adapters, "lora");
     return request;
 }
@@ -328,6 +348,9 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"samplers", sampler_names(s.samplers)},
         {"cache_prompt", r.cache_prompt},
         {"id_slot", r.id_slot},
+        {"speculative.n_max", r.speculative.n_max},
+        {"speculative.n_min", r.speculative.n_min},
+        {"speculative.p_min", r.speculative.p_min},
         {"lora", lora_scales_json(r.lora.value_or(LoraScales{}))},
     };
 }

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/image_input.h"
 #include "api/system_prompt.h"
 #include "engine/generation_request.h"
 #include "engine/vocabulary.h"
@@ -18,6 +19,7 @@ namespace cria {
 // What a request falls back to where it sets nothing: the server's command-line defaults.
 struct CompletionDefaults {
     SamplingParams sampling;
+    SpeculativeParams speculative;  // --draft-max, --draft-min, --draft-p-min
     int32_t n_predict_cap = -1;   // --n-predict: no request generates more; -1: no cap
     int32_t n_slots = 1;          // valid id_slot values are -1 .. n_slots-1
     size_t n_lora_adapters = 0;   // valid ids in a request's `lora` are 0 .. n_lora_adapters-1
@@ -39,15 +41,17 @@ struct CompletionRequest {
     bool grammar_from_schema = false;  // generation.sampling.grammar was made from `json_schema`
     std::optional<SystemPrompt> system_prompt;  // `system_prompt`: the new server-wide system prompt
     GenerationRequest generation;  // every field but generation.prompt, which tokenize_prompt() makes
+    std::vector<ImageFile> images;  // `image_data`, where the route takes it (accept_image_data)
 };
 
 // Throws ApiError naming the field on any invalid value. Fields of /completion that cria does not
 // implement yet are accepted only with their neutral value, so that a request never silently gets
 // something other than what it asked for.
 // `raw_body`, when given, is the text `body` was parsed from: json_schema properties then keep
-// the order they are written in.
+// the order they are written in. `image_data` is read only with accept_image_data (/completion);
+// other routes refuse a non-empty one.
 CompletionRequest parse_completion_request(const nlohmann::json& body, const CompletionDefaults& defaults,
-                                           const std::string& raw_body = {});
+                                           const std::string& raw_body = {}, bool accept_image_data = false);
 
 // Parses `prompt`: a string, an array of token ids, or an array mixing strings and token ids.
 std::vector<PromptPart> parse_prompt(const nlohmann::json& body, const char* field);

@@ -10,7 +10,7 @@ using json = nlohmann::json;
 json timings_json(const Timings& t) {
     auto per_token_ms = [](double ms, int32_t n) { return n > 0 ? ms / n : 0.0; };
     auto per_second = [](double ms, int32_t n) { return ms > 0 ? 1e3 * n / ms : 0.0; };
-    return {
+    json out = {
         {"cache_n", t.cache_n},
         {"prompt_n", t.prompt_n},
         {"prompt_ms", t.prompt_ms},
@@ -21,6 +21,12 @@ json timings_json(const Timings& t) {
         {"predicted_per_token_ms", per_token_ms(t.predicted_ms, t.predicted_n)},
         {"predicted_per_second", per_second(t.predicted_ms, t.predicted_n)},
     };
+    // Like llama-server: only requests that were drafted for report the draft counts.
+    if (t.draft_n > 0) {
+        out["draft_n"] = t.draft_n;
+        out["draft_n_accepted"] = t.draft_n_accepted;
+    }
+    return out;
 }
 
 namespace {

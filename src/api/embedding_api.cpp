@@ -12,12 +12,21 @@ EmbeddingRequest parse_native_embedding_request(const json& body) {
     // The seed names it `content`; `input` (OpenAI's name) is accepted too.
     r.field = !has_field(body, "content") && has_field(body, "input") ? "input" : "content";
     r.inputs.push_back(parse_prompt(body, r.field));
+    r.images = parse_image_data(body);
+    if (!r.images.empty() && (r.inputs[0].size() != 1 || !std::holds_alternative<std::string>(r.inputs[0][0]))) {
+        throw invalid_request(std::string("with 'image_data', '") + r.field +
+                                  "' must be a string that places the images with [img-N]",
+                              r.field);
+    }
     return r;
 }
 
 EmbeddingRequest parse_openai_embedding_request(const json& body) {
     EmbeddingRequest r;
     r.inputs = parse_openai_prompts(body, "input");
+    if (!parse_image_data(body).empty()) {
+        throw invalid_request("'image_data' is taken by /embedding only (with [img-N] references in 'content')", "image_data");
+    }
     const std::string format = read_string(body, "encoding_format", "float");
     if (format != "float" && format != "base64") {
         throw invalid_request("'encoding_format' must be \"float\" or \"base64\"", "encoding_format");

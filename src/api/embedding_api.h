@@ -14,12 +14,15 @@ struct EmbeddingRequest {
     std::vector<std::vector<PromptPart>> inputs;  // one vector is computed per input
     bool base64 = false;                          // encoding_format "base64" (OpenAI route only)
     const char* field = "input";                  // the field the inputs came from, for errors
+    std::vector<ImageFile> images;                // /embedding's image_data, placed by [img-N] in the one input
 };
 
-// /embedding: `content` (or `input`) as a string, token ids or a mixed array: one input.
+// /embedding: `content` (or `input`) as a string, token ids or a mixed array: one input; with
+// `image_data`, a string with [img-N] references.
 EmbeddingRequest parse_native_embedding_request(const nlohmann::json& body);
 
-// /v1/embeddings: `input` as a string, strings, token ids or token lists; `encoding_format`.
+// /v1/embeddings: `input` as a string, strings, token ids or token lists; `encoding_format`. A
+// non-empty `image_data` is refused (it is /embedding's).
 EmbeddingRequest parse_openai_embedding_request(const nlohmann::json& body);
 
 // Little-endian float32 bytes, base64-encoded (OpenAI's encoding_format "base64").

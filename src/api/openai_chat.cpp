@@ -13,8 +13,24 @@ namespace {
 
 const char* const kRoles[] = {"system", "developer", "user", "assistant", "tool"};
 
-// A message's content as one string: a string, null, or an array of {"type": "text"} parts.
-std::string content_text(const json& message, size_t i) {
+// An image_url content part's image: {"image_url": {"url": "data:..."}} (or the url as a string).
+ImageFile image_part(const json& part, const std::string& field, size_t index) {
+    const auto it = part.find("image_url");
+    const json* url = nullptr;
+    if (it != part.end() && it->is_string()) url = &*it;
+    if (it != part.end() && it->is_object() && it->contains("url") && (*it)["url"].is_string()) url = &(*it)["url"];
+    if (url == nullptr) throw invalid_request("'" + field + "' must be {\"url\": \"data:image/...;base64,...\"}", field);
+    ImageFile image;
+    image.id = static_cast<int64_t>(index);
+    image.bytes = decode_data_url(url->get<std::string>(), field);
+    image.field = field;
+    image.description = "'" + field + "'";
+    return image;
+}
+
+// A message's content as one string: a string, null, or an array of {"type": "text"} and
+// {"type": "image_url"} parts. An image part leaves kImageMarker in the text and its image in *images.
+std::string content_text(const json& message, size_t i, std::vector<ImageFile>* images) {
     const std::string where = "messages[" + std::to_string(i) + "].content";
     const auto it = message.find("content");
     if (it == message.end() || it->is_null()) {
@@ -24,13 +40,20 @@ std::string content_text(const json& message, size_t i) {
     if (it->is_string()) return it->get<std::string>();
     if (!it->is_array()) throw invalid_request("'" + where + "' must be a string or an array of content parts", "messages");
     std::string text;
-    for (const auto& part : *it) {
+    for (size_t j = 0; j < it->size(); ++j) {
+        const json& part = (*it)[j];
         if (!part.is_object() || !part.contains("type") || !part["type"].is_string()) {
             throw invalid_request("'" + where + "' parts must be objects with a 'type'", "messages");
         }
         const std::string type = part["type"].get<std::string>();
+        if (type == "image_url") {
+            images->push_back(image_part(part, where + "[" + std::to_string(j) + "].image_url", images->size()));
+            text += kImageMarker;
+            continue;
+        }
         if (type != "text") {
-            throw invalid_request("'" + where + "' part type '" + type + "' is not supported yet (text only)", "messages");
+            throw invalid_request("'" + where + "' part type '" + type + "' is not supported yet (text and image_url only)",
+                                  "messages");
         }
         if (!part.contains("text") || !part["text"].is_string()) {
             throw invalid_request("'" + where + "' text parts need a string 'text'", "messages");
@@ -40,7 +63,7 @@ std::string content_text(const json& message, size_t i) {
     return text;
 }
 
-json validate_messages(const json& body) {
+json validate_messages(const json& body, std::vector<ImageFile>* images) {
     if (!has_field(body, "messages")) throw invalid_request("'messages' is required", "messages");
     const json& list = body.at("messages");
     if (!list.is_array() || list.empty()) throw invalid_request("'messages' must be a non-empty array of messages", "messages");
@@ -58,7 +81,7 @@ json validate_messages(const json& body) {
                                   "messages");
         }
         json message = m;
-        message["content"] = content_text(m, i);
+        message["content"] = content_text(m, i, images);
         out.push_back(std::move(message));
     }
     return out;
@@ -91,7 +114,7 @@ json response_schema(const json& body) {
 
 ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defaults, const std::string& raw_body) {
     ChatRequest r;
-    r.messages = validate_messages(body);
+    r.messages = validate_messages(body, &r.images);
     if (has_field(body, "tools")) {
         validate_tools(body.at("tools"));
         r.tools = body.at("tools");

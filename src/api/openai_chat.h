@@ -14,7 +14,8 @@
 namespace cria {
 
 struct ChatRequest {
-    nlohmann::json messages;       // validated; every content is a string (text parts joined)
+    nlohmann::json messages;       // validated; every content is a string (text parts joined, kImageMarker for images)
+    std::vector<ImageFile> images; // image_url parts' images, in the order their markers appear
     CompletionRequest options;     // the native options (prompt unused); json_schema from response_format
     int32_t n = 1;
     bool logprobs = false;

@@ -2,6 +2,7 @@
 
 #include "engine/loaded_model.h"
 #include "engine/scheduler.h"
+#include "engine/speculative.h"
 
 namespace cria {
 
@@ -14,11 +15,16 @@ bool Engine::load(std::string* error) {
     if (!load_model(config_, model.get(), &info_, error)) return false;
     model_ = std::move(model);
     vocabulary_ = std::make_unique<Vocabulary>(model_->vocab);
+    auto speculator = Speculator::create(config_, *model_, error);
+    if (!speculator && !error->empty()) return false;
     scheduler_ = std::make_unique<Scheduler>(*model_, config_, info_, queue_, slot_files_, board_, metrics_);
+    scheduler_->set_speculator(std::move(speculator));
     return true;
 }
 
 void Engine::run() { scheduler_->run(); }
+
+const MediaProjector* Engine::media() const { return model_ ? model_->media.get() : nullptr; }
 
 void Engine::shutdown() {
     // Closing the queue is the stop signal: the scheduler fails what is left and returns.

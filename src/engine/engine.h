@@ -16,6 +16,7 @@
 #include "engine/generation_request.h"
 #include "engine/lora_adapters.h"
 #include "engine/metrics.h"
+#include "engine/speculative_config.h"
 #include "engine/slot_file.h"
 #include "engine/task.h"
 #include "engine/task_queue.h"
@@ -51,6 +52,9 @@ struct EngineConfig {
     std::string flash_attn = "auto";
     bool embedding = false;         // embedding mode: the context outputs embeddings, not logits
     std::string pooling;            // none, mean, cls, last; "" = the model's
+    std::string mmproj_path;        // --mmproj: a vision projector; "" = text only
+    bool mmproj_offload = true;     // false: the vision encoder runs on the CPU
+    SpeculativeConfig speculative;  // draft model / n-gram lookup; off by default
 };
 
 // How libllama was set up: what the pass-through options became, for /props and the start-up log.
@@ -90,6 +94,7 @@ struct EngineInfo {
     int32_t n_ubatch = 0;           // the most tokens one embedding input may have
     bool embedding = false;         // embedding mode
     std::string pooling;            // the pooling in effect: none, mean, cls, last or rank
+    bool vision = false;            // a projector (--mmproj) is loaded: prompts may hold images
     RuntimeInfo runtime;
 };
 
@@ -129,6 +134,7 @@ private:
 
 class Scheduler;
 struct LoadedModel;
+class MediaProjector;
 
 class Engine {
 public:
@@ -163,6 +169,8 @@ public:
 
     // Any thread, after load().
     const Vocabulary& vocabulary() const { return *vocabulary_; }
+    // The vision projector (--mmproj), for tokenizing prompts with images; null without one.
+    const MediaProjector* media() const;
     const EngineInfo& info() const { return info_; }
     std::vector<SlotStatus> slot_statuses() const { return board_.statuses(); }
     int32_t slots_processing() const { return board_.processing(); }

@@ -3,7 +3,9 @@
 // api/ builds one of these from a validated HTTP body; the engine never sees the body itself.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +14,20 @@ namespace cria {
 
 // libllama's llama_token is int32_t; code outside engine/ uses this name and never includes llama.h.
 using Token = int32_t;
+
+// Image positions in a prompt hold placeholder tokens: negative ids derived from the image's
+// content (see engine/multimodal.h), so two prompts with the same image at the same place compare
+// equal token by token, and the cached-prefix logic needs no special case for images.
+inline bool is_image_position(Token token) { return token < 0; }
+
+struct ImageChunk;  // engine/multimodal.cpp: libmtmd's tokenized image and, once encoded, its embeddings
+
+// An image inside a prompt: n_positions placeholder tokens from prompt[position] on.
+struct PromptImage {
+    size_t position = 0;
+    size_t n_positions = 0;
+    std::shared_ptr<ImageChunk> chunk;  // shared by copies of one request (n choices); the engine thread alone uses it
+};
 
 // Random seed value that means "pick a fresh random seed for this request".
 inline constexpr uint32_t kRandomSeed = 0xFFFFFFFFu;
@@ -72,8 +88,16 @@ struct StopRules {
     std::vector<std::string> stop;       // stop strings; never part of the returned text
 };
 
+// Speculative decoding limits for one request (`speculative.n_max` and friends). They matter only
+// when the server drafts (--model-draft or --spec-type ngram-simple); the output is the same either way.
+struct SpeculativeParams {
+    int32_t n_max = 16;            // most tokens drafted per step; 0: this request never drafts
+    int32_t n_min = 0;             // a shorter draft is dropped (that step decodes one token)
+    float p_min = 0.75f;           // the draft model stops drafting at a token it gives less probability
+};
+
 struct GenerationRequest {
-    std::vector<Token> prompt;           // never empty; every id is inside the vocabulary
+    std::vector<Token> prompt;           // never empty; every id is inside the vocabulary, or an image position
     SamplingParams sampling;
     StopRules stop;
     int32_t n_keep = 0;                  // prompt tokens kept on a context shift; -1: the whole prompt
@@ -82,9 +106,28 @@ struct GenerationRequest {
     bool stream = false;                 // emit one TokenChunk per generated token
     int32_t n_probs = 0;                 // > 0: report each token's probability and the top n_probs
     bool embed = false;                  // embedding mode: compute the prompt's embedding, generate nothing
+    std::vector<PromptImage> images;     // in prompt order; empty for a text-only prompt
+    SpeculativeParams speculative;
     // LoRA adapter scales by adapter id (one per loaded adapter). Unset: the server's scales when
     // the request is submitted (Engine::submit fills them in).
     std::optional<std::vector<float>> lora;
 };
+
+// The largest n' <= n that does not fall inside an image: a cache may be reused, or a prefix
+// shared, up to a position between images only (an image is always decoded whole).
+inline size_t image_boundary_at_or_before(const std::vector<PromptImage>& images, size_t n) {
+    for (const auto& image : images) {
+        if (n > image.position && n < image.position + image.n_positions) return image.position;
+    }
+    return n;
+}
+
+// Where the first image at or after prompt position `from` starts; the prompt's end if none.
+inline size_t next_image_start(const GenerationRequest& request, size_t from) {
+    for (const auto& image : request.images) {
+        if (image.position >= from) return image.position;
+    }
+    return request.prompt.size();
+}
 
 }  // namespace cria

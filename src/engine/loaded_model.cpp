@@ -198,6 +198,20 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
         return false;
     }
 
+    if (!config.mmproj_path.empty()) {
+        if (config.grp_attn_n > 1) {
+            // Self-extend groups positions as it goes; an image's run of positions does not fit that yet.
+            *error = "--mmproj does not work with --grp-attn-n (self-extend) yet";
+            return false;
+        }
+        MediaProjectorConfig media_config;
+        media_config.path = config.mmproj_path;
+        media_config.use_gpu = config.mmproj_offload;
+        media_config.n_threads = resolve_threads(config.n_threads_batch > 0 ? config.n_threads_batch : config.n_threads);
+        out->media = MediaProjector::load(media_config, model, error);
+        if (!out->media) return false;
+        info->vision = out->media->supports_vision();
+    }
     const char* tmpl = llama_model_chat_template(model, nullptr);
     info->chat_template = tmpl ? tmpl : model_metadata(model, "tokenizer.chat_template");
     return true;

@@ -3,9 +3,11 @@
 
 #include <llama-cpp.h>
 
+#include <memory>
 #include <string>
 
 #include "engine/engine.h"
+#include "engine/multimodal.h"
 #include "engine/lora_adapters.h"
 
 namespace cria {
@@ -14,6 +16,7 @@ struct LoadedModel {
     llama_model_ptr model;
     llama_context_ptr context;
     const llama_vocab* vocab = nullptr;
+    std::unique_ptr<MediaProjector> media;  // --mmproj; null without
     LoraAdapters loras;  // owned by the model (freed with it)
 };
 

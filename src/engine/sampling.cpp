@@ -12,7 +12,9 @@ namespace {
 // penalizes repeating the prompt too. The other samplers of the chain must not see the prompt.
 llama_sampler* with_history(llama_sampler* sampler, const std::vector<Token>& history, int32_t last_n) {
     const size_t n = std::min(history.size(), static_cast<size_t>(std::max(0, last_n)));
-    for (size_t i = history.size() - n; i < history.size(); ++i) llama_sampler_accept(sampler, history[i]);
+    for (size_t i = history.size() - n; i < history.size(); ++i) {
+        if (!is_image_position(history[i])) llama_sampler_accept(sampler, history[i]);  // images are no tokens
+    }
     return sampler;
 }
 

@@ -71,6 +71,7 @@ void Scheduler::run() {
         const bool started = admit_waiting();
         // Readers of /health must see a slot busy while its prompt is decoded, not only after.
         if (freed || files || started) publish_status();
+        if (decode_next_image()) sample_outputs();  // multimodal prompts: see scheduler_images.cpp
         if (build_batch() && decode_batch()) sample_outputs();
         publish_status();
     }
@@ -194,6 +195,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     size_t reuse = reusable ? common_prefix(slot.cached, request.prompt) : 0;
     // The last prompt token is always evaluated again: its logits give the first new token.
     reuse = std::min(reuse, request.prompt.size() - 1);
+    reuse = image_boundary_at_or_before(request.images, reuse);
     if (self_extend_.enabled()) {
         reuse = self_extend_.keep_prefix(memory_, slot.id, slot.self_extend, reuse);
     } else {
@@ -215,6 +217,9 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.started = Clock::now();
     slot.last_used = step_;
     slot.donor = -1;
+    slot.draft.clear();
+    slot.n_drafted = 0;
+    slot.n_draft_accepted = 0;
     admitted_at_[static_cast<size_t>(slot.id)] = ++admissions_;
     if (request.cache_prompt && !request.embed) find_prefix_donor(slot);
 }
@@ -229,7 +234,8 @@ void Scheduler::find_prefix_donor(Slot& slot) {
         if (&other == &slot || other.copy_pending || other.cached_lora != slot.cached_lora) continue;
         // A slot still reading its prompt will hold all of it soon; any other holds `cached`.
         const auto& tokens = other.state == SlotState::prefill ? other.request().prompt : other.cached;
-        const size_t shared = std::min(common_prefix(tokens, prompt), usable);
+        const size_t shared =
+            image_boundary_at_or_before(slot.request().images, std::min(common_prefix(tokens, prompt), usable));
         if (shared >= best_tokens) {
             best = &other;
             best_tokens = shared;
@@ -294,6 +300,7 @@ bool Scheduler::shift_context(Slot& slot) {
     // Self-extend already keeps positions low; with it, a full slot stops instead.
     if (!llama_memory_can_shift(memory_) || self_extend_.enabled()) return false;
     const auto& request = slot.request();
+    if (!request.images.empty()) return false;  // dropping part of an image would leave half a picture
     const int32_t n_past = static_cast<int32_t>(slot.cached.size());
     int32_t n_keep = request.n_keep < 0 ? static_cast<int32_t>(request.prompt.size()) : request.n_keep;
     if (n_keep == 0 && request.prompt.front() == vocabulary_.bos()) n_keep = 1;  // keep BOS: models expect it
@@ -331,6 +338,7 @@ bool Scheduler::build_batch() {
             add_to_batch(slot, slot.next_input, true);
         }
     }
+    if (speculator_) add_drafts();
 
     // Prompt chunks fill the rest of the batch, oldest admission first.
     std::vector<Slot*> readers;
@@ -345,17 +353,19 @@ bool Scheduler::build_batch() {
         if (slot->request().embed) {
             // An embedding input goes alone into its step, whole: pooling needs all of it in one
             // batch, and nothing batched beside it can change its numbers.
-            if (batch_.n_tokens > 0) continue;
+            if (batch_.n_tokens > 0 || !slot->request().images.empty()) continue;
             slot->batch_first = 0;
             for (const Token t : prompt) add_to_batch(*slot, t, /*wants_logits=*/true);
             slot->prompt_done = prompt.size();
             break;
         }
+        // Text up to the next image; the image itself is decoded by decode_next_image().
+        const size_t text_end = next_image_start(slot->request(), slot->prompt_done);
         // With self-extend, a chunk ends where the current window is full: it is grouped first.
         int32_t room = self_extend_.enabled() && slot->prompt_done < prompt.size() && batch_.n_tokens < n_batch_
                            ? self_extend_.make_room(memory_, slot->id, slot->self_extend)
                            : n_batch_;
-        while (slot->prompt_done < prompt.size() && batch_.n_tokens < n_batch_ && room-- > 0) {
+        while (slot->prompt_done < text_end && batch_.n_tokens < n_batch_ && room-- > 0) {
             const bool last = slot->prompt_done + 1 == prompt.size();
             add_to_batch(*slot, prompt[slot->prompt_done], last);
             ++slot->prompt_done;
@@ -414,16 +424,20 @@ void Scheduler::sample_outputs() {
                 continue;
             }
         }
-        accept_token(slot, sample(slot));
+        if (!slot.draft.empty()) {
+            verify_draft(slot);
+        } else {
+            accept_token(slot, sample(slot, slot.batch_index));
+        }
     }
 }
 
-Token Scheduler::sample(Slot& slot) {
+Token Scheduler::sample(Slot& slot, int32_t batch_index) {
     const int32_t n_probs = slot.request().n_probs;
-    if (n_probs <= 0) return llama_sampler_sample(slot.sampler.get(), ctx_, slot.batch_index);
+    if (n_probs <= 0) return llama_sampler_sample(slot.sampler.get(), ctx_, batch_index);
 
     // The same steps as llama_sampler_sample, keeping the candidates to report probabilities.
-    const float* logits = llama_get_logits_ith(ctx_, slot.batch_index);
+    const float* logits = llama_get_logits_ith(ctx_, batch_index);
     const int32_t n_vocab = info_.n_vocab;
     candidates_.resize(static_cast<size_t>(n_vocab));
     for (int32_t i = 0; i < n_vocab; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};
@@ -512,8 +526,7 @@ void Scheduler::emit_embedding(Slot& slot) {
     slot.cached.clear();
     slot.self_extend = {};
     if (!ok) return fail(slot, 500, "the model produced no embedding for this input");
-    slot.task->push(std::move(result));
-    release(slot);
+    answer_and_release(slot, std::move(result));
 }
 
 void Scheduler::finish(Slot& slot, StopReason reason) {
@@ -539,15 +552,24 @@ void Scheduler::finish(Slot& slot, StopReason reason) {
     result.timings.prompt_ms = ms_between(slot.started, slot.prompt_finished);
     result.timings.predicted_n = static_cast<int32_t>(slot.generated.size());
     result.timings.predicted_ms = ms_between(slot.prompt_finished, now);
+    result.timings.draft_n = slot.n_drafted;
+    result.timings.draft_n_accepted = slot.n_draft_accepted;
     metrics_.record_request(static_cast<uint64_t>(result.timings.prompt_n), result.timings.prompt_ms / 1e3,
                             static_cast<uint64_t>(result.timings.predicted_n), result.timings.predicted_ms / 1e3);
-    slot.task->push(std::move(result));
-    release(slot);
+    answer_and_release(slot, std::move(result));
 }
 
 void Scheduler::fail(Slot& slot, int http_status, const std::string& message) {
-    slot.task->push(TaskFailure{http_status, message});
+    answer_and_release(slot, TaskFailure{http_status, message});
+}
+
+void Scheduler::answer_and_release(Slot& slot, TaskEvent last_event) {
+    // The slot is free, and published as free, before the client can read its answer: a client
+    // that asks /health right after its response must not still see its own request running.
+    std::shared_ptr<Task> task = slot.task;
     release(slot);
+    publish_status();
+    task->push(std::move(last_event));
 }
 
 void Scheduler::release(Slot& slot) {

@@ -31,6 +31,7 @@
 #include "engine/loaded_model.h"
 #include "engine/self_extend.h"
 #include "engine/slot.h"
+#include "engine/speculative.h"
 #include "engine/slot_file.h"
 
 namespace cria {
@@ -45,6 +46,9 @@ public:
 
     // Runs steps until the queue is closed, then fails whatever is still running.
     void run();
+
+    // Turns on speculative decoding (null: off). Call before run().
+    void set_speculator(std::unique_ptr<Speculator> speculator) { speculator_ = std::move(speculator); }
 
 private:
     bool any_busy() const;
@@ -68,13 +72,25 @@ private:
     // memory type that cannot move positions).
     bool shift_context(Slot& slot);
     bool decode_batch();
+    // Multimodal prompts (scheduler_images.cpp): decodes the image the oldest prompt reader has
+    // reached, in a batch of its own (true if that ended its prompt: its logits are then ready to
+    // sample), or computes an embedding input that holds images, whole.
+    bool decode_next_image();
+    void embed_with_images(Slot& slot);
+    bool apply_request_lora(const Slot& slot, std::string* error);
     void sample_outputs();
-    Token sample(Slot& slot);
+    Token sample(Slot& slot, int32_t batch_index);
+    // Speculative decoding (scheduler_speculative.cpp): drafts for the generating slots in the
+    // batch go in after their next input; after the decode, verify_draft() emits what the main
+    // model agrees with and drops the rest from the cache.
+    void add_drafts();
+    void verify_draft(Slot& slot);
     void accept_token(Slot& slot, Token token);
     void emit_embedding(Slot& slot);
     void finish(Slot& slot, StopReason reason);
     void fail(Slot& slot, int http_status, const std::string& message);
     void release(Slot& slot);
+    void answer_and_release(Slot& slot, TaskEvent last_event);  // the request's final event
     void publish_status();
 
     LoadedModel& model_;
@@ -99,6 +115,8 @@ private:
     uint64_t admissions_ = 0;      // admission order, so prompt chunks are served first-come first-served
     std::vector<uint64_t> admitted_at_;
     std::vector<llama_token_data> candidates_;  // reused by sample() when n_probs > 0
+    std::unique_ptr<Speculator> speculator_;     // null: no speculative decoding
+    std::vector<DraftJob> draft_jobs_;           // reused by add_drafts()
     LoraScales batch_lora_;        // the LoRA scales of the batch being built and decoded
     const SelfExtend self_extend_;
 };

@@ -54,6 +54,13 @@ struct Slot {
     bool copy_pending = false;       // a stream copy into this slot waits for the next decode
     std::chrono::steady_clock::time_point started, prompt_finished;
 
+    // Speculative decoding (speculative.h): this step's draft, which follows next_input in the
+    // batch from draft_index on, and the request's totals for its timings.
+    std::vector<Token> draft;
+    int32_t draft_index = -1;
+    int32_t n_drafted = 0;
+    int32_t n_draft_accepted = 0;
+
     const GenerationRequest& request() const { return task->request(); }
     bool busy() const { return state != SlotState::idle; }
 };

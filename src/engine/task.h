@@ -49,6 +49,8 @@ struct Timings {
     int32_t predicted_n = 0;     // tokens generated
     double predicted_ms = 0;
     int32_t cache_n = 0;         // prompt tokens reused from the slot's cache
+    int32_t draft_n = 0;         // speculative decoding: tokens drafted and verified
+    int32_t draft_n_accepted = 0;  // of those, the ones the main model agreed with
 };
 
 // The end of a request: everything the non-streaming response and the stream's last event report.

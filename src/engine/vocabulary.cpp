@@ -22,6 +22,7 @@ std::vector<Token> Vocabulary::tokenize(const std::string& text, bool add_specia
 }
 
 std::string Vocabulary::piece(Token token, bool render_special) const {
+    if (is_image_position(token)) return {};
     char buffer[64];
     int32_t n = llama_token_to_piece(vocab_, token, buffer, sizeof(buffer), 0, render_special);
     if (n >= 0) return std::string(buffer, static_cast<size_t>(n));
@@ -31,7 +32,13 @@ std::string Vocabulary::piece(Token token, bool render_special) const {
     return out;
 }
 
-std::string Vocabulary::detokenize(const std::vector<Token>& tokens, bool render_special) const {
+std::string Vocabulary::detokenize(const std::vector<Token>& all_tokens, bool render_special) const {
+    // Image positions are no tokens: they have no text.
+    std::vector<Token> tokens;
+    tokens.reserve(all_tokens.size());
+    for (const Token t : all_tokens) {
+        if (!is_image_position(t)) tokens.push_back(t);
+    }
     if (tokens.empty()) return {};
     std::string out(tokens.size() * 8 + 16, '\0');
     int32_t n = llama_detokenize(vocab_, tokens.data(), static_cast<int32_t>(tokens.size()), out.data(),

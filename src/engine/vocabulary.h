@@ -25,10 +25,10 @@ public:
     std::vector<Token> tokenize(const std::string& text, bool add_special, bool parse_special) const;
 
     // The bytes of one token (may be part of a UTF-8 character). Control tokens render as "" unless
-    // render_special is set.
+    // render_special is set; image positions (is_image_position) as "".
     std::string piece(Token token, bool render_special = false) const;
 
-    // The text of a token sequence, as the model's detokenizer joins it.
+    // The text of a token sequence, as the model's detokenizer joins it; image positions are left out.
     std::string detokenize(const std::vector<Token>& tokens, bool render_special = false) const;
 
     // True if `gbnf` parses as a grammar (root rule "root") for this vocabulary.

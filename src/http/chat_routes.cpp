@@ -5,6 +5,7 @@
 #include "api/openai_chat.h"
 #include "api/openai_completion.h"
 #include "api/tool_calls.h"
+#include "http/image_prompt.h"
 #include "http/openai_choices.h"
 #include "template/builtin_templates.h"
 #include "template/chat_template.h"
@@ -40,11 +41,15 @@ std::string render_conversation(const ServerContext& context, const json& messag
     }
 }
 
-std::vector<Token> tokenize_conversation(const Vocabulary& vocabulary, const std::string& text) {
+// The rendered conversation's tokens; image parts become the images' positions.
+ImagePrompt tokenize_conversation(const ServerContext& context, const std::string& text,
+                                  const std::vector<ImageFile>& images) {
     // Templates that write the BOS token themselves must not get a second one.
+    const Vocabulary& vocabulary = context.engine.vocabulary();
     const std::string bos = vocabulary.piece(vocabulary.bos(), true);
     const bool has_bos = !bos.empty() && text.compare(0, bos.size(), bos) == 0;
-    return vocabulary.tokenize(text, /*add_special=*/!has_bos, /*parse_special=*/true);
+    if (images.empty()) return {vocabulary.tokenize(text, /*add_special=*/!has_bos, /*parse_special=*/true), {}};
+    return tokenize_with_images(context, split_image_markers(text, images.size(), "messages"), images, !has_bos);
 }
 
 // The assistant message for a finished answer: content, reasoning_content, tool_calls.
@@ -134,7 +139,9 @@ void handle_chat(ServerContext& context, const httplib::Request& req, httplib::R
         options.generation.sampling.grammar =
             tool_call_grammar(request.tools, only, tool_format_for_template(chat_template_source(context)));
     }
-    GenerationRequest generation = prepare_generation(context, options, tokenize_conversation(vocabulary, prompt_text));
+    ImagePrompt prompt = tokenize_conversation(context, prompt_text, request.images);
+    GenerationRequest generation = prepare_generation(context, options, std::move(prompt.tokens));
+    generation.images = std::move(prompt.images);
     if (!request.max_tokens_given && generation.stop.n_predict < 0) {
         // OpenAI's default: as much as the context holds, then finish_reason "length".
         generation.stop.n_predict = context.engine.info().n_ctx_slot - static_cast<int32_t>(generation.prompt.size());

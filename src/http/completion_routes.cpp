@@ -7,6 +7,7 @@
 #include "api/completion_response.h"
 #include "api/gbnf_check.h"
 #include "api/json_fields.h"
+#include "http/image_prompt.h"
 #include "http/server_context.h"
 
 namespace cria {
@@ -141,12 +142,31 @@ namespace {
 
 void handle_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     require_ready(context);
-    const CompletionRequest parsed =
-        parse_completion_request(parse_json_object(req.body), context.completion_defaults, req.body);
+    const CompletionRequest parsed = parse_completion_request(parse_json_object(req.body), context.completion_defaults,
+                                                              req.body, /*accept_image_data=*/true);
     const Vocabulary& vocabulary = context.engine.vocabulary();
-    std::vector<Token> own_prompt = tokenize_prompt(parsed.prompt, vocabulary);
+    std::vector<Token> own_prompt;
+    std::vector<PromptImage> images;
+    if (parsed.images.empty()) {
+        own_prompt = tokenize_prompt(parsed.prompt, vocabulary);
+    } else {
+        // The images go where the prompt says [img-N]; the prompt is then one string.
+        if (parsed.prompt.size() != 1 || !std::holds_alternative<std::string>(parsed.prompt.front())) {
+            throw invalid_request("with 'image_data', 'prompt' must be a string that places the images with [img-N]",
+                                  "prompt");
+        }
+        const auto parts = split_image_references(std::get<std::string>(parsed.prompt.front()), parsed.images, "prompt");
+        ImagePrompt prompt = tokenize_with_images(context, parts, parsed.images, /*add_bos=*/true);
+        own_prompt = std::move(prompt.tokens);
+        images = std::move(prompt.images);
+    }
     std::string prompt_text = prompt_as_text(parsed.prompt, own_prompt, vocabulary);
-    GenerationRequest generation = prepare_generation(context, parsed, with_system_prompt(context, parsed, own_prompt));
+    const size_t own_size = own_prompt.size();
+    std::vector<Token> full_prompt = with_system_prompt(context, parsed, std::move(own_prompt));
+    // A system prompt goes before (taking the place of the prompt's own BOS): images move with the text.
+    for (auto& image : images) image.position = image.position + full_prompt.size() - own_size;
+    GenerationRequest generation = prepare_generation(context, parsed, std::move(full_prompt));
+    generation.images = std::move(images);
     run_native_completion(context, req, res, std::move(generation), std::move(prompt_text));
 }
 

@@ -4,6 +4,7 @@
 
 #include "api/embedding_api.h"
 #include "api/json_fields.h"
+#include "http/image_prompt.h"
 #include "http/openai_choices.h"
 
 namespace cria {
@@ -31,7 +32,14 @@ std::optional<std::vector<EmbeddingResult>> compute(ServerContext& context, cons
     };
     for (const auto& input : request.inputs) {
         GenerationRequest g;
-        g.prompt = tokenize_prompt(input, vocabulary, field);
+        if (request.images.empty()) {
+            g.prompt = tokenize_prompt(input, vocabulary, field);
+        } else {
+            const auto parts = split_image_references(std::get<std::string>(input.front()), request.images, field);
+            ImagePrompt prompt = tokenize_with_images(context, parts, request.images, /*add_bos=*/true);
+            g.prompt = std::move(prompt.tokens);
+            g.images = std::move(prompt.images);
+        }
         const int32_t limit = std::min(info.n_ubatch, info.n_ctx_slot - 1);
         if (static_cast<int32_t>(g.prompt.size()) > limit) {
             cancel_all();

@@ -307,6 +307,9 @@ void HttpServer::set_ready() {
             if (auto stage = sampler_stage_from_name(name)) d.sampling.samplers.push_back(*stage);
         }
     }
+    d.speculative.n_max = options.draft_n_max;
+    d.speculative.n_min = options.draft_n_min;
+    d.speculative.p_min = options.draft_p_min;
     d.n_predict_cap = options.n_predict;
     context_.system_prompt.set(context_.initial_system_prompt, engine.vocabulary());
     d.n_slots = engine.info().n_slots;

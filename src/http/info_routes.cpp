@@ -13,6 +13,7 @@ json slot_json(const ServerContext& context, const SlotStatus& s) {
     const int32_t n_ctx_slot = context.engine.info().n_ctx_slot;
     GenerationRequest idle;
     idle.sampling = context.completion_defaults.sampling;
+    idle.speculative = context.completion_defaults.speculative;
     const GenerationRequest& r = s.task ? s.task->request() : idle;
     json slot = generation_settings_json(r, context.model_name, n_ctx_slot);
     const int32_t n_remain = r.stop.n_predict < 0 ? -1 : std::max(0, r.stop.n_predict - s.n_decoded);
@@ -87,6 +88,7 @@ void register_info_routes(httplib::Server& server, ServerContext& context) {
             const EngineInfo& info = context.engine.info();
             GenerationRequest defaults;
             defaults.sampling = context.completion_defaults.sampling;
+            defaults.speculative = context.completion_defaults.speculative;
             defaults.stop.n_predict = context.completion_defaults.n_predict_cap;
             LoraScales lora_scales;
             for (const auto& adapter : context.engine.lora_adapters()) lora_scales.push_back(adapter.scale);
@@ -103,6 +105,7 @@ void register_info_routes(httplib::Server& server, ServerContext& context) {
                             {"n_ctx", info.n_ctx},
                             {"n_ctx_slot", info.n_ctx_slot},
                             {"chat_template", info.chat_template},
+                            {"modalities", {{"vision", info.vision}, {"audio", false}}},
                             {"runtime", runtime_json(info)},
                             {"build_info", "cria"}});
         } catch (const ApiError& e) {

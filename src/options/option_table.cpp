@@ -1,5 +1,6 @@
 #include "options/option_table.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -201,25 +202,25 @@ Binding seed_binding() {
     };
 }
 
-Binding gpu_layers_binding() {
+Binding gpu_layers_binding(int32_t ServerOptions::*field) {
     return {
-        [](ServerOptions& o, const std::string& v) -> std::string {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
             const std::string word = to_lower(v);
             if (word == "auto") {
-                o.n_gpu_layers = -1;
+                o.*field = -1;
                 return "";
             }
             if (word == "all") {
-                o.n_gpu_layers = kAllGpuLayers;
+                o.*field = kAllGpuLayers;
                 return "";
             }
             const auto n = parse_int(v);
             if (!n) return "not an integer, 'auto' or 'all'";
             if (*n < -1 || *n > kInt32Max) return "must be -1 (auto) or at least 0";
-            o.n_gpu_layers = static_cast<int32_t>(*n);
+            o.*field = static_cast<int32_t>(*n);
             return "";
         },
-        [](const ServerOptions& o) { return std::to_string(o.n_gpu_layers); },
+        [field](const ServerOptions& o) { return std::to_string(o.*field); },
     };
 }
 
@@ -342,6 +343,36 @@ Binding jinja_binding() {
             return *on ? "" : "cria always renders chat templates with its Jinja engine; --no-jinja is not supported";
         },
         [](const ServerOptions&) { return std::string("on"); },
+    };
+}
+
+// --spec-type: comma-separated kinds of drafting, tried in order each step. llama-server's other
+// kinds (EAGLE-3, MTP, n-gram maps and caches...) are refused by name.
+Binding spec_type_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            static const std::vector<std::string> known = {"none", "draft-simple", "ngram-simple"};
+            std::vector<std::string> types;
+            for (const auto& item : split_list(v, ',')) {
+                const std::string type = to_lower(trim(item));
+                if (std::find(known.begin(), known.end(), type) == known.end()) {
+                    return "unknown or unsupported type '" + type + "' (cria has none, draft-simple, ngram-simple)";
+                }
+                if (std::find(types.begin(), types.end(), type) != types.end()) return "'" + type + "' is given twice";
+                types.push_back(type);
+            }
+            if (types.empty()) return "must not be empty";
+            if (types.size() > 1 && std::find(types.begin(), types.end(), "none") != types.end()) {
+                return "'none' cannot be combined with other types";
+            }
+            o.spec_types = std::move(types);
+            return "";
+        },
+        [](const ServerOptions& o) {
+            std::string s;
+            for (const auto& t : o.spec_types) s += (s.empty() ? "" : ",") + t;
+            return s;
+        },
     };
 }
 
@@ -561,6 +592,13 @@ std::vector<OptionSpec> build_table() {
                   "adapters were merged into quantized weights; libllama now applies adapters at run time on top "
                   "of the loaded model's weights, so no separate base model is read")
             .def("none").bind(text(&ServerOptions::lora_base)));
+    add(Opt(S::Model, {"-mm", "--mmproj"}).value(K::String, "FILE").env({"LLAMA_ARG_MMPROJ"})
+            .help("multimodal projector file (the model's vision encoder): prompts may then hold images")
+            .def("none").bind(text(&ServerOptions::mmproj)));
+    add(Opt(S::Model, {"--mmproj-offload"}).negative({"--no-mmproj-offload"}).env({"LLAMA_ARG_MMPROJ_OFFLOAD"})
+            .help("run the multimodal projector on the GPU, where there is one; --no-mmproj-offload keeps it "
+                  "on the CPU")
+            .def("on").bind(boolean(&ServerOptions::mmproj_offload)));
     add(Opt(S::Model, {"--chat-template-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_CHAT_TEMPLATE_FILE"})
             .help("read the Jinja chat template from a file").def("none").bind(chat_template_file_binding()));
 
@@ -621,7 +659,7 @@ std::vector<OptionSpec> build_table() {
             .help("model layers to keep in GPU memory: a number, 'auto' or 'all'. Without a GPU it is accepted "
                   "and nothing is offloaded; the start-up log and /props (runtime) say what was")
             .def("-1 = auto")
-            .bind(gpu_layers_binding()));
+            .bind(gpu_layers_binding(&ServerOptions::n_gpu_layers)));
     add(Opt(S::DevicesMemory, {"-mg", "--main-gpu"}).value(K::Int, "INDEX").env({"LLAMA_ARG_MAIN_GPU"})
             .help("the GPU used for small tensors and intermediate results when several GPUs are used")
             .bind(int_in(&ServerOptions::main_gpu, 0)));
@@ -766,6 +804,43 @@ std::vector<OptionSpec> build_table() {
             .bind(samplers_binding()));
 
     // ---- logging ----
+    // ---- speculative decoding ----
+    add(Opt(S::Speculative, {"-md", "--model-draft", "--spec-draft-model"}).value(K::String, "FNAME")
+            .env({"LLAMA_ARG_SPEC_DRAFT_MODEL", "LLAMA_ARG_MODEL_DRAFT"})
+            .help("draft model for speculative decoding: a small model with the same vocabulary as -m that "
+                  "guesses the next tokens, which the main model then checks in one batch")
+            .def("none").bind(nonempty_text(&ServerOptions::draft_model_path)));
+    add(Opt(S::Speculative, {"-ngld", "--gpu-layers-draft", "--n-gpu-layers-draft", "--spec-draft-ngl"})
+            .value(K::Int, "N").env({"LLAMA_ARG_N_GPU_LAYERS_DRAFT"})
+            .help("draft model layers to keep in GPU memory: a number, 'auto' or 'all'").def("-1 = auto")
+            .bind(gpu_layers_binding(&ServerOptions::n_gpu_layers_draft)));
+    add(Opt(S::Speculative, {"-cd", "--ctx-size-draft"}).value(K::Int, "N").env({"LLAMA_ARG_CTX_SIZE_DRAFT"})
+            .help("context size of the draft model, shared by all slots; a slot whose context outgrows its "
+                  "share is not drafted for").def("0 = same as --ctx-size")
+            .bind(int_in(&ServerOptions::n_ctx_draft, 0)));
+    add(Opt(S::Speculative, {"--draft-max", "--draft", "--draft-n", "--spec-draft-n-max"}).value(K::Int, "N")
+            .env({"LLAMA_ARG_DRAFT_MAX", "LLAMA_ARG_SPEC_DRAFT_N_MAX"})
+            .help("most tokens drafted per step, by the draft model or by n-gram lookup (a request's "
+                  "speculative.n_max wins)")
+            .bind(int_in(&ServerOptions::draft_n_max, 0)));
+    add(Opt(S::Speculative, {"--draft-min", "--draft-n-min", "--spec-draft-n-min"}).value(K::Int, "N")
+            .env({"LLAMA_ARG_DRAFT_MIN", "LLAMA_ARG_SPEC_DRAFT_N_MIN"})
+            .help("a shorter draft is not verified: that step decodes one token (a request's speculative.n_min wins)")
+            .bind(int_in(&ServerOptions::draft_n_min, 0)));
+    add(Opt(S::Speculative, {"--draft-p-min", "--spec-draft-p-min"}).value(K::Float, "P")
+            .env({"LLAMA_ARG_DRAFT_P_MIN", "LLAMA_ARG_SPEC_DRAFT_P_MIN"})
+            .help("the draft model stops drafting at a token it gives less probability than this (a request's "
+                  "speculative.p_min wins)")
+            .bind(float_in(&ServerOptions::draft_p_min, 0.0, 1.0)));
+    add(Opt(S::Speculative, {"--spec-type"}).value(K::List, "TYPES").env({"LLAMA_ARG_SPEC_TYPE"})
+            .help("comma-separated kinds of drafting, tried in order each step: draft-simple (the draft "
+                  "model of -md), ngram-simple (copy what followed the last n-gram's previous occurrence in "
+                  "the slot's own context: no draft model needed), or none")
+            .def("draft-simple with -md, else none").bind(spec_type_binding()));
+    add(Opt(S::Speculative, {"--spec-ngram-simple-size-n"}).value(K::Int, "N")
+            .help("ngram-simple: how many of the latest tokens must match an earlier place in the context")
+            .bind(int_in(&ServerOptions::spec_ngram_size_n, 1, 1024)));
+
     add(Opt(S::Logging, {"-v", "--verbose", "--log-verbose"})
             .help("log everything, including debug messages").bind(boolean(&ServerOptions::verbose)));
     add(Opt(S::Logging, {"--log-format"}).choices({"text", "json"})
@@ -782,8 +857,6 @@ std::vector<OptionSpec> build_table() {
 
     // ---- not yet supported: listed so that using one is a clear error, not "unknown option" ----
     // model sources and adapters
-    add_later(later({"-mm", "--mmproj"}).value(K::String, "FILE").env({"LLAMA_ARG_MMPROJ"})
-                  .help("multimodal projector file"));
     add_later(later({"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})
                   .help("download the multimodal projector from a URL"));
     add_later(later({"--override-kv"}).value(K::String, "KEY=TYPE:VALUE").help("override model metadata"));
@@ -837,21 +910,6 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"-cmoe", "--cpu-moe"}).env({"LLAMA_ARG_CPU_MOE"}).help("keep all MoE expert weights on the CPU"));
     add_later(later({"-ncmoe", "--n-cpu-moe"}).value(K::Int, "N").env({"LLAMA_ARG_N_CPU_MOE"})
                   .help("keep the MoE expert weights of the first N layers on the CPU"));
-    // speculative decoding
-    add_later(later({"-md", "--model-draft", "--spec-draft-model"}).value(K::String, "FNAME")
-                  .env({"LLAMA_ARG_SPEC_DRAFT_MODEL"}).help("draft model for speculative decoding"));
-    add_later(later({"-ngld", "--gpu-layers-draft", "--n-gpu-layers-draft"}).value(K::Int, "N")
-                  .env({"LLAMA_ARG_N_GPU_LAYERS_DRAFT"}).help("draft model layers kept in GPU memory"));
-    add_later(later({"--draft-max", "--draft", "--draft-n"}).value(K::Int, "N").env({"LLAMA_ARG_DRAFT_MAX"})
-                  .help("most tokens drafted per step"));
-    add_later(later({"--draft-min", "--draft-n-min"}).value(K::Int, "N").env({"LLAMA_ARG_DRAFT_MIN"})
-                  .help("fewest tokens drafted per step"));
-    add_later(later({"--spec-type"}).value(K::List, "TYPES").env({"LLAMA_ARG_SPEC_TYPE"})
-                  .help("kinds of speculative decoding"));
-    add_later(later({"--spec-draft-n-max"}).value(K::Int, "N").env({"LLAMA_ARG_SPEC_DRAFT_N_MAX"})
-                  .help("most tokens drafted per step"));
-    add_later(later({"--spec-draft-n-min"}).value(K::Int, "N").env({"LLAMA_ARG_SPEC_DRAFT_N_MIN"})
-                  .help("fewest tokens drafted per step"));
     // chat templates and reasoning
     add_later(later({"--chat-template-kwargs"}).value(K::String, "JSON").env({"LLAMA_ARG_CHAT_TEMPLATE_KWARGS"})
                   .help("extra parameters for the chat template"));
@@ -904,6 +962,7 @@ const char* section_title(Section section) {
         case Section::Http: return "HTTP";
         case Section::Endpoints: return "endpoints";
         case Section::Sampling: return "sampling defaults (a request's own values win)";
+        case Section::Speculative: return "speculative decoding (output is the same as without it)";
         case Section::Logging: return "logging";
         case Section::NotYetSupported: return "not yet supported (accepted by llama-server; cria refuses them for now)";
     }

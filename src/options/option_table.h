@@ -40,6 +40,7 @@ enum class Section {
     Http,
     Endpoints,
     Sampling,
+    Speculative,
     Logging,
     NotYetSupported,
 };

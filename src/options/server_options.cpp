@@ -64,6 +64,37 @@ ParseOutcome fail(std::string message) {
     return out;
 }
 
+// The speculative options must agree: a draft type needs a draft model and a draft model needs a
+// type that uses it (it is implied when --spec-type is not given). Fills in that implied type.
+std::string check_speculative_options(ServerOptions& opts) {
+    auto& types = opts.spec_types;
+    const bool has_draft_model = !opts.draft_model_path.empty();
+    const bool uses_draft_model = std::find(types.begin(), types.end(), "draft-simple") != types.end();
+    if (types.empty() && has_draft_model) types.push_back("draft-simple");
+    if (types.size() == 1 && types.front() == "none") {
+        if (has_draft_model) return "--spec-type none contradicts --model-draft: give one or the other";
+        types.clear();
+    }
+    if (uses_draft_model && !has_draft_model) {
+        return "--spec-type draft-simple needs a draft model: give --model-draft FNAME";
+    }
+    if (has_draft_model && !types.empty() &&
+        std::find(types.begin(), types.end(), "draft-simple") == types.end()) {
+        return "--model-draft is given but --spec-type does not list draft-simple";
+    }
+    if (!types.empty() && opts.grp_attn_n > 1) {
+        return "speculative decoding (--spec-type, --model-draft) cannot be combined with self-extend (--grp-attn-n)";
+    }
+    if (!types.empty() && opts.embedding) {
+        return "speculative decoding (--spec-type, --model-draft) generates text; it cannot be used with --embedding";
+    }
+    if (opts.draft_n_min > opts.draft_n_max) {
+        return "--draft-min (" + std::to_string(opts.draft_n_min) + ") is above --draft-max (" +
+               std::to_string(opts.draft_n_max) + ")";
+    }
+    return "";
+}
+
 }  // namespace
 
 ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLookup& env) {
@@ -191,6 +222,7 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
     }
     // Like libllama, which never runs a physical batch larger than the logical one.
     if (opts.n_ubatch > opts.n_batch) opts.n_ubatch = opts.n_batch;
+    if (const std::string why = check_speculative_options(opts); !why.empty()) return fail(why);
     if (opts.grp_attn_n > 1) {
         // Self-extend divides positions window by window: a window must hold whole groups.
         if (opts.grp_attn_w % opts.grp_attn_n != 0) {

@@ -39,6 +39,8 @@ struct ServerOptions {
     std::string alias;                 // -a, --alias: the name reported in API responses ("" = from the file name)
     std::vector<LoraAdapterOption> lora_adapters;  // --lora FNAME (scale 1) and --lora-scaled FNAME SCALE, in order
     std::string lora_base;             // --lora-base: accepted and ignored (libllama applies adapters on the loaded weights)
+    std::string mmproj;                // -mm, --mmproj: multimodal projector file ("" = text only)
+    bool mmproj_offload = true;        // --mmproj-offload / --no-mmproj-offload
 
     // Context and batching
     int32_t n_ctx = 4096;              // -c, --ctx-size: total context, shared by all slots (0 = model's training context)
@@ -115,6 +117,17 @@ struct ServerOptions {
     int32_t dry_allowed_length = 2;    // --dry-allowed-length
     int32_t dry_penalty_last_n = -1;   // --dry-penalty-last-n (-1 = whole context)
     std::string samplers;              // --samplers "top_k;top_p;..." ("" = the default order)
+
+    // Speculative decoding
+    std::string draft_model_path;      // -md, --model-draft ("" = no draft model)
+    int32_t n_gpu_layers_draft = -1;   // -ngld, --gpu-layers-draft (-1 = auto; "all" = kAllGpuLayers)
+    int32_t n_ctx_draft = 0;           // -cd, --ctx-size-draft (0 = same as --ctx-size)
+    int32_t draft_n_max = 16;          // --draft-max: most tokens drafted per step (request: speculative.n_max)
+    int32_t draft_n_min = 0;           // --draft-min: shorter drafts are dropped (request: speculative.n_min)
+    float draft_p_min = 0.75f;         // --draft-p-min: the draft model stops below this probability
+    std::vector<std::string> spec_types;  // --spec-type draft-simple,ngram-simple (empty = draft-simple
+                                          // when a draft model is given, else none); never holds "none"
+    int32_t spec_ngram_size_n = 12;    // --spec-ngram-simple-size-n: tokens matched by n-gram lookup
 
     // Logging
     bool verbose = false;              // -v, --verbose

@@ -50,7 +50,7 @@ describe('--help and bad command lines', () => {
     assertExitError(await runCria(await serverArgs('-zz', '3')), 1, '-zz');
   });
 
-  for (const [flag, value] of [['--mmproj', 'x'], ['--override-kv', 'a=int:1'], ['--mmproj-url', 'http://127.0.0.1:1/p.gguf'], ['--rope-scaling', 'yarn']]) {
+  for (const [flag, value] of [['--override-kv', 'a=int:1'], ['--mmproj-url', 'http://127.0.0.1:1/p.gguf'], ['--rope-scaling', 'yarn']]) {
     test(`${flag} (not implemented yet) exits non-zero with a message naming it`, async () => {
       const res = await runCria(await serverArgs(flag, value));
       assert.notEqual(res.code, null, `cria did not exit (it started serving?)\n${res.stderr}`);
@@ -60,10 +60,10 @@ describe('--help and bad command lines', () => {
   }
 
   test('an environment variable of an unimplemented feature is refused too', async () => {
-    const res = await runCria(await serverArgs(), { env: { LLAMA_ARG_MMPROJ: 'x' } });
+    const res = await runCria(await serverArgs(), { env: { LLAMA_ARG_MMPROJ_URL: 'x' } });
     assert.notEqual(res.code, null, `cria did not exit\n${res.stderr}`);
     assert.notEqual(res.code, 0);
-    assert.ok(res.stderr.includes('LLAMA_ARG_MMPROJ'), res.stderr);
+    assert.ok(res.stderr.includes('LLAMA_ARG_MMPROJ_URL'), res.stderr);
   });
 
   test('an option missing its value exits 1 naming the option', async () => {

@@ -146,7 +146,7 @@ TEST(Options, HelpAndVersionNeedNoModel) {
     EXPECT_FALSE(v.show_help);
     EXPECT_EQ(v.error, "");
     // Help wins over values that would fail validation later, and over the environment.
-    const ParseOutcome h = parse({"--port", "0", "--help"}, {{"LLAMA_ARG_MMPROJ", "x"}});
+    const ParseOutcome h = parse({"--port", "0", "--help"}, {{"LLAMA_ARG_MMPROJ_URL", "x"}});
     EXPECT_TRUE(h.show_help);
     EXPECT_EQ(h.error, "");
 }
@@ -163,6 +163,11 @@ TEST(Options, ShortAndLongForms) {
         {{"--model", "other.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.model_path, "other.gguf"); }},
         {{"-a", "my-model"}, [](const ServerOptions& o) { EXPECT_EQ(o.alias, "my-model"); }},
         {{"--alias", "my-model"}, [](const ServerOptions& o) { EXPECT_EQ(o.alias, "my-model"); }},
+        {{"-mm", "proj.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.mmproj, "proj.gguf"); }},
+        {{"--mmproj", "proj.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.mmproj, "proj.gguf"); }},
+        {{"--mmproj=proj.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.mmproj, "proj.gguf"); }},
+        {{"--no-mmproj-offload"}, [](const ServerOptions& o) { EXPECT_FALSE(o.mmproj_offload); }},
+        {{"--no-mmproj-offload", "--mmproj-offload"}, [](const ServerOptions& o) { EXPECT_TRUE(o.mmproj_offload); }},
         {{"-c", "8192"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_ctx, 8192); }},
         {{"--ctx-size", "0"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_ctx, 0); }},
         {{"-b", "1024"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_batch, 1024); }},
@@ -310,13 +315,16 @@ TEST(Options, EnvironmentVariablesApply) {
         {"LLAMA_ARG_THREADS_HTTP", "5"},       {"LLAMA_ARG_MAIN_GPU", "1"},     {"LLAMA_ARG_TENSOR_SPLIT", "1,1"},
         {"LLAMA_ARG_KV_UNIFIED", "no"},        {"LLAMA_ARG_TEMPERATURE", "0.3"}, {"LLAMA_ARG_TOP_K", "7"},
         {"LLAMA_ARG_TOP_P", "0.5"},            {"LLAMA_ARG_MIN_P", "0.2"},      {"LLAMA_ARG_REPEAT_PENALTY", "1.2"},
-        {"LLAMA_ARG_MLOCK", "yes"},           {"LLAMA_ARG_STATIC_PATH", "www"}, {"LLAMA_ARG_WEBUI", "off"},
+        {"LLAMA_ARG_MLOCK", "yes"},            {"LLAMA_ARG_MMPROJ", "envproj.gguf"},
+        {"LLAMA_ARG_MMPROJ_OFFLOAD", "false"}, {"LLAMA_ARG_STATIC_PATH", "www"}, {"LLAMA_ARG_WEBUI", "off"},
     };
     const ParseOutcome out = parse({}, env);
     ASSERT_EQ(out.error, "");
     ASSERT_TRUE(out.options.has_value());
     const ServerOptions& o = *out.options;
     EXPECT_EQ(o.model_path, "env.gguf");
+    EXPECT_EQ(o.mmproj, "envproj.gguf");
+    EXPECT_FALSE(o.mmproj_offload);
     EXPECT_EQ(o.n_ctx, 2048);
     EXPECT_EQ(o.n_parallel, 4);
     EXPECT_EQ(o.n_threads, 7);
@@ -469,11 +477,10 @@ TEST(Options, DownloadOptionsAreInTheModelSectionOfHelp) {
 TEST(Options, NotYetSupportedOptionsAreErrors) {
     // The options the brief names, checked by name so that dropping one from the table fails here.
     const std::vector<std::string> names = {
-        "--mmproj", "--rope-scaling",
+        "--mmproj-url", "--rope-scaling",
         "--rope-freq-base", "--rope-freq-scale", "--yarn-orig-ctx", "--yarn-ext-factor", "--yarn-attn-factor",
         "--yarn-beta-slow", "--yarn-beta-fast", "-ctk", "--cache-type-k", "-ctv", "--cache-type-v", "-dt",
-        "--defrag-thold", "--reasoning-format", "-md", "--model-draft", "--draft-max", "--draft-min",
-        "--spec-type", "--grammar", "--json-schema", "-cram", "--cache-ram",
+        "--defrag-thold", "--reasoning-format", "--grammar", "--json-schema", "-cram", "--cache-ram",
         "--keep", "--props", "--ctx-checkpoints", "--swa-full", "--cache-reuse",
         "--check-tensors", "--override-kv",
     };
@@ -482,11 +489,11 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
         EXPECT_TRUE(contains(e, "option " + name)) << e;
         EXPECT_TRUE(contains(e, "is not supported yet by cria")) << e;
     }
-    EXPECT_EQ(err({"--mmproj", "proj.gguf"}), "option --mmproj is not supported yet by cria");
-    EXPECT_EQ(err({"--mmproj=proj.gguf"}), "option --mmproj is not supported yet by cria");
+    EXPECT_EQ(err({"--mmproj-url", "u"}), "option --mmproj-url is not supported yet by cria");
+    EXPECT_EQ(err({"--mmproj-url=u"}), "option --mmproj-url is not supported yet by cria");
     EXPECT_EQ(err({"--override-kv=k=int:1"}), "option --override-kv is not supported yet by cria");
     // Also without the value they would take, and with no model given.
-    EXPECT_EQ(parse({"--mmproj"}).error, "option --mmproj is not supported yet by cria");
+    EXPECT_EQ(parse({"--mmproj-url"}).error, "option --mmproj-url is not supported yet by cria");
     EXPECT_EQ(parse({"--cache-type-k"}).error, "option --cache-type-k is not supported yet by cria");
 }
 
@@ -511,9 +518,9 @@ TEST(Options, EveryNotYetSupportedTableEntryErrors) {
 }
 
 TEST(Options, NotYetSupportedEnvironmentVariableErrors) {
-    const std::string e = err({}, {{"LLAMA_ARG_MMPROJ", "proj.gguf"}});
-    EXPECT_TRUE(contains(e, "LLAMA_ARG_MMPROJ")) << e;
-    EXPECT_TRUE(contains(e, "--mmproj")) << e;
+    const std::string e = err({}, {{"LLAMA_ARG_MMPROJ_URL", "u"}});
+    EXPECT_TRUE(contains(e, "LLAMA_ARG_MMPROJ_URL")) << e;
+    EXPECT_TRUE(contains(e, "--mmproj-url")) << e;
     EXPECT_TRUE(contains(e, "not supported yet by cria")) << e;
     EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_ROPE_FREQ_BASE", "10000"}}), "--rope-freq-base"));
     const std::vector<std::pair<std::string, std::string>> later = {
@@ -637,9 +644,9 @@ TEST(Options, HelpListsEverySupportedOptionAndVariable) {
     for (const auto& spec : cria::options::option_table()) {
         for (const auto& name : spec.names) EXPECT_TRUE(contains(help, name)) << name;
         for (const auto& name : spec.negative_names) EXPECT_TRUE(contains(help, name)) << name;
-        // "(env: FIRST, SECOND)" when an option reads several variables.
-        for (size_t i = 0; i < spec.env.size(); ++i) {
-            EXPECT_TRUE(contains(help, (i == 0 ? "(env: " : ", ") + spec.env[i])) << spec.env[i];
+        // An option read from several variables lists them all: "(env: A, B)".
+        for (const auto& var : spec.env) {
+            EXPECT_TRUE(contains(help, "(env: " + var) || contains(help, ", " + var)) << var;
         }
         if (!spec.negated_env.empty()) {
             EXPECT_TRUE(contains(help, spec.negated_env)) << spec.negated_env;
@@ -686,7 +693,8 @@ TEST(Options, HelpLayout) {
     const auto marker = help.find("(not supported yet)");
     ASSERT_NE(marker, std::string::npos);
     EXPECT_GT(marker, help.find("----- not yet supported"));
-    EXPECT_TRUE(contains(help.substr(help.find("--mmproj")), "(not supported yet)"));
+    EXPECT_TRUE(contains(help.substr(help.find("--mmproj-url")), "(not supported yet)"));
+    EXPECT_LT(help.find("--mmproj "), marker);  // --mmproj itself is supported
     // Options refused until their feature comes are listed there too, not among the supported ones.
     for (const std::string s : {"--override-kv", "--check-tensors", "--reasoning-format"}) {
         // The first place the option is named as a whole word (not as part of e.g. --chat-template-file).
@@ -806,6 +814,79 @@ TEST(Options, JinjaIsAcceptedAndNoJinjaRefused) {
 }  // namespace
 }  // namespace cria
 
+// ---- speculative decoding ----
+
+TEST(Options, SpeculativeDefaults) {
+    const ServerOptions o = ok({});
+    EXPECT_EQ(o.draft_model_path, "");
+    EXPECT_TRUE(o.spec_types.empty());
+    EXPECT_EQ(o.draft_n_max, 16);
+    EXPECT_EQ(o.draft_n_min, 0);
+    EXPECT_FLOAT_EQ(o.draft_p_min, 0.75f);
+    EXPECT_EQ(o.n_gpu_layers_draft, -1);
+    EXPECT_EQ(o.n_ctx_draft, 0);
+    EXPECT_EQ(o.spec_ngram_size_n, 12);
+}
+
+TEST(Options, DraftModelImpliesDraftSimple) {
+    for (const char* name : {"-md", "--model-draft", "--spec-draft-model"}) {
+        const ServerOptions o = ok({name, "draft.gguf"});
+        EXPECT_EQ(o.draft_model_path, "draft.gguf");
+        EXPECT_EQ(o.spec_types, (std::vector<std::string>{"draft-simple"}));
+    }
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_MODEL", "d.gguf"}}).draft_model_path, "d.gguf");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_MODEL_DRAFT", "d.gguf"}}).draft_model_path, "d.gguf");
+}
+
+TEST(Options, SpeculativeForms) {
+    for (const char* name : {"--draft-max", "--draft", "--draft-n", "--spec-draft-n-max"}) {
+        EXPECT_EQ(ok({name, "5"}).draft_n_max, 5) << name;
+    }
+    for (const char* name : {"--draft-min", "--draft-n-min", "--spec-draft-n-min"}) {
+        EXPECT_EQ(ok({name, "2"}).draft_n_min, 2) << name;
+    }
+    for (const char* name : {"--draft-p-min", "--spec-draft-p-min"}) {
+        EXPECT_FLOAT_EQ(ok({name, "0.5"}).draft_p_min, 0.5f) << name;
+    }
+    for (const char* name : {"-ngld", "--gpu-layers-draft", "--n-gpu-layers-draft", "--spec-draft-ngl"}) {
+        EXPECT_EQ(ok({name, "3"}).n_gpu_layers_draft, 3) << name;
+    }
+    EXPECT_EQ(ok({"-ngld", "all"}).n_gpu_layers_draft, cria::kAllGpuLayers);
+    EXPECT_EQ(ok({"-ngld", "auto"}).n_gpu_layers_draft, -1);
+    EXPECT_EQ(ok({"-cd", "512"}).n_ctx_draft, 512);
+    EXPECT_EQ(ok({"--ctx-size-draft", "256"}).n_ctx_draft, 256);
+    EXPECT_EQ(ok({"--spec-ngram-simple-size-n", "3"}).spec_ngram_size_n, 3);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_DRAFT_MAX", "7"}}).draft_n_max, 7);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_N_MAX", "8"}}).draft_n_max, 8);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_DRAFT_MIN", "1"}}).draft_n_min, 1);
+    EXPECT_FLOAT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_P_MIN", "0.25"}}).draft_p_min, 0.25f);
+}
+
+TEST(Options, SpecTypes) {
+    EXPECT_EQ(ok({"--spec-type", "ngram-simple"}).spec_types, (std::vector<std::string>{"ngram-simple"}));
+    EXPECT_EQ(ok({"--spec-type", "ngram-simple,draft-simple", "-md", "d.gguf"}).spec_types,
+              (std::vector<std::string>{"ngram-simple", "draft-simple"}));
+    EXPECT_EQ(ok({"--spec-type", "NGRAM-simple"}).spec_types, (std::vector<std::string>{"ngram-simple"}));
+    EXPECT_TRUE(ok({"--spec-type", "none"}).spec_types.empty());
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_TYPE", "ngram-simple"}}).spec_types, (std::vector<std::string>{"ngram-simple"}));
+}
+
+TEST(Options, BadSpeculativeOptionsAreErrors) {
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-eagle3"}), "unknown or unsupported type 'draft-eagle3'"));
+    EXPECT_TRUE(contains(err({"--spec-type", "ngram-mod"}), "cria has none, draft-simple, ngram-simple"));
+    EXPECT_TRUE(contains(err({"--spec-type", "none,ngram-simple"}), "'none' cannot be combined"));
+    EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple,ngram-simple"}), "given twice"));
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-simple"}), "needs a draft model"));
+    EXPECT_TRUE(contains(err({"--spec-type", "none", "-md", "d.gguf"}), "contradicts --model-draft"));
+    EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple", "-md", "d.gguf"}), "does not list draft-simple"));
+    EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple", "--embedding"}), "cannot be used with --embedding"));
+    EXPECT_TRUE(contains(err({"-md", "d.gguf", "--grp-attn-n", "2"}), "cannot be combined with self-extend"));
+    EXPECT_TRUE(contains(err({"--draft-min", "5", "--draft-max", "4"}), "--draft-min (5) is above --draft-max (4)"));
+    EXPECT_TRUE(contains(err({"--draft-max", "-1"}), "--draft-max"));
+    EXPECT_TRUE(contains(err({"--draft-p-min", "1.5"}), "must be between 0 and 1"));
+    EXPECT_TRUE(contains(err({"-md", ""}), "must not be empty"));
+    EXPECT_TRUE(contains(err({"--spec-ngram-simple-size-n", "0"}), "must be between 1 and 1024"));
+}
 // ---- LoRA adapters ----
 
 TEST(Options, LoraAdaptersInOrderWithTheirScales) {

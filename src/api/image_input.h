@@ -1,0 +1,55 @@
+// Images in requests, before any model sees them:
+//   /completion and /embedding: `image_data: [{"data": "<base64>", "id": 12}]`, placed in the
+//     prompt by `[img-12]` references (the seed's form);
+//   /v1/chat/completions: content parts {"type": "image_url", "image_url": {"url": "data:..."}}.
+// Everything here checks shapes and decodes base64; whether the bytes are an image is for the
+// projector to say (engine/multimodal.h). Errors are ApiErrors naming the field.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/multimodal.h"
+
+namespace cria {
+
+// One image a request sends: its file bytes (PNG, JPEG, ...) and the field they came from, which
+// errors about the image name ("image_data", "messages[1].content[0].image_url").
+struct ImageFile {
+    int64_t id = -1;  // image_data's id; the order of appearance for chat images
+    std::string bytes;
+    std::string field;
+    std::string description;  // how an error message names it, field included
+};
+
+// The text a chat message's image part leaves in its content, where the image goes (libmtmd's
+// default media marker, so /apply-template shows what llama.cpp's server shows).
+inline constexpr const char* kImageMarker = "<__media__>";
+
+// `image_data`: absent, null or [] gives no images. Each entry needs a base64 `data` string and a
+// non-negative integer `id`, unique in the array.
+std::vector<ImageFile> parse_image_data(const nlohmann::json& body);
+
+// Splits a prompt at its `[img-N]` references into text and image parts (image = index into
+// `images`). Every reference must name an image of `images`, and every image must be referenced
+// at least once; otherwise 400 naming `prompt_field`, or `image_data` for an unused image.
+std::vector<MediaPromptPart> split_image_references(const std::string& prompt, const std::vector<ImageFile>& images,
+                                                    const char* prompt_field);
+
+// Splits rendered chat text at kImageMarker: the i-th marker is image i. 400 naming `field` when
+// the number of markers is not n_images (a message's text holds the marker itself).
+std::vector<MediaPromptPart> split_image_markers(const std::string& text, size_t n_images, const char* field);
+
+// An image_url's bytes. Only data URLs ("data:image/png;base64,...") are accepted: this server
+// fetches nothing. 400 naming `field` otherwise.
+std::string decode_data_url(const std::string& url, const std::string& field);
+
+// Standard base64 (RFC 4648, "+/"; also the URL-safe "-_"); whitespace is skipped and padding is
+// optional. nullopt if anything else is in the way.
+std::optional<std::string> decode_base64(const std::string& text);
+
+}  // namespace cria

@@ -1,0 +1,196 @@
+#include "engine/draft_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace cria {
+
+namespace {
+
+size_t common_prefix(const std::vector<Token>& a, const std::vector<Token>& b) {
+    const size_t n = std::min(a.size(), b.size());
+    size_t i = 0;
+    while (i < n && a[i] == b[i]) ++i;
+    return i;
+}
+
+}  // namespace
+
+std::string vocabulary_mismatch(const llama_vocab* main_vocab, const llama_vocab* draft_vocab) {
+    if (llama_vocab_type(main_vocab) != llama_vocab_type(draft_vocab)) return "the tokenizer types differ";
+    const int32_t n = llama_vocab_n_tokens(main_vocab);
+    const int32_t n_draft = llama_vocab_n_tokens(draft_vocab);
+    if (n != n_draft) {
+        return "the vocabularies have " + std::to_string(n) + " and " + std::to_string(n_draft) + " tokens";
+    }
+    if (llama_vocab_bos(main_vocab) != llama_vocab_bos(draft_vocab) ||
+        llama_vocab_eos(main_vocab) != llama_vocab_eos(draft_vocab)) {
+        return "the BOS/EOS tokens differ";
+    }
+    for (Token t = 0; t < n; ++t) {
+        const char* a = llama_vocab_get_text(main_vocab, t);
+        const char* b = llama_vocab_get_text(draft_vocab, t);
+        if (std::strcmp(a ? a : "", b ? b : "") != 0) return "token " + std::to_string(t) + " differs";
+    }
+    return "";
+}
+
+std::unique_ptr<DraftModel> DraftModel::load(const EngineConfig& config, const llama_vocab* main_vocab,
+                                             std::string* error) {
+    // The draft context is set up like the main one (threads, batch sizes, one sequence per slot,
+    // the same KV layout), only from another file and with its own size and GPU layers. The main
+    // model's LoRA adapters are not for it; NUMA is set up once, by the main model.
+    EngineConfig draft_config = config;
+    draft_config.model_path = config.speculative.draft_model_path;
+    draft_config.lora_adapters.clear();
+    draft_config.numa.clear();
+    draft_config.grp_attn_n = 1;
+    draft_config.n_gpu_layers = config.speculative.n_gpu_layers_draft;
+    if (config.speculative.n_ctx_draft > 0) draft_config.n_ctx = config.speculative.n_ctx_draft;
+    draft_config.embedding = false;
+    draft_config.pooling.clear();
+
+    std::unique_ptr<DraftModel> draft(new DraftModel());
+    std::string why;
+    if (!load_model(draft_config, &draft->model_, &draft->info_, &why)) {
+        *error = "draft model (--model-draft): " + why;
+        return nullptr;
+    }
+    llama_model* model = draft->model_.model.get();
+    if (llama_model_is_recurrent(model) || llama_model_is_hybrid(model)) {
+        // Their state cannot be rolled back to before a rejected draft token.
+        *error = "draft model (--model-draft) '" + draft_config.model_path + "' is recurrent; it cannot draft";
+        return nullptr;
+    }
+    const std::string mismatch = vocabulary_mismatch(main_vocab, draft->model_.vocab);
+    if (!mismatch.empty()) {
+        *error = "draft model (--model-draft) '" + draft_config.model_path +
+                 "' cannot draft for the main model: its vocabulary is not the same (" + mismatch + ")";
+        return nullptr;
+    }
+    llama_context* context = draft->model_.context.get();
+    draft->memory_ = llama_get_memory(context);
+    draft->n_batch_ = static_cast<int32_t>(llama_n_batch(context));
+    draft->batch_ = llama_batch_init(draft->n_batch_, 0, 1);
+    draft->cached_.resize(static_cast<size_t>(draft->info_.n_slots));
+    return draft;
+}
+
+DraftModel::~DraftModel() {
+    if (batch_.token != nullptr) llama_batch_free(batch_);
+}
+
+void DraftModel::add(int32_t seq, Token token, bool wants_logits) {
+    auto& cached = cached_[static_cast<size_t>(seq)];
+    const int32_t i = batch_.n_tokens++;
+    batch_.token[i] = token;
+    batch_.pos[i] = static_cast<llama_pos>(cached.size());
+    batch_.n_seq_id[i] = 1;
+    batch_.seq_id[i][0] = seq;
+    batch_.logits[i] = wants_logits ? 1 : 0;
+    cached.push_back(token);
+}
+
+bool DraftModel::decode() {
+    const int32_t status = llama_decode(model_.context.get(), batch_);
+    if (status != 0) {
+        // What the failed batch left in the cache is unknown: start those sequences afresh.
+        for (int32_t i = 0; i < batch_.n_tokens; ++i) {
+            const int32_t seq = batch_.seq_id[i][0];
+            llama_memory_seq_rm(memory_, seq, -1, -1);
+            cached_[static_cast<size_t>(seq)].clear();
+        }
+    }
+    batch_.n_tokens = 0;
+    return status == 0;
+}
+
+void DraftModel::sync(DraftJob& job) {
+    auto& cached = cached_[static_cast<size_t>(job.seq)];
+    const auto& history = *job.history;
+    // The history's last token is decoded again even if cached: its logits give the first draft.
+    const size_t keep = std::min(common_prefix(cached, history), history.size() - 1);
+    if (keep == cached.size()) return;
+    if (!llama_memory_seq_rm(memory_, job.seq, static_cast<llama_pos>(keep), -1)) {
+        llama_memory_seq_rm(memory_, job.seq, -1, -1);
+        cached.clear();
+        return;
+    }
+    cached.resize(keep);
+}
+
+void DraftModel::draft(std::vector<DraftJob*>& jobs) {
+    for (auto* job : jobs) job->draft.clear();
+    // One token per job goes into each decode of the drafting loop, so a group fits one batch.
+    const size_t group = static_cast<size_t>(std::max(1, n_batch_));
+    for (size_t first = 0; first < jobs.size(); first += group) {
+        const auto end = jobs.begin() + static_cast<std::ptrdiff_t>(std::min(jobs.size(), first + group));
+        draft_group(std::vector<DraftJob*>(jobs.begin() + static_cast<std::ptrdiff_t>(first), end));
+    }
+}
+
+void DraftModel::draft_group(const std::vector<DraftJob*>& jobs) {
+    struct Work {
+        DraftJob* job;
+        int32_t n_max;
+        int32_t logits_at = -1;  // batch index of the logits that give the next draft token; -1: done
+    };
+    std::vector<Work> work;
+    for (auto* job : jobs) {
+        const auto& history = *job->history;
+        if (history.empty() || job->seq < 0 || job->seq >= info_.n_slots) continue;
+        // Every drafted token but the last is decoded here, after the history.
+        const int64_t room = static_cast<int64_t>(info_.n_ctx_slot) - static_cast<int64_t>(history.size());
+        const int32_t n_max = static_cast<int32_t>(std::min<int64_t>(job->n_max, room));
+        if (n_max < 1) continue;
+        sync(*job);
+        work.push_back({job, n_max});
+    }
+    batch_.n_tokens = 0;
+
+    // Catch up: decode what each sequence lacks, but for the history's last token.
+    for (auto& w : work) {
+        const auto& history = *w.job->history;
+        auto& cached = cached_[static_cast<size_t>(w.job->seq)];
+        while (cached.size() + 1 < history.size()) {
+            if (batch_.n_tokens == n_batch_ && !decode()) return;
+            add(w.job->seq, history[cached.size()], false);
+        }
+    }
+    if (batch_.n_tokens + static_cast<int32_t>(work.size()) > n_batch_ && !decode()) return;
+
+    // Then one decode per drafted position: each job's latest token in, its most likely successor out.
+    for (auto& w : work) {
+        w.logits_at = batch_.n_tokens;
+        add(w.job->seq, w.job->history->back(), true);
+    }
+    const int32_t n_vocab = info_.n_vocab;
+    while (batch_.n_tokens > 0) {
+        if (!decode()) {
+            for (auto& w : work) w.job->draft.clear();  // its logits never came
+            return;
+        }
+        for (auto& w : work) {
+            if (w.logits_at < 0) continue;
+            const float* logits = llama_get_logits_ith(model_.context.get(), w.logits_at);
+            w.logits_at = -1;
+            if (logits == nullptr) continue;
+            Token best = 0;
+            for (Token t = 1; t < n_vocab; ++t) {
+                if (logits[t] > logits[best]) best = t;
+            }
+            if (w.job->p_min > 0.0f) {
+                double sum = 0.0;
+                for (Token t = 0; t < n_vocab; ++t) sum += std::exp(static_cast<double>(logits[t] - logits[best]));
+                if (1.0 / sum < w.job->p_min) continue;  // not sure enough: the draft ends here
+            }
+            w.job->draft.push_back(best);
+            if (static_cast<int32_t>(w.job->draft.size()) >= w.n_max) continue;
+            w.logits_at = batch_.n_tokens;
+            add(w.job->seq, best, true);
+        }
+    }
+}
+
+}  // namespace cria

@@ -1,0 +1,250 @@
+#include "engine/multimodal.h"
+
+#include <llama.h>
+#include <mtmd-helper.h>
+#include <mtmd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+
+namespace cria {
+
+// An image's chunk (owned: a copy of what mtmd_tokenize made) and, once encoded, its embeddings,
+// n_positions rows of the text model's input width.
+struct ImageChunk {
+    mtmd::input_chunk_ptr chunk;
+    std::vector<float> embeddings;
+};
+
+namespace {
+
+uint64_t fnv1a(const void* data, size_t n, uint64_t h = 0xcbf29ce484222325ull) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+// The placeholder token of the i-th position of an image whose content hashes to `h`: a negative
+// id, in [-2^30, -1], different at every position so that a cache ending inside an image is
+// recognized as such.
+Token placeholder(uint64_t h, size_t i) {
+    const uint64_t mixed = (h + (i + 1) * 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
+    return -1 - static_cast<Token>(mixed >> 34);
+}
+
+// The content hash of an image chunk: its id (decode_image_file() sets the pixels' hash) and its
+// size.
+uint64_t chunk_hash(const mtmd_input_chunk* chunk) {
+    const char* id = mtmd_input_chunk_get_id(chunk);
+    const size_t n = mtmd_input_chunk_get_n_tokens(chunk);
+    uint64_t h = fnv1a(&n, sizeof(n));
+    if (id != nullptr) return fnv1a(id, std::char_traits<char>::length(id), h);
+    // No id: never equal to another image, so no cache is ever taken for it.
+    static std::atomic<uint64_t> unique{0};
+    const uint64_t k = unique.fetch_add(1) + 1;
+    return fnv1a(&k, sizeof(k), ~h);
+}
+
+// The image formats libmtmd decodes itself (stb_image), by their first bytes. Anything else is
+// refused before libmtmd sees it: its helper would try the bytes as audio, then as video through
+// an external ffprobe, neither of which a request for an image should start.
+bool looks_like_image(std::string_view f) {
+    auto starts = [&](std::string_view magic) { return f.substr(0, magic.size()) == magic; };
+    return starts("\x89PNG\r\n\x1a\n") || starts("\xFF\xD8\xFF") || starts("GIF87a") || starts("GIF89a") ||
+           starts("BM");
+}
+
+// Where the helper is told to find ffmpeg: nowhere, so that a damaged image file (which it would
+// try as a video next) never starts a program.
+constexpr const char* kNoFfmpegDir = "/nonexistent/cria-does-not-run-ffmpeg";
+
+mtmd::bitmap_ptr decode_image_file(const mtmd_context* ctx, std::string_view file) {
+    if (!looks_like_image(file)) return nullptr;
+    mtmd_helper_init_opt opt = mtmd_helper_init_opt_default();
+    opt.video_params.ffmpeg_bin_dir = kNoFfmpegDir;
+    const auto* data = reinterpret_cast<const unsigned char*>(file.data());
+    mtmd_helper_bitmap_wrapper w = mtmd_helper_bitmap_init_from_buf(ctx, data, file.size(), /*placeholder=*/false, opt);
+    mtmd::bitmap_ptr bitmap(w.bitmap);
+    if (w.video_ctx != nullptr) {
+        mtmd_helper_video_free(w.video_ctx);
+        return nullptr;
+    }
+    if (!bitmap || mtmd_bitmap_is_audio(bitmap.get())) return nullptr;
+    // The id libmtmd gives the image's chunks, which the placeholders are made from: the decoded
+    // pixels' hash, so the same picture is recognized whatever file it came in.
+    const uint32_t size[2] = {mtmd_bitmap_get_nx(bitmap.get()), mtmd_bitmap_get_ny(bitmap.get())};
+    const uint64_t h = fnv1a(mtmd_bitmap_get_data(bitmap.get()), mtmd_bitmap_get_n_bytes(bitmap.get()),
+                             fnv1a(size, sizeof(size)));
+    char id[32];
+    std::snprintf(id, sizeof(id), "cria-%016llx", static_cast<unsigned long long>(h));
+    mtmd_bitmap_set_id(bitmap.get(), id);
+    return bitmap;
+}
+
+}  // namespace
+
+struct MediaProjector::Impl {
+    mtmd::context_ptr ctx;
+    int32_t n_embd = 0;  // the text model's input width: one embedding row
+};
+
+MediaProjector::MediaProjector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MediaProjector::~MediaProjector() = default;
+
+std::unique_ptr<MediaProjector> MediaProjector::load(const MediaProjectorConfig& config, const llama_model* model,
+                                                     std::string* error) {
+    mtmd_context_params params = mtmd_context_params_default();
+    params.use_gpu = config.use_gpu;
+    params.n_threads = std::max(1, config.n_threads);
+    params.print_timings = false;
+    auto impl = std::make_unique<Impl>();
+    // libmtmd checks that the projector's output width is the model's, and says so when not.
+    impl->ctx.reset(mtmd_init_from_file(config.path.c_str(), model, params));
+    if (!impl->ctx) {
+        *error = "failed to load the multimodal projector '" + config.path +
+                 "' (--mmproj): not a projector file, or not one for this model";
+        return nullptr;
+    }
+    if (!mtmd_support_vision(impl->ctx.get())) {
+        *error = "the multimodal projector '" + config.path + "' takes no images (audio is not supported yet)";
+        return nullptr;
+    }
+    if (mtmd_decode_use_mrope(impl->ctx.get())) {
+        *error = "the multimodal projector '" + config.path +
+                 "' needs M-RoPE positions (Qwen-VL style), which cria does not support yet";
+        return nullptr;
+    }
+    impl->n_embd = llama_model_n_embd_inp(model);
+    return std::unique_ptr<MediaProjector>(new MediaProjector(std::move(impl)));
+}
+
+bool MediaProjector::supports_vision() const { return mtmd_support_vision(impl_->ctx.get()); }
+
+MediaPrompt MediaProjector::tokenize(const std::vector<MediaPromptPart>& parts, const std::vector<std::string_view>& files,
+                                     bool add_special) const {
+    MediaPrompt out;
+    const mtmd_context* ctx = impl_->ctx.get();
+
+    std::vector<mtmd::bitmap_ptr> bitmaps;
+    for (size_t i = 0; i < files.size(); ++i) {
+        mtmd::bitmap_ptr bitmap = decode_image_file(ctx, files[i]);
+        if (!bitmap) {
+            out.bad_image = static_cast<int32_t>(i);
+            out.error = looks_like_image(files[i]) ? "could not be decoded: the image file is damaged or truncated"
+                                                   : "is not a PNG, JPEG, GIF or BMP image";
+            return out;
+        }
+        bitmaps.push_back(std::move(bitmap));
+    }
+
+    std::vector<mtmd_input_text> texts;
+    texts.reserve(parts.size());  // the parts below point into it
+    std::vector<mtmd_input_part> inputs;
+    for (const auto& part : parts) {
+        mtmd_input_part input{nullptr, nullptr};
+        if (part.image >= 0) {
+            if (static_cast<size_t>(part.image) >= bitmaps.size()) {
+                out.error = "a prompt part refers to an image that was not given";
+                return out;
+            }
+            input.bitmap = bitmaps[static_cast<size_t>(part.image)].get();
+        } else {
+            if (part.text.empty()) continue;
+            texts.push_back({part.text.c_str(), part.text.size(), false, /*parse_special=*/true});
+            input.text = &texts.back();
+        }
+        inputs.push_back(input);
+    }
+    std::vector<const mtmd_input_part*> input_ptrs;
+    for (const auto& input : inputs) input_ptrs.push_back(&input);
+
+    mtmd::input_chunks_ptr chunks(mtmd_input_chunks_init());
+    const int32_t status = mtmd_tokenize_from_parts(ctx, chunks.get(), input_ptrs.data(), input_ptrs.size(), add_special);
+    if (status != 0) {
+        out.error = "the vision projector could not process the images (libmtmd status " + std::to_string(status) + ")";
+        if (files.size() == 1) out.bad_image = 0;
+        return out;
+    }
+    for (size_t i = 0; i < mtmd_input_chunks_size(chunks.get()); ++i) {
+        const mtmd_input_chunk* chunk = mtmd_input_chunks_get(chunks.get(), i);
+        const auto type = mtmd_input_chunk_get_type(chunk);
+        if (type == MTMD_INPUT_CHUNK_TYPE_TEXT) {
+            size_t n = 0;
+            const llama_token* tokens = mtmd_input_chunk_get_tokens_text(chunk, &n);
+            out.tokens.insert(out.tokens.end(), tokens, tokens + n);
+            continue;
+        }
+        if (type != MTMD_INPUT_CHUNK_TYPE_IMAGE) {
+            out = MediaPrompt{};
+            out.error = "the prompt holds media other than images, which cria does not support yet";
+            return out;
+        }
+        PromptImage image;
+        image.position = out.tokens.size();
+        image.n_positions = mtmd_input_chunk_get_n_tokens(chunk);
+        image.chunk = std::make_shared<ImageChunk>();
+        image.chunk->chunk.reset(mtmd_input_chunk_copy(chunk));
+        const uint64_t h = chunk_hash(chunk);
+        for (size_t k = 0; k < image.n_positions; ++k) out.tokens.push_back(placeholder(h, k));
+        out.images.push_back(std::move(image));
+    }
+    return out;
+}
+
+bool MediaProjector::decode_image(llama_context* ctx, const PromptImage& image, int32_t seq, int32_t pos,
+                                  int32_t n_batch, ImageOutputs outputs, std::string* error) {
+    ImageChunk& chunk = *image.chunk;
+    const auto n = static_cast<int32_t>(image.n_positions);
+    const size_t row = static_cast<size_t>(impl_->n_embd);
+    if (chunk.embeddings.empty()) {
+        if (mtmd_encode_chunk(impl_->ctx.get(), chunk.chunk.get()) != 0) {
+            *error = "the vision encoder failed on an image";
+            return false;
+        }
+        const float* embd = mtmd_get_output_embd(impl_->ctx.get());
+        chunk.embeddings.assign(embd, embd + static_cast<size_t>(n) * row);
+    }
+    // Some projectors (Gemma 3) want the image's positions to attend to each other both ways:
+    // then the whole image must go in one batch.
+    const bool non_causal = mtmd_decode_use_non_causal(impl_->ctx.get(), chunk.chunk.get());
+    if (non_causal && n > n_batch) {
+        *error = "an image takes " + std::to_string(n) + " positions, more than one batch (" + std::to_string(n_batch) +
+                 "); raise --ubatch-size";
+        return false;
+    }
+    if (non_causal) llama_set_causal_attn(ctx, false);
+    std::vector<llama_pos> positions(static_cast<size_t>(n_batch));
+    std::vector<int32_t> n_seq_id(static_cast<size_t>(n_batch), 1);
+    llama_seq_id seq_id = seq;
+    std::vector<llama_seq_id*> seq_ids(static_cast<size_t>(n_batch), &seq_id);
+    std::vector<int8_t> logits(static_cast<size_t>(n_batch), 0);
+    bool ok = true;
+    for (int32_t first = 0; first < n && ok; first += n_batch) {
+        const int32_t count = std::min(n_batch, n - first);
+        for (int32_t i = 0; i < count; ++i) {
+            positions[static_cast<size_t>(i)] = pos + first + i;
+            const bool last = first + i == n - 1;
+            logits[static_cast<size_t>(i)] = outputs == ImageOutputs::all || (outputs == ImageOutputs::last && last) ? 1 : 0;
+        }
+        llama_batch batch{};
+        batch.n_tokens = count;
+        batch.embd = chunk.embeddings.data() + static_cast<size_t>(first) * row;
+        batch.pos = positions.data();
+        batch.n_seq_id = n_seq_id.data();
+        batch.seq_id = seq_ids.data();
+        batch.logits = logits.data();
+        const int32_t status = llama_decode(ctx, batch);
+        if (status != 0) {
+            *error = "llama_decode failed on an image with status " + std::to_string(status);
+            ok = false;
+        }
+    }
+    if (non_causal) llama_set_causal_attn(ctx, true);
+    return ok;
+}
+
+}  // namespace cria

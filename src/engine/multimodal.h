@@ -1,0 +1,90 @@
+// MediaProjector: images in prompts, through libmtmd and a vision projector file (--mmproj).
+//
+// A prompt with images is a list of parts, text and images in order. tokenize() decodes the image
+// files (PNG, JPEG, BMP, GIF: whatever libmtmd's decoder reads), lets the projector say how many
+// positions each image takes, and returns the prompt the engine runs: text tokens, and for each
+// image a run of placeholder tokens (is_image_position) with a PromptImage saying where it is.
+// The placeholders are derived from the image's content, so the same image at the same place in
+// two prompts compares equal and a slot's cache of it is reused like any text prefix.
+//
+// The engine thread encodes an image (the vision encoder, once per PromptImage) and decodes its
+// embeddings into a sequence with decode_image(), in a batch of their own: a llama_batch carries
+// tokens or embeddings, never both.
+//
+// Thread safety: tokenize() may run on any thread (libmtmd's image decoding and tokenizing take
+// the context as const); decode_image() only on the engine thread.
+//
+// Not supported yet (refused when loading): projectors whose text model uses M-RoPE positions
+// (Qwen-VL: an image's positions there are not one per embedding), and audio-only projectors.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/generation_request.h"
+
+struct llama_context;
+struct llama_model;
+
+namespace cria {
+
+// One piece of a prompt with images: text (image < 0), or images[image] of the request.
+struct MediaPromptPart {
+    std::string text;
+    int32_t image = -1;
+};
+
+// What tokenize() returns. On failure `error` says why, and bad_image names the image file at
+// fault (-1 when it is not one image's fault); tokens and images are then empty.
+struct MediaPrompt {
+    std::vector<Token> tokens;
+    std::vector<PromptImage> images;
+    std::string error;
+    int32_t bad_image = -1;
+    bool ok() const { return error.empty(); }
+};
+
+// Which of an image's positions decode_image() asks outputs (logits, or embeddings) for.
+enum class ImageOutputs { none, last, all };
+
+struct MediaProjectorConfig {
+    std::string path;
+    bool use_gpu = true;   // --no-mmproj-offload: run the vision encoder on the CPU
+    int32_t n_threads = 1;
+};
+
+class MediaProjector {
+public:
+    // Loads the projector for `model`. Returns null with *error on failure, including a projector
+    // whose width does not match the model's, or one of the kinds above that cria does not run.
+    static std::unique_ptr<MediaProjector> load(const MediaProjectorConfig& config, const llama_model* model,
+                                                std::string* error);
+    ~MediaProjector();
+    MediaProjector(const MediaProjector&) = delete;
+    MediaProjector& operator=(const MediaProjector&) = delete;
+
+    bool supports_vision() const;
+
+    // Any thread. `files` are the images' file bytes, referred to by index from `parts`. Text
+    // parts are tokenized with special tokens parsed; add_special puts the model's BOS first.
+    MediaPrompt tokenize(const std::vector<MediaPromptPart>& parts, const std::vector<std::string_view>& files,
+                         bool add_special) const;
+
+    // Engine thread. Encodes the image unless done before, then decodes its embeddings into
+    // sequence `seq` at positions pos .. pos + n_positions - 1, at most n_batch per llama_decode.
+    // Outputs, where asked for, are those of the last llama_decode, in position order (the last
+    // position's is then output (n_positions - 1) % n_batch). Returns false with *error on
+    // failure; the sequence may then hold part of the image.
+    bool decode_image(llama_context* ctx, const PromptImage& image, int32_t seq, int32_t pos, int32_t n_batch,
+                      ImageOutputs outputs, std::string* error);
+
+private:
+    struct Impl;
+    explicit MediaProjector(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cria
