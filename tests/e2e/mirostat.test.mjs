@@ -62,6 +62,9 @@ async function fullSurprise(tokens) {
     const res = await complete(cria, {
       prompt: [...promptTokens, ...tokens.slice(0, i)], n_predict: 1, temperature: TEMPERATURE,
       top_k: 0, top_p: 1, min_p: 0, n_probs: 1000, cache_prompt: true,
+      // Only the distribution matters here; a sampled end-of-stream token would end the request
+      // before any probabilities were reported (and the seed keeps reruns identical).
+      ignore_eos: true, seed: 1,
     });
     const probs = res.completion_probabilities[0].probs;
     assert.ok(probs.length > 0);
