@@ -358,6 +358,11 @@ test('screenshots: import a conversation and look at it in light, dark and at ph
     assert.equal(await page.locator('details.reasoning[open]').count(), 0, 'reasoning is folded');
     await screenshot(page, 'webui-chat-light');
 
+    // 'auto' follows the system's scheme, also when it changes while the page is open.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.documentElement.dataset.scheme === 'dark', null, WAIT);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForFunction(() => document.documentElement.dataset.scheme === 'light', null, WAIT);
     await page.getByTestId('theme-toggle').click(); // auto -> light
     await page.waitForFunction(() => document.documentElement.dataset.theme === 'light', null, WAIT);
     await page.getByTestId('theme-toggle').click(); // light -> dark

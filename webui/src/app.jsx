@@ -15,10 +15,15 @@ import { AutoIcon, ChatIcon, GearIcon, MenuIcon, MoonIcon, PulseIcon, SunIcon, T
 
 const SAVE_EVERY_MS = 1000; // while a reply streams, it is saved this often (and at its end)
 
+const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
+
+// data-theme: what the user picked ('auto' leaves it out); data-scheme: what the CSS draws.
 function applyTheme(theme) {
   const root = document.documentElement;
-  if (theme === 'light' || theme === 'dark') root.dataset.theme = theme;
+  const picked = theme === 'light' || theme === 'dark';
+  if (picked) root.dataset.theme = theme;
   else delete root.dataset.theme;
+  root.dataset.scheme = picked ? theme : systemDark.matches ? 'dark' : 'light';
 }
 
 function download(name, text) {
@@ -76,7 +81,13 @@ export function App() {
     });
   }, []);
 
-  useEffect(() => applyTheme(settings.theme), [settings.theme]);
+  useEffect(() => {
+    applyTheme(settings.theme);
+    // In 'auto', follow the system when it switches while the page is open.
+    const follow = () => applyTheme(settings.theme);
+    systemDark.addEventListener('change', follow);
+    return () => systemDark.removeEventListener('change', follow);
+  }, [settings.theme]);
   useEffect(() => onMathReady(() => setMathVersion((v) => v + 1)), []);
 
   // The server: its defaults, then which monitoring routes it offers. Retried while it loads.
