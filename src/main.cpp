@@ -54,6 +54,21 @@ cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     c.pooling = o.pooling;
     c.mmproj_path = o.mmproj;
     c.mmproj_offload = o.mmproj_offload;
+    c.tuning.rope_scaling = o.rope_scaling;
+    c.tuning.rope_freq_base = o.rope_freq_base;
+    c.tuning.rope_freq_scale = o.rope_freq_scale;
+    c.tuning.yarn_orig_ctx = o.yarn_orig_ctx;
+    c.tuning.yarn_ext_factor = o.yarn_ext_factor;
+    c.tuning.yarn_attn_factor = o.yarn_attn_factor;
+    c.tuning.yarn_beta_slow = o.yarn_beta_slow;
+    c.tuning.yarn_beta_fast = o.yarn_beta_fast;
+    c.tuning.cache_type_k = o.cache_type_k;
+    c.tuning.cache_type_v = o.cache_type_v;
+    c.tuning.defrag_thold = o.defrag_thold;
+    c.tuning.kv_offload = o.kv_offload;
+    c.tuning.swa_full = o.swa_full;
+    c.context_shift = o.context_shift;
+    c.warmup = o.warmup;
     for (const auto& type : o.spec_types) {
         if (type == "draft-simple") c.speculative.sources.push_back(cria::DraftSource::draft_model);
         if (type == "ngram-simple") c.speculative.sources.push_back(cria::DraftSource::ngram);

@@ -251,8 +251,8 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     for (const auto& s : g.stop.stop) {
         if (s.empty()) throw invalid_request("'stop' must not contain empty strings", "stop");
     }
-    g.n_keep = static_cast<int32_t>(read_int(body, "n_keep", 0, -1, kInt32Max));
-    g.cache_prompt = read_bool(body, "cache_prompt", true);
+    g.n_keep = static_cast<int32_t>(read_int(body, "n_keep", defaults.n_keep, -1, kInt32Max));
+    g.cache_prompt = read_bool(body, "cache_prompt", defaults.cache_prompt);
     g.id_slot = static_cast<int32_t>(read_int(body, "id_slot", -1, -1, defaults.n_slots - 1));
     g.stream = read_bool(body, "stream", false);
     g.n_probs = static_cast<int32_t>(read_int(body, "n_probs", 0, 0, 1000));

@@ -21,6 +21,8 @@ struct CompletionDefaults {
     SamplingParams sampling;
     SpeculativeParams speculative;  // --draft-max, --draft-min, --draft-p-min
     int32_t n_predict_cap = -1;   // --n-predict: no request generates more; -1: no cap
+    int32_t n_keep = 0;           // --keep: n_keep when a request gives none
+    bool cache_prompt = true;     // --cache-prompt / --no-cache-prompt: cache_prompt when a request gives none
     int32_t n_slots = 1;          // valid id_slot values are -1 .. n_slots-1
     size_t n_lora_adapters = 0;   // valid ids in a request's `lora` are 0 .. n_lora_adapters-1
 };

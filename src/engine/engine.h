@@ -29,6 +29,24 @@ struct LoraAdapterConfig {
     float scale = 1.0f;
 };
 
+// RoPE, YaRN and KV-cache settings handed to libllama's context as given; the defaults mean "the
+// model's own" (libllama's conventions: 0 or -1).
+struct ContextTuning {
+    std::string rope_scaling;        // "", none, linear, yarn
+    float rope_freq_base = 0.0f;
+    float rope_freq_scale = 0.0f;
+    int32_t yarn_orig_ctx = 0;
+    float yarn_ext_factor = -1.0f;
+    float yarn_attn_factor = -1.0f;
+    float yarn_beta_slow = -1.0f;
+    float yarn_beta_fast = -1.0f;
+    std::string cache_type_k = "f16";  // ggml type names: f32, f16, bf16, q8_0, q4_0, ...
+    std::string cache_type_v = "f16";
+    float defrag_thold = -1.0f;
+    bool kv_offload = true;
+    bool swa_full = false;
+};
+
 struct EngineConfig {
     std::string model_path;
     std::vector<LoraAdapterConfig> lora_adapters;  // ids 0, 1, ... in this order
@@ -55,6 +73,9 @@ struct EngineConfig {
     std::string mmproj_path;        // --mmproj: a vision projector; "" = text only
     bool mmproj_offload = true;     // false: the vision encoder runs on the CPU
     SpeculativeConfig speculative;  // draft model / n-gram lookup; off by default
+    ContextTuning tuning;
+    bool context_shift = true;      // false: a slot whose context is full stops instead of shifting
+    bool warmup = true;             // one empty decode at load, so the first request does not pay for it
 };
 
 // How libllama was set up: what the pass-through options became, for /props and the start-up log.
@@ -76,6 +97,8 @@ struct RuntimeInfo {
     int32_t grp_attn_n = 1;
     int32_t grp_attn_w = 512;
     int64_t max_position = 0;          // the largest position a full slot reaches (self-extend keeps it low)
+    ContextTuning tuning;              // as given (the defaults mean the model's own)
+    bool context_shift = true;
 };
 
 // Read-only facts about the loaded model and context, fixed after load().

@@ -93,6 +93,49 @@ bool load_lora_adapters(const EngineConfig& config, LoadedModel* out, std::strin
     return true;
 }
 
+// ggml's name for a KV cache type (the option table allows only those below).
+ggml_type cache_type(const std::string& name) {
+    if (name == "f32") return GGML_TYPE_F32;
+    if (name == "bf16") return GGML_TYPE_BF16;
+    if (name == "q8_0") return GGML_TYPE_Q8_0;
+    if (name == "q4_0") return GGML_TYPE_Q4_0;
+    if (name == "q4_1") return GGML_TYPE_Q4_1;
+    if (name == "iq4_nl") return GGML_TYPE_IQ4_NL;
+    if (name == "q5_0") return GGML_TYPE_Q5_0;
+    if (name == "q5_1") return GGML_TYPE_Q5_1;
+    return GGML_TYPE_F16;
+}
+
+void apply_tuning(const ContextTuning& t, llama_context_params* p) {
+    if (t.rope_scaling == "none") p->rope_scaling_type = LLAMA_ROPE_SCALING_TYPE_NONE;
+    if (t.rope_scaling == "linear") p->rope_scaling_type = LLAMA_ROPE_SCALING_TYPE_LINEAR;
+    if (t.rope_scaling == "yarn") p->rope_scaling_type = LLAMA_ROPE_SCALING_TYPE_YARN;
+    p->rope_freq_base = t.rope_freq_base;
+    p->rope_freq_scale = t.rope_freq_scale;
+    p->yarn_orig_ctx = static_cast<uint32_t>(t.yarn_orig_ctx);
+    p->yarn_ext_factor = t.yarn_ext_factor;
+    p->yarn_attn_factor = t.yarn_attn_factor;
+    p->yarn_beta_slow = t.yarn_beta_slow;
+    p->yarn_beta_fast = t.yarn_beta_fast;
+    p->type_k = cache_type(t.cache_type_k);
+    p->type_v = cache_type(t.cache_type_v);
+    p->defrag_thold = t.defrag_thold;
+    p->offload_kqv = t.kv_offload;
+    // libllama's own default is a full-size SWA cache; llama-server's (and ours) is the small one.
+    p->swa_full = t.swa_full;
+}
+
+// One decode of a single token, then an empty cache: libllama allocates and warms its compute
+// buffers here rather than during the first request. A failure here is not fatal: the first real
+// decode would report it to its request.
+void warm_up(llama_context* ctx, const llama_vocab* vocab) {
+    llama_token token = llama_vocab_bos(vocab);
+    if (token == LLAMA_TOKEN_NULL) token = 0;
+    llama_decode(ctx, llama_batch_get_one(&token, 1));
+    llama_synchronize(ctx);
+    llama_memory_clear(llama_get_memory(ctx), true);
+}
+
 }  // namespace
 
 bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error) {
@@ -137,6 +180,7 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     ctx_params.n_threads_batch = config.n_threads_batch > 0 ? config.n_threads_batch : ctx_params.n_threads;
     ctx_params.flash_attn_type = flash_attn_for(config.flash_attn);
     ctx_params.kv_unified = config.kv_unified;
+    apply_tuning(config.tuning, &ctx_params);
     ctx_params.no_perf = true;  // we time requests ourselves
     ctx_params.embeddings = config.embedding;
     if (config.pooling == "none") ctx_params.pooling_type = LLAMA_POOLING_TYPE_NONE;
@@ -150,6 +194,7 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
                  config.model_path + "'";
         return false;
     }
+    if (config.warmup) warm_up(out->context.get(), out->vocab);
 
     char description[128];
     llama_model_desc(model, description, sizeof(description));
@@ -193,6 +238,8 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     runtime.grp_attn_n = config.grp_attn_n;
     runtime.grp_attn_w = config.grp_attn_w;
     runtime.max_position = SelfExtend(config.grp_attn_n, config.grp_attn_w).max_position(info->n_ctx_slot);
+    runtime.tuning = config.tuning;
+    runtime.context_shift = config.context_shift;
     if (config.grp_attn_n > 1 && !llama_memory_can_shift(llama_get_memory(out->context.get()))) {
         *error = "--grp-attn-n (self-extend) needs a model whose KV cache can move positions; this one cannot";
         return false;

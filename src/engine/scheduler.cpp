@@ -298,7 +298,7 @@ void Scheduler::add_to_batch(Slot& slot, Token token, bool wants_logits) {
 bool Scheduler::shift_context(Slot& slot) {
     // Keep the first n_keep tokens, drop half of the rest, slide the remainder down.
     // Self-extend already keeps positions low; with it, a full slot stops instead.
-    if (!llama_memory_can_shift(memory_) || self_extend_.enabled()) return false;
+    if (!config_.context_shift || !llama_memory_can_shift(memory_) || self_extend_.enabled()) return false;
     const auto& request = slot.request();
     if (!request.images.empty()) return false;  // dropping part of an image would leave half a picture
     const int32_t n_past = static_cast<int32_t>(slot.cached.size());

@@ -311,6 +311,8 @@ void HttpServer::set_ready() {
     d.speculative.n_min = options.draft_n_min;
     d.speculative.p_min = options.draft_p_min;
     d.n_predict_cap = options.n_predict;
+    d.n_keep = options.n_keep;
+    d.cache_prompt = options.cache_prompt;
     context_.system_prompt.set(context_.initial_system_prompt, engine.vocabulary());
     d.n_slots = engine.info().n_slots;
     d.n_lora_adapters = engine.lora_adapter_count();

@@ -58,7 +58,15 @@ json runtime_json(const EngineInfo& info) {
             {"n_ctx_train", info.n_ctx_train},
             {"grp_attn_n", r.grp_attn_n},
             {"grp_attn_w", r.grp_attn_w},
-            {"max_position", r.max_position}};
+            {"max_position", r.max_position},
+            {"rope_scaling", r.tuning.rope_scaling.empty() ? json(nullptr) : json(r.tuning.rope_scaling)},
+            {"rope_freq_base", r.tuning.rope_freq_base},
+            {"rope_freq_scale", r.tuning.rope_freq_scale},
+            {"cache_type_k", r.tuning.cache_type_k},
+            {"cache_type_v", r.tuning.cache_type_v},
+            {"kv_offload", r.tuning.kv_offload},
+            {"swa_full", r.tuning.swa_full},
+            {"context_shift", r.context_shift}};
 }
 
 void handle_health(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
@@ -90,6 +98,8 @@ void register_info_routes(httplib::Server& server, ServerContext& context) {
             defaults.sampling = context.completion_defaults.sampling;
             defaults.speculative = context.completion_defaults.speculative;
             defaults.stop.n_predict = context.completion_defaults.n_predict_cap;
+            defaults.n_keep = context.completion_defaults.n_keep;
+            defaults.cache_prompt = context.completion_defaults.cache_prompt;
             LoraScales lora_scales;
             for (const auto& adapter : context.engine.lora_adapters()) lora_scales.push_back(adapter.scale);
             defaults.lora = lora_scales;

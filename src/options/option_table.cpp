@@ -261,6 +261,19 @@ Binding tensor_split_binding() {
 }
 
 // --api-key: every use adds keys; a value may hold several, comma-separated, like llama-server.
+// --rope-scale N: the context grows N times, i.e. RoPE frequencies are scaled by 1/N.
+Binding rope_scale_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            const auto x = parse_float(v);
+            if (!x || *x <= 0.0) return "must be a number above 0";
+            o.rope_freq_scale = static_cast<float>(1.0 / *x);
+            return "";
+        },
+        [](const ServerOptions&) { return std::string(); },
+    };
+}
+
 Binding cors_origins_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
@@ -518,6 +531,9 @@ Opt later(std::vector<std::string> names) {
     return o;
 }
 
+// The KV cache types libllama supports (ggml type names).
+const std::vector<std::string> kCacheTypes = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"};
+
 std::vector<OptionSpec> build_table() {
     using S = Section;
     using K = ValueKind;
@@ -652,6 +668,65 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Threads, {"--threads-http"}).value(K::Int, "N").env({"LLAMA_ARG_THREADS_HTTP"})
             .help("threads of the HTTP server").def("-1 = enough for every slot plus waiting clients")
             .bind(int_or_auto(&ServerOptions::n_threads_http, 1)));
+
+    // ---- context: RoPE and YaRN (passed to libllama; the model's own values by default) ----
+    add(Opt(S::ContextBatching, {"--rope-scaling"}).choices({"none", "linear", "yarn"}).env({"LLAMA_ARG_ROPE_SCALING_TYPE"})
+            .help("RoPE frequency scaling method").def("the model's")
+            .bind(choice(&ServerOptions::rope_scaling, {"none", "linear", "yarn"})));
+    add(Opt(S::ContextBatching, {"--rope-scale"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_SCALE"})
+            .help("RoPE context scaling factor: expands the context by N (sets --rope-freq-scale to 1/N)")
+            .def("the model's").bind(rope_scale_binding()));
+    add(Opt(S::ContextBatching, {"--rope-freq-base"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_FREQ_BASE"})
+            .help("RoPE base frequency (NTK-aware scaling); 0 = the model's")
+            .bind(float_in(&ServerOptions::rope_freq_base, 0.0)));
+    add(Opt(S::ContextBatching, {"--rope-freq-scale"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_FREQ_SCALE"})
+            .help("RoPE frequency scaling factor: expands the context by 1/N; 0 = the model's")
+            .bind(float_in(&ServerOptions::rope_freq_scale, 0.0)));
+    add(Opt(S::ContextBatching, {"--yarn-orig-ctx"}).value(K::Int, "N").env({"LLAMA_ARG_YARN_ORIG_CTX"})
+            .help("YaRN: the model's original context size; 0 = its training context")
+            .bind(int_in(&ServerOptions::yarn_orig_ctx, 0)));
+    add(Opt(S::ContextBatching, {"--yarn-ext-factor"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_EXT_FACTOR"})
+            .help("YaRN: extrapolation mix factor, 0.0 = full interpolation; -1 = the model's")
+            .bind(float_in(&ServerOptions::yarn_ext_factor, -1.0, 1000.0)));
+    add(Opt(S::ContextBatching, {"--yarn-attn-factor"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_ATTN_FACTOR"})
+            .help("YaRN: attention magnitude scale; -1 = the model's")
+            .bind(float_in(&ServerOptions::yarn_attn_factor, -1.0, 1000.0)));
+    add(Opt(S::ContextBatching, {"--yarn-beta-slow"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_BETA_SLOW"})
+            .help("YaRN: high correction dimension (alpha); -1 = the model's")
+            .bind(float_in(&ServerOptions::yarn_beta_slow, -1.0, 1000.0)));
+    add(Opt(S::ContextBatching, {"--yarn-beta-fast"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_BETA_FAST"})
+            .help("YaRN: low correction dimension (beta); -1 = the model's")
+            .bind(float_in(&ServerOptions::yarn_beta_fast, -1.0, 1000.0)));
+
+    // ---- KV cache ----
+    add(Opt(S::ContextBatching, {"-ctk", "--cache-type-k"}).choices(kCacheTypes).env({"LLAMA_ARG_CACHE_TYPE_K"})
+            .help("data type of the K cache").bind(choice(&ServerOptions::cache_type_k, kCacheTypes)));
+    add(Opt(S::ContextBatching, {"-ctv", "--cache-type-v"}).choices(kCacheTypes).env({"LLAMA_ARG_CACHE_TYPE_V"})
+            .help("data type of the V cache (a quantized V cache needs flash attention)")
+            .bind(choice(&ServerOptions::cache_type_v, kCacheTypes)));
+    add(Opt(S::ContextBatching, {"-dt", "--defrag-thold"}).value(K::Float, "N").env({"LLAMA_ARG_DEFRAG_THOLD"})
+            .help("KV cache defragmentation threshold (deprecated in libllama, which defragments by itself); "
+                  "< 0 = off")
+            .bind(float_in(&ServerOptions::defrag_thold, -1.0, 1.0)));
+    add(Opt(S::ContextBatching, {"-kvo", "--kv-offload"}).negative({"-nkvo", "--no-kv-offload"})
+            .env({"LLAMA_ARG_KV_OFFLOAD"}).help("keep the KV cache (and attention) on the GPU with offloaded layers")
+            .def("enabled").bind(boolean(&ServerOptions::kv_offload)));
+    add(Opt(S::ContextBatching, {"--swa-full"}).env({"LLAMA_ARG_SWA_FULL"})
+            .help("full-size cache for sliding-window-attention layers (more memory; lets any prefix be reused)")
+            .bind(boolean(&ServerOptions::swa_full)));
+    add(Opt(S::ContextBatching, {"--context-shift"}).negative({"--no-context-shift"}).env({"LLAMA_ARG_CONTEXT_SHIFT"})
+            .help("when generation fills a slot's context, drop half of it (after n_keep) and go on; "
+                  "--no-context-shift stops the request there instead")
+            .def("enabled").bind(boolean(&ServerOptions::context_shift)));
+    add(Opt(S::ContextBatching, {"--keep"}).value(K::Int, "N")
+            .help("prompt tokens kept when the context shifts, for requests that give no n_keep; -1 = all")
+            .def("0").bind(int_in(&ServerOptions::n_keep, -1)));
+    add(Opt(S::ContextBatching, {"--cache-prompt"}).negative({"--no-cache-prompt"}).env({"LLAMA_ARG_CACHE_PROMPT"})
+            .help("reuse a slot's cached prompt prefix, for requests that give no cache_prompt").def("enabled")
+            .bind(boolean(&ServerOptions::cache_prompt)));
+    add(Opt(S::ContextBatching, {"--warmup"}).negative({"--no-warmup"})
+            .help("run one empty decode at start-up, so the first request does not pay for it").def("enabled")
+            .bind(boolean(&ServerOptions::warmup)));
 
     // ---- devices and memory ----
     add(Opt(S::DevicesMemory, {"-ngl", "--n-gpu-layers", "--gpu-layers"}).value(K::Int, "N")
@@ -861,47 +936,13 @@ std::vector<OptionSpec> build_table() {
                   .help("download the multimodal projector from a URL"));
     add_later(later({"--override-kv"}).value(K::String, "KEY=TYPE:VALUE").help("override model metadata"));
     add_later(later({"--check-tensors"}).help("check the model's tensor data for invalid values"));
-    // context extension
-    add_later(later({"--rope-scaling"}).choices({"none", "linear", "yarn"}).env({"LLAMA_ARG_ROPE_SCALING_TYPE"})
-                  .help("RoPE frequency scaling method"));
-    add_later(later({"--rope-scale"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_SCALE"})
-                  .help("RoPE context scaling factor"));
-    add_later(later({"--rope-freq-base"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_FREQ_BASE"})
-                  .help("RoPE base frequency"));
-    add_later(later({"--rope-freq-scale"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_FREQ_SCALE"})
-                  .help("RoPE frequency scaling factor"));
-    add_later(later({"--yarn-orig-ctx"}).value(K::Int, "N").env({"LLAMA_ARG_YARN_ORIG_CTX"})
-                  .help("YaRN: the model's original context size"));
-    add_later(later({"--yarn-ext-factor"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_EXT_FACTOR"})
-                  .help("YaRN: extrapolation mix factor"));
-    add_later(later({"--yarn-attn-factor"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_ATTN_FACTOR"})
-                  .help("YaRN: attention magnitude scale"));
-    add_later(later({"--yarn-beta-slow"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_BETA_SLOW"})
-                  .help("YaRN: high correction dimension"));
-    add_later(later({"--yarn-beta-fast"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_BETA_FAST"})
-                  .help("YaRN: low correction dimension"));
     // KV cache and memory
-    add_later(later({"-ctk", "--cache-type-k"}).value(K::String, "TYPE").env({"LLAMA_ARG_CACHE_TYPE_K"})
-                  .help("data type of the K cache"));
-    add_later(later({"-ctv", "--cache-type-v"}).value(K::String, "TYPE").env({"LLAMA_ARG_CACHE_TYPE_V"})
-                  .help("data type of the V cache"));
-    add_later(later({"-dt", "--defrag-thold"}).value(K::Float, "N").env({"LLAMA_ARG_DEFRAG_THOLD"})
-                  .help("KV cache defragmentation threshold"));
-    add_later(later({"-kvo", "--kv-offload"}).negative({"-nkvo", "--no-kv-offload"}).env({"LLAMA_ARG_KV_OFFLOAD"})
-                  .help("keep the KV cache in GPU memory"));
-    add_later(later({"--swa-full"}).env({"LLAMA_ARG_SWA_FULL"}).help("full-size sliding-window-attention cache"));
     add_later(later({"-cram", "--cache-ram"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_RAM"})
                   .help("size limit of the prompt cache in MiB"));
     add_later(later({"-ctxcp", "--ctx-checkpoints", "--swa-checkpoints"}).value(K::Int, "N")
                   .env({"LLAMA_ARG_CTX_CHECKPOINTS"}).help("context checkpoints per slot"));
     add_later(later({"--cache-reuse"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_REUSE"})
                   .help("smallest chunk reused from the cache through KV shifting"));
-    add_later(later({"--cache-prompt"}).negative({"--no-cache-prompt"}).env({"LLAMA_ARG_CACHE_PROMPT"})
-                  .help("reuse the KV cache of earlier prompts"));
-    add_later(later({"--context-shift"}).negative({"--no-context-shift"}).env({"LLAMA_ARG_CONTEXT_SHIFT"})
-                  .help("shift the context when generation fills it"));
-    add_later(later({"--keep"}).value(K::Int, "N").help("tokens of the prompt kept when the context shifts"));
-    add_later(later({"--warmup"}).negative({"--no-warmup"}).help("run an empty decode at start-up"));
     // devices
     add_later(later({"-dev", "--device"}).value(K::List, "DEV1,DEV2,...").env({"LLAMA_ARG_DEVICE"})
                   .help("devices to offload to"));

@@ -67,6 +67,27 @@ struct ServerOptions {
     std::vector<float> tensor_split;   // -ts, --tensor-split "3,2" (empty = split by free memory)
     bool mlock = false;                // --mlock
     bool mmap = true;                  // --mmap / --no-mmap
+
+    // RoPE / YaRN, passed to libllama (the defaults mean "the model's own")
+    std::string rope_scaling;          // --rope-scaling none|linear|yarn ("" = the model's)
+    float rope_freq_base = 0.0f;       // --rope-freq-base (0 = the model's)
+    float rope_freq_scale = 0.0f;      // --rope-freq-scale, --rope-scale N = 1/N (0 = the model's)
+    int32_t yarn_orig_ctx = 0;         // --yarn-orig-ctx (0 = the training context)
+    float yarn_ext_factor = -1.0f;     // --yarn-ext-factor (-1 = the model's)
+    float yarn_attn_factor = -1.0f;    // --yarn-attn-factor (-1 = the model's)
+    float yarn_beta_slow = -1.0f;      // --yarn-beta-slow (-1 = the model's)
+    float yarn_beta_fast = -1.0f;      // --yarn-beta-fast (-1 = the model's)
+
+    // KV cache
+    std::string cache_type_k = "f16";  // -ctk
+    std::string cache_type_v = "f16";  // -ctv
+    float defrag_thold = -1.0f;        // -dt (deprecated in libllama; < 0 = off)
+    bool kv_offload = true;            // -kvo / -nkvo
+    bool swa_full = false;             // --swa-full
+    bool context_shift = true;         // --context-shift / --no-context-shift
+    int32_t n_keep = 0;                // --keep: requests' default n_keep (-1 = the whole prompt)
+    bool cache_prompt = true;          // --cache-prompt / --no-cache-prompt: requests' default
+    bool warmup = true;                // --warmup / --no-warmup
     std::string split_mode = "layer";  // -sm, --split-mode none|layer|row
     std::string numa;                  // --numa distribute|isolate|numactl ("" = off; --numa alone = distribute)
 
