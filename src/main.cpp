@@ -46,6 +46,8 @@ cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     c.tensor_split = o.tensor_split;
     c.mlock = o.mlock;
     c.mmap = o.mmap;
+    c.check_tensors = o.check_tensors;
+    c.kv_overrides = o.kv_overrides;
     c.numa = o.numa;
     c.grp_attn_n = o.grp_attn_n;
     c.grp_attn_w = o.grp_attn_w;
@@ -78,6 +80,24 @@ cria::EngineConfig engine_config(const cria::ServerOptions& o) {
     c.speculative.n_ctx_draft = o.n_ctx_draft;
     c.speculative.ngram_size = o.spec_ngram_size_n;
     return c;
+}
+
+// What only the loaded vocabulary can tell about the requests' defaults: -l token ids exist, and
+// libllama's own parser (the final word) accepts the default grammar.
+bool check_generation_defaults(const cria::ServerOptions& o, const cria::Engine& engine, std::string* error) {
+    const cria::Vocabulary& vocabulary = engine.vocabulary();
+    for (const auto& entry : o.logit_bias) {
+        if (!vocabulary.contains(entry.first)) {
+            *error = "--logit-bias: token id " + std::to_string(entry.first) + " is outside the vocabulary [0, " +
+                     std::to_string(vocabulary.size() - 1) + "]";
+            return false;
+        }
+    }
+    if (!o.grammar.empty() && !vocabulary.grammar_parses(o.grammar)) {
+        *error = o.grammar_option + ": libllama cannot parse the grammar";
+        return false;
+    }
+    return true;
 }
 
 cria::download::ModelFetchRequest fetch_request(const cria::ServerOptions& o) {
@@ -248,7 +268,7 @@ int main(int argc, char** argv) {
         }
     }
 
-    const bool loaded = ready_to_load && engine.load(&error);
+    const bool loaded = ready_to_load && engine.load(&error) && check_generation_defaults(options, engine, &error);
     if (!ready_to_load && stop_download) {
         // A stop asked for during the download: not a failure (the partial file is kept for next time).
         cria::log_info(error);

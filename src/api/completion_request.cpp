@@ -225,7 +225,10 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     CompletionRequest request;
     request.prompt = parse_prompt(body, "prompt");
     if (accept_image_data) request.images = parse_image_data(body);
-    if (has_field(body, "logit_bias")) request.logit_bias = parse_logit_bias(body.at("logit_bias"));
+    if (has_field(body, "logit_bias")) {
+        request.logit_bias = parse_logit_bias(body.at("logit_bias"));
+        request.own_logit_bias = true;
+    }
     if (has_field(body, "penalty_prompt")) request.penalty_prompt = parse_prompt(body, "penalty_prompt");
     // An empty string asks for nothing (clients of the seed's server send it by default).
     if (has_field(body, "system_prompt") && !is_empty_string(body.at("system_prompt"))) {
@@ -241,12 +244,14 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
         // Member order follows the schema as written, which only the raw text still has.
         g.sampling.grammar = json_schema_grammar_for(schema, raw_body);
         request.grammar_from_schema = true;
+    } else if (!has_field(body, "grammar")) {
+        g.sampling.grammar = defaults.grammar;  // checked at start-up
     }
     g.stop.n_predict = static_cast<int32_t>(read_int(body, "n_predict", -1, -1, kInt32Max));
     if (defaults.n_predict_cap >= 0 && (g.stop.n_predict < 0 || g.stop.n_predict > defaults.n_predict_cap)) {
         g.stop.n_predict = defaults.n_predict_cap;
     }
-    g.stop.ignore_eos = read_bool(body, "ignore_eos", false);
+    g.stop.ignore_eos = read_bool(body, "ignore_eos", defaults.ignore_eos);
     g.stop.stop = read_string_list(body, "stop");
     for (const auto& s : g.stop.stop) {
         if (s.empty()) throw invalid_request("'stop' must not contain empty strings", "stop");

@@ -23,6 +23,11 @@ struct CompletionDefaults {
     int32_t n_predict_cap = -1;   // --n-predict: no request generates more; -1: no cap
     int32_t n_keep = 0;           // --keep: n_keep when a request gives none
     bool cache_prompt = true;     // --cache-prompt / --no-cache-prompt: cache_prompt when a request gives none
+    std::vector<LogitBias> logit_bias;  // -l: a request without logit_bias gets these; one with its own
+                                        // list gets only that (the lists are not merged)
+    bool ignore_eos = false;      // --ignore-eos: ignore_eos when a request gives none
+    std::string grammar;          // --grammar/-j: the grammar of a request that sets none of grammar,
+                                  // json_schema (and, in chat, response_format); "" = none
     int32_t n_slots = 1;          // valid id_slot values are -1 .. n_slots-1
     size_t n_lora_adapters = 0;   // valid ids in a request's `lora` are 0 .. n_lora_adapters-1
 };
@@ -39,6 +44,7 @@ struct LogitBiasRequest {
 struct CompletionRequest {
     std::vector<PromptPart> prompt;
     std::vector<LogitBiasRequest> logit_bias;  // resolved into generation.sampling by resolve_logit_bias()
+    bool own_logit_bias = false;  // the request set logit_bias: the server's default list does not apply
     std::optional<std::vector<PromptPart>> penalty_prompt;  // null/absent: the penalties look at the prompt
     bool grammar_from_schema = false;  // generation.sampling.grammar was made from `json_schema`
     std::optional<SystemPrompt> system_prompt;  // `system_prompt`: the new server-wide system prompt

@@ -15,6 +15,7 @@
 
 #include "engine/generation_request.h"
 #include "engine/lora_adapters.h"
+#include "engine/metadata_override.h"
 #include "engine/metrics.h"
 #include "engine/speculative_config.h"
 #include "engine/slot_file.h"
@@ -64,6 +65,8 @@ struct EngineConfig {
     std::vector<float> tensor_split;
     bool mlock = false;
     bool mmap = true;
+    bool check_tensors = false;     // libllama validates the tensor data while loading
+    std::vector<MetadataOverride> kv_overrides;  // metadata values read instead of the file's
     std::string numa;               // "", distribute, isolate, numactl
     int32_t grp_attn_n = 1;         // self-extend factor; 1 = off
     int32_t grp_attn_w = 512;       // self-extend window (a multiple of grp_attn_n)
@@ -93,6 +96,8 @@ struct RuntimeInfo {
     std::vector<float> tensor_split;
     bool mmap = true;
     bool mlock = false;
+    bool check_tensors = false;
+    std::vector<std::string> kv_overrides;  // the overridden metadata keys
     std::string numa;                  // "" = off
     int32_t grp_attn_n = 1;
     int32_t grp_attn_w = 512;

@@ -5,6 +5,7 @@
 #include "engine/self_extend.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -138,6 +139,37 @@ void warm_up(llama_context* ctx, const llama_vocab* vocab) {
 
 }  // namespace
 
+// --override-kv as libllama takes it: fixed-size fields (lengths checked by the option parser),
+// ended by an entry whose key is empty.
+static std::vector<llama_model_kv_override> kv_overrides_for(const std::vector<MetadataOverride>& entries) {
+    std::vector<llama_model_kv_override> out;
+    for (const auto& entry : entries) {
+        llama_model_kv_override o{};
+        std::snprintf(o.key, sizeof o.key, "%s", entry.key.c_str());
+        switch (entry.type) {
+            case MetadataOverride::Type::integer:
+                o.tag = LLAMA_KV_OVERRIDE_TYPE_INT;
+                o.val_i64 = entry.int_value;
+                break;
+            case MetadataOverride::Type::floating:
+                o.tag = LLAMA_KV_OVERRIDE_TYPE_FLOAT;
+                o.val_f64 = entry.float_value;
+                break;
+            case MetadataOverride::Type::boolean:
+                o.tag = LLAMA_KV_OVERRIDE_TYPE_BOOL;
+                o.val_bool = entry.bool_value;
+                break;
+            case MetadataOverride::Type::text:
+                o.tag = LLAMA_KV_OVERRIDE_TYPE_STR;
+                std::snprintf(o.val_str, sizeof o.val_str, "%s", entry.text_value.c_str());
+                break;
+        }
+        out.push_back(o);
+    }
+    out.push_back(llama_model_kv_override{});  // key[0] == 0: the end
+    return out;
+}
+
 bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error) {
     // Backends are plugins in Debian's ggml (one CPU build per instruction set); load them once.
     static std::once_flag backends_loaded;
@@ -159,6 +191,11 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
         std::copy_n(config.tensor_split.begin(), std::min(split.size(), config.tensor_split.size()), split.begin());
         model_params.tensor_split = split.data();
     }
+
+    model_params.check_tensors = config.check_tensors;
+    // Must outlive the load; libllama reads it up to the entry with an empty key.
+    const std::vector<llama_model_kv_override> overrides = kv_overrides_for(config.kv_overrides);
+    if (!config.kv_overrides.empty()) model_params.kv_overrides = overrides.data();
 
     out->model.reset(llama_model_load_from_file(config.model_path.c_str(), model_params));
     if (!out->model) {
@@ -233,6 +270,8 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     runtime.split_mode = config.split_mode;
     runtime.tensor_split = config.tensor_split;
     runtime.mmap = config.mmap;
+    runtime.check_tensors = config.check_tensors;
+    for (const auto& entry : config.kv_overrides) runtime.kv_overrides.push_back(entry.key);
     runtime.mlock = config.mlock;
     runtime.numa = config.numa;
     runtime.grp_attn_n = config.grp_attn_n;

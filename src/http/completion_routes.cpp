@@ -88,7 +88,9 @@ GenerationRequest prepare_generation(const ServerContext& context, const Complet
     const int32_t n_ctx_slot = context.engine.info().n_ctx_slot;
     GenerationRequest generation = parsed.generation;
     generation.prompt = std::move(prompt);
-    generation.sampling.logit_bias = resolve_logit_bias(parsed.logit_bias, vocabulary);
+    // The server's -l list (checked at start-up) unless the request brings its own.
+    generation.sampling.logit_bias = parsed.own_logit_bias ? resolve_logit_bias(parsed.logit_bias, vocabulary)
+                                                           : context.completion_defaults.logit_bias;
     if (parsed.penalty_prompt) {
         // Text given here is what the penalties compare against, not a prompt: no BOS.
         generation.sampling.penalty_prompt = tokenize_parts(*parsed.penalty_prompt, vocabulary, "penalty_prompt", false);

@@ -307,6 +307,11 @@ void HttpServer::set_ready() {
             if (auto stage = sampler_stage_from_name(name)) d.sampling.samplers.push_back(*stage);
         }
     }
+    // Checked against the vocabulary before the server became ready (main.cpp).
+    d.logit_bias.clear();
+    for (const auto& [token, bias] : options.logit_bias) d.logit_bias.push_back({token, bias});
+    d.ignore_eos = options.ignore_eos;
+    d.grammar = options.grammar;
     d.speculative.n_max = options.draft_n_max;
     d.speculative.n_min = options.draft_n_min;
     d.speculative.p_min = options.draft_p_min;

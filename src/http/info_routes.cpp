@@ -54,6 +54,8 @@ json runtime_json(const EngineInfo& info) {
             {"tensor_split", r.tensor_split},
             {"mmap", r.mmap},
             {"mlock", r.mlock},
+            {"check_tensors", r.check_tensors},
+            {"kv_overrides", r.kv_overrides},
             {"numa", r.numa.empty() ? json(nullptr) : json(r.numa)},
             {"n_ctx_train", info.n_ctx_train},
             {"grp_attn_n", r.grp_attn_n},
@@ -100,6 +102,9 @@ void register_info_routes(httplib::Server& server, ServerContext& context) {
             defaults.stop.n_predict = context.completion_defaults.n_predict_cap;
             defaults.n_keep = context.completion_defaults.n_keep;
             defaults.cache_prompt = context.completion_defaults.cache_prompt;
+            defaults.stop.ignore_eos = context.completion_defaults.ignore_eos;
+            defaults.sampling.logit_bias = context.completion_defaults.logit_bias;
+            defaults.sampling.grammar = context.completion_defaults.grammar;
             LoraScales lora_scales;
             for (const auto& adapter : context.engine.lora_adapters()) lora_scales.push_back(adapter.scale);
             defaults.lora = lora_scales;

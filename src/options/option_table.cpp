@@ -7,6 +7,13 @@
 #include <limits>
 #include <utility>
 
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_error.h"
+#include "api/gbnf_check.h"
+#include "api/json_schema_grammar.h"
 #include "download/model_source.h"
 #include "engine/generation_request.h"
 #include "template/builtin_templates.h"
@@ -97,6 +104,201 @@ Binding samplers_binding() {
             return "";
         },
         [](const ServerOptions& o) { return o.samplers; },
+    };
+}
+
+// --sampling-seq: one letter per stage, as today's llama-server spells them.
+std::optional<std::string> sampler_name_for_letter(char letter) {
+    switch (letter) {
+        case 'e': return "penalties";
+        case 'd': return "dry";
+        case 's': return "top_n_sigma";
+        case 'k': return "top_k";
+        case 'y': return "typical_p";
+        case 'p': return "top_p";
+        case 'm': return "min_p";
+        case 'x': return "xtc";
+        case 't': return "temperature";
+        default: return std::nullopt;
+    }
+}
+
+// The letters become the same ';'-separated list --samplers keeps; the last of the two wins.
+Binding sampling_seq_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            if (v.empty()) return "must not be empty";
+            std::string names;
+            for (const char letter : v) {
+                const auto name = sampler_name_for_letter(letter);
+                if (!name) {
+                    return std::string("unknown sampler letter '") + letter +
+                           "' (known: e penalties, d dry, s top_n_sigma, k top_k, y typical_p, p top_p, m min_p, "
+                           "x xtc, t temperature)";
+                }
+                names += (names.empty() ? "" : ";") + *name;
+            }
+            o.samplers = names;
+            return "";
+        },
+        [](const ServerOptions& o) { return o.samplers; },
+    };
+}
+
+// -l TOKEN_ID(+/-)BIAS, e.g. "15043+1", "15043-1.5", "2-inf". Repeatable: each use adds one.
+Binding logit_bias_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            const auto sign = v.find_first_of("+-", 1);
+            const auto id = sign == std::string::npos ? std::nullopt : parse_int(v.substr(0, sign));
+            if (!id || *id < 0 || *id > kInt32Max) return "expected TOKEN_ID+BIAS or TOKEN_ID-BIAS, e.g. 15043+1 or 15043-inf";
+            const std::string magnitude = v.substr(sign + 1);
+            double bias = 0.0;
+            if (to_lower(magnitude) == "inf") {
+                bias = std::numeric_limits<double>::infinity();
+            } else {
+                const auto x = parse_float(magnitude);
+                if (!x || *x < 0) return "the bias '" + magnitude + "' is not a number or inf";
+                bias = *x;
+            }
+            o.logit_bias.emplace_back(static_cast<int32_t>(*id), static_cast<float>(v[sign] == '-' ? -bias : bias));
+            return "";
+        },
+        [](const ServerOptions& o) {
+            std::string shown;
+            for (const auto& [id, bias] : o.logit_bias) {
+                shown += (shown.empty() ? "" : ",") + std::to_string(id) + (bias < 0 ? "" : "+") + format_bound(bias);
+            }
+            return shown;
+        },
+    };
+}
+
+std::string read_whole_file(const std::string& path, std::string* error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        *error = "cannot open the file";
+        return "";
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) *error = "cannot read the file";
+    return text;
+}
+
+// Our checker's verdict on a default grammar; libllama's parser has the last word at start-up.
+std::string set_grammar(ServerOptions& o, const std::string& grammar, const std::string& option) {
+    if (grammar.empty()) return "the grammar is empty";
+    const std::string where = gbnf_syntax_error(grammar);
+    if (!where.empty()) return "invalid grammar: " + where;
+    o.grammar = grammar;
+    o.grammar_option = option;
+    return "";
+}
+
+// A JSON schema becomes the default grammar, keeping the schema's own member order.
+std::string set_schema_grammar(ServerOptions& o, const std::string& text, const std::string& option) {
+    const auto schema = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (schema.is_discarded()) return "not valid JSON";
+    if (!schema.is_object() && !schema.is_boolean()) return "must be a JSON Schema object";
+    try {
+        o.grammar = json_schema_to_gbnf_ordered(schema);
+    } catch (const ApiError& e) {
+        return "unsupported JSON schema: " + e.message;
+    }
+    o.grammar_option = option;
+    return "";
+}
+
+Binding grammar_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) { return set_grammar(o, v, "--grammar"); },
+        [](const ServerOptions& o) { return o.grammar_option == "--grammar" ? o.grammar : std::string(); },
+    };
+}
+
+Binding grammar_file_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::string error;
+            const std::string text = read_whole_file(v, &error);
+            return error.empty() ? set_grammar(o, text, "--grammar-file") : error;
+        },
+        [](const ServerOptions&) { return std::string(); },
+    };
+}
+
+Binding json_schema_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) { return set_schema_grammar(o, v, "--json-schema"); },
+        [](const ServerOptions&) { return std::string(); },
+    };
+}
+
+Binding json_schema_file_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::string error;
+            const std::string text = read_whole_file(v, &error);
+            return error.empty() ? set_schema_grammar(o, text, "--json-schema-file") : error;
+        },
+        [](const ServerOptions&) { return std::string(); },
+    };
+}
+
+// One KEY=TYPE:VALUE of --override-kv; "" when it is well-formed.
+std::string parse_metadata_override(const std::string& item, MetadataOverride* out) {
+    const auto eq = item.find('=');
+    const auto colon = eq == std::string::npos ? std::string::npos : item.find(':', eq + 1);
+    if (eq == std::string::npos || colon == std::string::npos || eq == 0) {
+        return "'" + item + "' is not KEY=TYPE:VALUE (e.g. tokenizer.ggml.add_bos_token=bool:false)";
+    }
+    out->key = item.substr(0, eq);
+    if (out->key.size() > 127) return "the key '" + out->key + "' is longer than 127 bytes";
+    const std::string type = item.substr(eq + 1, colon - eq - 1);
+    const std::string value = item.substr(colon + 1);
+    if (type == "int") {
+        const auto n = parse_int(value);
+        if (!n) return "'" + item + "': '" + value + "' is not an integer";
+        out->type = MetadataOverride::Type::integer;
+        out->int_value = *n;
+    } else if (type == "float") {
+        const auto x = parse_float(value);
+        if (!x) return "'" + item + "': '" + value + "' is not a number";
+        out->type = MetadataOverride::Type::floating;
+        out->float_value = *x;
+    } else if (type == "bool") {
+        if (value != "true" && value != "false") return "'" + item + "': a bool is true or false";
+        out->type = MetadataOverride::Type::boolean;
+        out->bool_value = value == "true";
+    } else if (type == "str") {
+        if (value.size() > 127) return "'" + item + "': the string is longer than 127 bytes";
+        out->type = MetadataOverride::Type::text;
+        out->text_value = value;
+    } else {
+        return "'" + item + "': unknown type '" + type + "' (int, float, bool or str)";
+    }
+    return "";
+}
+
+// --override-kv: repeatable, and like llama-server one value may hold several, comma-separated.
+Binding override_kv_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<MetadataOverride> parsed;
+            for (const auto& item : split_list(v, ',')) {
+                MetadataOverride entry;
+                const std::string error = parse_metadata_override(item, &entry);
+                if (!error.empty()) return error;
+                parsed.push_back(std::move(entry));
+            }
+            o.kv_overrides.insert(o.kv_overrides.end(), parsed.begin(), parsed.end());
+            return "";
+        },
+        [](const ServerOptions& o) {
+            std::string keys;
+            for (const auto& entry : o.kv_overrides) keys += (keys.empty() ? "" : ",") + entry.key;
+            return keys;
+        },
     };
 }
 
@@ -608,6 +810,13 @@ std::vector<OptionSpec> build_table() {
                   "adapters were merged into quantized weights; libllama now applies adapters at run time on top "
                   "of the loaded model's weights, so no separate base model is read")
             .def("none").bind(text(&ServerOptions::lora_base)));
+    add(Opt(S::Model, {"--override-kv"}).value(K::String, "KEY=TYPE:VALUE,...")
+            .help("override model metadata read at load; types int, float, bool, str; repeatable or "
+                  "comma-separated, e.g. tokenizer.ggml.add_bos_token=bool:false")
+            .def("none").bind(override_kv_binding()));
+    add(Opt(S::Model, {"--check-tensors"})
+            .help("check the model's tensor data for invalid values while loading")
+            .bind(boolean(&ServerOptions::check_tensors)));
     add(Opt(S::Model, {"-mm", "--mmproj"}).value(K::String, "FILE").env({"LLAMA_ARG_MMPROJ"})
             .help("multimodal projector file (the model's vision encoder): prompts may then hold images")
             .def("none").bind(text(&ServerOptions::mmproj)));
@@ -877,6 +1086,27 @@ std::vector<OptionSpec> build_table() {
                   "typical_p, top_p, min_p, xtc, temperature)")
             .def("all of them, in the order listed")
             .bind(samplers_binding()));
+    add(Opt(S::Sampling, {"--sampling-seq", "--sampler-seq"}).value(K::String, "SEQUENCE")
+            .help("the order of the sampling stages, one letter each: e penalties, d dry, s top_n_sigma, k top_k, "
+                  "y typical_p, p top_p, m min_p, x xtc, t temperature (the same as --samplers)")
+            .def("edskypmxt").bind(sampling_seq_binding()));
+    add(Opt(S::Sampling, {"--ignore-eos"})
+            .help("keep generating past the end-of-stream token (requests' default ignore_eos)")
+            .bind(boolean(&ServerOptions::ignore_eos)));
+    add(Opt(S::Sampling, {"-l", "--logit-bias"}).value(K::String, "TOKEN_ID(+/-)BIAS")
+            .help("requests' default logit bias, e.g. 15043+1 or 15043-inf (never); repeatable. A request that "
+                  "sets its own logit_bias replaces this whole list")
+            .bind(logit_bias_binding()));
+    add(Opt(S::Sampling, {"--grammar"}).value(K::String, "GRAMMAR")
+            .help("requests' default GBNF grammar (a request's grammar, json_schema or response_format wins)")
+            .def("none").bind(grammar_binding()));
+    add(Opt(S::Sampling, {"--grammar-file"}).value(K::String, "FNAME")
+            .help("read the default grammar from a file").bind(grammar_file_binding()));
+    add(Opt(S::Sampling, {"-j", "--json-schema"}).value(K::String, "SCHEMA")
+            .help("requests' default grammar from a JSON schema, e.g. '{\"type\": \"object\"}'")
+            .bind(json_schema_binding()));
+    add(Opt(S::Sampling, {"-jf", "--json-schema-file"}).value(K::String, "FILE")
+            .help("read the default JSON schema from a file").bind(json_schema_file_binding()));
 
     // ---- logging ----
     // ---- speculative decoding ----
@@ -934,8 +1164,6 @@ std::vector<OptionSpec> build_table() {
     // model sources and adapters
     add_later(later({"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})
                   .help("download the multimodal projector from a URL"));
-    add_later(later({"--override-kv"}).value(K::String, "KEY=TYPE:VALUE").help("override model metadata"));
-    add_later(later({"--check-tensors"}).help("check the model's tensor data for invalid values"));
     // KV cache and memory
     add_later(later({"-cram", "--cache-ram"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_RAM"})
                   .help("size limit of the prompt cache in MiB"));
@@ -965,14 +1193,6 @@ std::vector<OptionSpec> build_table() {
                   .help("path prefix of every endpoint"));
     add_later(later({"-sps", "--slot-prompt-similarity"}).value(K::Float, "N")
                   .help("how closely a prompt must match a slot's to reuse it"));
-    // sampling
-    add_later(later({"--sampling-seq", "--sampler-seq"}).value(K::String, "SEQUENCE").help("order of the samplers"));
-    add_later(later({"--ignore-eos"}).help("keep generating after the end-of-stream token"));
-    add_later(later({"-l", "--logit-bias"}).value(K::String, "TOKEN_ID(+/-)BIAS").help("token logit bias"));
-    add_later(later({"--grammar"}).value(K::String, "GRAMMAR").help("grammar constraining generation"));
-    add_later(later({"--grammar-file"}).value(K::String, "FNAME").help("grammar file"));
-    add_later(later({"-j", "--json-schema"}).value(K::String, "SCHEMA").help("JSON schema constraining generation"));
-    add_later(later({"-jf", "--json-schema-file"}).value(K::String, "FILE").help("JSON schema file"));
     // logging
     add_later(later({"--log-colors"}).choices({"on", "off", "auto"}).env({"LLAMA_ARG_LOG_COLORS"})
                   .help("colored log output"));

@@ -10,7 +10,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "engine/metadata_override.h"
 
 namespace cria {
 
@@ -39,6 +42,8 @@ struct ServerOptions {
     std::string alias;                 // -a, --alias: the name reported in API responses ("" = from the file name)
     std::vector<LoraAdapterOption> lora_adapters;  // --lora FNAME (scale 1) and --lora-scaled FNAME SCALE, in order
     std::string lora_base;             // --lora-base: accepted and ignored (libllama applies adapters on the loaded weights)
+    std::vector<MetadataOverride> kv_overrides;  // --override-kv KEY=TYPE:VALUE (repeatable, comma-separated)
+    bool check_tensors = false;        // --check-tensors: libllama validates the tensor data while loading
     std::string mmproj;                // -mm, --mmproj: multimodal projector file ("" = text only)
     bool mmproj_offload = true;        // --mmproj-offload / --no-mmproj-offload
 
@@ -137,7 +142,13 @@ struct ServerOptions {
     float dry_base = 1.75f;            // --dry-base
     int32_t dry_allowed_length = 2;    // --dry-allowed-length
     int32_t dry_penalty_last_n = -1;   // --dry-penalty-last-n (-1 = whole context)
-    std::string samplers;              // --samplers "top_k;top_p;..." ("" = the default order)
+    std::string samplers;              // --samplers "top_k;top_p;..." or --sampling-seq "kpmt" ("" = the default order)
+    bool ignore_eos = false;           // --ignore-eos: requests' default ignore_eos
+    std::vector<std::pair<int32_t, float>> logit_bias;  // -l TOKEN_ID(+/-)BIAS, in order (-inf = never);
+                                       // ids are checked against the vocabulary once the model is loaded
+    std::string grammar;               // --grammar, --grammar-file, -j, -jf: requests' default grammar (GBNF;
+                                       // "" = none). Syntax checked here, libllama's parser at start-up.
+    std::string grammar_option;        // the option that set `grammar` (named in start-up errors)
 
     // Speculative decoding
     std::string draft_model_path;      // -md, --model-draft ("" = no draft model)

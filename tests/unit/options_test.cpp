@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -477,8 +478,8 @@ TEST(Options, DownloadOptionsAreInTheModelSectionOfHelp) {
 TEST(Options, NotYetSupportedOptionsAreErrors) {
     // The options the brief names, checked by name so that dropping one from the table fails here.
     const std::vector<std::string> names = {
-        "--mmproj-url", "--reasoning-format", "--grammar", "--json-schema", "-cram", "--cache-ram",
-        "--props", "--ctx-checkpoints", "--cache-reuse", "--check-tensors", "--override-kv",
+        "--mmproj-url", "--reasoning-format", "--reasoning-budget", "--chat-template-kwargs", "-cram", "--cache-ram",
+        "--props", "--ctx-checkpoints", "--cache-reuse", "--api-prefix", "--device",
     };
     for (const auto& name : names) {
         const std::string e = err({name, "1"});
@@ -487,7 +488,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
     }
     EXPECT_EQ(err({"--mmproj-url", "u"}), "option --mmproj-url is not supported yet by cria");
     EXPECT_EQ(err({"--mmproj-url=u"}), "option --mmproj-url is not supported yet by cria");
-    EXPECT_EQ(err({"--override-kv=k=int:1"}), "option --override-kv is not supported yet by cria");
+    EXPECT_EQ(err({"--api-prefix=/v1"}), "option --api-prefix is not supported yet by cria");
     // Also without the value they would take, and with no model given.
     EXPECT_EQ(parse({"--mmproj-url"}).error, "option --mmproj-url is not supported yet by cria");
     EXPECT_EQ(parse({"--cache-reuse"}).error, "option --cache-reuse is not supported yet by cria");
@@ -692,7 +693,7 @@ TEST(Options, HelpLayout) {
     EXPECT_TRUE(contains(help.substr(help.find("--mmproj-url")), "(not supported yet)"));
     EXPECT_LT(help.find("--mmproj "), marker);  // --mmproj itself is supported
     // Options refused until their feature comes are listed there too, not among the supported ones.
-    for (const std::string s : {"--override-kv", "--check-tensors", "--reasoning-format"}) {
+    for (const std::string s : {"--api-prefix", "--cpu-moe", "--reasoning-format"}) {
         // The first place the option is named as a whole word (not as part of e.g. --chat-template-file).
         size_t first = help.find(" " + s);
         while (first != std::string::npos && first + 1 + s.size() < help.size() &&
@@ -1049,6 +1050,125 @@ TEST(Options, KvCacheOptions) {
     EXPECT_TRUE(contains(err({"--keep", "-2"}), "--keep"));
     EXPECT_EQ(ok({}, {{"LLAMA_ARG_CACHE_TYPE_K", "bf16"}}).cache_type_k, "bf16");
     EXPECT_FALSE(ok({}, {{"LLAMA_ARG_CONTEXT_SHIFT", "0"}}).context_shift);
+}
+
+}  // namespace
+
+// ---- requests' defaults: --ignore-eos, -l, --grammar, -j, --sampling-seq; model loading ----
+namespace {
+
+TEST(Options, DefaultsOptionsAreSupportedAndInTheSupportedPartOfHelp) {
+    const std::string help = cria::server_options_help();
+    const auto unsupported = help.find("----- not yet supported");
+    for (const std::string s : {"--ignore-eos", "--logit-bias", "--grammar-file", "--json-schema-file", "--sampling-seq",
+                                "--check-tensors", "--override-kv"}) {
+        const auto at = help.find(" " + s);
+        ASSERT_NE(at, std::string::npos) << s;
+        EXPECT_LT(at, unsupported) << s;
+    }
+}
+
+TEST(Options, IgnoreEosAndCheckTensorsAreFlags) {
+    const ServerOptions plain = ok({});
+    EXPECT_FALSE(plain.ignore_eos);
+    EXPECT_FALSE(plain.check_tensors);
+    EXPECT_TRUE(plain.logit_bias.empty());
+    EXPECT_TRUE(plain.grammar.empty());
+    EXPECT_TRUE(plain.kv_overrides.empty());
+    const ServerOptions o = ok({"--ignore-eos", "--check-tensors"});
+    EXPECT_TRUE(o.ignore_eos);
+    EXPECT_TRUE(o.check_tensors);
+}
+
+TEST(Options, LogitBiasIsRepeatableWithSignedBiasesAndInf) {
+    const ServerOptions o = ok({"-l", "15043+1", "--logit-bias", "7-0.5", "-l", "2-inf", "--logit-bias=9+inf"});
+    ASSERT_EQ(o.logit_bias.size(), 4u);
+    EXPECT_EQ(o.logit_bias[0].first, 15043);
+    EXPECT_FLOAT_EQ(o.logit_bias[0].second, 1.0f);
+    EXPECT_EQ(o.logit_bias[1].first, 7);
+    EXPECT_FLOAT_EQ(o.logit_bias[1].second, -0.5f);
+    EXPECT_EQ(o.logit_bias[2].first, 2);
+    EXPECT_TRUE(std::isinf(o.logit_bias[2].second) && o.logit_bias[2].second < 0);
+    EXPECT_TRUE(std::isinf(o.logit_bias[3].second) && o.logit_bias[3].second > 0);
+    for (const std::string bad : {"15043", "abc+1", "-5+1", "15043+x", "15043+", "+1", "15043*2"}) {
+        const std::string e = err({"-l", bad});
+        EXPECT_TRUE(contains(e, "--logit-bias")) << bad << ": " << e;
+    }
+}
+
+TEST(Options, GrammarFromTextOrFileIsSyntaxChecked) {
+    const ServerOptions o = ok({"--grammar", "root ::= \"yes\" | \"no\""});
+    EXPECT_EQ(o.grammar, "root ::= \"yes\" | \"no\"");
+    EXPECT_EQ(o.grammar_option, "--grammar");
+    const std::string e = err({"--grammar", "root ::= \"unterminated"});
+    EXPECT_TRUE(contains(e, "--grammar")) << e;
+    EXPECT_TRUE(contains(e, "invalid grammar")) << e;
+    EXPECT_TRUE(contains(err({"--grammar", "start ::= \"x\""}), "root")) << "a grammar needs a root rule";
+
+    TempFile file("root ::= [a-z]+\n");
+    const ServerOptions from_file = ok({"--grammar-file", file.path()});
+    EXPECT_EQ(from_file.grammar, "root ::= [a-z]+\n");
+    EXPECT_EQ(from_file.grammar_option, "--grammar-file");
+    EXPECT_TRUE(contains(err({"--grammar-file", "/nonexistent/g.gbnf"}), "--grammar-file"));
+    TempFile broken("root ::= (\n");
+    EXPECT_TRUE(contains(err({"--grammar-file", broken.path()}), "--grammar-file"));
+}
+
+TEST(Options, JsonSchemaBecomesTheDefaultGrammar) {
+    const ServerOptions o = ok({"-j", R"({"type": "object", "properties": {"b": {"type": "integer"}, "a": {"type": "boolean"}}, "required": ["b", "a"]})"});
+    ASSERT_FALSE(o.grammar.empty());
+    EXPECT_EQ(o.grammar_option, "--json-schema");
+    EXPECT_TRUE(contains(o.grammar, "root")) << o.grammar;
+    // Written order kept: "b" comes before "a" in the grammar.
+    EXPECT_LT(o.grammar.find("\\\"b\\\""), o.grammar.find("\\\"a\\\"")) << o.grammar;
+    EXPECT_TRUE(contains(err({"-j", "{not json"}), "--json-schema"));
+    EXPECT_TRUE(contains(err({"-j", "42"}), "--json-schema"));
+    const std::string unsupported = err({"--json-schema", R"({"type": "string", "not": {}})"});
+    EXPECT_TRUE(contains(unsupported, "--json-schema")) << unsupported;
+    EXPECT_TRUE(contains(unsupported, "not")) << unsupported;
+
+    TempFile file(R"({"type": "boolean"})");
+    const ServerOptions from_file = ok({"-jf", file.path()});
+    EXPECT_EQ(from_file.grammar_option, "--json-schema-file");
+    EXPECT_TRUE(contains(from_file.grammar, "true")) << from_file.grammar;
+    EXPECT_TRUE(contains(err({"--json-schema-file", "/nonexistent/s.json"}), "--json-schema-file"));
+    // The last of the grammar options wins.
+    EXPECT_EQ(ok({"-j", R"({"type": "boolean"})", "--grammar", "root ::= \"x\""}).grammar, "root ::= \"x\"");
+}
+
+TEST(Options, SamplingSeqLettersBecomeTheSamplerOrder) {
+    EXPECT_EQ(ok({"--sampling-seq", "edskypmxt"}).samplers,
+              "penalties;dry;top_n_sigma;top_k;typical_p;top_p;min_p;xtc;temperature");
+    EXPECT_EQ(ok({"--sampler-seq", "kt"}).samplers, "top_k;temperature");
+    // It and --samplers set the same thing: the last one wins.
+    EXPECT_EQ(ok({"--samplers", "min_p", "--sampling-seq", "pt"}).samplers, "top_p;temperature");
+    EXPECT_EQ(ok({"--sampling-seq", "pt", "--samplers", "min_p"}).samplers, "min_p");
+    const std::string e = err({"--sampling-seq", "kqt"});
+    EXPECT_TRUE(contains(e, "--sampling-seq")) << e;
+    EXPECT_TRUE(contains(e, "'q'")) << e;
+    EXPECT_TRUE(contains(err({"--sampling-seq", ""}), "--sampling-seq"));
+}
+
+TEST(Options, OverrideKvParsesEachType) {
+    const ServerOptions o = ok({"--override-kv", "a.int=int:-3,a.float=float:0.5", "--override-kv",
+                                "tokenizer.ggml.add_bos_token=bool:false", "--override-kv", "a.str=str:hello"});
+    using Type = cria::MetadataOverride::Type;
+    ASSERT_EQ(o.kv_overrides.size(), 4u);
+    EXPECT_EQ(o.kv_overrides[0].key, "a.int");
+    EXPECT_EQ(o.kv_overrides[0].type, Type::integer);
+    EXPECT_EQ(o.kv_overrides[0].int_value, -3);
+    EXPECT_EQ(o.kv_overrides[1].type, Type::floating);
+    EXPECT_DOUBLE_EQ(o.kv_overrides[1].float_value, 0.5);
+    EXPECT_EQ(o.kv_overrides[2].key, "tokenizer.ggml.add_bos_token");
+    EXPECT_EQ(o.kv_overrides[2].type, Type::boolean);
+    EXPECT_FALSE(o.kv_overrides[2].bool_value);
+    EXPECT_EQ(o.kv_overrides[3].type, Type::text);
+    EXPECT_EQ(o.kv_overrides[3].text_value, "hello");
+    for (const std::string& bad : std::vector<std::string>{"novalue", "k=int", "=int:1", "k=int:x", "k=float:y", "k=bool:yes", "k=list:1",
+                                  "k=str:" + std::string(128, 'x'), std::string(128, 'k') + "=int:1"}) {
+        const std::string e = err({"--override-kv", bad});
+        EXPECT_TRUE(contains(e, "--override-kv")) << bad << ": " << e;
+    }
 }
 
 }  // namespace
