@@ -67,8 +67,10 @@ test("a request's own ignore_eos and logit_bias win over the defaults", async ()
   assert.equal(stops.stopped_eos, true);
   assert.equal(stops.generation_settings.ignore_eos, false);
   // Its own logit_bias replaces the default list: EOS is no longer forced, and the tokens are
-  // what a server without defaults gives for the same request.
-  const body = greedy(PROMPT, 6, { logit_bias: [[5, 0.5]] });
+  // what a server without defaults gives for the same request (token ids as the prompt: no BOS
+  // on either server, whatever --override-kv did to eosServer's).
+  const promptTokens = (await plain.post('/tokenize', { content: PROMPT })).body.tokens;
+  const body = greedy(promptTokens, 6, { logit_bias: [[5, 0.5]] });
   const own = await complete(eosServer, body);
   assert.deepEqual(own.generation_settings.logit_bias, [[5, 0.5]]);
   assert.ok(!own.tokens.includes(EOS), `EOS should not be forced any more: ${own.tokens}`);
