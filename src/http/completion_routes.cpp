@@ -142,7 +142,7 @@ namespace {
 
 void handle_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     require_ready(context);
-    const CompletionRequest parsed = parse_completion_request(parse_json_object(req.body), context.completion_defaults,
+    const CompletionRequest parsed = parse_completion_request(parse_json_object(req.body), *context.completion_defaults.get(),
                                                               req.body, /*accept_image_data=*/true);
     const Vocabulary& vocabulary = context.engine.vocabulary();
     std::vector<Token> own_prompt;
@@ -172,7 +172,7 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
 
 }  // namespace
 
-void register_completion_routes(httplib::Server& server, ServerContext& context) {
+void register_completion_routes(Routes& routes, ServerContext& context) {
     auto handler = [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             handle_completion(context, req, res);
@@ -180,8 +180,8 @@ void register_completion_routes(httplib::Server& server, ServerContext& context)
             send_error(res, e);
         }
     };
-    server.Post("/completion", handler);
-    server.Post("/completions", handler);
+    routes.Post("/completion", handler);
+    routes.Post("/completions", handler);
 }
 
 }  // namespace cria

@@ -222,6 +222,35 @@ test('the live view is not offered when the server has neither /slots nor /metri
   }
 });
 
+test('under --api-prefix the page, its assets and every API call stay under the prefix', async () => {
+  const prefixed = await startCria(['--api-prefix', '/llm', '--metrics', '-n', '4', ...THREADS], { healthPath: '/llm/health' });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const problems = [];
+    const urls = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('request', (r) => urls.push(new URL(r.url()).pathname));
+    await page.goto(prefixed.url('/llm/'));
+    await page.getByTestId('composer-input').and(page.locator(':not([disabled])')).waitFor(WAIT);
+    await page.getByTestId('live-toggle').waitFor(WAIT);  // it found /llm/metrics
+    const request = page.waitForRequest((r) => r.url().endsWith('/llm/v1/chat/completions'), WAIT);
+    await page.getByTestId('composer-input').fill('hi');
+    await page.getByTestId('composer-input').press('Enter');
+    await request;
+    await waitForReplies(page, 1);
+    assert.equal(await page.locator('.error-box').count(), 0);
+    assert.deepEqual(problems, []);
+    assert.ok(urls.some((u) => /^\/llm\/assets\/.+\.js$/.test(u)), urls.join(' '));
+    assert.ok(urls.includes('/llm/props'), urls.join(' '));
+    const outside = urls.filter((u) => !u.startsWith('/llm/'));
+    assert.deepEqual(outside, [], 'every request the page made is under the prefix');
+  } finally {
+    await context.close();
+    await prefixed.stop();
+  }
+});
+
 test('with --api-key the page asks for the key, then sends it', async () => {
   const locked = await startCria(['--api-key', 'sesame', ...THREADS]);
   const context = await browser.newContext();

@@ -472,13 +472,39 @@ TEST(Options, DownloadOptionsAreInTheModelSectionOfHelp) {
     }
 }
 
+// ---- --api-prefix and --props ----
+
+TEST(Options, ApiPrefix) {
+    EXPECT_EQ(ok({}).api_prefix, "");
+    EXPECT_EQ(ok({"--api-prefix", "/llm"}).api_prefix, "/llm");
+    EXPECT_EQ(ok({"--api-prefix=/a/b-c_d.e~f"}).api_prefix, "/a/b-c_d.e~f");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_API_PREFIX", "/env"}}).api_prefix, "/env");
+    EXPECT_EQ(ok({"--api-prefix", ""}).api_prefix, "");
+    for (const std::string bad : {"llm", "/", "/llm/", "/llm?x", "/llm#x", "/a/../b", "/a//b", "/a b", "/a%2e", "/:id"}) {
+        const std::string e = err({"--api-prefix", bad});
+        EXPECT_TRUE(contains(e, "--api-prefix")) << bad << ": " << e;
+    }
+    EXPECT_TRUE(contains(err({"--api-prefix", "llm"}), "must start with '/'"));
+    EXPECT_TRUE(contains(err({"--api-prefix", "/llm/"}), "must not end with '/'"));
+    EXPECT_TRUE(contains(err({"--api-prefix", "/a/../b"}), "'..'"));
+    EXPECT_TRUE(contains(err({"--api-prefix", "/llm?x"}), "'?'"));
+    EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_API_PREFIX", "x"}}), "LLAMA_ARG_API_PREFIX"));
+}
+
+TEST(Options, PropsEndpoint) {
+    EXPECT_FALSE(ok({}).props_endpoint);
+    EXPECT_TRUE(ok({"--props"}).props_endpoint);
+    EXPECT_TRUE(ok({}, {{"LLAMA_ARG_ENDPOINT_PROPS", "1"}}).props_endpoint);
+    EXPECT_FALSE(ok({}, {{"LLAMA_ARG_ENDPOINT_PROPS", "0"}}).props_endpoint);
+}
+
 // ---- options cria does not support yet ----
 
 TEST(Options, NotYetSupportedOptionsAreErrors) {
     // The options the brief names, checked by name so that dropping one from the table fails here.
     const std::vector<std::string> names = {
         "--mmproj-url", "--reasoning-format", "--grammar", "--json-schema", "-cram", "--cache-ram",
-        "--props", "--ctx-checkpoints", "--cache-reuse", "--check-tensors", "--override-kv",
+        "--rerank", "--ctx-checkpoints", "--cache-reuse", "--check-tensors", "--override-kv",
     };
     for (const auto& name : names) {
         const std::string e = err({name, "1"});
