@@ -61,8 +61,15 @@ CompletionDefaults parse_props_update(const json& body, const CompletionDefaults
         parsed = parse_completion_request(request, uncapped);
     } catch (ApiError& e) {
         if (!e.param.empty()) {
-            e.message = "default_generation_settings: " + e.message;
-            e.param = std::string(kSettings) + "." + e.param;
+            const std::string field = std::string(kSettings) + "." + e.param;
+            const std::string quoted = "'" + e.param + "'";
+            const size_t at = e.message.find(quoted);
+            if (at != std::string::npos) {
+                e.message.replace(at, quoted.size(), "'" + field + "'");
+            } else {
+                e.message = field + ": " + e.message;
+            }
+            e.param = field;
         }
         throw;
     }
