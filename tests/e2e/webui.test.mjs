@@ -320,6 +320,34 @@ test('the seed\'s /completion.js example page, served with --path, writes the st
   }
 });
 
+test('under --api-prefix, /completion.js talks to the API beside it (PREFIX/completion)', async () => {
+  const www = makeTempDir('cria-seed-page-');
+  fs.writeFileSync(path.join(www.dir, 'index.html'), SEED_PAGE.replace("'/completion.js'", "'/p/completion.js'"));
+  const server = await startCria(['--api-prefix', '/p', '--path', www.dir, '-n', '8', '-s', '7', ...THREADS],
+    { healthPath: '/p/health' });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const posted = page.waitForRequest((r) => r.method() === 'POST', WAIT);
+    await page.goto(server.url('/p/'));
+    assert.equal(new URL((await posted).url()).pathname, '/p/completion');
+    const prompt = SEED_PAGE.match(/`([^`]*)`/)[1];
+    const expected = await server.post('/p/completion', { prompt, n_predict: 500, temperature: 0.2, stop: ['</s>'] });
+    assert.equal(expected.body.tokens_predicted, 8);
+    const want = await page.evaluate((html) => {
+      const probe = document.createElement('div');
+      probe.innerHTML = html;
+      return probe.textContent.trim();
+    }, expected.body.content);
+    assert.ok(want.length > 0);
+    await page.waitForFunction((text) => document.body && document.body.textContent.includes(text), want, WAIT);
+  } finally {
+    await context.close();
+    await server.stop();
+    www.cleanup();
+  }
+});
+
 // A conversation that shows what replies can hold, for the screenshots.
 const SHOWCASE = {
   format: 'cria-conversations',
