@@ -188,8 +188,9 @@ void HttpServer::install_routes() {
             return httplib::Server::HandlerResponse::Handled;
         }
         const auto& keys = context_.options.api_keys;
-        if (!keys.empty() && !is_public_path(path_under_prefix(req.path, context_.options.api_prefix)) &&
-            !has_valid_api_key(req, keys)) {
+        // A path outside --api-prefix ("") matches no route: it gets its 404 from the router.
+        const std::string path = path_under_prefix(req.path, context_.options.api_prefix);
+        if (!keys.empty() && !path.empty() && !is_public_path(path) && !has_valid_api_key(req, keys)) {
             // The web UI's files (and --path files) load without a key; the page then sends the
             // key its user types. Only static content is answered here, never an API route.
             if (serve_static(context_, req, res)) return httplib::Server::HandlerResponse::Handled;

@@ -90,6 +90,9 @@ test('with --api-key: health and model listing stay public under the prefix, the
     const ok = await locked.post('/a/b.c/completion', { prompt: 'x', n_predict: 1 }, { Authorization: 'Bearer sesame' });
     assert.equal(ok.status, 200);
     assert.equal((await locked.get('/a/b.c/')).status, 200, 'the UI page loads without the key');
+    // Outside the prefix nothing exists, key or not.
+    assertErrorShape(assert, await locked.post('/completion', { prompt: 'x', n_predict: 1 }), 404);
+    assertErrorShape(assert, await locked.get('/health'), 404);
     // The '.' of the prefix is a plain character, not "any character".
     assert.notEqual((await locked.get('/a/bxc/health')).status, 200);
   } finally {
