@@ -120,7 +120,8 @@ void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLe
     res.set_chunked_content_provider("text/event-stream", std::move(provider),
                                      [on_close = std::move(on_close)](bool success) {
                                          on_close(success);
-                                         log_request(request_line);
+                                         // Empty if httplib never reached its logger for this request.
+                                         if (!request_line.method.empty()) log_request(request_line);
                                      });
 }
 
@@ -175,6 +176,7 @@ void HttpServer::install_routes() {
         request_started = std::chrono::steady_clock::now();
         request_tokens = RequestTokens{};
         request_streams = false;
+        request_line = RequestLine{};
         const bool preflight = req.method == "OPTIONS";
         const CorsDecision decision = decide_cors(cors, req.get_header_value("Origin"), preflight,
                                                   req.get_header_value("Access-Control-Request-Headers"));
