@@ -51,8 +51,8 @@ for (const [file, output] of Object.entries(result.metafile.outputs)) {
 if (!appJs || !appCss) throw new Error('build: the entry bundle or its stylesheet is missing');
 
 const html = fs.readFileSync(path.join(here, 'index.html'), 'utf8')
-  .replace('%APP_CSS%', `/assets/${appCss}`)
-  .replace('%APP_JS%', `/assets/${appJs}`)
+  .replace('%APP_CSS%', `assets/${appCss}`)
+  .replace('%APP_JS%', `assets/${appJs}`)
   .replace(/\n\s*/g, '\n');
 fs.writeFileSync(path.join(dist, 'index.html'), html);
 for (const name of fs.readdirSync(path.join(here, 'public'))) {

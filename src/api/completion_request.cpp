@@ -227,7 +227,13 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     if (accept_image_data) request.images = parse_image_data(body);
     if (has_field(body, "logit_bias")) {
         request.logit_bias = parse_logit_bias(body.at("logit_bias"));
-        request.own_logit_bias = true;
+    } else {
+        // The server's -l list (ids checked at start-up); a request's own list replaces it whole.
+        request.logit_bias.resize(defaults.logit_bias.size());
+        for (size_t i = 0; i < defaults.logit_bias.size(); ++i) {
+            request.logit_bias[i].target.emplace<Token>(defaults.logit_bias[i].token);
+            request.logit_bias[i].bias = defaults.logit_bias[i].bias;
+        }
     }
     if (has_field(body, "penalty_prompt")) request.penalty_prompt = parse_prompt(body, "penalty_prompt");
     // An empty string asks for nothing (clients of the seed's server send it by default).

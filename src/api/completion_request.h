@@ -43,8 +43,8 @@ struct LogitBiasRequest {
 
 struct CompletionRequest {
     std::vector<PromptPart> prompt;
-    std::vector<LogitBiasRequest> logit_bias;  // resolved into generation.sampling by resolve_logit_bias()
-    bool own_logit_bias = false;  // the request set logit_bias: the server's default list does not apply
+    std::vector<LogitBiasRequest> logit_bias;  // the request's own, else the server's default list;
+                                               // resolved into generation.sampling by resolve_logit_bias()
     std::optional<std::vector<PromptPart>> penalty_prompt;  // null/absent: the penalties look at the prompt
     bool grammar_from_schema = false;  // generation.sampling.grammar was made from `json_schema`
     std::optional<SystemPrompt> system_prompt;  // `system_prompt`: the new server-wide system prompt

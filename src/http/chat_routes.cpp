@@ -129,7 +129,7 @@ ChoiceFormat chat_format(const ChatRequest& request, const OpenAiEnvelope& envel
 
 void handle_chat(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     require_ready(context);
-    const ChatRequest request = parse_chat_request(parse_json_object(req.body), context.completion_defaults, req.body);
+    const ChatRequest request = parse_chat_request(parse_json_object(req.body), *context.completion_defaults.get(), req.body);
     const Vocabulary& vocabulary = context.engine.vocabulary();
     const std::string prompt_text = render_conversation(context, request.messages, request.offers_tools() ? request.tools : json::array());
     CompletionRequest options = request.options;
@@ -158,7 +158,7 @@ void handle_chat(ServerContext& context, const httplib::Request& req, httplib::R
 
 }  // namespace
 
-void register_chat_routes(httplib::Server& server, ServerContext& context) {
+void register_chat_routes(Routes& routes, ServerContext& context) {
     auto chat = [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             handle_chat(context, req, res);
@@ -166,13 +166,13 @@ void register_chat_routes(httplib::Server& server, ServerContext& context) {
             send_error(res, e);
         }
     };
-    server.Post("/v1/chat/completions", chat);
-    server.Post("/chat/completions", chat);
+    routes.Post("/v1/chat/completions", chat);
+    routes.Post("/chat/completions", chat);
 
-    server.Post("/apply-template", [&context](const httplib::Request& req, httplib::Response& res) {
+    routes.Post("/apply-template", [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             require_ready(context);
-            const ChatRequest request = parse_chat_request(parse_json_object(req.body), context.completion_defaults);
+            const ChatRequest request = parse_chat_request(parse_json_object(req.body), *context.completion_defaults.get());
             send_json(res, {{"prompt", render_conversation(context, request.messages,
                                                           request.offers_tools() ? request.tools : json::array())}});
         } catch (const ApiError& e) {

@@ -88,9 +88,7 @@ GenerationRequest prepare_generation(const ServerContext& context, const Complet
     const int32_t n_ctx_slot = context.engine.info().n_ctx_slot;
     GenerationRequest generation = parsed.generation;
     generation.prompt = std::move(prompt);
-    // The server's -l list (checked at start-up) unless the request brings its own.
-    generation.sampling.logit_bias = parsed.own_logit_bias ? resolve_logit_bias(parsed.logit_bias, vocabulary)
-                                                           : context.completion_defaults.logit_bias;
+    generation.sampling.logit_bias = resolve_logit_bias(parsed.logit_bias, vocabulary);
     if (parsed.penalty_prompt) {
         // Text given here is what the penalties compare against, not a prompt: no BOS.
         generation.sampling.penalty_prompt = tokenize_parts(*parsed.penalty_prompt, vocabulary, "penalty_prompt", false);
@@ -144,7 +142,7 @@ namespace {
 
 void handle_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     require_ready(context);
-    const CompletionRequest parsed = parse_completion_request(parse_json_object(req.body), context.completion_defaults,
+    const CompletionRequest parsed = parse_completion_request(parse_json_object(req.body), *context.completion_defaults.get(),
                                                               req.body, /*accept_image_data=*/true);
     const Vocabulary& vocabulary = context.engine.vocabulary();
     std::vector<Token> own_prompt;
@@ -174,7 +172,7 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
 
 }  // namespace
 
-void register_completion_routes(httplib::Server& server, ServerContext& context) {
+void register_completion_routes(Routes& routes, ServerContext& context) {
     auto handler = [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             handle_completion(context, req, res);
@@ -182,8 +180,8 @@ void register_completion_routes(httplib::Server& server, ServerContext& context)
             send_error(res, e);
         }
     };
-    server.Post("/completion", handler);
-    server.Post("/completions", handler);
+    routes.Post("/completion", handler);
+    routes.Post("/completions", handler);
 }
 
 }  // namespace cria

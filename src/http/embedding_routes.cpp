@@ -90,7 +90,7 @@ json vectors_json(const EmbeddingResult& r) {
 
 }  // namespace
 
-void register_embedding_routes(httplib::Server& server, ServerContext& context) {
+void register_embedding_routes(Routes& routes, ServerContext& context) {
     auto native = [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             require_embedding_mode(context);
@@ -101,10 +101,10 @@ void register_embedding_routes(httplib::Server& server, ServerContext& context) 
             send_error(res, e);
         }
     };
-    server.Post("/embedding", native);
-    server.Post("/embeddings", native);
+    routes.Post("/embedding", native);
+    routes.Post("/embeddings", native);
 
-    server.Post("/v1/embeddings", [&context](const httplib::Request& req, httplib::Response& res) {
+    routes.Post("/v1/embeddings", [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             require_embedding_mode(context);
             const EmbeddingRequest request = parse_openai_embedding_request(parse_json_object(req.body));

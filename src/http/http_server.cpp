@@ -33,7 +33,8 @@ thread_local bool request_streams = false;
 // Request bodies logged at debug verbosity are cut to this many bytes.
 constexpr size_t kLoggedBodyBytes = 4096;
 
-// Routes that answer without an API key, as in llama-server: probes and model listing.
+// Routes that answer without an API key, as in llama-server: probes and model listing. `path` is
+// without the --api-prefix.
 bool is_public_path(const std::string& path) {
     return path == "/health" || path == "/v1/health" || path == "/models" || path == "/v1/models";
 }
@@ -189,7 +190,9 @@ void HttpServer::install_routes() {
             return httplib::Server::HandlerResponse::Handled;
         }
         const auto& keys = context_.options.api_keys;
-        if (!keys.empty() && !is_public_path(req.path) && !has_valid_api_key(req, keys)) {
+        // A path outside --api-prefix ("") matches no route: it gets its 404 from the router.
+        const std::string path = path_under_prefix(req.path, context_.options.api_prefix);
+        if (!keys.empty() && !path.empty() && !is_public_path(path) && !has_valid_api_key(req, keys)) {
             // The web UI's files (and --path files) load without a key; the page then sends the
             // key its user types. Only static content is answered here, never an API route.
             if (serve_static(context_, req, res)) return httplib::Server::HandlerResponse::Handled;
@@ -243,16 +246,17 @@ void HttpServer::install_routes() {
         log_request(RequestLine{req.method, req.path, req.remote_addr, res.status});
     });
 
-    register_info_routes(s, context_);
-    register_tokenize_routes(s, context_);
-    register_completion_routes(s, context_);
-    register_infill_routes(s, context_);
-    register_openai_routes(s, context_);
-    register_chat_routes(s, context_);
-    register_embedding_routes(s, context_);
-    register_lora_routes(s, context_);
-    register_slot_file_routes(s, context_);
-    register_static_routes(s, context_);  // last: its catch-all GET must not shadow an API route
+    Routes routes(s, options.api_prefix);
+    register_info_routes(routes, context_);
+    register_tokenize_routes(routes, context_);
+    register_completion_routes(routes, context_);
+    register_infill_routes(routes, context_);
+    register_openai_routes(routes, context_);
+    register_chat_routes(routes, context_);
+    register_embedding_routes(routes, context_);
+    register_lora_routes(routes, context_);
+    register_slot_file_routes(routes, context_);
+    register_static_routes(routes, context_);  // last: its catch-all GET must not shadow an API route
 }
 
 bool HttpServer::bind(std::string* error) {
@@ -279,7 +283,7 @@ void HttpServer::set_ready() {
     const auto& engine = context_.engine;
     // The path actually loaded: with -mu or -hf, the downloaded file.
     context_.model_name = options.alias.empty() ? engine.info().model_path : options.alias;
-    CompletionDefaults& d = context_.completion_defaults;
+    CompletionDefaults d;
     d.sampling.temperature = options.temperature;
     d.sampling.top_k = options.top_k;
     d.sampling.top_p = options.top_p;
@@ -323,6 +327,7 @@ void HttpServer::set_ready() {
     context_.system_prompt.set(context_.initial_system_prompt, engine.vocabulary());
     d.n_slots = engine.info().n_slots;
     d.n_lora_adapters = engine.lora_adapter_count();
+    context_.completion_defaults.set(std::move(d));
     context_.state = ServerState::ready;
 }
 

@@ -5,11 +5,11 @@
 
 namespace cria {
 
-void register_infill_routes(httplib::Server& server, ServerContext& context) {
-    server.Post("/infill", [&context](const httplib::Request& req, httplib::Response& res) {
+void register_infill_routes(Routes& routes, ServerContext& context) {
+    routes.Post("/infill", [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             require_ready(context);
-            const InfillRequest infill = parse_infill_request(parse_json_object(req.body), context.completion_defaults, req.body);
+            const InfillRequest infill = parse_infill_request(parse_json_object(req.body), *context.completion_defaults.get(), req.body);
             const Vocabulary& vocabulary = context.engine.vocabulary();
             std::vector<Token> prompt = build_infill_prompt(infill, vocabulary);
             std::string prompt_text = vocabulary.detokenize(prompt, /*render_special=*/true);

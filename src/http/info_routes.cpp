@@ -1,5 +1,7 @@
 // GET /health, /props and /slots.
+#include "api/json_fields.h"
 #include "api/metrics_text.h"
+#include "api/props_update.h"
 #include "http/server_context.h"
 
 namespace cria {
@@ -11,9 +13,10 @@ using json = nlohmann::json;
 // A slot as the seed's /slots shows it: the request's settings, its prompt and its progress.
 json slot_json(const ServerContext& context, const SlotStatus& s) {
     const int32_t n_ctx_slot = context.engine.info().n_ctx_slot;
+    const auto defaults = context.completion_defaults.get();
     GenerationRequest idle;
-    idle.sampling = context.completion_defaults.sampling;
-    idle.speculative = context.completion_defaults.speculative;
+    idle.sampling = defaults->sampling;
+    idle.speculative = defaults->speculative;
     const GenerationRequest& r = s.task ? s.task->request() : idle;
     json slot = generation_settings_json(r, context.model_name, n_ctx_slot);
     const int32_t n_remain = r.stop.n_predict < 0 ? -1 : std::max(0, r.stop.n_predict - s.n_decoded);
@@ -87,24 +90,25 @@ void handle_health(ServerContext& context, const httplib::Request& req, httplib:
 
 }  // namespace
 
-void register_info_routes(httplib::Server& server, ServerContext& context) {
+void register_info_routes(Routes& routes, ServerContext& context) {
     auto health = [&context](const httplib::Request& req, httplib::Response& res) { handle_health(context, req, res); };
-    server.Get("/health", health);
-    server.Get("/v1/health", health);
+    routes.Get("/health", health);
+    routes.Get("/v1/health", health);
 
-    server.Get("/props", [&context](const httplib::Request&, httplib::Response& res) {
+    routes.Get("/props", [&context](const httplib::Request&, httplib::Response& res) {
         try {
             require_ready(context);
             const EngineInfo& info = context.engine.info();
+            const auto current = context.completion_defaults.get();
             GenerationRequest defaults;
-            defaults.sampling = context.completion_defaults.sampling;
-            defaults.speculative = context.completion_defaults.speculative;
-            defaults.stop.n_predict = context.completion_defaults.n_predict_cap;
-            defaults.n_keep = context.completion_defaults.n_keep;
-            defaults.cache_prompt = context.completion_defaults.cache_prompt;
-            defaults.stop.ignore_eos = context.completion_defaults.ignore_eos;
-            defaults.sampling.logit_bias = context.completion_defaults.logit_bias;
-            defaults.sampling.grammar = context.completion_defaults.grammar;
+            defaults.sampling = current->sampling;
+            defaults.speculative = current->speculative;
+            defaults.stop.n_predict = current->n_predict_cap;
+            defaults.n_keep = current->n_keep;
+            defaults.cache_prompt = current->cache_prompt;
+            defaults.stop.ignore_eos = current->ignore_eos;
+            defaults.sampling.logit_bias = current->logit_bias;
+            defaults.sampling.grammar = current->grammar;
             LoraScales lora_scales;
             for (const auto& adapter : context.engine.lora_adapters()) lora_scales.push_back(adapter.scale);
             defaults.lora = lora_scales;
@@ -128,7 +132,23 @@ void register_info_routes(httplib::Server& server, ServerContext& context) {
         }
     });
 
-    server.Get("/metrics", [&context](const httplib::Request&, httplib::Response& res) {
+    // Changes the server-wide defaults (api/props_update.h); only with --props, as in llama-server.
+    routes.Post("/props", [&context](const httplib::Request& req, httplib::Response& res) {
+        try {
+            if (!context.options.props_endpoint) {
+                throw not_supported_error("This server does not support changing global properties. Start it with `--props`");
+            }
+            require_ready(context);
+            const json body = parse_json_object(req.body);
+            context.completion_defaults.update(
+                [&body](const CompletionDefaults& current) { return parse_props_update(body, current); });
+            send_json(res, {{"success", true}});
+        } catch (const ApiError& e) {
+            send_error(res, e);
+        }
+    });
+
+    routes.Get("/metrics", [&context](const httplib::Request&, httplib::Response& res) {
         try {
             if (!context.options.metrics) throw not_supported_error("This server does not support metrics endpoint.");
             require_ready(context);
@@ -143,7 +163,7 @@ void register_info_routes(httplib::Server& server, ServerContext& context) {
         }
     });
 
-    server.Get("/slots", [&context](const httplib::Request&, httplib::Response& res) {
+    routes.Get("/slots", [&context](const httplib::Request&, httplib::Response& res) {
         try {
             if (!context.options.slots_endpoint) throw not_supported_error("This server does not support slots endpoint.");
             require_ready(context);

@@ -7,8 +7,8 @@
 
 namespace cria {
 
-void register_lora_routes(httplib::Server& server, ServerContext& context) {
-    server.Get("/lora-adapters", [&context](const httplib::Request&, httplib::Response& res) {
+void register_lora_routes(Routes& routes, ServerContext& context) {
+    routes.Get("/lora-adapters", [&context](const httplib::Request&, httplib::Response& res) {
         try {
             require_ready(context);
             send_json(res, lora_adapters_json(context.engine.lora_adapters()));
@@ -17,7 +17,7 @@ void register_lora_routes(httplib::Server& server, ServerContext& context) {
         }
     });
 
-    server.Post("/lora-adapters", [&context](const httplib::Request& req, httplib::Response& res) {
+    routes.Post("/lora-adapters", [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             require_ready(context);
             json body;

@@ -64,7 +64,7 @@ json models_json(const ServerContext& context) {
 void handle_completions(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     require_ready(context);
     const OpenAiCompletionRequest request =
-        parse_openai_completion_request(parse_json_object(req.body), context.completion_defaults, req.body);
+        parse_openai_completion_request(parse_json_object(req.body), *context.completion_defaults.get(), req.body);
     const Vocabulary& vocabulary = context.engine.vocabulary();
     std::vector<GenerationRequest> generations;
     std::vector<std::string> texts;
@@ -86,7 +86,7 @@ void handle_completions(ServerContext& context, const httplib::Request& req, htt
 
 }  // namespace
 
-void register_openai_routes(httplib::Server& server, ServerContext& context) {
+void register_openai_routes(Routes& routes, ServerContext& context) {
     auto models = [&context](const httplib::Request&, httplib::Response& res) {
         try {
             require_ready(context);
@@ -95,10 +95,10 @@ void register_openai_routes(httplib::Server& server, ServerContext& context) {
             send_error(res, e);
         }
     };
-    server.Get("/v1/models", models);
-    server.Get("/models", models);
+    routes.Get("/v1/models", models);
+    routes.Get("/models", models);
 
-    server.Post("/v1/completions", [&context](const httplib::Request& req, httplib::Response& res) {
+    routes.Post("/v1/completions", [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             handle_completions(context, req, res);
         } catch (const ApiError& e) {

@@ -13,6 +13,7 @@
 #include "api/completion_request.h"
 #include "api/system_prompt.h"
 #include "engine/engine.h"
+#include "http/routes.h"
 #include "options/server_options.h"
 
 namespace cria {
@@ -45,6 +46,32 @@ private:
     std::shared_ptr<const ActiveSystemPrompt> current_ = std::make_shared<ActiveSystemPrompt>();
 };
 
+// The server-wide defaults of requests: set at start-up, replaced by POST /props (--props). Each
+// request reads one snapshot, so a change never mixes old and new settings within a request.
+class SharedCompletionDefaults {
+public:
+    std::shared_ptr<const CompletionDefaults> get() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return current_;
+    }
+    void set(CompletionDefaults defaults) {
+        auto next = std::make_shared<const CompletionDefaults>(std::move(defaults));
+        std::lock_guard<std::mutex> lock(mutex_);
+        current_ = std::move(next);
+    }
+    // Replaces the defaults with change(current ones); concurrent updates run one after the other,
+    // so each builds on the last. `change` may throw: the defaults then stay as they were.
+    void update(const std::function<CompletionDefaults(const CompletionDefaults&)>& change) {
+        std::lock_guard<std::mutex> lock(update_mutex_);
+        set(change(*get()));
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::mutex update_mutex_;
+    std::shared_ptr<const CompletionDefaults> current_ = std::make_shared<const CompletionDefaults>();
+};
+
 struct ServerContext {
     ServerContext(const ServerOptions& server_options, Engine& server_engine)
         : options(server_options), engine(server_engine) {}
@@ -55,7 +82,7 @@ struct ServerContext {
 
     // Set once the model is loaded (before state becomes ready).
     std::string model_name;            // --alias, else the model path
-    CompletionDefaults completion_defaults;
+    SharedCompletionDefaults completion_defaults;
     SharedSystemPrompt system_prompt;
     SystemPrompt initial_system_prompt;  // --system-prompt-file, installed by set_ready()
 
@@ -104,15 +131,15 @@ void run_native_completion(ServerContext& context, const httplib::Request& req, 
                            GenerationRequest generation, std::string prompt_text);
 
 // Route registration, one file per group.
-void register_info_routes(httplib::Server& server, ServerContext& context);        // health, props, slots
-void register_tokenize_routes(httplib::Server& server, ServerContext& context);    // tokenize, detokenize
-void register_completion_routes(httplib::Server& server, ServerContext& context);  // completion
-void register_infill_routes(httplib::Server& server, ServerContext& context);      // infill
-void register_openai_routes(httplib::Server& server, ServerContext& context);      // /v1/models, /v1/completions
-void register_chat_routes(httplib::Server& server, ServerContext& context);        // /v1/chat/completions, /apply-template
-void register_embedding_routes(httplib::Server& server, ServerContext& context);   // /embedding, /v1/embeddings
-void register_lora_routes(httplib::Server& server, ServerContext& context);        // /lora-adapters
-void register_slot_file_routes(httplib::Server& server, ServerContext& context);   // POST /slots/{id}?action=
-void register_static_routes(httplib::Server& server, ServerContext& context);      // web UI or --path files; last
+void register_info_routes(Routes& server, ServerContext& context);        // health, props, slots
+void register_tokenize_routes(Routes& server, ServerContext& context);    // tokenize, detokenize
+void register_completion_routes(Routes& server, ServerContext& context);  // completion
+void register_infill_routes(Routes& server, ServerContext& context);      // infill
+void register_openai_routes(Routes& server, ServerContext& context);      // /v1/models, /v1/completions
+void register_chat_routes(Routes& server, ServerContext& context);        // /v1/chat/completions, /apply-template
+void register_embedding_routes(Routes& server, ServerContext& context);   // /embedding, /v1/embeddings
+void register_lora_routes(Routes& server, ServerContext& context);        // /lora-adapters
+void register_slot_file_routes(Routes& server, ServerContext& context);   // POST /slots/{id}?action=
+void register_static_routes(Routes& server, ServerContext& context);      // web UI or --path files; last
 
 }  // namespace cria

@@ -75,8 +75,8 @@ void handle_slot_file(ServerContext& context, const httplib::Request& req, httpl
 
 }  // namespace
 
-void register_slot_file_routes(httplib::Server& server, ServerContext& context) {
-    server.Post("/slots/:id", [&context](const httplib::Request& req, httplib::Response& res) {
+void register_slot_file_routes(Routes& routes, ServerContext& context) {
+    routes.Post("/slots/:id", [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             handle_slot_file(context, req, res);
         } catch (const ApiError& e) {

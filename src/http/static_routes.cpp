@@ -125,8 +125,14 @@ bool open_static_root(ServerContext& context, std::string* error) {
 
 bool serve_static(const ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     if (req.method != "GET" && req.method != "HEAD") return false;
+    // Static paths are looked up without the --api-prefix; a path outside it has no file.
+    const std::string& prefix = context.options.api_prefix;
+    const std::string path = path_under_prefix(req.path, prefix);
+    if (path.empty()) return false;
     if (!context.static_root.empty()) {
-        const StaticPath found = resolve_static_path(context.static_root, raw_path(req));
+        const std::string raw = path_under_prefix(raw_path(req), prefix);
+        if (raw.empty()) return false;
+        const StaticPath found = resolve_static_path(context.static_root, raw);
         if (found.result == StaticLookup::forbidden) {
             send_forbidden(res, req.path);
             return true;
@@ -136,23 +142,30 @@ bool serve_static(const ServerContext& context, const httplib::Request& req, htt
             return true;
         }
         // The seed's example pages import /completion.js from the server beside their own files.
-        const EmbeddedAsset* library = req.path == "/completion.js" ? find_asset(req.path) : nullptr;
+        const EmbeddedAsset* library = path == "/completion.js" ? find_asset(path) : nullptr;
         if (library == nullptr) return false;
         serve_asset(*library, req, res);
         return true;
     }
     if (!context.options.webui) return false;
-    const EmbeddedAsset* asset = find_asset(req.path);
+    const EmbeddedAsset* asset = find_asset(path);
     if (asset == nullptr) return false;
     serve_asset(*asset, req, res);
     return true;
 }
 
-void register_static_routes(httplib::Server& server, ServerContext& context) {
+void register_static_routes(Routes& routes, ServerContext& context) {
     if (context.options.webui && context.options.static_path.empty() && embedded_webui_is_placeholder()) {
         log_warn("the web UI was not built into this binary: / shows a placeholder page (run scripts/build)");
     }
-    server.Get(R"(/.*)", [&context](const httplib::Request& req, httplib::Response& res) {
+    if (!context.options.api_prefix.empty()) {
+        // The UI's page is prefix/: its relative URLs (assets/..., props) then resolve under the
+        // prefix, which they would not from the bare prefix.
+        routes.Get("", [&context](const httplib::Request&, httplib::Response& res) {
+            res.set_redirect(context.options.api_prefix + "/");
+        });
+    }
+    routes.Get(R"(/.*)", [&context](const httplib::Request& req, httplib::Response& res) {
         if (!serve_static(context, req, res)) send_error(res, not_found_error("no route for " + req.method + " " + req.path));
     });
 }

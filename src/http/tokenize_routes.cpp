@@ -5,8 +5,8 @@
 
 namespace cria {
 
-void register_tokenize_routes(httplib::Server& server, ServerContext& context) {
-    server.Post("/tokenize", [&context](const httplib::Request& req, httplib::Response& res) {
+void register_tokenize_routes(Routes& routes, ServerContext& context) {
+    routes.Post("/tokenize", [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             require_ready(context);
             const TokenizeRequest r = parse_tokenize_request(parse_json_object(req.body));
@@ -18,7 +18,7 @@ void register_tokenize_routes(httplib::Server& server, ServerContext& context) {
         }
     });
 
-    server.Post("/detokenize", [&context](const httplib::Request& req, httplib::Response& res) {
+    routes.Post("/detokenize", [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             require_ready(context);
             const Vocabulary& vocabulary = context.engine.vocabulary();

@@ -1,6 +1,7 @@
 #include "options/option_table.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -309,6 +310,31 @@ Binding text(std::string ServerOptions::*field) {
             return "";
         },
         [field](const ServerOptions& o) { return o.*field; },
+    };
+}
+
+// --api-prefix: a URL path that routes are put under. Only plain path characters, so that it can
+// neither escape its place in a route pattern nor mean something else once percent-decoded.
+Binding api_prefix_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            if (v.empty()) {
+                o.api_prefix.clear();
+                return "";
+            }
+            if (v[0] != '/') return "must start with '/' (e.g. /llm)";
+            if (v.size() == 1 || v.back() == '/') return "must not end with '/' (e.g. /llm, not /llm/)";
+            if (v.find("..") != std::string::npos) return "must not contain '..'";
+            if (v.find("//") != std::string::npos) return "must not contain '//'";
+            for (const char c : v) {
+                const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '-' || c == '_' ||
+                                   c == '.' || c == '~';
+                if (!plain) return std::string("must not contain '") + c + "' (letters, digits, / - _ . ~ only)";
+            }
+            o.api_prefix = v;
+            return "";
+        },
+        [](const ServerOptions& o) { return o.api_prefix; },
     };
 }
 
@@ -979,6 +1005,10 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Http, {"--webui", "--ui"}).negative({"--no-webui", "--no-ui"}).env({"LLAMA_ARG_WEBUI", "LLAMA_ARG_UI"})
             .help("the built-in web UI at / (and /completion.js); --no-webui turns it off")
             .bind(boolean(&ServerOptions::webui)));
+    add(Opt(S::Http, {"--api-prefix"}).value(K::String, "PREFIX").env({"LLAMA_ARG_API_PREFIX"})
+            .help("serve every route (the API, /health, /metrics, the web UI) under this path, e.g. /llm: "
+                  "/llm/completion, /llm/ for the UI; starts with /, no trailing /")
+            .def("none").bind(api_prefix_binding()));
     add(Opt(S::Http, {"-to", "--timeout"}).value(K::Int, "N").env({"LLAMA_ARG_TIMEOUT"})
             .help("HTTP read and write timeout in seconds").bind(int_in(&ServerOptions::timeout_s, 1)));
     add(Opt(S::Http, {"--api-key"}).value(K::List, "KEY").env({"LLAMA_API_KEY"}).repeatable()
@@ -1026,6 +1056,9 @@ std::vector<OptionSpec> build_table() {
             .def("none, slot actions off").bind(nonempty_text(&ServerOptions::slot_save_path)));
     add(Opt(S::Endpoints, {"--metrics"}).env({"LLAMA_ARG_ENDPOINT_METRICS"})
             .help("the Prometheus-compatible /metrics endpoint").bind(boolean(&ServerOptions::metrics)));
+    add(Opt(S::Endpoints, {"--props"}).env({"LLAMA_ARG_ENDPOINT_PROPS"})
+            .help("let POST /props change the server-wide default generation settings")
+            .bind(boolean(&ServerOptions::props_endpoint)));
 
     // ---- sampling defaults ----
     add(Opt(S::Sampling, {"-s", "--seed"}).value(K::Int, "SEED")
@@ -1187,10 +1220,7 @@ std::vector<OptionSpec> build_table() {
     add_later(later({"--reasoning-budget"}).value(K::Int, "N").env({"LLAMA_ARG_THINK_BUDGET"})
                   .help("token budget for thinking"));
     // endpoints and server features
-    add_later(later({"--props"}).env({"LLAMA_ARG_ENDPOINT_PROPS"}).help("changing global properties via POST /props"));
     add_later(later({"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"}).help("the reranking endpoint"));
-    add_later(later({"--api-prefix"}).value(K::String, "PREFIX").env({"LLAMA_ARG_API_PREFIX"})
-                  .help("path prefix of every endpoint"));
     add_later(later({"-sps", "--slot-prompt-similarity"}).value(K::Float, "N")
                   .help("how closely a prompt must match a slot's to reuse it"));
     // logging

@@ -115,6 +115,8 @@ struct ServerOptions {
     std::string pooling;               // --pooling none|mean|cls|last ("" = the model's)
     bool slots_endpoint = true;        // --slots / --no-slots / --slots-endpoint-disable
     bool metrics = false;              // --metrics
+    bool props_endpoint = false;       // --props: POST /props may change the default generation settings
+    std::string api_prefix;            // --api-prefix: path every route is served under ("" = none)
     std::string slot_save_path;        // --slot-save-path: directory of slot files ("" = slot actions off)
     std::string chat_template;         // --chat-template ("" = the model's own template)
     std::string system_prompt_file;    // -spf, --system-prompt-file ("" = no system prompt)

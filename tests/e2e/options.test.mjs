@@ -50,7 +50,7 @@ describe('--help and bad command lines', () => {
     assertExitError(await runCria(await serverArgs('-zz', '3')), 1, '-zz');
   });
 
-  for (const [flag, value] of [['--api-prefix', '/v1'], ['--mmproj-url', 'http://127.0.0.1:1/p.gguf'], ['--cache-reuse', '256']]) {
+  for (const [flag, value] of [['--reasoning-budget', '0'], ['--mmproj-url', 'http://127.0.0.1:1/p.gguf'], ['--cache-reuse', '256']]) {
     test(`${flag} (not implemented yet) exits non-zero with a message naming it`, async () => {
       const res = await runCria(await serverArgs(flag, value));
       assert.notEqual(res.code, null, `cria did not exit (it started serving?)\n${res.stderr}`);

@@ -156,8 +156,9 @@ test('the built-in UI: gzip when accepted, plain otherwise, hashed assets cached
     assert.ok(packed.bytes.length < plain.bytes.length);
     assert.equal((await get(cria, '/', { 'Accept-Encoding': 'gzip;q=0, identity' })).headers['content-encoding'], undefined);
 
-    // Every script and stylesheet the page names is there, typed, and immutable.
-    const assets = [...plain.raw.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    // Every script and stylesheet the page names (relative, so that --api-prefix works) is there,
+    // typed, and immutable.
+    const assets = [...plain.raw.matchAll(/(?:src|href)="(assets\/[^"]+)"/g)].map((m) => `/${m[1]}`);
     assert.ok(assets.some((a) => a.endsWith('.js')) && assets.some((a) => a.endsWith('.css')), plain.raw);
     for (const asset of assets) {
       const res = await get(cria, asset, { 'Accept-Encoding': 'gzip, deflate, br' });

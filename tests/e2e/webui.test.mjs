@@ -222,6 +222,35 @@ test('the live view is not offered when the server has neither /slots nor /metri
   }
 });
 
+test('under --api-prefix the page, its assets and every API call stay under the prefix', async () => {
+  const prefixed = await startCria(['--api-prefix', '/llm', '--metrics', '-n', '4', ...THREADS], { healthPath: '/llm/health' });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const problems = [];
+    const urls = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('request', (r) => urls.push(new URL(r.url()).pathname));
+    await page.goto(prefixed.url('/llm/'));
+    await page.getByTestId('composer-input').and(page.locator(':not([disabled])')).waitFor(WAIT);
+    await page.getByTestId('live-toggle').waitFor(WAIT);  // it found /llm/metrics
+    const request = page.waitForRequest((r) => r.url().endsWith('/llm/v1/chat/completions'), WAIT);
+    await page.getByTestId('composer-input').fill('hi');
+    await page.getByTestId('composer-input').press('Enter');
+    await request;
+    await waitForReplies(page, 1);
+    assert.equal(await page.locator('.error-box').count(), 0);
+    assert.deepEqual(problems, []);
+    assert.ok(urls.some((u) => /^\/llm\/assets\/.+\.js$/.test(u)), urls.join(' '));
+    assert.ok(urls.includes('/llm/props'), urls.join(' '));
+    const outside = urls.filter((u) => !u.startsWith('/llm/'));
+    assert.deepEqual(outside, [], 'every request the page made is under the prefix');
+  } finally {
+    await context.close();
+    await prefixed.stop();
+  }
+});
+
 test('with --api-key the page asks for the key, then sends it', async () => {
   const locked = await startCria(['--api-key', 'sesame', ...THREADS]);
   const context = await browser.newContext();
@@ -277,6 +306,34 @@ test('the seed\'s /completion.js example page, served with --path, writes the st
     assert.equal(expected.body.tokens_predicted, 16);
     // What document.write wrote, as the browser parsed it (leading white space goes, and any
     // markup the model wrote is markup).
+    const want = await page.evaluate((html) => {
+      const probe = document.createElement('div');
+      probe.innerHTML = html;
+      return probe.textContent.trim();
+    }, expected.body.content);
+    assert.ok(want.length > 0);
+    await page.waitForFunction((text) => document.body && document.body.textContent.includes(text), want, WAIT);
+  } finally {
+    await context.close();
+    await server.stop();
+    www.cleanup();
+  }
+});
+
+test('under --api-prefix, /completion.js talks to the API beside it (PREFIX/completion)', async () => {
+  const www = makeTempDir('cria-seed-page-');
+  fs.writeFileSync(path.join(www.dir, 'index.html'), SEED_PAGE.replace("'/completion.js'", "'/p/completion.js'"));
+  const server = await startCria(['--api-prefix', '/p', '--path', www.dir, '-n', '8', '-s', '7', ...THREADS],
+    { healthPath: '/p/health' });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const posted = page.waitForRequest((r) => r.method() === 'POST', WAIT);
+    await page.goto(server.url('/p/'));
+    assert.equal(new URL((await posted).url()).pathname, '/p/completion');
+    const prompt = SEED_PAGE.match(/`([^`]*)`/)[1];
+    const expected = await server.post('/p/completion', { prompt, n_predict: 500, temperature: 0.2, stop: ['</s>'] });
+    assert.equal(expected.body.tokens_predicted, 8);
     const want = await page.evaluate((html) => {
       const probe = document.createElement('div');
       probe.innerHTML = html;

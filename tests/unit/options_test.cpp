@@ -473,13 +473,39 @@ TEST(Options, DownloadOptionsAreInTheModelSectionOfHelp) {
     }
 }
 
+// ---- --api-prefix and --props ----
+
+TEST(Options, ApiPrefix) {
+    EXPECT_EQ(ok({}).api_prefix, "");
+    EXPECT_EQ(ok({"--api-prefix", "/llm"}).api_prefix, "/llm");
+    EXPECT_EQ(ok({"--api-prefix=/a/b-c_d.e~f"}).api_prefix, "/a/b-c_d.e~f");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_API_PREFIX", "/env"}}).api_prefix, "/env");
+    EXPECT_EQ(ok({"--api-prefix", ""}).api_prefix, "");
+    for (const std::string bad : {"llm", "/", "/llm/", "/llm?x", "/llm#x", "/a/../b", "/a//b", "/a b", "/a%2e", "/:id"}) {
+        const std::string e = err({"--api-prefix", bad});
+        EXPECT_TRUE(contains(e, "--api-prefix")) << bad << ": " << e;
+    }
+    EXPECT_TRUE(contains(err({"--api-prefix", "llm"}), "must start with '/'"));
+    EXPECT_TRUE(contains(err({"--api-prefix", "/llm/"}), "must not end with '/'"));
+    EXPECT_TRUE(contains(err({"--api-prefix", "/a/../b"}), "'..'"));
+    EXPECT_TRUE(contains(err({"--api-prefix", "/llm?x"}), "'?'"));
+    EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_API_PREFIX", "x"}}), "LLAMA_ARG_API_PREFIX"));
+}
+
+TEST(Options, PropsEndpoint) {
+    EXPECT_FALSE(ok({}).props_endpoint);
+    EXPECT_TRUE(ok({"--props"}).props_endpoint);
+    EXPECT_TRUE(ok({}, {{"LLAMA_ARG_ENDPOINT_PROPS", "1"}}).props_endpoint);
+    EXPECT_FALSE(ok({}, {{"LLAMA_ARG_ENDPOINT_PROPS", "0"}}).props_endpoint);
+}
+
 // ---- options cria does not support yet ----
 
 TEST(Options, NotYetSupportedOptionsAreErrors) {
     // The options the brief names, checked by name so that dropping one from the table fails here.
     const std::vector<std::string> names = {
         "--mmproj-url", "--reasoning-format", "--reasoning-budget", "--chat-template-kwargs", "-cram", "--cache-ram",
-        "--props", "--ctx-checkpoints", "--cache-reuse", "--api-prefix", "--device",
+        "--rerank", "--ctx-checkpoints", "--cache-reuse", "--device", "--override-tensor",
     };
     for (const auto& name : names) {
         const std::string e = err({name, "1"});
@@ -488,7 +514,7 @@ TEST(Options, NotYetSupportedOptionsAreErrors) {
     }
     EXPECT_EQ(err({"--mmproj-url", "u"}), "option --mmproj-url is not supported yet by cria");
     EXPECT_EQ(err({"--mmproj-url=u"}), "option --mmproj-url is not supported yet by cria");
-    EXPECT_EQ(err({"--api-prefix=/v1"}), "option --api-prefix is not supported yet by cria");
+    EXPECT_EQ(err({"--reasoning-budget=0"}), "option --reasoning-budget is not supported yet by cria");
     // Also without the value they would take, and with no model given.
     EXPECT_EQ(parse({"--mmproj-url"}).error, "option --mmproj-url is not supported yet by cria");
     EXPECT_EQ(parse({"--cache-reuse"}).error, "option --cache-reuse is not supported yet by cria");
@@ -693,7 +719,7 @@ TEST(Options, HelpLayout) {
     EXPECT_TRUE(contains(help.substr(help.find("--mmproj-url")), "(not supported yet)"));
     EXPECT_LT(help.find("--mmproj "), marker);  // --mmproj itself is supported
     // Options refused until their feature comes are listed there too, not among the supported ones.
-    for (const std::string s : {"--api-prefix", "--cpu-moe", "--reasoning-format"}) {
+    for (const std::string s : {"--cache-reuse", "--cpu-moe", "--reasoning-format"}) {
         // The first place the option is named as a whole word (not as part of e.g. --chat-template-file).
         size_t first = help.find(" " + s);
         while (first != std::string::npos && first + 1 + s.size() < help.size() &&

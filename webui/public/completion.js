@@ -15,7 +15,8 @@
 //           are added to the defaults below. `api_key` here is sent as the Authorization header,
 //           not in the body.
 //   config  { controller: an AbortController to stop the request,
-//             api_url: the server's base URL (default: this page's origin),
+//             api_url: the server's base URL (default: where this file was served from: cria
+//                      serves it beside its API, under --api-prefix too),
 //             endpoint: the path to POST to (default '/completion'),
 //             api_key: the API key, if the server was started with --api-key }
 //
@@ -38,8 +39,11 @@ export const paramDefaults = {
 // The generation settings of the last finished request (or of /props), once known.
 export let generation_settings = null;
 
+// The folder this file was served from, e.g. http://host:8080/llm for /llm/completion.js.
+const servedFrom = new URL('.', import.meta.url).href;
+
 function baseUrl(config) {
-  return (config.api_url || '').replace(/\/+$/, '');
+  return (config.api_url || servedFrom).replace(/\/+$/, '');
 }
 
 function authHeaders(key) {

@@ -1,4 +1,5 @@
 // The server's HTTP API as the UI uses it. Every call takes the API key the user typed (if any).
+// Paths are relative to the page (props, not /props), so the UI works under --api-prefix too.
 import { serverSentEvents } from '../public/completion.js';
 
 function headers(apiKey, json = false) {
@@ -26,7 +27,7 @@ async function failure(response) {
 
 // GET /props: model name, context size, default generation settings.
 export async function getProps(apiKey) {
-  const response = await fetch('/props', { headers: headers(apiKey) });
+  const response = await fetch('props', { headers: headers(apiKey) });
   if (!response.ok) throw await failure(response);
   return response.json();
 }
@@ -42,14 +43,14 @@ export async function isAvailable(path, apiKey) {
 }
 
 export async function getSlots(apiKey) {
-  const response = await fetch('/slots', { headers: headers(apiKey) });
+  const response = await fetch('slots', { headers: headers(apiKey) });
   if (!response.ok) throw await failure(response);
   return response.json();
 }
 
 // GET /metrics, as { name: value } for the plain (unlabelled) samples.
 export async function getMetrics(apiKey) {
-  const response = await fetch('/metrics', { headers: headers(apiKey) });
+  const response = await fetch('metrics', { headers: headers(apiKey) });
   if (!response.ok) throw await failure(response);
   const values = {};
   for (const line of (await response.text()).split('\n')) {
@@ -89,7 +90,7 @@ export async function streamChat({ messages, params, apiKey, signal, onDelta }) 
   let usage = null;
   let finishReason = null;
   const body = { ...params, messages, stream: true, stream_options: { include_usage: true } };
-  await streamJson('/v1/chat/completions', body, {
+  await streamJson('v1/chat/completions', body, {
     apiKey,
     signal,
     onData: (data) => {
@@ -111,7 +112,7 @@ export async function streamChat({ messages, params, apiKey, signal, onDelta }) 
 // is the event's completion_probabilities (with n_probs) or undefined; resolves to the final event.
 export async function streamCompletion({ prompt, params, apiKey, signal, onToken }) {
   let last = null;
-  await streamJson('/completion', { ...params, prompt, stream: true }, {
+  await streamJson('completion', { ...params, prompt, stream: true }, {
     apiKey,
     signal,
     onData: (data) => {

@@ -100,7 +100,7 @@ export function App() {
         if (cancelled) return;
         setProps(p);
         setServerError(null);
-        const [slots, metrics] = await Promise.all([isAvailable('/slots', settings.apiKey), isAvailable('/metrics', settings.apiKey)]);
+        const [slots, metrics] = await Promise.all([isAvailable('slots', settings.apiKey), isAvailable('metrics', settings.apiKey)]);
         if (!cancelled) setLive({ slots, metrics });
       } catch (e) {
         if (cancelled) return;

@@ -102,8 +102,10 @@ async function parseBody(res) {
 }
 
 // Starts cria with `args` (model defaults to the tiny test model) and waits until /health is 200.
-// Options: { model (null: no -m, e.g. with -mu), waitReady = true, timeoutMs = 30000, env }
-export async function startCria(args = [], { model = TINY_MODEL, waitReady = true, timeoutMs = 30000, env = {} } = {}) {
+// Options: { model (null: no -m, e.g. with -mu), waitReady = true, timeoutMs = 30000, env,
+// healthPath = '/health' (e.g. '/llm/health' with --api-prefix /llm) }
+export async function startCria(args = [], { model = TINY_MODEL, waitReady = true, timeoutMs = 30000, env = {},
+  healthPath = '/health' } = {}) {
   const port = await freePort();
   const fullArgs = [...(model === null ? [] : ['-m', model]), '--host', '127.0.0.1', '--port', String(port), ...args];
   const proc = spawn(CRIA, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -111,17 +113,17 @@ export async function startCria(args = [], { model = TINY_MODEL, waitReady = tru
   proc.stdout.on('data', (d) => { log += d; });
   proc.stderr.on('data', (d) => { log += d; });
   const server = new CriaServer(proc, port, () => log);
-  if (waitReady) await waitForHealth(server, 200, timeoutMs);
+  if (waitReady) await waitForHealth(server, 200, timeoutMs, healthPath);
   return server;
 }
 
 // Polls /health until it answers `status`; throws (with the server's log) after timeoutMs.
-export async function waitForHealth(server, status = 200, timeoutMs = 30000) {
+export async function waitForHealth(server, status = 200, timeoutMs = 30000, healthPath = '/health') {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (server.proc.exitCode !== null) throw new Error(`cria exited early:\n${server.log()}`);
     try {
-      const res = await fetch(server.url('/health'));
+      const res = await fetch(server.url(healthPath));
       if (res.status === status) return;
     } catch { /* not listening yet */ }
     await sleep(20);
