@@ -139,6 +139,8 @@ test('chat: regenerate the last reply, edit the last message (keyboard only)', a
     await page.waitForFunction(() => document.activeElement && document.activeElement.classList.contains('edit-box'), null, WAIT);
     await page.keyboard.press('ControlOrMeta+a');
     await page.keyboard.type('Second question');
+    // The box holds the new text before Enter sends it (under load, input events can lag the keys).
+    await page.waitForFunction(() => document.activeElement?.value === 'Second question', null, WAIT);
     await page.keyboard.press('Enter');
     assert.deepEqual((await edited).postDataJSON().messages, [{ role: 'user', content: 'Second question' }]);
     await waitForReplies(page, 1);
