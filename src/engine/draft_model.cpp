@@ -6,17 +6,6 @@
 
 namespace cria {
 
-namespace {
-
-size_t common_prefix(const std::vector<Token>& a, const std::vector<Token>& b) {
-    const size_t n = std::min(a.size(), b.size());
-    size_t i = 0;
-    while (i < n && a[i] == b[i]) ++i;
-    return i;
-}
-
-}  // namespace
-
 std::string vocabulary_mismatch(const llama_vocab* main_vocab, const llama_vocab* draft_vocab) {
     if (llama_vocab_type(main_vocab) != llama_vocab_type(draft_vocab)) return "the tokenizer types differ";
     const int32_t n = llama_vocab_n_tokens(main_vocab);

@@ -15,6 +15,14 @@ namespace cria {
 // libllama's llama_token is int32_t; code outside engine/ uses this name and never includes llama.h.
 using Token = int32_t;
 
+// How many tokens `a` and `b` share from the start: what a cache holding `a` saves of `b`.
+inline size_t common_prefix(const std::vector<Token>& a, const std::vector<Token>& b) {
+    const size_t n = a.size() < b.size() ? a.size() : b.size();
+    size_t i = 0;
+    while (i < n && a[i] == b[i]) ++i;
+    return i;
+}
+
 // Image positions in a prompt hold placeholder tokens: negative ids derived from the image's
 // content (see engine/multimodal.h), so two prompts with the same image at the same place compare
 // equal token by token, and the cached-prefix logic needs no special case for images.

@@ -24,14 +24,19 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-size_t common_prefix(const std::vector<Token>& a, const std::vector<Token>& b) {
-    const size_t n = std::min(a.size(), b.size());
-    size_t i = 0;
-    while (i < n && a[i] == b[i]) ++i;
-    return i;
-}
 
 }  // namespace
+
+std::vector<float> l2_normalized(const float* v, int32_t n) {
+    double norm = 0.0;
+    for (int32_t i = 0; i < n; ++i) norm += static_cast<double>(v[i]) * v[i];
+    norm = std::sqrt(norm);
+    std::vector<float> out(v, v + n);
+    if (norm > 0.0) {
+        for (auto& x : out) x = static_cast<float>(x / norm);
+    }
+    return out;
+}
 
 Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,
                      SlotFileJobs& slot_files, StatusBoard& board, EngineMetrics& metrics)
@@ -497,16 +502,7 @@ void Scheduler::accept_token(Slot& slot, Token token) {
 
 void Scheduler::emit_embedding(Slot& slot) {
     const int32_t n_embd = info_.n_embd;
-    auto normalized = [n_embd](const float* v) {
-        double norm = 0.0;
-        for (int32_t i = 0; i < n_embd; ++i) norm += static_cast<double>(v[i]) * v[i];
-        norm = std::sqrt(norm);
-        std::vector<float> out(v, v + n_embd);
-        if (norm > 0.0) {
-            for (auto& x : out) x = static_cast<float>(x / norm);
-        }
-        return out;
-    };
+    auto normalized = [n_embd](const float* v) { return l2_normalized(v, n_embd); };
     EmbeddingResult result;
     result.n_tokens = static_cast<int32_t>(slot.request().prompt.size());
     bool ok = true;

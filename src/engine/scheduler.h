@@ -36,6 +36,9 @@
 
 namespace cria {
 
+// `v` (n floats) scaled to unit length; all zeros stay zeros. How embeddings are returned.
+std::vector<float> l2_normalized(const float* v, int32_t n);
+
 class Scheduler {
 public:
     Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,

@@ -25,17 +25,6 @@ const PromptImage* image_starting_at(const GenerationRequest& request, size_t po
     return nullptr;
 }
 
-std::vector<float> l2_normalized(const float* v, int32_t n) {
-    double norm = 0.0;
-    for (int32_t i = 0; i < n; ++i) norm += static_cast<double>(v[i]) * v[i];
-    norm = std::sqrt(norm);
-    std::vector<float> out(v, v + n);
-    if (norm > 0.0) {
-        for (auto& x : out) x = static_cast<float>(x / norm);
-    }
-    return out;
-}
-
 }  // namespace
 
 bool Scheduler::apply_request_lora(const Slot& slot, std::string* error) {
