@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { startCria, referenceDecode, TINY_MODEL } from './lib/cria.mjs';
 import {
   SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, staggeredStreams, settleAfterDisconnect, promptsWithoutNearTies,
+  startBackgroundStream,
 } from './lib/generation-helpers.mjs';
 
 const N_PREDICT = 32;
@@ -75,19 +76,11 @@ function batchingSuite(name, args, { contBatching = true } = {}) {
         // below is read while another slot generates; each request starts once the previous one
         // has streamed a few tokens.
         const controller = new AbortController();
-        let backgroundEvents = 0;
-        let backgroundStarted;
-        const started = new Promise((resolve) => { backgroundStarted = resolve; });
-        const background = cria.stream('/completion', {
+        const background = await startBackgroundStream(cria, {
           prompt: BACKGROUND_PROMPT, n_predict: contBatching ? 100000 : 48, ignore_eos: true, temperature: 0,
           cache_prompt: false,
-        }, {
-          signal: controller.signal,
-          onEvent: () => { if (++backgroundEvents >= 3) backgroundStarted(); },
-        }).catch((e) => (e.name === 'AbortError' ? { aborted: true } : Promise.reject(e)));
-        await Promise.race([started, background]);
-        assert.ok(backgroundEvents >= 3, 'the background request did not start streaming');
-        const eventsBefore = backgroundEvents;
+        }, controller.signal);
+        const eventsBefore = background.events();
 
         let results;
         try {
@@ -95,8 +88,8 @@ function batchingSuite(name, args, { contBatching = true } = {}) {
         } finally {
           controller.abort();
         }
-        const eventsDuring = backgroundEvents - eventsBefore;
-        const bg = await background;
+        const eventsDuring = background.events() - eventsBefore;
+        const bg = await background.done;
         if (contBatching) {
           assert.ok(bg.aborted, 'the background request ended on its own');
           assert.ok(eventsDuring > 0, 'the background request made no progress while the others ran');

@@ -8,7 +8,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startCria, runCria, freePort, assertErrorShape, MODELS, TINY_MODEL } from './lib/cria.mjs';
-import { THREADS, greedy, complete, staggeredStreams, settleAfterDisconnect } from './lib/generation-helpers.mjs';
+import { THREADS, greedy, complete, staggeredStreams, settleAfterDisconnect, startBackgroundStream } from './lib/generation-helpers.mjs';
 
 const LORA = path.join(MODELS, 'tiny-lora.gguf');
 const PROMPT = 'Once upon a time there was a king who lived in a castle';
@@ -112,24 +112,17 @@ describe('LoRA adapters', () => {
     // A request under yet other scales generates all along, so the others run beside it, each
     // started once the one before has streamed a few tokens.
     const controller = new AbortController();
-    let backgroundEvents = 0;
-    let backgroundStarted;
-    const started = new Promise((resolve) => { backgroundStarted = resolve; });
-    const background = server.stream('/completion', greedy(PROMPT, 100000, { lora: scaled(2), ignore_eos: true }), {
-      signal: controller.signal,
-      onEvent: () => { if (++backgroundEvents >= 3) backgroundStarted(); },
-    }).catch((e) => (e.name === 'AbortError' ? { aborted: true } : Promise.reject(e)));
-    await Promise.race([started, background]);
-    assert.ok(backgroundEvents >= 3, 'the background request did not start streaming');
-    const eventsBefore = backgroundEvents;
+    const background = await startBackgroundStream(
+      server, greedy(PROMPT, 100000, { lora: scaled(2), ignore_eos: true }), controller.signal);
+    const eventsBefore = background.events();
     let together;
     try {
       together = await staggeredStreams(server, bodies, 3);
     } finally {
       controller.abort();
     }
-    const eventsDuring = backgroundEvents - eventsBefore;
-    assert.ok((await background).aborted, 'the background request ended on its own');
+    const eventsDuring = background.events() - eventsBefore;
+    assert.ok((await background.done).aborted, 'the background request ended on its own');
     for (let i = 0; i < scales.length; i++) {
       assert.equal(together[i].content, solo[i], `scale ${scales[i]} gave another output beside other scales`);
     }

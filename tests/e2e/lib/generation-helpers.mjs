@@ -241,3 +241,19 @@ export async function settleAfterDisconnect(server, nSlots, timeoutMs = 10000) {
   }
   throw new Error(`slots never all idle (${nSlots}) within ${timeoutMs} ms; last /health: ${JSON.stringify(last)}`);
 }
+
+// Starts a /completion stream that goes on until `signal` aborts it (or it ends on its own), and
+// waits until it has streamed 3 events. Returns { done: the stream's promise (resolving to
+// { aborted: true } when aborted), events(): the events streamed so far }.
+export async function startBackgroundStream(server, body, signal) {
+  let events = 0;
+  let streaming;
+  const started = new Promise((resolve) => { streaming = resolve; });
+  const done = server.stream('/completion', body, {
+    signal,
+    onEvent: () => { if (++events >= 3) streaming(); },
+  }).catch((e) => (e.name === 'AbortError' ? { aborted: true } : Promise.reject(e)));
+  await Promise.race([started, done]);
+  assert.ok(events >= 3, 'the background request did not start streaming');
+  return { done, events: () => events };
+}
