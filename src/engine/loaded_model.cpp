@@ -2,6 +2,7 @@
 
 #include <ggml-backend.h>
 
+#include "engine/kv/llama_kv_memory.h"
 #include "engine/self_extend.h"
 
 #include <algorithm>
@@ -134,7 +135,7 @@ void warm_up(llama_context* ctx, const llama_vocab* vocab) {
     if (token == LLAMA_TOKEN_NULL) token = 0;
     llama_decode(ctx, llama_batch_get_one(&token, 1));
     llama_synchronize(ctx);
-    llama_memory_clear(llama_get_memory(ctx), true);
+    LlamaKvMemory(ctx).clear();
 }
 
 }  // namespace
@@ -279,7 +280,7 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     runtime.max_position = SelfExtend(config.grp_attn_n, config.grp_attn_w).max_position(info->n_ctx_slot);
     runtime.tuning = config.tuning;
     runtime.context_shift = config.context_shift;
-    if (config.grp_attn_n > 1 && !llama_memory_can_shift(llama_get_memory(out->context.get()))) {
+    if (config.grp_attn_n > 1 && !LlamaKvMemory(out->context.get()).can_shift()) {
         *error = "--grp-attn-n (self-extend) needs a model whose KV cache can move positions; this one cannot";
         return false;
     }
