@@ -13,9 +13,11 @@
 //
 // Invariant ("the mirror equals the KV"): outside batch building, sequence s holds exactly one
 // cell per token of tokens(s) followed by draft(s), token i at position_of(s, i), drafts at the
-// positions that follow. While a batch is being built, the tokens appended since the last
-// decoded() are in the mirror but not yet in the memory; the caller decodes them (or, when the
-// decode fails, clear()s the sequences in the batch) before anything else touches the cache.
+// positions that follow, and next_position(s) is one past its largest position. While a batch is
+// being built, the tokens appended since the last decode are in the mirror but not yet in the
+// memory; the caller decodes them (or, when the decode fails, clear()s the sequences in the batch)
+// before anything else touches the cache. After a per-stream share_prefix() the cells' positions
+// are already right but their contents land at the next decode (copy_pending()).
 //
 // Positions: token i sits at position i, except with self-extend (self_extend.h), where grouped
 // windows share positions. Prefix sharing, context shifting, drafts and images assume i == position:
@@ -29,10 +31,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/generation_request.h"  // Token
 #include "engine/kv/kv_memory.h"
 #include "engine/lora_adapters.h"
 #include "engine/self_extend.h"
-#include "engine/generation_request.h"  // Token
 
 namespace cria {
 
