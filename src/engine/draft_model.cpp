@@ -59,10 +59,10 @@ std::unique_ptr<DraftModel> DraftModel::load(const EngineConfig& config, const l
         return nullptr;
     }
     llama_context* context = draft->model_.context.get();
-    draft->memory_ = llama_get_memory(context);
+    draft->kv_memory_ = std::make_unique<LlamaKvMemory>(context);
+    draft->kv_ = std::make_unique<KvCache>(*draft->kv_memory_, draft->info_.n_slots, SelfExtend(1, 0), config.kv_unified);
     draft->n_batch_ = static_cast<int32_t>(llama_n_batch(context));
     draft->batch_ = llama_batch_init(draft->n_batch_, 0, 1);
-    draft->cached_.resize(static_cast<size_t>(draft->info_.n_slots));
     return draft;
 }
 
@@ -71,42 +71,31 @@ DraftModel::~DraftModel() {
 }
 
 void DraftModel::add(int32_t seq, Token token, bool wants_logits) {
-    auto& cached = cached_[static_cast<size_t>(seq)];
     const int32_t i = batch_.n_tokens++;
     batch_.token[i] = token;
-    batch_.pos[i] = static_cast<llama_pos>(cached.size());
+    batch_.pos[i] = kv_->append(seq, token);
     batch_.n_seq_id[i] = 1;
     batch_.seq_id[i][0] = seq;
     batch_.logits[i] = wants_logits ? 1 : 0;
-    cached.push_back(token);
 }
 
 bool DraftModel::decode() {
     const int32_t status = llama_decode(model_.context.get(), batch_);
+    if (status == 0) kv_->decoded();
     if (status != 0) {
         // What the failed batch left in the cache is unknown: start those sequences afresh.
-        for (int32_t i = 0; i < batch_.n_tokens; ++i) {
-            const int32_t seq = batch_.seq_id[i][0];
-            llama_memory_seq_rm(memory_, seq, -1, -1);
-            cached_[static_cast<size_t>(seq)].clear();
-        }
+        for (int32_t i = 0; i < batch_.n_tokens; ++i) kv_->clear(batch_.seq_id[i][0]);
     }
     batch_.n_tokens = 0;
     return status == 0;
 }
 
 void DraftModel::sync(DraftJob& job) {
-    auto& cached = cached_[static_cast<size_t>(job.seq)];
     const auto& history = *job.history;
     // The history's last token is decoded again even if cached: its logits give the first draft.
-    const size_t keep = std::min(common_prefix(cached, history), history.size() - 1);
-    if (keep == cached.size()) return;
-    if (!llama_memory_seq_rm(memory_, job.seq, static_cast<llama_pos>(keep), -1)) {
-        llama_memory_seq_rm(memory_, job.seq, -1, -1);
-        cached.clear();
-        return;
-    }
-    cached.resize(keep);
+    const size_t keep = std::min(common_prefix(kv_->tokens(job.seq), history), history.size() - 1);
+    if (keep == kv_->size(job.seq)) return;
+    kv_->truncate(job.seq, keep);  // if the memory refuses, the sequence is emptied and caught up whole
 }
 
 void DraftModel::draft(std::vector<DraftJob*>& jobs) {
@@ -126,6 +115,7 @@ void DraftModel::draft_group(const std::vector<DraftJob*>& jobs) {
         int32_t logits_at = -1;  // batch index of the logits that give the next draft token; -1: done
     };
     std::vector<Work> work;
+    std::vector<DraftJob*> syncing;
     for (auto* job : jobs) {
         const auto& history = *job->history;
         if (history.empty() || job->seq < 0 || job->seq >= info_.n_slots) continue;
@@ -135,26 +125,15 @@ void DraftModel::draft_group(const std::vector<DraftJob*>& jobs) {
         if (n_max < 1) continue;
         sync(*job);
         work.push_back({job, n_max});
+        syncing.push_back(job);
     }
-    batch_.n_tokens = 0;
-
-    // Catch up: decode what each sequence lacks, but for the history's last token.
-    for (auto& w : work) {
-        const auto& history = *w.job->history;
-        auto& cached = cached_[static_cast<size_t>(w.job->seq)];
-        while (cached.size() + 1 < history.size()) {
-            if (batch_.n_tokens == n_batch_ && !decode()) return;
-            add(w.job->seq, history[cached.size()], false);
-        }
-    }
-    if (batch_.n_tokens + static_cast<int32_t>(work.size()) > n_batch_ && !decode()) return;
+    if (!catch_up(syncing)) return;
 
     // Then one decode per drafted position: each job's latest token in, its most likely successor out.
     for (auto& w : work) {
         w.logits_at = batch_.n_tokens;
         add(w.job->seq, w.job->history->back(), true);
     }
-    const int32_t n_vocab = info_.n_vocab;
     while (batch_.n_tokens > 0) {
         if (!decode()) {
             for (auto& w : work) w.job->draft.clear();  // its logits never came
@@ -162,24 +141,44 @@ void DraftModel::draft_group(const std::vector<DraftJob*>& jobs) {
         }
         for (auto& w : work) {
             if (w.logits_at < 0) continue;
-            const float* logits = llama_get_logits_ith(model_.context.get(), w.logits_at);
+            const Token best = best_token(w.logits_at, w.job->p_min);
             w.logits_at = -1;
-            if (logits == nullptr) continue;
-            Token best = 0;
-            for (Token t = 1; t < n_vocab; ++t) {
-                if (logits[t] > logits[best]) best = t;
-            }
-            if (w.job->p_min > 0.0f) {
-                double sum = 0.0;
-                for (Token t = 0; t < n_vocab; ++t) sum += std::exp(static_cast<double>(logits[t] - logits[best]));
-                if (1.0 / sum < w.job->p_min) continue;  // not sure enough: the draft ends here
-            }
+            if (best < 0) continue;  // no logits, or not sure enough: the draft ends here
             w.job->draft.push_back(best);
             if (static_cast<int32_t>(w.job->draft.size()) >= w.n_max) continue;
             w.logits_at = batch_.n_tokens;
             add(w.job->seq, best, true);
         }
     }
+}
+
+bool DraftModel::catch_up(const std::vector<DraftJob*>& jobs) {
+    batch_.n_tokens = 0;
+    for (auto* job : jobs) {
+        const auto& history = *job->history;
+        while (kv_->size(job->seq) + 1 < history.size()) {
+            if (batch_.n_tokens == n_batch_ && !decode()) return false;
+            add(job->seq, history[kv_->size(job->seq)], false);
+        }
+    }
+    // The drafting loop's first batch takes one token per job: make room for it.
+    return !(batch_.n_tokens + static_cast<int32_t>(jobs.size()) > n_batch_ && !decode());
+}
+
+Token DraftModel::best_token(int32_t i, float p_min) const {
+    const float* logits = llama_get_logits_ith(model_.context.get(), i);
+    if (logits == nullptr) return -1;
+    const int32_t n_vocab = info_.n_vocab;
+    Token best = 0;
+    for (Token t = 1; t < n_vocab; ++t) {
+        if (logits[t] > logits[best]) best = t;
+    }
+    if (p_min > 0.0f) {
+        double sum = 0.0;
+        for (Token t = 0; t < n_vocab; ++t) sum += std::exp(static_cast<double>(logits[t] - logits[best]));
+        if (1.0 / sum < p_min) return -1;
+    }
+    return best;
 }
 
 }  // namespace cria

@@ -4,8 +4,8 @@
 // model's most likely token, while its probability stays at or above the request's p_min. All
 // slots that want a draft are drafted together, one draft-model decode per drafted position.
 //
-// The draft context keeps, per slot, the tokens it has decoded (`cached_`, mirroring its KV
-// sequence like Slot::cached does for the main context). Each call first brings that sequence in
+// The draft context has its own KV cache owner (`kv_`, engine/kv/kv_cache.h, one sequence per
+// slot), which records the tokens each sequence holds. Each call first brings that sequence in
 // line with the slot's history: the common prefix stays, the rest is removed and the missing
 // tokens are decoded. So after the main model rejects part of a draft, after a context shift, or
 // when a slot starts a new request, nothing needs telling: the next call catches up.
@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/kv/kv_cache.h"
+#include "engine/kv/llama_kv_memory.h"
 #include "engine/loaded_model.h"
 
 namespace cria {
@@ -58,13 +60,17 @@ private:
     void add(int32_t seq, Token token, bool wants_logits);
     void sync(DraftJob& job);  // removes what differs from the history; returns with the sequence behind by >= 1 token
     void draft_group(const std::vector<DraftJob*>& jobs);
+    // Decodes the history each job's sequence lacks, but for its last token; false if a decode failed.
+    bool catch_up(const std::vector<DraftJob*>& jobs);
+    // The draft model's most likely token at batch index `i`, or -1 when none is sure enough.
+    Token best_token(int32_t i, float p_min) const;
 
     LoadedModel model_;
     EngineInfo info_;
-    llama_memory_t memory_ = nullptr;
+    std::unique_ptr<LlamaKvMemory> kv_memory_;
+    std::unique_ptr<KvCache> kv_;  // the draft context's KV cache: the only code that changes it
     int32_t n_batch_ = 0;
     llama_batch batch_ = {};
-    std::vector<std::vector<Token>> cached_;  // per sequence: the tokens in the draft KV cache
 };
 
 // Empty if the two vocabularies are interchangeable (same type, size, special tokens and token

@@ -2,6 +2,7 @@
 
 #include <ggml-backend.h>
 
+#include "engine/kv/llama_kv_memory.h"
 #include "engine/self_extend.h"
 
 #include <algorithm>
@@ -134,7 +135,7 @@ void warm_up(llama_context* ctx, const llama_vocab* vocab) {
     if (token == LLAMA_TOKEN_NULL) token = 0;
     llama_decode(ctx, llama_batch_get_one(&token, 1));
     llama_synchronize(ctx);
-    llama_memory_clear(llama_get_memory(ctx), true);
+    LlamaKvMemory(ctx).clear();
 }
 
 }  // namespace
@@ -170,43 +171,26 @@ static std::vector<llama_model_kv_override> kv_overrides_for(const std::vector<M
     return out;
 }
 
-bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error) {
-    // Backends are plugins in Debian's ggml (one CPU build per instruction set); load them once.
-    static std::once_flag backends_loaded;
-    std::call_once(backends_loaded, [] {
-        ggml_backend_load_all();
-        llama_backend_init();
-    });
+namespace {
 
-    // NUMA placement must be set before the model's memory is touched.
-    if (!config.numa.empty()) llama_numa_init(numa_for(config.numa));
-
+// The model's load parameters. `split` and `overrides` must outlive the load (libllama reads them).
+llama_model_params model_params_for(const EngineConfig& config, std::vector<float>* split,
+                                    const std::vector<llama_model_kv_override>& overrides) {
     llama_model_params model_params = llama_model_default_params();
     if (config.n_gpu_layers >= 0) model_params.n_gpu_layers = config.n_gpu_layers;
     model_params.main_gpu = config.main_gpu;
     model_params.split_mode = split_mode_for(config.split_mode);
     model_params.load_mode = load_mode_for(config);
-    std::vector<float> split(llama_max_devices(), 0.0f);
     if (!config.tensor_split.empty()) {
-        std::copy_n(config.tensor_split.begin(), std::min(split.size(), config.tensor_split.size()), split.begin());
-        model_params.tensor_split = split.data();
+        std::copy_n(config.tensor_split.begin(), std::min(split->size(), config.tensor_split.size()), split->begin());
+        model_params.tensor_split = split->data();
     }
-
     model_params.check_tensors = config.check_tensors;
-    // Must outlive the load; libllama reads it up to the entry with an empty key.
-    const std::vector<llama_model_kv_override> overrides = kv_overrides_for(config.kv_overrides);
     if (!config.kv_overrides.empty()) model_params.kv_overrides = overrides.data();
+    return model_params;
+}
 
-    out->model.reset(llama_model_load_from_file(config.model_path.c_str(), model_params));
-    if (!out->model) {
-        *error = "failed to load model from '" + config.model_path + "'";
-        return false;
-    }
-    llama_model* model = out->model.get();
-    out->vocab = llama_model_get_vocab(model);
-    if (!load_lora_adapters(config, out, error)) return false;
-
-    const int32_t n_ctx_train = llama_model_n_ctx_train(model);
+llama_context_params context_params_for(const EngineConfig& config, int32_t n_ctx_train) {
     const int32_t n_parallel = std::max(1, config.n_parallel);
     llama_context_params ctx_params = llama_context_default_params();
     ctx_params.n_ctx = static_cast<uint32_t>(config.n_ctx > 0 ? config.n_ctx : n_ctx_train);
@@ -224,45 +208,52 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     if (config.pooling == "mean") ctx_params.pooling_type = LLAMA_POOLING_TYPE_MEAN;
     if (config.pooling == "cls") ctx_params.pooling_type = LLAMA_POOLING_TYPE_CLS;
     if (config.pooling == "last") ctx_params.pooling_type = LLAMA_POOLING_TYPE_LAST;
+    return ctx_params;
+}
 
-    out->context.reset(llama_init_from_model(model, ctx_params));
-    if (!out->context) {
-        *error = "failed to create a context of " + std::to_string(ctx_params.n_ctx) + " tokens for '" +
-                 config.model_path + "'";
-        return false;
+const char* pooling_name(enum llama_pooling_type type) {
+    switch (type) {
+        case LLAMA_POOLING_TYPE_MEAN: return "mean";
+        case LLAMA_POOLING_TYPE_CLS: return "cls";
+        case LLAMA_POOLING_TYPE_LAST: return "last";
+        case LLAMA_POOLING_TYPE_RANK: return "rank";
+        default: return "none";
     }
-    if (config.warmup) warm_up(out->context.get(), out->vocab);
+}
 
+// The sizes and shape of the loaded model and context, for /props, /slots and the engine.
+void describe_model(const EngineConfig& config, const LoadedModel& out, uint32_t n_ctx_asked, EngineInfo* info) {
+    const llama_model* model = out.model.get();
+    llama_context* context = out.context.get();
+    const int32_t n_parallel = std::max(1, config.n_parallel);
     char description[128];
     llama_model_desc(model, description, sizeof(description));
     info->model_path = config.model_path;
     info->model_description = description;
     // libllama rounds context sizes up (to 256 per stream); slots get exactly what was asked for,
     // so -c means the same whatever the rounding, and never more than libllama really holds.
-    const uint32_t capacity = config.kv_unified ? llama_n_ctx(out->context.get()) / static_cast<uint32_t>(n_parallel)
-                                                : llama_n_ctx_seq(out->context.get());
-    info->n_ctx_slot = static_cast<int32_t>(std::min<uint32_t>(ctx_params.n_ctx / static_cast<uint32_t>(n_parallel), capacity));
+    const uint32_t capacity = config.kv_unified ? llama_n_ctx(context) / static_cast<uint32_t>(n_parallel)
+                                                : llama_n_ctx_seq(context);
+    info->n_ctx_slot = static_cast<int32_t>(std::min<uint32_t>(n_ctx_asked / static_cast<uint32_t>(n_parallel), capacity));
     info->n_ctx = info->n_ctx_slot * n_parallel;
-    info->n_ctx_train = n_ctx_train;
+    info->n_ctx_train = llama_model_n_ctx_train(model);
     info->n_slots = n_parallel;
-    info->n_vocab = llama_vocab_n_tokens(out->vocab);
+    info->n_vocab = llama_vocab_n_tokens(out.vocab);
     info->n_embd = llama_model_n_embd(model);
     info->n_params = llama_model_n_params(model);
     info->model_size = llama_model_size(model);
-    info->n_ubatch = static_cast<int32_t>(llama_n_ubatch(out->context.get()));
+    info->n_ubatch = static_cast<int32_t>(llama_n_ubatch(context));
     info->embedding = config.embedding;
-    switch (llama_pooling_type(out->context.get())) {
-        case LLAMA_POOLING_TYPE_MEAN: info->pooling = "mean"; break;
-        case LLAMA_POOLING_TYPE_CLS: info->pooling = "cls"; break;
-        case LLAMA_POOLING_TYPE_LAST: info->pooling = "last"; break;
-        case LLAMA_POOLING_TYPE_RANK: info->pooling = "rank"; break;
-        default: info->pooling = "none"; break;
-    }
+    info->pooling = pooling_name(llama_pooling_type(context));
+}
+
+// What /props reports about how the model runs (threads, devices, memory, positions).
+void describe_runtime(const EngineConfig& config, const LoadedModel& out, int32_t n_gpu_layers, EngineInfo* info) {
     RuntimeInfo& runtime = info->runtime;
-    runtime.n_threads = llama_n_threads(out->context.get());
-    runtime.n_threads_batch = llama_n_threads_batch(out->context.get());
-    runtime.n_layer = llama_model_n_layer(model);
-    runtime.n_gpu_layers = model_params.n_gpu_layers;
+    runtime.n_threads = llama_n_threads(out.context.get());
+    runtime.n_threads_batch = llama_n_threads_batch(out.context.get());
+    runtime.n_layer = llama_model_n_layer(out.model.get());
+    runtime.n_gpu_layers = n_gpu_layers;
     runtime.gpu_offload_supported = llama_supports_gpu_offload();
     describe_devices(&runtime);
     runtime.n_gpu_layers_offloaded = offloaded_layers(runtime);
@@ -279,25 +270,68 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     runtime.max_position = SelfExtend(config.grp_attn_n, config.grp_attn_w).max_position(info->n_ctx_slot);
     runtime.tuning = config.tuning;
     runtime.context_shift = config.context_shift;
-    if (config.grp_attn_n > 1 && !llama_memory_can_shift(llama_get_memory(out->context.get()))) {
+}
+
+// Self-extend and --mmproj: the checks that need the context, then the projector.
+bool load_extras(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error) {
+    if (config.grp_attn_n > 1 && !LlamaKvMemory(out->context.get()).can_shift()) {
         *error = "--grp-attn-n (self-extend) needs a model whose KV cache can move positions; this one cannot";
         return false;
     }
-
-    if (!config.mmproj_path.empty()) {
-        if (config.grp_attn_n > 1) {
-            // Self-extend groups positions as it goes; an image's run of positions does not fit that yet.
-            *error = "--mmproj does not work with --grp-attn-n (self-extend) yet";
-            return false;
-        }
-        MediaProjectorConfig media_config;
-        media_config.path = config.mmproj_path;
-        media_config.use_gpu = config.mmproj_offload;
-        media_config.n_threads = resolve_threads(config.n_threads_batch > 0 ? config.n_threads_batch : config.n_threads);
-        out->media = MediaProjector::load(media_config, model, error);
-        if (!out->media) return false;
-        info->vision = out->media->supports_vision();
+    if (config.mmproj_path.empty()) return true;
+    if (config.grp_attn_n > 1) {
+        // Self-extend groups positions as it goes; an image's run of positions does not fit that yet.
+        *error = "--mmproj does not work with --grp-attn-n (self-extend) yet";
+        return false;
     }
+    MediaProjectorConfig media_config;
+    media_config.path = config.mmproj_path;
+    media_config.use_gpu = config.mmproj_offload;
+    media_config.n_threads = resolve_threads(config.n_threads_batch > 0 ? config.n_threads_batch : config.n_threads);
+    out->media = MediaProjector::load(media_config, out->model.get(), error);
+    if (!out->media) return false;
+    info->vision = out->media->supports_vision();
+    return true;
+}
+
+}  // namespace
+
+bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error) {
+    // Backends are plugins in Debian's ggml (one CPU build per instruction set); load them once.
+    static std::once_flag backends_loaded;
+    std::call_once(backends_loaded, [] {
+        ggml_backend_load_all();
+        llama_backend_init();
+    });
+
+    // NUMA placement must be set before the model's memory is touched.
+    if (!config.numa.empty()) llama_numa_init(numa_for(config.numa));
+
+    std::vector<float> split(llama_max_devices(), 0.0f);
+    // Must outlive the load; libllama reads it up to the entry with an empty key.
+    const std::vector<llama_model_kv_override> overrides = kv_overrides_for(config.kv_overrides);
+    const llama_model_params model_params = model_params_for(config, &split, overrides);
+    out->model.reset(llama_model_load_from_file(config.model_path.c_str(), model_params));
+    if (!out->model) {
+        *error = "failed to load model from '" + config.model_path + "'";
+        return false;
+    }
+    llama_model* model = out->model.get();
+    out->vocab = llama_model_get_vocab(model);
+    if (!load_lora_adapters(config, out, error)) return false;
+
+    const llama_context_params ctx_params = context_params_for(config, llama_model_n_ctx_train(model));
+    out->context.reset(llama_init_from_model(model, ctx_params));
+    if (!out->context) {
+        *error = "failed to create a context of " + std::to_string(ctx_params.n_ctx) + " tokens for '" +
+                 config.model_path + "'";
+        return false;
+    }
+    if (config.warmup) warm_up(out->context.get(), out->vocab);
+
+    describe_model(config, *out, ctx_params.n_ctx, info);
+    describe_runtime(config, *out, model_params.n_gpu_layers, info);
+    if (!load_extras(config, out, info, error)) return false;
     const char* tmpl = llama_model_chat_template(model, nullptr);
     info->chat_template = tmpl ? tmpl : model_metadata(model, "tokenizer.chat_template");
     return true;

@@ -43,7 +43,7 @@ bool LoraAdapters::apply(llama_context* context, const LoraScales& scales) {
     return true;
 }
 
-const LoraScales* pick_lora_group(const std::vector<LoraCandidate>& candidates) {
+std::optional<LoraScales> pick_lora_group(const std::vector<LoraCandidate>& candidates) {
     const LoraCandidate* best = nullptr;
     for (const auto& c : candidates) {
         if (best == nullptr || c.last_batched < best->last_batched ||
@@ -51,7 +51,8 @@ const LoraScales* pick_lora_group(const std::vector<LoraCandidate>& candidates) 
             best = &c;
         }
     }
-    return best ? best->scales : nullptr;
+    if (best == nullptr) return std::nullopt;
+    return *best->scales;
 }
 
 }  // namespace cria

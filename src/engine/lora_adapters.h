@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,7 +65,9 @@ struct LoraCandidate {
 
 // The scales this step runs under: those of the candidate that has waited longest for a batch
 // (then the earliest admitted). Every other group waits a step, so groups take turns and none
-// starves. Null when there is no candidate.
-const LoraScales* pick_lora_group(const std::vector<LoraCandidate>& candidates);
+// starves. Empty when there is no candidate. A copy, not a pointer into a candidate: the caller
+// builds the whole batch under these scales while slots finish and release their requests (the
+// candidates' `scales` point into those requests and are only read during this call).
+std::optional<LoraScales> pick_lora_group(const std::vector<LoraCandidate>& candidates);
 
 }  // namespace cria

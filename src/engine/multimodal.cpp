@@ -124,6 +124,35 @@ std::unique_ptr<MediaProjector> MediaProjector::load(const MediaProjectorConfig&
 
 bool MediaProjector::supports_vision() const { return mtmd_support_vision(impl_->ctx.get()); }
 
+namespace {
+
+// Appends the tokenized chunks to `out`: text as tokens, each image as placeholders and a
+// PromptImage. False when a chunk is neither (audio).
+bool append_chunks(const mtmd_input_chunks* chunks, MediaPrompt* out) {
+    for (size_t i = 0; i < mtmd_input_chunks_size(chunks); ++i) {
+        const mtmd_input_chunk* chunk = mtmd_input_chunks_get(chunks, i);
+        const auto type = mtmd_input_chunk_get_type(chunk);
+        if (type == MTMD_INPUT_CHUNK_TYPE_TEXT) {
+            size_t n = 0;
+            const llama_token* tokens = mtmd_input_chunk_get_tokens_text(chunk, &n);
+            out->tokens.insert(out->tokens.end(), tokens, tokens + n);
+            continue;
+        }
+        if (type != MTMD_INPUT_CHUNK_TYPE_IMAGE) return false;
+        PromptImage image;
+        image.position = out->tokens.size();
+        image.n_positions = mtmd_input_chunk_get_n_tokens(chunk);
+        image.chunk = std::make_shared<ImageChunk>();
+        image.chunk->chunk.reset(mtmd_input_chunk_copy(chunk));
+        const uint64_t h = chunk_hash(chunk);
+        for (size_t k = 0; k < image.n_positions; ++k) out->tokens.push_back(placeholder(h, k));
+        out->images.push_back(std::move(image));
+    }
+    return true;
+}
+
+}  // namespace
+
 MediaPrompt MediaProjector::tokenize(const std::vector<MediaPromptPart>& parts, const std::vector<std::string_view>& files,
                                      bool add_special) const {
     MediaPrompt out;
@@ -169,28 +198,9 @@ MediaPrompt MediaProjector::tokenize(const std::vector<MediaPromptPart>& parts, 
         if (files.size() == 1) out.bad_image = 0;
         return out;
     }
-    for (size_t i = 0; i < mtmd_input_chunks_size(chunks.get()); ++i) {
-        const mtmd_input_chunk* chunk = mtmd_input_chunks_get(chunks.get(), i);
-        const auto type = mtmd_input_chunk_get_type(chunk);
-        if (type == MTMD_INPUT_CHUNK_TYPE_TEXT) {
-            size_t n = 0;
-            const llama_token* tokens = mtmd_input_chunk_get_tokens_text(chunk, &n);
-            out.tokens.insert(out.tokens.end(), tokens, tokens + n);
-            continue;
-        }
-        if (type != MTMD_INPUT_CHUNK_TYPE_IMAGE) {
-            out = MediaPrompt{};
-            out.error = "the prompt holds media other than images, which cria does not support yet";
-            return out;
-        }
-        PromptImage image;
-        image.position = out.tokens.size();
-        image.n_positions = mtmd_input_chunk_get_n_tokens(chunk);
-        image.chunk = std::make_shared<ImageChunk>();
-        image.chunk->chunk.reset(mtmd_input_chunk_copy(chunk));
-        const uint64_t h = chunk_hash(chunk);
-        for (size_t k = 0; k < image.n_positions; ++k) out.tokens.push_back(placeholder(h, k));
-        out.images.push_back(std::move(image));
+    if (!append_chunks(chunks.get(), &out)) {
+        out = MediaPrompt{};
+        out.error = "the prompt holds media other than images, which cria does not support yet";
     }
     return out;
 }

@@ -7,13 +7,14 @@
 //            llama_decode
 //            sample every slot whose logits are in the batch, and emit
 //
-// Invariants: a busy slot's `cached` mirrors its KV-cache sequence exactly; a slot's context never
-// exceeds n_ctx_slot (a generating slot at the limit is shifted before its token is added).
+// The KV cache belongs to `kv_` (engine/kv/kv_cache.h): slot i is its sequence i, and every change
+// to a sequence (reuse, clear, append, share, shift, drop drafts, restore) goes through it, so its
+// mirror always equals what the KV holds. A slot's context never exceeds n_ctx_slot (a generating
+// slot at the limit is shifted before its token is added).
 //
 // Prefix sharing: a new prompt that shares a long prefix with what another slot holds, or is about
-// to hold, takes that prefix with llama_memory_seq_cp instead of computing it again; so N clients
-// with a common system prompt compute it once. With a unified KV cache the cells are shared; with
-// one stream per slot (the default) the donor's stream is copied and its tail dropped.
+// to hold, takes that prefix from it (KvCache::share_prefix) instead of computing it again; so N
+// clients with a common system prompt compute it once.
 //
 // LoRA: a step batches only slots whose requests have the same adapter scales (lora_adapters.h);
 // a cache or a donor's prefix is reused only under equal scales.
@@ -25,11 +26,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/kv/kv_cache.h"
+#include "engine/kv/llama_kv_memory.h"
 #include "engine/loaded_model.h"
-#include "engine/self_extend.h"
 #include "engine/slot.h"
 #include "engine/speculative.h"
 #include "engine/slot_file.h"
@@ -55,50 +59,67 @@ public:
 
 private:
     bool any_busy() const;
+    void fail_everything_left();  // at shutdown: queued tasks, slot-file jobs and running slots
+
+    // Admission (scheduler.cpp).
     bool release_cancelled();  // true if a slot was freed
     bool run_slot_files();     // true if a slot's cache changed
     bool admit_waiting();      // true if a task started
-    // After a slot file was restored or erased: the cache's LoRA scales and self-extend state, or a
-    // 400 in *result (and an empty slot) when its positions do not fit this server's settings.
-    void adopt_slot_file_cache(Slot& slot, SlotFileResult* result);
     Slot* choose_slot(const GenerationRequest& request);
     void start(Slot& slot, std::shared_ptr<Task> task);
     void find_prefix_donor(Slot& slot);
     void take_donated_prefixes();
-    void copy_prefix(Slot& from, Slot& to, size_t n_tokens);
 
+    // Batch building and decoding (scheduler_batch.cpp). A step batches only the slots of one
+    // LoRA group (`lora`: nullopt when no adapters are loaded, then every slot is in it).
     bool build_batch();
-    // With LoRA adapters: the scales this step runs under (null: any, no adapters are loaded).
-    const LoraScales* pick_batch_lora(bool generating_allowed) const;
+    // The LoRA scales this step runs under, by value: the slot they were chosen from may finish
+    // (and its request be released) while the batch is still being built.
+    std::optional<LoraScales> pick_batch_lora(bool generating_allowed) const;
+    static bool in_lora_group(const Slot& slot, const std::optional<LoraScales>& lora);
+    void add_generating_tokens(const std::optional<LoraScales>& lora);
+    void add_prompt_chunks(const std::optional<LoraScales>& lora);
+    bool add_prompt_chunk(Slot& slot);  // false: the batch is closed to further readers
+    // Appends `token` to the slot's sequence (KvCache::append gives its position) and the batch.
     void add_to_batch(Slot& slot, Token token, bool wants_logits);
+    int32_t put_in_batch(int32_t seq, Token token, llama_pos pos, bool wants_logits);  // its index
     // Makes room for one more token; false if the context cannot shift (nothing to drop, or a
     // memory type that cannot move positions).
     bool shift_context(Slot& slot);
     bool decode_batch();
+    int32_t decode_tokens();  // llama_decode of batch_, recorded with the KV cache
     // Multimodal prompts (scheduler_images.cpp): decodes the image the oldest prompt reader has
     // reached, in a batch of its own (true if that ended its prompt: its logits are then ready to
     // sample), or computes an embedding input that holds images, whole.
     bool decode_next_image();
+    Slot* next_image_reader();
+    bool decode_image(Slot& slot, const PromptImage& image, ImageOutputs outputs, std::string* error);
     void embed_with_images(Slot& slot);
+    size_t decode_embedding_run(Slot& slot, size_t pos, std::string* error);  // 0: failed
     bool apply_request_lora(const Slot& slot, std::string* error);
+
+    // Sampling and emission (scheduler_output.cpp).
     void sample_outputs();
     Token sample(Slot& slot, int32_t batch_index);
+    Token sample_with_probabilities(Slot& slot, int32_t batch_index);
     // Speculative decoding (scheduler_speculative.cpp): drafts for the generating slots in the
     // batch go in after their next input; after the decode, verify_draft() emits what the main
     // model agrees with and drops the rest from the cache.
     void add_drafts();
+    int64_t draft_budget(const Slot& slot) const;  // how many tokens the slot may draft now (0: none)
+    void add_draft(Slot& slot, std::vector<Token> draft);
     void verify_draft(Slot& slot);
     void accept_token(Slot& slot, Token token);
     void emit_embedding(Slot& slot);
     void finish(Slot& slot, StopReason reason);
     void fail(Slot& slot, int http_status, const std::string& message);
+    void clear_cache_and_fail(Slot& slot, int http_status, const std::string& message);
     void release(Slot& slot);
     void answer_and_release(Slot& slot, TaskEvent last_event);  // the request's final event
     void publish_status();
 
     LoadedModel& model_;
     llama_context* ctx_;
-    llama_memory_t memory_;
     const EngineConfig config_;
     const EngineInfo info_;
     TaskQueue& queue_;
@@ -106,6 +127,8 @@ private:
     StatusBoard& board_;
     EngineMetrics& metrics_;
     Vocabulary vocabulary_;
+    LlamaKvMemory kv_memory_;
+    KvCache kv_;  // the only owner of the KV cache (see above)
 
     std::vector<Slot> slots_;
     // Tokens per step: one physical batch (ubatch). libllama splits a larger batch into ubatches
@@ -121,7 +144,6 @@ private:
     std::unique_ptr<Speculator> speculator_;     // null: no speculative decoding
     std::vector<DraftJob> draft_jobs_;           // reused by add_drafts()
     LoraScales batch_lora_;        // the LoRA scales of the batch being built and decoded
-    const SelfExtend self_extend_;
 };
 
 }  // namespace cria

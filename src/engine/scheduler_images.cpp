@@ -25,6 +25,49 @@ const PromptImage* image_starting_at(const GenerationRequest& request, size_t po
     return nullptr;
 }
 
+// Combines the pooled outputs of an embedding input decoded run by run: the mean weighted by run
+// length, the first run's CLS, the last run's LAST; without pooling, each run's per-position
+// vectors in order. Every vector returned is L2-normalized.
+class EmbeddingPool {
+public:
+    EmbeddingPool(int32_t n_embd, const std::string& pooling)
+        : n_embd_(n_embd), pooling_(pooling), sum_(static_cast<size_t>(n_embd), 0.0) {}
+
+    // After the decode of a run of `run` positions (the first run if `first`). False when the
+    // model gave no embedding.
+    bool add(llama_context* ctx, int32_t seq, size_t run, bool first, std::vector<std::vector<float>>* vectors) {
+        if (pooling_ == "none") {
+            for (size_t i = 0; i < run; ++i) {
+                const float* v = llama_get_embeddings_ith(ctx, static_cast<int32_t>(i));
+                if (v == nullptr) return false;
+                vectors->push_back(l2_normalized(v, n_embd_));
+            }
+            return true;
+        }
+        const float* v = llama_get_embeddings_seq(ctx, seq);
+        if (v == nullptr) return false;
+        if (!(pooling_ == "mean" || pooling_ == "last" || (pooling_ == "cls" && first))) return true;
+        const double weight = pooling_ == "mean" ? static_cast<double>(run) : 1.0;
+        for (int32_t k = 0; k < n_embd_; ++k) {
+            const double x = weight * v[k];
+            sum_[static_cast<size_t>(k)] = pooling_ == "last" ? x : sum_[static_cast<size_t>(k)] + x;
+        }
+        return true;
+    }
+
+    // After the last run: the pooled vector (the mean's divisor cancels out in the normalization).
+    void finish(std::vector<std::vector<float>>* vectors) const {
+        if (pooling_ == "none") return;
+        std::vector<float> pooled(sum_.begin(), sum_.end());
+        vectors->push_back(l2_normalized(pooled.data(), n_embd_));
+    }
+
+private:
+    int32_t n_embd_;
+    const std::string& pooling_;
+    std::vector<double> sum_;
+};
+
 }  // namespace
 
 bool Scheduler::apply_request_lora(const Slot& slot, std::string* error) {
@@ -35,8 +78,7 @@ bool Scheduler::apply_request_lora(const Slot& slot, std::string* error) {
     return false;
 }
 
-bool Scheduler::decode_next_image() {
-    if (!model_.media) return false;
+Slot* Scheduler::next_image_reader() {
     Slot* next = nullptr;
     for (auto& slot : slots_) {
         if (slot.state != SlotState::prefill || slot.donor >= 0 || slot.request().images.empty()) continue;
@@ -45,6 +87,21 @@ bool Scheduler::decode_next_image() {
             next = &slot;
         }
     }
+    return next;
+}
+
+bool Scheduler::decode_image(Slot& slot, const PromptImage& image, ImageOutputs outputs, std::string* error) {
+    const bool ok = model_.media->decode_image(ctx_, image, slot.id, kv_.next_position(slot.id), n_batch_, outputs, error);
+    if (!ok) return false;
+    kv_.decoded();
+    const auto& prompt = slot.request().prompt;
+    kv_.append_decoded(slot.id, prompt.data() + image.position, prompt.data() + image.position + image.n_positions);
+    return true;
+}
+
+bool Scheduler::decode_next_image() {
+    if (!model_.media) return false;
+    Slot* next = next_image_reader();
     if (next == nullptr) return false;
     Slot& slot = *next;
     if (slot.request().embed) {
@@ -53,24 +110,17 @@ bool Scheduler::decode_next_image() {
     }
 
     for (auto& s : slots_) s.batch_index = -1;
-    const auto& prompt = slot.request().prompt;
     const PromptImage& image = *image_starting_at(slot.request(), slot.prompt_done);
     const size_t end = image.position + image.n_positions;
-    const bool ends_prompt = end == prompt.size();
+    const bool ends_prompt = end == slot.request().prompt.size();
     std::string error;
     const bool ok = apply_request_lora(slot, &error) &&
-                    model_.media->decode_image(ctx_, image, slot.id, static_cast<int32_t>(slot.cached.size()), n_batch_,
-                                               ends_prompt ? ImageOutputs::last : ImageOutputs::none, &error);
+                    decode_image(slot, image, ends_prompt ? ImageOutputs::last : ImageOutputs::none, &error);
     slot.last_batched = step_;
-    for (auto& s : slots_) s.copy_pending = false;  // any decode applies pending stream copies
     if (!ok) {
-        llama_memory_seq_rm(memory_, slot.id, -1, -1);
-        slot.cached.clear();
-        fail(slot, 500, error);
+        clear_cache_and_fail(slot, 500, error);
         return false;
     }
-    slot.cached.insert(slot.cached.end(), prompt.begin() + static_cast<std::ptrdiff_t>(image.position),
-                       prompt.begin() + static_cast<std::ptrdiff_t>(end));
     slot.prompt_done = end;
     if (!ends_prompt) return false;
     slot.batch_index = static_cast<int32_t>((image.n_positions - 1) % static_cast<size_t>(n_batch_));
@@ -80,78 +130,45 @@ bool Scheduler::decode_next_image() {
 void Scheduler::embed_with_images(Slot& slot) {
     // The input is decoded run by run (text, image, text, ...) into the slot's sequence; later runs
     // attend to earlier ones through the KV cache, as in one batch. Pooled outputs are those of
-    // each decode, so they are combined: the mean weighted by run length, the first run's CLS, the
-    // last run's LAST; without pooling, each run's per-position vectors in order. The admission
-    // checks made the whole input fit one batch, so each run is one llama_decode.
-    const GenerationRequest& request = slot.request();
-    const auto& prompt = request.prompt;
-    const int32_t n_embd = info_.n_embd;
-    const std::string& pooling = info_.pooling;
-    auto give_up = [&](int status, const std::string& message) {
-        llama_memory_seq_rm(memory_, slot.id, -1, -1);
-        slot.cached.clear();
-        fail(slot, status, message);
-    };
-    if (memory_ == nullptr || pooling == "rank") {
-        return give_up(400, "this embedding model cannot take images (its input must be one batch)");
+    // each decode, so they are combined (EmbeddingPool). The admission checks made the whole input
+    // fit one batch, so each run is one llama_decode.
+    const auto& prompt = slot.request().prompt;
+    if (!kv_.memory_present() || info_.pooling == "rank") {
+        return clear_cache_and_fail(slot, 400, "this embedding model cannot take images (its input must be one batch)");
     }
-    llama_memory_seq_rm(memory_, slot.id, -1, -1);
-    slot.cached.clear();
-    if (std::string error; !apply_request_lora(slot, &error)) return give_up(500, error);
+    kv_.clear(slot.id);
+    if (std::string error; !apply_request_lora(slot, &error)) return clear_cache_and_fail(slot, 500, error);
 
-    std::vector<double> sum(static_cast<size_t>(n_embd), 0.0);
+    EmbeddingPool pool(info_.n_embd, info_.pooling);
     EmbeddingResult result;
     result.n_tokens = static_cast<int32_t>(prompt.size());
-    size_t pos = 0;
-    while (pos < prompt.size()) {
-        const PromptImage* image = image_starting_at(request, pos);
-        size_t run = 0;
-        if (image != nullptr) {
-            std::string error;
-            const bool ok = model_.media->decode_image(ctx_, *image, slot.id, static_cast<int32_t>(pos), n_batch_,
-                                                      ImageOutputs::all, &error);
-            for (auto& s : slots_) s.copy_pending = false;
-            if (!ok) return give_up(500, error);
-            run = image->n_positions;
-            slot.cached.insert(slot.cached.end(), prompt.begin() + static_cast<std::ptrdiff_t>(pos),
-                               prompt.begin() + static_cast<std::ptrdiff_t>(pos + run));
-        } else {
-            batch_.n_tokens = 0;
-            const size_t end = next_image_start(request, pos);
-            for (size_t i = pos; i < end; ++i) add_to_batch(slot, prompt[i], /*wants_logits=*/true);
-            run = end - pos;
-            const int32_t status = llama_decode(ctx_, batch_);
-            batch_.n_tokens = 0;
-            for (auto& s : slots_) s.copy_pending = false;
-            if (status != 0) return give_up(500, "llama_decode failed with status " + std::to_string(status));
-        }
-        if (pooling == "none") {
-            for (size_t i = 0; i < run; ++i) {
-                const float* v = llama_get_embeddings_ith(ctx_, static_cast<int32_t>(i));
-                if (v == nullptr) return give_up(500, "the model produced no embedding for this input");
-                result.vectors.push_back(l2_normalized(v, n_embd));
-            }
-        } else {
-            const float* v = llama_get_embeddings_seq(ctx_, slot.id);
-            if (v == nullptr) return give_up(500, "the model produced no embedding for this input");
-            const bool take = pooling == "mean" || pooling == "last" || (pooling == "cls" && pos == 0);
-            if (take) {
-                const double weight = pooling == "mean" ? static_cast<double>(run) : 1.0;
-                for (int32_t k = 0; k < n_embd; ++k) {
-                    const double x = weight * v[k];
-                    sum[static_cast<size_t>(k)] = pooling == "last" ? x : sum[static_cast<size_t>(k)] + x;
-                }
-            }
+    for (size_t pos = 0; pos < prompt.size();) {
+        std::string error;
+        const size_t run = decode_embedding_run(slot, pos, &error);
+        if (run == 0) return clear_cache_and_fail(slot, 500, error);
+        if (!pool.add(ctx_, slot.id, run, pos == 0, &result.vectors)) {
+            return clear_cache_and_fail(slot, 500, "the model produced no embedding for this input");
         }
         pos += run;
     }
-    if (pooling != "none") {
-        std::vector<float> pooled(sum.begin(), sum.end());
-        result.vectors.push_back(l2_normalized(pooled.data(), n_embd));  // the mean's divisor cancels out
-    }
-    llama_memory_seq_rm(memory_, slot.id, -1, -1);
-    slot.cached.clear();
+    pool.finish(&result.vectors);
+    kv_.clear(slot.id);
     answer_and_release(slot, std::move(result));
+}
+
+size_t Scheduler::decode_embedding_run(Slot& slot, size_t pos, std::string* error) {
+    const GenerationRequest& request = slot.request();
+    if (const PromptImage* image = image_starting_at(request, pos)) {
+        return decode_image(slot, *image, ImageOutputs::all, error) ? image->n_positions : 0;
+    }
+    batch_.n_tokens = 0;
+    const size_t end = next_image_start(request, pos);
+    for (size_t i = pos; i < end; ++i) add_to_batch(slot, request.prompt[i], /*wants_logits=*/true);
+    const int32_t status = decode_tokens();
+    batch_.n_tokens = 0;
+    if (status == 0) return end - pos;
+    *error = "llama_decode failed with status " + std::to_string(status);
+    return 0;
 }
 
 }  // namespace cria

@@ -4,38 +4,42 @@
 
 namespace cria {
 
-int32_t SelfExtend::make_room(llama_memory_t memory, llama_seq_id seq, SelfExtendState& state) const {
-    const llama_pos in_window = state.next_pos - state.grouped_end;
-    if (in_window >= width_) {
-        // The full window sits at [grouped_end, grouped_end + width). Move it to where its tokens
-        // would be without grouping, [grouped_end * factor, ... + width), so that the division
-        // gives each token index i the position i / factor.
-        const llama_pos start = state.grouped_end;
-        const llama_pos moved = start * factor_;
-        llama_memory_seq_add(memory, seq, start, start + width_, moved - start);
-        llama_memory_seq_div(memory, seq, moved, moved + width_, factor_);
-        state.grouped_end += width_ / factor_;
-        state.next_pos = state.grouped_end;
-        return width_;
-    }
-    return width_ - in_window;
+SelfExtend::WindowMove SelfExtend::group_window(SelfExtendState& state) const {
+    // The full window sits at [grouped_end, grouped_end + width). Move it to where its tokens
+    // would be without grouping, [grouped_end * factor, ... + width), so that the division
+    // gives each token index i the position i / factor.
+    WindowMove move;
+    move.move_from = state.grouped_end;
+    move.divide_from = state.grouped_end * factor_;
+    move.delta = move.divide_from - move.move_from;
+    move.width = width_;
+    move.factor = factor_;
+    state.grouped_end += width_ / factor_;
+    state.next_pos = state.grouped_end;
+    return move;
 }
 
-size_t SelfExtend::keep_prefix(llama_memory_t memory, llama_seq_id seq, SelfExtendState& state, size_t n_tokens) const {
+size_t SelfExtend::cut_prefix(SelfExtendState& state, size_t n_tokens) const {
     const size_t group = static_cast<size_t>(width_ / factor_);  // positions per grouped window
     const size_t grouped_tokens = static_cast<size_t>(state.grouped_end) / group * static_cast<size_t>(width_);
     if (n_tokens >= grouped_tokens) {
         // The cut is in the window still filling, where positions are consecutive.
         state.next_pos = state.grouped_end + static_cast<llama_pos>(n_tokens - grouped_tokens);
-    } else {
-        // Tokens of a grouped window share positions: keep whole windows only.
-        const size_t windows = n_tokens / static_cast<size_t>(width_);
-        n_tokens = windows * static_cast<size_t>(width_);
-        state.grouped_end = static_cast<llama_pos>(windows * group);
-        state.next_pos = state.grouped_end;
+        return n_tokens;
     }
-    llama_memory_seq_rm(memory, seq, state.next_pos, -1);
-    return n_tokens;
+    // Tokens of a grouped window share positions: keep whole windows only.
+    const size_t windows = n_tokens / static_cast<size_t>(width_);
+    state.grouped_end = static_cast<llama_pos>(windows * group);
+    state.next_pos = state.grouped_end;
+    return windows * static_cast<size_t>(width_);
+}
+
+llama_pos SelfExtend::position_of(const SelfExtendState& state, size_t index) const {
+    if (!enabled()) return static_cast<llama_pos>(index);
+    const size_t group = static_cast<size_t>(width_ / factor_);
+    const size_t grouped_tokens = static_cast<size_t>(state.grouped_end) / group * static_cast<size_t>(width_);
+    if (index < grouped_tokens) return static_cast<llama_pos>(index / static_cast<size_t>(factor_));
+    return state.grouped_end + static_cast<llama_pos>(index - grouped_tokens);
 }
 
 SelfExtendState SelfExtend::state_for(size_t n_tokens) const {

@@ -9,13 +9,13 @@
 // How: the sequence is cut into windows of `width` tokens. While a window fills, its tokens take
 // consecutive positions right after the grouped ones. Once it is full (and decoded), and before
 // the next token is added, the window is moved to positions [k*width, (k+1)*width) (k = windows
-// already grouped) and its positions are divided by `factor` (llama_memory_seq_add / seq_div;
+// already grouped) and its positions are divided by `factor` (the memory's seq_add / seq_div;
 // libllama re-rotates the keys at the next decode). Afterwards token i of any grouped window sits
 // at position i / factor, and the next window starts right after: libllama's rule that a
 // sequence's next position is its largest plus one still holds. Prompt chunks stop at window
 // boundaries, so a window is always grouped whole.
 //
-// The scheduler keeps one SelfExtendState per slot; positions no longer equal token indices
+// The KV cache owner (engine/kv/kv_cache.h) keeps one SelfExtendState per sequence; positions no longer equal token indices
 // there, which is why prefix sharing between slots and context shifting are off with self-extend.
 #pragma once
 
@@ -38,16 +38,40 @@ public:
 
     bool enabled() const { return factor_ > 1; }
 
-    // Before tokens are added to the sequence: groups the current window if it is full. Returns
-    // how many tokens may be added before the window is full again (at least 1).
-    int32_t make_room(llama_memory_t memory, llama_seq_id seq, SelfExtendState& state) const;
+    // Pure position arithmetic: the KV cache's owner (engine/kv/kv_cache.h) applies the moves to
+    // the memory; this class never touches it.
+
+    // True when the window still filling is full: it must be grouped before another token is added.
+    bool window_full(const SelfExtendState& state) const {
+        return enabled() && state.next_pos - state.grouped_end >= width_;
+    }
+
+    // Groups the full window (precondition: window_full(state)), advancing the state. The caller
+    // must move positions [move_from, move_from + width) by `delta`, then divide positions
+    // [divide_from, divide_from + width) by `factor`, in that order.
+    struct WindowMove {
+        llama_pos move_from = 0;
+        llama_pos delta = 0;
+        llama_pos divide_from = 0;
+        llama_pos width = 0;
+        int32_t factor = 1;
+    };
+    WindowMove group_window(SelfExtendState& state) const;
+
+    // How many tokens may be added before the window is full (at least 1 after any needed
+    // group_window()).
+    int32_t room(const SelfExtendState& state) const { return width_ - (state.next_pos - state.grouped_end); }
 
     // The position of the next token added, advancing the state.
     llama_pos take_position(SelfExtendState& state) const { return state.next_pos++; }
 
-    // Keeps the first n_tokens tokens of the sequence and removes the rest. A cut inside a grouped
-    // window is moved back to that window's start. Returns how many tokens were kept.
-    size_t keep_prefix(llama_memory_t memory, llama_seq_id seq, SelfExtendState& state, size_t n_tokens) const;
+    // Keeping only the first n_tokens tokens of the sequence: a cut inside a grouped window is
+    // moved back to that window's start. Updates the state; returns how many tokens are kept. The
+    // caller must then remove positions [state.next_pos, end) from the memory.
+    size_t cut_prefix(SelfExtendState& state, size_t n_tokens) const;
+
+    // The position token `index` of a sequence in `state` sits at (index < the sequence's size).
+    llama_pos position_of(const SelfExtendState& state, size_t index) const;
 
     // The state of a sequence of n_tokens tokens that this class built and that is not growing
     // (a window is grouped only when a token follows it). Disabled: next_pos = n_tokens. For

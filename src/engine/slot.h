@@ -1,7 +1,9 @@
 // Slot: one sequence of the shared context, and the request it is serving.
 //
 // State machine: idle -> prefill (prompt chunks go into batches) -> generate (one token per step)
-// -> idle. Only the engine thread touches a Slot. The slot's sequence id in the KV cache is its id.
+// -> idle. Only the engine thread touches a Slot. The slot's sequence id in the KV cache is its id;
+// what that sequence holds (tokens, their LoRA scales, self-extend positions, pending copies) is
+// recorded by the KV cache's owner (engine/kv/kv_cache.h), not here.
 #pragma once
 
 #include <llama-cpp.h>
@@ -12,9 +14,7 @@
 #include <optional>
 #include <vector>
 
-#include "engine/lora_adapters.h"
 #include "engine/output_text.h"
-#include "engine/self_extend.h"
 #include "engine/task.h"
 
 namespace cria {
@@ -25,11 +25,6 @@ struct Slot {
     int32_t id = 0;
     SlotState state = SlotState::idle;
 
-    // Tokens whose keys and values sit in the KV cache for this sequence, at positions 0..size-1.
-    // Kept after a request ends so the next request can reuse the common prefix.
-    std::vector<Token> cached;
-    LoraScales cached_lora;          // the LoRA scales `cached` was computed under: reused only under equal scales
-    SelfExtendState self_extend;     // with self-extend: positions of `cached` (no longer token i at position i)
     uint64_t last_used = 0;          // engine step of the last activity, for least-recently-used choice
     uint64_t last_batched = 0;       // engine step this slot last had tokens in a batch (0: not yet, this request)
 
@@ -37,7 +32,7 @@ struct Slot {
     std::shared_ptr<Task> task;
     llama_sampler_ptr sampler;
     std::optional<OutputText> output;
-    size_t prompt_done = 0;          // prompt tokens already in `cached` (prefill progress)
+    size_t prompt_done = 0;          // prompt tokens already in the slot's KV sequence (prefill progress)
     Token next_input = 0;            // generate state: the sampled token to feed at the next step
     int32_t batch_index = -1;        // where this slot's logits are in the current batch, or -1
     int32_t batch_first = 0;         // embedding inputs: where the input's first token is in the batch
@@ -48,10 +43,10 @@ struct Slot {
 
     // Prefix sharing: another slot that holds (or is computing) a longer prefix of this prompt.
     // While set, this slot reads no prompt; once the donor's cache holds `donor_tokens` matching
-    // tokens they are copied into this sequence (no recomputation). -1: no donor.
+    // tokens they are shared into this sequence (no recomputation). -1: no donor. The KV cache is
+    // kept after a request ends, so the next request (or another slot) can reuse it.
     int32_t donor = -1;
     size_t donor_tokens = 0;
-    bool copy_pending = false;       // a stream copy into this slot waits for the next decode
     std::chrono::steady_clock::time_point started, prompt_finished;
 
     // Speculative decoding (speculative.h): this step's draft, which follows next_input in the

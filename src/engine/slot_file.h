@@ -14,9 +14,11 @@
 
 #include <llama.h>
 
-#include "engine/slot.h"
+#include "engine/lora_adapters.h"
 
 namespace cria {
+
+class KvCache;  // engine/kv/kv_cache.h
 
 enum class SlotFileAction { save, restore, erase };
 
@@ -53,9 +55,12 @@ private:
     std::deque<std::pair<SlotFileRequest, std::promise<SlotFileResult>>> jobs_;
 };
 
-// Engine thread: carries out `request` on `slot`, which must be idle. `n_ctx_slot` bounds what a
-// restore may bring in. On a failed restore the slot is left empty, never half-filled.
-SlotFileResult run_slot_file_request(llama_context* ctx, Slot& slot, int32_t n_ctx_slot,
-                                     const SlotFileRequest& request);
+// Engine thread: carries out `request` on sequence `seq` of `kv` (the slot's; it must be idle).
+// `n_ctx_slot` bounds what a restore may bring in; a restored cache counts as computed under
+// `lora`. On a failed restore the sequence is left empty, never half-filled. The file holds the
+// sequence's state (llama_state_seq_*), which is not the KV cache's business; emptying the
+// sequence is, and goes through `kv`.
+SlotFileResult run_slot_file_request(llama_context* ctx, KvCache& kv, int32_t seq, int32_t n_ctx_slot,
+                                     const LoraScales& lora, const SlotFileRequest& request);
 
 }  // namespace cria

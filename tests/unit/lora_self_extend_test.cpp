@@ -2,6 +2,8 @@
 // arithmetic (engine/).
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "api/api_error.h"
 #include "api/lora_api.h"
 #include "engine/lora_adapters.h"
@@ -67,12 +69,28 @@ TEST(LoraApi, Json) {
 
 TEST(LoraGroups, TheLongestWaitingSlotChoosesThenTheEarliestAdmitted) {
     const LoraScales a{1.0f}, b{0.0f};
-    EXPECT_EQ(cria::pick_lora_group({}), nullptr);
+    EXPECT_FALSE(cria::pick_lora_group({}).has_value());
     // b waited since step 3, a ran at step 4: b's turn.
-    EXPECT_EQ(cria::pick_lora_group({{&a, 4, 1}, {&b, 3, 2}, {&a, 4, 3}}), &b);
+    EXPECT_EQ(cria::pick_lora_group({{&a, 4, 1}, {&b, 3, 2}, {&a, 4, 3}}), b);
     // A slot just started (0) goes first; among equals the earliest admitted.
-    EXPECT_EQ(cria::pick_lora_group({{&a, 7, 1}, {&b, 0, 5}}), &b);
-    EXPECT_EQ(cria::pick_lora_group({{&a, 0, 2}, {&b, 0, 1}}), &b);
+    EXPECT_EQ(cria::pick_lora_group({{&a, 7, 1}, {&b, 0, 5}}), b);
+    EXPECT_EQ(cria::pick_lora_group({{&a, 0, 2}, {&b, 0, 1}}), b);
+}
+
+// Regression: the scheduler builds a whole batch under the chosen scales, and may finish the very
+// slot they were chosen from while doing so (a full context that cannot shift), which releases its
+// request. pick_lora_group used to return a pointer into that request (the candidate's `scales`),
+// which the batch building kept using afterwards: a use after free. The choice is now a value.
+// Here the request's scales are overwritten rather than freed, so that the old pointer-returning
+// version fails this test deterministically (`*chosen` would read {9, 9}) instead of by undefined
+// behaviour; the source compiles against both versions.
+TEST(LoraGroups, TheChoiceOutlivesTheRequestItWasTakenFrom) {
+    auto request_scales = std::make_unique<LoraScales>(LoraScales{1.0f, 0.5f});
+    const LoraScales other{0.0f, 0.0f};
+    const auto chosen = cria::pick_lora_group({{request_scales.get(), 0, 1}, {&other, 5, 2}});
+    *request_scales = {9.0f, 9.0f};  // the chosen slot finishes; its request is released or reused
+    EXPECT_EQ(*chosen, (LoraScales{1.0f, 0.5f}));
+    EXPECT_EQ(*request_scales, (LoraScales{9.0f, 9.0f}));
 }
 
 TEST(SelfExtend, MaxPosition) {

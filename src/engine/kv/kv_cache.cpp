@@ -1,0 +1,136 @@
+#include "engine/kv/kv_cache.h"
+
+#include <limits>
+
+namespace cria {
+
+KvCache::KvCache(KvMemory& memory, int32_t n_seq, SelfExtend self_extend, bool unified)
+    : memory_(memory), self_extend_(self_extend), unified_(unified), sequences_(static_cast<size_t>(n_seq)) {}
+
+llama_pos KvCache::position_of(int32_t seq, size_t index) const {
+    return self_extend_.position_of(at(seq).self_extend, index);
+}
+
+llama_pos KvCache::next_position(int32_t seq) const {
+    const Sequence& s = at(seq);
+    if (self_extend_.enabled()) return s.self_extend.next_pos;
+    return static_cast<llama_pos>(s.tokens.size() + s.draft.size());
+}
+
+size_t KvCache::reuse_prefix(int32_t seq, size_t n_tokens, const LoraScales& lora) {
+    Sequence& s = at(seq);
+    s.lora = lora;
+    if (!self_extend_.enabled()) return truncate(seq, n_tokens) ? n_tokens : 0;
+    n_tokens = self_extend_.cut_prefix(s.self_extend, n_tokens);
+    if (!memory_.seq_rm(seq, s.self_extend.next_pos, -1)) {
+        clear(seq);
+        return 0;
+    }
+    s.tokens.resize(n_tokens);
+    s.draft.clear();
+    return n_tokens;
+}
+
+void KvCache::clear(int32_t seq) {
+    Sequence& s = at(seq);
+    memory_.seq_rm(seq, -1, -1);
+    s.tokens.clear();
+    s.draft.clear();
+    s.self_extend = {};
+}
+
+int32_t KvCache::make_room(int32_t seq) {
+    if (!self_extend_.enabled()) return std::numeric_limits<int32_t>::max();
+    SelfExtendState& state = at(seq).self_extend;
+    if (self_extend_.window_full(state)) {
+        const SelfExtend::WindowMove move = self_extend_.group_window(state);
+        memory_.seq_add(seq, move.move_from, move.move_from + move.width, move.delta);
+        memory_.seq_div(seq, move.divide_from, move.divide_from + move.width, move.factor);
+    }
+    return self_extend_.room(state);
+}
+
+llama_pos KvCache::append(int32_t seq, Token token) {
+    Sequence& s = at(seq);
+    const llama_pos pos = self_extend_.enabled() ? self_extend_.take_position(s.self_extend)
+                                                 : static_cast<llama_pos>(s.tokens.size());
+    s.tokens.push_back(token);
+    return pos;
+}
+
+llama_pos KvCache::append_draft(int32_t seq, Token token) {
+    const llama_pos pos = next_position(seq);
+    at(seq).draft.push_back(token);
+    return pos;
+}
+
+void KvCache::append_decoded(int32_t seq, const Token* first, const Token* last) {
+    at(seq).tokens.insert(at(seq).tokens.end(), first, last);
+}
+
+void KvCache::decoded() {
+    for (auto& s : sequences_) s.copy_pending = false;
+}
+
+void KvCache::accept_draft(int32_t seq) {
+    Sequence& s = at(seq);
+    s.tokens.push_back(s.draft.front());
+    s.draft.erase(s.draft.begin());
+}
+
+bool KvCache::drop_drafts(int32_t seq) {
+    return truncate(seq, size(seq));
+}
+
+bool KvCache::truncate(int32_t seq, size_t n_tokens) {
+    Sequence& s = at(seq);
+    if (!memory_.seq_rm(seq, static_cast<llama_pos>(n_tokens), -1)) {
+        clear(seq);
+        return false;
+    }
+    s.tokens.resize(n_tokens);
+    s.draft.clear();
+    return true;
+}
+
+void KvCache::share_prefix(int32_t from, int32_t to, size_t n_tokens) {
+    memory_.seq_rm(to, -1, -1);
+    if (unified_) {
+        // Both sequences then point at the same cells: nothing is copied or recomputed.
+        memory_.seq_cp(from, to, 0, static_cast<llama_pos>(n_tokens));
+    } else {
+        // Separate streams: libllama copies only whole streams, and does it at the next decode
+        // (a memcpy, far cheaper than recomputing the prefix). The tail is dropped right away.
+        memory_.seq_cp(from, to, -1, -1);
+        memory_.seq_rm(to, static_cast<llama_pos>(n_tokens), -1);
+        at(to).copy_pending = true;
+    }
+    const Sequence& source = at(from);
+    Sequence& target = at(to);
+    target.tokens.assign(source.tokens.begin(), source.tokens.begin() + static_cast<std::ptrdiff_t>(n_tokens));
+    target.draft.clear();
+    target.lora = source.lora;
+    target.self_extend = self_extend_.state_for(n_tokens);
+}
+
+void KvCache::shift(int32_t seq, size_t n_keep, size_t n_discard) {
+    Sequence& s = at(seq);
+    const auto keep = static_cast<llama_pos>(n_keep);
+    const auto discard = static_cast<llama_pos>(n_discard);
+    memory_.seq_rm(seq, keep, keep + discard);
+    memory_.seq_add(seq, keep + discard, static_cast<llama_pos>(s.tokens.size()), -discard);
+    s.tokens.erase(s.tokens.begin() + keep, s.tokens.begin() + keep + discard);
+}
+
+bool KvCache::adopt_restored(int32_t seq, std::vector<Token> tokens, const LoraScales& lora) {
+    Sequence& s = at(seq);
+    s.self_extend = self_extend_.state_for(tokens.size());
+    s.tokens = std::move(tokens);
+    s.draft.clear();
+    s.lora = lora;
+    if (memory_.seq_pos_max(seq) + 1 == s.self_extend.next_pos) return true;
+    clear(seq);
+    return false;
+}
+
+}  // namespace cria

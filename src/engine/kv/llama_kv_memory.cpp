@@ -1,0 +1,29 @@
+#include "engine/kv/llama_kv_memory.h"
+
+namespace cria {
+
+// libllama's llama_memory_* functions accept a null memory (no-ops, seq_pos_max -1).
+
+bool LlamaKvMemory::seq_rm(llama_seq_id seq, llama_pos p0, llama_pos p1) {
+    return llama_memory_seq_rm(memory_, seq, p0, p1);
+}
+
+void LlamaKvMemory::seq_cp(llama_seq_id src, llama_seq_id dst, llama_pos p0, llama_pos p1) {
+    llama_memory_seq_cp(memory_, src, dst, p0, p1);
+}
+
+void LlamaKvMemory::seq_add(llama_seq_id seq, llama_pos p0, llama_pos p1, llama_pos delta) {
+    llama_memory_seq_add(memory_, seq, p0, p1, delta);
+}
+
+void LlamaKvMemory::seq_div(llama_seq_id seq, llama_pos p0, llama_pos p1, int d) {
+    llama_memory_seq_div(memory_, seq, p0, p1, d);
+}
+
+llama_pos LlamaKvMemory::seq_pos_max(llama_seq_id seq) const { return llama_memory_seq_pos_max(memory_, seq); }
+
+bool LlamaKvMemory::can_shift() const { return llama_memory_can_shift(memory_); }
+
+void LlamaKvMemory::clear() { llama_memory_clear(memory_, true); }
+
+}  // namespace cria

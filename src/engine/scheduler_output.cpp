@@ -1,0 +1,221 @@
+// The scheduler's sampling and emission: after a decode, every slot whose logits are in the batch
+// samples (or verifies its draft), and its request gets a TokenChunk, or its final result.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "engine/scheduler.h"
+
+namespace cria {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+}  // namespace
+
+std::vector<float> l2_normalized(const float* v, int32_t n) {
+    double norm = 0.0;
+    for (int32_t i = 0; i < n; ++i) norm += static_cast<double>(v[i]) * v[i];
+    norm = std::sqrt(norm);
+    std::vector<float> out(v, v + n);
+    if (norm > 0.0) {
+        for (auto& x : out) x = static_cast<float>(x / norm);
+    }
+    return out;
+}
+
+// ---- sampling and emission ------------------------------------------------------------------
+
+void Scheduler::sample_outputs() {
+    for (auto& slot : slots_) {
+        if (slot.batch_index < 0 || !slot.busy()) continue;
+        if (slot.state == SlotState::prefill) {
+            if (slot.prompt_done < slot.request().prompt.size()) continue;  // more prompt to read
+            if (slot.request().embed) {
+                emit_embedding(slot);
+                continue;
+            }
+            slot.prompt_finished = Clock::now();
+            slot.state = SlotState::generate;
+            if (slot.request().stop.n_predict == 0) {
+                finish(slot, StopReason::limit);
+                continue;
+            }
+        }
+        if (!slot.draft.empty()) {
+            verify_draft(slot);
+        } else {
+            accept_token(slot, sample(slot, slot.batch_index));
+        }
+    }
+}
+
+Token Scheduler::sample(Slot& slot, int32_t batch_index) {
+    if (slot.request().n_probs <= 0) return llama_sampler_sample(slot.sampler.get(), ctx_, batch_index);
+    return sample_with_probabilities(slot, batch_index);
+}
+
+Token Scheduler::sample_with_probabilities(Slot& slot, int32_t batch_index) {
+    const int32_t n_probs = slot.request().n_probs;
+    // The same steps as llama_sampler_sample, keeping the candidates to report probabilities.
+    const float* logits = llama_get_logits_ith(ctx_, batch_index);
+    const int32_t n_vocab = info_.n_vocab;
+    candidates_.resize(static_cast<size_t>(n_vocab));
+    for (int32_t i = 0; i < n_vocab; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};
+    llama_token_data_array cur = {candidates_.data(), candidates_.size(), -1, false};
+    llama_sampler_apply(slot.sampler.get(), &cur);
+    const Token token = cur.data[cur.selected].id;
+    llama_sampler_accept(slot.sampler.get(), token);
+
+    // Post-sampling probabilities: a softmax over the candidates the chain left, as they stood
+    // when the token was drawn (after temperature, truncation, penalties and biases).
+    float max_logit = -INFINITY;
+    for (size_t i = 0; i < cur.size; ++i) max_logit = std::max(max_logit, cur.data[i].logit);
+    std::vector<TokenCandidate> all;
+    all.reserve(cur.size);
+    double sum = 0.0;
+    for (size_t i = 0; i < cur.size; ++i) {
+        if (!std::isfinite(cur.data[i].logit)) continue;
+        const float e = std::exp(cur.data[i].logit - max_logit);
+        all.push_back({cur.data[i].id, e});
+        sum += e;
+    }
+    TokenProbabilities probs;
+    probs.token = token;
+    for (auto& c : all) {
+        c.prob = static_cast<float>(c.prob / sum);
+        if (c.token == token) probs.prob = c.prob;
+    }
+    const size_t n_top = std::min(all.size(), static_cast<size_t>(n_probs));
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_top), all.end(),
+                      [](const TokenCandidate& a, const TokenCandidate& b) { return a.prob > b.prob; });
+    probs.top.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_top));
+    slot.probabilities.push_back(std::move(probs));
+    return token;
+}
+
+void Scheduler::accept_token(Slot& slot, Token token) {
+    const auto& request = slot.request();
+    if (!request.stop.ignore_eos && vocabulary_.is_end_of_generation(token)) {
+        finish(slot, StopReason::eos);
+        return;
+    }
+    slot.generated.push_back(token);
+    const bool hit_stop_string = slot.output->append(vocabulary_.piece(token));
+    if (request.stream) {
+        TokenChunk chunk{token, slot.output->take_sendable(), {}};
+        if (request.n_probs > 0) chunk.probabilities.push_back(slot.probabilities.back());
+        slot.task->push(std::move(chunk));
+    }
+    if (hit_stop_string) {
+        finish(slot, StopReason::word);
+    } else if (request.stop.n_predict > 0 && static_cast<int32_t>(slot.generated.size()) >= request.stop.n_predict) {
+        finish(slot, StopReason::limit);
+    } else {
+        slot.next_input = token;
+    }
+}
+
+void Scheduler::emit_embedding(Slot& slot) {
+    const int32_t n_embd = info_.n_embd;
+    auto normalized = [n_embd](const float* v) { return l2_normalized(v, n_embd); };
+    EmbeddingResult result;
+    result.n_tokens = static_cast<int32_t>(slot.request().prompt.size());
+    bool ok = true;
+    if (info_.pooling == "none") {
+        for (int32_t i = 0; i < result.n_tokens && ok; ++i) {
+            const float* v = llama_get_embeddings_ith(ctx_, slot.batch_first + i);
+            ok = v != nullptr;
+            if (ok) result.vectors.push_back(normalized(v));
+        }
+    } else {
+        const float* v = llama_get_embeddings_seq(ctx_, slot.id);
+        ok = v != nullptr;
+        if (ok) result.vectors.push_back(normalized(v));
+    }
+    // Nothing of an embedding input is worth keeping in the cache.
+    kv_.clear(slot.id);
+    if (!ok) return fail(slot, 500, "the model produced no embedding for this input");
+    answer_and_release(slot, std::move(result));
+}
+
+void Scheduler::finish(Slot& slot, StopReason reason) {
+    const auto now = Clock::now();
+    if (slot.state == SlotState::prefill) slot.prompt_finished = now;
+    slot.output->finish();
+
+    CompletionResult result;
+    result.unsent_text = slot.request().stream ? slot.output->take_sendable() : std::string();
+    result.content = slot.output->text();
+    result.tokens = slot.generated;
+    // An end-of-generation token was sampled (with its probabilities) but is not part of the text.
+    slot.probabilities.resize(std::min(slot.probabilities.size(), slot.generated.size()));
+    result.probabilities = std::move(slot.probabilities);
+    result.stop_reason = reason;
+    result.stopping_word = slot.output->stopping_word();
+    result.truncated = slot.truncated;
+    result.n_prompt_tokens = static_cast<int32_t>(slot.request().prompt.size());
+    result.tokens_cached = static_cast<int32_t>(kv_.size(slot.id));
+    result.id_slot = slot.id;
+    result.timings.cache_n = slot.cache_reused;
+    result.timings.prompt_n = result.n_prompt_tokens - slot.cache_reused;
+    result.timings.prompt_ms = ms_between(slot.started, slot.prompt_finished);
+    result.timings.predicted_n = static_cast<int32_t>(slot.generated.size());
+    result.timings.predicted_ms = ms_between(slot.prompt_finished, now);
+    result.timings.draft_n = slot.n_drafted;
+    result.timings.draft_n_accepted = slot.n_draft_accepted;
+    metrics_.record_request(static_cast<uint64_t>(result.timings.prompt_n), result.timings.prompt_ms / 1e3,
+                            static_cast<uint64_t>(result.timings.predicted_n), result.timings.predicted_ms / 1e3);
+    answer_and_release(slot, std::move(result));
+}
+
+void Scheduler::fail(Slot& slot, int http_status, const std::string& message) {
+    answer_and_release(slot, TaskFailure{http_status, message});
+}
+
+void Scheduler::clear_cache_and_fail(Slot& slot, int http_status, const std::string& message) {
+    kv_.clear(slot.id);
+    fail(slot, http_status, message);
+}
+
+void Scheduler::answer_and_release(Slot& slot, TaskEvent last_event) {
+    // The slot is free, and published as free, before the client can read its answer: a client
+    // that asks /health right after its response must not still see its own request running.
+    std::shared_ptr<Task> task = slot.task;
+    release(slot);
+    publish_status();
+    task->push(std::move(last_event));
+}
+
+void Scheduler::release(Slot& slot) {
+    // The KV cache keeps what was decoded, so the next request can reuse the prefix.
+    slot.state = SlotState::idle;
+    slot.task.reset();
+    slot.sampler.reset();
+    slot.output.reset();
+    slot.batch_index = -1;
+    slot.last_used = step_;
+}
+
+void Scheduler::publish_status() {
+    std::vector<SlotStatus> statuses;
+    statuses.reserve(slots_.size());
+    for (const auto& slot : slots_) {
+        SlotStatus s;
+        s.id = slot.id;
+        s.processing = slot.busy();
+        s.task_id = slot.busy() ? slot.task->id() : 0;
+        s.n_cached = static_cast<int32_t>(kv_.size(slot.id));
+        s.n_decoded = static_cast<int32_t>(slot.generated.size());
+        s.task = slot.task;
+        statuses.push_back(s);
+    }
+    board_.publish(std::move(statuses));
+}
+
+}  // namespace cria
