@@ -1,5 +1,7 @@
 #include "engine/slot_file.h"
 
+#include <llama.h>
+
 #include "engine/kv/kv_cache.h"
 
 namespace cria {

@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include <llama.h>
-
 #include "engine/lora_adapters.h"
+
+struct llama_context;  // llama.h: this header stays llama-free, so the HTTP side may include it
 
 namespace cria {
 
