@@ -31,9 +31,7 @@ json assistant_message(const std::string& text, bool tools_offered, bool* has_to
 
 ChatFormat::ChatFormat(const ChatRequest& request, OpenAiEnvelope envelope, std::shared_ptr<const TokenPieces> pieces,
                        const std::vector<ChoicePrompt>& prompts)
-    : OpenAiChoicesFormat(prompts, request.n, request.include_usage),
-      envelope_(std::move(envelope)),
-      pieces_(std::move(pieces)),
+    : OpenAiChoicesFormat(prompts, request.n, request.include_usage, std::move(envelope), std::move(pieces)),
       logprobs_(request.logprobs),
       tools_(request.offers_tools()) {}
 

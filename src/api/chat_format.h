@@ -3,25 +3,18 @@
 // of it says whether it is a tool call or text.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <vector>
-
 #include "api/openai_chat.h"
 #include "api/openai_choices_format.h"
-#include "api/openai_completion.h"
-#include "api/token_pieces.h"
 
 namespace cria {
 
 class ChatFormat final : public OpenAiChoicesFormat {
 public:
-    // `pieces` renders logprobs' tokens.
     ChatFormat(const ChatRequest& request, OpenAiEnvelope envelope, std::shared_ptr<const TokenPieces> pieces,
                const std::vector<ChoicePrompt>& prompts);
 
 protected:
-    nlohmann::json start_chunk(const Choice& choice) override;
+    nlohmann::json start_chunk(const Choice& choice) override;  // the assistant role
     nlohmann::json token_chunk(const Choice& choice, const TokenChunk& chunk) override;
     nlohmann::json end_chunk(const Choice& choice, const CompletionResult& result) override;
     nlohmann::json whole_choice(const Choice& choice, const CompletionResult& result) override;
@@ -32,8 +25,6 @@ private:
                          const nlohmann::json& finish) const;
     nlohmann::json tool_end_chunk(const Choice& choice, const CompletionResult& result) const;
 
-    OpenAiEnvelope envelope_;
-    std::shared_ptr<const TokenPieces> pieces_;
     bool logprobs_ = false;
     bool tools_ = false;
 };

@@ -13,8 +13,9 @@ std::string event_or_nothing(const json& payload) { return payload.is_null() ? s
 
 }  // namespace
 
-OpenAiChoicesFormat::OpenAiChoicesFormat(const std::vector<ChoicePrompt>& prompts, int32_t n, bool include_usage)
-    : include_usage_(include_usage) {
+OpenAiChoicesFormat::OpenAiChoicesFormat(const std::vector<ChoicePrompt>& prompts, int32_t n, bool include_usage,
+                                         OpenAiEnvelope envelope, std::shared_ptr<const TokenPieces> pieces)
+    : envelope_(std::move(envelope)), pieces_(std::move(pieces)), include_usage_(include_usage) {
     int32_t index = 0;
     for (const auto& prompt : prompts) {
         for (int32_t k = 0; k < n; ++k) choices_.push_back({index++, prompt.text, prompt.n_tokens, k == 0});

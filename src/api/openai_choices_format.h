@@ -5,10 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "api/openai_completion.h"
 #include "api/result_format.h"
+#include "api/token_pieces.h"
 
 namespace cria {
 
@@ -29,8 +32,10 @@ public:
     bool counts_prompt(size_t task) const override { return choices_.at(task).counts_prompt; }
 
 protected:
-    // Task i is choice i: `n` choices for each prompt, prompt by prompt.
-    OpenAiChoicesFormat(const std::vector<ChoicePrompt>& prompts, int32_t n, bool include_usage);
+    // Task i is choice i: `n` choices for each prompt, prompt by prompt. Every object carries
+    // `envelope`'s id, time and model; `pieces` renders logprobs' tokens.
+    OpenAiChoicesFormat(const std::vector<ChoicePrompt>& prompts, int32_t n, bool include_usage, OpenAiEnvelope envelope,
+                        std::shared_ptr<const TokenPieces> pieces);
 
     struct Choice {
         int32_t index = 0;
@@ -46,6 +51,9 @@ protected:
     virtual nlohmann::json whole_choice(const Choice& choice, const CompletionResult& result) = 0;
     // The whole response, or (with empty choices) the stream's usage chunk.
     virtual nlohmann::json envelope(nlohmann::json choices, const nlohmann::json& usage) = 0;
+
+    const OpenAiEnvelope envelope_;
+    const std::shared_ptr<const TokenPieces> pieces_;
 
 private:
     void count_usage(const Choice& choice, const CompletionResult& result);

@@ -14,9 +14,7 @@ json text_choice(int32_t index, const std::string& text, const json& logprobs, c
 
 OpenAiCompletionFormat::OpenAiCompletionFormat(const OpenAiCompletionRequest& request, OpenAiEnvelope envelope,
                                                std::shared_ptr<const TokenPieces> pieces, const std::vector<ChoicePrompt>& prompts)
-    : OpenAiChoicesFormat(prompts, request.n, request.include_usage),
-      envelope_(std::move(envelope)),
-      pieces_(std::move(pieces)),
+    : OpenAiChoicesFormat(prompts, request.n, request.include_usage, std::move(envelope), std::move(pieces)),
       echo_(request.echo),
       logprobs_(request.logprobs >= 0) {}
 

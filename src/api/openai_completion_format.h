@@ -1,23 +1,17 @@
 // OpenAI's /v1/completions answers (`text_completion`) as a ResultFormatter.
 #pragma once
 
-#include <memory>
-#include <vector>
-
 #include "api/openai_choices_format.h"
-#include "api/openai_completion.h"
-#include "api/token_pieces.h"
 
 namespace cria {
 
 class OpenAiCompletionFormat final : public OpenAiChoicesFormat {
 public:
-    // `pieces` renders logprobs' tokens.
-    OpenAiCompletionFormat(const OpenAiCompletionRequest& request, OpenAiEnvelope envelope, std::shared_ptr<const TokenPieces> pieces,
-                           const std::vector<ChoicePrompt>& prompts);
+    OpenAiCompletionFormat(const OpenAiCompletionRequest& request, OpenAiEnvelope envelope,
+                           std::shared_ptr<const TokenPieces> pieces, const std::vector<ChoicePrompt>& prompts);
 
 protected:
-    nlohmann::json start_chunk(const Choice& choice) override;
+    nlohmann::json start_chunk(const Choice& choice) override;  // the prompt, with echo
     nlohmann::json token_chunk(const Choice& choice, const TokenChunk& chunk) override;
     nlohmann::json end_chunk(const Choice& choice, const CompletionResult& result) override;
     nlohmann::json whole_choice(const Choice& choice, const CompletionResult& result) override;
@@ -26,8 +20,6 @@ protected:
 private:
     nlohmann::json one_choice(nlohmann::json choice) const;  // a stream chunk
 
-    OpenAiEnvelope envelope_;
-    std::shared_ptr<const TokenPieces> pieces_;
     bool echo_ = false;
     bool logprobs_ = false;
 };

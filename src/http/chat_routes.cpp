@@ -36,23 +36,10 @@ void handle_apply_template(ServerContext& context, const httplib::Request& req, 
 }  // namespace
 
 void register_chat_routes(Routes& routes, ServerContext& context) {
-    auto chat = [&context](const httplib::Request& req, httplib::Response& res) {
-        try {
-            handle_chat(context, req, res);
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    };
+    const auto chat = api_route(context, handle_chat);
     routes.Post("/v1/chat/completions", chat);
     routes.Post("/chat/completions", chat);
-
-    routes.Post("/apply-template", [&context](const httplib::Request& req, httplib::Response& res) {
-        try {
-            handle_apply_template(context, req, res);
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    });
+    routes.Post("/apply-template", api_route(context, handle_apply_template));
 }
 
 }  // namespace cria

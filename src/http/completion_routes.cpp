@@ -38,13 +38,7 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
 }  // namespace
 
 void register_completion_routes(Routes& routes, ServerContext& context) {
-    auto handler = [&context](const httplib::Request& req, httplib::Response& res) {
-        try {
-            handle_completion(context, req, res);
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    };
+    const auto handler = api_route(context, handle_completion);
     routes.Post("/completion", handler);
     routes.Post("/completions", handler);
 }

@@ -25,31 +25,25 @@ void answer_embeddings(ServerContext& context, const httplib::Request& req, http
     respond_with_results(req, res, submit_all(context.engine, std::move(inputs)), std::move(formatter), /*stream=*/false);
 }
 
+void handle_native(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
+    require_embedding_mode(context);
+    const EmbeddingRequest request = parse_native_embedding_request(parse_json_object(req.body));
+    answer_embeddings(context, req, res, request, std::make_shared<NativeEmbeddingFormat>());
+}
+
+void handle_openai(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
+    require_embedding_mode(context);
+    const EmbeddingRequest request = parse_openai_embedding_request(parse_json_object(req.body));
+    answer_embeddings(context, req, res, request, std::make_shared<OpenAiEmbeddingFormat>(context.model_name, request.base64));
+}
+
 }  // namespace
 
 void register_embedding_routes(Routes& routes, ServerContext& context) {
-    auto native = [&context](const httplib::Request& req, httplib::Response& res) {
-        try {
-            require_embedding_mode(context);
-            const EmbeddingRequest request = parse_native_embedding_request(parse_json_object(req.body));
-            answer_embeddings(context, req, res, request, std::make_shared<NativeEmbeddingFormat>());
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    };
+    const auto native = api_route(context, handle_native);
     routes.Post("/embedding", native);
     routes.Post("/embeddings", native);
-
-    routes.Post("/v1/embeddings", [&context](const httplib::Request& req, httplib::Response& res) {
-        try {
-            require_embedding_mode(context);
-            const EmbeddingRequest request = parse_openai_embedding_request(parse_json_object(req.body));
-            answer_embeddings(context, req, res, request,
-                              std::make_shared<OpenAiEmbeddingFormat>(context.model_name, request.base64));
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    });
+    routes.Post("/v1/embeddings", api_route(context, handle_openai));
 }
 
 }  // namespace cria

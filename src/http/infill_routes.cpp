@@ -5,17 +5,19 @@
 
 namespace cria {
 
+namespace {
+
+void handle_infill(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
+    require_ready(context);
+    const InfillRequest infill = parse_infill_request(parse_json_object(req.body), *context.completion_defaults.get(), req.body);
+    const ModelFrontend frontend(context);
+    answer_native_completion(context, req, res, frontend, prepare_infill(frontend.model(), infill));
+}
+
+}  // namespace
+
 void register_infill_routes(Routes& routes, ServerContext& context) {
-    routes.Post("/infill", [&context](const httplib::Request& req, httplib::Response& res) {
-        try {
-            require_ready(context);
-            const InfillRequest infill = parse_infill_request(parse_json_object(req.body), *context.completion_defaults.get(), req.body);
-            const ModelFrontend frontend(context);
-            answer_native_completion(context, req, res, frontend, prepare_infill(frontend.model(), infill));
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    });
+    routes.Post("/infill", api_route(context, handle_infill));
 }
 
 }  // namespace cria

@@ -54,13 +54,7 @@ void register_openai_routes(Routes& routes, ServerContext& context) {
     routes.Get("/v1/models", models);
     routes.Get("/models", models);
 
-    routes.Post("/v1/completions", [&context](const httplib::Request& req, httplib::Response& res) {
-        try {
-            handle_completions(context, req, res);
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    });
+    routes.Post("/v1/completions", api_route(context, handle_completions));
 }
 
 }  // namespace cria

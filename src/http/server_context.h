@@ -79,6 +79,18 @@ void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens);
 void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
                        std::function<void(bool success)> on_close);
 
+// A route handler that runs handle(context, req, res) and answers any ApiError it throws.
+template <typename Handle>
+httplib::Server::Handler api_route(ServerContext& context, Handle handle) {
+    return [&context, handle](const httplib::Request& req, httplib::Response& res) {
+        try {
+            handle(context, req, res);
+        } catch (const ApiError& e) {
+            send_error(res, e);
+        }
+    };
+}
+
 // Writes a JSON body with status 200.
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
 
