@@ -79,7 +79,7 @@ TEST_F(FrontendTest, EveryStepRunsInTheDocumentedOrder) {
                                                          "tokenize:again", "grammar:root ::= \"a\""}));
     ASSERT_EQ(prepared.prompts.size(), 1u);
     // The system prompt (with BOS) starts the sequence; the prompt's own BOS goes.
-    EXPECT_EQ(prepared.prompts[0].generation.prompt, (std::vector<Token>{1, 102, 106, 105, 105}));
+    EXPECT_EQ(prepared.prompts[0].generation.prompt, (std::vector<Token>{1, 102, 105, 105, 105}));
     EXPECT_EQ(prepared.prompts[0].prompt_text, "hello world");
     ASSERT_NE(prepared.new_system_prompt, nullptr);
     EXPECT_EQ(prepared.new_system_prompt->text.prompt, "be brief");
@@ -103,7 +103,7 @@ TEST_F(FrontendTest, EarlierChecksWinOverLaterOnes) {
 TEST_F(FrontendTest, ErrorsNameTheirField) {
     EXPECT_EQ(error_of([&] { prepare_completion(model, completion({{"prompt", json::array({5000})}}), no_system); }).param,
               "prompt");
-    EXPECT_EQ(error_of([&] { prepare_completion(model, completion({{"prompt", ""}}), no_system); }).param, "prompt");
+    EXPECT_EQ(error_of([&] { prepare_completion(model, completion({{"prompt", json::array()}}), no_system); }).param, "prompt");
     EXPECT_EQ(error_of([&] {
                   prepare_completion(model, completion({{"prompt", "a"}, {"penalty_prompt", json::array({-3})}}), no_system);
               }).param,
@@ -113,7 +113,8 @@ TEST_F(FrontendTest, ErrorsNameTheirField) {
                                      no_system);
               }).param,
               "json_schema");
-    const auto with_image = completion({{"prompt", "see [img-1]"}, {"image_data", json::array({{{"data", "AAAA"}, {"id", 1}}})}});
+    const json image_body = {{"prompt", "see [img-1]"}, {"image_data", json::array({{{"data", "AAAA"}, {"id", 1}}})}};
+    const auto with_image = parse_completion_request(image_body, CompletionDefaults{}, "", /*accept_image_data=*/true);
     EXPECT_EQ(error_of([&] { prepare_completion(model, with_image, no_system); }).param, "image_data");
 }
 
@@ -173,7 +174,9 @@ TEST_F(FrontendTest, EmbeddingInputsAreAllCheckedBeforeAnyIsReturned) {
     EXPECT_EQ(inputs[1].stop.n_predict, 0);
     request = parse_openai_embedding_request({{"input", json::array({json::array({7}), json::array({7, 9999})})}});
     EXPECT_EQ(error_of([&] { prepare_embeddings(model, request); }).param, "input");
-    request = parse_openai_embedding_request({{"input", std::string(40, 'a') + std::string(" b", 40)}});
+    std::string long_input = "a";
+    for (int i = 0; i < 40; ++i) long_input += " b";
+    request = parse_openai_embedding_request({{"input", long_input}});
     EXPECT_EQ(error_of([&] { prepare_embeddings(model, request); }).param, "input");
 }
 
