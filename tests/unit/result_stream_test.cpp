@@ -33,6 +33,24 @@ CompletionResult result(const std::string& content, int32_t predicted) {
     return r;
 }
 
+httplib::Request client(bool gone);
+
+std::vector<TaskHandle> handles(const std::vector<std::shared_ptr<Task>>& tasks) {
+    std::vector<TaskHandle> out;
+    for (const auto& task : tasks) out.emplace_back(task);
+    return out;
+}
+
+// Answers the tasks as a whole response; `gone`: the client has left.
+httplib::Response respond(const std::vector<std::shared_ptr<Task>>& tasks, std::shared_ptr<ResultFormatter> formatter,
+                          bool gone = false) {
+    const httplib::Request req = client(gone);
+    httplib::Response res;
+    res.status = -1;
+    respond_with_results(req, res, handles(tasks), std::move(formatter), /*stream=*/false);
+    return res;
+}
+
 httplib::Request client(bool gone) {
     httplib::Request req;
     req.is_connection_closed = [gone] { return gone; };
@@ -63,12 +81,7 @@ TEST(ResultStream, WholeResponseListsChoicesInOrderWhateverOrderTheyFinish) {
     auto a = make_task(1), b = make_task(2);
     b->push(result(" second", 2));
     a->push(result(" first", 4));
-    std::vector<TaskHandle> tasks;
-    tasks.emplace_back(a);
-    tasks.emplace_back(b);
-    const httplib::Request req = client(false);
-    httplib::Response res;
-    respond_with_results(req, res, std::move(tasks), text_completion(2), /*stream=*/false);
+    const httplib::Response res = respond({a, b}, text_completion(2));
     ASSERT_EQ(res.status, 200);
     const json body = json::parse(res.body);
     EXPECT_EQ(body["choices"][0]["text"], " first");
@@ -81,12 +94,7 @@ TEST(ResultStream, WholeResponseListsChoicesInOrderWhateverOrderTheyFinish) {
 TEST(ResultStream, AFailedTaskAnswersItsErrorAndCancelsTheOthers) {
     auto a = make_task(1), b = make_task(2);
     a->push(TaskFailure{400, "the prompt does not fit"});
-    std::vector<TaskHandle> tasks;
-    tasks.emplace_back(a);
-    tasks.emplace_back(b);
-    const httplib::Request req = client(false);
-    httplib::Response res;
-    respond_with_results(req, res, std::move(tasks), text_completion(2), /*stream=*/false);
+    const httplib::Response res = respond({a, b}, text_completion(2));
     EXPECT_EQ(res.status, 400);
     EXPECT_EQ(json::parse(res.body)["error"]["message"], "the prompt does not fit");
     EXPECT_TRUE(b->cancelled());
@@ -94,12 +102,7 @@ TEST(ResultStream, AFailedTaskAnswersItsErrorAndCancelsTheOthers) {
 
 TEST(ResultStream, AClientThatLeftGetsNothingAndItsTasksAreCancelled) {
     auto a = make_task(1);
-    std::vector<TaskHandle> tasks;
-    tasks.emplace_back(a);
-    const httplib::Request req = client(true);
-    httplib::Response res;
-    res.status = -1;
-    respond_with_results(req, res, std::move(tasks), text_completion(1), /*stream=*/false);
+    const httplib::Response res = respond({a}, text_completion(1), /*gone=*/true);
     EXPECT_EQ(res.status, -1);
     EXPECT_TRUE(res.body.empty());
     EXPECT_TRUE(a->cancelled());
@@ -109,12 +112,7 @@ TEST(ResultStream, EmbeddingsComeBackByInput) {
     auto a = make_task(1), b = make_task(2);
     b->push(EmbeddingResult{{{0.0f, 1.0f}}, 2});
     a->push(EmbeddingResult{{{1.0f, 0.0f}}, 4});
-    std::vector<TaskHandle> tasks;
-    tasks.emplace_back(a);
-    tasks.emplace_back(b);
-    const httplib::Request req = client(false);
-    httplib::Response res;
-    respond_with_results(req, res, std::move(tasks), std::make_shared<OpenAiEmbeddingFormat>("m", false), false);
+    const httplib::Response res = respond({a, b}, std::make_shared<OpenAiEmbeddingFormat>("m", false));
     const json body = json::parse(res.body);
     EXPECT_EQ(body["data"][0]["embedding"], json({1.0, 0.0}));
     EXPECT_EQ(body["data"][1]["index"], 1);
