@@ -201,24 +201,6 @@ std::vector<LogitBiasRequest> parse_logit_bias(const json& value) {
     return entries;
 }
 
-std::vector<LogitBias> resolve_logit_bias(const std::vector<LogitBiasRequest>& entries, const Vocabulary& vocabulary) {
-    std::vector<LogitBias> out;
-    for (const auto& entry : entries) {
-        if (const auto* text = std::get_if<std::string>(&entry.target)) {
-            for (const Token t : vocabulary.tokenize(*text, false, false)) out.push_back({t, entry.bias});
-            continue;
-        }
-        const Token id = std::get<Token>(entry.target);
-        if (!vocabulary.contains(id)) {
-            throw invalid_request("'logit_bias' names token id " + std::to_string(id) + ", outside the vocabulary [0, " +
-                                      std::to_string(vocabulary.size() - 1) + "]",
-                                  "logit_bias");
-        }
-        out.push_back({id, entry.bias});
-    }
-    return out;
-}
-
 CompletionRequest parse_completion_request(const json& body, const CompletionDefaults& defaults,
                                            const std::string& raw_body, bool accept_image_data) {
     reject_pending_fields(body, accept_image_data);
@@ -270,35 +252,6 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     g.speculative = parse_speculative(body, defaults.speculative);
     if (has_field(body, "lora")) g.lora = parse_lora_scales(body.at("lora"), defaults.n_lora_adapters, "lora");
     return request;
-}
-
-std::vector<Token> tokenize_parts(const std::vector<PromptPart>& prompt, const Vocabulary& vocabulary, const char* field,
-                                  bool add_bos) {
-    std::vector<Token> tokens;
-    for (size_t i = 0; i < prompt.size(); ++i) {
-        if (const auto* text = std::get_if<std::string>(&prompt[i])) {
-            // Only a prompt that starts with text gets the model's BOS; special tokens written as
-            // text (e.g. "<|im_start|>") become their control tokens, as chat templates need.
-            const auto piece = vocabulary.tokenize(*text, /*add_special=*/add_bos && i == 0, /*parse_special=*/true);
-            tokens.insert(tokens.end(), piece.begin(), piece.end());
-        } else {
-            const Token id = std::get<Token>(prompt[i]);
-            if (!vocabulary.contains(id)) {
-                throw invalid_request(std::string("'") + field + "' contains token id " + std::to_string(id) +
-                                          ", outside the vocabulary [0, " + std::to_string(vocabulary.size() - 1) + "]",
-                                      field);
-            }
-            tokens.push_back(id);
-        }
-    }
-    return tokens;
-}
-
-std::vector<Token> tokenize_prompt(const std::vector<PromptPart>& prompt, const Vocabulary& vocabulary,
-                                   const char* field) {
-    std::vector<Token> tokens = tokenize_parts(prompt, vocabulary, field, /*add_bos=*/true);
-    if (tokens.empty()) throw invalid_request(std::string("'") + field + "' is empty", field);
-    return tokens;
 }
 
 namespace {

@@ -12,7 +12,6 @@
 #include "api/image_input.h"
 #include "api/system_prompt.h"
 #include "engine/generation_request.h"
-#include "engine/vocabulary.h"
 
 namespace cria {
 
@@ -44,11 +43,11 @@ struct LogitBiasRequest {
 struct CompletionRequest {
     std::vector<PromptPart> prompt;
     std::vector<LogitBiasRequest> logit_bias;  // the request's own, else the server's default list;
-                                               // resolved into generation.sampling by resolve_logit_bias()
+                                               // resolved into generation.sampling by the front end
     std::optional<std::vector<PromptPart>> penalty_prompt;  // null/absent: the penalties look at the prompt
     bool grammar_from_schema = false;  // generation.sampling.grammar was made from `json_schema`
     std::optional<SystemPrompt> system_prompt;  // `system_prompt`: the new server-wide system prompt
-    GenerationRequest generation;  // every field but generation.prompt, which tokenize_prompt() makes
+    GenerationRequest generation;  // every field but generation.prompt, which the front end makes
     std::vector<ImageFile> images;  // `image_data`, where the route takes it (accept_image_data)
 };
 
@@ -64,21 +63,8 @@ CompletionRequest parse_completion_request(const nlohmann::json& body, const Com
 // Parses `prompt`: a string, an array of token ids, or an array mixing strings and token ids.
 std::vector<PromptPart> parse_prompt(const nlohmann::json& body, const char* field);
 
-// Tokenizes the parts in order, checking ids against the vocabulary (errors name `field`); with
-// add_bos, a text first part gets the model's BOS. The result may be empty.
-std::vector<Token> tokenize_parts(const std::vector<PromptPart>& parts, const Vocabulary& vocabulary, const char* field,
-                                  bool add_bos);
-
-// Tokenizes the parts in order. A BOS token is added (if the model wants one) only when the prompt
-// starts with text. Throws ApiError naming `field` for ids outside the vocabulary or an empty result.
-std::vector<Token> tokenize_prompt(const std::vector<PromptPart>& prompt, const Vocabulary& vocabulary,
-                                   const char* field = "prompt");
-
 // Accepts [[id, bias]], [["text", bias]], bias false (never), and the object form {"id": bias}.
 std::vector<LogitBiasRequest> parse_logit_bias(const nlohmann::json& value);
-
-// Token ids are checked against the vocabulary; text is tokenized and each of its tokens biased.
-std::vector<LogitBias> resolve_logit_bias(const std::vector<LogitBiasRequest>& entries, const Vocabulary& vocabulary);
 
 // The effective settings of a request, as /completion's generation_settings and /props report them.
 nlohmann::json generation_settings_json(const GenerationRequest& request, const std::string& model_name,

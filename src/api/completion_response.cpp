@@ -58,7 +58,7 @@ json completion_fields(const CompletionResult& r, const GenerationRequest& reque
 }
 }  // namespace
 
-json probabilities_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary) {
+json probabilities_json(const std::vector<TokenProbabilities>& probabilities, const TokenPieces& vocabulary) {
     json out = json::array();
     for (const auto& p : probabilities) {
         json top = json::array();

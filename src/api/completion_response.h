@@ -1,13 +1,14 @@
 // /completion responses: engine results -> the llama.cpp server's JSON fields.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/generation_request.h"
 #include "engine/task.h"
-#include "engine/vocabulary.h"
+#include "api/token_pieces.h"
 
 namespace cria {
 
@@ -16,7 +17,7 @@ struct ResponseContext {
     std::string model_name;   // --alias, else the model path
     int32_t n_ctx_slot = 0;
     std::string prompt_text;  // the prompt as text, echoed in "prompt"
-    const Vocabulary* vocabulary = nullptr;  // renders tokens in completion_probabilities
+    std::shared_ptr<const TokenPieces> vocabulary;  // renders tokens in completion_probabilities
 };
 
 // The non-streaming body, and the stream's last event (with `stream_final` its content is only the
@@ -30,7 +31,7 @@ nlohmann::json stream_chunk_json(const TokenChunk& chunk, const ResponseContext&
 
 // n_probs: per generated token {"id", "content", "prob", "probs": [{"id", "tok_str", "prob"}, ...]}
 // (the seed's content/probs/tok_str/prob fields, plus ids), candidates sorted by probability.
-nlohmann::json probabilities_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary);
+nlohmann::json probabilities_json(const std::vector<TokenProbabilities>& probabilities, const TokenPieces& vocabulary);
 
 nlohmann::json timings_json(const Timings& timings);
 

@@ -3,7 +3,7 @@
 //     prompt by `[img-12]` references (the seed's form);
 //   /v1/chat/completions: content parts {"type": "image_url", "image_url": {"url": "data:..."}}.
 // Everything here checks shapes and decodes base64; whether the bytes are an image is for the
-// projector to say (engine/multimodal.h). Errors are ApiErrors naming the field.
+// projector to say (engine/multimodal.h, through frontend/). Errors are ApiErrors naming the field.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/multimodal.h"
+#include "engine/media_prompt.h"
 
 namespace cria {
 

@@ -31,35 +31,4 @@ InfillRequest parse_infill_request(const json& body, const CompletionDefaults& d
     return r;
 }
 
-std::vector<Token> build_infill_prompt(const InfillRequest& request, const Vocabulary& vocabulary) {
-    const Token pre = vocabulary.fim_prefix();
-    const Token suf = vocabulary.fim_suffix();
-    const Token mid = vocabulary.fim_middle();
-    if (pre < 0 || suf < 0 || mid < 0) {
-        throw invalid_request("this model has no fill-in-the-middle tokens, so it cannot infill", "input_prefix");
-    }
-    auto text = [&](const std::string& s) { return vocabulary.tokenize(s, false, false); };
-    auto append = [](std::vector<Token>& to, const std::vector<Token>& from) { to.insert(to.end(), from.begin(), from.end()); };
-
-    std::vector<Token> tokens;
-    if (vocabulary.adds_bos()) tokens.push_back(vocabulary.bos());
-    std::string prefix = request.prefix;
-    const Token sep = vocabulary.fim_separator();
-    for (const auto& file : request.extra) {
-        if (sep >= 0) {
-            tokens.push_back(sep);
-            append(tokens, text(file.filename + "\n" + file.text));
-        } else {
-            prefix = file.filename + "\n" + file.text + "\n" + prefix;
-        }
-    }
-    tokens.push_back(pre);
-    append(tokens, text(prefix));
-    tokens.push_back(suf);
-    append(tokens, text(request.suffix));
-    tokens.push_back(mid);
-    append(tokens, text(request.middle_start));
-    return tokens;
-}
-
 }  // namespace cria

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "api/completion_request.h"
-#include "engine/vocabulary.h"
 
 namespace cria {
 
@@ -26,10 +25,5 @@ struct InfillRequest {
 
 InfillRequest parse_infill_request(const nlohmann::json& body, const CompletionDefaults& defaults,
                                    const std::string& raw_body = {});
-
-// The fill-in-the-middle prompt: [BOS] (FIM_SEP file)* FIM_PRE prefix FIM_SUF suffix FIM_MID start.
-// Without a separator token, extra files are written as text ahead of the prefix. Throws a 400 if
-// the model has no FIM tokens.
-std::vector<Token> build_infill_prompt(const InfillRequest& request, const Vocabulary& vocabulary);
 
 }  // namespace cria

@@ -186,7 +186,7 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
 
 const std::string& chatml_template() { return *builtin_template("chatml"); }
 
-json chat_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary) {
+json chat_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const TokenPieces& vocabulary) {
     auto logprob = [](float p) { return p > 0.0f ? std::log(p) : -9999.0; };  // OpenAI uses -9999 for "impossible"
     auto bytes = [](const std::string& s) {
         json b = json::array();

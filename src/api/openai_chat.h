@@ -9,7 +9,7 @@
 
 #include "api/completion_request.h"
 #include "engine/task.h"
-#include "engine/vocabulary.h"
+#include "api/token_pieces.h"
 
 namespace cria {
 
@@ -37,6 +37,6 @@ ChatRequest parse_chat_request(const nlohmann::json& body, const CompletionDefau
 const std::string& chatml_template();
 
 // chat.completion `logprobs`: {"content": [{token, logprob, bytes, top_logprobs: [...]}, ...]}.
-nlohmann::json chat_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary);
+nlohmann::json chat_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const TokenPieces& vocabulary);
 
 }  // namespace cria

@@ -72,7 +72,7 @@ OpenAiCompletionRequest parse_openai_completion_request(const json& body, const 
 
 const char* finish_reason(StopReason reason) { return reason == StopReason::limit ? "length" : "stop"; }
 
-json openai_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary,
+json openai_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const TokenPieces& vocabulary,
                           size_t text_offset) {
     json tokens = json::array(), token_logprobs = json::array(), top_logprobs = json::array(), offsets = json::array();
     auto logprob = [](float p) { return p > 0.0f ? std::log(p) : -1e30; };  // JSON has no -infinity
@@ -89,15 +89,21 @@ json openai_logprobs_json(const std::vector<TokenProbabilities>& probabilities, 
     return {{"tokens", tokens}, {"token_logprobs", token_logprobs}, {"top_logprobs", top_logprobs}, {"text_offset", offsets}};
 }
 
-json openai_completion_json(const OpenAiEnvelope& envelope, json choices, const json& usage) {
+json openai_object_json(const OpenAiEnvelope& envelope, const char* object, json choices, const json& usage) {
     json body = {{"id", envelope.id},
-                 {"object", "text_completion"},
+                 {"object", object},
                  {"created", envelope.created},
                  {"model", envelope.model},
                  {"system_fingerprint", "cria"},
                  {"choices", std::move(choices)}};
     if (!usage.is_null()) body["usage"] = usage;
     return body;
+}
+
+json openai_usage(int64_t prompt_tokens, int64_t completion_tokens) {
+    return {{"prompt_tokens", prompt_tokens},
+            {"completion_tokens", completion_tokens},
+            {"total_tokens", prompt_tokens + completion_tokens}};
 }
 
 std::string openai_id(const std::string& prefix) {

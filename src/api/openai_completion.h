@@ -13,7 +13,7 @@
 
 #include "api/completion_request.h"
 #include "engine/task.h"
-#include "engine/vocabulary.h"
+#include "api/token_pieces.h"
 
 namespace cria {
 
@@ -37,7 +37,7 @@ OpenAiCompletionRequest parse_openai_completion_request(const nlohmann::json& bo
 const char* finish_reason(StopReason reason);
 
 // The legacy `logprobs` object for a choice: tokens, token_logprobs, top_logprobs, text_offset.
-nlohmann::json openai_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const Vocabulary& vocabulary,
+nlohmann::json openai_logprobs_json(const std::vector<TokenProbabilities>& probabilities, const TokenPieces& vocabulary,
                                     size_t text_offset);
 
 // What every response object shares.
@@ -47,9 +47,13 @@ struct OpenAiEnvelope {
     std::string model;
 };
 
-// {"id", "object": "text_completion", "created", "model", "choices": [...]} (+ usage when given).
-nlohmann::json openai_completion_json(const OpenAiEnvelope& envelope, nlohmann::json choices,
-                                      const nlohmann::json& usage = nullptr);
+// {"id", "object": object, "created", "model", "system_fingerprint", "choices": [...]}, plus
+// "usage" when given. `object` is "text_completion", "chat.completion" or "chat.completion.chunk".
+nlohmann::json openai_object_json(const OpenAiEnvelope& envelope, const char* object, nlohmann::json choices,
+                                  const nlohmann::json& usage = nullptr);
+
+// {"prompt_tokens", "completion_tokens", "total_tokens"}.
+nlohmann::json openai_usage(int64_t prompt_tokens, int64_t completion_tokens);
 
 // A fresh id with the given prefix ("cmpl-", "chatcmpl-").
 std::string openai_id(const std::string& prefix);

@@ -15,7 +15,7 @@ TokenizeRequest parse_tokenize_request(const json& body) {
     return r;
 }
 
-json tokenize_response_json(const std::vector<Token>& tokens, bool with_pieces, const Vocabulary& vocabulary) {
+json tokenize_response_json(const std::vector<Token>& tokens, bool with_pieces, const TokenPieces& vocabulary) {
     if (!with_pieces) return {{"tokens", tokens}};
     json items = json::array();
     for (const Token id : tokens) {
@@ -31,7 +31,7 @@ json tokenize_response_json(const std::vector<Token>& tokens, bool with_pieces, 
     return {{"tokens", items}};
 }
 
-std::vector<Token> parse_detokenize_request(const json& body, const Vocabulary& vocabulary) {
+std::vector<Token> parse_detokenize_request(const json& body, const TokenPieces& vocabulary) {
     if (!has_field(body, "tokens")) throw invalid_request("'tokens' is required", "tokens");
     const json& list = body.at("tokens");
     if (!list.is_array()) throw invalid_request("'tokens' must be an array of token ids", "tokens");

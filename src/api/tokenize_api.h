@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/generation_request.h"
-#include "engine/vocabulary.h"
+#include "api/token_pieces.h"
 
 namespace cria {
 
@@ -22,9 +22,9 @@ TokenizeRequest parse_tokenize_request(const nlohmann::json& body);
 
 // {"tokens": [...]}. A piece that is not valid UTF-8 on its own (part of a character) is given as
 // an array of its byte values.
-nlohmann::json tokenize_response_json(const std::vector<Token>& tokens, bool with_pieces, const Vocabulary& vocabulary);
+nlohmann::json tokenize_response_json(const std::vector<Token>& tokens, bool with_pieces, const TokenPieces& vocabulary);
 
 // `tokens` must be an array of ids inside the vocabulary.
-std::vector<Token> parse_detokenize_request(const nlohmann::json& body, const Vocabulary& vocabulary);
+std::vector<Token> parse_detokenize_request(const nlohmann::json& body, const TokenPieces& vocabulary);
 
 }  // namespace cria

@@ -31,12 +31,12 @@ void Engine::shutdown() {
     for (const auto& task : queue_.close()) task->push(TaskFailure{503, "the server is shutting down"});
 }
 
-std::shared_ptr<Task> Engine::submit(GenerationRequest request) {
+TaskHandle Engine::submit(GenerationRequest request) {
     // The scales are fixed now: the KV cache a request builds depends on them.
     if (!request.lora) request.lora = model_->loras.scales();
     auto task = std::make_shared<Task>(next_task_id_.fetch_add(1), std::move(request));
-    if (!queue_.push(task)) return nullptr;
-    return task;
+    if (!queue_.push(task)) return TaskHandle();
+    return TaskHandle(std::move(task));
 }
 
 size_t Engine::lora_adapter_count() const { return model_ ? model_->loras.size() : 0; }

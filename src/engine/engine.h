@@ -20,6 +20,7 @@
 #include "engine/speculative_config.h"
 #include "engine/slot_file.h"
 #include "engine/task.h"
+#include "engine/task_handle.h"
 #include "engine/task_queue.h"
 #include "engine/vocabulary.h"
 
@@ -186,9 +187,9 @@ public:
     // the running ones have finished, or after a 30 s grace period (the rest then get a 503).
     void shutdown();
 
-    // Any thread, after load(): queues the request; results arrive on the returned Task.
-    // Returns null once the engine is shutting down.
-    std::shared_ptr<Task> submit(GenerationRequest request);
+    // Any thread, after load(): queues the request; results arrive on the returned handle, and
+    // dropping the handle cancels the request. An empty handle once the engine is shutting down.
+    TaskHandle submit(GenerationRequest request);
 
     // Any thread, after load(): saves, restores or erases an idle slot's cache between two steps.
     // The future answers 409 if the slot is busy (or a busy slot is about to copy its cache), 503

@@ -25,27 +25,12 @@
 #include <vector>
 
 #include "engine/generation_request.h"
+#include "engine/media_prompt.h"
 
 struct llama_context;
 struct llama_model;
 
 namespace cria {
-
-// One piece of a prompt with images: text (image < 0), or images[image] of the request.
-struct MediaPromptPart {
-    std::string text;
-    int32_t image = -1;
-};
-
-// What tokenize() returns. On failure `error` says why, and bad_image names the image file at
-// fault (-1 when it is not one image's fault); tokens and images are then empty.
-struct MediaPrompt {
-    std::vector<Token> tokens;
-    std::vector<PromptImage> images;
-    std::string error;
-    int32_t bad_image = -1;
-    bool ok() const { return error.empty(); }
-};
 
 // Which of an image's positions decode_image() asks outputs (logits, or embeddings) for.
 enum class ImageOutputs { none, last, all };

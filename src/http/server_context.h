@@ -11,40 +11,14 @@
 
 #include "api/api_error.h"
 #include "api/completion_request.h"
-#include "api/system_prompt.h"
 #include "engine/engine.h"
+#include "frontend/system_prompt_state.h"
 #include "http/routes.h"
 #include "options/server_options.h"
 
 namespace cria {
 
 enum class ServerState { loading, ready, failed };
-
-// The server-wide system prompt (see api/system_prompt.h) with its tokens, BOS first when the
-// model wants one. Any handler thread may read or replace it.
-struct ActiveSystemPrompt {
-    SystemPrompt text;
-    std::vector<Token> tokens;  // empty: no system prompt
-};
-
-class SharedSystemPrompt {
-public:
-    std::shared_ptr<const ActiveSystemPrompt> get() const {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return current_;
-    }
-    void set(SystemPrompt text, const Vocabulary& vocabulary) {
-        auto active = std::make_shared<ActiveSystemPrompt>();
-        if (!text.prompt.empty()) active->tokens = vocabulary.tokenize(text.prompt, /*add_special=*/true, false);
-        active->text = std::move(text);
-        std::lock_guard<std::mutex> lock(mutex_);
-        current_ = std::move(active);
-    }
-
-private:
-    mutable std::mutex mutex_;
-    std::shared_ptr<const ActiveSystemPrompt> current_ = std::make_shared<ActiveSystemPrompt>();
-};
 
 // The server-wide defaults of requests: set at start-up, replaced by POST /props (--props). Each
 // request reads one snapshot, so a change never mixes old and new settings within a request.
@@ -83,27 +57,18 @@ struct ServerContext {
     // Set once the model is loaded (before state becomes ready).
     std::string model_name;            // --alias, else the model path
     SharedCompletionDefaults completion_defaults;
-    SharedSystemPrompt system_prompt;
+    SharedSystemPrompt system_prompt;    // frontend/system_prompt_state.h
     SystemPrompt initial_system_prompt;  // --system-prompt-file, installed by set_ready()
 
     // Set before listening: the canonical --path directory ("" = none; then the built-in UI, if on).
     std::string static_root;
 };
 
-// A /completion-style prompt with the server's system prompt before it; first installs the
-// request's own `system_prompt`, if it has one, as the new server-wide one.
-std::vector<Token> with_system_prompt(ServerContext& context, const CompletionRequest& parsed,
-                                      std::vector<Token> prompt);
-
 // Writes an ApiError as the response (status, OpenAI-shaped JSON body).
 void send_error(httplib::Response& res, const ApiError& error);
 
 // The error a failed task answers with: invalid_request_error below 500, server_error above.
 ApiError task_failure_error(const TaskFailure& failure);
-
-// The prompt as text for responses: a single string part as given, else the tokens detokenized.
-std::string prompt_as_text(const std::vector<PromptPart>& parts, const std::vector<Token>& tokens,
-                           const Vocabulary& vocabulary);
 
 // Adds a finished task's token counts to the log line of the request this thread is answering.
 void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens);
@@ -114,21 +79,23 @@ void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens);
 void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
                        std::function<void(bool success)> on_close);
 
+// A route handler that runs handle(context, req, res) and answers any ApiError it throws.
+template <typename Handle>
+httplib::Server::Handler api_route(ServerContext& context, Handle handle) {
+    return [&context, handle](const httplib::Request& req, httplib::Response& res) {
+        try {
+            handle(context, req, res);
+        } catch (const ApiError& e) {
+            send_error(res, e);
+        }
+    };
+}
+
 // Writes a JSON body with status 200.
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
 
 // Model routes need a loaded model: throws 503 while loading, 500 if loading failed.
 void require_ready(const ServerContext& context);
-
-// Turns a parsed /completion-style request and its prompt tokens into what the engine runs:
-// logit biases and the penalty prompt resolved, the grammar checked (400 saying where), the prompt
-// checked against a slot's context. Shared by /completion, /infill and the OpenAI routes.
-GenerationRequest prepare_generation(const ServerContext& context, const CompletionRequest& parsed,
-                                     std::vector<Token> prompt);
-
-// Submits and answers in the native /completion shape (whole, or SSE when the request streams).
-void run_native_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res,
-                           GenerationRequest generation, std::string prompt_text);
 
 // Route registration, one file per group.
 void register_info_routes(Routes& server, ServerContext& context);        // health, props, slots

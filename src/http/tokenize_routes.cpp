@@ -1,6 +1,7 @@
 // POST /tokenize and /detokenize. Tokenizing runs on the handler's thread (see vocabulary.h).
 #include "api/json_fields.h"
 #include "api/tokenize_api.h"
+#include "frontend/engine_adapters.h"
 #include "http/server_context.h"
 
 namespace cria {
@@ -10,7 +11,7 @@ void register_tokenize_routes(Routes& routes, ServerContext& context) {
         try {
             require_ready(context);
             const TokenizeRequest r = parse_tokenize_request(parse_json_object(req.body));
-            const Vocabulary& vocabulary = context.engine.vocabulary();
+            const VocabularyTokenizer vocabulary(context.engine.vocabulary());
             const auto tokens = vocabulary.tokenize(r.content, r.add_special, r.parse_special);
             send_json(res, tokenize_response_json(tokens, r.with_pieces, vocabulary));
         } catch (const ApiError& e) {
@@ -21,7 +22,7 @@ void register_tokenize_routes(Routes& routes, ServerContext& context) {
     routes.Post("/detokenize", [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             require_ready(context);
-            const Vocabulary& vocabulary = context.engine.vocabulary();
+            const VocabularyTokenizer vocabulary(context.engine.vocabulary());
             const auto tokens = parse_detokenize_request(parse_json_object(req.body), vocabulary);
             send_json(res, {{"content", vocabulary.detokenize(tokens)}});
         } catch (const ApiError& e) {

@@ -78,6 +78,28 @@ describe('an embedding server (mean pooling from the model)', () => {
   });
 });
 
+describe('a /v1/embeddings request refused at one input', () => {
+  let cria;
+  before(async () => { cria = await startCria(['-np', '1', '--embedding', '--metrics', ...THREADS], { model: EMBEDDING_MODEL }); });
+  after(async () => { await cria?.stop(); });
+
+  const gauges = async () => {
+    const text = await (await fetch(cria.url('/metrics'))).text();
+    const value = (name) => Number(text.match(new RegExp(`^llamacpp:${name} (\\S+)$`, 'm'))[1]);
+    return { processing: value('requests_processing'), deferred: value('requests_deferred') };
+  };
+
+  test('runs none of its inputs: the ones before the bad one are never queued', async () => {
+    // Many long valid inputs, then a token id outside the vocabulary: every input is checked
+    // before the first is submitted, so the engine has nothing to do once the 400 is back.
+    const input = [...Array.from({ length: 40 }, (_, i) => `${i}${' word'.repeat(450)}`), [99999999]];
+    assertErrorShape(assert, await cria.post('/v1/embeddings', { input }), 400, 'input');
+    for (let i = 0; i < 5; i++) assert.deepEqual(await gauges(), { processing: 0, deferred: 0 });
+    const ok = await cria.post('/v1/embeddings', { input: ['still', 'serving'] });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  });
+});
+
 describe('--pooling none', () => {
   let cria;
   before(async () => { cria = await startCria(['-np', '1', '--embedding', '--pooling', 'none', ...THREADS], { model: EMBEDDING_MODEL }); });

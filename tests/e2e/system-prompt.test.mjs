@@ -81,6 +81,40 @@ describe('the system_prompt request field', () => {
   });
 });
 
+describe('a refused request leaves the system prompt as it was', () => {
+  let cria;
+  before(async () => { cria = await startCria(['-np', '1', '-c', '256', ...THREADS]); });
+  after(async () => { await cria?.stop(); });
+
+  const propsPrompt = async () => (await cria.get('/props')).body.system_prompt;
+  const LONG = Array.from({ length: 300 }, (_, i) => `word${i % 7}`).join(' ');
+
+  test('/completion: a grammar refused late, or a prompt too long for the slot, is a 400 and changes nothing', async () => {
+    await complete(cria, greedy('Hello', 1, { system_prompt: 'The old one.' }));
+    assert.equal(await propsPrompt(), 'The old one.');
+    assertErrorShape(assert, await cria.post('/completion', greedy('Hello', 1, {
+      system_prompt: 'A new one.', grammar: 'root ::= "a" undefined-rule',
+    })), 400, 'grammar');
+    assert.equal(await propsPrompt(), 'The old one.');
+    assertErrorShape(assert, await cria.post('/completion', greedy(LONG, 1, { system_prompt: 'A new one.' })), 400, 'prompt');
+    assert.equal(await propsPrompt(), 'The old one.');
+  });
+
+  test('/v1/completions with two prompts: one refused prompt refuses all, and the change comes only with a valid request', async () => {
+    await complete(cria, greedy('Hello', 1, { system_prompt: 'The old one.' }));
+    const refused = await cria.post('/v1/completions', { prompt: ['Hello', [1, 999999]], max_tokens: 1, system_prompt: 'A new one.' });
+    assertErrorShape(assert, refused, 400, 'prompt');
+    assert.equal(await propsPrompt(), 'The old one.');
+    const tooLong = await cria.post('/v1/completions', { prompt: ['Hello', LONG], max_tokens: 1, system_prompt: 'A new one.' });
+    assertErrorShape(assert, tooLong, 400, 'prompt');
+    assert.equal(await propsPrompt(), 'The old one.');
+    const ok = await cria.post('/v1/completions', { prompt: ['Hello', 'World'], max_tokens: 1, temperature: 0, system_prompt: 'A new one.' });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.choices.length, 2);
+    assert.equal(await propsPrompt(), 'A new one.');
+  });
+});
+
 test('an unreadable or malformed --system-prompt-file stops the start with a clear message', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cria-spf-'));
   const bad = path.join(dir, 'bad.json');

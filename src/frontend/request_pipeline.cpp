@@ -1,0 +1,197 @@
+#include "frontend/request_pipeline.h"
+
+#include <variant>
+
+#include "api/gbnf_check.h"
+#include "api/tool_calls.h"
+#include "frontend/chat_prompt.h"
+#include "frontend/prompt_tokens.h"
+
+namespace cria {
+
+namespace {
+
+// Step 2. The system prompt a request runs with: its own (tokenized when first needed, after the
+// first prompt's tokens) or the server's. Remembers the request's own as the pending change.
+class SystemPromptStep {
+public:
+    SystemPromptStep(const std::optional<SystemPrompt>& requested, std::shared_ptr<const ActiveSystemPrompt> current)
+        : requested_(requested), active_(std::move(current)) {}
+
+    // The system prompt's tokens, then the prompt's (whose own BOS goes: the system prompt
+    // already starts the sequence with one). Images move with their text.
+    void apply(PromptTokens& prompt, const Tokenizer& tokenizer) {
+        if (requested_ && !pending_) active_ = pending_ = make_system_prompt(*requested_, tokenizer);
+        if (!active_ || active_->tokens.empty()) return;
+        const std::vector<Token>& own = prompt.tokens;
+        const bool own_bos = tokenizer.adds_bos() && !own.empty() && own.front() == tokenizer.bos();
+        std::vector<Token> joined = active_->tokens;
+        joined.insert(joined.end(), own.begin() + (own_bos ? 1 : 0), own.end());
+        for (auto& image : prompt.images) image.position = image.position + joined.size() - own.size();
+        prompt.tokens = std::move(joined);
+    }
+
+    std::shared_ptr<const ActiveSystemPrompt> pending() const { return pending_; }
+
+private:
+    const std::optional<SystemPrompt>& requested_;
+    std::shared_ptr<const ActiveSystemPrompt> active_;
+    std::shared_ptr<const ActiveSystemPrompt> pending_;
+};
+
+// Step 4.
+void check_grammar(const std::string& grammar, bool from_schema, const Tokenizer& tokenizer) {
+    if (grammar.empty()) return;
+    // Our checker says where a grammar is wrong; libllama's parser, which only says that it is,
+    // stays the final word.
+    std::string where = gbnf_syntax_error(grammar);
+    if (where.empty() && !tokenizer.grammar_parses(grammar)) where = "not valid GBNF";
+    if (where.empty()) return;
+    const char* field = from_schema ? "json_schema" : "grammar";
+    throw invalid_request(std::string("Failed to parse grammar ('") + field + "'): " + where, field);
+}
+
+// Step 5.
+void check_context(size_t prompt_size, int32_t n_ctx_slot) {
+    if (static_cast<int64_t>(prompt_size) < n_ctx_slot) return;
+    throw invalid_request("the prompt is " + std::to_string(prompt_size) + " tokens long, but a slot's context holds " +
+                              std::to_string(n_ctx_slot) +
+                              " tokens; shorten the prompt or start the server with a larger --ctx-size",
+                          "prompt");
+}
+
+// Steps 2 to 5 for a prompt tokenized by step 1. `system` is null where the route has none.
+GenerationRequest finish_generation(const FrontendModel& model, const CompletionRequest& options, PromptTokens prompt,
+                                    SystemPromptStep* system) {
+    if (system != nullptr) system->apply(prompt, model.tokenizer);
+    if (model.embedding_mode) {
+        // The context outputs embeddings, not logits: there is nothing to sample from.
+        throw not_supported_error("This server runs in embedding mode (--embedding): it does not generate text.");
+    }
+    GenerationRequest generation = options.generation;
+    generation.prompt = std::move(prompt.tokens);
+    generation.images = std::move(prompt.images);
+    generation.sampling.logit_bias = resolve_logit_bias(options.logit_bias, model.tokenizer);
+    if (options.penalty_prompt) {
+        // Text given here is what the penalties compare against, not a prompt: no BOS.
+        generation.sampling.penalty_prompt = tokenize_parts(*options.penalty_prompt, model.tokenizer, "penalty_prompt", false);
+    }
+    check_grammar(generation.sampling.grammar, options.grammar_from_schema, model.tokenizer);
+    check_context(generation.prompt.size(), model.n_ctx_slot);
+    return generation;
+}
+
+// Step 1 of /completion: the prompt, with images placed by [img-N] when the request has some.
+PromptTokens tokenize_completion_prompt(const FrontendModel& model, const CompletionRequest& request) {
+    if (request.images.empty()) return {tokenize_prompt(request.prompt, model.tokenizer), {}};
+    // The images go where the prompt says [img-N]; the prompt is then one string.
+    if (request.prompt.size() != 1 || !std::holds_alternative<std::string>(request.prompt.front())) {
+        throw invalid_request("with 'image_data', 'prompt' must be a string that places the images with [img-N]", "prompt");
+    }
+    const auto parts = split_image_references(std::get<std::string>(request.prompt.front()), request.images, "prompt");
+    return tokenize_with_images(model.images, parts, request.images, /*add_bos=*/true);
+}
+
+}  // namespace
+
+PreparedRequest prepare_completion(const FrontendModel& model, const CompletionRequest& request,
+                                   std::shared_ptr<const ActiveSystemPrompt> current) {
+    SystemPromptStep system(request.system_prompt, std::move(current));
+    PromptTokens prompt = tokenize_completion_prompt(model, request);
+    std::string text = prompt_as_text(request.prompt, prompt.tokens, model.tokenizer);
+    PreparedRequest prepared;
+    prepared.prompts.push_back({finish_generation(model, request, std::move(prompt), &system), std::move(text)});
+    prepared.new_system_prompt = system.pending();
+    return prepared;
+}
+
+PreparedRequest prepare_openai_completion(const FrontendModel& model, const OpenAiCompletionRequest& request,
+                                          std::shared_ptr<const ActiveSystemPrompt> current) {
+    SystemPromptStep system(request.options.system_prompt, std::move(current));
+    PreparedRequest prepared;
+    for (const auto& parts : request.prompts) {
+        PromptTokens prompt{tokenize_prompt(parts, model.tokenizer), {}};
+        std::string text = prompt_as_text(parts, prompt.tokens, model.tokenizer);
+        prepared.prompts.push_back({finish_generation(model, request.options, std::move(prompt), &system), std::move(text)});
+    }
+    prepared.new_system_prompt = system.pending();
+    return prepared;
+}
+
+PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& request) {
+    PromptTokens prompt{build_infill_prompt(request, model.tokenizer), {}};
+    std::string text = model.tokenizer.detokenize(prompt.tokens, /*render_special=*/true);
+    PreparedRequest prepared;
+    prepared.prompts.push_back({finish_generation(model, request.options, std::move(prompt), nullptr), std::move(text)});
+    return prepared;
+}
+
+PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& request) {
+    std::string text = render_conversation(model.chat_template, model.tokenizer, request.messages,
+                                           request.offers_tools() ? request.tools : nlohmann::json::array());
+    CompletionRequest options = request.options;
+    if (request.force_tool_call()) {
+        // "required" or a named function: a grammar in the template's tool-call format.
+        const std::string only = request.tool_choice == "required" ? std::string() : request.tool_choice;
+        options.generation.sampling.grammar =
+            tool_call_grammar(request.tools, only, tool_format_for_template(model.chat_template));
+    }
+    PromptTokens prompt = tokenize_conversation(model.tokenizer, model.images, text, request.images);
+    GenerationRequest generation = finish_generation(model, options, std::move(prompt), nullptr);
+    if (!request.max_tokens_given && generation.stop.n_predict < 0) {
+        // OpenAI's default: as much as the context holds, then finish_reason "length".
+        generation.stop.n_predict = model.n_ctx_slot - static_cast<int32_t>(generation.prompt.size());
+    }
+    PreparedRequest prepared;
+    prepared.prompts.push_back({std::move(generation), std::move(text)});
+    return prepared;
+}
+
+std::vector<GenerationRequest> prepare_embeddings(const FrontendModel& model, const EmbeddingRequest& request) {
+    std::vector<GenerationRequest> out;
+    const int32_t limit = std::min(model.n_ubatch, model.n_ctx_slot - 1);
+    for (const auto& input : request.inputs) {
+        PromptTokens prompt;
+        if (request.images.empty()) {
+            prompt.tokens = tokenize_prompt(input, model.tokenizer, request.field);
+        } else {
+            const auto parts = split_image_references(std::get<std::string>(input.front()), request.images, request.field);
+            prompt = tokenize_with_images(model.images, parts, request.images, /*add_bos=*/true);
+        }
+        if (static_cast<int32_t>(prompt.tokens.size()) > limit) {
+            throw invalid_request("an input is " + std::to_string(prompt.tokens.size()) + " tokens long; at most " +
+                                      std::to_string(limit) + " fit one batch (raise --ubatch-size and --ctx-size)",
+                                  request.field);
+        }
+        GenerationRequest g;
+        g.prompt = std::move(prompt.tokens);
+        g.images = std::move(prompt.images);
+        g.embed = true;
+        g.cache_prompt = false;
+        g.stop.n_predict = 0;
+        out.push_back(std::move(g));
+    }
+    return out;
+}
+
+std::vector<GenerationRequest> expand_choices(const std::vector<PreparedPrompt>& prompts, int32_t n) {
+    std::vector<GenerationRequest> out;
+    for (const auto& prompt : prompts) {
+        for (int32_t k = 0; k < n; ++k) {
+            GenerationRequest g = prompt.generation;
+            if (g.sampling.seed != kRandomSeed) g.sampling.seed += static_cast<uint32_t>(k);
+            out.push_back(std::move(g));
+        }
+    }
+    return out;
+}
+
+std::vector<ChoicePrompt> choice_prompts(const PreparedRequest& prepared) {
+    std::vector<ChoicePrompt> out;
+    for (const auto& prompt : prepared.prompts) {
+        out.push_back({prompt.prompt_text, static_cast<int64_t>(prompt.generation.prompt.size())});
+    }
+    return out;
+}
+
+}  // namespace cria

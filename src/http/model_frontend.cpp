@@ -1,0 +1,27 @@
+#include "http/model_frontend.h"
+
+#include "frontend/chat_prompt.h"
+
+namespace cria {
+
+namespace {
+
+FrontendModel describe(const ServerContext& context, const Tokenizer& tokenizer, const ImageTokenizer* images) {
+    const EngineInfo& info = context.engine.info();
+    return FrontendModel{tokenizer,     images,         info.n_ctx_slot, info.n_ubatch,
+                         info.embedding, chat_template_source(context.options.chat_template, info.chat_template)};
+}
+
+const MediaProjector* vision_projector(const ServerContext& context) {
+    const MediaProjector* media = context.engine.media();
+    return media != nullptr && media->supports_vision() ? media : nullptr;
+}
+
+}  // namespace
+
+ModelFrontend::ModelFrontend(const ServerContext& context)
+    : tokenizer_(std::make_shared<const VocabularyTokenizer>(context.engine.vocabulary())),
+      images_(vision_projector(context) ? std::optional<ProjectorImageTokenizer>(*vision_projector(context)) : std::nullopt),
+      model_(describe(context, *tokenizer_, images_ ? &*images_ : nullptr)) {}
+
+}  // namespace cria

@@ -1,0 +1,150 @@
+#include "http/result_stream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <variant>
+
+namespace cria {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// How often a waiting handler checks whether its client is still there.
+constexpr milliseconds kClientCheckInterval{100};
+
+// Hands out the tasks' events, round robin so that no task starves the others. A task is done
+// after its last event (a result or a failure).
+class EventPump {
+public:
+    struct Event {
+        size_t task;
+        TaskEvent event;
+    };
+
+    explicit EventPump(std::vector<TaskHandle>& tasks) : tasks_(tasks), done_(tasks.size(), false), left_(tasks.size()) {}
+
+    bool finished() const { return left_ == 0; }
+
+    // The next event of an unfinished task; nullopt when a full round brought none (the caller
+    // then checks its client). One round waits about kClientCheckInterval.
+    std::optional<Event> next() {
+        const milliseconds slice(std::max<int64_t>(1, kClientCheckInterval.count() / static_cast<int64_t>(tasks_.size())));
+        for (size_t tried = 0; tried < tasks_.size(); ++tried) {
+            const size_t i = cursor_;
+            cursor_ = (cursor_ + 1) % tasks_.size();
+            if (done_[i]) continue;
+            auto event = tasks_[i].next_event(slice);
+            if (!event) continue;
+            if (!std::holds_alternative<TokenChunk>(*event)) {
+                done_[i] = true;
+                --left_;
+            }
+            return Event{i, std::move(*event)};
+        }
+        return std::nullopt;
+    }
+
+private:
+    std::vector<TaskHandle>& tasks_;
+    std::vector<bool> done_;
+    size_t left_;
+    size_t cursor_ = 0;
+};
+
+// Adds a finished task's tokens to the request's log line.
+void note_result(const ResultFormatter& formatter, size_t task, const TaskEvent& event) {
+    if (const auto* r = std::get_if<CompletionResult>(&event)) {
+        note_request_tokens(formatter.counts_prompt(task) ? r->n_prompt_tokens : 0, r->timings.predicted_n);
+    } else if (const auto* e = std::get_if<EmbeddingResult>(&event)) {
+        note_request_tokens(e->n_tokens, 0);
+    }
+}
+
+void respond_whole(const httplib::Request& req, httplib::Response& res, std::vector<TaskHandle>& tasks,
+                   ResultFormatter& formatter) {
+    EventPump pump(tasks);
+    while (!pump.finished()) {
+        auto next = pump.next();
+        if (!next) {
+            if (req.is_connection_closed()) return;  // no answer; the caller drops the tasks
+            continue;
+        }
+        note_result(formatter, next->task, next->event);
+        if (const auto* failure = std::get_if<TaskFailure>(&next->event)) return send_error(res, task_failure_error(*failure));
+        if (const auto* r = std::get_if<CompletionResult>(&next->event)) {
+            formatter.take_result(next->task, tasks[next->task].request(), *r);
+        } else if (auto* e = std::get_if<EmbeddingResult>(&next->event)) {
+            formatter.take_embedding(next->task, std::move(*e));
+        }
+        // TokenChunks only come for streaming requests; nothing to do with one here.
+    }
+    send_json(res, formatter.whole_response());
+}
+
+bool write_text(httplib::DataSink& sink, const std::string& text) {
+    return text.empty() || sink.write(text.data(), text.size());
+}
+
+// The stream's whole life. Returns false when the client left (the provider's "abort").
+bool stream_results(std::vector<TaskHandle>& tasks, ResultFormatter& formatter, httplib::DataSink& sink) {
+    if (!write_text(sink, formatter.stream_opening())) return false;
+    EventPump pump(tasks);
+    while (!pump.finished()) {
+        auto next = pump.next();
+        if (!next) {
+            if (!sink.is_writable()) return false;  // client gone while nothing was generated
+            continue;
+        }
+        note_result(formatter, next->task, next->event);
+        std::string text;
+        if (const auto* chunk = std::get_if<TokenChunk>(&next->event)) {
+            text = formatter.stream_token(next->task, *chunk);
+        } else if (const auto* r = std::get_if<CompletionResult>(&next->event)) {
+            text = formatter.stream_end(next->task, tasks[next->task].request(), *r);
+        } else if (const auto* failure = std::get_if<TaskFailure>(&next->event)) {
+            write_text(sink, formatter.stream_failure(task_failure_error(*failure)));
+            sink.done();
+            return true;
+        }
+        if (!write_text(sink, text)) return false;
+    }
+    write_text(sink, formatter.stream_closing());
+    sink.done();
+    return true;
+}
+
+struct StreamState {
+    std::vector<TaskHandle> tasks;
+    std::shared_ptr<ResultFormatter> formatter;
+};
+
+}  // namespace
+
+std::vector<TaskHandle> submit_all(Engine& engine, std::vector<GenerationRequest> requests) {
+    std::vector<TaskHandle> tasks;
+    tasks.reserve(requests.size());
+    for (auto& request : requests) {
+        TaskHandle task = engine.submit(std::move(request));
+        if (!task) throw unavailable_error("the server is shutting down");
+        tasks.push_back(std::move(task));
+    }
+    return tasks;
+}
+
+void respond_with_results(const httplib::Request& req, httplib::Response& res, std::vector<TaskHandle> tasks,
+                          std::shared_ptr<ResultFormatter> formatter, bool stream) {
+    if (!stream) return respond_whole(req, res, tasks, *formatter);
+    auto state = std::make_shared<StreamState>(StreamState{std::move(tasks), std::move(formatter)});
+    send_event_stream(
+        res,
+        [state](size_t, httplib::DataSink& sink) {
+            const bool ok = stream_results(state->tasks, *state->formatter, sink);
+            state->tasks.clear();  // cancels whatever still runs (the client left, or a task failed)
+            return ok;
+        },
+        [state](bool) { state->tasks.clear(); });
+}
+
+}  // namespace cria

@@ -1,0 +1,27 @@
+// The one result stream: the tasks of a request answered as one response through the dialect's
+// ResultFormatter (api/result_format.h), whole JSON or a server-sent-event stream.
+//
+// This is the only place that waits on engine tasks. It also owns the two ways a request ends
+// early: a client that goes away (checked whenever no task has an event for a while) and a task
+// that fails (an error response, or the stream's error event). Either way the tasks' handles are
+// dropped, which cancels whatever still runs.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "api/result_format.h"
+#include "http/server_context.h"
+
+namespace cria {
+
+// Submits every request, or none: 503 when the engine is shutting down (the ones already
+// submitted are cancelled as their handles drop).
+std::vector<TaskHandle> submit_all(Engine& engine, std::vector<GenerationRequest> requests);
+
+// Answers with the tasks' results, streamed when `stream`. Returns once the whole response is
+// written, or (streaming) once the stream's provider is installed; the stream keeps the tasks.
+void respond_with_results(const httplib::Request& req, httplib::Response& res, std::vector<TaskHandle> tasks,
+                          std::shared_ptr<ResultFormatter> formatter, bool stream);
+
+}  // namespace cria

@@ -1,0 +1,123 @@
+// The one result stream (http/result_stream.h) and TaskHandle, without a model: tasks are made
+// by hand and their events pushed as the engine would push them.
+#include "http/result_stream.h"
+
+#include <gtest/gtest.h>
+
+#include "api/embedding_format.h"
+#include "api/openai_completion_format.h"
+
+namespace cria {
+namespace {
+
+using json = nlohmann::json;
+
+class NoPieces final : public TokenPieces {
+public:
+    std::string piece(Token, bool) const override { return ""; }
+    int32_t size() const override { return 10; }
+};
+
+std::shared_ptr<Task> make_task(uint64_t id, size_t prompt_size = 3) {
+    GenerationRequest request;
+    request.prompt.assign(prompt_size, 5);
+    return std::make_shared<Task>(id, std::move(request));
+}
+
+CompletionResult result(const std::string& content, int32_t predicted) {
+    CompletionResult r;
+    r.content = content;
+    r.n_prompt_tokens = 3;
+    r.timings.predicted_n = predicted;
+    r.stop_reason = StopReason::limit;
+    return r;
+}
+
+httplib::Request client(bool gone);
+
+std::vector<TaskHandle> handles(const std::vector<std::shared_ptr<Task>>& tasks) {
+    std::vector<TaskHandle> out;
+    for (const auto& task : tasks) out.emplace_back(task);
+    return out;
+}
+
+// Answers the tasks as a whole response; `gone`: the client has left.
+httplib::Response respond(const std::vector<std::shared_ptr<Task>>& tasks, std::shared_ptr<ResultFormatter> formatter,
+                          bool gone = false) {
+    const httplib::Request req = client(gone);
+    httplib::Response res;
+    res.status = -1;
+    respond_with_results(req, res, handles(tasks), std::move(formatter), /*stream=*/false);
+    return res;
+}
+
+httplib::Request client(bool gone) {
+    httplib::Request req;
+    req.is_connection_closed = [gone] { return gone; };
+    return req;
+}
+
+std::shared_ptr<ResultFormatter> text_completion(int32_t n) {
+    const OpenAiCompletionRequest request = parse_openai_completion_request({{"prompt", "p"}, {"n", n}}, CompletionDefaults{});
+    return std::make_shared<OpenAiCompletionFormat>(request, OpenAiEnvelope{"cmpl-1", 7, "m"},
+                                                    std::make_shared<NoPieces>(), std::vector<ChoicePrompt>{{"p", 3}});
+}
+
+TEST(TaskHandle, DroppingOrReplacingItCancelsTheTask) {
+    auto first = make_task(1);
+    auto second = make_task(2);
+    {
+        TaskHandle handle(first);
+        EXPECT_FALSE(first->cancelled());
+        handle = TaskHandle(second);  // the task it held is no longer wanted
+        EXPECT_TRUE(first->cancelled());
+        TaskHandle moved = std::move(handle);
+        EXPECT_FALSE(second->cancelled());
+    }
+    EXPECT_TRUE(second->cancelled());
+}
+
+TEST(ResultStream, WholeResponseListsChoicesInOrderWhateverOrderTheyFinish) {
+    auto a = make_task(1), b = make_task(2);
+    b->push(result(" second", 2));
+    a->push(result(" first", 4));
+    const httplib::Response res = respond({a, b}, text_completion(2));
+    ASSERT_EQ(res.status, 200);
+    const json body = json::parse(res.body);
+    EXPECT_EQ(body["choices"][0]["text"], " first");
+    EXPECT_EQ(body["choices"][1]["text"], " second");
+    EXPECT_EQ(body["choices"][1]["finish_reason"], "length");
+    // Two choices of one prompt: its tokens count once.
+    EXPECT_EQ(body["usage"], json({{"prompt_tokens", 3}, {"completion_tokens", 6}, {"total_tokens", 9}}));
+}
+
+TEST(ResultStream, AFailedTaskAnswersItsErrorAndCancelsTheOthers) {
+    auto a = make_task(1), b = make_task(2);
+    a->push(TaskFailure{400, "the prompt does not fit"});
+    const httplib::Response res = respond({a, b}, text_completion(2));
+    EXPECT_EQ(res.status, 400);
+    EXPECT_EQ(json::parse(res.body)["error"]["message"], "the prompt does not fit");
+    EXPECT_TRUE(b->cancelled());
+}
+
+TEST(ResultStream, AClientThatLeftGetsNothingAndItsTasksAreCancelled) {
+    auto a = make_task(1);
+    const httplib::Response res = respond({a}, text_completion(1), /*gone=*/true);
+    EXPECT_EQ(res.status, -1);
+    EXPECT_TRUE(res.body.empty());
+    EXPECT_TRUE(a->cancelled());
+}
+
+TEST(ResultStream, EmbeddingsComeBackByInput) {
+    auto a = make_task(1), b = make_task(2);
+    b->push(EmbeddingResult{{{0.0f, 1.0f}}, 2});
+    a->push(EmbeddingResult{{{1.0f, 0.0f}}, 4});
+    const httplib::Response res = respond({a, b}, std::make_shared<OpenAiEmbeddingFormat>("m", false));
+    const json body = json::parse(res.body);
+    EXPECT_EQ(body["data"][0]["embedding"], json({1.0, 0.0}));
+    EXPECT_EQ(body["data"][1]["index"], 1);
+    EXPECT_EQ(body["usage"]["prompt_tokens"], 6);
+}
+
+}  // namespace
+}  // namespace cria
