@@ -48,13 +48,8 @@ bool check_generation_defaults(const cria::ServerOptions& o, const cria::Engine&
 }
 
 cria::download::ModelFetchRequest fetch_request(const cria::ServerOptions& o) {
-    cria::download::ModelFetchRequest r;
-    r.model_url = o.model_url;
-    r.hf_repo = o.hf_repo;
-    r.hf_file = o.hf_file;
-    r.hf_token = o.hf_token;
+    cria::download::ModelFetchRequest r = o.download;
     r.destination = o.engine.model_path;
-    r.offline = o.offline;
     // A progress line only where someone watches it; log files and pipes get start and end lines.
     r.show_progress = !o.log_disable && ::isatty(STDERR_FILENO) == 1;
     return r;

@@ -465,10 +465,10 @@ Binding model_url_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
             if (!download::is_http_url(v)) return "must be an http:// or https:// URL";
-            o.model_url = v;
+            o.download.model_url = v;
             return "";
         },
-        [](const ServerOptions& o) { return download::url_for_log(o.model_url); },
+        [](const ServerOptions& o) { return download::url_for_log(o.download.model_url); },
     };
 }
 
@@ -477,10 +477,10 @@ Binding hf_repo_binding() {
         [](ServerOptions& o, const std::string& v) -> std::string {
             std::string why;
             if (!download::parse_hf_repo(v, &why)) return why;
-            o.hf_repo = v;
+            o.download.hf_repo = v;
             return "";
         },
-        [](const ServerOptions& o) { return o.hf_repo; },
+        [](const ServerOptions& o) { return o.download.hf_repo; },
     };
 }
 
@@ -868,14 +868,14 @@ std::vector<OptionSpec> build_table() {
             .def("unused").bind(hf_repo_binding()));
     add(Opt(S::Model, {"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
             .help("the file to download from --hf-repo (overrides its quant)").def("unused")
-            .bind(nonempty_text(at(&ServerOptions::hf_file))));
+            .bind(nonempty_text(at(&ServerOptions::download, &download::ModelFetchRequest::hf_file))));
     add(Opt(S::Model, {"-hft", "--hf-token"}).value(K::String, "TOKEN").env({"HF_TOKEN"})
             .help("Hugging Face access token, sent as 'Authorization: Bearer' to the Hugging Face endpoint "
                   "(never to --model-url)")
-            .bind(secret(at(&ServerOptions::hf_token))));
+            .bind(secret(at(&ServerOptions::download, &download::ModelFetchRequest::hf_token))));
     add(Opt(S::Model, {"--offline"}).env({"LLAMA_ARG_OFFLINE"})
             .help("never use the network: --model-url and --hf-repo take the cached download, or fail")
-            .bind(boolean(at(&ServerOptions::offline))));
+            .bind(boolean(at(&ServerOptions::download, &download::ModelFetchRequest::offline))));
     add(Opt(S::Model, {"-spf", "--system-prompt-file"}).value(K::String, "FNAME")
             .help("JSON file with the system prompt put before every /completion prompt, shared by all slots: "
                   "{\"prompt\": ..., \"anti_prompt\": \"User:\", \"assistant_name\": \"Assistant:\"}")

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/request_defaults.h"
+#include "download/model_download.h"
 #include "engine/engine_config.h"
 #include "options/http_config.h"
 
@@ -28,12 +29,9 @@ struct ServerOptions {
                                    // (its n_slots and n_lora_adapters are set once the model is loaded)
     HttpConfig http;               // listening, TLS, keys, CORS, static files, which endpoints answer
 
-    // Model sources (download/): where engine.model_path comes from when it is not a local file
-    std::string model_url;             // -mu, --model-url: download the model from this http(s) URL
-    std::string hf_repo;               // -hf, -hfr, --hf-repo: "user/repo[:quant]" on Hugging Face
-    std::string hf_file;               // -hff, --hf-file: the file in --hf-repo ("" = chosen by the quant)
-    std::string hf_token;              // -hft, --hf-token (env HF_TOKEN): sent to the Hugging Face endpoint only
-    bool offline = false;              // --offline: use the cached download, never the network
+    // Where engine.model_path comes from when it is a download (-mu, -hf, -hff, -hft, --offline).
+    // Its destination (engine.model_path), show_progress and cancel are set by start-up, not options.
+    download::ModelFetchRequest download;
 
     // What the HTTP routes and start-up read besides the three configs
     std::string alias;                 // -a, --alias: the name reported in API responses ("" = from the file name)

@@ -12,13 +12,13 @@ bool has_source(const SpeculativeConfig& config, DraftSource source) {
 }
 
 std::string check_model_source(const ServerOptions& o) {
-    if (o.engine.model_path.empty() && o.model_url.empty() && o.hf_repo.empty()) {
+    if (o.engine.model_path.empty() && o.download.model_url.empty() && o.download.hf_repo.empty()) {
         return "no model given: use -m FILE, -mu URL or -hf REPO";
     }
-    if (!o.model_url.empty() && !o.hf_repo.empty()) {
+    if (!o.download.model_url.empty() && !o.download.hf_repo.empty()) {
         return "--model-url and --hf-repo both name a model to download: use one of them";
     }
-    if (!o.hf_file.empty() && o.hf_repo.empty()) return "--hf-file needs --hf-repo (the repository it is in)";
+    if (!o.download.hf_file.empty() && o.download.hf_repo.empty()) return "--hf-file needs --hf-repo (the repository it is in)";
     return "";
 }
 

@@ -431,39 +431,39 @@ TEST(Options, ModelFromUrlOrHuggingFace) {
     // -mu alone is a model source: no -m needed, the download goes to the cache.
     ParseOutcome out = parse({"-mu", "http://127.0.0.1:9/m.gguf"});
     ASSERT_TRUE(out.options.has_value()) << out.error;
-    EXPECT_EQ(out.options->model_url, "http://127.0.0.1:9/m.gguf");
+    EXPECT_EQ(out.options->download.model_url, "http://127.0.0.1:9/m.gguf");
     EXPECT_EQ(out.options->engine.model_path, "");
-    EXPECT_FALSE(out.options->offline);
+    EXPECT_FALSE(out.options->download.offline);
     out = parse({"--model-url=https://h/m.gguf", "-m", "/tmp/dest.gguf", "--offline"});
     ASSERT_TRUE(out.options.has_value()) << out.error;
     EXPECT_EQ(out.options->engine.model_path, "/tmp/dest.gguf");
-    EXPECT_TRUE(out.options->offline);
+    EXPECT_TRUE(out.options->download.offline);
 
     for (const char* form : {"-hf", "-hfr", "--hf-repo"}) {
         out = parse({form, "user/repo:Q8_0", "-hff", "m.gguf", "-hft", "hf_secret"});
         ASSERT_TRUE(out.options.has_value()) << form << ": " << out.error;
-        EXPECT_EQ(out.options->hf_repo, "user/repo:Q8_0");
-        EXPECT_EQ(out.options->hf_file, "m.gguf");
-        EXPECT_EQ(out.options->hf_token, "hf_secret");
+        EXPECT_EQ(out.options->download.hf_repo, "user/repo:Q8_0");
+        EXPECT_EQ(out.options->download.hf_file, "m.gguf");
+        EXPECT_EQ(out.options->download.hf_token, "hf_secret");
     }
     out = parse({"--hf-repo", "user/repo", "--hf-file", "m.gguf", "--hf-token", "t"});
     ASSERT_TRUE(out.options.has_value()) << out.error;
-    EXPECT_EQ(out.options->hf_token, "t");
+    EXPECT_EQ(out.options->download.hf_token, "t");
 }
 
 TEST(Options, ModelDownloadEnvironment) {
     const ParseOutcome out = parse({}, {{"LLAMA_ARG_HF_REPO", "user/repo"}, {"LLAMA_ARG_HF_FILE", "m.gguf"},
                                         {"HF_TOKEN", "hf_env"}, {"LLAMA_ARG_OFFLINE", "1"}});
     ASSERT_TRUE(out.options.has_value()) << out.error;
-    EXPECT_EQ(out.options->hf_repo, "user/repo");
-    EXPECT_EQ(out.options->hf_file, "m.gguf");
-    EXPECT_EQ(out.options->hf_token, "hf_env");
-    EXPECT_TRUE(out.options->offline);
+    EXPECT_EQ(out.options->download.hf_repo, "user/repo");
+    EXPECT_EQ(out.options->download.hf_file, "m.gguf");
+    EXPECT_EQ(out.options->download.hf_token, "hf_env");
+    EXPECT_TRUE(out.options->download.offline);
     const ParseOutcome url = parse({}, {{"LLAMA_ARG_MODEL_URL", "http://127.0.0.1:9/m.gguf"}});
     ASSERT_TRUE(url.options.has_value()) << url.error;
-    EXPECT_EQ(url.options->model_url, "http://127.0.0.1:9/m.gguf");
+    EXPECT_EQ(url.options->download.model_url, "http://127.0.0.1:9/m.gguf");
     // The command line wins over HF_TOKEN.
-    EXPECT_EQ(ok({"-hf", "a/b", "-hft", "cli"}, {{"HF_TOKEN", "env"}}).hf_token, "cli");
+    EXPECT_EQ(ok({"-hf", "a/b", "-hft", "cli"}, {{"HF_TOKEN", "env"}}).download.hf_token, "cli");
 }
 
 TEST(Options, ModelDownloadMistakes) {
@@ -475,7 +475,7 @@ TEST(Options, ModelDownloadMistakes) {
     EXPECT_EQ(parse({"-m", "x.gguf", "-hff", "m.gguf"}).error, "--hf-file needs --hf-repo (the repository it is in)");
     EXPECT_TRUE(contains(parse({"-mu", "http://h/m.gguf", "-hf", "a/b"}).error, "use one of them"));
     // An empty token is no token (e.g. HF_TOKEN= in a container's environment).
-    EXPECT_EQ(ok({"-hf", "a/b"}, {{"HF_TOKEN", ""}}).hf_token, "");
+    EXPECT_EQ(ok({"-hf", "a/b"}, {{"HF_TOKEN", ""}}).download.hf_token, "");
 }
 
 TEST(Options, DownloadOptionsAreInTheModelSectionOfHelp) {
