@@ -39,9 +39,10 @@ struct ServerOptions {
     std::string system_prompt_file;    // -spf, --system-prompt-file ("" = no system prompt)
     std::string lora_base;             // --lora-base: accepted and ignored (libllama applies adapters on the loaded weights)
 
-    // Inputs of validate() only (the values themselves are in the configs above)
-    std::string grammar_option;        // the option that set defaults.grammar (named in start-up errors)
-    bool spec_type_none = false;       // --spec-type none: speculative decoding explicitly off
+    // What the checks need to know about how a value was given (the values are in the configs above)
+    std::string grammar_option;        // the option that set defaults.grammar (named in main.cpp's start-up
+                                       // error when libllama refuses the grammar)
+    bool spec_type_none = false;       // --spec-type none was given (validate(): it contradicts -md)
 
     // Logging
     bool verbose = false;              // -v, --verbose
