@@ -28,72 +28,19 @@
 
 namespace {
 
-cria::EngineConfig engine_config(const cria::ServerOptions& o) {
-    cria::EngineConfig c;
-    c.model_path = o.model_path;
-    for (const auto& adapter : o.lora_adapters) c.lora_adapters.push_back({adapter.path, adapter.scale});
-    c.n_ctx = o.n_ctx;
-    c.n_batch = o.n_batch;
-    c.n_ubatch = o.n_ubatch;
-    c.n_parallel = o.n_parallel;
-    c.cont_batching = o.cont_batching;
-    c.kv_unified = o.kv_unified;
-    c.n_threads = o.n_threads;
-    c.n_threads_batch = o.n_threads_batch;
-    c.n_gpu_layers = o.n_gpu_layers;
-    c.main_gpu = o.main_gpu;
-    c.split_mode = o.split_mode;
-    c.tensor_split = o.tensor_split;
-    c.mlock = o.mlock;
-    c.mmap = o.mmap;
-    c.check_tensors = o.check_tensors;
-    c.kv_overrides = o.kv_overrides;
-    c.numa = o.numa;
-    c.grp_attn_n = o.grp_attn_n;
-    c.grp_attn_w = o.grp_attn_w;
-    c.flash_attn = o.flash_attn;
-    c.embedding = o.embedding;
-    c.pooling = o.pooling;
-    c.mmproj_path = o.mmproj;
-    c.mmproj_offload = o.mmproj_offload;
-    c.tuning.rope_scaling = o.rope_scaling;
-    c.tuning.rope_freq_base = o.rope_freq_base;
-    c.tuning.rope_freq_scale = o.rope_freq_scale;
-    c.tuning.yarn_orig_ctx = o.yarn_orig_ctx;
-    c.tuning.yarn_ext_factor = o.yarn_ext_factor;
-    c.tuning.yarn_attn_factor = o.yarn_attn_factor;
-    c.tuning.yarn_beta_slow = o.yarn_beta_slow;
-    c.tuning.yarn_beta_fast = o.yarn_beta_fast;
-    c.tuning.cache_type_k = o.cache_type_k;
-    c.tuning.cache_type_v = o.cache_type_v;
-    c.tuning.defrag_thold = o.defrag_thold;
-    c.tuning.kv_offload = o.kv_offload;
-    c.tuning.swa_full = o.swa_full;
-    c.context_shift = o.context_shift;
-    c.warmup = o.warmup;
-    for (const auto& type : o.spec_types) {
-        if (type == "draft-simple") c.speculative.sources.push_back(cria::DraftSource::draft_model);
-        if (type == "ngram-simple") c.speculative.sources.push_back(cria::DraftSource::ngram);
-    }
-    c.speculative.draft_model_path = o.draft_model_path;
-    c.speculative.n_gpu_layers_draft = o.n_gpu_layers_draft;
-    c.speculative.n_ctx_draft = o.n_ctx_draft;
-    c.speculative.ngram_size = o.spec_ngram_size_n;
-    return c;
-}
-
 // What only the loaded vocabulary can tell about the requests' defaults: -l token ids exist, and
-// libllama's own parser (the final word) accepts the default grammar.
+// libllama's own parser (the final word) accepts the default grammar. These are the option checks
+// that cannot live in options/validate.cpp: they need the model.
 bool check_generation_defaults(const cria::ServerOptions& o, const cria::Engine& engine, std::string* error) {
     const cria::Vocabulary& vocabulary = engine.vocabulary();
-    for (const auto& entry : o.logit_bias) {
-        if (!vocabulary.contains(entry.first)) {
-            *error = "--logit-bias: token id " + std::to_string(entry.first) + " is outside the vocabulary [0, " +
+    for (const auto& entry : o.defaults.logit_bias) {
+        if (!vocabulary.contains(entry.token)) {
+            *error = "--logit-bias: token id " + std::to_string(entry.token) + " is outside the vocabulary [0, " +
                      std::to_string(vocabulary.size() - 1) + "]";
             return false;
         }
     }
-    if (!o.grammar.empty() && !vocabulary.grammar_parses(o.grammar)) {
+    if (!o.defaults.grammar.empty() && !vocabulary.grammar_parses(o.defaults.grammar)) {
         *error = o.grammar_option + ": libllama cannot parse the grammar";
         return false;
     }
@@ -101,13 +48,8 @@ bool check_generation_defaults(const cria::ServerOptions& o, const cria::Engine&
 }
 
 cria::download::ModelFetchRequest fetch_request(const cria::ServerOptions& o) {
-    cria::download::ModelFetchRequest r;
-    r.model_url = o.model_url;
-    r.hf_repo = o.hf_repo;
-    r.hf_file = o.hf_file;
-    r.hf_token = o.hf_token;
-    r.destination = o.model_path;
-    r.offline = o.offline;
+    cria::download::ModelFetchRequest r = o.download;
+    r.destination = o.engine.model_path;
     // A progress line only where someone watches it; log files and pipes get start and end lines.
     r.show_progress = !o.log_disable && ::isatty(STDERR_FILENO) == 1;
     return r;
@@ -216,8 +158,9 @@ int main(int argc, char** argv) {
         cria::log_warn("--lora-base '" + options.lora_base +
                        "' is ignored: libllama applies LoRA adapters on top of the loaded model's weights");
     }
-    if (!options.slot_save_path.empty() && !is_directory(options.slot_save_path)) {
-        cria::log_error("--slot-save-path " + options.slot_save_path + " is not an existing directory");
+    // A check of the file system, not of the options (options/validate.cpp has those).
+    if (!options.http.slot_save_path.empty() && !is_directory(options.http.slot_save_path)) {
+        cria::log_error("--slot-save-path " + options.http.slot_save_path + " is not an existing directory");
         return 1;
     }
 
@@ -232,7 +175,7 @@ int main(int argc, char** argv) {
     cria::SystemPrompt system_prompt;
     if (!options.system_prompt_file.empty() && !read_system_prompt(options.system_prompt_file, &system_prompt)) return 1;
 
-    cria::Engine engine(engine_config(options));
+    cria::Engine engine(options.engine);
     cria::HttpServer http(options, engine);
     http.set_system_prompt(system_prompt);
     std::string error;
@@ -241,7 +184,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::thread http_thread([&http] { http.listen(); });
-    cria::log_info(std::string("listening on ") + (options.ssl_cert_file.empty() ? "http" : "https") + "://" + options.host + ":" + std::to_string(options.port) + " (loading model)");
+    cria::log_info(std::string("listening on ") + (options.http.ssl_cert_file.empty() ? "http" : "https") + "://" + options.http.host + ":" + std::to_string(options.http.port) + " (loading model)");
 
     std::atomic<bool> stop_download{false};
     std::thread signal_thread([&] {
@@ -289,11 +232,11 @@ int main(int argc, char** argv) {
     const cria::EngineInfo& info = engine.info();
     cria::log_info("model loaded: " + info.model_description + ", " + std::to_string(info.n_slots) + " slot(s) of " +
                    std::to_string(info.n_ctx_slot) + " tokens");
-    if (!options.spec_types.empty()) {
-        std::string types;
-        for (const auto& t : options.spec_types) types += (types.empty() ? "" : ",") + t;
-        const std::string draft = options.draft_model_path.empty() ? "" : ", draft model " + options.draft_model_path;
-        cria::log_info("speculative decoding: " + types + draft);
+    const cria::SpeculativeConfig& speculative = options.engine.speculative;
+    if (speculative.enabled()) {
+        const std::string draft =
+            speculative.draft_model_path.empty() ? "" : ", draft model " + speculative.draft_model_path;
+        cria::log_info("speculative decoding: " + cria::draft_source_names(speculative.sources) + draft);
     }
     log_runtime(info);
     for (const auto& adapter : engine.lora_adapters()) {

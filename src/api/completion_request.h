@@ -10,26 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include "api/image_input.h"
+#include "api/request_defaults.h"
 #include "api/system_prompt.h"
 #include "engine/generation_request.h"
 
 namespace cria {
-
-// What a request falls back to where it sets nothing: the server's command-line defaults.
-struct CompletionDefaults {
-    SamplingParams sampling;
-    SpeculativeParams speculative;  // --draft-max, --draft-min, --draft-p-min
-    int32_t n_predict_cap = -1;   // --n-predict: no request generates more; -1: no cap
-    int32_t n_keep = 0;           // --keep: n_keep when a request gives none
-    bool cache_prompt = true;     // --cache-prompt / --no-cache-prompt: cache_prompt when a request gives none
-    std::vector<LogitBias> logit_bias;  // -l: a request without logit_bias gets these; one with its own
-                                        // list gets only that (the lists are not merged)
-    bool ignore_eos = false;      // --ignore-eos: ignore_eos when a request gives none
-    std::string grammar;          // --grammar/-j: the grammar of a request that sets none of grammar,
-                                  // json_schema (and, in chat, response_format); "" = none
-    int32_t n_slots = 1;          // valid id_slot values are -1 .. n_slots-1
-    size_t n_lora_adapters = 0;   // valid ids in a request's `lora` are 0 .. n_lora_adapters-1
-};
 
 // One element of a prompt: text to tokenize, or a token id given directly.
 using PromptPart = std::variant<std::string, Token>;

@@ -1,7 +1,7 @@
 #include "api/slot_file_request.h"
 
 #include "api/json_fields.h"
-#include "options/value_parse.h"
+#include "util/value_parse.h"
 
 namespace cria {
 
@@ -28,7 +28,7 @@ SlotFileCall parse_slot_file_call(const std::string& action, const std::string& 
     } else {
         throw invalid_request("action must be save, restore or erase (as ?action=...)", "action");
     }
-    const auto id = options::parse_int(id_text);
+    const auto id = util::parse_int(id_text);
     if (!id || *id < 0 || *id >= n_slots) {
         throw invalid_request("id_slot must be a slot number from 0 to " + std::to_string(n_slots - 1) + ", not '" +
                                   id_text + "'",

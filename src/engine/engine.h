@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/engine_config.h"
 #include "engine/generation_request.h"
 #include "engine/lora_adapters.h"
 #include "engine/metadata_override.h"
@@ -25,62 +26,6 @@
 #include "engine/vocabulary.h"
 
 namespace cria {
-
-struct LoraAdapterConfig {
-    std::string path;
-    float scale = 1.0f;
-};
-
-// RoPE, YaRN and KV-cache settings handed to libllama's context as given; the defaults mean "the
-// model's own" (libllama's conventions: 0 or -1).
-struct ContextTuning {
-    std::string rope_scaling;        // "", none, linear, yarn
-    float rope_freq_base = 0.0f;
-    float rope_freq_scale = 0.0f;
-    int32_t yarn_orig_ctx = 0;
-    float yarn_ext_factor = -1.0f;
-    float yarn_attn_factor = -1.0f;
-    float yarn_beta_slow = -1.0f;
-    float yarn_beta_fast = -1.0f;
-    std::string cache_type_k = "f16";  // ggml type names: f32, f16, bf16, q8_0, q4_0, ...
-    std::string cache_type_v = "f16";
-    float defrag_thold = -1.0f;
-    bool kv_offload = true;
-    bool swa_full = false;
-};
-
-struct EngineConfig {
-    std::string model_path;
-    std::vector<LoraAdapterConfig> lora_adapters;  // ids 0, 1, ... in this order
-    int32_t n_ctx = 4096;           // total context; 0 = the model's training context
-    int32_t n_batch = 2048;
-    int32_t n_ubatch = 512;
-    int32_t n_parallel = 1;         // slots; each gets n_ctx / n_parallel tokens of context
-    bool cont_batching = true;      // false: waiting requests start only when every slot is idle
-    bool kv_unified = false;       // false: each slot its own KV stream (attends only to its own cells)
-    int32_t n_threads = -1;         // -1: hardware threads
-    int32_t n_threads_batch = -1;   // -1: same as n_threads
-    int32_t n_gpu_layers = -1;      // -1: libllama's default
-    int32_t main_gpu = 0;
-    std::string split_mode = "layer";  // none, layer, row
-    std::vector<float> tensor_split;
-    bool mlock = false;
-    bool mmap = true;
-    bool check_tensors = false;     // libllama validates the tensor data while loading
-    std::vector<MetadataOverride> kv_overrides;  // metadata values read instead of the file's
-    std::string numa;               // "", distribute, isolate, numactl
-    int32_t grp_attn_n = 1;         // self-extend factor; 1 = off
-    int32_t grp_attn_w = 512;       // self-extend window (a multiple of grp_attn_n)
-    std::string flash_attn = "auto";
-    bool embedding = false;         // embedding mode: the context outputs embeddings, not logits
-    std::string pooling;            // none, mean, cls, last; "" = the model's
-    std::string mmproj_path;        // --mmproj: a vision projector; "" = text only
-    bool mmproj_offload = true;     // false: the vision encoder runs on the CPU
-    SpeculativeConfig speculative;  // draft model / n-gram lookup; off by default
-    ContextTuning tuning;
-    bool context_shift = true;      // false: a slot whose context is full stops instead of shifting
-    bool warmup = true;             // one empty decode at load, so the first request does not pay for it
-};
 
 // How libllama was set up: what the pass-through options became, for /props and the start-up log.
 struct RuntimeInfo {

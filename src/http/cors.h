@@ -6,14 +6,9 @@
 #include <utility>
 #include <vector>
 
-namespace cria {
+#include "options/http_config.h"  // CorsPolicy
 
-struct CorsPolicy {
-    std::vector<std::string> origins = {"*"};  // --cors-origins; "*" = any origin
-    std::string methods = "GET, POST, OPTIONS"; // --cors-methods
-    std::string headers = "*";                  // --cors-headers
-    bool credentials = true;                    // --cors-credentials / --no-cors-credentials
-};
+namespace cria {
 
 struct CorsDecision {
     bool allowed = true;  // false: the origin is not on the list (no CORS headers; preflight refused)

@@ -8,7 +8,6 @@
 #include "api/completion_response.h"
 #include "http/cors.h"
 #include "http/static_routes.h"
-#include "options/value_parse.h"
 #include "util/log.h"
 
 namespace cria {
@@ -62,25 +61,16 @@ bool has_valid_api_key(const httplib::Request& req, const std::vector<std::strin
 }
 
 size_t http_threads(const ServerOptions& options) {
-    if (options.n_threads_http > 0) return static_cast<size_t>(options.n_threads_http);
+    if (options.http.n_threads > 0) return static_cast<size_t>(options.http.n_threads);
     // Every streaming client holds a thread for its whole request: leave room for waiting
     // clients and probes beside the busy slots.
     const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-    return std::max<size_t>({cores, static_cast<size_t>(options.n_parallel) * 2 + 8});
+    return std::max<size_t>({cores, static_cast<size_t>(options.engine.n_parallel) * 2 + 8});
 }
 
-CorsPolicy cors_policy(const ServerOptions& options) {
-    CorsPolicy policy;
-    policy.origins = options.cors_origins;
-    policy.methods = options.cors_methods;
-    policy.headers = options.cors_headers;
-    policy.credentials = options.cors_credentials;
-    return policy;
-}
-
-std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
-    if (options.ssl_cert_file.empty()) return std::make_unique<httplib::Server>();
-    return std::make_unique<httplib::SSLServer>(options.ssl_cert_file.c_str(), options.ssl_key_file.c_str());
+std::unique_ptr<httplib::Server> make_server(const HttpConfig& http) {
+    if (http.ssl_cert_file.empty()) return std::make_unique<httplib::Server>();
+    return std::make_unique<httplib::SSLServer>(http.ssl_cert_file.c_str(), http.ssl_key_file.c_str());
 }
 
 // What a request's log line says besides its duration and tokens.
@@ -107,6 +97,85 @@ void log_request(const RequestLine& line) {
         fields.emplace_back("predicted_tokens", std::to_string(request_tokens.predicted));
     }
     log_fields(LogLevel::info, "request", fields);
+}
+
+// Every request first: starts its log state, answers CORS (a preflight entirely), and refuses an
+// API route without a valid key. Unhandled: the router takes the request on.
+httplib::Server::HandlerResponse before_routing(const ServerContext& context, const httplib::Request& req,
+                                                httplib::Response& res) {
+    request_started = std::chrono::steady_clock::now();
+    request_tokens = RequestTokens{};
+    request_streams = false;
+    request_line = RequestLine{};
+    const HttpConfig& http = context.options.http;
+    const bool preflight = req.method == "OPTIONS";
+    const CorsDecision decision = decide_cors(http.cors, req.get_header_value("Origin"), preflight,
+                                              req.get_header_value("Access-Control-Request-Headers"));
+    for (const auto& [name, value] : decision.headers) res.set_header(name, value);
+    if (preflight) {
+        if (!decision.allowed) {
+            send_error(res, ApiError{403, "permission_error", "origin not allowed (see --cors-origins)", ""});
+        } else {
+            res.status = 204;
+        }
+        return httplib::Server::HandlerResponse::Handled;
+    }
+    const auto& keys = http.api_keys;
+    // A path outside --api-prefix ("") matches no route: it gets its 404 from the router.
+    const std::string path = path_under_prefix(req.path, http.api_prefix);
+    if (!keys.empty() && !path.empty() && !is_public_path(path) && !has_valid_api_key(req, keys)) {
+        // The web UI's files (and --path files) load without a key; the page then sends the
+        // key its user types. Only static content is answered here, never an API route.
+        if (serve_static(context, req, res)) return httplib::Server::HandlerResponse::Handled;
+        send_error(res, authentication_error("Invalid API Key"));
+        return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+}
+
+// Errors that never reached a handler: unknown route, body over the limit, bad request line.
+void answer_unrouted_error(const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;  // a handler already wrote its error
+    if (res.status == 404) {
+        send_error(res, not_found_error("no route for " + req.method + " " + req.path));
+    } else if (res.status == 413) {
+        send_error(res, invalid_request("request body is larger than the limit of " +
+                                        std::to_string(kMaxRequestBodyBytes) + " bytes"));
+    } else if (res.status == 405) {
+        send_error(res, ApiError{405, "invalid_request_error", req.method + " is not allowed on " + req.path, ""});
+    } else if (res.status >= 400 && res.status < 500) {
+        send_error(res, ApiError{res.status, "invalid_request_error", "bad request", ""});
+    } else if (res.status >= 500) {
+        send_error(res, server_error("internal server error"));
+    }
+}
+
+// Handlers catch ApiError themselves; this is the backstop for anything unexpected.
+void answer_unexpected_exception(const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown error";
+    try {
+        std::rethrow_exception(ep);
+    } catch (const ApiError& e) {
+        send_error(res, e);
+        return;
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+    }
+    log_error("unhandled exception in a handler: " + what);
+    send_error(res, server_error(what));
+}
+
+// httplib's logger: one line per request; a stream's is written by send_event_stream when it ends.
+void log_answered_request(const httplib::Request& req, const httplib::Response& res) {
+    if (!req.body.empty() && log_enabled(LogLevel::debug)) {
+        log_fields(LogLevel::debug, "request body", {{"route", req.path}, {"body", req.body.substr(0, kLoggedBodyBytes)}});
+    }
+    if (request_streams) {
+        request_line = RequestLine{req.method, req.path, req.remote_addr, res.status};
+        return;
+    }
+    log_request(RequestLine{req.method, req.path, req.remote_addr, res.status});
 }
 
 }  // namespace
@@ -157,7 +226,7 @@ void require_ready(const ServerContext& context) {
 }
 
 HttpServer::HttpServer(const ServerOptions& options, Engine& engine)
-    : context_(options, engine), server_(make_server(options)) {
+    : context_(options, engine), server_(make_server(options.http)) {
     install_routes();
 }
 
@@ -165,88 +234,20 @@ HttpServer::~HttpServer() = default;
 
 void HttpServer::install_routes() {
     httplib::Server& s = *server_;
-    const ServerOptions& options = context_.options;
-    const size_t threads = http_threads(options);
+    const HttpConfig& http = context_.options.http;
+    const size_t threads = http_threads(context_.options);
     s.new_task_queue = [threads] { return new httplib::ThreadPool(threads, threads * 4); };
-    s.set_read_timeout(options.timeout_s);
-    s.set_write_timeout(options.timeout_s);
+    s.set_read_timeout(http.timeout_s);
+    s.set_write_timeout(http.timeout_s);
     s.set_payload_max_length(kMaxRequestBodyBytes);
-
-    s.set_pre_routing_handler([this, cors = cors_policy(options)](const httplib::Request& req, httplib::Response& res) {
-        request_started = std::chrono::steady_clock::now();
-        request_tokens = RequestTokens{};
-        request_streams = false;
-        request_line = RequestLine{};
-        const bool preflight = req.method == "OPTIONS";
-        const CorsDecision decision = decide_cors(cors, req.get_header_value("Origin"), preflight,
-                                                  req.get_header_value("Access-Control-Request-Headers"));
-        for (const auto& [name, value] : decision.headers) res.set_header(name, value);
-        if (preflight) {
-            if (!decision.allowed) {
-                send_error(res, ApiError{403, "permission_error", "origin not allowed (see --cors-origins)", ""});
-            } else {
-                res.status = 204;
-            }
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        const auto& keys = context_.options.api_keys;
-        // A path outside --api-prefix ("") matches no route: it gets its 404 from the router.
-        const std::string path = path_under_prefix(req.path, context_.options.api_prefix);
-        if (!keys.empty() && !path.empty() && !is_public_path(path) && !has_valid_api_key(req, keys)) {
-            // The web UI's files (and --path files) load without a key; the page then sends the
-            // key its user types. Only static content is answered here, never an API route.
-            if (serve_static(context_, req, res)) return httplib::Server::HandlerResponse::Handled;
-            send_error(res, authentication_error("Invalid API Key"));
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
+    s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        return before_routing(context_, req, res);
     });
+    s.set_error_handler(answer_unrouted_error);
+    s.set_exception_handler(answer_unexpected_exception);
+    s.set_logger(log_answered_request);
 
-    // Errors that never reached a handler: unknown route, body over the limit, bad request line.
-    s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return;  // a handler already wrote its error
-        if (res.status == 404) {
-            send_error(res, not_found_error("no route for " + req.method + " " + req.path));
-        } else if (res.status == 413) {
-            send_error(res, invalid_request("request body is larger than the limit of " +
-                                            std::to_string(kMaxRequestBodyBytes) + " bytes"));
-        } else if (res.status == 405) {
-            send_error(res, ApiError{405, "invalid_request_error", req.method + " is not allowed on " + req.path, ""});
-        } else if (res.status >= 400 && res.status < 500) {
-            send_error(res, ApiError{res.status, "invalid_request_error", "bad request", ""});
-        } else if (res.status >= 500) {
-            send_error(res, server_error("internal server error"));
-        }
-    });
-    s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        // Handlers catch ApiError themselves; this is the backstop for anything unexpected.
-        std::string what = "unknown error";
-        try {
-            std::rethrow_exception(ep);
-        } catch (const ApiError& e) {
-            send_error(res, e);
-            return;
-        } catch (const std::exception& e) {
-            what = e.what();
-        } catch (...) {
-        }
-        log_error("unhandled exception in a handler: " + what);
-        send_error(res, server_error(what));
-    });
-
-    // One line per request; a stream's is written by send_event_stream when it ends.
-    s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-        if (!req.body.empty() && log_enabled(LogLevel::debug)) {
-            log_fields(LogLevel::debug, "request body", {{"route", req.path}, {"body", req.body.substr(0, kLoggedBodyBytes)}});
-        }
-        if (request_streams) {
-            request_line = RequestLine{req.method, req.path, req.remote_addr, res.status};
-            return;
-        }
-        log_request(RequestLine{req.method, req.path, req.remote_addr, res.status});
-    });
-
-    Routes routes(s, options.api_prefix);
+    Routes routes(s, http.api_prefix);
     register_info_routes(routes, context_);
     register_tokenize_routes(routes, context_);
     register_completion_routes(routes, context_);
@@ -260,7 +261,7 @@ void HttpServer::install_routes() {
 }
 
 bool HttpServer::bind(std::string* error) {
-    const auto& options = context_.options;
+    const HttpConfig& options = context_.options.http;
     if (!server_->is_valid()) {
         *error = "cannot serve HTTPS: the key (--ssl-key-file " + options.ssl_key_file + ") or certificate (--ssl-cert-file " +
                  options.ssl_cert_file + ") is missing, unreadable, not PEM, or they do not match";
@@ -283,47 +284,9 @@ void HttpServer::set_ready() {
     const auto& engine = context_.engine;
     // The path actually loaded: with -mu or -hf, the downloaded file.
     context_.model_name = options.alias.empty() ? engine.info().model_path : options.alias;
-    CompletionDefaults d;
-    d.sampling.temperature = options.temperature;
-    d.sampling.top_k = options.top_k;
-    d.sampling.top_p = options.top_p;
-    d.sampling.min_p = options.min_p;
-    d.sampling.seed = options.seed < 0 ? kRandomSeed : static_cast<uint32_t>(options.seed);
-    d.sampling.repeat_penalty = options.repeat_penalty;
-    d.sampling.repeat_last_n = options.repeat_last_n;
-    d.sampling.presence_penalty = options.presence_penalty;
-    d.sampling.frequency_penalty = options.frequency_penalty;
-    d.sampling.typical_p = options.typical_p;
-    d.sampling.dynatemp_range = options.dynatemp_range;
-    d.sampling.dynatemp_exponent = options.dynatemp_exponent;
-    d.sampling.mirostat = options.mirostat;
-    d.sampling.mirostat_tau = options.mirostat_tau;
-    d.sampling.mirostat_eta = options.mirostat_eta;
-    d.sampling.xtc_probability = options.xtc_probability;
-    d.sampling.xtc_threshold = options.xtc_threshold;
-    d.sampling.top_n_sigma = options.top_n_sigma;
-    d.sampling.dry_multiplier = options.dry_multiplier;
-    d.sampling.dry_base = options.dry_base;
-    d.sampling.dry_allowed_length = options.dry_allowed_length;
-    d.sampling.dry_penalty_last_n = options.dry_penalty_last_n;
-    if (!options.samplers.empty()) {
-        d.sampling.samplers.clear();
-        // Validated by the option parser: every name is a stage.
-        for (const auto& name : options::split_list(options.samplers, ';')) {
-            if (auto stage = sampler_stage_from_name(name)) d.sampling.samplers.push_back(*stage);
-        }
-    }
-    // Checked against the vocabulary before the server became ready (main.cpp).
-    d.logit_bias.clear();
-    for (const auto& [token, bias] : options.logit_bias) d.logit_bias.push_back({token, bias});
-    d.ignore_eos = options.ignore_eos;
-    d.grammar = options.grammar;
-    d.speculative.n_max = options.draft_n_max;
-    d.speculative.n_min = options.draft_n_min;
-    d.speculative.p_min = options.draft_p_min;
-    d.n_predict_cap = options.n_predict;
-    d.n_keep = options.n_keep;
-    d.cache_prompt = options.cache_prompt;
+    // The parsed defaults as they are; the loaded engine adds what only it knows. (-l ids and the
+    // grammar were checked against the vocabulary before this, in main.cpp.)
+    CompletionDefaults d = options.defaults;
     context_.system_prompt.set(context_.initial_system_prompt, engine.vocabulary());
     d.n_slots = engine.info().n_slots;
     d.n_lora_adapters = engine.lora_adapter_count();

@@ -14,6 +14,8 @@ using json = nlohmann::json;
 json slot_json(const ServerContext& context, const SlotStatus& s) {
     const int32_t n_ctx_slot = context.engine.info().n_ctx_slot;
     const auto defaults = context.completion_defaults.get();
+    // An idle slot shows the default sampling and speculative settings; its other fields keep a
+    // request's neutral values (/props shows the full defaults).
     GenerationRequest idle;
     idle.sampling = defaults->sampling;
     idle.speculative = defaults->speculative;
@@ -84,8 +86,41 @@ void handle_health(ServerContext& context, const httplib::Request& req, httplib:
     const int32_t processing = context.engine.slots_processing();
     const int32_t idle = total - processing;
     json body = {{"status", idle > 0 ? "ok" : "no slot available"}, {"slots_idle", idle}, {"slots_processing", processing}};
-    if (req.has_param("include_slots") && context.options.slots_endpoint) body["slots"] = slots_json(context);
+    if (req.has_param("include_slots") && context.options.http.slots_endpoint) body["slots"] = slots_json(context);
     send_json(res, body, idle == 0 && req.has_param("fail_on_no_slot") ? 503 : 200);
+}
+
+// GET /props: the server-wide defaults (one snapshot of them) and facts about the loaded model.
+json props_json(const ServerContext& context) {
+    const EngineInfo& info = context.engine.info();
+    GenerationRequest defaults = default_generation_request(*context.completion_defaults.get());
+    LoraScales lora_scales;
+    for (const auto& adapter : context.engine.lora_adapters()) lora_scales.push_back(adapter.scale);
+    defaults.lora = lora_scales;
+    const auto system_prompt = context.system_prompt.get();
+    return {{"assistant_name", system_prompt->text.assistant_name},
+            {"user_name", system_prompt->text.anti_prompt},
+            {"system_prompt", system_prompt->text.prompt},
+            {"default_generation_settings", generation_settings_json(defaults, context.model_name, info.n_ctx_slot)},
+            {"total_slots", info.n_slots},
+            {"model_path", info.model_path},
+            {"model_alias", context.model_name},
+            {"n_ctx", info.n_ctx},
+            {"n_ctx_slot", info.n_ctx_slot},
+            {"chat_template", info.chat_template},
+            {"modalities", {{"vision", info.vision}, {"audio", false}}},
+            {"runtime", runtime_json(info)},
+            {"build_info", "cria"}};
+}
+
+// GET /metrics: the engine's counters and the gauges read now, in Prometheus text.
+std::string metrics_text(const ServerContext& context) {
+    MetricsGauges gauges;
+    for (const auto& s : context.engine.slot_statuses()) gauges.kv_cache_tokens += s.n_cached;
+    gauges.n_ctx = context.engine.info().n_ctx;
+    gauges.requests_processing = context.engine.slots_processing();
+    gauges.requests_deferred = static_cast<int64_t>(context.engine.tasks_waiting());
+    return prometheus_text(context.engine.metrics(), gauges);
 }
 
 }  // namespace
@@ -98,35 +133,7 @@ void register_info_routes(Routes& routes, ServerContext& context) {
     routes.Get("/props", [&context](const httplib::Request&, httplib::Response& res) {
         try {
             require_ready(context);
-            const EngineInfo& info = context.engine.info();
-            const auto current = context.completion_defaults.get();
-            GenerationRequest defaults;
-            defaults.sampling = current->sampling;
-            defaults.speculative = current->speculative;
-            defaults.stop.n_predict = current->n_predict_cap;
-            defaults.n_keep = current->n_keep;
-            defaults.cache_prompt = current->cache_prompt;
-            defaults.stop.ignore_eos = current->ignore_eos;
-            defaults.sampling.logit_bias = current->logit_bias;
-            defaults.sampling.grammar = current->grammar;
-            LoraScales lora_scales;
-            for (const auto& adapter : context.engine.lora_adapters()) lora_scales.push_back(adapter.scale);
-            defaults.lora = lora_scales;
-            const auto system_prompt = context.system_prompt.get();
-            send_json(res, {{"assistant_name", system_prompt->text.assistant_name},
-                            {"user_name", system_prompt->text.anti_prompt},
-                            {"system_prompt", system_prompt->text.prompt},
-                            {"default_generation_settings",
-                             generation_settings_json(defaults, context.model_name, info.n_ctx_slot)},
-                            {"total_slots", info.n_slots},
-                            {"model_path", info.model_path},
-                            {"model_alias", context.model_name},
-                            {"n_ctx", info.n_ctx},
-                            {"n_ctx_slot", info.n_ctx_slot},
-                            {"chat_template", info.chat_template},
-                            {"modalities", {{"vision", info.vision}, {"audio", false}}},
-                            {"runtime", runtime_json(info)},
-                            {"build_info", "cria"}});
+            send_json(res, props_json(context));
         } catch (const ApiError& e) {
             send_error(res, e);
         }
@@ -135,7 +142,7 @@ void register_info_routes(Routes& routes, ServerContext& context) {
     // Changes the server-wide defaults (api/props_update.h); only with --props, as in llama-server.
     routes.Post("/props", [&context](const httplib::Request& req, httplib::Response& res) {
         try {
-            if (!context.options.props_endpoint) {
+            if (!context.options.http.props_endpoint) {
                 throw not_supported_error("This server does not support changing global properties. Start it with `--props`");
             }
             require_ready(context);
@@ -150,14 +157,9 @@ void register_info_routes(Routes& routes, ServerContext& context) {
 
     routes.Get("/metrics", [&context](const httplib::Request&, httplib::Response& res) {
         try {
-            if (!context.options.metrics) throw not_supported_error("This server does not support metrics endpoint.");
+            if (!context.options.http.metrics) throw not_supported_error("This server does not support metrics endpoint.");
             require_ready(context);
-            MetricsGauges gauges;
-            for (const auto& s : context.engine.slot_statuses()) gauges.kv_cache_tokens += s.n_cached;
-            gauges.n_ctx = context.engine.info().n_ctx;
-            gauges.requests_processing = context.engine.slots_processing();
-            gauges.requests_deferred = static_cast<int64_t>(context.engine.tasks_waiting());
-            res.set_content(prometheus_text(context.engine.metrics(), gauges), "text/plain; version=0.0.4");
+            res.set_content(metrics_text(context), "text/plain; version=0.0.4");
         } catch (const ApiError& e) {
             send_error(res, e);
         }
@@ -165,7 +167,7 @@ void register_info_routes(Routes& routes, ServerContext& context) {
 
     routes.Get("/slots", [&context](const httplib::Request&, httplib::Response& res) {
         try {
-            if (!context.options.slots_endpoint) throw not_supported_error("This server does not support slots endpoint.");
+            if (!context.options.http.slots_endpoint) throw not_supported_error("This server does not support slots endpoint.");
             require_ready(context);
             send_json(res, slots_json(context));
         } catch (const ApiError& e) {

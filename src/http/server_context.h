@@ -20,8 +20,10 @@ namespace cria {
 
 enum class ServerState { loading, ready, failed };
 
-// The server-wide defaults of requests: set at start-up, replaced by POST /props (--props). Each
-// request reads one snapshot, so a change never mixes old and new settings within a request.
+// The server-wide defaults of requests: ServerOptions::defaults as parsed, plus the loaded engine's
+// n_slots and n_lora_adapters (set_ready()); replaced by POST /props (--props). The one place
+// requests, /props and /slots read them from. Each request reads one snapshot, so a change never
+// mixes old and new settings within a request.
 class SharedCompletionDefaults {
 public:
     std::shared_ptr<const CompletionDefaults> get() const {
@@ -50,7 +52,8 @@ struct ServerContext {
     ServerContext(const ServerOptions& server_options, Engine& server_engine)
         : options(server_options), engine(server_engine) {}
 
-    const ServerOptions& options;
+    const ServerOptions& options;  // as parsed (main.cpp's, outlives the server); routes read options.http.
+                                   // The request defaults are read from completion_defaults, not from here.
     Engine& engine;
     std::atomic<ServerState> state{ServerState::loading};
 

@@ -48,13 +48,13 @@ json response_json(const SlotFileCall& call, const SlotFileResult& r) {
 }
 
 void handle_slot_file(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
-    if (context.options.slot_save_path.empty()) {
+    if (context.options.http.slot_save_path.empty()) {
         throw not_supported_error("This server does not support slot actions: start it with --slot-save-path DIR");
     }
     require_ready(context);
     const SlotFileCall call = parse_slot_file_call(req.get_param_value("action"), req.path_params.at("id"), req.body,
                                                    context.engine.info().n_slots);
-    const SlotFileRequest request = engine_request(call, context.options.slot_save_path);
+    const SlotFileRequest request = engine_request(call, context.options.http.slot_save_path);
     if (call.verb == SlotFileVerb::restore && !is_regular_file(request.path)) {
         throw invalid_request("filename '" + call.filename + "' is not a file in the slot save directory", "filename");
     }

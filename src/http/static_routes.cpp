@@ -110,7 +110,7 @@ void send_forbidden(httplib::Response& res, const std::string& path) {
 }  // namespace
 
 bool open_static_root(ServerContext& context, std::string* error) {
-    const std::string& dir = context.options.static_path;
+    const std::string& dir = context.options.http.static_path;
     if (dir.empty()) return true;
     char resolved[PATH_MAX];
     struct stat info {};
@@ -126,7 +126,7 @@ bool open_static_root(ServerContext& context, std::string* error) {
 bool serve_static(const ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     if (req.method != "GET" && req.method != "HEAD") return false;
     // Static paths are looked up without the --api-prefix; a path outside it has no file.
-    const std::string& prefix = context.options.api_prefix;
+    const std::string& prefix = context.options.http.api_prefix;
     const std::string path = path_under_prefix(req.path, prefix);
     if (path.empty()) return false;
     if (!context.static_root.empty()) {
@@ -147,7 +147,7 @@ bool serve_static(const ServerContext& context, const httplib::Request& req, htt
         serve_asset(*library, req, res);
         return true;
     }
-    if (!context.options.webui) return false;
+    if (!context.options.http.webui) return false;
     const EmbeddedAsset* asset = find_asset(path);
     if (asset == nullptr) return false;
     serve_asset(*asset, req, res);
@@ -155,14 +155,14 @@ bool serve_static(const ServerContext& context, const httplib::Request& req, htt
 }
 
 void register_static_routes(Routes& routes, ServerContext& context) {
-    if (context.options.webui && context.options.static_path.empty() && embedded_webui_is_placeholder()) {
+    if (context.options.http.webui && context.options.http.static_path.empty() && embedded_webui_is_placeholder()) {
         log_warn("the web UI was not built into this binary: / shows a placeholder page (run scripts/build)");
     }
-    if (!context.options.api_prefix.empty()) {
+    if (!context.options.http.api_prefix.empty()) {
         // The UI's page is prefix/: its relative URLs (assets/..., props) then resolve under the
         // prefix, which they would not from the bare prefix.
         routes.Get("", [&context](const httplib::Request&, httplib::Response& res) {
-            res.set_redirect(context.options.api_prefix + "/");
+            res.set_redirect(context.options.http.api_prefix + "/");
         });
     }
     routes.Get(R"(/.*)", [&context](const httplib::Request& req, httplib::Response& res) {

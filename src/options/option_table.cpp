@@ -18,9 +18,16 @@
 #include "download/model_source.h"
 #include "engine/generation_request.h"
 #include "template/builtin_templates.h"
-#include "options/value_parse.h"
+#include "util/value_parse.h"
 
 namespace cria::options {
+
+using util::parse_bool_word;
+using util::parse_float;
+using util::parse_int;
+using util::split_list;
+using util::to_lower;
+using util::trim;
 
 namespace {
 
@@ -50,61 +57,120 @@ std::string float_range_reason(double lo, double hi) {
     return "must be between " + format_bound(lo) + " and " + format_bound(hi);
 }
 
+// ---- fields: where a binding writes ----
+
+// A field of ServerOptions, possibly inside one of its configs (o.engine.tuning.rope_freq_base):
+// `in` gives it to write, `of` to read (for --help).
+template <typename T>
+struct Field {
+    std::function<T&(ServerOptions&)> in;
+    std::function<const T&(const ServerOptions&)> of;
+};
+
+template <typename T>
+Field<T> at(T ServerOptions::*member) {
+    return {[member](ServerOptions& o) -> T& { return o.*member; },
+            [member](const ServerOptions& o) -> const T& { return o.*member; }};
+}
+
+template <typename Part, typename T>
+Field<T> at(Part ServerOptions::*part, T Part::*member) {
+    return {[part, member](ServerOptions& o) -> T& { return (o.*part).*member; },
+            [part, member](const ServerOptions& o) -> const T& { return (o.*part).*member; }};
+}
+
+template <typename Part, typename Sub, typename T>
+Field<T> at(Part ServerOptions::*part, Sub Part::*sub, T Sub::*member) {
+    return {[part, sub, member](ServerOptions& o) -> T& { return ((o.*part).*sub).*member; },
+            [part, sub, member](const ServerOptions& o) -> const T& { return ((o.*part).*sub).*member; }};
+}
+
+template <typename T>
+Field<T> at_engine(T EngineConfig::*member) { return at(&ServerOptions::engine, member); }
+template <typename T>
+Field<T> at_tuning(T ContextTuning::*member) { return at(&ServerOptions::engine, &EngineConfig::tuning, member); }
+template <typename T>
+Field<T> at_draft(T SpeculativeConfig::*member) { return at(&ServerOptions::engine, &EngineConfig::speculative, member); }
+template <typename T>
+Field<T> at_defaults(T CompletionDefaults::*member) { return at(&ServerOptions::defaults, member); }
+template <typename T>
+Field<T> at_sampling(T SamplingParams::*member) {
+    return at(&ServerOptions::defaults, &CompletionDefaults::sampling, member);
+}
+template <typename T>
+Field<T> at_draft_limits(T SpeculativeParams::*member) {
+    return at(&ServerOptions::defaults, &CompletionDefaults::speculative, member);
+}
+template <typename T>
+Field<T> at_http(T HttpConfig::*member) { return at(&ServerOptions::http, member); }
+template <typename T>
+Field<T> at_cors(T CorsPolicy::*member) { return at(&ServerOptions::http, &HttpConfig::cors, member); }
+
 // ---- bindings: how a value reaches a field of ServerOptions ----
 
 // An integer in [lo, hi].
-Binding int_in(int32_t ServerOptions::*field, int64_t lo, int64_t hi = kInt32Max) {
+Binding int_in(Field<int32_t> field, int64_t lo, int64_t hi = kInt32Max) {
     return {
         [field, lo, hi](ServerOptions& o, const std::string& v) -> std::string {
             const auto n = parse_int(v);
             if (!n) return "not an integer";
             if (*n < lo || *n > hi) return range_reason(lo, hi);
-            o.*field = static_cast<int32_t>(*n);
+            field.in(o) = static_cast<int32_t>(*n);
             return "";
         },
-        [field](const ServerOptions& o) { return std::to_string(o.*field); },
+        [field](const ServerOptions& o) { return std::to_string(field.of(o)); },
     };
 }
 
 // -1 (the field's "decide for me" sentinel) or an integer >= lo.
-Binding int_or_auto(int32_t ServerOptions::*field, int64_t lo) {
+Binding int_or_auto(Field<int32_t> field, int64_t lo) {
     return {
         [field, lo](ServerOptions& o, const std::string& v) -> std::string {
             const auto n = parse_int(v);
             if (!n) return "not an integer";
             if (*n != -1 && (*n < lo || *n > kInt32Max)) return "must be -1 or at least " + std::to_string(lo);
-            o.*field = static_cast<int32_t>(*n);
+            field.in(o) = static_cast<int32_t>(*n);
             return "";
         },
-        [field](const ServerOptions& o) { return std::to_string(o.*field); },
+        [field](const ServerOptions& o) { return std::to_string(field.of(o)); },
     };
 }
 
 // A number in [lo, hi].
-Binding float_in(float ServerOptions::*field, double lo, double hi = kFloatMax) {
+Binding float_in(Field<float> field, double lo, double hi = kFloatMax) {
     return {
         [field, lo, hi](ServerOptions& o, const std::string& v) -> std::string {
             const auto x = parse_float(v);
             if (!x) return "not a number";
             if (*x < lo || *x > hi) return float_range_reason(lo, hi);
-            o.*field = static_cast<float>(*x);
+            field.in(o) = static_cast<float>(*x);
             return "";
         },
-        [field](const ServerOptions& o) { return format_float(o.*field); },
+        [field](const ServerOptions& o) { return format_float(field.of(o)); },
     };
 }
 
-// A ';'-separated list of sampler stage names, checked here, kept as text.
+// "top_k;temperature": the order of the sampling stages as --samplers spells it.
+std::string stage_names(const std::vector<SamplerStage>& stages) {
+    std::string names;
+    for (const auto stage : stages) names += (names.empty() ? "" : ";") + std::string(sampler_stage_name(stage));
+    return names;
+}
+
+// A ';'-separated list of sampler stage names.
 Binding samplers_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<SamplerStage> stages;
             for (const auto& name : split_list(v, ';')) {
-                if (!sampler_stage_from_name(name)) return "unknown sampler '" + name + "'";
+                const auto stage = sampler_stage_from_name(name);
+                if (!stage) return "unknown sampler '" + name + "'";
+                stages.push_back(*stage);
             }
-            o.samplers = v;
+            o.defaults.sampling.samplers = std::move(stages);
             return "";
         },
-        [](const ServerOptions& o) { return o.samplers; },
+        [](const ServerOptions& o) { return stage_names(o.defaults.sampling.samplers); },
     };
 }
 
@@ -124,12 +190,12 @@ std::optional<std::string> sampler_name_for_letter(char letter) {
     }
 }
 
-// The letters become the same ';'-separated list --samplers keeps; the last of the two wins.
+// The letters name the same stages as --samplers; the last of the two wins.
 Binding sampling_seq_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
             if (v.empty()) return "must not be empty";
-            std::string names;
+            std::vector<SamplerStage> stages;
             for (const char letter : v) {
                 const auto name = sampler_name_for_letter(letter);
                 if (!name) {
@@ -137,12 +203,12 @@ Binding sampling_seq_binding() {
                            "' (known: e penalties, d dry, s top_n_sigma, k top_k, y typical_p, p top_p, m min_p, "
                            "x xtc, t temperature)";
                 }
-                names += (names.empty() ? "" : ";") + *name;
+                stages.push_back(*sampler_stage_from_name(*name));
             }
-            o.samplers = names;
+            o.defaults.sampling.samplers = std::move(stages);
             return "";
         },
-        [](const ServerOptions& o) { return o.samplers; },
+        [](const ServerOptions& o) { return stage_names(o.defaults.sampling.samplers); },
     };
 }
 
@@ -162,13 +228,14 @@ Binding logit_bias_binding() {
                 if (!x || *x < 0) return "the bias '" + magnitude + "' is not a number or inf";
                 bias = *x;
             }
-            o.logit_bias.emplace_back(static_cast<int32_t>(*id), static_cast<float>(v[sign] == '-' ? -bias : bias));
+            o.defaults.logit_bias.push_back({static_cast<Token>(*id), static_cast<float>(v[sign] == '-' ? -bias : bias)});
             return "";
         },
         [](const ServerOptions& o) {
             std::string shown;
-            for (const auto& [id, bias] : o.logit_bias) {
-                shown += (shown.empty() ? "" : ",") + std::to_string(id) + (bias < 0 ? "" : "+") + format_bound(bias);
+            for (const auto& entry : o.defaults.logit_bias) {
+                shown += (shown.empty() ? "" : ",") + std::to_string(entry.token) + (entry.bias < 0 ? "" : "+") +
+                         format_bound(entry.bias);
             }
             return shown;
         },
@@ -191,7 +258,7 @@ std::string set_grammar(ServerOptions& o, const std::string& grammar, const std:
     if (grammar.empty()) return "the grammar is empty";
     const std::string where = gbnf_syntax_error(grammar);
     if (!where.empty()) return "invalid grammar: " + where;
-    o.grammar = grammar;
+    o.defaults.grammar = grammar;
     o.grammar_option = option;
     return "";
 }
@@ -202,7 +269,7 @@ std::string set_schema_grammar(ServerOptions& o, const std::string& text, const 
     if (schema.is_discarded()) return "not valid JSON";
     if (!schema.is_object() && !schema.is_boolean()) return "must be a JSON Schema object";
     try {
-        o.grammar = json_schema_to_gbnf_ordered(schema);
+        o.defaults.grammar = json_schema_to_gbnf_ordered(schema);
     } catch (const ApiError& e) {
         return "unsupported JSON schema: " + e.message;
     }
@@ -213,7 +280,7 @@ std::string set_schema_grammar(ServerOptions& o, const std::string& text, const 
 Binding grammar_binding() {
     return {
         [](ServerOptions& o, const std::string& v) { return set_grammar(o, v, "--grammar"); },
-        [](const ServerOptions& o) { return o.grammar_option == "--grammar" ? o.grammar : std::string(); },
+        [](const ServerOptions& o) { return o.grammar_option == "--grammar" ? o.defaults.grammar : std::string(); },
     };
 }
 
@@ -292,24 +359,24 @@ Binding override_kv_binding() {
                 if (!error.empty()) return error;
                 parsed.push_back(std::move(entry));
             }
-            o.kv_overrides.insert(o.kv_overrides.end(), parsed.begin(), parsed.end());
+            o.engine.kv_overrides.insert(o.engine.kv_overrides.end(), parsed.begin(), parsed.end());
             return "";
         },
         [](const ServerOptions& o) {
             std::string keys;
-            for (const auto& entry : o.kv_overrides) keys += (keys.empty() ? "" : ",") + entry.key;
+            for (const auto& entry : o.engine.kv_overrides) keys += (keys.empty() ? "" : ",") + entry.key;
             return keys;
         },
     };
 }
 
-Binding text(std::string ServerOptions::*field) {
+Binding text(Field<std::string> field) {
     return {
         [field](ServerOptions& o, const std::string& v) -> std::string {
-            o.*field = v;
+            field.in(o) = v;
             return "";
         },
-        [field](const ServerOptions& o) { return o.*field; },
+        [field](const ServerOptions& o) { return field.of(o); },
     };
 }
 
@@ -319,7 +386,7 @@ Binding api_prefix_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
             if (v.empty()) {
-                o.api_prefix.clear();
+                o.http.api_prefix.clear();
                 return "";
             }
             if (v[0] != '/') return "must start with '/' (e.g. /llm)";
@@ -331,33 +398,33 @@ Binding api_prefix_binding() {
                                    c == '.' || c == '~';
                 if (!plain) return std::string("must not contain '") + c + "' (letters, digits, / - _ . ~ only)";
             }
-            o.api_prefix = v;
+            o.http.api_prefix = v;
             return "";
         },
-        [](const ServerOptions& o) { return o.api_prefix; },
+        [](const ServerOptions& o) { return o.http.api_prefix; },
     };
 }
 
 // Non-empty text (a path, a host name).
-Binding nonempty_text(std::string ServerOptions::*field) {
+Binding nonempty_text(Field<std::string> field) {
     return {
         [field](ServerOptions& o, const std::string& v) -> std::string {
             if (v.empty()) return "must not be empty";
-            o.*field = v;
+            field.in(o) = v;
             return "";
         },
-        [field](const ServerOptions& o) { return o.*field; },
+        [field](const ServerOptions& o) { return field.of(o); },
     };
 }
 
 // One word out of `choices`, case-insensitive; stored in lower case.
-Binding choice(std::string ServerOptions::*field, std::vector<std::string> choices) {
+Binding choice(Field<std::string> field, std::vector<std::string> choices) {
     return {
         [field, choices](ServerOptions& o, const std::string& v) -> std::string {
             const std::string word = to_lower(v);
             for (const auto& c : choices) {
                 if (word == c) {
-                    o.*field = c;
+                    field.in(o) = c;
                     return "";
                 }
             }
@@ -365,32 +432,32 @@ Binding choice(std::string ServerOptions::*field, std::vector<std::string> choic
             for (size_t i = 0; i < choices.size(); ++i) reason += (i ? ", " : "") + choices[i];
             return reason;
         },
-        [field](const ServerOptions& o) { return o.*field; },
+        [field](const ServerOptions& o) { return field.of(o); },
     };
 }
 
-Binding boolean(bool ServerOptions::*field) {
+Binding boolean(Field<bool> field) {
     return {
         [field](ServerOptions& o, const std::string& v) -> std::string {
             const auto b = parse_bool_word(v);
             if (!b) return "expected true or false";
-            o.*field = *b;
+            field.in(o) = *b;
             return "";
         },
-        [field](const ServerOptions& o) { return std::string(o.*field ? "enabled" : "disabled"); },
+        [field](const ServerOptions& o) { return std::string(field.of(o) ? "enabled" : "disabled"); },
     };
 }
 
 // ---- bindings with their own rules ----
 
 // A value that must never be shown (an access token). Empty means none (HF_TOKEN= in an environment).
-Binding secret(std::string ServerOptions::*field) {
+Binding secret(Field<std::string> field) {
     return {
         [field](ServerOptions& o, const std::string& v) -> std::string {
-            o.*field = v;
+            field.in(o) = v;
             return "";
         },
-        [field](const ServerOptions& o) { return (o.*field).empty() ? std::string() : std::string("(hidden)"); },
+        [field](const ServerOptions& o) { return field.of(o).empty() ? std::string() : std::string("(hidden)"); },
     };
 }
 
@@ -398,10 +465,10 @@ Binding model_url_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
             if (!download::is_http_url(v)) return "must be an http:// or https:// URL";
-            o.model_url = v;
+            o.download.model_url = v;
             return "";
         },
-        [](const ServerOptions& o) { return download::url_for_log(o.model_url); },
+        [](const ServerOptions& o) { return download::url_for_log(o.download.model_url); },
     };
 }
 
@@ -410,10 +477,10 @@ Binding hf_repo_binding() {
         [](ServerOptions& o, const std::string& v) -> std::string {
             std::string why;
             if (!download::parse_hf_repo(v, &why)) return why;
-            o.hf_repo = v;
+            o.download.hf_repo = v;
             return "";
         },
-        [](const ServerOptions& o) { return o.hf_repo; },
+        [](const ServerOptions& o) { return o.download.hf_repo; },
     };
 }
 
@@ -423,32 +490,36 @@ Binding seed_binding() {
             const auto n = parse_int(v);
             if (!n) return "not an integer";
             if (*n < -1 || *n > int64_t{0xFFFFFFFF}) return "must be -1 (random) or between 0 and 4294967295";
-            o.seed = *n;
+            // -1 and 4294967295 both mean kRandomSeed: a fresh random seed for each request.
+            o.defaults.sampling.seed = *n < 0 ? kRandomSeed : static_cast<uint32_t>(*n);
             return "";
         },
-        [](const ServerOptions& o) { return std::to_string(o.seed); },
+        [](const ServerOptions& o) {
+            const uint32_t seed = o.defaults.sampling.seed;
+            return seed == kRandomSeed ? std::string("-1") : std::to_string(seed);
+        },
     };
 }
 
-Binding gpu_layers_binding(int32_t ServerOptions::*field) {
+Binding gpu_layers_binding(Field<int32_t> field) {
     return {
         [field](ServerOptions& o, const std::string& v) -> std::string {
             const std::string word = to_lower(v);
             if (word == "auto") {
-                o.*field = -1;
+                field.in(o) = -1;
                 return "";
             }
             if (word == "all") {
-                o.*field = kAllGpuLayers;
+                field.in(o) = kAllGpuLayers;
                 return "";
             }
             const auto n = parse_int(v);
             if (!n) return "not an integer, 'auto' or 'all'";
             if (*n < -1 || *n > kInt32Max) return "must be -1 (auto) or at least 0";
-            o.*field = static_cast<int32_t>(*n);
+            field.in(o) = static_cast<int32_t>(*n);
             return "";
         },
-        [field](const ServerOptions& o) { return std::to_string(o.*field); },
+        [field](const ServerOptions& o) { return std::to_string(field.of(o)); },
     };
 }
 
@@ -457,12 +528,12 @@ Binding flash_attn_binding() {
         [](ServerOptions& o, const std::string& v) -> std::string {
             const std::string word = to_lower(v);
             if (word == "on" || word == "off" || word == "auto") {
-                o.flash_attn = word;
+                o.engine.flash_attn = word;
                 return "";
             }
             return "must be on, off or auto";
         },
-        [](const ServerOptions& o) { return o.flash_attn; },
+        [](const ServerOptions& o) { return o.engine.flash_attn; },
     };
 }
 
@@ -477,12 +548,12 @@ Binding tensor_split_binding() {
                 }
                 split.push_back(static_cast<float>(*x));
             }
-            o.tensor_split = std::move(split);
+            o.engine.tensor_split = std::move(split);
             return "";
         },
         [](const ServerOptions& o) {
             std::string s;
-            for (size_t i = 0; i < o.tensor_split.size(); ++i) s += (i ? "," : "") + format_float(o.tensor_split[i]);
+            for (size_t i = 0; i < o.engine.tensor_split.size(); ++i) s += (i ? "," : "") + format_float(o.engine.tensor_split[i]);
             return s;
         },
     };
@@ -495,7 +566,7 @@ Binding rope_scale_binding() {
         [](ServerOptions& o, const std::string& v) -> std::string {
             const auto x = parse_float(v);
             if (!x || *x <= 0.0) return "must be a number above 0";
-            o.rope_freq_scale = static_cast<float>(1.0 / *x);
+            o.engine.tuning.rope_freq_scale = static_cast<float>(1.0 / *x);
             return "";
         },
         [](const ServerOptions&) { return std::string(); },
@@ -512,12 +583,12 @@ Binding cors_origins_binding() {
                 origins.push_back(std::move(origin));
             }
             if (origins.empty()) return "must name at least one origin, or *";
-            o.cors_origins = std::move(origins);
+            o.http.cors.origins = std::move(origins);
             return "";
         },
         [](const ServerOptions& o) {
             std::string joined;
-            for (const auto& origin : o.cors_origins) joined += (joined.empty() ? "" : ",") + origin;
+            for (const auto& origin : o.http.cors.origins) joined += (joined.empty() ? "" : ",") + origin;
             return joined;
         },
     };
@@ -531,10 +602,10 @@ Binding api_key_binding() {
                 if (!key.empty()) keys.push_back(std::move(key));
             }
             if (keys.empty()) return "must not be empty";
-            o.api_keys.insert(o.api_keys.end(), keys.begin(), keys.end());
+            o.http.api_keys.insert(o.http.api_keys.end(), keys.begin(), keys.end());
             return "";
         },
-        [](const ServerOptions& o) { return o.api_keys.empty() ? std::string() : std::string("(hidden)"); },
+        [](const ServerOptions& o) { return o.http.api_keys.empty() ? std::string() : std::string("(hidden)"); },
     };
 }
 
@@ -549,7 +620,7 @@ Binding api_key_file_binding() {
             while (std::getline(in, line)) {
                 const std::string key = trim(line);
                 if (key.empty() || key[0] == '#') continue;
-                o.api_keys.push_back(key);
+                o.http.api_keys.push_back(key);
             }
             if (in.bad()) return "cannot read the file";
             return "";
@@ -606,14 +677,14 @@ Binding spec_type_binding() {
             if (types.size() > 1 && std::find(types.begin(), types.end(), "none") != types.end()) {
                 return "'none' cannot be combined with other types";
             }
-            o.spec_types = std::move(types);
+            o.spec_type_none = types.front() == "none";
+            o.engine.speculative.sources.clear();
+            for (const auto& type : types) {
+                if (type != "none") o.engine.speculative.sources.push_back(*draft_source_from_name(type));
+            }
             return "";
         },
-        [](const ServerOptions& o) {
-            std::string s;
-            for (const auto& t : o.spec_types) s += (s.empty() ? "" : ",") + t;
-            return s;
-        },
+        [](const ServerOptions& o) { return draft_source_names(o.engine.speculative.sources); },
     };
 }
 
@@ -637,12 +708,12 @@ Binding chat_template_file_binding() {
 Binding lora_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
-            std::vector<LoraAdapterOption> adapters;
+            std::vector<LoraAdapterConfig> adapters;
             for (auto& path : split_list(v, ',')) {
                 if (path.empty()) return "expected a file name (or several, comma-separated)";
                 adapters.push_back({path, 1.0f});
             }
-            o.lora_adapters.insert(o.lora_adapters.end(), adapters.begin(), adapters.end());
+            o.engine.lora_adapters.insert(o.engine.lora_adapters.end(), adapters.begin(), adapters.end());
             return "";
         },
         [](const ServerOptions&) { return std::string(); },
@@ -670,14 +741,14 @@ Binding lora_scaled_binding() {
                     items.emplace_back(item.substr(0, colon), item.substr(colon + 1));
                 }
             }
-            std::vector<LoraAdapterOption> adapters;
+            std::vector<LoraAdapterConfig> adapters;
             for (const auto& [path, scale_text] : items) {
                 if (path.empty()) return "the adapter file name is empty";
                 const auto scale = parse_float(scale_text);
                 if (!scale || *scale < -kFloatMax || *scale > kFloatMax) return "the scale '" + scale_text + "' is not a number";
                 adapters.push_back({path, static_cast<float>(*scale)});
             }
-            o.lora_adapters.insert(o.lora_adapters.end(), adapters.begin(), adapters.end());
+            o.engine.lora_adapters.insert(o.engine.lora_adapters.end(), adapters.begin(), adapters.end());
             return "";
         },
         [](const ServerOptions&) { return std::string(); },
@@ -783,7 +854,7 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Model, {"-m", "--model"}).value(K::String, "FNAME").env({"LLAMA_ARG_MODEL"})
             .help("path of the GGUF model file to load (required unless --model-url or --hf-repo names one; "
                   "with them, where the download is kept)")
-            .bind(nonempty_text(&ServerOptions::model_path)));
+            .bind(nonempty_text(at_engine(&EngineConfig::model_path))));
     add(Opt(S::Model, {"-mu", "--model-url"}).value(K::String, "URL").env({"LLAMA_ARG_MODEL_URL"})
             .help("download the model from this http(s) URL into the cache directory ($LLAMA_CACHE, else "
                   "$XDG_CACHE_HOME/llama.cpp, else ~/.cache/llama.cpp), or to -m if given; a cached copy is "
@@ -797,21 +868,21 @@ std::vector<OptionSpec> build_table() {
             .def("unused").bind(hf_repo_binding()));
     add(Opt(S::Model, {"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
             .help("the file to download from --hf-repo (overrides its quant)").def("unused")
-            .bind(nonempty_text(&ServerOptions::hf_file)));
+            .bind(nonempty_text(at(&ServerOptions::download, &download::ModelFetchRequest::hf_file))));
     add(Opt(S::Model, {"-hft", "--hf-token"}).value(K::String, "TOKEN").env({"HF_TOKEN"})
             .help("Hugging Face access token, sent as 'Authorization: Bearer' to the Hugging Face endpoint "
                   "(never to --model-url)")
-            .bind(secret(&ServerOptions::hf_token)));
+            .bind(secret(at(&ServerOptions::download, &download::ModelFetchRequest::hf_token))));
     add(Opt(S::Model, {"--offline"}).env({"LLAMA_ARG_OFFLINE"})
             .help("never use the network: --model-url and --hf-repo take the cached download, or fail")
-            .bind(boolean(&ServerOptions::offline)));
+            .bind(boolean(at(&ServerOptions::download, &download::ModelFetchRequest::offline))));
     add(Opt(S::Model, {"-spf", "--system-prompt-file"}).value(K::String, "FNAME")
             .help("JSON file with the system prompt put before every /completion prompt, shared by all slots: "
                   "{\"prompt\": ..., \"anti_prompt\": \"User:\", \"assistant_name\": \"Assistant:\"}")
-            .def("none").bind(nonempty_text(&ServerOptions::system_prompt_file)));
+            .def("none").bind(nonempty_text(at(&ServerOptions::system_prompt_file))));
     add(Opt(S::Model, {"-a", "--alias"}).value(K::String, "NAME").env({"LLAMA_ARG_ALIAS"})
             .help("model name reported in API responses").def("the model file name")
-            .bind(text(&ServerOptions::alias)));
+            .bind(text(at(&ServerOptions::alias))));
     add(Opt(S::Model, {"--chat-template"}).value(K::String, "TEMPLATE").env({"LLAMA_ARG_CHAT_TEMPLATE"})
             .help("chat template to format conversations with: a built-in name (chatml, llama2, llama3, mistral, "
                   "mistral-tools, gemma, phi3, zephyr, deepseek, qwen, qwen3, hermes) or the Jinja template text "
@@ -835,49 +906,49 @@ std::vector<OptionSpec> build_table() {
             .help("accepted for compatibility and ignored: it named an unquantized model to apply a LoRA to when "
                   "adapters were merged into quantized weights; libllama now applies adapters at run time on top "
                   "of the loaded model's weights, so no separate base model is read")
-            .def("none").bind(text(&ServerOptions::lora_base)));
+            .def("none").bind(text(at(&ServerOptions::lora_base))));
     add(Opt(S::Model, {"--override-kv"}).value(K::String, "KEY=TYPE:VALUE,...")
             .help("override model metadata read at load; types int, float, bool, str; repeatable or "
                   "comma-separated, e.g. tokenizer.ggml.add_bos_token=bool:false")
             .def("none").bind(override_kv_binding()));
     add(Opt(S::Model, {"--check-tensors"})
             .help("check the model's tensor data for invalid values while loading")
-            .bind(boolean(&ServerOptions::check_tensors)));
+            .bind(boolean(at_engine(&EngineConfig::check_tensors))));
     add(Opt(S::Model, {"-mm", "--mmproj"}).value(K::String, "FILE").env({"LLAMA_ARG_MMPROJ"})
             .help("multimodal projector file (the model's vision encoder): prompts may then hold images")
-            .def("none").bind(text(&ServerOptions::mmproj)));
+            .def("none").bind(text(at_engine(&EngineConfig::mmproj_path))));
     add(Opt(S::Model, {"--mmproj-offload"}).negative({"--no-mmproj-offload"}).env({"LLAMA_ARG_MMPROJ_OFFLOAD"})
             .help("run the multimodal projector on the GPU, where there is one; --no-mmproj-offload keeps it "
                   "on the CPU")
-            .def("on").bind(boolean(&ServerOptions::mmproj_offload)));
+            .def("on").bind(boolean(at_engine(&EngineConfig::mmproj_offload))));
     add(Opt(S::Model, {"--chat-template-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_CHAT_TEMPLATE_FILE"})
             .help("read the Jinja chat template from a file").def("none").bind(chat_template_file_binding()));
 
     // ---- context and batching ----
     add(Opt(S::ContextBatching, {"-c", "--ctx-size"}).value(K::Int, "N").env({"LLAMA_ARG_CTX_SIZE"})
             .help("total context size in tokens, shared by all slots; 0 = the model's training context")
-            .bind(int_in(&ServerOptions::n_ctx, 0)));
+            .bind(int_in(at_engine(&EngineConfig::n_ctx), 0)));
     add(Opt(S::ContextBatching, {"-b", "--batch-size"}).value(K::Int, "N").env({"LLAMA_ARG_BATCH"})
             .help("logical batch size: the most tokens given to the model in one decode call")
-            .bind(int_in(&ServerOptions::n_batch, 1)));
+            .bind(int_in(at_engine(&EngineConfig::n_batch), 1)));
     add(Opt(S::ContextBatching, {"-ub", "--ubatch-size"}).value(K::Int, "N").env({"LLAMA_ARG_UBATCH"})
             .help("physical batch size; lowered to --batch-size when larger")
-            .bind(int_in(&ServerOptions::n_ubatch, 1)));
+            .bind(int_in(at_engine(&EngineConfig::n_ubatch), 1)));
     add(Opt(S::ContextBatching, {"-np", "--parallel"}).value(K::Int, "N").env({"LLAMA_ARG_N_PARALLEL"})
             .help("number of slots, i.e. requests processed at the same time")
-            .bind(int_in(&ServerOptions::n_parallel, 1)));
+            .bind(int_in(at_engine(&EngineConfig::n_parallel), 1)));
     add(Opt(S::ContextBatching, {"-cb", "--cont-batching"}).negative({"-nocb", "--no-cont-batching"})
             .env({"LLAMA_ARG_CONT_BATCHING"})
             .help("continuous batching: new requests join the running batch instead of waiting for it")
-            .bind(boolean(&ServerOptions::cont_batching)));
+            .bind(boolean(at_engine(&EngineConfig::cont_batching))));
     add(Opt(S::ContextBatching, {"-kvu", "--kv-unified"}).negative({"-no-kvu", "--no-kv-unified"})
             .env({"LLAMA_ARG_KV_UNIFIED"})
             .help("one KV cache buffer shared by all slots instead of one per slot (off by default: each "
                   "slot then attends only to its own cells, faster and independent of other requests)")
-            .bind(boolean(&ServerOptions::kv_unified)));
+            .bind(boolean(at_engine(&EngineConfig::kv_unified))));
     add(Opt(S::ContextBatching, {"-n", "--n-predict", "--predict"}).value(K::Int, "N").env({"LLAMA_ARG_N_PREDICT"})
             .help("server-wide cap on the tokens generated for one request").def("-1 = no cap")
-            .bind(int_or_auto(&ServerOptions::n_predict, 0)));
+            .bind(int_or_auto(at_defaults(&CompletionDefaults::n_predict_cap), 0)));
     add(Opt(S::ContextBatching, {"-fa", "--flash-attn"}).choices({"on", "off", "auto"}).env({"LLAMA_ARG_FLASH_ATTN"})
             .help("Flash Attention: on, off, or auto (on where a GPU runs the model; off on CPU, where "
                   "its kernel makes results depend on what else is batched)")
@@ -887,81 +958,81 @@ std::vector<OptionSpec> build_table() {
             .help("self-extend group attention factor: beyond the last --grp-attn-w tokens, every N tokens share "
                   "one position, so a slot can run past the model's training context; 1 = off. Needs one KV "
                   "stream per slot (no --kv-unified); the context then does not shift when full")
-            .bind(int_in(&ServerOptions::grp_attn_n, 1)));
+            .bind(int_in(at_engine(&EngineConfig::grp_attn_n), 1)));
     add(Opt(S::ContextBatching, {"-gaw", "--grp-attn-w"}).value(K::Int, "N")
             .help("self-extend group attention width: the recent tokens kept at their own positions; a multiple "
                   "of --grp-attn-n")
-            .bind(int_in(&ServerOptions::grp_attn_w, 1)));
+            .bind(int_in(at_engine(&EngineConfig::grp_attn_w), 1)));
 
     // ---- threads ----
     add(Opt(S::Threads, {"-t", "--threads"}).value(K::Int, "N").env({"LLAMA_ARG_THREADS"})
             .help("CPU threads used while generating").def("-1 = the number of CPU cores")
-            .bind(int_or_auto(&ServerOptions::n_threads, 1)));
+            .bind(int_or_auto(at_engine(&EngineConfig::n_threads), 1)));
     add(Opt(S::Threads, {"-tb", "--threads-batch"}).value(K::Int, "N")
             .help("CPU threads used while processing prompts and batches").def("-1 = same as --threads")
-            .bind(int_or_auto(&ServerOptions::n_threads_batch, 1)));
+            .bind(int_or_auto(at_engine(&EngineConfig::n_threads_batch), 1)));
     add(Opt(S::Threads, {"--threads-http"}).value(K::Int, "N").env({"LLAMA_ARG_THREADS_HTTP"})
             .help("threads of the HTTP server").def("-1 = enough for every slot plus waiting clients")
-            .bind(int_or_auto(&ServerOptions::n_threads_http, 1)));
+            .bind(int_or_auto(at_http(&HttpConfig::n_threads), 1)));
 
     // ---- context: RoPE and YaRN (passed to libllama; the model's own values by default) ----
     add(Opt(S::ContextBatching, {"--rope-scaling"}).choices({"none", "linear", "yarn"}).env({"LLAMA_ARG_ROPE_SCALING_TYPE"})
             .help("RoPE frequency scaling method").def("the model's")
-            .bind(choice(&ServerOptions::rope_scaling, {"none", "linear", "yarn"})));
+            .bind(choice(at_tuning(&ContextTuning::rope_scaling), {"none", "linear", "yarn"})));
     add(Opt(S::ContextBatching, {"--rope-scale"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_SCALE"})
             .help("RoPE context scaling factor: expands the context by N (sets --rope-freq-scale to 1/N)")
             .def("the model's").bind(rope_scale_binding()));
     add(Opt(S::ContextBatching, {"--rope-freq-base"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_FREQ_BASE"})
             .help("RoPE base frequency (NTK-aware scaling); 0 = the model's")
-            .bind(float_in(&ServerOptions::rope_freq_base, 0.0)));
+            .bind(float_in(at_tuning(&ContextTuning::rope_freq_base), 0.0)));
     add(Opt(S::ContextBatching, {"--rope-freq-scale"}).value(K::Float, "N").env({"LLAMA_ARG_ROPE_FREQ_SCALE"})
             .help("RoPE frequency scaling factor: expands the context by 1/N; 0 = the model's")
-            .bind(float_in(&ServerOptions::rope_freq_scale, 0.0)));
+            .bind(float_in(at_tuning(&ContextTuning::rope_freq_scale), 0.0)));
     add(Opt(S::ContextBatching, {"--yarn-orig-ctx"}).value(K::Int, "N").env({"LLAMA_ARG_YARN_ORIG_CTX"})
             .help("YaRN: the model's original context size; 0 = its training context")
-            .bind(int_in(&ServerOptions::yarn_orig_ctx, 0)));
+            .bind(int_in(at_tuning(&ContextTuning::yarn_orig_ctx), 0)));
     add(Opt(S::ContextBatching, {"--yarn-ext-factor"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_EXT_FACTOR"})
             .help("YaRN: extrapolation mix factor, 0.0 = full interpolation; -1 = the model's")
-            .bind(float_in(&ServerOptions::yarn_ext_factor, -1.0, 1000.0)));
+            .bind(float_in(at_tuning(&ContextTuning::yarn_ext_factor), -1.0, 1000.0)));
     add(Opt(S::ContextBatching, {"--yarn-attn-factor"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_ATTN_FACTOR"})
             .help("YaRN: attention magnitude scale; -1 = the model's")
-            .bind(float_in(&ServerOptions::yarn_attn_factor, -1.0, 1000.0)));
+            .bind(float_in(at_tuning(&ContextTuning::yarn_attn_factor), -1.0, 1000.0)));
     add(Opt(S::ContextBatching, {"--yarn-beta-slow"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_BETA_SLOW"})
             .help("YaRN: high correction dimension (alpha); -1 = the model's")
-            .bind(float_in(&ServerOptions::yarn_beta_slow, -1.0, 1000.0)));
+            .bind(float_in(at_tuning(&ContextTuning::yarn_beta_slow), -1.0, 1000.0)));
     add(Opt(S::ContextBatching, {"--yarn-beta-fast"}).value(K::Float, "N").env({"LLAMA_ARG_YARN_BETA_FAST"})
             .help("YaRN: low correction dimension (beta); -1 = the model's")
-            .bind(float_in(&ServerOptions::yarn_beta_fast, -1.0, 1000.0)));
+            .bind(float_in(at_tuning(&ContextTuning::yarn_beta_fast), -1.0, 1000.0)));
 
     // ---- KV cache ----
     add(Opt(S::ContextBatching, {"-ctk", "--cache-type-k"}).choices(kCacheTypes).env({"LLAMA_ARG_CACHE_TYPE_K"})
-            .help("data type of the K cache").bind(choice(&ServerOptions::cache_type_k, kCacheTypes)));
+            .help("data type of the K cache").bind(choice(at_tuning(&ContextTuning::cache_type_k), kCacheTypes)));
     add(Opt(S::ContextBatching, {"-ctv", "--cache-type-v"}).choices(kCacheTypes).env({"LLAMA_ARG_CACHE_TYPE_V"})
             .help("data type of the V cache (a quantized V cache needs flash attention)")
-            .bind(choice(&ServerOptions::cache_type_v, kCacheTypes)));
+            .bind(choice(at_tuning(&ContextTuning::cache_type_v), kCacheTypes)));
     add(Opt(S::ContextBatching, {"-dt", "--defrag-thold"}).value(K::Float, "N").env({"LLAMA_ARG_DEFRAG_THOLD"})
             .help("KV cache defragmentation threshold (deprecated in libllama, which defragments by itself); "
                   "< 0 = off")
-            .bind(float_in(&ServerOptions::defrag_thold, -1.0, 1.0)));
+            .bind(float_in(at_tuning(&ContextTuning::defrag_thold), -1.0, 1.0)));
     add(Opt(S::ContextBatching, {"-kvo", "--kv-offload"}).negative({"-nkvo", "--no-kv-offload"})
             .env({"LLAMA_ARG_KV_OFFLOAD"}).help("keep the KV cache (and attention) on the GPU with offloaded layers")
-            .def("enabled").bind(boolean(&ServerOptions::kv_offload)));
+            .def("enabled").bind(boolean(at_tuning(&ContextTuning::kv_offload))));
     add(Opt(S::ContextBatching, {"--swa-full"}).env({"LLAMA_ARG_SWA_FULL"})
             .help("full-size cache for sliding-window-attention layers (more memory; lets any prefix be reused)")
-            .bind(boolean(&ServerOptions::swa_full)));
+            .bind(boolean(at_tuning(&ContextTuning::swa_full))));
     add(Opt(S::ContextBatching, {"--context-shift"}).negative({"--no-context-shift"}).env({"LLAMA_ARG_CONTEXT_SHIFT"})
             .help("when generation fills a slot's context, drop half of it (after n_keep) and go on; "
                   "--no-context-shift stops the request there instead")
-            .def("enabled").bind(boolean(&ServerOptions::context_shift)));
+            .def("enabled").bind(boolean(at_engine(&EngineConfig::context_shift))));
     add(Opt(S::ContextBatching, {"--keep"}).value(K::Int, "N")
             .help("prompt tokens kept when the context shifts, for requests that give no n_keep; -1 = all")
-            .def("0").bind(int_in(&ServerOptions::n_keep, -1)));
+            .def("0").bind(int_in(at_defaults(&CompletionDefaults::n_keep), -1)));
     add(Opt(S::ContextBatching, {"--cache-prompt"}).negative({"--no-cache-prompt"}).env({"LLAMA_ARG_CACHE_PROMPT"})
             .help("reuse a slot's cached prompt prefix, for requests that give no cache_prompt").def("enabled")
-            .bind(boolean(&ServerOptions::cache_prompt)));
+            .bind(boolean(at_defaults(&CompletionDefaults::cache_prompt))));
     add(Opt(S::ContextBatching, {"--warmup"}).negative({"--no-warmup"})
             .help("run one empty decode at start-up, so the first request does not pay for it").def("enabled")
-            .bind(boolean(&ServerOptions::warmup)));
+            .bind(boolean(at_engine(&EngineConfig::warmup))));
 
     // ---- devices and memory ----
     add(Opt(S::DevicesMemory, {"-ngl", "--n-gpu-layers", "--gpu-layers"}).value(K::Int, "N")
@@ -969,10 +1040,10 @@ std::vector<OptionSpec> build_table() {
             .help("model layers to keep in GPU memory: a number, 'auto' or 'all'. Without a GPU it is accepted "
                   "and nothing is offloaded; the start-up log and /props (runtime) say what was")
             .def("-1 = auto")
-            .bind(gpu_layers_binding(&ServerOptions::n_gpu_layers)));
+            .bind(gpu_layers_binding(at_engine(&EngineConfig::n_gpu_layers))));
     add(Opt(S::DevicesMemory, {"-mg", "--main-gpu"}).value(K::Int, "INDEX").env({"LLAMA_ARG_MAIN_GPU"})
             .help("the GPU used for small tensors and intermediate results when several GPUs are used")
-            .bind(int_in(&ServerOptions::main_gpu, 0)));
+            .bind(int_in(at_engine(&EngineConfig::main_gpu), 0)));
     add(Opt(S::DevicesMemory, {"-ts", "--tensor-split"}).value(K::List, "N0,N1,...").env({"LLAMA_ARG_TENSOR_SPLIT"})
             .help("share of the model given to each GPU, as comma-separated non-negative proportions, "
                   "e.g. 3,2 puts 60% on GPU 0 and 40% on GPU 1")
@@ -980,37 +1051,37 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::DevicesMemory, {"-sm", "--split-mode"}).choices({"none", "layer", "row"}).env({"LLAMA_ARG_SPLIT_MODE"})
             .help("how to split the model across several GPUs: none (one GPU, --main-gpu), layer (layers and KV "
                   "cache spread over the GPUs) or row (weights split by rows)")
-            .bind(choice(&ServerOptions::split_mode, {"none", "layer", "row"})));
+            .bind(choice(at_engine(&EngineConfig::split_mode), {"none", "layer", "row"})));
     add(Opt(S::DevicesMemory, {"--numa"}).choices({"distribute", "isolate", "numactl"}).implicit_value("distribute")
             .env({"LLAMA_ARG_NUMA"})
             .help("NUMA optimizations: distribute (spread threads evenly over all nodes), isolate (only the CPUs "
                   "of the node cria started on) or numactl (the CPU map numactl gives); --numa alone = distribute")
-            .def("off").bind(choice(&ServerOptions::numa, {"distribute", "isolate", "numactl"})));
+            .def("off").bind(choice(at_engine(&EngineConfig::numa), {"distribute", "isolate", "numactl"})));
     add(Opt(S::DevicesMemory, {"--mlock"}).env({"LLAMA_ARG_MLOCK"})
-            .help("lock the model in RAM so the system cannot swap it out").bind(boolean(&ServerOptions::mlock)));
+            .help("lock the model in RAM so the system cannot swap it out").bind(boolean(at_engine(&EngineConfig::mlock))));
     add(Opt(S::DevicesMemory, {"--mmap"}).negative({"--no-mmap"}).env({"LLAMA_ARG_MMAP"})
             .negated_env("LLAMA_ARG_NO_MMAP")
             .help("memory-map the model file; --no-mmap reads it into memory instead (slower to load)")
-            .bind(boolean(&ServerOptions::mmap)));
+            .bind(boolean(at_engine(&EngineConfig::mmap))));
 
     // ---- HTTP ----
     add(Opt(S::Http, {"--host"}).value(K::String, "HOST").env({"LLAMA_ARG_HOST"})
-            .help("address to listen on").bind(nonempty_text(&ServerOptions::host)));
+            .help("address to listen on").bind(nonempty_text(at_http(&HttpConfig::host))));
     add(Opt(S::Http, {"--port"}).value(K::Int, "PORT").env({"LLAMA_ARG_PORT"})
-            .help("TCP port to listen on (1 to 65535)").bind(int_in(&ServerOptions::port, 1, 65535)));
+            .help("TCP port to listen on (1 to 65535)").bind(int_in(at_http(&HttpConfig::port), 1, 65535)));
     add(Opt(S::Http, {"--path"}).value(K::String, "PATH").env({"LLAMA_ARG_STATIC_PATH"})
             .help("serve the static files of this directory (its index.html at /) instead of the built-in "
                   "web UI; /completion.js is cria's own unless the directory has one")
-            .def("none, the built-in UI").bind(text(&ServerOptions::static_path)));
+            .def("none, the built-in UI").bind(text(at_http(&HttpConfig::static_path))));
     add(Opt(S::Http, {"--webui", "--ui"}).negative({"--no-webui", "--no-ui"}).env({"LLAMA_ARG_WEBUI", "LLAMA_ARG_UI"})
             .help("the built-in web UI at / (and /completion.js); --no-webui turns it off")
-            .bind(boolean(&ServerOptions::webui)));
+            .bind(boolean(at_http(&HttpConfig::webui))));
     add(Opt(S::Http, {"--api-prefix"}).value(K::String, "PREFIX").env({"LLAMA_ARG_API_PREFIX"})
             .help("serve every route (the API, /health, /metrics, the web UI) under this path, e.g. /llm: "
                   "/llm/completion, /llm/ for the UI; starts with /, no trailing /")
             .def("none").bind(api_prefix_binding()));
     add(Opt(S::Http, {"-to", "--timeout"}).value(K::Int, "N").env({"LLAMA_ARG_TIMEOUT"})
-            .help("HTTP read and write timeout in seconds").bind(int_in(&ServerOptions::timeout_s, 1)));
+            .help("HTTP read and write timeout in seconds").bind(int_in(at_http(&HttpConfig::timeout_s), 1)));
     add(Opt(S::Http, {"--api-key"}).value(K::List, "KEY").env({"LLAMA_API_KEY"}).repeatable()
             .help("API key clients must send as 'Authorization: Bearer KEY'; give it several times, or "
                   "comma-separated, to accept several keys")
@@ -1021,99 +1092,99 @@ std::vector<OptionSpec> build_table() {
             .def("none").bind(api_key_file_binding()));
     add(Opt(S::Http, {"--ssl-key-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_KEY_FILE"})
             .help("PEM-encoded private key: serve HTTPS (with --ssl-cert-file)").def("none, plain HTTP")
-            .bind(nonempty_text(&ServerOptions::ssl_key_file)));
+            .bind(nonempty_text(at_http(&HttpConfig::ssl_key_file))));
     add(Opt(S::Http, {"--ssl-cert-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_SSL_CERT_FILE"})
             .help("PEM-encoded certificate (chain): serve HTTPS (with --ssl-key-file)").def("none, plain HTTP")
-            .bind(nonempty_text(&ServerOptions::ssl_cert_file)));
+            .bind(nonempty_text(at_http(&HttpConfig::ssl_cert_file))));
     add(Opt(S::Http, {"--cors-origins"}).value(K::List, "ORIGINS").env({"LLAMA_ARG_CORS_ORIGINS"})
             .help("comma-separated origins whose web pages may call the API (e.g. https://app.example); "
                   "* = any")
             .def("*").bind(cors_origins_binding()));
     add(Opt(S::Http, {"--cors-methods"}).value(K::String, "METHODS").env({"LLAMA_ARG_CORS_METHODS"})
             .help("comma-separated methods allowed for cross-origin calls").def("GET, POST, OPTIONS")
-            .bind(nonempty_text(&ServerOptions::cors_methods)));
+            .bind(nonempty_text(at_cors(&CorsPolicy::methods))));
     add(Opt(S::Http, {"--cors-headers"}).value(K::String, "HEADERS").env({"LLAMA_ARG_CORS_HEADERS"})
             .help("comma-separated request headers allowed for cross-origin calls; * = whatever the browser asks for")
-            .def("*").bind(nonempty_text(&ServerOptions::cors_headers)));
+            .def("*").bind(nonempty_text(at_cors(&CorsPolicy::headers))));
     add(Opt(S::Http, {"--cors-credentials"}).negative({"--no-cors-credentials"}).env({"LLAMA_ARG_CORS_CREDENTIALS"})
             .help("let cross-origin calls carry credentials (the caller's origin is echoed back)").def("enabled")
-            .bind(boolean(&ServerOptions::cors_credentials)));
+            .bind(boolean(at_cors(&CorsPolicy::credentials))));
 
     // ---- endpoints ----
     add(Opt(S::Endpoints, {"--embedding", "--embeddings"}).env({"LLAMA_ARG_EMBEDDINGS"})
             .help("embedding mode: serve /embedding and /v1/embeddings (and no text generation)")
-            .bind(boolean(&ServerOptions::embedding)));
+            .bind(boolean(at_engine(&EngineConfig::embedding))));
     add(Opt(S::Endpoints, {"--pooling"}).choices({"none", "mean", "cls", "last"}).env({"LLAMA_ARG_POOLING"})
             .help("how token embeddings become one vector per input").def("the model's")
-            .bind(choice(&ServerOptions::pooling, {"none", "mean", "cls", "last"})));
+            .bind(choice(at_engine(&EngineConfig::pooling), {"none", "mean", "cls", "last"})));
     add(Opt(S::Endpoints, {"--slots"}).negative({"--no-slots", "--slots-endpoint-disable"})
             .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
             .help("the /slots monitoring endpoint (slot state may include users' prompts)")
-            .bind(boolean(&ServerOptions::slots_endpoint)));
+            .bind(boolean(at_http(&HttpConfig::slots_endpoint))));
     add(Opt(S::Endpoints, {"--slot-save-path"}).value(K::String, "PATH").env({"LLAMA_ARG_SLOT_SAVE_PATH"})
             .help("directory where POST /slots/{id}?action=save|restore keeps slots' KV caches (an existing "
                   "directory; file names are plain names inside it)")
-            .def("none, slot actions off").bind(nonempty_text(&ServerOptions::slot_save_path)));
+            .def("none, slot actions off").bind(nonempty_text(at_http(&HttpConfig::slot_save_path))));
     add(Opt(S::Endpoints, {"--metrics"}).env({"LLAMA_ARG_ENDPOINT_METRICS"})
-            .help("the Prometheus-compatible /metrics endpoint").bind(boolean(&ServerOptions::metrics)));
+            .help("the Prometheus-compatible /metrics endpoint").bind(boolean(at_http(&HttpConfig::metrics))));
     add(Opt(S::Endpoints, {"--props"}).env({"LLAMA_ARG_ENDPOINT_PROPS"})
             .help("let POST /props change the server-wide default generation settings")
-            .bind(boolean(&ServerOptions::props_endpoint)));
+            .bind(boolean(at_http(&HttpConfig::props_endpoint))));
 
     // ---- sampling defaults ----
     add(Opt(S::Sampling, {"-s", "--seed"}).value(K::Int, "SEED")
             .help("random seed").def("-1 = a random seed for each request").bind(seed_binding()));
     add(Opt(S::Sampling, {"--temp", "--temperature"}).value(K::Float, "N").env({"LLAMA_ARG_TEMPERATURE"})
-            .help("temperature; 0 = always the most likely token").bind(float_in(&ServerOptions::temperature, 0.0)));
+            .help("temperature; 0 = always the most likely token").bind(float_in(at_sampling(&SamplingParams::temperature), 0.0)));
     add(Opt(S::Sampling, {"--top-k"}).value(K::Int, "N").env({"LLAMA_ARG_TOP_K"})
-            .help("keep only the K most likely tokens; 0 = off").bind(int_in(&ServerOptions::top_k, 0)));
+            .help("keep only the K most likely tokens; 0 = off").bind(int_in(at_sampling(&SamplingParams::top_k), 0)));
     add(Opt(S::Sampling, {"--top-p"}).value(K::Float, "N").env({"LLAMA_ARG_TOP_P"})
-            .help("nucleus sampling, between 0 and 1; 1 = off").bind(float_in(&ServerOptions::top_p, 0.0, 1.0)));
+            .help("nucleus sampling, between 0 and 1; 1 = off").bind(float_in(at_sampling(&SamplingParams::top_p), 0.0, 1.0)));
     add(Opt(S::Sampling, {"--min-p"}).value(K::Float, "N").env({"LLAMA_ARG_MIN_P"})
-            .help("min-p sampling, between 0 and 1; 0 = off").bind(float_in(&ServerOptions::min_p, 0.0, 1.0)));
+            .help("min-p sampling, between 0 and 1; 0 = off").bind(float_in(at_sampling(&SamplingParams::min_p), 0.0, 1.0)));
     add(Opt(S::Sampling, {"--repeat-penalty"}).value(K::Float, "N").env({"LLAMA_ARG_REPEAT_PENALTY"})
             .help("penalty for repeating recent tokens; 1 = off")
-            .bind(float_in(&ServerOptions::repeat_penalty, 0.0)));
+            .bind(float_in(at_sampling(&SamplingParams::repeat_penalty), 0.0)));
     add(Opt(S::Sampling, {"--repeat-last-n"}).value(K::Int, "N")
             .help("how many recent tokens the repeat penalty looks at; 0 = off, -1 = the whole context")
-            .bind(int_in(&ServerOptions::repeat_last_n, -1)));
+            .bind(int_in(at_sampling(&SamplingParams::repeat_last_n), -1)));
 
     add(Opt(S::Sampling, {"--presence-penalty"}).value(K::Float, "N").env({"LLAMA_ARG_PRESENCE_PENALTY"})
             .help("subtracted once from every token already in the window; 0 = off")
-            .bind(float_in(&ServerOptions::presence_penalty, -100.0, 100.0)));
+            .bind(float_in(at_sampling(&SamplingParams::presence_penalty), -100.0, 100.0)));
     add(Opt(S::Sampling, {"--frequency-penalty"}).value(K::Float, "N").env({"LLAMA_ARG_FREQUENCY_PENALTY"})
             .help("subtracted per occurrence in the window; 0 = off")
-            .bind(float_in(&ServerOptions::frequency_penalty, -100.0, 100.0)));
+            .bind(float_in(at_sampling(&SamplingParams::frequency_penalty), -100.0, 100.0)));
     add(Opt(S::Sampling, {"--typical", "--typical-p"}).value(K::Float, "N")
-            .help("locally typical sampling, between 0 and 1; 1 = off").bind(float_in(&ServerOptions::typical_p, 0.0, 1.0)));
+            .help("locally typical sampling, between 0 and 1; 1 = off").bind(float_in(at_sampling(&SamplingParams::typical_p), 0.0, 1.0)));
     add(Opt(S::Sampling, {"--dynatemp-range"}).value(K::Float, "N")
             .help("dynamic temperature: the temperature varies by up to N with the entropy; 0 = off")
-            .bind(float_in(&ServerOptions::dynatemp_range, 0.0, 1000.0)));
+            .bind(float_in(at_sampling(&SamplingParams::dynatemp_range), 0.0, 1000.0)));
     add(Opt(S::Sampling, {"--dynatemp-exp"}).value(K::Float, "N")
-            .help("dynamic temperature exponent").bind(float_in(&ServerOptions::dynatemp_exponent, 0.0, 1000.0)));
+            .help("dynamic temperature exponent").bind(float_in(at_sampling(&SamplingParams::dynatemp_exponent), 0.0, 1000.0)));
     add(Opt(S::Sampling, {"--mirostat"}).value(K::Int, "N")
             .help("Mirostat: 0 = off, 1 = Mirostat, 2 = Mirostat 2.0 (replaces the truncating samplers)")
-            .bind(int_in(&ServerOptions::mirostat, 0, 2)));
+            .bind(int_in(at_sampling(&SamplingParams::mirostat), 0, 2)));
     add(Opt(S::Sampling, {"--mirostat-ent"}).value(K::Float, "N")
-            .help("Mirostat target surprise (tau)").bind(float_in(&ServerOptions::mirostat_tau, 0.0, 1000.0)));
+            .help("Mirostat target surprise (tau)").bind(float_in(at_sampling(&SamplingParams::mirostat_tau), 0.0, 1000.0)));
     add(Opt(S::Sampling, {"--mirostat-lr"}).value(K::Float, "N")
-            .help("Mirostat learning rate (eta)").bind(float_in(&ServerOptions::mirostat_eta, 0.0, 1000.0)));
+            .help("Mirostat learning rate (eta)").bind(float_in(at_sampling(&SamplingParams::mirostat_eta), 0.0, 1000.0)));
     add(Opt(S::Sampling, {"--xtc-probability"}).value(K::Float, "N")
             .help("XTC: chance of removing the most likely tokens; 0 = off")
-            .bind(float_in(&ServerOptions::xtc_probability, 0.0, 1.0)));
+            .bind(float_in(at_sampling(&SamplingParams::xtc_probability), 0.0, 1.0)));
     add(Opt(S::Sampling, {"--xtc-threshold"}).value(K::Float, "N")
-            .help("XTC: probability above which tokens may be removed").bind(float_in(&ServerOptions::xtc_threshold, 0.0, 1.0)));
+            .help("XTC: probability above which tokens may be removed").bind(float_in(at_sampling(&SamplingParams::xtc_threshold), 0.0, 1.0)));
     add(Opt(S::Sampling, {"--top-nsigma", "--top-n-sigma"}).value(K::Float, "N")
             .help("keep tokens within N standard deviations of the top logit; <= 0 = off")
-            .bind(float_in(&ServerOptions::top_n_sigma, -1.0, 1000.0)));
+            .bind(float_in(at_sampling(&SamplingParams::top_n_sigma), -1.0, 1000.0)));
     add(Opt(S::Sampling, {"--dry-multiplier"}).value(K::Float, "N")
-            .help("DRY repetition penalty strength; 0 = off").bind(float_in(&ServerOptions::dry_multiplier, 0.0, 1000.0)));
+            .help("DRY repetition penalty strength; 0 = off").bind(float_in(at_sampling(&SamplingParams::dry_multiplier), 0.0, 1000.0)));
     add(Opt(S::Sampling, {"--dry-base"}).value(K::Float, "N")
-            .help("DRY penalty base").bind(float_in(&ServerOptions::dry_base, 1.0, 1000.0)));
+            .help("DRY penalty base").bind(float_in(at_sampling(&SamplingParams::dry_base), 1.0, 1000.0)));
     add(Opt(S::Sampling, {"--dry-allowed-length"}).value(K::Int, "N")
-            .help("DRY: repeats up to this length are free").bind(int_in(&ServerOptions::dry_allowed_length, 0)));
+            .help("DRY: repeats up to this length are free").bind(int_in(at_sampling(&SamplingParams::dry_allowed_length), 0)));
     add(Opt(S::Sampling, {"--dry-penalty-last-n"}).value(K::Int, "N")
-            .help("DRY: tokens looked back at; -1 = the whole context").bind(int_in(&ServerOptions::dry_penalty_last_n, -1)));
+            .help("DRY: tokens looked back at; -1 = the whole context").bind(int_in(at_sampling(&SamplingParams::dry_penalty_last_n), -1)));
     add(Opt(S::Sampling, {"--samplers"}).value(K::String, "SAMPLERS")
             .help("the order of the sampling stages, separated by ';' (penalties, dry, top_n_sigma, top_k, tfs_z, "
                   "typical_p, top_p, min_p, xtc, temperature)")
@@ -1125,7 +1196,7 @@ std::vector<OptionSpec> build_table() {
             .def("edskypmxt").bind(sampling_seq_binding()));
     add(Opt(S::Sampling, {"--ignore-eos"})
             .help("keep generating past the end-of-stream token (requests' default ignore_eos)")
-            .bind(boolean(&ServerOptions::ignore_eos)));
+            .bind(boolean(at_defaults(&CompletionDefaults::ignore_eos))));
     add(Opt(S::Sampling, {"-l", "--logit-bias"}).value(K::String, "TOKEN_ID(+/-)BIAS")
             .help("requests' default logit bias, e.g. 15043+1 or 15043-inf (never); repeatable. A request that "
                   "sets its own logit_bias replaces this whole list")
@@ -1147,29 +1218,29 @@ std::vector<OptionSpec> build_table() {
             .env({"LLAMA_ARG_SPEC_DRAFT_MODEL", "LLAMA_ARG_MODEL_DRAFT"})
             .help("draft model for speculative decoding: a small model with the same vocabulary as -m that "
                   "guesses the next tokens, which the main model then checks in one batch")
-            .def("none").bind(nonempty_text(&ServerOptions::draft_model_path)));
+            .def("none").bind(nonempty_text(at_draft(&SpeculativeConfig::draft_model_path))));
     add(Opt(S::Speculative, {"-ngld", "--gpu-layers-draft", "--n-gpu-layers-draft", "--spec-draft-ngl"})
             .value(K::Int, "N").env({"LLAMA_ARG_N_GPU_LAYERS_DRAFT"})
             .help("draft model layers to keep in GPU memory: a number, 'auto' or 'all'").def("-1 = auto")
-            .bind(gpu_layers_binding(&ServerOptions::n_gpu_layers_draft)));
+            .bind(gpu_layers_binding(at_draft(&SpeculativeConfig::n_gpu_layers_draft))));
     add(Opt(S::Speculative, {"-cd", "--ctx-size-draft"}).value(K::Int, "N").env({"LLAMA_ARG_CTX_SIZE_DRAFT"})
             .help("context size of the draft model, shared by all slots; a slot whose context outgrows its "
                   "share is not drafted for").def("0 = same as --ctx-size")
-            .bind(int_in(&ServerOptions::n_ctx_draft, 0)));
+            .bind(int_in(at_draft(&SpeculativeConfig::n_ctx_draft), 0)));
     add(Opt(S::Speculative, {"--draft-max", "--draft", "--draft-n", "--spec-draft-n-max"}).value(K::Int, "N")
             .env({"LLAMA_ARG_DRAFT_MAX", "LLAMA_ARG_SPEC_DRAFT_N_MAX"})
             .help("most tokens drafted per step, by the draft model or by n-gram lookup (a request's "
                   "speculative.n_max wins)")
-            .bind(int_in(&ServerOptions::draft_n_max, 0)));
+            .bind(int_in(at_draft_limits(&SpeculativeParams::n_max), 0)));
     add(Opt(S::Speculative, {"--draft-min", "--draft-n-min", "--spec-draft-n-min"}).value(K::Int, "N")
             .env({"LLAMA_ARG_DRAFT_MIN", "LLAMA_ARG_SPEC_DRAFT_N_MIN"})
             .help("a shorter draft is not verified: that step decodes one token (a request's speculative.n_min wins)")
-            .bind(int_in(&ServerOptions::draft_n_min, 0)));
+            .bind(int_in(at_draft_limits(&SpeculativeParams::n_min), 0)));
     add(Opt(S::Speculative, {"--draft-p-min", "--spec-draft-p-min"}).value(K::Float, "P")
             .env({"LLAMA_ARG_DRAFT_P_MIN", "LLAMA_ARG_SPEC_DRAFT_P_MIN"})
             .help("the draft model stops drafting at a token it gives less probability than this (a request's "
                   "speculative.p_min wins)")
-            .bind(float_in(&ServerOptions::draft_p_min, 0.0, 1.0)));
+            .bind(float_in(at_draft_limits(&SpeculativeParams::p_min), 0.0, 1.0)));
     add(Opt(S::Speculative, {"--spec-type"}).value(K::List, "TYPES").env({"LLAMA_ARG_SPEC_TYPE"})
             .help("comma-separated kinds of drafting, tried in order each step: draft-simple (the draft "
                   "model of -md), ngram-simple (copy what followed the last n-gram's previous occurrence in "
@@ -1177,21 +1248,21 @@ std::vector<OptionSpec> build_table() {
             .def("draft-simple with -md, else none").bind(spec_type_binding()));
     add(Opt(S::Speculative, {"--spec-ngram-simple-size-n"}).value(K::Int, "N")
             .help("ngram-simple: how many of the latest tokens must match an earlier place in the context")
-            .bind(int_in(&ServerOptions::spec_ngram_size_n, 1, 1024)));
+            .bind(int_in(at_draft(&SpeculativeConfig::ngram_size), 1, 1024)));
 
     add(Opt(S::Logging, {"-v", "--verbose", "--log-verbose"})
-            .help("log everything, including debug messages").bind(boolean(&ServerOptions::verbose)));
+            .help("log everything, including debug messages").bind(boolean(at(&ServerOptions::verbose))));
     add(Opt(S::Logging, {"--log-format"}).choices({"text", "json"})
-            .help("format of log lines").bind(choice(&ServerOptions::log_format, {"text", "json"})));
+            .help("format of log lines").bind(choice(at(&ServerOptions::log_format), {"text", "json"})));
     add(Opt(S::Logging, {"--log-file"}).value(K::String, "FNAME").env({"LLAMA_ARG_LOG_FILE"})
             .help("write the log to this file (appended) instead of stderr").def("stderr")
-            .bind(text(&ServerOptions::log_file)));
+            .bind(text(at(&ServerOptions::log_file))));
     add(Opt(S::Logging, {"-lv", "--verbosity", "--log-verbosity"}).value(K::Int, "N").env({"LLAMA_ARG_LOG_VERBOSITY"})
             .help("the least important messages logged: 0 = none, 1 = errors, 2 = warnings, 3 = info, 4 and "
                   "above = debug (with the prompts of requests)")
-            .def("3").bind(int_in(&ServerOptions::log_verbosity, 0)));
+            .def("3").bind(int_in(at(&ServerOptions::log_verbosity), 0)));
     add(Opt(S::Logging, {"--log-disable"})
-            .help("turn logging off").bind(boolean(&ServerOptions::log_disable)));
+            .help("turn logging off").bind(boolean(at(&ServerOptions::log_disable))));
 
     // ---- not yet supported: listed so that using one is a clear error, not "unknown option" ----
     // model sources and adapters

@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "options/option_table.h"
-#include "options/value_parse.h"
+#include "options/validate.h"
+#include "util/value_parse.h"
 
 namespace cria {
 
@@ -64,37 +65,6 @@ ParseOutcome fail(std::string message) {
     return out;
 }
 
-// The speculative options must agree: a draft type needs a draft model and a draft model needs a
-// type that uses it (it is implied when --spec-type is not given). Fills in that implied type.
-std::string check_speculative_options(ServerOptions& opts) {
-    auto& types = opts.spec_types;
-    const bool has_draft_model = !opts.draft_model_path.empty();
-    const bool uses_draft_model = std::find(types.begin(), types.end(), "draft-simple") != types.end();
-    if (types.empty() && has_draft_model) types.push_back("draft-simple");
-    if (types.size() == 1 && types.front() == "none") {
-        if (has_draft_model) return "--spec-type none contradicts --model-draft: give one or the other";
-        types.clear();
-    }
-    if (uses_draft_model && !has_draft_model) {
-        return "--spec-type draft-simple needs a draft model: give --model-draft FNAME";
-    }
-    if (has_draft_model && !types.empty() &&
-        std::find(types.begin(), types.end(), "draft-simple") == types.end()) {
-        return "--model-draft is given but --spec-type does not list draft-simple";
-    }
-    if (!types.empty() && opts.grp_attn_n > 1) {
-        return "speculative decoding (--spec-type, --model-draft) cannot be combined with self-extend (--grp-attn-n)";
-    }
-    if (!types.empty() && opts.embedding) {
-        return "speculative decoding (--spec-type, --model-draft) generates text; it cannot be used with --embedding";
-    }
-    if (opts.draft_n_min > opts.draft_n_max) {
-        return "--draft-min (" + std::to_string(opts.draft_n_min) + ") is above --draft-max (" +
-               std::to_string(opts.draft_n_max) + ")";
-    }
-    return "";
-}
-
 }  // namespace
 
 ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLookup& env) {
@@ -132,7 +102,7 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
         CliAction action{&spec, name, ""};
         if (spec.takes_value()) {
             const auto is_choice = [&spec](const char* next) {
-                return std::find(spec.choices.begin(), spec.choices.end(), options::to_lower(next)) != spec.choices.end();
+                return std::find(spec.choices.begin(), spec.choices.end(), util::to_lower(next)) != spec.choices.end();
             };
             if (has_inline_value) {
                 action.value = inline_value;
@@ -155,7 +125,7 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
         } else {
             bool on = true;
             if (has_inline_value) {
-                const auto b = options::parse_bool_word(inline_value);
+                const auto b = util::parse_bool_word(inline_value);
                 if (!b) {
                     return fail("invalid value '" + inline_value + "' for " + option_label(name, spec) +
                                 ": expected true or false");
@@ -186,7 +156,7 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
             }
             std::string value = *raw;
             if (!spec.takes_value()) {
-                const auto b = options::parse_bool_word(value);
+                const auto b = util::parse_bool_word(value);
                 if (!b) {
                     return fail("invalid value '" + value + "' for " + where +
                                 ": expected true/false, 1/0, on/off or yes/no");
@@ -209,31 +179,7 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
     }
 
     // 4. Rules across options.
-    if (opts.model_path.empty() && opts.model_url.empty() && opts.hf_repo.empty()) {
-        return fail("no model given: use -m FILE, -mu URL or -hf REPO");
-    }
-    if (!opts.model_url.empty() && !opts.hf_repo.empty()) {
-        return fail("--model-url and --hf-repo both name a model to download: use one of them");
-    }
-    if (!opts.hf_file.empty() && opts.hf_repo.empty()) return fail("--hf-file needs --hf-repo (the repository it is in)");
-    while (opts.slot_save_path.size() > 1 && opts.slot_save_path.back() == '/') opts.slot_save_path.pop_back();
-    if (opts.ssl_key_file.empty() != opts.ssl_cert_file.empty()) {
-        return fail("HTTPS needs both --ssl-key-file and --ssl-cert-file");
-    }
-    // Like libllama, which never runs a physical batch larger than the logical one.
-    if (opts.n_ubatch > opts.n_batch) opts.n_ubatch = opts.n_batch;
-    if (const std::string why = check_speculative_options(opts); !why.empty()) return fail(why);
-    if (opts.grp_attn_n > 1) {
-        // Self-extend divides positions window by window: a window must hold whole groups.
-        if (opts.grp_attn_w % opts.grp_attn_n != 0) {
-            return fail("--grp-attn-w (" + std::to_string(opts.grp_attn_w) + ") must be a multiple of --grp-attn-n (" +
-                        std::to_string(opts.grp_attn_n) + ")");
-        }
-        // Moving one sequence's positions must not move another's: with a unified cache, prefix
-        // sharing makes sequences share cells.
-        if (opts.kv_unified) return fail("--grp-attn-n (self-extend) needs one KV stream per slot: drop --kv-unified");
-        if (opts.embedding) return fail("--grp-attn-n (self-extend) is for text generation, not --embedding");
-    }
+    if (std::string why = validate(opts); !why.empty()) return fail(std::move(why));
 
     ParseOutcome out;
     out.options = std::move(opts);
@@ -246,6 +192,27 @@ ParseOutcome parse_server_options(int argc, const char* const* argv) {
         if (!value) return std::nullopt;
         return std::string(value);
     });
+}
+
+const char* draft_source_name(DraftSource source) {
+    switch (source) {
+        case DraftSource::draft_model: return "draft-simple";
+        case DraftSource::ngram: return "ngram-simple";
+    }
+    return "";
+}
+
+std::optional<DraftSource> draft_source_from_name(const std::string& name) {
+    for (const DraftSource source : {DraftSource::draft_model, DraftSource::ngram}) {
+        if (name == draft_source_name(source)) return source;
+    }
+    return std::nullopt;
+}
+
+std::string draft_source_names(const std::vector<DraftSource>& sources) {
+    std::string names;
+    for (const DraftSource source : sources) names += (names.empty() ? "" : ",") + std::string(draft_source_name(source));
+    return names;
 }
 
 // ---- --help ----

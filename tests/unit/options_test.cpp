@@ -51,6 +51,20 @@ std::string err(std::vector<std::string> args, const Env& env = {}) {
     return out.error;
 }
 
+// The sampler order as --samplers spells it: "top_k;temperature".
+std::string stage_names(const std::vector<cria::SamplerStage>& stages) {
+    std::string names;
+    for (const auto stage : stages) names += (names.empty() ? "" : ";") + std::string(cria::sampler_stage_name(stage));
+    return names;
+}
+
+// The kinds of drafting as --spec-type spells them.
+std::vector<std::string> type_names(const std::vector<cria::DraftSource>& sources) {
+    std::vector<std::string> names;
+    for (const auto source : sources) names.push_back(cria::draft_source_name(source));
+    return names;
+}
+
 bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
@@ -78,49 +92,49 @@ private:
 
 TEST(Options, DefaultsWithOnlyAModel) {
     const ServerOptions o = ok({});
-    EXPECT_EQ(o.model_path, "model.gguf");
+    EXPECT_EQ(o.engine.model_path, "model.gguf");
     EXPECT_EQ(o.alias, "");
-    EXPECT_EQ(o.n_ctx, 4096);
-    EXPECT_EQ(o.n_batch, 2048);
-    EXPECT_EQ(o.n_ubatch, 512);
-    EXPECT_EQ(o.n_parallel, 1);
-    EXPECT_TRUE(o.cont_batching);
-    EXPECT_FALSE(o.kv_unified);
-    EXPECT_EQ(o.n_predict, -1);
-    EXPECT_EQ(o.flash_attn, "auto");
-    EXPECT_EQ(o.n_threads, -1);
-    EXPECT_EQ(o.n_threads_batch, -1);
-    EXPECT_EQ(o.n_threads_http, -1);
-    EXPECT_EQ(o.n_gpu_layers, -1);
-    EXPECT_EQ(o.main_gpu, 0);
-    EXPECT_TRUE(o.tensor_split.empty());
-    EXPECT_FALSE(o.mlock);
-    EXPECT_TRUE(o.mmap);
-    EXPECT_EQ(o.numa, "");
-    EXPECT_EQ(o.split_mode, "layer");
-    EXPECT_TRUE(o.lora_adapters.empty());
+    EXPECT_EQ(o.engine.n_ctx, 4096);
+    EXPECT_EQ(o.engine.n_batch, 2048);
+    EXPECT_EQ(o.engine.n_ubatch, 512);
+    EXPECT_EQ(o.engine.n_parallel, 1);
+    EXPECT_TRUE(o.engine.cont_batching);
+    EXPECT_FALSE(o.engine.kv_unified);
+    EXPECT_EQ(o.defaults.n_predict_cap, -1);
+    EXPECT_EQ(o.engine.flash_attn, "auto");
+    EXPECT_EQ(o.engine.n_threads, -1);
+    EXPECT_EQ(o.engine.n_threads_batch, -1);
+    EXPECT_EQ(o.http.n_threads, -1);
+    EXPECT_EQ(o.engine.n_gpu_layers, -1);
+    EXPECT_EQ(o.engine.main_gpu, 0);
+    EXPECT_TRUE(o.engine.tensor_split.empty());
+    EXPECT_FALSE(o.engine.mlock);
+    EXPECT_TRUE(o.engine.mmap);
+    EXPECT_EQ(o.engine.numa, "");
+    EXPECT_EQ(o.engine.split_mode, "layer");
+    EXPECT_TRUE(o.engine.lora_adapters.empty());
     EXPECT_EQ(o.lora_base, "");
-    EXPECT_EQ(o.grp_attn_n, 1);
-    EXPECT_EQ(o.grp_attn_w, 512);
-    EXPECT_EQ(o.host, "127.0.0.1");
-    EXPECT_EQ(o.port, 8080);
-    EXPECT_EQ(o.static_path, "");
-    EXPECT_TRUE(o.webui);
-    EXPECT_EQ(o.timeout_s, 600);
-    EXPECT_TRUE(o.api_keys.empty());
-    EXPECT_EQ(o.ssl_key_file, "");
-    EXPECT_EQ(o.ssl_cert_file, "");
-    EXPECT_FALSE(o.embedding);
-    EXPECT_TRUE(o.slots_endpoint);
-    EXPECT_FALSE(o.metrics);
+    EXPECT_EQ(o.engine.grp_attn_n, 1);
+    EXPECT_EQ(o.engine.grp_attn_w, 512);
+    EXPECT_EQ(o.http.host, "127.0.0.1");
+    EXPECT_EQ(o.http.port, 8080);
+    EXPECT_EQ(o.http.static_path, "");
+    EXPECT_TRUE(o.http.webui);
+    EXPECT_EQ(o.http.timeout_s, 600);
+    EXPECT_TRUE(o.http.api_keys.empty());
+    EXPECT_EQ(o.http.ssl_key_file, "");
+    EXPECT_EQ(o.http.ssl_cert_file, "");
+    EXPECT_FALSE(o.engine.embedding);
+    EXPECT_TRUE(o.http.slots_endpoint);
+    EXPECT_FALSE(o.http.metrics);
     EXPECT_EQ(o.chat_template, "");
-    EXPECT_FLOAT_EQ(o.temperature, 0.8f);
-    EXPECT_EQ(o.top_k, 40);
-    EXPECT_FLOAT_EQ(o.top_p, 0.95f);
-    EXPECT_FLOAT_EQ(o.min_p, 0.05f);
-    EXPECT_EQ(o.seed, -1);
-    EXPECT_FLOAT_EQ(o.repeat_penalty, 1.0f);
-    EXPECT_EQ(o.repeat_last_n, 64);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.temperature, 0.8f);
+    EXPECT_EQ(o.defaults.sampling.top_k, 40);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.top_p, 0.95f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.min_p, 0.05f);
+    EXPECT_EQ(o.defaults.sampling.seed, cria::kRandomSeed);  // -1: random
+    EXPECT_FLOAT_EQ(o.defaults.sampling.repeat_penalty, 1.0f);
+    EXPECT_EQ(o.defaults.sampling.repeat_last_n, 64);
     EXPECT_FALSE(o.verbose);
     EXPECT_EQ(o.log_format, "text");
     EXPECT_FALSE(o.log_disable);
@@ -161,78 +175,78 @@ struct FormCase {
 
 TEST(Options, ShortAndLongForms) {
     const std::vector<FormCase> cases = {
-        {{"--model", "other.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.model_path, "other.gguf"); }},
+        {{"--model", "other.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.model_path, "other.gguf"); }},
         {{"-a", "my-model"}, [](const ServerOptions& o) { EXPECT_EQ(o.alias, "my-model"); }},
         {{"--alias", "my-model"}, [](const ServerOptions& o) { EXPECT_EQ(o.alias, "my-model"); }},
-        {{"-mm", "proj.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.mmproj, "proj.gguf"); }},
-        {{"--mmproj", "proj.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.mmproj, "proj.gguf"); }},
-        {{"--mmproj=proj.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.mmproj, "proj.gguf"); }},
-        {{"--no-mmproj-offload"}, [](const ServerOptions& o) { EXPECT_FALSE(o.mmproj_offload); }},
-        {{"--no-mmproj-offload", "--mmproj-offload"}, [](const ServerOptions& o) { EXPECT_TRUE(o.mmproj_offload); }},
-        {{"-c", "8192"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_ctx, 8192); }},
-        {{"--ctx-size", "0"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_ctx, 0); }},
-        {{"-b", "1024"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_batch, 1024); }},
-        {{"--batch-size", "4096"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_batch, 4096); }},
-        {{"-ub", "256"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_ubatch, 256); }},
-        {{"--ubatch-size", "128"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_ubatch, 128); }},
-        {{"-np", "4"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_parallel, 4); }},
-        {{"--parallel", "8"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_parallel, 8); }},
-        {{"-nocb"}, [](const ServerOptions& o) { EXPECT_FALSE(o.cont_batching); }},
-        {{"--no-cont-batching"}, [](const ServerOptions& o) { EXPECT_FALSE(o.cont_batching); }},
-        {{"-nocb", "-cb"}, [](const ServerOptions& o) { EXPECT_TRUE(o.cont_batching); }},
-        {{"-nocb", "--cont-batching"}, [](const ServerOptions& o) { EXPECT_TRUE(o.cont_batching); }},
-        {{"-no-kvu"}, [](const ServerOptions& o) { EXPECT_FALSE(o.kv_unified); }},
-        {{"--no-kv-unified"}, [](const ServerOptions& o) { EXPECT_FALSE(o.kv_unified); }},
-        {{"--no-kv-unified", "-kvu"}, [](const ServerOptions& o) { EXPECT_TRUE(o.kv_unified); }},
-        {{"-kvu"}, [](const ServerOptions& o) { EXPECT_TRUE(o.kv_unified); }},
-        {{"--no-kv-unified", "--kv-unified"}, [](const ServerOptions& o) { EXPECT_TRUE(o.kv_unified); }},
-        {{"-n", "128"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_predict, 128); }},
-        {{"--n-predict", "256"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_predict, 256); }},
-        {{"--predict", "64"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_predict, 64); }},
-        {{"-fa", "on"}, [](const ServerOptions& o) { EXPECT_EQ(o.flash_attn, "on"); }},
-        {{"--flash-attn", "off"}, [](const ServerOptions& o) { EXPECT_EQ(o.flash_attn, "off"); }},
-        {{"--flash-attn", "AUTO"}, [](const ServerOptions& o) { EXPECT_EQ(o.flash_attn, "auto"); }},
-        {{"-t", "8"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_threads, 8); }},
-        {{"--threads", "-1"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_threads, -1); }},
-        {{"-tb", "6"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_threads_batch, 6); }},
-        {{"--threads-batch", "12"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_threads_batch, 12); }},
-        {{"--threads-http", "3"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_threads_http, 3); }},
-        {{"-ngl", "33"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_gpu_layers, 33); }},
-        {{"--n-gpu-layers", "0"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_gpu_layers, 0); }},
-        {{"--gpu-layers", "12"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_gpu_layers, 12); }},
-        {{"-ngl", "all"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_gpu_layers, cria::kAllGpuLayers); }},
-        {{"-ngl", "5", "-ngl", "auto"}, [](const ServerOptions& o) { EXPECT_EQ(o.n_gpu_layers, -1); }},
-        {{"-mg", "1"}, [](const ServerOptions& o) { EXPECT_EQ(o.main_gpu, 1); }},
-        {{"--main-gpu", "2"}, [](const ServerOptions& o) { EXPECT_EQ(o.main_gpu, 2); }},
-        {{"-ts", "3,2"}, [](const ServerOptions& o) { EXPECT_EQ(o.tensor_split, (std::vector<float>{3.0f, 2.0f})); }},
+        {{"-mm", "proj.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.mmproj_path, "proj.gguf"); }},
+        {{"--mmproj", "proj.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.mmproj_path, "proj.gguf"); }},
+        {{"--mmproj=proj.gguf"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.mmproj_path, "proj.gguf"); }},
+        {{"--no-mmproj-offload"}, [](const ServerOptions& o) { EXPECT_FALSE(o.engine.mmproj_offload); }},
+        {{"--no-mmproj-offload", "--mmproj-offload"}, [](const ServerOptions& o) { EXPECT_TRUE(o.engine.mmproj_offload); }},
+        {{"-c", "8192"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_ctx, 8192); }},
+        {{"--ctx-size", "0"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_ctx, 0); }},
+        {{"-b", "1024"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_batch, 1024); }},
+        {{"--batch-size", "4096"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_batch, 4096); }},
+        {{"-ub", "256"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_ubatch, 256); }},
+        {{"--ubatch-size", "128"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_ubatch, 128); }},
+        {{"-np", "4"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_parallel, 4); }},
+        {{"--parallel", "8"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_parallel, 8); }},
+        {{"-nocb"}, [](const ServerOptions& o) { EXPECT_FALSE(o.engine.cont_batching); }},
+        {{"--no-cont-batching"}, [](const ServerOptions& o) { EXPECT_FALSE(o.engine.cont_batching); }},
+        {{"-nocb", "-cb"}, [](const ServerOptions& o) { EXPECT_TRUE(o.engine.cont_batching); }},
+        {{"-nocb", "--cont-batching"}, [](const ServerOptions& o) { EXPECT_TRUE(o.engine.cont_batching); }},
+        {{"-no-kvu"}, [](const ServerOptions& o) { EXPECT_FALSE(o.engine.kv_unified); }},
+        {{"--no-kv-unified"}, [](const ServerOptions& o) { EXPECT_FALSE(o.engine.kv_unified); }},
+        {{"--no-kv-unified", "-kvu"}, [](const ServerOptions& o) { EXPECT_TRUE(o.engine.kv_unified); }},
+        {{"-kvu"}, [](const ServerOptions& o) { EXPECT_TRUE(o.engine.kv_unified); }},
+        {{"--no-kv-unified", "--kv-unified"}, [](const ServerOptions& o) { EXPECT_TRUE(o.engine.kv_unified); }},
+        {{"-n", "128"}, [](const ServerOptions& o) { EXPECT_EQ(o.defaults.n_predict_cap, 128); }},
+        {{"--n-predict", "256"}, [](const ServerOptions& o) { EXPECT_EQ(o.defaults.n_predict_cap, 256); }},
+        {{"--predict", "64"}, [](const ServerOptions& o) { EXPECT_EQ(o.defaults.n_predict_cap, 64); }},
+        {{"-fa", "on"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.flash_attn, "on"); }},
+        {{"--flash-attn", "off"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.flash_attn, "off"); }},
+        {{"--flash-attn", "AUTO"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.flash_attn, "auto"); }},
+        {{"-t", "8"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_threads, 8); }},
+        {{"--threads", "-1"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_threads, -1); }},
+        {{"-tb", "6"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_threads_batch, 6); }},
+        {{"--threads-batch", "12"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_threads_batch, 12); }},
+        {{"--threads-http", "3"}, [](const ServerOptions& o) { EXPECT_EQ(o.http.n_threads, 3); }},
+        {{"-ngl", "33"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_gpu_layers, 33); }},
+        {{"--n-gpu-layers", "0"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_gpu_layers, 0); }},
+        {{"--gpu-layers", "12"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_gpu_layers, 12); }},
+        {{"-ngl", "all"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_gpu_layers, cria::kAllGpuLayers); }},
+        {{"-ngl", "5", "-ngl", "auto"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.n_gpu_layers, -1); }},
+        {{"-mg", "1"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.main_gpu, 1); }},
+        {{"--main-gpu", "2"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.main_gpu, 2); }},
+        {{"-ts", "3,2"}, [](const ServerOptions& o) { EXPECT_EQ(o.engine.tensor_split, (std::vector<float>{3.0f, 2.0f})); }},
         {{"--tensor-split", "1, 0.5 ,0"},
-         [](const ServerOptions& o) { EXPECT_EQ(o.tensor_split, (std::vector<float>{1.0f, 0.5f, 0.0f})); }},
-        {{"--mlock"}, [](const ServerOptions& o) { EXPECT_TRUE(o.mlock); }},
-        {{"--no-mmap"}, [](const ServerOptions& o) { EXPECT_FALSE(o.mmap); }},
-        {{"--no-mmap", "--mmap"}, [](const ServerOptions& o) { EXPECT_TRUE(o.mmap); }},
-        {{"--host", "0.0.0.0"}, [](const ServerOptions& o) { EXPECT_EQ(o.host, "0.0.0.0"); }},
-        {{"--port", "9000"}, [](const ServerOptions& o) { EXPECT_EQ(o.port, 9000); }},
-        {{"-to", "30"}, [](const ServerOptions& o) { EXPECT_EQ(o.timeout_s, 30); }},
-        {{"--timeout", "45"}, [](const ServerOptions& o) { EXPECT_EQ(o.timeout_s, 45); }},
-        {{"--api-key", "k1"}, [](const ServerOptions& o) { EXPECT_EQ(o.api_keys, (std::vector<std::string>{"k1"})); }},
-        {{"--slots-endpoint-disable"}, [](const ServerOptions& o) { EXPECT_FALSE(o.slots_endpoint); }},
-        {{"--no-slots"}, [](const ServerOptions& o) { EXPECT_FALSE(o.slots_endpoint); }},
-        {{"--no-slots", "--slots"}, [](const ServerOptions& o) { EXPECT_TRUE(o.slots_endpoint); }},
-        {{"--path", "public"}, [](const ServerOptions& o) { EXPECT_EQ(o.static_path, "public"); }},
-        {{"--path", ""}, [](const ServerOptions& o) { EXPECT_EQ(o.static_path, ""); }},
-        {{"--no-webui"}, [](const ServerOptions& o) { EXPECT_FALSE(o.webui); }},
-        {{"--no-ui"}, [](const ServerOptions& o) { EXPECT_FALSE(o.webui); }},
-        {{"--no-webui", "--webui"}, [](const ServerOptions& o) { EXPECT_TRUE(o.webui); }},
-        {{"--no-ui", "--ui"}, [](const ServerOptions& o) { EXPECT_TRUE(o.webui); }},
-        {{"-s", "42"}, [](const ServerOptions& o) { EXPECT_EQ(o.seed, 42); }},
-        {{"--seed", "4294967295"}, [](const ServerOptions& o) { EXPECT_EQ(o.seed, 4294967295LL); }},
-        {{"--temp", "0"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.temperature, 0.0f); }},
-        {{"--temperature", "1.5"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.temperature, 1.5f); }},
-        {{"--top-k", "0"}, [](const ServerOptions& o) { EXPECT_EQ(o.top_k, 0); }},
-        {{"--top-p", "1"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.top_p, 1.0f); }},
-        {{"--min-p", "0.1"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.min_p, 0.1f); }},
-        {{"--repeat-penalty", "1.1"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.repeat_penalty, 1.1f); }},
-        {{"--repeat-last-n", "-1"}, [](const ServerOptions& o) { EXPECT_EQ(o.repeat_last_n, -1); }},
+         [](const ServerOptions& o) { EXPECT_EQ(o.engine.tensor_split, (std::vector<float>{1.0f, 0.5f, 0.0f})); }},
+        {{"--mlock"}, [](const ServerOptions& o) { EXPECT_TRUE(o.engine.mlock); }},
+        {{"--no-mmap"}, [](const ServerOptions& o) { EXPECT_FALSE(o.engine.mmap); }},
+        {{"--no-mmap", "--mmap"}, [](const ServerOptions& o) { EXPECT_TRUE(o.engine.mmap); }},
+        {{"--host", "0.0.0.0"}, [](const ServerOptions& o) { EXPECT_EQ(o.http.host, "0.0.0.0"); }},
+        {{"--port", "9000"}, [](const ServerOptions& o) { EXPECT_EQ(o.http.port, 9000); }},
+        {{"-to", "30"}, [](const ServerOptions& o) { EXPECT_EQ(o.http.timeout_s, 30); }},
+        {{"--timeout", "45"}, [](const ServerOptions& o) { EXPECT_EQ(o.http.timeout_s, 45); }},
+        {{"--api-key", "k1"}, [](const ServerOptions& o) { EXPECT_EQ(o.http.api_keys, (std::vector<std::string>{"k1"})); }},
+        {{"--slots-endpoint-disable"}, [](const ServerOptions& o) { EXPECT_FALSE(o.http.slots_endpoint); }},
+        {{"--no-slots"}, [](const ServerOptions& o) { EXPECT_FALSE(o.http.slots_endpoint); }},
+        {{"--no-slots", "--slots"}, [](const ServerOptions& o) { EXPECT_TRUE(o.http.slots_endpoint); }},
+        {{"--path", "public"}, [](const ServerOptions& o) { EXPECT_EQ(o.http.static_path, "public"); }},
+        {{"--path", ""}, [](const ServerOptions& o) { EXPECT_EQ(o.http.static_path, ""); }},
+        {{"--no-webui"}, [](const ServerOptions& o) { EXPECT_FALSE(o.http.webui); }},
+        {{"--no-ui"}, [](const ServerOptions& o) { EXPECT_FALSE(o.http.webui); }},
+        {{"--no-webui", "--webui"}, [](const ServerOptions& o) { EXPECT_TRUE(o.http.webui); }},
+        {{"--no-ui", "--ui"}, [](const ServerOptions& o) { EXPECT_TRUE(o.http.webui); }},
+        {{"-s", "42"}, [](const ServerOptions& o) { EXPECT_EQ(o.defaults.sampling.seed, 42u); }},
+        {{"--seed", "4294967295"}, [](const ServerOptions& o) { EXPECT_EQ(o.defaults.sampling.seed, 4294967295u); }},
+        {{"--temp", "0"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.defaults.sampling.temperature, 0.0f); }},
+        {{"--temperature", "1.5"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.defaults.sampling.temperature, 1.5f); }},
+        {{"--top-k", "0"}, [](const ServerOptions& o) { EXPECT_EQ(o.defaults.sampling.top_k, 0); }},
+        {{"--top-p", "1"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.defaults.sampling.top_p, 1.0f); }},
+        {{"--min-p", "0.1"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.defaults.sampling.min_p, 0.1f); }},
+        {{"--repeat-penalty", "1.1"}, [](const ServerOptions& o) { EXPECT_FLOAT_EQ(o.defaults.sampling.repeat_penalty, 1.1f); }},
+        {{"--repeat-last-n", "-1"}, [](const ServerOptions& o) { EXPECT_EQ(o.defaults.sampling.repeat_last_n, -1); }},
         {{"-v"}, [](const ServerOptions& o) { EXPECT_TRUE(o.verbose); }},
         {{"--verbose"}, [](const ServerOptions& o) { EXPECT_TRUE(o.verbose); }},
         {{"--log-disable"}, [](const ServerOptions& o) { EXPECT_TRUE(o.log_disable); }},
@@ -248,42 +262,42 @@ TEST(Options, ShortAndLongForms) {
 TEST(Options, ShortModelForm) {
     const ParseOutcome out = parse({"-m", "a.gguf"});
     ASSERT_TRUE(out.options.has_value());
-    EXPECT_EQ(out.options->model_path, "a.gguf");
+    EXPECT_EQ(out.options->engine.model_path, "a.gguf");
 }
 
 TEST(Options, EqualsForm) {
     const ServerOptions o = ok({"--port=9001", "--ctx-size=1024", "-np=3", "--host=::1", "--flash-attn=on",
                                 "--mlock=true", "--no-mmap=false", "--slots=0", "--api-key=a=b"});
-    EXPECT_EQ(o.port, 9001);
-    EXPECT_EQ(o.n_ctx, 1024);
-    EXPECT_EQ(o.n_parallel, 3);
-    EXPECT_EQ(o.host, "::1");
-    EXPECT_EQ(o.flash_attn, "on");
-    EXPECT_TRUE(o.mlock);
-    EXPECT_TRUE(o.mmap);  // --no-mmap=false means "do map"
-    EXPECT_FALSE(o.slots_endpoint);
-    EXPECT_EQ(o.api_keys, (std::vector<std::string>{"a=b"}));  // only the first '=' splits
+    EXPECT_EQ(o.http.port, 9001);
+    EXPECT_EQ(o.engine.n_ctx, 1024);
+    EXPECT_EQ(o.engine.n_parallel, 3);
+    EXPECT_EQ(o.http.host, "::1");
+    EXPECT_EQ(o.engine.flash_attn, "on");
+    EXPECT_TRUE(o.engine.mlock);
+    EXPECT_TRUE(o.engine.mmap);  // --no-mmap=false means "do map"
+    EXPECT_FALSE(o.http.slots_endpoint);
+    EXPECT_EQ(o.http.api_keys, (std::vector<std::string>{"a=b"}));  // only the first '=' splits
     EXPECT_TRUE(contains(err({"--port="}), "--port"));
     EXPECT_TRUE(contains(err({"--mlock=perhaps"}), "--mlock"));
 }
 
 TEST(Options, NegativeNumbersAreValues) {
     const ServerOptions o = ok({"-t", "-1", "-n", "-1", "-s", "-1"});
-    EXPECT_EQ(o.n_threads, -1);
-    EXPECT_EQ(o.n_predict, -1);
-    EXPECT_EQ(o.seed, -1);
+    EXPECT_EQ(o.engine.n_threads, -1);
+    EXPECT_EQ(o.defaults.n_predict_cap, -1);
+    EXPECT_EQ(o.defaults.sampling.seed, cria::kRandomSeed);  // -1: random
 }
 
 TEST(Options, LastUseWins) {
-    EXPECT_EQ(ok({"--port", "1000", "--port", "2000"}).port, 2000);
-    EXPECT_EQ(ok({"-c", "1", "--ctx-size", "2"}).n_ctx, 2);
+    EXPECT_EQ(ok({"--port", "1000", "--port", "2000"}).http.port, 2000);
+    EXPECT_EQ(ok({"-c", "1", "--ctx-size", "2"}).engine.n_ctx, 2);
 }
 
 // ---- API keys ----
 
 TEST(Options, ApiKeyIsRepeatable) {
-    EXPECT_EQ(ok({"--api-key", "one", "--api-key", "two"}).api_keys, (std::vector<std::string>{"one", "two"}));
-    EXPECT_EQ(ok({"--api-key", "one,two", "--api-key", "three"}).api_keys,
+    EXPECT_EQ(ok({"--api-key", "one", "--api-key", "two"}).http.api_keys, (std::vector<std::string>{"one", "two"}));
+    EXPECT_EQ(ok({"--api-key", "one,two", "--api-key", "three"}).http.api_keys,
               (std::vector<std::string>{"one", "two", "three"}));
     EXPECT_TRUE(contains(err({"--api-key", ""}), "--api-key"));
 }
@@ -291,7 +305,7 @@ TEST(Options, ApiKeyIsRepeatable) {
 TEST(Options, ApiKeyFile) {
     TempFile file("# comment line\nkey-one\n\n   \nkey-two\r\n  # indented comment\n  key-three  \n");
     const ServerOptions o = ok({"--api-key", "cli-key", "--api-key-file", file.path()});
-    EXPECT_EQ(o.api_keys, (std::vector<std::string>{"cli-key", "key-one", "key-two", "key-three"}));
+    EXPECT_EQ(o.http.api_keys, (std::vector<std::string>{"cli-key", "key-one", "key-two", "key-three"}));
 
     const std::string missing = "/nonexistent/dir/keys.txt";
     const std::string e = err({"--api-key-file", missing});
@@ -299,7 +313,7 @@ TEST(Options, ApiKeyFile) {
     EXPECT_TRUE(contains(e, "--api-key-file")) << e;
 
     // Through the environment too.
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_API_KEY_FILE", file.path()}}).api_keys,
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_API_KEY_FILE", file.path()}}).http.api_keys,
               (std::vector<std::string>{"key-one", "key-two", "key-three"}));
 }
 
@@ -323,36 +337,36 @@ TEST(Options, EnvironmentVariablesApply) {
     ASSERT_EQ(out.error, "");
     ASSERT_TRUE(out.options.has_value());
     const ServerOptions& o = *out.options;
-    EXPECT_EQ(o.model_path, "env.gguf");
-    EXPECT_EQ(o.mmproj, "envproj.gguf");
-    EXPECT_FALSE(o.mmproj_offload);
-    EXPECT_EQ(o.n_ctx, 2048);
-    EXPECT_EQ(o.n_parallel, 4);
-    EXPECT_EQ(o.n_threads, 7);
-    EXPECT_EQ(o.host, "0.0.0.0");
-    EXPECT_EQ(o.port, 9100);
-    EXPECT_EQ(o.api_keys, (std::vector<std::string>{"k1", "k2"}));
-    EXPECT_FALSE(o.cont_batching);
-    EXPECT_FALSE(o.slots_endpoint);
-    EXPECT_EQ(o.flash_attn, "on");
-    EXPECT_EQ(o.n_batch, 1024);
-    EXPECT_EQ(o.n_ubatch, 256);
-    EXPECT_EQ(o.n_gpu_layers, 10);
+    EXPECT_EQ(o.engine.model_path, "env.gguf");
+    EXPECT_EQ(o.engine.mmproj_path, "envproj.gguf");
+    EXPECT_FALSE(o.engine.mmproj_offload);
+    EXPECT_EQ(o.engine.n_ctx, 2048);
+    EXPECT_EQ(o.engine.n_parallel, 4);
+    EXPECT_EQ(o.engine.n_threads, 7);
+    EXPECT_EQ(o.http.host, "0.0.0.0");
+    EXPECT_EQ(o.http.port, 9100);
+    EXPECT_EQ(o.http.api_keys, (std::vector<std::string>{"k1", "k2"}));
+    EXPECT_FALSE(o.engine.cont_batching);
+    EXPECT_FALSE(o.http.slots_endpoint);
+    EXPECT_EQ(o.engine.flash_attn, "on");
+    EXPECT_EQ(o.engine.n_batch, 1024);
+    EXPECT_EQ(o.engine.n_ubatch, 256);
+    EXPECT_EQ(o.engine.n_gpu_layers, 10);
     EXPECT_EQ(o.alias, "envalias");
-    EXPECT_EQ(o.timeout_s, 20);
-    EXPECT_EQ(o.n_predict, 99);
-    EXPECT_EQ(o.n_threads_http, 5);
-    EXPECT_EQ(o.main_gpu, 1);
-    EXPECT_EQ(o.tensor_split, (std::vector<float>{1.0f, 1.0f}));
-    EXPECT_FALSE(o.kv_unified);
-    EXPECT_FLOAT_EQ(o.temperature, 0.3f);
-    EXPECT_EQ(o.top_k, 7);
-    EXPECT_FLOAT_EQ(o.top_p, 0.5f);
-    EXPECT_FLOAT_EQ(o.min_p, 0.2f);
-    EXPECT_EQ(o.static_path, "www");
-    EXPECT_FALSE(o.webui);
-    EXPECT_FLOAT_EQ(o.repeat_penalty, 1.2f);
-    EXPECT_TRUE(o.mlock);
+    EXPECT_EQ(o.http.timeout_s, 20);
+    EXPECT_EQ(o.defaults.n_predict_cap, 99);
+    EXPECT_EQ(o.http.n_threads, 5);
+    EXPECT_EQ(o.engine.main_gpu, 1);
+    EXPECT_EQ(o.engine.tensor_split, (std::vector<float>{1.0f, 1.0f}));
+    EXPECT_FALSE(o.engine.kv_unified);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.temperature, 0.3f);
+    EXPECT_EQ(o.defaults.sampling.top_k, 7);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.top_p, 0.5f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.min_p, 0.2f);
+    EXPECT_EQ(o.http.static_path, "www");
+    EXPECT_FALSE(o.http.webui);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.repeat_penalty, 1.2f);
+    EXPECT_TRUE(o.engine.mlock);
 }
 
 TEST(Options, CommandLineBeatsEnvironment) {
@@ -364,12 +378,12 @@ TEST(Options, CommandLineBeatsEnvironment) {
                                    env);
     ASSERT_EQ(out.error, "");  // the bad LLAMA_ARG_CTX_SIZE is never read: -c is on the command line
     ASSERT_TRUE(out.options.has_value());
-    EXPECT_EQ(out.options->port, 9001);
-    EXPECT_EQ(out.options->model_path, "cli.gguf");
-    EXPECT_EQ(out.options->api_keys, (std::vector<std::string>{"cli-key"}));
-    EXPECT_FALSE(out.options->cont_batching);
-    EXPECT_FALSE(out.options->slots_endpoint);
-    EXPECT_EQ(out.options->n_ctx, 100);
+    EXPECT_EQ(out.options->http.port, 9001);
+    EXPECT_EQ(out.options->engine.model_path, "cli.gguf");
+    EXPECT_EQ(out.options->http.api_keys, (std::vector<std::string>{"cli-key"}));
+    EXPECT_FALSE(out.options->engine.cont_batching);
+    EXPECT_FALSE(out.options->http.slots_endpoint);
+    EXPECT_EQ(out.options->engine.n_ctx, 100);
 }
 
 TEST(Options, FlagEnvironmentValues) {
@@ -379,13 +393,13 @@ TEST(Options, FlagEnvironmentValues) {
     };
     for (const auto& [word, value] : words) {
         SCOPED_TRACE(word);
-        EXPECT_EQ(ok({}, {{"LLAMA_ARG_MLOCK", word}}).mlock, value);
-        EXPECT_EQ(ok({}, {{"LLAMA_ARG_CONT_BATCHING", word}}).cont_batching, value);
-        EXPECT_EQ(ok({}, {{"LLAMA_ARG_ENDPOINT_SLOTS", word}}).slots_endpoint, value);
-        EXPECT_EQ(ok({}, {{"LLAMA_ARG_MMAP", word}}).mmap, value);
-        EXPECT_EQ(ok({}, {{"LLAMA_ARG_WEBUI", word}}).webui, value);
-        EXPECT_EQ(ok({}, {{"LLAMA_ARG_UI", word}}).webui, value);
-        EXPECT_EQ(ok({}, {{"LLAMA_ARG_NO_MMAP", word}}).mmap, !value);  // the negated variable
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_MLOCK", word}}).engine.mlock, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_CONT_BATCHING", word}}).engine.cont_batching, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_ENDPOINT_SLOTS", word}}).http.slots_endpoint, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_MMAP", word}}).engine.mmap, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_WEBUI", word}}).http.webui, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_UI", word}}).http.webui, value);
+        EXPECT_EQ(ok({}, {{"LLAMA_ARG_NO_MMAP", word}}).engine.mmap, !value);  // the negated variable
     }
     for (const std::string var : {"LLAMA_ARG_MLOCK", "LLAMA_ARG_CONT_BATCHING", "LLAMA_ARG_NO_MMAP",
                                   "LLAMA_ARG_ENDPOINT_SLOTS", "LLAMA_ARG_KV_UNIFIED"}) {
@@ -408,7 +422,7 @@ TEST(Options, ProcessEnvironmentOverload) {
     const ParseOutcome out = cria::parse_server_options(3, argv);
     ::unsetenv("LLAMA_ARG_PORT");
     ASSERT_TRUE(out.options.has_value()) << out.error;
-    EXPECT_EQ(out.options->port, 9555);
+    EXPECT_EQ(out.options->http.port, 9555);
 }
 
 // ---- models from the network ----
@@ -417,39 +431,39 @@ TEST(Options, ModelFromUrlOrHuggingFace) {
     // -mu alone is a model source: no -m needed, the download goes to the cache.
     ParseOutcome out = parse({"-mu", "http://127.0.0.1:9/m.gguf"});
     ASSERT_TRUE(out.options.has_value()) << out.error;
-    EXPECT_EQ(out.options->model_url, "http://127.0.0.1:9/m.gguf");
-    EXPECT_EQ(out.options->model_path, "");
-    EXPECT_FALSE(out.options->offline);
+    EXPECT_EQ(out.options->download.model_url, "http://127.0.0.1:9/m.gguf");
+    EXPECT_EQ(out.options->engine.model_path, "");
+    EXPECT_FALSE(out.options->download.offline);
     out = parse({"--model-url=https://h/m.gguf", "-m", "/tmp/dest.gguf", "--offline"});
     ASSERT_TRUE(out.options.has_value()) << out.error;
-    EXPECT_EQ(out.options->model_path, "/tmp/dest.gguf");
-    EXPECT_TRUE(out.options->offline);
+    EXPECT_EQ(out.options->engine.model_path, "/tmp/dest.gguf");
+    EXPECT_TRUE(out.options->download.offline);
 
     for (const char* form : {"-hf", "-hfr", "--hf-repo"}) {
         out = parse({form, "user/repo:Q8_0", "-hff", "m.gguf", "-hft", "hf_secret"});
         ASSERT_TRUE(out.options.has_value()) << form << ": " << out.error;
-        EXPECT_EQ(out.options->hf_repo, "user/repo:Q8_0");
-        EXPECT_EQ(out.options->hf_file, "m.gguf");
-        EXPECT_EQ(out.options->hf_token, "hf_secret");
+        EXPECT_EQ(out.options->download.hf_repo, "user/repo:Q8_0");
+        EXPECT_EQ(out.options->download.hf_file, "m.gguf");
+        EXPECT_EQ(out.options->download.hf_token, "hf_secret");
     }
     out = parse({"--hf-repo", "user/repo", "--hf-file", "m.gguf", "--hf-token", "t"});
     ASSERT_TRUE(out.options.has_value()) << out.error;
-    EXPECT_EQ(out.options->hf_token, "t");
+    EXPECT_EQ(out.options->download.hf_token, "t");
 }
 
 TEST(Options, ModelDownloadEnvironment) {
     const ParseOutcome out = parse({}, {{"LLAMA_ARG_HF_REPO", "user/repo"}, {"LLAMA_ARG_HF_FILE", "m.gguf"},
                                         {"HF_TOKEN", "hf_env"}, {"LLAMA_ARG_OFFLINE", "1"}});
     ASSERT_TRUE(out.options.has_value()) << out.error;
-    EXPECT_EQ(out.options->hf_repo, "user/repo");
-    EXPECT_EQ(out.options->hf_file, "m.gguf");
-    EXPECT_EQ(out.options->hf_token, "hf_env");
-    EXPECT_TRUE(out.options->offline);
+    EXPECT_EQ(out.options->download.hf_repo, "user/repo");
+    EXPECT_EQ(out.options->download.hf_file, "m.gguf");
+    EXPECT_EQ(out.options->download.hf_token, "hf_env");
+    EXPECT_TRUE(out.options->download.offline);
     const ParseOutcome url = parse({}, {{"LLAMA_ARG_MODEL_URL", "http://127.0.0.1:9/m.gguf"}});
     ASSERT_TRUE(url.options.has_value()) << url.error;
-    EXPECT_EQ(url.options->model_url, "http://127.0.0.1:9/m.gguf");
+    EXPECT_EQ(url.options->download.model_url, "http://127.0.0.1:9/m.gguf");
     // The command line wins over HF_TOKEN.
-    EXPECT_EQ(ok({"-hf", "a/b", "-hft", "cli"}, {{"HF_TOKEN", "env"}}).hf_token, "cli");
+    EXPECT_EQ(ok({"-hf", "a/b", "-hft", "cli"}, {{"HF_TOKEN", "env"}}).download.hf_token, "cli");
 }
 
 TEST(Options, ModelDownloadMistakes) {
@@ -461,7 +475,7 @@ TEST(Options, ModelDownloadMistakes) {
     EXPECT_EQ(parse({"-m", "x.gguf", "-hff", "m.gguf"}).error, "--hf-file needs --hf-repo (the repository it is in)");
     EXPECT_TRUE(contains(parse({"-mu", "http://h/m.gguf", "-hf", "a/b"}).error, "use one of them"));
     // An empty token is no token (e.g. HF_TOKEN= in a container's environment).
-    EXPECT_EQ(ok({"-hf", "a/b"}, {{"HF_TOKEN", ""}}).hf_token, "");
+    EXPECT_EQ(ok({"-hf", "a/b"}, {{"HF_TOKEN", ""}}).download.hf_token, "");
 }
 
 TEST(Options, DownloadOptionsAreInTheModelSectionOfHelp) {
@@ -476,11 +490,11 @@ TEST(Options, DownloadOptionsAreInTheModelSectionOfHelp) {
 // ---- --api-prefix and --props ----
 
 TEST(Options, ApiPrefix) {
-    EXPECT_EQ(ok({}).api_prefix, "");
-    EXPECT_EQ(ok({"--api-prefix", "/llm"}).api_prefix, "/llm");
-    EXPECT_EQ(ok({"--api-prefix=/a/b-c_d.e~f"}).api_prefix, "/a/b-c_d.e~f");
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_API_PREFIX", "/env"}}).api_prefix, "/env");
-    EXPECT_EQ(ok({"--api-prefix", ""}).api_prefix, "");
+    EXPECT_EQ(ok({}).http.api_prefix, "");
+    EXPECT_EQ(ok({"--api-prefix", "/llm"}).http.api_prefix, "/llm");
+    EXPECT_EQ(ok({"--api-prefix=/a/b-c_d.e~f"}).http.api_prefix, "/a/b-c_d.e~f");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_API_PREFIX", "/env"}}).http.api_prefix, "/env");
+    EXPECT_EQ(ok({"--api-prefix", ""}).http.api_prefix, "");
     for (const std::string bad : {"llm", "/", "/llm/", "/llm?x", "/llm#x", "/a/../b", "/a//b", "/a b", "/a%2e", "/:id"}) {
         const std::string e = err({"--api-prefix", bad});
         EXPECT_TRUE(contains(e, "--api-prefix")) << bad << ": " << e;
@@ -493,10 +507,10 @@ TEST(Options, ApiPrefix) {
 }
 
 TEST(Options, PropsEndpoint) {
-    EXPECT_FALSE(ok({}).props_endpoint);
-    EXPECT_TRUE(ok({"--props"}).props_endpoint);
-    EXPECT_TRUE(ok({}, {{"LLAMA_ARG_ENDPOINT_PROPS", "1"}}).props_endpoint);
-    EXPECT_FALSE(ok({}, {{"LLAMA_ARG_ENDPOINT_PROPS", "0"}}).props_endpoint);
+    EXPECT_FALSE(ok({}).http.props_endpoint);
+    EXPECT_TRUE(ok({"--props"}).http.props_endpoint);
+    EXPECT_TRUE(ok({}, {{"LLAMA_ARG_ENDPOINT_PROPS", "1"}}).http.props_endpoint);
+    EXPECT_FALSE(ok({}, {{"LLAMA_ARG_ENDPOINT_PROPS", "0"}}).http.props_endpoint);
 }
 
 // ---- options cria does not support yet ----
@@ -639,24 +653,24 @@ TEST(Options, BadValues) {
 }
 
 TEST(Options, BoundaryValuesAreAccepted) {
-    EXPECT_EQ(ok({"--port", "1"}).port, 1);
-    EXPECT_EQ(ok({"--port", "65535"}).port, 65535);
-    EXPECT_EQ(ok({"-np", "1"}).n_parallel, 1);
-    EXPECT_EQ(ok({"-t", "1"}).n_threads, 1);
-    EXPECT_FLOAT_EQ(ok({"--top-p", "0"}).top_p, 0.0f);
-    EXPECT_FLOAT_EQ(ok({"--min-p", "1"}).min_p, 1.0f);
-    EXPECT_EQ(ok({"-to", "1"}).timeout_s, 1);
-    EXPECT_FLOAT_EQ(ok({"--temp", "1e-1"}).temperature, 0.1f);
+    EXPECT_EQ(ok({"--port", "1"}).http.port, 1);
+    EXPECT_EQ(ok({"--port", "65535"}).http.port, 65535);
+    EXPECT_EQ(ok({"-np", "1"}).engine.n_parallel, 1);
+    EXPECT_EQ(ok({"-t", "1"}).engine.n_threads, 1);
+    EXPECT_FLOAT_EQ(ok({"--top-p", "0"}).defaults.sampling.top_p, 0.0f);
+    EXPECT_FLOAT_EQ(ok({"--min-p", "1"}).defaults.sampling.min_p, 1.0f);
+    EXPECT_EQ(ok({"-to", "1"}).http.timeout_s, 1);
+    EXPECT_FLOAT_EQ(ok({"--temp", "1e-1"}).defaults.sampling.temperature, 0.1f);
 }
 
 TEST(Options, UbatchIsClampedToBatch) {
     const ServerOptions a = ok({"-b", "256", "-ub", "1024"});
-    EXPECT_EQ(a.n_batch, 256);
-    EXPECT_EQ(a.n_ubatch, 256);
+    EXPECT_EQ(a.engine.n_batch, 256);
+    EXPECT_EQ(a.engine.n_ubatch, 256);
     const ServerOptions b = ok({"-b", "64"});  // default ubatch 512 > 64
-    EXPECT_EQ(b.n_ubatch, 64);
+    EXPECT_EQ(b.engine.n_ubatch, 64);
     const ServerOptions c = ok({"-b", "4096", "-ub", "1024"});
-    EXPECT_EQ(c.n_ubatch, 1024);
+    EXPECT_EQ(c.engine.n_ubatch, 1024);
 }
 
 // ---- help ----
@@ -770,22 +784,22 @@ TEST(Options, SamplingDefaultsFromTheCommandLine) {
                                           [](const std::string&) { return std::optional<std::string>(); });
     ASSERT_TRUE(out.options.has_value()) << out.error;
     const ServerOptions& o = *out.options;
-    EXPECT_EQ(o.mirostat, 2);
-    EXPECT_FLOAT_EQ(o.mirostat_tau, 3.5f);
-    EXPECT_FLOAT_EQ(o.mirostat_eta, 0.2f);
-    EXPECT_FLOAT_EQ(o.presence_penalty, 0.5f);
-    EXPECT_FLOAT_EQ(o.frequency_penalty, 0.25f);
-    EXPECT_FLOAT_EQ(o.typical_p, 0.9f);
-    EXPECT_FLOAT_EQ(o.dynatemp_range, 0.3f);
-    EXPECT_FLOAT_EQ(o.dynatemp_exponent, 1.5f);
-    EXPECT_FLOAT_EQ(o.xtc_probability, 0.4f);
-    EXPECT_FLOAT_EQ(o.xtc_threshold, 0.2f);
-    EXPECT_FLOAT_EQ(o.top_n_sigma, 1.5f);
-    EXPECT_FLOAT_EQ(o.dry_multiplier, 0.8f);
-    EXPECT_FLOAT_EQ(o.dry_base, 2.0f);
-    EXPECT_EQ(o.dry_allowed_length, 3);
-    EXPECT_EQ(o.dry_penalty_last_n, 128);
-    EXPECT_EQ(o.samplers, "top_k;temperature");
+    EXPECT_EQ(o.defaults.sampling.mirostat, 2);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.mirostat_tau, 3.5f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.mirostat_eta, 0.2f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.presence_penalty, 0.5f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.frequency_penalty, 0.25f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.typical_p, 0.9f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.dynatemp_range, 0.3f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.dynatemp_exponent, 1.5f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.xtc_probability, 0.4f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.xtc_threshold, 0.2f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.top_n_sigma, 1.5f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.dry_multiplier, 0.8f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.dry_base, 2.0f);
+    EXPECT_EQ(o.defaults.sampling.dry_allowed_length, 3);
+    EXPECT_EQ(o.defaults.sampling.dry_penalty_last_n, 128);
+    EXPECT_EQ(stage_names(o.defaults.sampling.samplers), "top_k;temperature");
 }
 
 TEST(Options, BadSamplingDefaultsAreErrors) {
@@ -811,8 +825,8 @@ TEST(Options, EmbeddingModeAndPooling) {
     const char* argv[] = {"cria", "-m", "m.gguf", "--embeddings", "--pooling", "cls"};
     const auto out = parse_server_options(6, argv, [](const std::string&) { return std::optional<std::string>(); });
     ASSERT_TRUE(out.options.has_value()) << out.error;
-    EXPECT_TRUE(out.options->embedding);
-    EXPECT_EQ(out.options->pooling, "cls");
+    EXPECT_TRUE(out.options->engine.embedding);
+    EXPECT_EQ(out.options->engine.pooling, "cls");
     const char* bad[] = {"cria", "-m", "m.gguf", "--pooling", "max"};
     EXPECT_NE(parse_server_options(5, bad, [](const std::string&) { return std::optional<std::string>(); }).error.find("--pooling"),
               std::string::npos);
@@ -841,57 +855,57 @@ TEST(Options, JinjaIsAcceptedAndNoJinjaRefused) {
 
 TEST(Options, SpeculativeDefaults) {
     const ServerOptions o = ok({});
-    EXPECT_EQ(o.draft_model_path, "");
-    EXPECT_TRUE(o.spec_types.empty());
-    EXPECT_EQ(o.draft_n_max, 16);
-    EXPECT_EQ(o.draft_n_min, 0);
-    EXPECT_FLOAT_EQ(o.draft_p_min, 0.75f);
-    EXPECT_EQ(o.n_gpu_layers_draft, -1);
-    EXPECT_EQ(o.n_ctx_draft, 0);
-    EXPECT_EQ(o.spec_ngram_size_n, 12);
+    EXPECT_EQ(o.engine.speculative.draft_model_path, "");
+    EXPECT_TRUE(o.engine.speculative.sources.empty());
+    EXPECT_EQ(o.defaults.speculative.n_max, 16);
+    EXPECT_EQ(o.defaults.speculative.n_min, 0);
+    EXPECT_FLOAT_EQ(o.defaults.speculative.p_min, 0.75f);
+    EXPECT_EQ(o.engine.speculative.n_gpu_layers_draft, -1);
+    EXPECT_EQ(o.engine.speculative.n_ctx_draft, 0);
+    EXPECT_EQ(o.engine.speculative.ngram_size, 12);
 }
 
 TEST(Options, DraftModelImpliesDraftSimple) {
     for (const char* name : {"-md", "--model-draft", "--spec-draft-model"}) {
         const ServerOptions o = ok({name, "draft.gguf"});
-        EXPECT_EQ(o.draft_model_path, "draft.gguf");
-        EXPECT_EQ(o.spec_types, (std::vector<std::string>{"draft-simple"}));
+        EXPECT_EQ(o.engine.speculative.draft_model_path, "draft.gguf");
+        EXPECT_EQ(type_names(o.engine.speculative.sources), (std::vector<std::string>{"draft-simple"}));
     }
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_MODEL", "d.gguf"}}).draft_model_path, "d.gguf");
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_MODEL_DRAFT", "d.gguf"}}).draft_model_path, "d.gguf");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_MODEL", "d.gguf"}}).engine.speculative.draft_model_path, "d.gguf");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_MODEL_DRAFT", "d.gguf"}}).engine.speculative.draft_model_path, "d.gguf");
 }
 
 TEST(Options, SpeculativeForms) {
     for (const char* name : {"--draft-max", "--draft", "--draft-n", "--spec-draft-n-max"}) {
-        EXPECT_EQ(ok({name, "5"}).draft_n_max, 5) << name;
+        EXPECT_EQ(ok({name, "5"}).defaults.speculative.n_max, 5) << name;
     }
     for (const char* name : {"--draft-min", "--draft-n-min", "--spec-draft-n-min"}) {
-        EXPECT_EQ(ok({name, "2"}).draft_n_min, 2) << name;
+        EXPECT_EQ(ok({name, "2"}).defaults.speculative.n_min, 2) << name;
     }
     for (const char* name : {"--draft-p-min", "--spec-draft-p-min"}) {
-        EXPECT_FLOAT_EQ(ok({name, "0.5"}).draft_p_min, 0.5f) << name;
+        EXPECT_FLOAT_EQ(ok({name, "0.5"}).defaults.speculative.p_min, 0.5f) << name;
     }
     for (const char* name : {"-ngld", "--gpu-layers-draft", "--n-gpu-layers-draft", "--spec-draft-ngl"}) {
-        EXPECT_EQ(ok({name, "3"}).n_gpu_layers_draft, 3) << name;
+        EXPECT_EQ(ok({name, "3"}).engine.speculative.n_gpu_layers_draft, 3) << name;
     }
-    EXPECT_EQ(ok({"-ngld", "all"}).n_gpu_layers_draft, cria::kAllGpuLayers);
-    EXPECT_EQ(ok({"-ngld", "auto"}).n_gpu_layers_draft, -1);
-    EXPECT_EQ(ok({"-cd", "512"}).n_ctx_draft, 512);
-    EXPECT_EQ(ok({"--ctx-size-draft", "256"}).n_ctx_draft, 256);
-    EXPECT_EQ(ok({"--spec-ngram-simple-size-n", "3"}).spec_ngram_size_n, 3);
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_DRAFT_MAX", "7"}}).draft_n_max, 7);
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_N_MAX", "8"}}).draft_n_max, 8);
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_DRAFT_MIN", "1"}}).draft_n_min, 1);
-    EXPECT_FLOAT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_P_MIN", "0.25"}}).draft_p_min, 0.25f);
+    EXPECT_EQ(ok({"-ngld", "all"}).engine.speculative.n_gpu_layers_draft, cria::kAllGpuLayers);
+    EXPECT_EQ(ok({"-ngld", "auto"}).engine.speculative.n_gpu_layers_draft, -1);
+    EXPECT_EQ(ok({"-cd", "512"}).engine.speculative.n_ctx_draft, 512);
+    EXPECT_EQ(ok({"--ctx-size-draft", "256"}).engine.speculative.n_ctx_draft, 256);
+    EXPECT_EQ(ok({"--spec-ngram-simple-size-n", "3"}).engine.speculative.ngram_size, 3);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_DRAFT_MAX", "7"}}).defaults.speculative.n_max, 7);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_N_MAX", "8"}}).defaults.speculative.n_max, 8);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_DRAFT_MIN", "1"}}).defaults.speculative.n_min, 1);
+    EXPECT_FLOAT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_P_MIN", "0.25"}}).defaults.speculative.p_min, 0.25f);
 }
 
 TEST(Options, SpecTypes) {
-    EXPECT_EQ(ok({"--spec-type", "ngram-simple"}).spec_types, (std::vector<std::string>{"ngram-simple"}));
-    EXPECT_EQ(ok({"--spec-type", "ngram-simple,draft-simple", "-md", "d.gguf"}).spec_types,
+    EXPECT_EQ(type_names(ok({"--spec-type", "ngram-simple"}).engine.speculative.sources), (std::vector<std::string>{"ngram-simple"}));
+    EXPECT_EQ(type_names(ok({"--spec-type", "ngram-simple,draft-simple", "-md", "d.gguf"}).engine.speculative.sources),
               (std::vector<std::string>{"ngram-simple", "draft-simple"}));
-    EXPECT_EQ(ok({"--spec-type", "NGRAM-simple"}).spec_types, (std::vector<std::string>{"ngram-simple"}));
-    EXPECT_TRUE(ok({"--spec-type", "none"}).spec_types.empty());
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_TYPE", "ngram-simple"}}).spec_types, (std::vector<std::string>{"ngram-simple"}));
+    EXPECT_EQ(type_names(ok({"--spec-type", "NGRAM-simple"}).engine.speculative.sources), (std::vector<std::string>{"ngram-simple"}));
+    EXPECT_TRUE(ok({"--spec-type", "none"}).engine.speculative.sources.empty());
+    EXPECT_EQ(type_names(ok({}, {{"LLAMA_ARG_SPEC_TYPE", "ngram-simple"}}).engine.speculative.sources), (std::vector<std::string>{"ngram-simple"}));
 }
 
 TEST(Options, BadSpeculativeOptionsAreErrors) {
@@ -915,26 +929,26 @@ TEST(Options, BadSpeculativeOptionsAreErrors) {
 TEST(Options, LoraAdaptersInOrderWithTheirScales) {
     const ServerOptions o = ok({"--lora", "a.gguf", "--lora-scaled", "b.gguf", "0.5", "--lora", "c.gguf,d.gguf",
                                 "--lora-scaled", "e.gguf:-1.5,f.gguf:2", "--lora-scaled=g.gguf", "0"});
-    ASSERT_EQ(o.lora_adapters.size(), 7u);
+    ASSERT_EQ(o.engine.lora_adapters.size(), 7u);
     const std::vector<std::pair<std::string, float>> expected = {{"a.gguf", 1.0f},  {"b.gguf", 0.5f}, {"c.gguf", 1.0f},
                                                                  {"d.gguf", 1.0f},  {"e.gguf", -1.5f}, {"f.gguf", 2.0f},
                                                                  {"g.gguf", 0.0f}};
     for (size_t i = 0; i < expected.size(); ++i) {
-        EXPECT_EQ(o.lora_adapters[i].path, expected[i].first) << i;
-        EXPECT_FLOAT_EQ(o.lora_adapters[i].scale, expected[i].second) << i;
+        EXPECT_EQ(o.engine.lora_adapters[i].path, expected[i].first) << i;
+        EXPECT_FLOAT_EQ(o.engine.lora_adapters[i].scale, expected[i].second) << i;
     }
 }
 
 TEST(Options, LoraScaledTwoValueFormTakesTheNextArgumentEvenIfItLooksLikeAnOption) {
     // The seed's form: FNAME SCALE. A negative scale starts with '-' and is still the scale.
     const ServerOptions o = ok({"--lora-scaled", "x.gguf", "-0.25", "-c", "128"});
-    ASSERT_EQ(o.lora_adapters.size(), 1u);
-    EXPECT_FLOAT_EQ(o.lora_adapters[0].scale, -0.25f);
-    EXPECT_EQ(o.n_ctx, 128);
+    ASSERT_EQ(o.engine.lora_adapters.size(), 1u);
+    EXPECT_FLOAT_EQ(o.engine.lora_adapters[0].scale, -0.25f);
+    EXPECT_EQ(o.engine.n_ctx, 128);
     // A path with a colon that is not followed by a number still takes a second value.
     const ServerOptions p = ok({"--lora-scaled", "dir:x/a.gguf", "0.5"});
-    ASSERT_EQ(p.lora_adapters.size(), 1u);
-    EXPECT_EQ(p.lora_adapters[0].path, "dir:x/a.gguf");
+    ASSERT_EQ(p.engine.lora_adapters.size(), 1u);
+    EXPECT_EQ(p.engine.lora_adapters[0].path, "dir:x/a.gguf");
 }
 
 TEST(Options, LoraErrorsNameTheOption) {
@@ -958,9 +972,9 @@ TEST(Options, LoraBaseIsAcceptedAndKept) {
 
 TEST(Options, SelfExtendOptions) {
     const ServerOptions o = ok({"-gan", "4", "-gaw", "256"});
-    EXPECT_EQ(o.grp_attn_n, 4);
-    EXPECT_EQ(o.grp_attn_w, 256);
-    EXPECT_EQ(ok({"--grp-attn-n", "1", "--grp-attn-w", "7"}).grp_attn_w, 7);  // off: any width
+    EXPECT_EQ(o.engine.grp_attn_n, 4);
+    EXPECT_EQ(o.engine.grp_attn_w, 256);
+    EXPECT_EQ(ok({"--grp-attn-n", "1", "--grp-attn-w", "7"}).engine.grp_attn_w, 7);  // off: any width
     EXPECT_TRUE(contains(err({"--grp-attn-n", "0"}), "--grp-attn-n"));
     EXPECT_TRUE(contains(err({"--grp-attn-w", "0"}), "--grp-attn-w"));
     EXPECT_EQ(err({"--grp-attn-n", "3", "--grp-attn-w", "512"}),
@@ -972,22 +986,22 @@ TEST(Options, SelfExtendOptions) {
 // ---- pass-through options ----
 
 TEST(Options, NumaWithOrWithoutAStrategy) {
-    EXPECT_EQ(ok({"--numa", "isolate"}).numa, "isolate");
-    EXPECT_EQ(ok({"--numa=numactl"}).numa, "numactl");
+    EXPECT_EQ(ok({"--numa", "isolate"}).engine.numa, "isolate");
+    EXPECT_EQ(ok({"--numa=numactl"}).engine.numa, "numactl");
     // Alone (the seed's older form): distribute; the next option is not taken as its value.
     const ServerOptions o = ok({"--numa", "-c", "256"});
-    EXPECT_EQ(o.numa, "distribute");
-    EXPECT_EQ(o.n_ctx, 256);
-    EXPECT_EQ(ok({"-c", "256", "--numa"}).numa, "distribute");
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_NUMA", "distribute"}}).numa, "distribute");
+    EXPECT_EQ(o.engine.numa, "distribute");
+    EXPECT_EQ(o.engine.n_ctx, 256);
+    EXPECT_EQ(ok({"-c", "256", "--numa"}).engine.numa, "distribute");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_NUMA", "distribute"}}).engine.numa, "distribute");
     EXPECT_TRUE(contains(err({"--numa=sideways"}), "must be one of distribute, isolate, numactl"));
     EXPECT_TRUE(contains(cria::server_options_help(), "--numa [{distribute,isolate,numactl}]"));
 }
 
 TEST(Options, SplitMode) {
-    EXPECT_EQ(ok({"-sm", "none"}).split_mode, "none");
-    EXPECT_EQ(ok({"--split-mode", "ROW"}).split_mode, "row");
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPLIT_MODE", "layer"}}).split_mode, "layer");
+    EXPECT_EQ(ok({"-sm", "none"}).engine.split_mode, "none");
+    EXPECT_EQ(ok({"--split-mode", "ROW"}).engine.split_mode, "row");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPLIT_MODE", "layer"}}).engine.split_mode, "layer");
     EXPECT_TRUE(contains(err({"-sm", "diagonal"}), "--split-mode"));
 }
 
@@ -996,25 +1010,25 @@ namespace {
 
 TEST(Options, HttpsNeedsBothKeyAndCertificate) {
     const ServerOptions o = ok({"--ssl-key-file", "k.pem", "--ssl-cert-file", "c.pem"});
-    EXPECT_EQ(o.ssl_key_file, "k.pem");
-    EXPECT_EQ(o.ssl_cert_file, "c.pem");
+    EXPECT_EQ(o.http.ssl_key_file, "k.pem");
+    EXPECT_EQ(o.http.ssl_cert_file, "c.pem");
     EXPECT_TRUE(contains(err({"--ssl-key-file", "k.pem"}), "both --ssl-key-file and --ssl-cert-file"));
     EXPECT_TRUE(contains(err({"--ssl-cert-file", "c.pem"}), "both --ssl-key-file and --ssl-cert-file"));
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SSL_KEY_FILE", "k"}, {"LLAMA_ARG_SSL_CERT_FILE", "c"}}).ssl_cert_file, "c");
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SSL_KEY_FILE", "k"}, {"LLAMA_ARG_SSL_CERT_FILE", "c"}}).http.ssl_cert_file, "c");
 }
 
 TEST(Options, CorsOptions) {
     const ServerOptions d = ok({});
-    EXPECT_EQ(d.cors_origins, std::vector<std::string>{"*"});
-    EXPECT_TRUE(d.cors_credentials);
+    EXPECT_EQ(d.http.cors.origins, std::vector<std::string>{"*"});
+    EXPECT_TRUE(d.http.cors.credentials);
     const ServerOptions o = ok({"--cors-origins", "https://a.example/, http://b.example:3000", "--cors-methods", "GET",
                                 "--cors-headers", "Authorization", "--no-cors-credentials"});
-    EXPECT_EQ(o.cors_origins, (std::vector<std::string>{"https://a.example", "http://b.example:3000"}));
-    EXPECT_EQ(o.cors_methods, "GET");
-    EXPECT_EQ(o.cors_headers, "Authorization");
-    EXPECT_FALSE(o.cors_credentials);
+    EXPECT_EQ(o.http.cors.origins, (std::vector<std::string>{"https://a.example", "http://b.example:3000"}));
+    EXPECT_EQ(o.http.cors.methods, "GET");
+    EXPECT_EQ(o.http.cors.headers, "Authorization");
+    EXPECT_FALSE(o.http.cors.credentials);
     EXPECT_TRUE(contains(err({"--cors-origins", ","}), "--cors-origins"));
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_CORS_ORIGINS", "http://x"}}).cors_origins, std::vector<std::string>{"http://x"});
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_CORS_ORIGINS", "http://x"}}).http.cors.origins, std::vector<std::string>{"http://x"});
 }
 
 TEST(Options, LogVerbosity) {
@@ -1031,51 +1045,51 @@ namespace {
 
 TEST(Options, RopeAndYarnPassThrough) {
     const ServerOptions d = ok({});
-    EXPECT_EQ(d.rope_scaling, "");
-    EXPECT_EQ(d.rope_freq_base, 0.0f);
-    EXPECT_EQ(d.yarn_ext_factor, -1.0f);
+    EXPECT_EQ(d.engine.tuning.rope_scaling, "");
+    EXPECT_EQ(d.engine.tuning.rope_freq_base, 0.0f);
+    EXPECT_EQ(d.engine.tuning.yarn_ext_factor, -1.0f);
     const ServerOptions o = ok({"--rope-scaling", "yarn", "--rope-freq-base", "500000", "--yarn-orig-ctx", "4096",
                                 "--yarn-ext-factor", "0.5", "--yarn-attn-factor", "1.1", "--yarn-beta-slow", "2",
                                 "--yarn-beta-fast", "30"});
-    EXPECT_EQ(o.rope_scaling, "yarn");
-    EXPECT_EQ(o.rope_freq_base, 500000.0f);
-    EXPECT_EQ(o.yarn_orig_ctx, 4096);
-    EXPECT_FLOAT_EQ(o.yarn_ext_factor, 0.5f);
-    EXPECT_FLOAT_EQ(o.yarn_attn_factor, 1.1f);
-    EXPECT_EQ(o.yarn_beta_slow, 2.0f);
-    EXPECT_EQ(o.yarn_beta_fast, 30.0f);
+    EXPECT_EQ(o.engine.tuning.rope_scaling, "yarn");
+    EXPECT_EQ(o.engine.tuning.rope_freq_base, 500000.0f);
+    EXPECT_EQ(o.engine.tuning.yarn_orig_ctx, 4096);
+    EXPECT_FLOAT_EQ(o.engine.tuning.yarn_ext_factor, 0.5f);
+    EXPECT_FLOAT_EQ(o.engine.tuning.yarn_attn_factor, 1.1f);
+    EXPECT_EQ(o.engine.tuning.yarn_beta_slow, 2.0f);
+    EXPECT_EQ(o.engine.tuning.yarn_beta_fast, 30.0f);
     // --rope-scale N is --rope-freq-scale 1/N; the last one given wins.
-    EXPECT_FLOAT_EQ(ok({"--rope-scale", "4"}).rope_freq_scale, 0.25f);
-    EXPECT_FLOAT_EQ(ok({"--rope-scale", "4", "--rope-freq-scale", "0.5"}).rope_freq_scale, 0.5f);
+    EXPECT_FLOAT_EQ(ok({"--rope-scale", "4"}).engine.tuning.rope_freq_scale, 0.25f);
+    EXPECT_FLOAT_EQ(ok({"--rope-scale", "4", "--rope-freq-scale", "0.5"}).engine.tuning.rope_freq_scale, 0.5f);
     EXPECT_TRUE(contains(err({"--rope-scale", "0"}), "--rope-scale"));
     EXPECT_TRUE(contains(err({"--rope-scaling", "longrope"}), "--rope-scaling"));
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_ROPE_FREQ_BASE", "10000"}}).rope_freq_base, 10000.0f);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_ROPE_FREQ_BASE", "10000"}}).engine.tuning.rope_freq_base, 10000.0f);
 }
 
 TEST(Options, KvCacheOptions) {
     const ServerOptions d = ok({});
-    EXPECT_EQ(d.cache_type_k, "f16");
-    EXPECT_TRUE(d.kv_offload);
-    EXPECT_FALSE(d.swa_full);
-    EXPECT_TRUE(d.context_shift);
-    EXPECT_TRUE(d.cache_prompt);
-    EXPECT_TRUE(d.warmup);
-    EXPECT_EQ(d.n_keep, 0);
+    EXPECT_EQ(d.engine.tuning.cache_type_k, "f16");
+    EXPECT_TRUE(d.engine.tuning.kv_offload);
+    EXPECT_FALSE(d.engine.tuning.swa_full);
+    EXPECT_TRUE(d.engine.context_shift);
+    EXPECT_TRUE(d.defaults.cache_prompt);
+    EXPECT_TRUE(d.engine.warmup);
+    EXPECT_EQ(d.defaults.n_keep, 0);
     const ServerOptions o = ok({"-ctk", "q8_0", "--cache-type-v", "Q4_0", "-nkvo", "--swa-full", "--no-context-shift",
                                 "--keep", "-1", "--no-cache-prompt", "--no-warmup", "-dt", "0.1"});
-    EXPECT_EQ(o.cache_type_k, "q8_0");
-    EXPECT_EQ(o.cache_type_v, "q4_0");
-    EXPECT_FALSE(o.kv_offload);
-    EXPECT_TRUE(o.swa_full);
-    EXPECT_FALSE(o.context_shift);
-    EXPECT_EQ(o.n_keep, -1);
-    EXPECT_FALSE(o.cache_prompt);
-    EXPECT_FALSE(o.warmup);
-    EXPECT_FLOAT_EQ(o.defrag_thold, 0.1f);
+    EXPECT_EQ(o.engine.tuning.cache_type_k, "q8_0");
+    EXPECT_EQ(o.engine.tuning.cache_type_v, "q4_0");
+    EXPECT_FALSE(o.engine.tuning.kv_offload);
+    EXPECT_TRUE(o.engine.tuning.swa_full);
+    EXPECT_FALSE(o.engine.context_shift);
+    EXPECT_EQ(o.defaults.n_keep, -1);
+    EXPECT_FALSE(o.defaults.cache_prompt);
+    EXPECT_FALSE(o.engine.warmup);
+    EXPECT_FLOAT_EQ(o.engine.tuning.defrag_thold, 0.1f);
     EXPECT_TRUE(contains(err({"-ctk", "q3_k"}), "-ctk"));
     EXPECT_TRUE(contains(err({"--keep", "-2"}), "--keep"));
-    EXPECT_EQ(ok({}, {{"LLAMA_ARG_CACHE_TYPE_K", "bf16"}}).cache_type_k, "bf16");
-    EXPECT_FALSE(ok({}, {{"LLAMA_ARG_CONTEXT_SHIFT", "0"}}).context_shift);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_CACHE_TYPE_K", "bf16"}}).engine.tuning.cache_type_k, "bf16");
+    EXPECT_FALSE(ok({}, {{"LLAMA_ARG_CONTEXT_SHIFT", "0"}}).engine.context_shift);
 }
 
 }  // namespace
@@ -1096,26 +1110,26 @@ TEST(Options, DefaultsOptionsAreSupportedAndInTheSupportedPartOfHelp) {
 
 TEST(Options, IgnoreEosAndCheckTensorsAreFlags) {
     const ServerOptions plain = ok({});
-    EXPECT_FALSE(plain.ignore_eos);
-    EXPECT_FALSE(plain.check_tensors);
-    EXPECT_TRUE(plain.logit_bias.empty());
-    EXPECT_TRUE(plain.grammar.empty());
-    EXPECT_TRUE(plain.kv_overrides.empty());
+    EXPECT_FALSE(plain.defaults.ignore_eos);
+    EXPECT_FALSE(plain.engine.check_tensors);
+    EXPECT_TRUE(plain.defaults.logit_bias.empty());
+    EXPECT_TRUE(plain.defaults.grammar.empty());
+    EXPECT_TRUE(plain.engine.kv_overrides.empty());
     const ServerOptions o = ok({"--ignore-eos", "--check-tensors"});
-    EXPECT_TRUE(o.ignore_eos);
-    EXPECT_TRUE(o.check_tensors);
+    EXPECT_TRUE(o.defaults.ignore_eos);
+    EXPECT_TRUE(o.engine.check_tensors);
 }
 
 TEST(Options, LogitBiasIsRepeatableWithSignedBiasesAndInf) {
     const ServerOptions o = ok({"-l", "15043+1", "--logit-bias", "7-0.5", "-l", "2-inf", "--logit-bias=9+inf"});
-    ASSERT_EQ(o.logit_bias.size(), 4u);
-    EXPECT_EQ(o.logit_bias[0].first, 15043);
-    EXPECT_FLOAT_EQ(o.logit_bias[0].second, 1.0f);
-    EXPECT_EQ(o.logit_bias[1].first, 7);
-    EXPECT_FLOAT_EQ(o.logit_bias[1].second, -0.5f);
-    EXPECT_EQ(o.logit_bias[2].first, 2);
-    EXPECT_TRUE(std::isinf(o.logit_bias[2].second) && o.logit_bias[2].second < 0);
-    EXPECT_TRUE(std::isinf(o.logit_bias[3].second) && o.logit_bias[3].second > 0);
+    ASSERT_EQ(o.defaults.logit_bias.size(), 4u);
+    EXPECT_EQ(o.defaults.logit_bias[0].token, 15043);
+    EXPECT_FLOAT_EQ(o.defaults.logit_bias[0].bias, 1.0f);
+    EXPECT_EQ(o.defaults.logit_bias[1].token, 7);
+    EXPECT_FLOAT_EQ(o.defaults.logit_bias[1].bias, -0.5f);
+    EXPECT_EQ(o.defaults.logit_bias[2].token, 2);
+    EXPECT_TRUE(std::isinf(o.defaults.logit_bias[2].bias) && o.defaults.logit_bias[2].bias < 0);
+    EXPECT_TRUE(std::isinf(o.defaults.logit_bias[3].bias) && o.defaults.logit_bias[3].bias > 0);
     for (const std::string bad : {"15043", "abc+1", "-5+1", "15043+x", "15043+", "+1", "15043*2"}) {
         const std::string e = err({"-l", bad});
         EXPECT_TRUE(contains(e, "--logit-bias")) << bad << ": " << e;
@@ -1124,7 +1138,7 @@ TEST(Options, LogitBiasIsRepeatableWithSignedBiasesAndInf) {
 
 TEST(Options, GrammarFromTextOrFileIsSyntaxChecked) {
     const ServerOptions o = ok({"--grammar", "root ::= \"yes\" | \"no\""});
-    EXPECT_EQ(o.grammar, "root ::= \"yes\" | \"no\"");
+    EXPECT_EQ(o.defaults.grammar, "root ::= \"yes\" | \"no\"");
     EXPECT_EQ(o.grammar_option, "--grammar");
     const std::string e = err({"--grammar", "root ::= \"unterminated"});
     EXPECT_TRUE(contains(e, "--grammar")) << e;
@@ -1133,7 +1147,7 @@ TEST(Options, GrammarFromTextOrFileIsSyntaxChecked) {
 
     TempFile file("root ::= [a-z]+\n");
     const ServerOptions from_file = ok({"--grammar-file", file.path()});
-    EXPECT_EQ(from_file.grammar, "root ::= [a-z]+\n");
+    EXPECT_EQ(from_file.defaults.grammar, "root ::= [a-z]+\n");
     EXPECT_EQ(from_file.grammar_option, "--grammar-file");
     EXPECT_TRUE(contains(err({"--grammar-file", "/nonexistent/g.gbnf"}), "--grammar-file"));
     TempFile broken("root ::= (\n");
@@ -1142,11 +1156,11 @@ TEST(Options, GrammarFromTextOrFileIsSyntaxChecked) {
 
 TEST(Options, JsonSchemaBecomesTheDefaultGrammar) {
     const ServerOptions o = ok({"-j", R"({"type": "object", "properties": {"b": {"type": "integer"}, "a": {"type": "boolean"}}, "required": ["b", "a"]})"});
-    ASSERT_FALSE(o.grammar.empty());
+    ASSERT_FALSE(o.defaults.grammar.empty());
     EXPECT_EQ(o.grammar_option, "--json-schema");
-    EXPECT_TRUE(contains(o.grammar, "root")) << o.grammar;
+    EXPECT_TRUE(contains(o.defaults.grammar, "root")) << o.defaults.grammar;
     // Written order kept: "b" comes before "a" in the grammar.
-    EXPECT_LT(o.grammar.find("\\\"b\\\""), o.grammar.find("\\\"a\\\"")) << o.grammar;
+    EXPECT_LT(o.defaults.grammar.find("\\\"b\\\""), o.defaults.grammar.find("\\\"a\\\"")) << o.defaults.grammar;
     EXPECT_TRUE(contains(err({"-j", "{not json"}), "--json-schema"));
     EXPECT_TRUE(contains(err({"-j", "42"}), "--json-schema"));
     const std::string unsupported = err({"--json-schema", R"({"type": "string", "not": {}})"});
@@ -1156,19 +1170,19 @@ TEST(Options, JsonSchemaBecomesTheDefaultGrammar) {
     TempFile file(R"({"type": "boolean"})");
     const ServerOptions from_file = ok({"-jf", file.path()});
     EXPECT_EQ(from_file.grammar_option, "--json-schema-file");
-    EXPECT_TRUE(contains(from_file.grammar, "true")) << from_file.grammar;
+    EXPECT_TRUE(contains(from_file.defaults.grammar, "true")) << from_file.defaults.grammar;
     EXPECT_TRUE(contains(err({"--json-schema-file", "/nonexistent/s.json"}), "--json-schema-file"));
     // The last of the grammar options wins.
-    EXPECT_EQ(ok({"-j", R"({"type": "boolean"})", "--grammar", "root ::= \"x\""}).grammar, "root ::= \"x\"");
+    EXPECT_EQ(ok({"-j", R"({"type": "boolean"})", "--grammar", "root ::= \"x\""}).defaults.grammar, "root ::= \"x\"");
 }
 
 TEST(Options, SamplingSeqLettersBecomeTheSamplerOrder) {
-    EXPECT_EQ(ok({"--sampling-seq", "edskypmxt"}).samplers,
+    EXPECT_EQ(stage_names(ok({"--sampling-seq", "edskypmxt"}).defaults.sampling.samplers),
               "penalties;dry;top_n_sigma;top_k;typical_p;top_p;min_p;xtc;temperature");
-    EXPECT_EQ(ok({"--sampler-seq", "kt"}).samplers, "top_k;temperature");
+    EXPECT_EQ(stage_names(ok({"--sampler-seq", "kt"}).defaults.sampling.samplers), "top_k;temperature");
     // It and --samplers set the same thing: the last one wins.
-    EXPECT_EQ(ok({"--samplers", "min_p", "--sampling-seq", "pt"}).samplers, "top_p;temperature");
-    EXPECT_EQ(ok({"--sampling-seq", "pt", "--samplers", "min_p"}).samplers, "min_p");
+    EXPECT_EQ(stage_names(ok({"--samplers", "min_p", "--sampling-seq", "pt"}).defaults.sampling.samplers), "top_p;temperature");
+    EXPECT_EQ(stage_names(ok({"--sampling-seq", "pt", "--samplers", "min_p"}).defaults.sampling.samplers), "min_p");
     const std::string e = err({"--sampling-seq", "kqt"});
     EXPECT_TRUE(contains(e, "--sampling-seq")) << e;
     EXPECT_TRUE(contains(e, "'q'")) << e;
@@ -1179,17 +1193,17 @@ TEST(Options, OverrideKvParsesEachType) {
     const ServerOptions o = ok({"--override-kv", "a.int=int:-3,a.float=float:0.5", "--override-kv",
                                 "tokenizer.ggml.add_bos_token=bool:false", "--override-kv", "a.str=str:hello"});
     using Type = cria::MetadataOverride::Type;
-    ASSERT_EQ(o.kv_overrides.size(), 4u);
-    EXPECT_EQ(o.kv_overrides[0].key, "a.int");
-    EXPECT_EQ(o.kv_overrides[0].type, Type::integer);
-    EXPECT_EQ(o.kv_overrides[0].int_value, -3);
-    EXPECT_EQ(o.kv_overrides[1].type, Type::floating);
-    EXPECT_DOUBLE_EQ(o.kv_overrides[1].float_value, 0.5);
-    EXPECT_EQ(o.kv_overrides[2].key, "tokenizer.ggml.add_bos_token");
-    EXPECT_EQ(o.kv_overrides[2].type, Type::boolean);
-    EXPECT_FALSE(o.kv_overrides[2].bool_value);
-    EXPECT_EQ(o.kv_overrides[3].type, Type::text);
-    EXPECT_EQ(o.kv_overrides[3].text_value, "hello");
+    ASSERT_EQ(o.engine.kv_overrides.size(), 4u);
+    EXPECT_EQ(o.engine.kv_overrides[0].key, "a.int");
+    EXPECT_EQ(o.engine.kv_overrides[0].type, Type::integer);
+    EXPECT_EQ(o.engine.kv_overrides[0].int_value, -3);
+    EXPECT_EQ(o.engine.kv_overrides[1].type, Type::floating);
+    EXPECT_DOUBLE_EQ(o.engine.kv_overrides[1].float_value, 0.5);
+    EXPECT_EQ(o.engine.kv_overrides[2].key, "tokenizer.ggml.add_bos_token");
+    EXPECT_EQ(o.engine.kv_overrides[2].type, Type::boolean);
+    EXPECT_FALSE(o.engine.kv_overrides[2].bool_value);
+    EXPECT_EQ(o.engine.kv_overrides[3].type, Type::text);
+    EXPECT_EQ(o.engine.kv_overrides[3].text_value, "hello");
     for (const std::string& bad : std::vector<std::string>{"novalue", "k=int", "=int:1", "k=int:x", "k=float:y", "k=bool:yes", "k=list:1",
                                   "k=str:" + std::string(128, 'x'), std::string(128, 'k') + "=int:1"}) {
         const std::string e = err({"--override-kv", bad});

@@ -1,4 +1,5 @@
-// Strict parsing of option values: a number must be the whole text, a boolean one of a few words.
+// Strict parsing of option and query values: a number must be the whole text, a boolean one of a few
+// words. Used by the option parser and by api/ (e.g. a slot id in a URL).
 #pragma once
 
 #include <cstdint>
@@ -6,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace cria::options {
+namespace cria::util {
 
 // Whole-text integer, optional leading '+' or '-'; nullopt on anything else or on overflow.
 std::optional<int64_t> parse_int(const std::string& text);
@@ -23,4 +24,4 @@ std::vector<std::string> split_list(const std::string& text, char sep);
 std::string trim(const std::string& text);
 std::string to_lower(std::string text);
 
-}  // namespace cria::options
+}  // namespace cria::util

@@ -1,10 +1,10 @@
-#include "options/value_parse.h"
+#include "util/value_parse.h"
 
 #include <charconv>
 #include <cmath>
 #include <system_error>
 
-namespace cria::options {
+namespace cria::util {
 
 namespace {
 // from_chars takes no leading '+': skip one (but not "+-5" or "++5"). False if nothing is left.
@@ -71,4 +71,4 @@ std::string to_lower(std::string text) {
     return text;
 }
 
-}  // namespace cria::options
+}  // namespace cria::util

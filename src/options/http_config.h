@@ -1,0 +1,39 @@
+// HttpConfig: how the HTTP server listens and what it serves. The option parser writes these fields
+// directly (options/server_options.h); http/ reads them and nothing else copies them. Plain data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cria {
+
+// Which browser origins may call the API (http/cors.h decides each request by it).
+struct CorsPolicy {
+    std::vector<std::string> origins = {"*"};  // --cors-origins; "*" = any origin (no trailing '/')
+    std::string methods = "GET, POST, OPTIONS"; // --cors-methods
+    std::string headers = "*";                  // --cors-headers ("*" = what the browser asks for)
+    bool credentials = true;                    // --cors-credentials / --no-cors-credentials
+};
+
+struct HttpConfig {
+    std::string host = "127.0.0.1";    // --host
+    int32_t port = 8080;               // --port
+    int32_t n_threads = -1;            // --threads-http (-1 = enough for every slot plus waiting clients)
+    int32_t timeout_s = 600;           // -to, --timeout: read/write timeout in seconds
+    std::vector<std::string> api_keys; // --api-key (repeatable, comma-separated) and --api-key-file (empty = no auth)
+    std::string ssl_key_file;          // --ssl-key-file ("" = plain HTTP; given with ssl_cert_file or not at all)
+    std::string ssl_cert_file;         // --ssl-cert-file ("" = plain HTTP)
+    CorsPolicy cors;
+    std::string api_prefix;            // --api-prefix: path every route is served under ("" = none)
+    std::string static_path;           // --path: directory of static files served instead of the built-in UI
+                                       // ("" = none; checked to be a directory when the server binds)
+    bool webui = true;                 // --webui / --no-webui: the built-in web UI (ignored when static_path is set)
+    bool slots_endpoint = true;        // --slots / --no-slots / --slots-endpoint-disable
+    bool metrics = false;              // --metrics
+    bool props_endpoint = false;       // --props: POST /props may change the default generation settings
+    std::string slot_save_path;        // --slot-save-path: directory of slot files ("" = slot actions off);
+                                       // no trailing '/' (validate() drops it)
+};
+
+}  // namespace cria

@@ -1,0 +1,82 @@
+#include "options/validate.h"
+
+#include <algorithm>
+#include <string>
+
+namespace cria {
+
+namespace {
+
+bool has_source(const SpeculativeConfig& config, DraftSource source) {
+    return std::find(config.sources.begin(), config.sources.end(), source) != config.sources.end();
+}
+
+std::string check_model_source(const ServerOptions& o) {
+    if (o.engine.model_path.empty() && o.download.model_url.empty() && o.download.hf_repo.empty()) {
+        return "no model given: use -m FILE, -mu URL or -hf REPO";
+    }
+    if (!o.download.model_url.empty() && !o.download.hf_repo.empty()) {
+        return "--model-url and --hf-repo both name a model to download: use one of them";
+    }
+    if (!o.download.hf_file.empty() && o.download.hf_repo.empty()) return "--hf-file needs --hf-repo (the repository it is in)";
+    return "";
+}
+
+// A draft type needs a draft model and a draft model needs a type that uses it (it is implied when
+// --spec-type is not given). Fills in that implied type.
+std::string check_speculative(ServerOptions& o) {
+    SpeculativeConfig& spec = o.engine.speculative;
+    const bool has_draft_model = !spec.draft_model_path.empty();
+    const bool uses_draft_model = has_source(spec, DraftSource::draft_model);
+    if (o.spec_type_none && has_draft_model) return "--spec-type none contradicts --model-draft: give one or the other";
+    if (spec.sources.empty() && has_draft_model) spec.sources.push_back(DraftSource::draft_model);
+    if (uses_draft_model && !has_draft_model) {
+        return "--spec-type draft-simple needs a draft model: give --model-draft FNAME";
+    }
+    if (has_draft_model && !has_source(spec, DraftSource::draft_model)) {
+        return "--model-draft is given but --spec-type does not list draft-simple";
+    }
+    if (spec.enabled() && o.engine.grp_attn_n > 1) {
+        return "speculative decoding (--spec-type, --model-draft) cannot be combined with self-extend (--grp-attn-n)";
+    }
+    if (spec.enabled() && o.engine.embedding) {
+        return "speculative decoding (--spec-type, --model-draft) generates text; it cannot be used with --embedding";
+    }
+    const SpeculativeParams& limits = o.defaults.speculative;
+    if (limits.n_min > limits.n_max) {
+        return "--draft-min (" + std::to_string(limits.n_min) + ") is above --draft-max (" +
+               std::to_string(limits.n_max) + ")";
+    }
+    return "";
+}
+
+std::string check_self_extend(const EngineConfig& e) {
+    if (e.grp_attn_n <= 1) return "";
+    // Self-extend divides positions window by window: a window must hold whole groups.
+    if (e.grp_attn_w % e.grp_attn_n != 0) {
+        return "--grp-attn-w (" + std::to_string(e.grp_attn_w) + ") must be a multiple of --grp-attn-n (" +
+               std::to_string(e.grp_attn_n) + ")";
+    }
+    // Moving one sequence's positions must not move another's: with a unified cache, prefix
+    // sharing makes sequences share cells.
+    if (e.kv_unified) return "--grp-attn-n (self-extend) needs one KV stream per slot: drop --kv-unified";
+    if (e.embedding) return "--grp-attn-n (self-extend) is for text generation, not --embedding";
+    return "";
+}
+
+}  // namespace
+
+std::string validate(ServerOptions& o) {
+    if (std::string why = check_model_source(o); !why.empty()) return why;
+    std::string& slot_dir = o.http.slot_save_path;
+    while (slot_dir.size() > 1 && slot_dir.back() == '/') slot_dir.pop_back();
+    if (o.http.ssl_key_file.empty() != o.http.ssl_cert_file.empty()) {
+        return "HTTPS needs both --ssl-key-file and --ssl-cert-file";
+    }
+    // Like libllama, which never runs a physical batch larger than the logical one.
+    if (o.engine.n_ubatch > o.engine.n_batch) o.engine.n_ubatch = o.engine.n_batch;
+    if (std::string why = check_speculative(o); !why.empty()) return why;
+    return check_self_extend(o.engine);
+}
+
+}  // namespace cria
