@@ -211,12 +211,6 @@ ApiError task_failure_error(const TaskFailure& f) {
     return ApiError{f.http_status, f.http_status < 500 ? "invalid_request_error" : "server_error", f.message, ""};
 }
 
-std::string prompt_as_text(const std::vector<PromptPart>& parts, const std::vector<Token>& tokens,
-                           const Vocabulary& vocabulary) {
-    if (parts.size() == 1 && std::holds_alternative<std::string>(parts[0])) return std::get<std::string>(parts[0]);
-    return vocabulary.detokenize(tokens);
-}
-
 void require_ready(const ServerContext& context) {
     switch (context.state.load()) {
         case ServerState::ready: return;
