@@ -33,6 +33,8 @@ std::string prometheus_text(const MetricsSnapshot& m, const MetricsGauges& g) {
            static_cast<double>(m.tokens_predicted_total));
     metric(out, "tokens_predicted_seconds_total", "counter", "Predict process time.", m.predicted_seconds_total);
     metric(out, "requests_total", "counter", "Number of requests finished.", static_cast<double>(m.requests_total));
+    metric(out, "requests_rejected_total", "counter", "Number of requests refused because the queue was full.",
+           static_cast<double>(m.requests_rejected_total));
     metric(out, "prompt_tokens_seconds", "gauge", "Average prompt throughput in tokens/s.",
            m.prompt_seconds_total > 0 ? static_cast<double>(m.prompt_tokens_total) / m.prompt_seconds_total : 0.0);
     metric(out, "predicted_tokens_seconds", "gauge", "Average generation throughput in tokens/s.",

@@ -1,12 +1,16 @@
 #include "engine/engine.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "engine/loaded_model.h"
 #include "engine/scheduler.h"
 #include "engine/speculative.h"
 
 namespace cria {
 
-Engine::Engine(EngineConfig config) : config_(std::move(config)) {}
+Engine::Engine(EngineConfig config)
+    : config_(std::move(config)), queue_(static_cast<size_t>(std::max(1, config_.max_queued_requests))) {}
 
 Engine::~Engine() = default;
 
@@ -31,12 +35,26 @@ void Engine::shutdown() {
     for (const auto& task : queue_.close()) task->push(TaskFailure{503, "the server is shutting down"});
 }
 
-TaskHandle Engine::submit(GenerationRequest request) {
-    // The scales are fixed now: the KV cache a request builds depends on them.
-    if (!request.lora) request.lora = model_->loras.scales();
-    auto task = std::make_shared<Task>(next_task_id_.fetch_add(1), std::move(request));
-    if (!queue_.push(task)) return TaskHandle();
-    return TaskHandle(std::move(task));
+Engine::Submission Engine::submit(std::vector<GenerationRequest> requests) {
+    Submission submission;
+    submission.queue_capacity = queue_.capacity();
+    if (requests.size() > queue_.capacity()) {  // before making tasks that could never wait
+        submission.admission = QueueAdmission::too_large;
+        return submission;
+    }
+    std::vector<std::shared_ptr<Task>> tasks;
+    tasks.reserve(requests.size());
+    const std::optional<LoraScales> scales = model_->loras.scales();
+    for (auto& request : requests) {
+        // The scales are fixed now: the KV cache a request builds depends on them.
+        if (!request.lora) request.lora = scales;
+        tasks.push_back(std::make_shared<Task>(next_task_id_.fetch_add(1), std::move(request)));
+    }
+    submission.admission = queue_.push_all(tasks);
+    if (submission.admission == QueueAdmission::full) metrics_.record_rejected();
+    if (submission.admission != QueueAdmission::queued) return submission;
+    for (auto& task : tasks) submission.tasks.emplace_back(std::move(task));
+    return submission;
 }
 
 size_t Engine::lora_adapter_count() const { return model_ ? model_->loras.size() : 0; }

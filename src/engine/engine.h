@@ -132,9 +132,16 @@ public:
     // the running ones have finished, or after a 30 s grace period (the rest then get a 503).
     void shutdown();
 
-    // Any thread, after load(): queues the request; results arrive on the returned handle, and
-    // dropping the handle cancels the request. An empty handle once the engine is shutting down.
-    TaskHandle submit(GenerationRequest request);
+    // Any thread, after load(): queues the tasks of one HTTP request, all or none; results arrive
+    // on the returned handles (one per request, in order), and dropping a handle cancels its task.
+    // Refused (no handles) once the engine is shutting down, or when the queue has no room for
+    // them (counted in metrics().requests_rejected_total when it is full).
+    struct Submission {
+        QueueAdmission admission = QueueAdmission::queued;
+        std::vector<TaskHandle> tasks;
+        size_t queue_capacity = 0;  // --max-queued-requests, for the refusal's message
+    };
+    Submission submit(std::vector<GenerationRequest> requests);
 
     // Any thread, after load(): saves, restores or erases an idle slot's cache between two steps.
     // The future answers 409 if the slot is busy (or a busy slot is about to copy its cache), 503

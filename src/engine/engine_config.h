@@ -37,6 +37,10 @@ struct ContextTuning {
     bool swa_full = false;             // --swa-full
 };
 
+// The default of --max-queued-requests: room for bursts far beyond any slot count, while a flood
+// of requests gets a quick 503 instead of waiting without end.
+inline constexpr int32_t kDefaultMaxQueuedRequests = 1024;
+
 struct EngineConfig {
     std::string model_path;         // -m: the file to load; with -mu/-hf, where the download is kept ("" =
                                     // the cache directory); main.cpp sets the downloaded path on the Engine
@@ -46,6 +50,8 @@ struct EngineConfig {
     int32_t n_ubatch = 512;         // -ub: physical batch; never above n_batch (options' validate() lowers it)
     int32_t n_parallel = 1;         // -np: slots; each gets n_ctx / n_parallel tokens of context
     bool cont_batching = true;      // -cb / -nocb; false: waiting requests start only when every slot is idle
+    int32_t max_queued_requests = kDefaultMaxQueuedRequests;  // --max-queued-requests: generation tasks
+                                    // (one per prompt and choice) waiting for a slot at most; more get a 503
     bool kv_unified = false;        // -kvu; false: each slot its own KV stream (attends only to its own cells)
     int32_t n_threads = -1;         // -t; -1: hardware threads
     int32_t n_threads_batch = -1;   // -tb; -1: same as n_threads

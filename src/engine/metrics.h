@@ -1,5 +1,5 @@
-// EngineMetrics: counters and histograms for /metrics. The engine thread records; any thread
-// reads a snapshot. One short lock per finished request; nothing on the per-token path.
+// EngineMetrics: counters and histograms for /metrics. The engine thread records (and a submitting
+// thread, a refusal); any thread reads a snapshot. One short lock per finished request; nothing on the per-token path.
 #pragma once
 
 #include <array>
@@ -31,6 +31,7 @@ struct MetricsSnapshot {
     uint64_t tokens_predicted_total = 0;
     double predicted_seconds_total = 0.0;
     uint64_t requests_total = 0;          // finished requests
+    uint64_t requests_rejected_total = 0; // requests refused because the task queue was full (503)
     Histogram time_to_first_token;        // seconds from admission to the first token
     Histogram request_latency;            // seconds from admission to the end
 };
@@ -47,6 +48,12 @@ public:
         ++m_.requests_total;
         m_.time_to_first_token.observe(prompt_seconds);
         m_.request_latency.observe(prompt_seconds + predicted_seconds);
+    }
+
+    // Any thread: a request was refused because the queue was full.
+    void record_rejected() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++m_.requests_rejected_total;
     }
 
     MetricsSnapshot snapshot() const {

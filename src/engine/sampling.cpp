@@ -18,6 +18,14 @@ llama_sampler* with_history(llama_sampler* sampler, const std::vector<Token>& hi
     return sampler;
 }
 
+// A look-back window (repeat_last_n, dry_penalty_last_n) as the samplers get it: -1 (any negative)
+// is the whole slot context, and no window is longer than the slot context, which is all a slot
+// can hold. libllama sizes its penalty and DRY buffers by the window, so an unclamped
+// 2147483647 would allocate gigabytes; clamped, the output is the same as with n_ctx_slot.
+int32_t look_back_window(int32_t requested, int32_t n_ctx_slot) {
+    return requested < 0 ? n_ctx_slot : std::min(requested, n_ctx_slot);
+}
+
 // The tokens that are a newline: the vocabulary's own newline token and what "\n" tokenizes to.
 std::vector<llama_token> newline_tokens(const llama_vocab* vocab) {
     std::vector<llama_token> tokens;
@@ -58,7 +66,7 @@ void add_constraints(llama_sampler* chain, const ChainInputs& in) {
 // The repetition penalties, having seen the end of the history; null when they would do nothing.
 llama_sampler* penalties_stage(const ChainInputs& in) {
     const SamplingParams& params = in.params;
-    const int32_t last_n = params.repeat_last_n < 0 ? in.n_ctx_slot : params.repeat_last_n;
+    const int32_t last_n = look_back_window(params.repeat_last_n, in.n_ctx_slot);
     const bool penalize = last_n > 0 && (params.repeat_penalty != 1.0f || params.presence_penalty != 0.0f ||
                                          params.frequency_penalty != 0.0f);
     if (!penalize) return nullptr;
@@ -75,7 +83,7 @@ llama_sampler* penalties_stage(const ChainInputs& in) {
 llama_sampler* dry_stage(const ChainInputs& in) {
     const SamplingParams& params = in.params;
     if (params.dry_multiplier <= 0.0f) return nullptr;
-    const int32_t last_n = params.dry_penalty_last_n < 0 ? in.n_ctx_slot : params.dry_penalty_last_n;
+    const int32_t last_n = look_back_window(params.dry_penalty_last_n, in.n_ctx_slot);
     std::vector<const char*> breakers;
     for (const auto& b : params.dry_sequence_breakers) breakers.push_back(b.c_str());
     return with_history(llama_sampler_init_dry(in.vocab, params.dry_multiplier, params.dry_base,

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 
+#include "engine/request_failure.h"
 #include "engine/sampling.h"
 
 namespace cria {
@@ -55,16 +56,25 @@ void Scheduler::run() {
         }
         if (!any_busy()) queue_.wait_for_tasks(std::chrono::milliseconds(500));
         ++step_;
-        const bool freed = release_cancelled();
-        const bool files = run_slot_files();
-        const bool started = admit_waiting();
-        // Readers of /health must see a slot busy while its prompt is decoded, not only after.
-        if (freed || files || started) publish_status();
-        if (decode_next_image()) sample_outputs();  // multimodal prompts: see scheduler_images.cpp
-        if (build_batch() && decode_batch()) sample_outputs();
+        try {
+            step();
+        } catch (...) {
+            recover_from_failed_step();  // the last resort: see "Containment" in scheduler.h
+        }
         publish_status();
     }
     fail_everything_left();
+}
+
+void Scheduler::step() {
+    batch_.n_tokens = 0;  // the last step's batch is decoded (or failed): nothing of it is pending
+    const bool freed = release_cancelled();
+    const bool files = run_slot_files();
+    const bool started = admit_waiting();
+    // Readers of /health must see a slot busy while its prompt is decoded, not only after.
+    if (freed || files || started) publish_status();
+    if (decode_next_image()) sample_outputs();  // multimodal prompts: see scheduler_images.cpp
+    if (build_batch() && decode_batch()) sample_outputs();
 }
 
 void Scheduler::fail_everything_left() {
@@ -113,7 +123,15 @@ bool Scheduler::run_slot_files() {
             continue;
         }
         // A restored cache counts as computed under the server's current LoRA scales.
-        promise.set_value(run_slot_file_request(ctx_, kv_, slot.id, info_.n_ctx_slot, model_.loras.scales(), request));
+        SlotFileResult result;
+        try {
+            result = run_slot_file_request(ctx_, kv_, slot.id, info_.n_ctx_slot, model_.loras.scales(), request);
+        } catch (const std::exception& e) {
+            kv_.clear(slot.id);  // a restore may have stopped half-way
+            result.http_status = 500;
+            result.error = std::string("the slot file operation failed: ") + e.what();
+        }
+        promise.set_value(result);
         slot.last_used = step_;
         changed = true;
     }
@@ -123,29 +141,60 @@ bool Scheduler::run_slot_files() {
 bool Scheduler::admit_waiting() {
     // Without continuous batching, requests start together only when every slot is free.
     if (!config_.cont_batching && any_busy()) return false;
-    bool started = false;
+    std::vector<bool> idle(slots_.size());
+    size_t room = 0;
+    for (const auto& slot : slots_) {
+        idle[static_cast<size_t>(slot.id)] = !slot.busy();
+        room += slot.busy() ? 0 : 1;
+    }
+    if (room == 0) return false;
+    // Under the queue's lock only the O(1) choice of which tasks start now; `idle` then holds the
+    // slots no pinned task claimed.
+    std::vector<std::shared_ptr<Task>> starting;
     queue_.take_in_order([&](const std::shared_ptr<Task>& task) {
         if (task->cancelled()) return true;  // drop it: nobody is listening
-        Slot* slot = choose_slot(task->request());
-        if (slot == nullptr) return false;
-        start(*slot, task);
-        started = true;
+        if (!claim_for(*task, idle, room)) return false;
+        starting.push_back(task);
         return true;
     });
+    // In arrival order, outside the lock: each pinned task gets its slot, each other one the best
+    // slot no pinned task of this round claimed.
+    std::vector<bool> taken(slots_.size(), false);
+    for (size_t i = 0; i < slots_.size(); ++i) taken[i] = !idle[i];
+    bool started = false;
+    for (auto& task : starting) {
+        Slot* slot = choose_slot(task->request(), taken);
+        taken[static_cast<size_t>(slot->id)] = true;  // claim_for() left a slot for every task taken
+        try {
+            start(*slot, task);
+        } catch (...) {
+            fail_start(*slot, *task);
+        }
+        started = true;
+    }
     return started;
 }
 
-Slot* Scheduler::choose_slot(const GenerationRequest& request) {
-    if (request.id_slot >= 0) {
-        Slot& pinned = slots_[static_cast<size_t>(request.id_slot)];
-        return pinned.busy() ? nullptr : &pinned;
+bool Scheduler::claim_for(const Task& task, std::vector<bool>& idle, size_t& room) {
+    if (room == 0) return false;
+    const int32_t pinned = task.request().id_slot;
+    if (pinned >= 0) {
+        // It waits while its slot is busy (or claimed by an earlier pinned task of this round).
+        if (!idle[static_cast<size_t>(pinned)]) return false;
+        idle[static_cast<size_t>(pinned)] = false;
     }
-    // Prefer the idle slot whose cache shares the longest prefix with the prompt, then the one
+    --room;
+    return true;
+}
+
+Slot* Scheduler::choose_slot(const GenerationRequest& request, const std::vector<bool>& taken) {
+    if (request.id_slot >= 0) return &slots_[static_cast<size_t>(request.id_slot)];
+    // Prefer the free slot whose cache shares the longest prefix with the prompt, then the one
     // idle the longest (its cache is the least likely to be wanted again).
     Slot* best = nullptr;
     size_t best_prefix = 0;
     for (auto& slot : slots_) {
-        if (slot.busy()) continue;
+        if (taken[static_cast<size_t>(slot.id)]) continue;
         const bool reusable = request.cache_prompt && kv_.lora(slot.id) == request.lora;
         const size_t prefix = reusable ? common_prefix(kv_.tokens(slot.id), request.prompt) : 0;
         if (best == nullptr || prefix > best_prefix || (prefix == best_prefix && slot.last_used < best->last_used)) {
@@ -156,16 +205,27 @@ Slot* Scheduler::choose_slot(const GenerationRequest& request) {
     return best;
 }
 
-void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
-    const GenerationRequest& request = task->request();
+std::optional<TaskFailure> Scheduler::admission_refusal(const GenerationRequest& request) const {
     if (request.prompt.empty() || static_cast<int32_t>(request.prompt.size()) >= info_.n_ctx_slot) {
         // The API layer checks this first; this guards the slot's invariant regardless.
-        task->push(TaskFailure{400, "the prompt does not fit in the context of a slot"});
-        return;
+        return TaskFailure{400, "the prompt does not fit in the context of a slot"};
     }
     if (request.embed && static_cast<int32_t>(request.prompt.size()) > n_batch_) {
-        task->push(TaskFailure{400, "the input is longer than one batch (" + std::to_string(n_batch_) + " tokens)"});
-        return;
+        return TaskFailure{400, "the input is longer than one batch (" + std::to_string(n_batch_) + " tokens)"};
+    }
+    return std::nullopt;
+}
+
+void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
+    const GenerationRequest& request = task->request();
+    if (auto refusal = admission_refusal(request)) return task->push(std::move(*refusal));
+    // The chain first: if building it throws, the slot and its cache are untouched.
+    llama_sampler_ptr sampler;
+    try {
+        if (!request.embed) sampler = make_sampler_chain(request.sampling, model_.vocab, info_.n_ctx_slot, request.prompt);
+    } catch (...) {
+        const bool by_request = !request.sampling.grammar.empty();
+        return task->push(failure_for_exception(std::current_exception(), "building the sampler chain", by_request));
     }
     // An embedding is computed from scratch, in one batch: no cache to reuse. Nor are cells
     // computed under other LoRA scales.
@@ -185,7 +245,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.probabilities.clear();
     slot.truncated = false;
     slot.output.emplace(request.stop.stop);
-    if (!request.embed) slot.sampler = make_sampler_chain(request.sampling, model_.vocab, info_.n_ctx_slot, request.prompt);
+    slot.sampler = std::move(sampler);
     slot.started = Clock::now();
     slot.last_used = step_;
     slot.donor = -1;

@@ -20,6 +20,15 @@
 // a cache or a donor's prefix is reused only under equal scales.
 // Self-extend (self_extend.h): positions stop being token indices, so there is no prefix sharing
 // and no context shift; prompt chunks stop at self-extend window boundaries.
+//
+// Containment (scheduler_failures.cpp): nothing one request does can end the engine thread. Each
+// piece of per-request work (building its sampler chain, sampling or verifying a draft, encoding an
+// image, computing an embedding) runs under its own catch: a throw fails that request alone (400
+// when its own settings caused it, e.g. a grammar left with no allowed token; 500 otherwise), its
+// KV sequence is cleared and every other slot goes on. A failed llama_decode fails the requests in
+// its batch only (decode_failure() says how each return code is answered). A throw that escapes all
+// of that is caught around the whole step: the slots in the step's batch fail (or, with none in it,
+// every busy one: the failure cannot be pinned on one and must not repeat every step).
 #pragma once
 
 #include <llama-cpp.h>
@@ -59,14 +68,22 @@ public:
 
 private:
     bool any_busy() const;
+    void step();                  // one turn of the loop (see above)
     void fail_everything_left();  // at shutdown: queued tasks, slot-file jobs and running slots
 
     // Admission (scheduler.cpp).
     bool release_cancelled();  // true if a slot was freed
     bool run_slot_files();     // true if a slot's cache changed
-    bool admit_waiting();      // true if a task started
-    Slot* choose_slot(const GenerationRequest& request);
+    // true if a task started. The queue's lock (which every submitting HTTP thread needs) is held
+    // only to pick which waiting tasks can start now, in O(1) each; the tasks are started, their
+    // slots chosen and their samplers built, after it is released.
+    bool admit_waiting();
+    // Under the queue's lock: takes the task if it can start now (a free slot, or its id_slot free).
+    // `idle` marks the idle slots not yet claimed in this round; `room` counts them.
+    static bool claim_for(const Task& task, std::vector<bool>& idle, size_t& room);
+    Slot* choose_slot(const GenerationRequest& request, const std::vector<bool>& taken);
     void start(Slot& slot, std::shared_ptr<Task> task);
+    std::optional<TaskFailure> admission_refusal(const GenerationRequest& request) const;
     void find_prefix_donor(Slot& slot);
     void take_donated_prefixes();
 
@@ -86,7 +103,7 @@ private:
     // Makes room for one more token; false if the context cannot shift (nothing to drop, or a
     // memory type that cannot move positions).
     bool shift_context(Slot& slot);
-    bool decode_batch();
+    bool decode_batch();      // false: nothing to sample (the batch's requests failed if it failed)
     int32_t decode_tokens();  // llama_decode of batch_, recorded with the KV cache
     // Multimodal prompts (scheduler_images.cpp): decodes the image the oldest prompt reader has
     // reached, in a batch of its own (true if that ended its prompt: its logits are then ready to
@@ -100,8 +117,9 @@ private:
 
     // Sampling and emission (scheduler_output.cpp).
     void sample_outputs();
-    Token sample(Slot& slot, int32_t batch_index);
-    Token sample_with_probabilities(Slot& slot, int32_t batch_index);
+    void sample_output(Slot& slot);  // the slot's logits (or embedding) are in the batch just decoded
+    Token sample(Slot& slot, int32_t batch_index);  // throws when the chain selects no token
+    void keep_probabilities(Slot& slot, TokenProbabilities probs);  // what a slot keeps of them: see there
     // Speculative decoding (scheduler_speculative.cpp): drafts for the generating slots in the
     // batch go in after their next input; after the decode, verify_draft() emits what the main
     // model agrees with and drops the rest from the cache.
@@ -117,6 +135,17 @@ private:
     void release(Slot& slot);
     void answer_and_release(Slot& slot, TaskEvent last_event);  // the request's final event
     void publish_status();
+
+    // Containment (scheduler_failures.cpp).
+    // Inside a catch block: fails `slot`'s request for the exception being handled (see
+    // failure_for_exception) and clears its sequence, whose state the throw left unknown.
+    void fail_from_exception(Slot& slot, const char* during);
+    // Inside a catch block around start(slot, task): fails the task, whether or not it took the slot.
+    void fail_start(Slot& slot, Task& task);
+    // Every slot with tokens in batch_: its sequence cleared, its request (if any) failed.
+    void fail_batch(int http_status, const std::string& message);
+    // The last resort around step(), inside a catch block (see the top of this file).
+    void recover_from_failed_step();
 
     LoadedModel& model_;
     llama_context* ctx_;
@@ -140,7 +169,7 @@ private:
     uint64_t step_ = 0;
     uint64_t admissions_ = 0;      // admission order, so prompt chunks are served first-come first-served
     std::vector<uint64_t> admitted_at_;
-    std::vector<llama_token_data> candidates_;  // reused by sample() when n_probs > 0
+    std::vector<llama_token_data> candidates_;  // reused by sample()
     std::unique_ptr<Speculator> speculator_;     // null: no speculative decoding
     std::vector<DraftJob> draft_jobs_;           // reused by add_drafts()
     LoraScales batch_lora_;        // the LoRA scales of the batch being built and decoded

@@ -129,21 +129,4 @@ int32_t Scheduler::decode_tokens() {
     return status;
 }
 
-bool Scheduler::decode_batch() {
-    const bool lora_ok = model_.loras.size() == 0 || model_.loras.apply(ctx_, batch_lora_);
-    const int32_t status = lora_ok ? decode_tokens() : -100;
-    if (status == 0) return true;
-    // The KV cache of every slot in this batch is now uncertain: start those slots afresh.
-    const std::string message =
-        lora_ok ? "llama_decode failed with status " + std::to_string(status) : "libllama refused the LoRA adapter set";
-    for (auto& slot : slots_) {
-        bool in_batch = false;
-        for (int32_t i = 0; i < batch_.n_tokens && !in_batch; ++i) in_batch = batch_.seq_id[i][0] == slot.id;
-        if (!in_batch) continue;
-        kv_.clear(slot.id);
-        if (slot.busy()) fail(slot, 500, message);
-    }
-    return false;
-}
-
 }  // namespace cria

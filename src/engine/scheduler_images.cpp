@@ -105,7 +105,11 @@ bool Scheduler::decode_next_image() {
     if (next == nullptr) return false;
     Slot& slot = *next;
     if (slot.request().embed) {
-        embed_with_images(slot);
+        try {
+            embed_with_images(slot);
+        } catch (...) {
+            fail_from_exception(slot, "computing the embedding of an input with images");
+        }
         return false;
     }
 
@@ -114,9 +118,15 @@ bool Scheduler::decode_next_image() {
     const size_t end = image.position + image.n_positions;
     const bool ends_prompt = end == slot.request().prompt.size();
     std::string error;
-    const bool ok = apply_request_lora(slot, &error) &&
-                    decode_image(slot, image, ends_prompt ? ImageOutputs::last : ImageOutputs::none, &error);
+    bool ok = false;
     slot.last_batched = step_;
+    try {
+        ok = apply_request_lora(slot, &error) &&
+             decode_image(slot, image, ends_prompt ? ImageOutputs::last : ImageOutputs::none, &error);
+    } catch (...) {
+        fail_from_exception(slot, "encoding an image");
+        return false;
+    }
     if (!ok) {
         clear_cache_and_fail(slot, 500, error);
         return false;

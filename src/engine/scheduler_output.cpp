@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <stdexcept>
 
 #include "engine/scheduler.h"
 
@@ -16,64 +17,10 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-}  // namespace
-
-std::vector<float> l2_normalized(const float* v, int32_t n) {
-    double norm = 0.0;
-    for (int32_t i = 0; i < n; ++i) norm += static_cast<double>(v[i]) * v[i];
-    norm = std::sqrt(norm);
-    std::vector<float> out(v, v + n);
-    if (norm > 0.0) {
-        for (auto& x : out) x = static_cast<float>(x / norm);
-    }
-    return out;
-}
-
-// ---- sampling and emission ------------------------------------------------------------------
-
-void Scheduler::sample_outputs() {
-    for (auto& slot : slots_) {
-        if (slot.batch_index < 0 || !slot.busy()) continue;
-        if (slot.state == SlotState::prefill) {
-            if (slot.prompt_done < slot.request().prompt.size()) continue;  // more prompt to read
-            if (slot.request().embed) {
-                emit_embedding(slot);
-                continue;
-            }
-            slot.prompt_finished = Clock::now();
-            slot.state = SlotState::generate;
-            if (slot.request().stop.n_predict == 0) {
-                finish(slot, StopReason::limit);
-                continue;
-            }
-        }
-        if (!slot.draft.empty()) {
-            verify_draft(slot);
-        } else {
-            accept_token(slot, sample(slot, slot.batch_index));
-        }
-    }
-}
-
-Token Scheduler::sample(Slot& slot, int32_t batch_index) {
-    if (slot.request().n_probs <= 0) return llama_sampler_sample(slot.sampler.get(), ctx_, batch_index);
-    return sample_with_probabilities(slot, batch_index);
-}
-
-Token Scheduler::sample_with_probabilities(Slot& slot, int32_t batch_index) {
-    const int32_t n_probs = slot.request().n_probs;
-    // The same steps as llama_sampler_sample, keeping the candidates to report probabilities.
-    const float* logits = llama_get_logits_ith(ctx_, batch_index);
-    const int32_t n_vocab = info_.n_vocab;
-    candidates_.resize(static_cast<size_t>(n_vocab));
-    for (int32_t i = 0; i < n_vocab; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};
-    llama_token_data_array cur = {candidates_.data(), candidates_.size(), -1, false};
-    llama_sampler_apply(slot.sampler.get(), &cur);
-    const Token token = cur.data[cur.selected].id;
-    llama_sampler_accept(slot.sampler.get(), token);
-
-    // Post-sampling probabilities: a softmax over the candidates the chain left, as they stood
-    // when the token was drawn (after temperature, truncation, penalties and biases).
+// Post-sampling probabilities: a softmax over the candidates the chain left, as they stood when
+// `token` was drawn (after temperature, truncation, penalties and biases), and the n_probs most
+// likely of them.
+TokenProbabilities probabilities_of(const llama_token_data_array& cur, Token token, int32_t n_probs) {
     float max_logit = -INFINITY;
     for (size_t i = 0; i < cur.size; ++i) max_logit = std::max(max_logit, cur.data[i].logit);
     std::vector<TokenCandidate> all;
@@ -95,8 +42,83 @@ Token Scheduler::sample_with_probabilities(Slot& slot, int32_t batch_index) {
     std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_top), all.end(),
                       [](const TokenCandidate& a, const TokenCandidate& b) { return a.prob > b.prob; });
     probs.top.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_top));
-    slot.probabilities.push_back(std::move(probs));
+    return probs;
+}
+
+}  // namespace
+
+std::vector<float> l2_normalized(const float* v, int32_t n) {
+    double norm = 0.0;
+    for (int32_t i = 0; i < n; ++i) norm += static_cast<double>(v[i]) * v[i];
+    norm = std::sqrt(norm);
+    std::vector<float> out(v, v + n);
+    if (norm > 0.0) {
+        for (auto& x : out) x = static_cast<float>(x / norm);
+    }
+    return out;
+}
+
+// ---- sampling and emission ------------------------------------------------------------------
+
+void Scheduler::sample_outputs() {
+    for (auto& slot : slots_) {
+        if (slot.batch_index < 0 || !slot.busy()) continue;
+        const char* during = slot.request().embed ? "computing the embedding" : "sampling";
+        try {
+            sample_output(slot);
+        } catch (...) {
+            // This request alone fails (see "Containment" in scheduler.h); the loop goes on.
+            fail_from_exception(slot, during);
+        }
+    }
+}
+
+void Scheduler::sample_output(Slot& slot) {
+    if (slot.state == SlotState::prefill) {
+        if (slot.prompt_done < slot.request().prompt.size()) return;  // more prompt to read
+        if (slot.request().embed) return emit_embedding(slot);
+        slot.prompt_finished = Clock::now();
+        slot.state = SlotState::generate;
+        if (slot.request().stop.n_predict == 0) return finish(slot, StopReason::limit);
+    }
+    if (!slot.draft.empty()) {
+        verify_draft(slot);
+    } else {
+        accept_token(slot, sample(slot, slot.batch_index));
+    }
+}
+
+Token Scheduler::sample(Slot& slot, int32_t batch_index) {
+    // The steps of llama_sampler_sample, which checks the chain's choice with an assert that ends
+    // the process: here a chain that selects no token throws, and only this request fails. The
+    // candidates are kept to report probabilities.
+    const float* logits = llama_get_logits_ith(ctx_, batch_index);
+    if (logits == nullptr) throw std::runtime_error("the model produced no logits for this position");
+    const int32_t n_vocab = info_.n_vocab;
+    candidates_.resize(static_cast<size_t>(n_vocab));
+    for (int32_t i = 0; i < n_vocab; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};
+    llama_token_data_array cur = {candidates_.data(), candidates_.size(), -1, false};
+    llama_sampler_apply(slot.sampler.get(), &cur);
+    if (cur.selected < 0 || cur.selected >= static_cast<int64_t>(cur.size)) {
+        throw std::runtime_error("the sampler chain selected no token");
+    }
+    const Token token = cur.data[cur.selected].id;
+    llama_sampler_accept(slot.sampler.get(), token);
+    if (slot.request().n_probs > 0) keep_probabilities(slot, probabilities_of(cur, token, slot.request().n_probs));
     return token;
+}
+
+void Scheduler::keep_probabilities(Slot& slot, TokenProbabilities probs) {
+    // A stream sends each token's probabilities in its own event and its final event none, so it
+    // keeps only the token's being sent. A whole response keeps those of its first n_ctx_slot
+    // tokens: with n_predict -1 and context shift it may generate without end (docs/operations.md,
+    // "Limits").
+    if (slot.request().stream) {
+        slot.probabilities.clear();
+    } else if (slot.probabilities.size() >= static_cast<size_t>(info_.n_ctx_slot)) {
+        return;
+    }
+    slot.probabilities.push_back(std::move(probs));
 }
 
 void Scheduler::accept_token(Slot& slot, Token token) {
@@ -109,7 +131,9 @@ void Scheduler::accept_token(Slot& slot, Token token) {
     const bool hit_stop_string = slot.output->append(vocabulary_.piece(token));
     if (request.stream) {
         TokenChunk chunk{token, slot.output->take_sendable(), {}};
-        if (request.n_probs > 0) chunk.probabilities.push_back(slot.probabilities.back());
+        // The stream keeps nothing it has sent (keep_probabilities holds only this token's).
+        if (request.n_probs > 0) chunk.probabilities = std::move(slot.probabilities);
+        slot.probabilities.clear();
         slot.task->push(std::move(chunk));
     }
     if (hit_stop_string) {
@@ -154,6 +178,8 @@ void Scheduler::finish(Slot& slot, StopReason reason) {
     result.content = slot.output->text();
     result.tokens = slot.generated;
     // An end-of-generation token was sampled (with its probabilities) but is not part of the text.
+    // A stream's final event carries none (each token's went with it).
+    if (slot.request().stream) slot.probabilities.clear();
     slot.probabilities.resize(std::min(slot.probabilities.size(), slot.generated.size()));
     result.probabilities = std::move(slot.probabilities);
     result.stop_reason = reason;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/scheduler.h"
+#include "util/log.h"
 
 namespace cria {
 
@@ -21,7 +22,13 @@ void Scheduler::add_drafts() {
         draft_jobs_.push_back(std::move(job));
     }
     if (draft_jobs_.empty()) return;
-    speculator_->draft(draft_jobs_);
+    try {
+        speculator_->draft(draft_jobs_);
+    } catch (const std::exception& e) {
+        // A draft is only a proposal the main model verifies, so the step goes on without one.
+        log_warn(std::string("drafting failed; this step goes without drafts: ") + e.what());
+        return;
+    }
     // The drafts share what is left of the batch, in slot order; prompt chunks get the rest.
     for (auto& job : draft_jobs_) add_draft(slots_[static_cast<size_t>(job.seq)], std::move(job.draft));
 }

@@ -37,7 +37,9 @@ struct Slot {
     int32_t batch_index = -1;        // where this slot's logits are in the current batch, or -1
     int32_t batch_first = 0;         // embedding inputs: where the input's first token is in the batch
     std::vector<Token> generated;
-    std::vector<TokenProbabilities> probabilities;  // n_probs > 0: one per generated token
+    // n_probs > 0: a whole response's, one per generated token up to n_ctx_slot of them; a
+    // stream's, only the token's being sent (Scheduler::keep_probabilities).
+    std::vector<TokenProbabilities> probabilities;
     bool truncated = false;
     int32_t cache_reused = 0;        // prompt tokens taken from a cache (own or a donor's)
 

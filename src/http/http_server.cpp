@@ -205,7 +205,10 @@ void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
     res.set_content(dump_json(body), "application/json; charset=utf-8");
 }
 
-void send_error(httplib::Response& res, const ApiError& error) { send_json(res, error.to_json(), error.status); }
+void send_error(httplib::Response& res, const ApiError& error) {
+    if (error.status == 503) res.set_header("Retry-After", "1");  // busy, loading or stopping: all pass
+    send_json(res, error.to_json(), error.status);
+}
 
 ApiError task_failure_error(const TaskFailure& f) {
     return ApiError{f.http_status, f.http_status < 500 ? "invalid_request_error" : "server_error", f.message, ""};

@@ -123,14 +123,20 @@ struct StreamState {
 }  // namespace
 
 std::vector<TaskHandle> submit_all(Engine& engine, std::vector<GenerationRequest> requests) {
-    std::vector<TaskHandle> tasks;
-    tasks.reserve(requests.size());
-    for (auto& request : requests) {
-        TaskHandle task = engine.submit(std::move(request));
-        if (!task) throw unavailable_error("the server is shutting down");
-        tasks.push_back(std::move(task));
+    const size_t n = requests.size();
+    Engine::Submission submission = engine.submit(std::move(requests));
+    const std::string capacity = std::to_string(submission.queue_capacity);
+    switch (submission.admission) {
+        case QueueAdmission::queued: return std::move(submission.tasks);
+        case QueueAdmission::full:  // send_error adds Retry-After to a 503
+            throw unavailable_error("the server is busy: its queue of " + capacity +
+                                    " waiting requests (--max-queued-requests) is full; try again later");
+        case QueueAdmission::too_large:
+            throw invalid_request("this request makes " + std::to_string(n) + " generation tasks (prompts x n), more " +
+                                  "than the " + capacity + " the server queues (--max-queued-requests)");
+        case QueueAdmission::closed: break;
     }
-    return tasks;
+    throw unavailable_error("the server is shutting down");
 }
 
 void respond_with_results(const httplib::Request& req, httplib::Response& res, std::vector<TaskHandle> tasks,

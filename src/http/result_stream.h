@@ -15,8 +15,8 @@
 
 namespace cria {
 
-// Submits every request, or none: 503 when the engine is shutting down (the ones already
-// submitted are cancelled as their handles drop).
+// Submits every request, or none: 503 when the engine is shutting down or its queue is full (the
+// client may retry), 400 when they are more tasks than the queue ever holds.
 std::vector<TaskHandle> submit_all(Engine& engine, std::vector<GenerationRequest> requests);
 
 // Answers with the tasks' results, streamed when `stream`. Returns once the whole response is

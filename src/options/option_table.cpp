@@ -941,6 +941,10 @@ std::vector<OptionSpec> build_table() {
             .env({"LLAMA_ARG_CONT_BATCHING"})
             .help("continuous batching: new requests join the running batch instead of waiting for it")
             .bind(boolean(at_engine(&EngineConfig::cont_batching))));
+    add(Opt(S::ContextBatching, {"--max-queued-requests"}).value(K::Int, "N")
+            .help("the most generation tasks (one per prompt and choice) waiting for a slot; a request "
+                  "that finds no room is answered 503 with Retry-After")
+            .bind(int_in(at_engine(&EngineConfig::max_queued_requests), 1)));
     add(Opt(S::ContextBatching, {"-kvu", "--kv-unified"}).negative({"-no-kvu", "--no-kv-unified"})
             .env({"LLAMA_ARG_KV_UNIFIED"})
             .help("one KV cache buffer shared by all slots instead of one per slot (off by default: each "
