@@ -49,8 +49,9 @@ void reject_pending_fields(const json& body, bool accept_image_data) {
 }
 
 // `samplers`: the stages in the order given ("typical" and "temp" are accepted as aliases).
-std::vector<SamplerStage> parse_sampler_order(const json& value) {
+std::vector<SamplerStage> parse_sampler_order(const json& value, const RequestLimits& limits) {
     if (!value.is_array()) throw invalid_request("'samplers' must be an array of sampler names", "samplers");
+    check_limit(value.size(), limits.max_samplers, "samplers", "entries", "--max-samplers");
     std::vector<SamplerStage> order;
     for (const auto& item : value) {
         if (!item.is_string()) throw invalid_request("'samplers' must contain only sampler names", "samplers");
@@ -68,15 +69,17 @@ std::vector<SamplerStage> parse_sampler_order(const json& value) {
 
 // The grammar for a request's json_schema, keeping the schema's own property order when the raw
 // body is at hand (nlohmann::json sorts keys; ordered_json keeps them).
-std::string json_schema_grammar_for(const json& schema, const std::string& raw_body) {
+std::string json_schema_grammar_for(const json& schema, const std::string& raw_body, size_t max_bytes) {
     if (!raw_body.empty()) {
         const auto ordered = nlohmann::ordered_json::parse(raw_body, nullptr, /*allow_exceptions=*/false);
-        if (ordered.is_object() && ordered.contains("json_schema")) return json_schema_to_gbnf_ordered(ordered.at("json_schema"));
+        if (ordered.is_object() && ordered.contains("json_schema")) {
+            return json_schema_to_gbnf_ordered(ordered.at("json_schema"), max_bytes);
+        }
     }
-    return json_schema_to_gbnf(schema);
+    return json_schema_to_gbnf(schema, max_bytes);
 }
 
-SamplingParams parse_sampling(const json& body, const SamplingParams& defaults) {
+SamplingParams parse_sampling(const json& body, const SamplingParams& defaults, const RequestLimits& limits) {
     SamplingParams s = defaults;  // every field the request does not set keeps the server's value
     s.temperature = static_cast<float>(read_number(body, "temperature", defaults.temperature, 0.0, 1000.0));
     s.top_k = static_cast<int32_t>(read_int(body, "top_k", defaults.top_k, -1, kInt32Max));
@@ -114,8 +117,9 @@ SamplingParams parse_sampling(const json& body, const SamplingParams& defaults) 
             if (b.empty()) throw invalid_request("'dry_sequence_breakers' must not contain empty strings", "dry_sequence_breakers");
         }
     }
-    if (has_field(body, "samplers")) s.samplers = parse_sampler_order(body.at("samplers"));
+    if (has_field(body, "samplers")) s.samplers = parse_sampler_order(body.at("samplers"), limits);
     s.grammar = read_string(body, "grammar", "");
+    check_limit(s.grammar.size(), limits.max_grammar_bytes, "grammar", "bytes", "--max-grammar-size");
     return s;
 }
 
@@ -182,7 +186,11 @@ bool is_token_id_text(const std::string& s) {
 
 }  // namespace
 
-std::vector<LogitBiasRequest> parse_logit_bias(const json& value) {
+std::vector<LogitBiasRequest> parse_logit_bias(const json& value, const RequestLimits& limits) {
+    // Counted before anything is built: a huge list costs no more than this check.
+    if (value.is_array() || value.is_object()) {
+        check_limit(value.size(), limits.max_logit_bias, "logit_bias", "entries", "--max-logit-bias");
+    }
     std::vector<LogitBiasRequest> entries;
     if (value.is_object()) {
         for (const auto& [key, bias] : value.items()) {
@@ -206,9 +214,9 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     reject_pending_fields(body, accept_image_data);
     CompletionRequest request;
     request.prompt = parse_prompt(body, "prompt");
-    if (accept_image_data) request.images = parse_image_data(body);
+    if (accept_image_data) request.images = parse_image_data(body, defaults.limits);
     if (has_field(body, "logit_bias")) {
-        request.logit_bias = parse_logit_bias(body.at("logit_bias"));
+        request.logit_bias = parse_logit_bias(body.at("logit_bias"), defaults.limits);
     } else {
         // The server's -l list (ids checked at start-up); a request's own list replaces it whole.
         request.logit_bias.resize(defaults.logit_bias.size());
@@ -224,13 +232,17 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     }
 
     GenerationRequest& g = request.generation;
-    g.sampling = parse_sampling(body, defaults.sampling);
+    g.sampling = parse_sampling(body, defaults.sampling, defaults.limits);
     if (has_field(body, "json_schema")) {
         const json& schema = body.at("json_schema");
         if (!schema.is_object() && !schema.is_boolean()) throw invalid_request("'json_schema' must be a JSON Schema object", "json_schema");
         if (!g.sampling.grammar.empty()) throw invalid_request("give either 'grammar' or 'json_schema', not both", "json_schema");
+        check_limit(schema.dump().size(), defaults.limits.max_grammar_bytes, "json_schema", "bytes as JSON text",
+                    "--max-grammar-size");
         // Member order follows the schema as written, which only the raw text still has.
-        g.sampling.grammar = json_schema_grammar_for(schema, raw_body);
+        g.sampling.grammar = json_schema_grammar_for(schema, raw_body, static_cast<size_t>(defaults.limits.max_grammar_bytes));
+        check_limit(g.sampling.grammar.size(), defaults.limits.max_grammar_bytes, "json_schema",
+                    "bytes once converted to a grammar", "--max-grammar-size");
         request.grammar_from_schema = true;
     } else if (!has_field(body, "grammar")) {
         g.sampling.grammar = defaults.grammar;  // checked at start-up
@@ -240,15 +252,24 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
         g.stop.n_predict = defaults.n_predict_cap;
     }
     g.stop.ignore_eos = read_bool(body, "ignore_eos", defaults.ignore_eos);
+    if (has_field(body, "stop") && body.at("stop").is_array()) {
+        check_limit(body.at("stop").size(), defaults.limits.max_stop_strings, "stop", "strings", "--max-stop-strings");
+    }
     g.stop.stop = read_string_list(body, "stop");
     for (const auto& s : g.stop.stop) {
         if (s.empty()) throw invalid_request("'stop' must not contain empty strings", "stop");
+        if (s.size() > static_cast<size_t>(defaults.limits.max_stop_length)) {
+            throw invalid_request("'stop' has a string of " + std::to_string(s.size()) + " bytes; at most " +
+                                      std::to_string(defaults.limits.max_stop_length) +
+                                      " bytes are accepted (--max-stop-length)",
+                                  "stop");
+        }
     }
     g.n_keep = static_cast<int32_t>(read_int(body, "n_keep", defaults.n_keep, -1, kInt32Max));
     g.cache_prompt = read_bool(body, "cache_prompt", defaults.cache_prompt);
     g.id_slot = static_cast<int32_t>(read_int(body, "id_slot", -1, -1, defaults.n_slots - 1));
     g.stream = read_bool(body, "stream", false);
-    g.n_probs = static_cast<int32_t>(read_int(body, "n_probs", 0, 0, 1000));
+    g.n_probs = static_cast<int32_t>(read_int(body, "n_probs", 0, 0, defaults.limits.max_n_probs));  // --max-n-probs
     g.speculative = parse_speculative(body, defaults.speculative);
     if (has_field(body, "lora")) g.lora = parse_lora_scales(body.at("lora"), defaults.n_lora_adapters, "lora");
     return request;

@@ -36,7 +36,8 @@ struct CompletionRequest {
     std::vector<ImageFile> images;  // `image_data`, where the route takes it (accept_image_data)
 };
 
-// Throws ApiError naming the field on any invalid value. Fields of /completion that cria does not
+// Throws ApiError naming the field on any invalid value, or on one over defaults.limits (stop,
+// logit_bias, samplers, n_probs, grammar, json_schema, image_data: api/request_limits.h). Fields of /completion that cria does not
 // implement yet are accepted only with their neutral value, so that a request never silently gets
 // something other than what it asked for.
 // `raw_body`, when given, is the text `body` was parsed from: json_schema properties then keep
@@ -49,7 +50,8 @@ CompletionRequest parse_completion_request(const nlohmann::json& body, const Com
 std::vector<PromptPart> parse_prompt(const nlohmann::json& body, const char* field);
 
 // Accepts [[id, bias]], [["text", bias]], bias false (never), and the object form {"id": bias}.
-std::vector<LogitBiasRequest> parse_logit_bias(const nlohmann::json& value);
+// More than limits.max_logit_bias entries: 400 naming logit_bias.
+std::vector<LogitBiasRequest> parse_logit_bias(const nlohmann::json& value, const RequestLimits& limits = RequestLimits{});
 
 // The effective settings of a request, as /completion's generation_settings and /props report them.
 nlohmann::json generation_settings_json(const GenerationRequest& request, const std::string& model_name,

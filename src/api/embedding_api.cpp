@@ -7,12 +7,12 @@
 
 namespace cria {
 
-EmbeddingRequest parse_native_embedding_request(const json& body) {
+EmbeddingRequest parse_native_embedding_request(const json& body, const RequestLimits& limits) {
     EmbeddingRequest r;
     // The seed names it `content`; `input` (OpenAI's name) is accepted too.
     r.field = !has_field(body, "content") && has_field(body, "input") ? "input" : "content";
     r.inputs.push_back(parse_prompt(body, r.field));
-    r.images = parse_image_data(body);
+    r.images = parse_image_data(body, limits);
     if (!r.images.empty() && (r.inputs[0].size() != 1 || !std::holds_alternative<std::string>(r.inputs[0][0]))) {
         throw invalid_request(std::string("with 'image_data', '") + r.field +
                                   "' must be a string that places the images with [img-N]",

@@ -18,8 +18,8 @@ struct EmbeddingRequest {
 };
 
 // /embedding: `content` (or `input`) as a string, token ids or a mixed array: one input; with
-// `image_data`, a string with [img-N] references.
-EmbeddingRequest parse_native_embedding_request(const nlohmann::json& body);
+// `image_data`, a string with [img-N] references (within limits.max_images / max_image_bytes).
+EmbeddingRequest parse_native_embedding_request(const nlohmann::json& body, const RequestLimits& limits = RequestLimits{});
 
 // /v1/embeddings: `input` as a string, strings, token ids or token lists; `encoding_format`. A
 // non-empty `image_data` is refused (it is /embedding's).

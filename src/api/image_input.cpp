@@ -64,7 +64,14 @@ std::optional<std::string> decode_base64(const std::string& text) {
     return out;
 }
 
-std::string decode_data_url(const std::string& url, const std::string& field) {
+void check_image_size(size_t decoded_size, int32_t max_bytes, const std::string& field) {
+    if (max_bytes >= 0 && decoded_size <= static_cast<size_t>(max_bytes)) return;
+    throw invalid_request("'" + field + "' holds an image of " + std::to_string(decoded_size) + " bytes; at most " +
+                              std::to_string(max_bytes) + " bytes are accepted (--max-image-size)",
+                          field);
+}
+
+std::string decode_data_url(const std::string& url, const std::string& field, int32_t max_bytes) {
     static const std::string scheme = "data:";
     if (url.compare(0, scheme.size(), scheme) != 0) {
         throw invalid_request("'" + field + "' must be a data URL (data:image/png;base64,...): this server does not fetch " +
@@ -81,15 +88,17 @@ std::string decode_data_url(const std::string& url, const std::string& field) {
     }
     auto bytes = decode_base64(url.substr(comma + 1));
     if (!bytes || bytes->empty()) throw invalid_request("'" + field + "' holds invalid or empty base64 data", field);
+    check_image_size(bytes->size(), max_bytes, field);
     return std::move(*bytes);
 }
 
-std::vector<ImageFile> parse_image_data(const nlohmann::json& body) {
+std::vector<ImageFile> parse_image_data(const nlohmann::json& body, const RequestLimits& limits) {
     std::vector<ImageFile> images;
     if (!has_field(body, "image_data")) return images;
     const auto& list = body.at("image_data");
     const char* shape = "'image_data' must be an array of {\"data\": \"<base64>\", \"id\": <integer>} objects";
     if (!list.is_array()) throw invalid_request(shape, "image_data");
+    check_limit(list.size(), limits.max_images, "image_data", "images", "--max-images");
     std::set<int64_t> ids;
     for (size_t i = 0; i < list.size(); ++i) {
         const auto& entry = list[i];
@@ -112,12 +121,13 @@ std::vector<ImageFile> parse_image_data(const nlohmann::json& body) {
         }
         const std::string& text = data->get_ref<const std::string&>();
         if (text.compare(0, 5, "data:") == 0) {
-            image.bytes = decode_data_url(text, "image_data");  // a data URL is accepted too
+            image.bytes = decode_data_url(text, "image_data", limits.max_image_bytes);  // a data URL is accepted too
         } else {
             auto bytes = decode_base64(text);
             if (!bytes || bytes->empty()) {
                 throw invalid_request("'" + where + ".data' is not valid base64 (in 'image_data')", "image_data");
             }
+            check_image_size(bytes->size(), limits.max_image_bytes, "image_data");
             image.bytes = std::move(*bytes);
         }
         images.push_back(std::move(image));

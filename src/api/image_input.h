@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/request_limits.h"
 #include "engine/media_prompt.h"
 
 namespace cria {
@@ -31,8 +32,9 @@ struct ImageFile {
 inline constexpr const char* kImageMarker = "<__media__>";
 
 // `image_data`: absent, null or [] gives no images. Each entry needs a base64 `data` string and a
-// non-negative integer `id`, unique in the array.
-std::vector<ImageFile> parse_image_data(const nlohmann::json& body);
+// non-negative integer `id`, unique in the array. More than limits.max_images entries, or an image
+// over limits.max_image_bytes: 400 naming image_data (the count is checked before any decoding).
+std::vector<ImageFile> parse_image_data(const nlohmann::json& body, const RequestLimits& limits = RequestLimits{});
 
 // Splits a prompt at its `[img-N]` references into text and image parts (image = index into
 // `images`). Every reference must name an image of `images`, and every image must be referenced
@@ -45,8 +47,13 @@ std::vector<MediaPromptPart> split_image_references(const std::string& prompt, c
 std::vector<MediaPromptPart> split_image_markers(const std::string& text, size_t n_images, const char* field);
 
 // An image_url's bytes. Only data URLs ("data:image/png;base64,...") are accepted: this server
-// fetches nothing. 400 naming `field` otherwise.
-std::string decode_data_url(const std::string& url, const std::string& field);
+// fetches nothing. 400 naming `field` otherwise, or when the image is over `max_bytes` decoded.
+std::string decode_data_url(const std::string& url, const std::string& field,
+                            int32_t max_bytes = RequestLimits{}.max_image_bytes);
+
+// 400 naming `field` when an image of `decoded_size` bytes is over `max_bytes`. (Decoding itself is
+// bounded by the body limit; this bounds what a request keeps and hands to the projector.)
+void check_image_size(size_t decoded_size, int32_t max_bytes, const std::string& field);
 
 // Standard base64 (RFC 4648, "+/"; also the URL-safe "-_"); whitespace is skipped and padding is
 // optional. nullopt if anything else is in the way.

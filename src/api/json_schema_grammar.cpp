@@ -524,7 +524,7 @@ struct Member {
 
 class SchemaConverter {
 public:
-    explicit SchemaConverter(const Json& root) : root_(root) {
+    SchemaConverter(const Json& root, size_t max_bytes) : root_(root), max_bytes_(max_bytes) {
         for (const char* name : {"root", "ws", "char", "lchar", "string", "number", "integer", "boolean", "null",
                                  "value", "object", "array", "member", "date", "time", "date-time", "uuid",
                                  "year", "leap-year", "month-day"}) {
@@ -548,6 +548,8 @@ public:
 
 private:
     const Json& root_;
+    const size_t max_bytes_;   // the grammar may not grow past this (--max-grammar-size)
+    size_t produced_ = 0;      // bytes of rule bodies so far
     std::vector<std::pair<std::string, std::string>> rules_;
     std::map<std::string, std::string> name_of_body_;
     std::set<std::string> taken_;
@@ -566,7 +568,16 @@ private:
         return name;
     }
 
+    // Fails as soon as the grammar being built outgrows max_bytes_, so that the work (and memory)
+    // of a conversion is bounded by the limit, not by how much a small schema can expand.
+    void check_size(size_t more) const {
+        if (produced_ + more <= max_bytes_) return;
+        fail("the grammar made from this schema would be larger than " + std::to_string(max_bytes_) +
+             " bytes (--max-grammar-size)");
+    }
+
     std::string add_rule(const std::string& hint, const std::string& body) {
+        check_size(body.size());
         const auto it = name_of_body_.find(body);
         if (it != name_of_body_.end()) return it->second;
         // Only the top-level schema is visited with the hint "root" (nested hints extend it, refs
@@ -576,6 +587,7 @@ private:
         const std::string name = as_root ? std::string("root") : unique_name(hint);
         rules_.emplace_back(name, body);
         name_of_body_.emplace(body, name);
+        produced_ += body.size();
         return name;
     }
 
@@ -1144,7 +1156,10 @@ private:
         const std::string sep = "ws \",\" ws ";
         const auto optional_tail = [&](size_t from) {
             std::string out;
-            for (size_t j = from; j < opt_rules.size(); ++j) out += " (" + sep + opt_rules[j] + ")?";
+            for (size_t j = from; j < opt_rules.size(); ++j) {
+                out += " (" + sep + opt_rules[j] + ")?";
+                check_size(out.size());
+            }
             return out;
         };
         std::string body = "\"{\" ws ";
@@ -1159,6 +1174,7 @@ private:
             std::string alts;
             for (size_t i = 0; i < opt_rules.size(); ++i) {
                 alts += (i ? " | " : "") + opt_rules[i] + optional_tail(i + 1);
+                check_size(alts.size());  // quadratic in the optional members: bounded here
             }
             body += "((" + alts + ") ws)? \"}\"";
         }
@@ -1168,12 +1184,12 @@ private:
 
 }  // namespace
 
-std::string json_schema_to_gbnf_ordered(const nlohmann::ordered_json& schema) {
-    return SchemaConverter(schema).convert();
+std::string json_schema_to_gbnf_ordered(const nlohmann::ordered_json& schema, size_t max_bytes) {
+    return SchemaConverter(schema, max_bytes).convert();
 }
 
-std::string json_schema_to_gbnf(const nlohmann::json& schema) {
-    return json_schema_to_gbnf_ordered(nlohmann::ordered_json::parse(schema.dump()));
+std::string json_schema_to_gbnf(const nlohmann::json& schema, size_t max_bytes) {
+    return json_schema_to_gbnf_ordered(nlohmann::ordered_json::parse(schema.dump()), max_bytes);
 }
 
 }  // namespace cria

@@ -42,21 +42,27 @@
 // minProperties, propertyNames, contains, uniqueItems: true, nullable, ...), bounds on non-integer
 // numbers other than `minimum: 0`, unsupported combinations (e.g.
 // anyOf next to other constraints, pattern with minLength), unsatisfiable schemas, malformed
-// schemas, repetition bounds above 4096, and schemas nested deeper than 64 levels.
+// schemas, repetition bounds above 4096, schemas nested deeper than 64 levels, and schemas whose
+// grammar would outgrow `max_bytes` (checked while it is built, so conversion work is bounded too:
+// e.g. many optional properties make a grammar quadratic in their number).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "api/request_limits.h"
 
 namespace cria {
 
 // Converts a JSON Schema to a GBNF grammar (llama.cpp's grammar format, root rule "root") whose
 // every string parses as JSON that validates against the schema. Throws ApiError (400, param
 // "json_schema") naming any unsupported keyword or invalid schema.
-std::string json_schema_to_gbnf(const nlohmann::json& schema);
+// `max_bytes`: the largest grammar (sum of rule bodies) it may build (RequestLimits::max_grammar_bytes).
+std::string json_schema_to_gbnf(const nlohmann::json& schema, size_t max_bytes = kDefaultMaxGrammarBytes);
 
 // The same, keeping the schema's own key order for object members.
-std::string json_schema_to_gbnf_ordered(const nlohmann::ordered_json& schema);
+std::string json_schema_to_gbnf_ordered(const nlohmann::ordered_json& schema, size_t max_bytes = kDefaultMaxGrammarBytes);
 
 }  // namespace cria

@@ -14,7 +14,8 @@ namespace {
 const char* const kRoles[] = {"system", "developer", "user", "assistant", "tool"};
 
 // An image_url content part's image: {"image_url": {"url": "data:..."}} (or the url as a string).
-ImageFile image_part(const json& part, const std::string& field, size_t index) {
+ImageFile image_part(const json& part, const std::string& field, size_t index, const RequestLimits& limits) {
+    check_limit(index + 1, limits.max_images, "messages", "images (image_url parts) or more", "--max-images");
     const auto it = part.find("image_url");
     const json* url = nullptr;
     if (it != part.end() && it->is_string()) url = &*it;
@@ -22,7 +23,7 @@ ImageFile image_part(const json& part, const std::string& field, size_t index) {
     if (url == nullptr) throw invalid_request("'" + field + "' must be {\"url\": \"data:image/...;base64,...\"}", field);
     ImageFile image;
     image.id = static_cast<int64_t>(index);
-    image.bytes = decode_data_url(url->get<std::string>(), field);
+    image.bytes = decode_data_url(url->get<std::string>(), field, limits.max_image_bytes);
     image.field = field;
     image.description = "'" + field + "'";
     return image;
@@ -30,7 +31,7 @@ ImageFile image_part(const json& part, const std::string& field, size_t index) {
 
 // A message's content as one string: a string, null, or an array of {"type": "text"} and
 // {"type": "image_url"} parts. An image part leaves kImageMarker in the text and its image in *images.
-std::string content_text(const json& message, size_t i, std::vector<ImageFile>* images) {
+std::string content_text(const json& message, size_t i, std::vector<ImageFile>* images, const RequestLimits& limits) {
     const std::string where = "messages[" + std::to_string(i) + "].content";
     const auto it = message.find("content");
     if (it == message.end() || it->is_null()) {
@@ -47,7 +48,7 @@ std::string content_text(const json& message, size_t i, std::vector<ImageFile>* 
         }
         const std::string type = part["type"].get<std::string>();
         if (type == "image_url") {
-            images->push_back(image_part(part, where + "[" + std::to_string(j) + "].image_url", images->size()));
+            images->push_back(image_part(part, where + "[" + std::to_string(j) + "].image_url", images->size(), limits));
             text += kImageMarker;
             continue;
         }
@@ -63,7 +64,7 @@ std::string content_text(const json& message, size_t i, std::vector<ImageFile>* 
     return text;
 }
 
-json validate_messages(const json& body, std::vector<ImageFile>* images) {
+json validate_messages(const json& body, std::vector<ImageFile>* images, const RequestLimits& limits) {
     if (!has_field(body, "messages")) throw invalid_request("'messages' is required", "messages");
     const json& list = body.at("messages");
     if (!list.is_array() || list.empty()) throw invalid_request("'messages' must be a non-empty array of messages", "messages");
@@ -81,7 +82,7 @@ json validate_messages(const json& body, std::vector<ImageFile>* images) {
                                   "messages");
         }
         json message = m;
-        message["content"] = content_text(m, i, images);
+        message["content"] = content_text(m, i, images, limits);
         out.push_back(std::move(message));
     }
     return out;
@@ -114,7 +115,7 @@ json response_schema(const json& body) {
 
 ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defaults, const std::string& raw_body) {
     ChatRequest r;
-    r.messages = validate_messages(body, &r.images);
+    r.messages = validate_messages(body, &r.images, defaults.limits);
     if (has_field(body, "tools")) {
         validate_tools(body.at("tools"));
         r.tools = body.at("tools");
@@ -136,6 +137,7 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
         }
     }
     r.n = static_cast<int32_t>(read_int(body, "n", 1, 1, 16));
+    check_limit(static_cast<size_t>(r.n), defaults.limits.max_tasks, "n", "choices", "--max-request-tasks");
     r.logprobs = read_bool(body, "logprobs", false);
     r.top_logprobs = static_cast<int32_t>(read_int(body, "top_logprobs", 0, 0, 20));
     if (r.top_logprobs > 0 && !r.logprobs) throw invalid_request("'top_logprobs' needs 'logprobs': true", "top_logprobs");
@@ -171,14 +173,15 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
         throw;
     }
     if (!schema.is_null() && !raw_body.empty()) {
+        const auto grammar_bytes = static_cast<size_t>(defaults.limits.max_grammar_bytes);
         // Property order as written: only the raw text still has it (nlohmann::json sorts keys).
         const auto ordered = nlohmann::ordered_json::parse(raw_body, nullptr, /*allow_exceptions=*/false);
         const auto& rf = ordered.is_object() && ordered.contains("response_format") ? ordered["response_format"]
                                                                                      : nlohmann::ordered_json();
         if (rf.is_object() && rf.contains("json_schema") && rf["json_schema"].is_object() && rf["json_schema"].contains("schema")) {
-            r.options.generation.sampling.grammar = json_schema_to_gbnf_ordered(rf["json_schema"]["schema"]);
+            r.options.generation.sampling.grammar = json_schema_to_gbnf_ordered(rf["json_schema"]["schema"], grammar_bytes);
         } else if (rf.is_object() && rf.contains("schema")) {
-            r.options.generation.sampling.grammar = json_schema_to_gbnf_ordered(rf["schema"]);
+            r.options.generation.sampling.grammar = json_schema_to_gbnf_ordered(rf["schema"], grammar_bytes);
         }
     }
     return r;

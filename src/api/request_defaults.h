@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "api/request_limits.h"
 #include "engine/generation_request.h"
 
 namespace cria {
@@ -25,6 +26,8 @@ struct CompletionDefaults {
     bool ignore_eos = false;      // --ignore-eos: ignore_eos when a request gives none
     std::string grammar;          // --grammar/-j: the grammar of a request that sets none of grammar,
                                   // json_schema (and, in chat, response_format); "" = none
+    RequestLimits limits;         // --max-request-tasks, --max-stop-strings, ...: every request's budget
+                                  // (api/request_limits.h); not changed by POST /props
     // Facts of the loaded engine, set when the server becomes ready (not options):
     int32_t n_slots = 1;          // valid id_slot values are -1 .. n_slots-1
     size_t n_lora_adapters = 0;   // valid ids in a request's `lora` are 0 .. n_lora_adapters-1

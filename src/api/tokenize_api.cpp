@@ -5,10 +5,11 @@
 
 namespace cria {
 
-TokenizeRequest parse_tokenize_request(const json& body) {
+TokenizeRequest parse_tokenize_request(const json& body, const RequestLimits& limits) {
     TokenizeRequest r;
     if (!has_field(body, "content")) throw invalid_request("'content' is required", "content");
     r.content = read_string(body, "content", "");
+    check_limit(r.content.size(), limits.max_tokenize_bytes, "content", "bytes", "--max-tokenize-size");
     r.add_special = read_bool(body, "add_special", false);
     r.parse_special = read_bool(body, "parse_special", true);
     r.with_pieces = read_bool(body, "with_pieces", false);
@@ -31,10 +32,11 @@ json tokenize_response_json(const std::vector<Token>& tokens, bool with_pieces, 
     return {{"tokens", items}};
 }
 
-std::vector<Token> parse_detokenize_request(const json& body, const TokenPieces& vocabulary) {
+std::vector<Token> parse_detokenize_request(const json& body, const TokenPieces& vocabulary, const RequestLimits& limits) {
     if (!has_field(body, "tokens")) throw invalid_request("'tokens' is required", "tokens");
     const json& list = body.at("tokens");
     if (!list.is_array()) throw invalid_request("'tokens' must be an array of token ids", "tokens");
+    check_limit(list.size(), limits.max_detokenize_tokens, "tokens", "token ids", "--max-detokenize-tokens");
     std::vector<Token> tokens;
     for (const auto& item : list) {
         if (!item.is_number_integer() || item.get<int64_t>() < 0 || item.get<int64_t>() >= vocabulary.size()) {

@@ -4,10 +4,16 @@
 
 namespace cria {
 
-OutputText::OutputText(std::vector<std::string> stop_strings) : stop_strings_(std::move(stop_strings)) {
-    // An empty stop string would match everywhere; the API layer rejects it, this is a backstop.
-    stop_strings_.erase(std::remove(stop_strings_.begin(), stop_strings_.end(), std::string()),
-                        stop_strings_.end());
+namespace {
+// An empty stop string would match everywhere; the API layer rejects it, this is a backstop.
+std::vector<std::string> without_empty(std::vector<std::string> strings) {
+    strings.erase(std::remove(strings.begin(), strings.end(), std::string()), strings.end());
+    return strings;
+}
+}  // namespace
+
+OutputText::OutputText(std::vector<std::string> stop_strings)
+    : stop_strings_(without_empty(std::move(stop_strings))), automaton_(stop_strings_) {
     for (const auto& s : stop_strings_) longest_stop_ = std::max(longest_stop_, s.size());
 }
 
@@ -15,46 +21,42 @@ bool OutputText::append(const std::string& piece) {
     if (!stopping_word_.empty()) return true;
     const size_t old_size = text_.size();
     text_ += piece;
-    if (stop_strings_.empty()) return false;
+    if (automaton_.empty()) return false;
 
-    // A new match must end inside the new piece, so it starts at most longest_stop_-1 bytes earlier.
-    const size_t search_from = old_size >= longest_stop_ ? old_size - longest_stop_ + 1 : 0;
-    size_t best_pos = std::string::npos;
-    const std::string* best = nullptr;
-    for (const auto& s : stop_strings_) {
-        const size_t pos = text_.find(s, search_from);
-        if (pos != std::string::npos && pos < best_pos) {
-            best_pos = pos;
-            best = &s;
+    // Every match that ends in the new bytes, earliest start first (then the first in the list).
+    // At each end only the longest match can start earliest; once no later match can start at or
+    // before the best one, the rest of the piece cannot change the answer.
+    size_t best_start = std::string::npos;
+    size_t best_index = 0;
+    for (size_t i = old_size; i < text_.size(); ++i) {
+        if (best_start != std::string::npos && i >= best_start + longest_stop_) break;
+        state_ = automaton_.step(state_, static_cast<unsigned char>(text_[i]));
+        const size_t length = automaton_.match_length(state_);
+        if (length == 0) continue;
+        const size_t start = i + 1 - length;
+        const size_t index = automaton_.match_index(state_);
+        if (start < best_start || (start == best_start && index < best_index)) {
+            best_start = start;
+            best_index = index;
         }
     }
-    if (best == nullptr) return false;
-    stopping_word_ = *best;
-    text_.resize(best_pos);
+    if (best_start == std::string::npos) return false;
+    stopping_word_ = stop_strings_[best_index];
+    text_.resize(best_start);
     sent_ = std::min(sent_, text_.size());  // cannot happen: held-back bytes cover any partial match
     finished_ = true;
     return true;
 }
 
-size_t OutputText::held_back_for_stop_strings() const {
-    size_t hold = 0;
-    for (const auto& s : stop_strings_) {
-        // The longest proper prefix of s that the text ends with.
-        for (size_t k = std::min(s.size() - 1, text_.size()); k > hold; --k) {
-            if (text_.compare(text_.size() - k, k, s, 0, k) == 0) {
-                hold = k;
-                break;
-            }
-        }
-    }
-    return hold;
-}
-
 std::string OutputText::take_sendable() {
     size_t end = text_.size();
     if (!finished_) {
-        end -= held_back_for_stop_strings();
-        end -= incomplete_utf8_suffix(text_.substr(0, end));
+        // The longest suffix that is a proper prefix of a stop string (a whole one would have
+        // matched) is exactly the automaton's depth.
+        end -= automaton_.depth(state_);
+        // Only the last few bytes can belong to an unfinished character.
+        const size_t tail = std::min<size_t>(end, 4);
+        end -= incomplete_utf8_suffix(text_.substr(end - tail, tail));
     }
     if (end <= sent_) return {};
     std::string out = text_.substr(sent_, end - sent_);

@@ -6,11 +6,17 @@
 //     stop string is held back until the next tokens settle it;
 //   - a UTF-8 character is never split: trailing bytes of an incomplete character are held back.
 // When generation ends, everything left (except a matched stop string) is released.
+//
+// Cost: the stop strings become one automaton when the request starts (engine/stop_automaton.h);
+// each token then costs time in its own bytes (amortized), whatever the number of stop strings,
+// and the hold-back is the automaton's state, not a scan.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <vector>
+
+#include "engine/stop_automaton.h"
 
 namespace cria {
 
@@ -19,7 +25,8 @@ public:
     explicit OutputText(std::vector<std::string> stop_strings);
 
     // Appends one token's bytes. Returns true if a stop string now appears in the text; the text
-    // is then cut just before it and stopping_word() names it.
+    // is then cut just before it and stopping_word() names it. Of several, the one that starts
+    // first wins; of several starting at the same byte, the first in the list.
     bool append(const std::string& piece);
 
     // The bytes that became safe to send since the last call (maybe empty). Once finish() was
@@ -33,9 +40,9 @@ public:
     const std::string& stopping_word() const { return stopping_word_; }
 
 private:
-    size_t held_back_for_stop_strings() const;
-
     std::vector<std::string> stop_strings_;
+    StopAutomaton automaton_;
+    StopAutomaton::State state_ = StopAutomaton::kStart;  // after reading all of text_
     size_t longest_stop_ = 0;
     std::string text_;
     size_t sent_ = 0;

@@ -1,5 +1,6 @@
 #include "frontend/request_pipeline.h"
 
+#include <algorithm>
 #include <variant>
 
 #include "api/gbnf_check.h"
@@ -60,6 +61,14 @@ void check_context(size_t prompt_size, int32_t n_ctx_slot) {
                           "prompt");
 }
 
+// The look-back windows never reach past a slot's context: a larger value (say 2^31 - 1) means the
+// same as the whole context, and the sampler sizes buffers by it. -1 (the whole context) stays -1.
+void clamp_look_back(SamplingParams& sampling, int32_t n_ctx_slot) {
+    if (n_ctx_slot <= 0) return;
+    sampling.repeat_last_n = std::min(sampling.repeat_last_n, n_ctx_slot);
+    sampling.dry_penalty_last_n = std::min(sampling.dry_penalty_last_n, n_ctx_slot);
+}
+
 // Steps 2 to 5 for a prompt tokenized by step 1. `system` is null where the route has none.
 GenerationRequest finish_generation(const FrontendModel& model, const CompletionRequest& options, PromptTokens prompt,
                                     SystemPromptStep* system) {
@@ -69,6 +78,7 @@ GenerationRequest finish_generation(const FrontendModel& model, const Completion
         throw not_supported_error("This server runs in embedding mode (--embedding): it does not generate text.");
     }
     GenerationRequest generation = options.generation;
+    clamp_look_back(generation.sampling, model.n_ctx_slot);
     generation.prompt = std::move(prompt.tokens);
     generation.images = std::move(prompt.images);
     generation.sampling.logit_bias = resolve_logit_bias(options.logit_bias, model.tokenizer);

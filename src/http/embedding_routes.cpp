@@ -27,7 +27,7 @@ void answer_embeddings(ServerContext& context, const httplib::Request& req, http
 
 void handle_native(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     require_embedding_mode(context);
-    const EmbeddingRequest request = parse_native_embedding_request(parse_json_object(req.body));
+    const EmbeddingRequest request = parse_native_embedding_request(parse_json_object(req.body), context.options.defaults.limits);
     answer_embeddings(context, req, res, request, std::make_shared<NativeEmbeddingFormat>());
 }
 

@@ -10,7 +10,7 @@ void register_tokenize_routes(Routes& routes, ServerContext& context) {
     routes.Post("/tokenize", [&context](const httplib::Request& req, httplib::Response& res) {
         try {
             require_ready(context);
-            const TokenizeRequest r = parse_tokenize_request(parse_json_object(req.body));
+            const TokenizeRequest r = parse_tokenize_request(parse_json_object(req.body), context.options.defaults.limits);
             const VocabularyTokenizer vocabulary(context.engine.vocabulary());
             const auto tokens = vocabulary.tokenize(r.content, r.add_special, r.parse_special);
             send_json(res, tokenize_response_json(tokens, r.with_pieces, vocabulary));
@@ -23,7 +23,7 @@ void register_tokenize_routes(Routes& routes, ServerContext& context) {
         try {
             require_ready(context);
             const VocabularyTokenizer vocabulary(context.engine.vocabulary());
-            const auto tokens = parse_detokenize_request(parse_json_object(req.body), vocabulary);
+            const auto tokens = parse_detokenize_request(parse_json_object(req.body), vocabulary, context.options.defaults.limits);
             send_json(res, {{"content", vocabulary.detokenize(tokens)}});
         } catch (const ApiError& e) {
             send_error(res, e);

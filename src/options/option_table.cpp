@@ -1135,6 +1135,35 @@ std::vector<OptionSpec> build_table() {
             .help("let POST /props change the server-wide default generation settings")
             .bind(boolean(at_http(&HttpConfig::props_endpoint))));
 
+    // ---- request budgets (api/request_limits.h): checked when a request is parsed; over -> 400 ----
+    const auto limit = [](int32_t RequestLimits::*member) {
+        return int_in(at(&ServerOptions::defaults, &CompletionDefaults::limits, member), 0);
+    };
+    add(Opt(S::Endpoints, {"--max-request-tasks"}).value(K::Int, "N")
+            .help("most completions one request may ask for: prompts x n on /v1/completions, n on chat")
+            .bind(limit(&RequestLimits::max_tasks)));
+    add(Opt(S::Endpoints, {"--max-stop-strings"}).value(K::Int, "N")
+            .help("most entries in a request's `stop`").bind(limit(&RequestLimits::max_stop_strings)));
+    add(Opt(S::Endpoints, {"--max-stop-length"}).value(K::Int, "N")
+            .help("longest stop string, in bytes").bind(limit(&RequestLimits::max_stop_length)));
+    add(Opt(S::Endpoints, {"--max-logit-bias"}).value(K::Int, "N")
+            .help("most entries in a request's `logit_bias`").bind(limit(&RequestLimits::max_logit_bias)));
+    add(Opt(S::Endpoints, {"--max-samplers"}).value(K::Int, "N")
+            .help("most entries in a request's `samplers`").bind(limit(&RequestLimits::max_samplers)));
+    add(Opt(S::Endpoints, {"--max-n-probs"}).value(K::Int, "N")
+            .help("largest `n_probs` a request may ask for").bind(limit(&RequestLimits::max_n_probs)));
+    add(Opt(S::Endpoints, {"--max-grammar-size"}).value(K::Int, "N")
+            .help("largest `grammar`, `json_schema` (as JSON text) and grammar made from a schema, in bytes")
+            .bind(limit(&RequestLimits::max_grammar_bytes)));
+    add(Opt(S::Endpoints, {"--max-image-size"}).value(K::Int, "N")
+            .help("largest image in a request, in bytes (decoded)").bind(limit(&RequestLimits::max_image_bytes)));
+    add(Opt(S::Endpoints, {"--max-images"}).value(K::Int, "N")
+            .help("most images in one request").bind(limit(&RequestLimits::max_images)));
+    add(Opt(S::Endpoints, {"--max-tokenize-size"}).value(K::Int, "N")
+            .help("largest /tokenize `content`, in bytes").bind(limit(&RequestLimits::max_tokenize_bytes)));
+    add(Opt(S::Endpoints, {"--max-detokenize-tokens"}).value(K::Int, "N")
+            .help("most token ids in a /detokenize request").bind(limit(&RequestLimits::max_detokenize_tokens)));
+
     // ---- sampling defaults ----
     add(Opt(S::Sampling, {"-s", "--seed"}).value(K::Int, "SEED")
             .help("random seed").def("-1 = a random seed for each request").bind(seed_binding()));

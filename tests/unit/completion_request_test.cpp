@@ -6,6 +6,9 @@
 
 #include "api/api_error.h"
 #include "api/json_fields.h"
+#include "api/openai_chat.h"
+#include "api/openai_completion.h"
+#include "api/tokenize_api.h"
 
 namespace cria {
 namespace {
@@ -193,6 +196,87 @@ TEST(CompletionRequest, NewSamplingFieldsReachTheEngine) {
     EXPECT_FLOAT_EQ(s.top_n_sigma, 2.0f);
     EXPECT_FLOAT_EQ(s.dry_multiplier, 0.8f);
     EXPECT_EQ(s.min_keep, 3);
+}
+
+// ---- request budgets (api/request_limits.h): exactly at a limit passes, one more is a 400 ----
+
+CompletionDefaults small_limits() {
+    CompletionDefaults d = defaults();
+    d.limits.max_tasks = 6;
+    d.limits.max_stop_strings = 2;
+    d.limits.max_stop_length = 3;
+    d.limits.max_logit_bias = 2;
+    d.limits.max_samplers = 2;
+    d.limits.max_n_probs = 5;
+    d.limits.max_grammar_bytes = 64;
+    return d;
+}
+
+TEST(RequestLimits, EachLimitIsInclusive) {
+    const CompletionDefaults d = small_limits();
+    const json at_limit = {{"prompt", "x"},      {"stop", json::array({"abc", "d"})}, {"logit_bias", {{1, 0.5}, {2, false}}},
+                           {"samplers", json::array({"top_k", "temperature"})}, {"n_probs", 5}, {"grammar", std::string(64, ' ')}};
+    EXPECT_NO_THROW(parse_completion_request(at_limit, d));
+    const std::vector<std::pair<json, std::string>> over = {
+        {{{"prompt", "x"}, {"stop", {"a", "b", "c"}}}, "stop"},
+        {{{"prompt", "x"}, {"stop", "abcd"}}, "stop"},
+        {{{"prompt", "x"}, {"logit_bias", {{1, 0.5}, {2, 0.5}, {3, 0.5}}}}, "logit_bias"},
+        {{{"prompt", "x"}, {"logit_bias", {{"1", 0.5}, {"2", 0.5}, {"3", 0.5}}}}, "logit_bias"},
+        {{{"prompt", "x"}, {"samplers", {"top_k", "top_k", "top_k"}}}, "samplers"},
+        {{{"prompt", "x"}, {"n_probs", 6}}, "n_probs"},
+        {{{"prompt", "x"}, {"grammar", std::string(65, ' ')}}, "grammar"},
+        {{{"prompt", "x"}, {"json_schema", {{"type", "object"}, {"properties", {{"a_long_name", {{"type", "string"}}}}}}}},
+         "json_schema"},
+    };
+    for (const auto& [body, field] : over) EXPECT_EQ(error_of(body, d).param, field) << body.dump();
+}
+
+TEST(RequestLimits, JsonSchemaConversionStopsAtTheGrammarLimit) {
+    // 2,000 optional members would make a grammar of tens of megabytes (quadratic): refused early.
+    json properties = json::object();
+    for (int i = 0; i < 2000; ++i) properties["k" + std::to_string(i)] = {{"type", "integer"}};
+    const ApiError e = error_of({{"prompt", "x"}, {"json_schema", {{"type", "object"}, {"properties", properties}}}});
+    EXPECT_EQ(e.param, "json_schema");
+    EXPECT_NE(e.message.find("--max-grammar-size"), std::string::npos) << e.message;
+}
+
+TEST(RequestLimits, PromptsTimesNIsCountedBeforeParsingPrompts) {
+    const CompletionDefaults d = small_limits();
+    auto tasks_error = [&](const json& body) {
+        try {
+            parse_openai_completion_request(body, d);
+        } catch (const ApiError& e) {
+            return e.param;
+        }
+        return std::string("none");
+    };
+    EXPECT_EQ(tasks_error({{"prompt", json::array({"a", "b", "c"})}, {"n", 2}}), "none");
+    EXPECT_EQ(tasks_error({{"prompt", {1, 2, 3, 4, 5, 6, 7}}, {"n", 6}}), "none");  // one prompt of token ids
+    EXPECT_EQ(tasks_error({{"prompt", "a"}, {"n", 7}}), "n");
+    EXPECT_EQ(tasks_error({{"prompt", json::array({"a", "b", "c", "d"})}, {"n", 2}}), "prompt");
+    json huge = json::array();
+    for (int i = 0; i < 20000; ++i) huge.push_back(json::array({1, 2}));
+    EXPECT_EQ(tasks_error({{"prompt", huge}, {"n", 16}}), "prompt");
+    const json chat = {{"messages", {{{"role", "user"}, {"content", "hi"}}}}, {"n", 7}};
+    try {
+        parse_chat_request(chat, d);
+        ADD_FAILURE() << "chat n over the limit passed";
+    } catch (const ApiError& e) {
+        EXPECT_EQ(e.param, "n");
+    }
+}
+
+TEST(RequestLimits, TokenizeAndDetokenizeSizes) {
+    RequestLimits limits;
+    limits.max_tokenize_bytes = 4;
+    limits.max_detokenize_tokens = 2;
+    EXPECT_NO_THROW(parse_tokenize_request({{"content", "abcd"}}, limits));
+    try {
+        parse_tokenize_request({{"content", "abcde"}}, limits);
+        ADD_FAILURE() << "content over the limit passed";
+    } catch (const ApiError& e) {
+        EXPECT_EQ(e.param, "content");
+    }
 }
 
 TEST(ApiErrorJson, HasTheOpenAiShape) {

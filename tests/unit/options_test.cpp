@@ -513,6 +513,33 @@ TEST(Options, PropsEndpoint) {
     EXPECT_FALSE(ok({}, {{"LLAMA_ARG_ENDPOINT_PROPS", "0"}}).http.props_endpoint);
 }
 
+// ---- request budgets ----
+
+TEST(Options, RequestLimits) {
+    const cria::RequestLimits defaults = ok({}).defaults.limits;
+    EXPECT_EQ(defaults.max_tasks, 128);
+    EXPECT_EQ(defaults.max_stop_strings, 64);
+    EXPECT_EQ(defaults.max_n_probs, 1000);
+    const ServerOptions o = ok({"--max-request-tasks", "4", "--max-stop-strings", "3", "--max-stop-length", "9",
+                                "--max-logit-bias", "10", "--max-samplers", "5", "--max-n-probs", "7",
+                                "--max-grammar-size", "100", "--max-image-size", "1000", "--max-images", "2",
+                                "--max-tokenize-size", "50", "--max-detokenize-tokens", "60"});
+    const cria::RequestLimits& l = o.defaults.limits;
+    EXPECT_EQ(l.max_tasks, 4);
+    EXPECT_EQ(l.max_stop_strings, 3);
+    EXPECT_EQ(l.max_stop_length, 9);
+    EXPECT_EQ(l.max_logit_bias, 10);
+    EXPECT_EQ(l.max_samplers, 5);
+    EXPECT_EQ(l.max_n_probs, 7);
+    EXPECT_EQ(l.max_grammar_bytes, 100);
+    EXPECT_EQ(l.max_image_bytes, 1000);
+    EXPECT_EQ(l.max_images, 2);
+    EXPECT_EQ(l.max_tokenize_bytes, 50);
+    EXPECT_EQ(l.max_detokenize_tokens, 60);
+    EXPECT_TRUE(contains(err({"--max-stop-strings", "-1"}), "--max-stop-strings"));
+    EXPECT_TRUE(contains(cria::server_options_help(), "--max-request-tasks"));
+}
+
 // ---- options cria does not support yet ----
 
 TEST(Options, NotYetSupportedOptionsAreErrors) {

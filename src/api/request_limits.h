@@ -1,0 +1,37 @@
+// RequestLimits: the budget of one request, checked when it is parsed (api/ parsers), before any
+// tokenizing or model work. Over budget -> 400 naming the field (ApiError::param). Plain data, no
+// libllama. The defaults below are documented in docs/operations.md ("Limits", "Requests"); each
+// has a command-line option (options/option_table.cpp, named after the field: --max-stop-strings).
+//
+// One source of truth: ServerOptions::defaults.limits. It travels inside CompletionDefaults, so
+// every parser that takes the defaults sees the same limits; POST /props cannot change them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace cria {
+
+inline constexpr int32_t kDefaultMaxGrammarBytes = 256 * 1024;
+
+struct RequestLimits {
+    // Engine tasks one request may start: prompts × n on /v1/completions, n on chat.
+    int32_t max_tasks = 128;                      // --max-request-tasks
+    int32_t max_stop_strings = 64;                // --max-stop-strings: entries of `stop`
+    int32_t max_stop_length = 512;                // --max-stop-length: bytes of each stop string
+    int32_t max_logit_bias = 131072;              // --max-logit-bias: entries of `logit_bias` (as sent)
+    int32_t max_samplers = 64;                    // --max-samplers: entries of `samplers`
+    int32_t max_n_probs = 1000;                   // --max-n-probs: largest `n_probs` (above it: 400)
+    int32_t max_grammar_bytes = kDefaultMaxGrammarBytes;  // --max-grammar-size: bytes of `grammar`, of
+                                                  // `json_schema` (as JSON text) and of the grammar made from it
+    int32_t max_image_bytes = 16 * 1024 * 1024;   // --max-image-size: decoded bytes of one image
+    int32_t max_images = 16;                      // --max-images: images in one request
+    int32_t max_tokenize_bytes = 4 * 1024 * 1024; // --max-tokenize-size: bytes of /tokenize's `content`
+    int32_t max_detokenize_tokens = 1024 * 1024;  // --max-detokenize-tokens: ids in /detokenize's `tokens`
+};
+
+// Throws a 400 naming `field` when `count` > `max`: "'field' has <count> <what>; at most <max> are
+// accepted (<option>)".
+void check_limit(size_t count, int32_t max, const char* field, const char* what, const char* option);
+
+}  // namespace cria
