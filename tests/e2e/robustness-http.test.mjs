@@ -28,6 +28,7 @@ async function openIdleSockets(port, count) {
     socket.gone = new Promise((done) => socket.on('close', done));
     socket.on('end', () => { socket.closedByServer = true; });
     socket.on('error', () => {}); // a reset after the server closed it is fine
+    socket.resume(); // read, so that the server's FIN is seen ('end')
     socket.once('connect', resolve);
     socket.once('error', reject);
     sockets.push(socket);
