@@ -12,6 +12,13 @@ namespace {
 ApiError make_error(int status, const char* type, std::string message, std::string param = {}) {
     return ApiError{status, type, std::move(message), std::move(param)};
 }
+
+// nlohmann's messages start with "[json.exception.type_error.302] ": the client needs the rest.
+std::string json_error_text(const nlohmann::json::exception& e) {
+    const std::string what = e.what();
+    const auto cut = what.find("] ");
+    return cut == std::string::npos ? what : what.substr(cut + 2);
+}
 }  // namespace
 
 ApiError invalid_request(std::string message, std::string param) {
@@ -19,8 +26,28 @@ ApiError invalid_request(std::string message, std::string param) {
 }
 ApiError authentication_error(std::string message) { return make_error(401, "authentication_error", std::move(message)); }
 ApiError not_found_error(std::string message) { return make_error(404, "not_found_error", std::move(message)); }
+ApiError payload_too_large_error(std::string message) {
+    return make_error(413, "invalid_request_error", std::move(message));
+}
 ApiError not_supported_error(std::string message) { return make_error(501, "not_supported_error", std::move(message)); }
 ApiError unavailable_error(std::string message) { return make_error(503, "unavailable_error", std::move(message)); }
 ApiError server_error(std::string message) { return make_error(500, "server_error", std::move(message)); }
+
+ApiError api_error_from(std::exception_ptr error, bool* unexpected) {
+    if (unexpected) *unexpected = false;
+    try {
+        std::rethrow_exception(error);
+    } catch (const ApiError& e) {
+        return e;
+    } catch (const nlohmann::json::exception& e) {
+        return invalid_request("the request's JSON has the wrong shape: " + json_error_text(e));
+    } catch (const std::exception& e) {
+        if (unexpected) *unexpected = true;
+        return server_error(e.what());
+    } catch (...) {
+        if (unexpected) *unexpected = true;
+        return server_error("unknown error");
+    }
+}
 
 }  // namespace cria

@@ -4,13 +4,49 @@
 
 namespace cria {
 
-json parse_json_object(const std::string& body) {
-    json parsed;
+size_t json_nesting_depth(std::string_view text, size_t stop_above) {
+    size_t depth = 0;
+    size_t deepest = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;  // the escaped character, whatever it is, cannot end the string
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > deepest) deepest = depth;
+            if (deepest > stop_above) return deepest;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+void check_json_depth(std::string_view body, size_t max_depth) {
+    if (json_nesting_depth(body, max_depth) > max_depth) {
+        throw invalid_request("the JSON body nests deeper than " + std::to_string(max_depth) +
+                              " levels of arrays and objects (see --max-json-depth)");
+    }
+}
+
+json parse_json_value(const std::string& body) {
     try {
-        parsed = json::parse(body);
+        return json::parse(body);
     } catch (const json::parse_error& e) {
         throw invalid_request(std::string("request body is not valid JSON: ") + e.what());
     }
+}
+
+json parse_json_object(const std::string& body) {
+    json parsed = parse_json_value(body);
     if (!parsed.is_object()) throw invalid_request("request body must be a JSON object");
     return parsed;
 }

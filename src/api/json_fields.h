@@ -3,8 +3,10 @@
 // is out of range. Ranges are inclusive.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +16,25 @@
 namespace cria {
 
 using json = nlohmann::json;
+
+// The deepest nesting of arrays and objects a request body may have unless --max-json-depth
+// says otherwise, and the most that option allows. Every recursive walk of request JSON (nlohmann's
+// own copy, dump and comparison, the template values, the JSON-schema converter) is bounded by the
+// depth the HTTP layer let in: check_json_depth() runs on every request body before any route
+// parses it (http/http_server.cpp).
+inline constexpr size_t kDefaultMaxJsonDepth = 100;
+inline constexpr size_t kMaxJsonDepthLimit = 1000;
+
+// How deeply `text` nests JSON arrays and objects: the most '[' and '{' open at once, counted
+// outside strings, so it needs no parse (O(n), no recursion) and works on invalid JSON too (the
+// parser reports that). Counting stops once the depth passes `stop_above`.
+size_t json_nesting_depth(std::string_view text, size_t stop_above = SIZE_MAX);
+
+// Throws a 400 "the JSON body nests deeper than N levels" when `body` does.
+void check_json_depth(std::string_view body, size_t max_depth);
+
+// The body as any JSON value; parse errors become a 400 naming the position.
+json parse_json_value(const std::string& body);
 
 // The body must be a JSON object; parse errors become a 400 naming the position.
 json parse_json_object(const std::string& body);

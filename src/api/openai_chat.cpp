@@ -124,7 +124,7 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
         const json& tc = body.at("tool_choice");
         if (tc.is_string() && (tc == "none" || tc == "auto" || tc == "required")) {
             r.tool_choice = tc.get<std::string>();
-        } else if (tc.is_object() && tc.value("type", "") == "function" && tc.contains("function") &&
+        } else if (tc.is_object() && tc.contains("type") && tc["type"] == "function" && tc.contains("function") &&
                    tc["function"].is_object() && tc["function"].contains("name") && tc["function"]["name"].is_string()) {
             r.tool_choice = tc["function"]["name"].get<std::string>();
         } else {

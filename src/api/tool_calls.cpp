@@ -1,6 +1,7 @@
 #include "api/tool_calls.h"
 
 #include "api/api_error.h"
+#include "api/json_fields.h"
 #include "api/json_schema_grammar.h"
 
 namespace cria {
@@ -19,8 +20,13 @@ void validate_tools(const json& tools) {
     for (size_t i = 0; i < tools.size(); ++i) {
         const json& t = tools[i];
         const std::string where = "'tools[" + std::to_string(i) + "]'";
-        if (!t.is_object() || t.value("type", "") != "function" || !t.contains("function") || !t["function"].is_object()) {
-            throw invalid_request(where + " must be {\"type\": \"function\", \"function\": {...}}", "tools");
+        if (!t.is_object()) throw invalid_request(where + " must be {\"type\": \"function\", \"function\": {...}}", "tools");
+        // Compared as JSON: a "type" of any other JSON type is simply not "function".
+        if (!t.contains("type") || t["type"] != "function") {
+            throw invalid_request("'tools[" + std::to_string(i) + "].type' must be \"function\"", "tools");
+        }
+        if (!t.contains("function") || !t["function"].is_object()) {
+            throw invalid_request("'tools[" + std::to_string(i) + "].function' must be an object {\"name\": ...}", "tools");
         }
         const json& f = t["function"];
         if (!f.contains("name") || !f["name"].is_string() || f["name"].get<std::string>().empty()) {
@@ -33,6 +39,13 @@ void validate_tools(const json& tools) {
 }
 
 namespace {
+
+// The model's output read as JSON: discarded (not an object or array) when it is not JSON, or when
+// it nests deeper than any request may, since a call's value is copied and dumped recursively.
+json parse_model_json(const std::string& text) {
+    if (json_nesting_depth(text, kMaxJsonDepthLimit) > kMaxJsonDepthLimit) return json();
+    return json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
 
 // A JSON object with "name" and the arguments under `arguments_key`, as a parseable call.
 bool to_call(const json& value, const char* arguments_key, ToolCall* out) {
@@ -72,7 +85,7 @@ AssistantAnswer parse_assistant_answer(const std::string& text, bool tools_offer
             if (open == std::string::npos) break;
             const auto close = rest.find("</tool_call>", open);
             if (close == std::string::npos) break;
-            const json value = json::parse(rest.substr(open + 11, close - open - 11), nullptr, false);
+            const json value = parse_model_json(rest.substr(open + 11, close - open - 11));
             ToolCall call;
             if (!to_call(value, "arguments", &call)) break;
             kept += rest.substr(pos, open - pos);
@@ -84,7 +97,7 @@ AssistantAnswer parse_assistant_answer(const std::string& text, bool tools_offer
         // Mistral: [TOOL_CALLS] [{...}, ...]
         const auto mistral = rest.find("[TOOL_CALLS]");
         if (!found && mistral != std::string::npos) {
-            const json list = json::parse(rest.substr(mistral + 12), nullptr, false);
+            const json list = parse_model_json(rest.substr(mistral + 12));
             if (list.is_array()) {
                 for (const auto& v : list) {
                     ToolCall call;
@@ -97,7 +110,7 @@ AssistantAnswer parse_assistant_answer(const std::string& text, bool tools_offer
         if (answer.tool_calls.empty()) {
             std::string body = trim(rest);
             if (body.rfind("<|python_tag|>", 0) == 0) body = trim(body.substr(14));
-            const json value = json::parse(body, nullptr, false);
+            const json value = parse_model_json(body);
             ToolCall call;
             if (value.is_object() && value.contains("parameters") && to_call(value, "parameters", &call)) {
                 answer.tool_calls.push_back(std::move(call));

@@ -1,11 +1,14 @@
 #include "http/http_server.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <thread>
 
 #include "api/completion_response.h"
+#include "api/json_fields.h"
+#include "http/connection_pool.h"
 #include "http/cors.h"
 #include "http/static_routes.h"
 #include "util/log.h"
@@ -60,12 +63,36 @@ bool has_valid_api_key(const httplib::Request& req, const std::vector<std::strin
     return match;
 }
 
+// The HTTP threads kept running: --threads-http, else enough for every slot plus waiting clients.
 size_t http_threads(const ServerOptions& options) {
     if (options.http.n_threads > 0) return static_cast<size_t>(options.http.n_threads);
     // Every streaming client holds a thread for its whole request: leave room for waiting
     // clients and probes beside the busy slots.
     const size_t cores = std::max(1u, std::thread::hardware_concurrency());
     return std::max<size_t>({cores, static_cast<size_t>(options.engine.n_parallel) * 2 + 8});
+}
+
+// How many threads the pool may grow to (http/connection_pool.h). Every open connection holds a
+// thread until it closes, a silent one too (until --http-idle-timeout): the pool starts one for
+// each connection beyond the idle ones, up to this many, so connections held open without a
+// request do not keep a real request waiting for a thread.
+constexpr size_t kHttpThreadCap = 512;
+
+// httplib parses bodies of these media types itself (form fields, multipart parts) instead of
+// keeping them as sent, and refuses a url-encoded one over 8 KiB. Every route reads its body as
+// JSON whatever its Content-Type says (as llama-server does), so such a label is set aside before
+// the body is read: the body then arrives whole, within the real limit.
+void keep_body_as_sent(const httplib::Request& req) {
+    std::string media = req.get_header_value("Content-Type");
+    media = media.substr(0, media.find(';'));
+    std::transform(media.begin(), media.end(), media.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (media.find("x-www-form-urlencoded") == std::string::npos && media.find("multipart/") == std::string::npos) {
+        return;
+    }
+    // httplib's request object is not const: routing passes it on as const only.
+    auto& headers = const_cast<httplib::Request&>(req).headers;
+    headers.erase("Content-Type");
+    headers.emplace("Content-Type", "application/octet-stream");
 }
 
 std::unique_ptr<httplib::Server> make_server(const HttpConfig& http) {
@@ -120,6 +147,7 @@ httplib::Server::HandlerResponse before_routing(const ServerContext& context, co
         }
         return httplib::Server::HandlerResponse::Handled;
     }
+    keep_body_as_sent(req);
     const auto& keys = http.api_keys;
     // A path outside --api-prefix ("") matches no route: it gets its 404 from the router.
     const std::string path = path_under_prefix(req.path, http.api_prefix);
@@ -139,8 +167,9 @@ void answer_unrouted_error(const httplib::Request& req, httplib::Response& res) 
     if (res.status == 404) {
         send_error(res, not_found_error("no route for " + req.method + " " + req.path));
     } else if (res.status == 413) {
-        send_error(res, invalid_request("request body is larger than the limit of " +
-                                        std::to_string(kMaxRequestBodyBytes) + " bytes"));
+        send_error(res, payload_too_large_error("the request body is larger than the limit of " +
+                                                std::to_string(kMaxRequestBodyBytes >> 20) + " MiB (" +
+                                                std::to_string(kMaxRequestBodyBytes) + " bytes)"));
     } else if (res.status == 405) {
         send_error(res, ApiError{405, "invalid_request_error", req.method + " is not allowed on " + req.path, ""});
     } else if (res.status >= 400 && res.status < 500) {
@@ -150,20 +179,26 @@ void answer_unrouted_error(const httplib::Request& req, httplib::Response& res) 
     }
 }
 
-// Handlers catch ApiError themselves; this is the backstop for anything unexpected.
-void answer_unexpected_exception(const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown error";
+// Every routed request once its body is read, before its handler: the one check of the body's
+// JSON nesting, for every route, before anything parses (and recurses into) it.
+httplib::Server::HandlerResponse check_body(const ServerContext& context, const httplib::Request& req,
+                                            httplib::Response& res) {
     try {
-        std::rethrow_exception(ep);
+        check_json_depth(req.body, static_cast<size_t>(context.options.http.max_json_depth));
     } catch (const ApiError& e) {
         send_error(res, e);
-        return;
-    } catch (const std::exception& e) {
-        what = e.what();
-    } catch (...) {
+        return httplib::Server::HandlerResponse::Handled;
     }
-    log_error("unhandled exception in a handler: " + what);
-    send_error(res, server_error(what));
+    return httplib::Server::HandlerResponse::Unhandled;
+}
+
+// The last resort, for what escaped outside a route's handler (api_route answers those): the
+// pre-routing and pre-request handlers, httplib itself.
+void answer_unexpected_exception(const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    bool unexpected = false;
+    const ApiError error = api_error_from(ep, &unexpected);
+    if (unexpected) log_error("unhandled exception while answering a request: " + error.message);
+    send_error(res, error);
 }
 
 // httplib's logger: one line per request; a stream's is written by send_event_stream when it ends.
@@ -192,6 +227,17 @@ void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLe
                                          // Empty if httplib never reached its logger for this request.
                                          if (!request_line.method.empty()) log_request(request_line);
                                      });
+}
+
+void answer_errors(httplib::Response& res, const std::function<void()>& handle) {
+    try {
+        handle();
+    } catch (...) {
+        bool unexpected = false;
+        const ApiError error = api_error_from(std::current_exception(), &unexpected);
+        if (unexpected) log_error("unhandled exception in a handler: " + error.message);
+        send_error(res, error);
+    }
 }
 
 void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens) {
@@ -233,12 +279,18 @@ void HttpServer::install_routes() {
     httplib::Server& s = *server_;
     const HttpConfig& http = context_.options.http;
     const size_t threads = http_threads(context_.options);
-    s.new_task_queue = [threads] { return new httplib::ThreadPool(threads, threads * 4); };
+    s.new_task_queue = [threads] { return new ConnectionPool(threads, std::max(threads * 4, kHttpThreadCap)); };
+    // A connection that sends nothing is closed after --http-idle-timeout; --timeout is for
+    // requests under way (reading one, writing its answer).
+    s.set_keep_alive_timeout(http.idle_timeout_s);
     s.set_read_timeout(http.timeout_s);
     s.set_write_timeout(http.timeout_s);
     s.set_payload_max_length(kMaxRequestBodyBytes);
     s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         return before_routing(context_, req, res);
+    });
+    s.set_pre_request_handler([this](const httplib::Request& req, httplib::Response& res) {
+        return check_body(context_, req, res);
     });
     s.set_error_handler(answer_unrouted_error);
     s.set_exception_handler(answer_unexpected_exception);

@@ -123,57 +123,45 @@ std::string metrics_text(const ServerContext& context) {
     return prometheus_text(context.engine.metrics(), gauges);
 }
 
+void handle_props(ServerContext& context, const httplib::Request&, httplib::Response& res) {
+    require_ready(context);
+    send_json(res, props_json(context));
+}
+
+// Changes the server-wide defaults (api/props_update.h); only with --props, as in llama-server.
+void handle_props_update(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
+    if (!context.options.http.props_endpoint) {
+        throw not_supported_error("This server does not support changing global properties. Start it with `--props`");
+    }
+    require_ready(context);
+    const json body = parse_json_object(req.body);
+    context.completion_defaults.update(
+        [&body](const CompletionDefaults& current) { return parse_props_update(body, current); });
+    send_json(res, {{"success", true}});
+}
+
+void handle_metrics(ServerContext& context, const httplib::Request&, httplib::Response& res) {
+    if (!context.options.http.metrics) throw not_supported_error("This server does not support metrics endpoint.");
+    require_ready(context);
+    res.set_content(metrics_text(context), "text/plain; version=0.0.4");
+}
+
+void handle_slots(ServerContext& context, const httplib::Request&, httplib::Response& res) {
+    if (!context.options.http.slots_endpoint) throw not_supported_error("This server does not support slots endpoint.");
+    require_ready(context);
+    send_json(res, slots_json(context));
+}
+
 }  // namespace
 
 void register_info_routes(Routes& routes, ServerContext& context) {
-    auto health = [&context](const httplib::Request& req, httplib::Response& res) { handle_health(context, req, res); };
+    const auto health = api_route(context, handle_health);
     routes.Get("/health", health);
     routes.Get("/v1/health", health);
-
-    routes.Get("/props", [&context](const httplib::Request&, httplib::Response& res) {
-        try {
-            require_ready(context);
-            send_json(res, props_json(context));
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    });
-
-    // Changes the server-wide defaults (api/props_update.h); only with --props, as in llama-server.
-    routes.Post("/props", [&context](const httplib::Request& req, httplib::Response& res) {
-        try {
-            if (!context.options.http.props_endpoint) {
-                throw not_supported_error("This server does not support changing global properties. Start it with `--props`");
-            }
-            require_ready(context);
-            const json body = parse_json_object(req.body);
-            context.completion_defaults.update(
-                [&body](const CompletionDefaults& current) { return parse_props_update(body, current); });
-            send_json(res, {{"success", true}});
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    });
-
-    routes.Get("/metrics", [&context](const httplib::Request&, httplib::Response& res) {
-        try {
-            if (!context.options.http.metrics) throw not_supported_error("This server does not support metrics endpoint.");
-            require_ready(context);
-            res.set_content(metrics_text(context), "text/plain; version=0.0.4");
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    });
-
-    routes.Get("/slots", [&context](const httplib::Request&, httplib::Response& res) {
-        try {
-            if (!context.options.http.slots_endpoint) throw not_supported_error("This server does not support slots endpoint.");
-            require_ready(context);
-            send_json(res, slots_json(context));
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    });
+    routes.Get("/props", api_route(context, handle_props));
+    routes.Post("/props", api_route(context, handle_props_update));
+    routes.Get("/metrics", api_route(context, handle_metrics));
+    routes.Get("/slots", api_route(context, handle_slots));
 }
 
 }  // namespace cria

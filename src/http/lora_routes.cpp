@@ -7,31 +7,25 @@
 
 namespace cria {
 
-void register_lora_routes(Routes& routes, ServerContext& context) {
-    routes.Get("/lora-adapters", [&context](const httplib::Request&, httplib::Response& res) {
-        try {
-            require_ready(context);
-            send_json(res, lora_adapters_json(context.engine.lora_adapters()));
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    });
+namespace {
 
-    routes.Post("/lora-adapters", [&context](const httplib::Request& req, httplib::Response& res) {
-        try {
-            require_ready(context);
-            json body;
-            try {
-                body = json::parse(req.body);
-            } catch (const json::parse_error& e) {
-                throw invalid_request(std::string("the body is not valid JSON: ") + e.what());
-            }
-            context.engine.set_lora_scales(parse_lora_scales(body, context.engine.lora_adapter_count(), ""));
-            send_json(res, {{"success", true}});
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    });
+void handle_list(ServerContext& context, const httplib::Request&, httplib::Response& res) {
+    require_ready(context);
+    send_json(res, lora_adapters_json(context.engine.lora_adapters()));
+}
+
+void handle_set_scales(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
+    require_ready(context);
+    const json body = parse_json_value(req.body);  // an array, not an object
+    context.engine.set_lora_scales(parse_lora_scales(body, context.engine.lora_adapter_count(), ""));
+    send_json(res, {{"success", true}});
+}
+
+}  // namespace
+
+void register_lora_routes(Routes& routes, ServerContext& context) {
+    routes.Get("/lora-adapters", api_route(context, handle_list));
+    routes.Post("/lora-adapters", api_route(context, handle_set_scales));
 }
 
 }  // namespace cria

@@ -27,6 +27,11 @@ json models_json(const ServerContext& context) {
                                      {"size", info.model_size}}}}})}};
 }
 
+void handle_models(ServerContext& context, const httplib::Request&, httplib::Response& res) {
+    require_ready(context);
+    send_json(res, models_json(context));
+}
+
 void handle_completions(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     require_ready(context);
     const OpenAiCompletionRequest request =
@@ -43,14 +48,7 @@ void handle_completions(ServerContext& context, const httplib::Request& req, htt
 }  // namespace
 
 void register_openai_routes(Routes& routes, ServerContext& context) {
-    auto models = [&context](const httplib::Request&, httplib::Response& res) {
-        try {
-            require_ready(context);
-            send_json(res, models_json(context));
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    };
+    const auto models = api_route(context, handle_models);
     routes.Get("/v1/models", models);
     routes.Get("/models", models);
 

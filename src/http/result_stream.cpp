@@ -5,6 +5,8 @@
 #include <optional>
 #include <variant>
 
+#include "util/log.h"
+
 namespace cria {
 
 namespace {
@@ -115,6 +117,25 @@ bool stream_results(std::vector<TaskHandle>& tasks, ResultFormatter& formatter, 
     return true;
 }
 
+// stream_results, with whatever it throws (a formatter's fault, memory) turned into the stream's
+// error event: an exception must not leave a content provider, where httplib would end the process.
+bool stream_results_guarded(std::vector<TaskHandle>& tasks, ResultFormatter& formatter, httplib::DataSink& sink) {
+    try {
+        return stream_results(tasks, formatter, sink);
+    } catch (...) {
+        bool unexpected = false;
+        const ApiError error = api_error_from(std::current_exception(), &unexpected);
+        if (unexpected) log_error("unhandled exception in a stream: " + error.message);
+        try {
+            write_text(sink, formatter.stream_failure(error));
+            sink.done();
+            return true;
+        } catch (...) {
+            return false;  // not even the error event could be written: the connection is dropped
+        }
+    }
+}
+
 struct StreamState {
     std::vector<TaskHandle> tasks;
     std::shared_ptr<ResultFormatter> formatter;
@@ -146,7 +167,7 @@ void respond_with_results(const httplib::Request& req, httplib::Response& res, s
     send_event_stream(
         res,
         [state](size_t, httplib::DataSink& sink) {
-            const bool ok = stream_results(state->tasks, *state->formatter, sink);
+            const bool ok = stream_results_guarded(state->tasks, *state->formatter, sink);
             state->tasks.clear();  // cancels whatever still runs (the client left, or a task failed)
             return ok;
         },

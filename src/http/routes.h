@@ -9,13 +9,25 @@
 
 namespace cria {
 
+// A route's handler as api_route() (http/server_context.h) wraps it, answering whatever it throws
+// in the API's error shape: the only kind of handler Routes registers, so that every route has the
+// one error path and none catches its own.
+class ApiRoute {
+public:
+    explicit ApiRoute(httplib::Server::Handler handler) : handler_(std::move(handler)) {}
+    httplib::Server::Handler handler() const { return handler_; }
+
+private:
+    httplib::Server::Handler handler_;
+};
+
 class Routes {
 public:
     // `prefix` is "" or a validated --api-prefix: '/' then letters, digits and / - _ . ~ only.
     Routes(httplib::Server& server, std::string prefix) : server_(server), prefix_(std::move(prefix)) {}
 
-    void Get(const std::string& path, httplib::Server::Handler handler) { server_.Get(pattern(path), std::move(handler)); }
-    void Post(const std::string& path, httplib::Server::Handler handler) { server_.Post(pattern(path), std::move(handler)); }
+    void Get(const std::string& path, const ApiRoute& route) { server_.Get(pattern(path), route.handler()); }
+    void Post(const std::string& path, const ApiRoute& route) { server_.Post(pattern(path), route.handler()); }
 
     const std::string& prefix() const { return prefix_; }
 

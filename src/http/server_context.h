@@ -82,16 +82,18 @@ void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens);
 void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
                        std::function<void(bool success)> on_close);
 
-// A route handler that runs handle(context, req, res) and answers any ApiError it throws.
+// Runs `handle` and answers whatever it throws in the API's error shape (api_error_from(): an
+// ApiError as it is, a client's JSON of the wrong shape 400, anything else 500, logged). Never
+// throws: nothing a handler does reaches httplib as an exception.
+void answer_errors(httplib::Response& res, const std::function<void()>& handle);
+
+// The one error path of the HTTP layer: every route's handler is registered through it. A route
+// handler that runs handle(context, req, res) inside answer_errors().
 template <typename Handle>
-httplib::Server::Handler api_route(ServerContext& context, Handle handle) {
-    return [&context, handle](const httplib::Request& req, httplib::Response& res) {
-        try {
-            handle(context, req, res);
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    };
+ApiRoute api_route(ServerContext& context, Handle handle) {
+    return ApiRoute([&context, handle](const httplib::Request& req, httplib::Response& res) {
+        answer_errors(res, [&] { handle(context, req, res); });
+    });
 }
 
 // Writes a JSON body with status 200.

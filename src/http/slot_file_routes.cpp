@@ -76,13 +76,7 @@ void handle_slot_file(ServerContext& context, const httplib::Request& req, httpl
 }  // namespace
 
 void register_slot_file_routes(Routes& routes, ServerContext& context) {
-    routes.Post("/slots/:id", [&context](const httplib::Request& req, httplib::Response& res) {
-        try {
-            handle_slot_file(context, req, res);
-        } catch (const ApiError& e) {
-            send_error(res, e);
-        }
-    });
+    routes.Post("/slots/:id", api_route(context, handle_slot_file));
 }
 
 }  // namespace cria

@@ -161,13 +161,13 @@ void register_static_routes(Routes& routes, ServerContext& context) {
     if (!context.options.http.api_prefix.empty()) {
         // The UI's page is prefix/: its relative URLs (assets/..., props) then resolve under the
         // prefix, which they would not from the bare prefix.
-        routes.Get("", [&context](const httplib::Request&, httplib::Response& res) {
-            res.set_redirect(context.options.http.api_prefix + "/");
-        });
+        routes.Get("", api_route(context, [](ServerContext& c, const httplib::Request&, httplib::Response& res) {
+            res.set_redirect(c.options.http.api_prefix + "/");
+        }));
     }
-    routes.Get(R"(/.*)", [&context](const httplib::Request& req, httplib::Response& res) {
-        if (!serve_static(context, req, res)) send_error(res, not_found_error("no route for " + req.method + " " + req.path));
-    });
+    routes.Get(R"(/.*)", api_route(context, [](ServerContext& c, const httplib::Request& req, httplib::Response& res) {
+        if (!serve_static(c, req, res)) throw not_found_error("no route for " + req.method + " " + req.path);
+    }));
 }
 
 }  // namespace cria

@@ -21,6 +21,10 @@ struct HttpConfig {
     int32_t port = 8080;               // --port
     int32_t n_threads = -1;            // --threads-http (-1 = enough for every slot plus waiting clients)
     int32_t timeout_s = 600;           // -to, --timeout: read/write timeout in seconds
+    int32_t idle_timeout_s = 5;        // --http-idle-timeout: how long a connection may send nothing
+                                       // (before its first request and between keep-alive requests)
+    int32_t max_json_depth = 100;      // --max-json-depth: deepest nesting of a request body's arrays
+                                       // and objects (api/json_fields.h kDefaultMaxJsonDepth)
     std::vector<std::string> api_keys; // --api-key (repeatable, comma-separated) and --api-key-file (empty = no auth)
     std::string ssl_key_file;          // --ssl-key-file ("" = plain HTTP; given with ssl_cert_file or not at all)
     std::string ssl_cert_file;         // --ssl-cert-file ("" = plain HTTP)

@@ -1086,6 +1086,13 @@ std::vector<OptionSpec> build_table() {
             .def("none").bind(api_prefix_binding()));
     add(Opt(S::Http, {"-to", "--timeout"}).value(K::Int, "N").env({"LLAMA_ARG_TIMEOUT"})
             .help("HTTP read and write timeout in seconds").bind(int_in(at_http(&HttpConfig::timeout_s), 1)));
+    add(Opt(S::Http, {"--http-idle-timeout"}).value(K::Int, "N")
+            .help("seconds a connection may stay open without sending a request (before its first one and "
+                  "between keep-alive requests) before the server closes it")
+            .bind(int_in(at_http(&HttpConfig::idle_timeout_s), 1, 3600)));
+    add(Opt(S::Http, {"--max-json-depth"}).value(K::Int, "N")
+            .help("deepest nesting of arrays and objects a request body may have (deeper: 400), 1 to 1000")
+            .bind(int_in(at_http(&HttpConfig::max_json_depth), 1, 1000)));
     add(Opt(S::Http, {"--api-key"}).value(K::List, "KEY").env({"LLAMA_API_KEY"}).repeatable()
             .help("API key clients must send as 'Authorization: Bearer KEY'; give it several times, or "
                   "comma-separated, to accept several keys")

@@ -1,5 +1,7 @@
 #include "template/jinja_value.h"
 
+#include "template/jinja.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -65,7 +67,10 @@ Value Value::function(NativeFunction f) {
   return v;
 }
 
-Value Value::from_json(const nlohmann::json& j) {
+Value Value::from_json(const nlohmann::json& j, int depth) {
+  if ((j.is_array() || j.is_object()) && depth >= kMaxJsonDepth) {
+    throw TemplateError("a JSON value nests deeper than " + std::to_string(kMaxJsonDepth) + " levels", 0, 0);
+  }
   switch (j.type()) {
     case nlohmann::json::value_t::null: return none();
     case nlohmann::json::value_t::boolean: return boolean(j.get<bool>());
@@ -75,12 +80,12 @@ Value Value::from_json(const nlohmann::json& j) {
     case nlohmann::json::value_t::string: return string(j.get<std::string>());
     case nlohmann::json::value_t::array: {
       ValueList items;
-      for (const auto& e : j) items.push_back(from_json(e));
+      for (const auto& e : j) items.push_back(from_json(e, depth + 1));
       return make_list(std::move(items));
     }
     case nlohmann::json::value_t::object: {
       Value d = make_dict();
-      for (auto it = j.begin(); it != j.end(); ++it) d.dict->set(it.key(), from_json(it.value()));
+      for (auto it = j.begin(); it != j.end(); ++it) d.dict->set(it.key(), from_json(it.value(), depth + 1));
       return d;
     }
     default: return none();

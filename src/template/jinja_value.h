@@ -42,7 +42,11 @@ struct Value {
   static Value make_tuple(ValueList v);
   static Value make_dict();
   static Value function(NativeFunction f);
-  static Value from_json(const nlohmann::json& j);
+  // The JSON value as template values. Values nested deeper than kMaxJsonDepth levels of arrays
+  // and objects throw TemplateError instead of recursing further (the stack stays bounded whatever
+  // the caller let in; the HTTP layer's own limit is lower).
+  static constexpr int kMaxJsonDepth = 1000;
+  static Value from_json(const nlohmann::json& j, int depth = 0);
 
   bool is_undefined() const { return type == Type::Undefined; }
   bool is_none() const { return type == Type::None; }

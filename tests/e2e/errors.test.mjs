@@ -98,10 +98,10 @@ test('invalid UTF-8 bytes in /tokenize content -> 400 JSON error', async () => {
 });
 
 // Just over the 32 MiB body limit. Observed behaviour (cpp-httplib 0.41): cria reads and discards
-// the body, answers 400 {"error": {..., "message": "request body is larger than the limit of
-// 33554432 bytes"}} with "Connection: close", and closes. The response arrives before the
+// the body, answers 413 {"error": {..., "message": "the request body is larger than the limit of
+// 32 MiB (33554432 bytes)"}} with "Connection: close", and closes. The response arrives before the
 // connection closes, so no reset is seen at this size. (A much larger body, e.g. 200 MB, gets the
-// same 400 early, and the client then sees EPIPE on its remaining writes; `requestError` below
+// same 413 early, and the client then sees EPIPE on its remaining writes; `requestError` below
 // tolerates that, but a reset before any response fails the test.)
 const overLimit = (32 << 20) + 1024;
 function overLongBody() {
@@ -112,11 +112,11 @@ function overLongBody() {
 }
 
 for (const mode of ['Content-Length', 'chunked']) {
-  test(`an over-long body (32 MiB + 1 KiB, ${mode}) -> 400 JSON error, and the server keeps serving`, async () => {
+  test(`an over-long body (32 MiB + 1 KiB, ${mode}) -> 413 JSON error, and the server keeps serving`, async () => {
     const res = await rawRequest(cria.port, { body: overLongBody(), chunkSize: mode === 'chunked' ? 1 << 20 : 0 });
     assert.equal(res.error, null,
       `connection failed before any response: ${res.error?.code} ${res.error?.message}`);
-    assertErrorShape(assert, res, 400);
+    assertErrorShape(assert, res, 413);
     assert.equal(res.body.error.type, 'invalid_request_error');
     assert.match(res.body.error.message, /body/i);
     assert.match(res.body.error.message, /limit|large/i);

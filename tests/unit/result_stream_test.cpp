@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "api/embedding_format.h"
 #include "api/openai_completion_format.h"
 
@@ -117,6 +119,40 @@ TEST(ResultStream, EmbeddingsComeBackByInput) {
     EXPECT_EQ(body["data"][0]["embedding"], json({1.0, 0.0}));
     EXPECT_EQ(body["data"][1]["index"], 1);
     EXPECT_EQ(body["usage"]["prompt_tokens"], 6);
+}
+
+// A formatter whose stream breaks at the first token.
+class BrokenStreamFormat final : public ResultFormatter {
+public:
+    std::string stream_token(size_t, const TokenChunk&) override { throw std::runtime_error("the formatter broke"); }
+    std::string stream_end(size_t, const GenerationRequest&, const CompletionResult&) override { return ""; }
+    void take_result(size_t, const GenerationRequest&, const CompletionResult&) override {}
+    json whole_response() override { return json::object(); }
+};
+
+TEST(ResultStream, AnExceptionInsideAStreamBecomesItsErrorEvent) {
+    auto a = make_task(1);
+    a->push(TokenChunk{});
+    const httplib::Request req = client(false);
+    httplib::Response res;
+    respond_with_results(req, res, handles({a}), std::make_shared<BrokenStreamFormat>(), /*stream=*/true);
+    ASSERT_TRUE(res.content_provider_);
+    std::string written;
+    bool done = false;
+    httplib::DataSink sink;
+    sink.write = [&written](const char* data, size_t n) {
+        written.append(data, n);
+        return true;
+    };
+    sink.is_writable = [] { return true; };
+    sink.done = [&done] { done = true; };
+    // The provider returns (httplib would end the process on an exception), the stream ends
+    // properly, with the error as its last event, and the task is cancelled.
+    EXPECT_TRUE(res.content_provider_(0, 0, sink));
+    EXPECT_TRUE(done);
+    EXPECT_NE(written.find("the formatter broke"), std::string::npos) << written;
+    EXPECT_NE(written.find("\"server_error\""), std::string::npos) << written;
+    EXPECT_TRUE(a->cancelled());
 }
 
 }  // namespace
