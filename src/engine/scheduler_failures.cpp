@@ -8,20 +8,6 @@
 
 namespace cria {
 
-namespace {
-
-std::string what_of(std::exception_ptr error) {
-    try {
-        std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-    }
-    return "unknown exception";
-}
-
-}  // namespace
-
 void Scheduler::fail_from_exception(Slot& slot, const char* during) {
     const std::exception_ptr error = std::current_exception();
     // Whatever the throw interrupted (a draft half verified, an image half decoded), the sequence
@@ -70,11 +56,11 @@ bool Scheduler::decode_batch() {
 }
 
 void Scheduler::recover_from_failed_step() {
-    const std::string message = "internal error: " + what_of(std::current_exception());
-    log_error("the engine's step failed: " + message);
+    const TaskFailure failure = failure_for_exception(std::current_exception(), "the engine's step", false);
+    log_error(failure.message);
     for (auto& slot : slots_) slot.draft.clear();
     if (batch_.n_tokens > 0) {
-        fail_batch(500, message);
+        fail_batch(failure.http_status, failure.message);
         return;
     }
     // Nothing in the batch to pin the failure on: a throw that would come back every step must
@@ -82,7 +68,7 @@ void Scheduler::recover_from_failed_step() {
     for (auto& slot : slots_) {
         if (!slot.busy()) continue;
         kv_.clear(slot.id);
-        fail(slot, 500, message);
+        fail(slot, failure.http_status, failure.message);
     }
 }
 
