@@ -6,11 +6,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from './lib/cria.mjs';
+import { BUILD_DIR } from './lib/cria.mjs';
 
 test('cmake --install: binary and systemd unit, the unit pointing at the binary', () => {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'cria-install-'));
-  execFileSync('cmake', ['--install', path.join(ROOT, 'build'), '--prefix', prefix], { stdio: 'pipe' });
+  execFileSync('cmake', ['--install', BUILD_DIR, '--prefix', prefix], { stdio: 'pipe' });
   const binary = path.join(prefix, 'bin', 'cria');
   const version = spawnSync(binary, ['--version'], { encoding: 'utf8' });
   assert.equal(version.status, 0, version.stderr);

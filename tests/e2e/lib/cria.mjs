@@ -6,9 +6,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CRIA = path.join(ROOT, 'build/cria');
-export const REFERENCE_DECODE = path.join(ROOT, 'build/reference-decode');
-export const MAKE_MODEL = path.join(ROOT, 'build/make-model');
+// The build tree whose binaries the tests run: build/ unless CRIA_BUILD_DIR names another (the
+// sanitizer builds of scripts/test --sanitize).
+export const BUILD_DIR = path.resolve(ROOT, process.env.CRIA_BUILD_DIR || 'build');
+export const CRIA = path.join(BUILD_DIR, 'cria');
+export const REFERENCE_DECODE = path.join(BUILD_DIR, 'reference-decode');
+export const MAKE_MODEL = path.join(BUILD_DIR, 'make-model');
 export const MODELS = path.join(ROOT, 'models');
 export const TINY_MODEL = path.join(MODELS, 'tiny.gguf');
 export const SMALL_MODEL = path.join(MODELS, 'small.gguf');
