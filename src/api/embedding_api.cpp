@@ -21,8 +21,13 @@ EmbeddingRequest parse_native_embedding_request(const json& body, const RequestL
     return r;
 }
 
-EmbeddingRequest parse_openai_embedding_request(const json& body) {
+EmbeddingRequest parse_openai_embedding_request(const json& body, const RequestLimits& limits) {
     EmbeddingRequest r;
+    // Counted on the JSON, before any input is copied: a list of token ids is one input.
+    if (has_field(body, "input") && body.at("input").is_array() && !body.at("input").empty() &&
+        !body.at("input")[0].is_number_integer()) {
+        check_limit(body.at("input").size(), limits.max_embedding_inputs, "input", "inputs", "--max-embedding-inputs");
+    }
     r.inputs = parse_openai_prompts(body, "input");
     if (!parse_image_data(body).empty()) {
         throw invalid_request("'image_data' is taken by /embedding only (with [img-N] references in 'content')", "image_data");

@@ -23,7 +23,7 @@ EmbeddingRequest parse_native_embedding_request(const nlohmann::json& body, cons
 
 // /v1/embeddings: `input` as a string, strings, token ids or token lists; `encoding_format`. A
 // non-empty `image_data` is refused (it is /embedding's).
-EmbeddingRequest parse_openai_embedding_request(const nlohmann::json& body);
+EmbeddingRequest parse_openai_embedding_request(const nlohmann::json& body, const RequestLimits& limits = RequestLimits{});
 
 // Little-endian float32 bytes, base64-encoded (OpenAI's encoding_format "base64").
 std::string base64_floats(const std::vector<float>& values);

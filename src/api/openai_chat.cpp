@@ -120,6 +120,7 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
         validate_tools(body.at("tools"));
         r.tools = body.at("tools");
     }
+    r.max_grammar_bytes = static_cast<size_t>(defaults.limits.max_grammar_bytes);
     if (has_field(body, "tool_choice")) {
         const json& tc = body.at("tool_choice");
         if (tc.is_string() && (tc == "none" || tc == "auto" || tc == "required")) {

@@ -24,6 +24,7 @@ struct ChatRequest {
     bool max_tokens_given = false; // without max_tokens, generation may use the rest of the context
     nlohmann::json tools = nlohmann::json::array();  // validated function tools ([] if none)
     std::string tool_choice = "auto";  // "none", "auto", "required", or the one function's name
+    size_t max_grammar_bytes = kDefaultMaxGrammarBytes;  // the budget of a forced call's grammar
     bool force_tool_call() const { return !tools.empty() && tool_choice != "none" && tool_choice != "auto"; }
     bool offers_tools() const { return !tools.empty() && tool_choice != "none"; }
 };

@@ -28,6 +28,9 @@ struct RequestLimits {
     int32_t max_images = 16;                      // --max-images: images in one request
     int32_t max_tokenize_bytes = 4 * 1024 * 1024; // --max-tokenize-size: bytes of /tokenize's `content`
     int32_t max_detokenize_tokens = 1024 * 1024;  // --max-detokenize-tokens: ids in /detokenize's `tokens`
+    // Inputs of one /v1/embeddings request: each is one engine task, so the queue
+    // (--max-queued-requests, 1024 by default) must hold them all as well.
+    int32_t max_embedding_inputs = 1024;          // --max-embedding-inputs
 };
 
 // Throws a 400 naming `field` when `count` > `max`: "'field' has <count> <what>; at most <max> are

@@ -123,7 +123,7 @@ AssistantAnswer parse_assistant_answer(const std::string& text, bool tools_offer
     return answer;
 }
 
-std::string tool_call_grammar(const json& tools, const std::string& only, ToolFormat format) {
+std::string tool_call_grammar(const json& tools, const std::string& only, ToolFormat format, size_t max_bytes) {
     const char* arguments_key = format == ToolFormat::llama3 ? "parameters" : "arguments";
     json alternatives = json::array();
     for (const auto& t : tools) {
@@ -140,7 +140,7 @@ std::string tool_call_grammar(const json& tools, const std::string& only, ToolFo
     const json schema = alternatives.size() == 1 ? alternatives[0] : json{{"anyOf", alternatives}};
     std::string call;
     try {
-        call = json_schema_to_gbnf(schema);
+        call = json_schema_to_gbnf(schema, max_bytes);
     } catch (const ApiError& e) {
         throw invalid_request("a tool's parameters cannot be used: " + e.message, "tools");
     }

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/request_limits.h"
+
 namespace cria {
 
 enum class ToolFormat { hermes, mistral, llama3 };
@@ -35,8 +37,10 @@ AssistantAnswer parse_assistant_answer(const std::string& text, bool tools_offer
 
 // A GBNF grammar that makes the model answer with exactly one call to one of `tools` (or to
 // `only`, when non-empty), in `format`, with arguments valid against the tool's parameters
-// schema. Throws ApiError (param "tools") for a tool whose schema cannot be converted.
-std::string tool_call_grammar(const nlohmann::json& tools, const std::string& only, ToolFormat format);
+// schema. Throws ApiError (param "tools") for a tool whose schema cannot be converted, or whose
+// grammar would exceed `max_bytes` (--max-grammar-size).
+std::string tool_call_grammar(const nlohmann::json& tools, const std::string& only, ToolFormat format,
+                              size_t max_bytes = kDefaultMaxGrammarBytes);
 
 // Checks `tools` (OpenAI's [{type: "function", function: {name, description, parameters}}]).
 // Throws ApiError naming "tools".

@@ -144,7 +144,7 @@ PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& requ
         // "required" or a named function: a grammar in the template's tool-call format.
         const std::string only = request.tool_choice == "required" ? std::string() : request.tool_choice;
         options.generation.sampling.grammar =
-            tool_call_grammar(request.tools, only, tool_format_for_template(model.chat_template));
+            tool_call_grammar(request.tools, only, tool_format_for_template(model.chat_template), request.max_grammar_bytes);
     }
     PromptTokens prompt = tokenize_conversation(model.tokenizer, model.images, text, request.images);
     GenerationRequest generation = finish_generation(model, options, std::move(prompt), nullptr);

@@ -33,7 +33,7 @@ void handle_native(ServerContext& context, const httplib::Request& req, httplib:
 
 void handle_openai(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     require_embedding_mode(context);
-    const EmbeddingRequest request = parse_openai_embedding_request(parse_json_object(req.body));
+    const EmbeddingRequest request = parse_openai_embedding_request(parse_json_object(req.body), context.options.defaults.limits);
     answer_embeddings(context, req, res, request, std::make_shared<OpenAiEmbeddingFormat>(context.model_name, request.base64));
 }
 

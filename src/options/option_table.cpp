@@ -1170,6 +1170,8 @@ std::vector<OptionSpec> build_table() {
             .help("largest /tokenize `content`, in bytes").bind(limit(&RequestLimits::max_tokenize_bytes)));
     add(Opt(S::Endpoints, {"--max-detokenize-tokens"}).value(K::Int, "N")
             .help("most token ids in a /detokenize request").bind(limit(&RequestLimits::max_detokenize_tokens)));
+    add(Opt(S::Endpoints, {"--max-embedding-inputs"}).value(K::Int, "N")
+            .help("most inputs in one /v1/embeddings request").bind(limit(&RequestLimits::max_embedding_inputs)));
 
     // ---- sampling defaults ----
     add(Opt(S::Sampling, {"-s", "--seed"}).value(K::Int, "SEED")

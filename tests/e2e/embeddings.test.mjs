@@ -57,6 +57,15 @@ describe('an embedding server (mean pooling from the model)', () => {
     values.forEach((x, k) => assert.equal(x, Math.fround(floats.data[0].embedding[k])));
   });
 
+  test('more /v1/embeddings inputs than the budget (1024) are refused naming input; the next request is served', async () => {
+    const res = await cria.post('/v1/embeddings', { input: Array.from({ length: 1025 }, (_, i) => `text ${i}`) });
+    assertErrorShape(assert, res, 400, 'input');
+    assert.match(res.body.error.message, /--max-embedding-inputs/);
+    const next = await cria.post('/v1/embeddings', { input: ['a', 'b'] });
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.equal(next.body.data.length, 2);
+  });
+
   test('token ids work as input, and equal the same text', async () => {
     const { tokens } = (await cria.post('/tokenize', { content: 'hello world', add_special: true })).body;
     const byIds = await cria.post('/v1/embeddings', { input: tokens });

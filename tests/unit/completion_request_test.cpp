@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "api/api_error.h"
+#include "api/embedding_api.h"
 #include "api/json_fields.h"
 #include "api/openai_chat.h"
 #include "api/openai_completion.h"
@@ -276,6 +277,22 @@ TEST(RequestLimits, TokenizeAndDetokenizeSizes) {
         ADD_FAILURE() << "content over the limit passed";
     } catch (const ApiError& e) {
         EXPECT_EQ(e.param, "content");
+    }
+}
+
+TEST(RequestLimits, EmbeddingInputsAreCountedBeforeParsing) {
+    RequestLimits limits;
+    limits.max_embedding_inputs = 2;
+    EXPECT_EQ(parse_openai_embedding_request({{"input", {"a", "b"}}}, limits).inputs.size(), 2u);
+    // A list of token ids is one input, however long.
+    EXPECT_EQ(parse_openai_embedding_request({{"input", {1, 2, 3, 4}}}, limits).inputs.size(), 1u);
+    try {
+        // The third item is not even valid: the count is checked first, on the JSON.
+        parse_openai_embedding_request({{"input", {"a", "b", 5}}}, limits);
+        ADD_FAILURE() << "inputs over the limit passed";
+    } catch (const ApiError& e) {
+        EXPECT_EQ(e.param, "input");
+        EXPECT_NE(e.message.find("--max-embedding-inputs"), std::string::npos) << e.message;
     }
 }
 

@@ -61,6 +61,20 @@ TEST(ToolCalls, GrammarWrapsTheCallInTheFormatsMarkers) {
     EXPECT_THROW(tool_call_grammar(tools, "missing", ToolFormat::hermes), ApiError);
 }
 
+TEST(ToolCalls, GrammarStopsAtTheGrammarBudget) {
+    nlohmann::json properties = nlohmann::json::object();
+    for (int i = 0; i < 200; ++i) properties["field_" + std::to_string(i)] = {{"type", "string"}};
+    const nlohmann::json tools = {{{"type", "function"},
+                                   {"function", {{"name", "f"}, {"parameters", {{"type", "object"}, {"properties", properties}}}}}}};
+    EXPECT_NO_THROW(tool_call_grammar(tools, "", ToolFormat::hermes));
+    try {
+        tool_call_grammar(tools, "", ToolFormat::hermes, 1024);
+        ADD_FAILURE() << "a tool grammar over the budget was built";
+    } catch (const ApiError& e) {
+        EXPECT_EQ(e.param, "tools");
+    }
+}
+
 TEST(ToolCalls, ValidationNamesTools) {
     try {
         validate_tools(nlohmann::json::array({{{"type", "function"}, {"function", nlohmann::json::object()}}}));
