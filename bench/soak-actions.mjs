@@ -374,7 +374,9 @@ const BAD_WEIGHTED = BAD.map(([name, weight, make]) => ({ name, weight, make }))
 
 const INFO_ROUTES = ['/health', '/v1/health', '/props', '/slots', '/metrics', '/v1/models', '/models', '/lora-adapters', '/'];
 
-export function actions(f) {
+// The actions for fixtures `f`; `withoutBad` names bad-request kinds left out.
+export function actions(f, withoutBad = []) {
+  const bad = BAD_WEIGHTED.filter((b) => !withoutBad.includes(b.name));
   const T = f.requestTimeoutMs;
   const gen = (port, path, body, extra = {}) => request(port, { path, body, timeoutMs: T, stream: body.stream, ...extra });
   const list = [
@@ -445,15 +447,15 @@ export function actions(f) {
         validate: path === '/metrics' || path === '/' ? checks.text : checks.json };
     } },
     { name: 'admin', weight: 3, run: async (c) => {
-      // Slot files: each client its own file name; restore may name a file not saved yet (400);
-      // a slot busy with a request is refused (409).
+      // Slot files: each client its own file name. A restore may name a file not saved yet, a
+      // save a slot that holds no tokens (both 400); a slot busy with a request is refused (409).
       const slot = int(c.rng, 0, f.parallel - 1);
       const file = `soak-${c.id}.bin`;
       const [variant, path, body, expect] = pick(c.rng, [
         ['apply-template', '/apply-template', { messages: chatMessages(c.rng, f) }, [200]],
         ['props-post', '/props', { default_generation_settings: { temperature: 0.8 } }, [200]],
         ['lora-adapters', '/lora-adapters', [], [200]],
-        ['slot-save', `/slots/${slot}?action=save`, { filename: file }, [200, 409]],
+        ['slot-save', `/slots/${slot}?action=save`, { filename: file }, [200, 400, 409]],
         ['slot-restore', `/slots/${slot}?action=restore`, { filename: file }, [200, 400, 409]],
         ['slot-erase', `/slots/${slot}?action=erase`, {}, [200, 409]],
       ]);
@@ -500,12 +502,12 @@ export function actions(f) {
       return { variant, path: '(socket)', held };
     } },
     { name: 'bad-request', weight: 16, run: async (c) => {
-      const { name, make } = weighted(c.rng, BAD_WEIGHTED);
+      const { name, make } = weighted(c.rng, bad);
       const r = make(c.rng, f);
       const result = await request(c.port, { method: r.method, path: r.path, body: r.body, headers: r.headers, timeoutMs: T, stream: r.body?.stream });
       return { variant: name, method: r.method, path: r.path, body: r.body, result, expect: r.expect, expectStreamError: r.expectStreamError,
         validate: r.validate };
     } },
   ];
-  return list.filter((a) => a.weight > 0);
+  return list.filter((a) => a.weight > 0 && (a.name !== 'bad-request' || bad.length));
 }

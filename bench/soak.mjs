@@ -63,6 +63,8 @@ const HELP = `usage: bench/soak [options]
   --ctx N                its -c (default 512 per slot)
   --threads N            -t and -tb of each server (default 1: the machine is shared)
   --cria-extra ARGS      more arguments for the generation server (space-separated)
+  --only NAMES           run only these actions (comma-separated names from the report's table)
+  --without NAMES        leave these actions out (and bad-request kinds, as bad-request:KIND)
   --seed S               seed of the clients' random choices (default 1)
   --request-timeout-s N  a request with no complete answer after N s is a hang (default 120)
   --health-timeout-s N   /health unanswered for N s counts as a crash (default 60)
@@ -76,7 +78,7 @@ function parseArgs(argv) {
     clients: 8, durationS: 600, warmupS: undefined, cria: path.join(ROOT, 'build/cria'),
     model: path.join(ROOT, 'models/tiny.gguf'), mmproj: path.join(ROOT, 'models/tiny-mmproj.gguf'),
     embeddingModel: path.join(ROOT, 'models/tiny-embedding.gguf'), parallel: 4, ctx: undefined, threads: 1,
-    criaExtra: [], seed: '1', requestTimeoutS: 120, healthTimeoutS: 60, maxGrowthPct: 5,
+    criaExtra: [], only: null, without: [], seed: '1', requestTimeoutS: 120, healthTimeoutS: 60, maxGrowthPct: 5,
     out: path.join(ROOT, 'bench/results/soak-latest.json'),
   };
   for (let i = 0; i < argv.length; ++i) {
@@ -105,6 +107,8 @@ function parseArgs(argv) {
       case '--ctx': o.ctx = Math.floor(num(64)); break;
       case '--threads': o.threads = Math.floor(num(1)); break;
       case '--cria-extra': o.criaExtra = val().split(/\s+/).filter(Boolean); break;
+      case '--only': o.only = val().split(',').filter(Boolean); break;
+      case '--without': o.without = val().split(',').filter(Boolean); break;
       case '--seed': o.seed = val(); break;
       case '--request-timeout-s': o.requestTimeoutS = num(1); break;
       case '--health-timeout-s': o.healthTimeoutS = num(1); break;
@@ -316,7 +320,11 @@ class Clients {
         outcome = { variant: 'soak-error', path: '-', result: { status: null, events: [], error: { kind: 'soak-bug', message: String(e.stack || e) } }, expect: [] };
       }
       this.inFlight[id] = { ...this.inFlight[id], path: outcome.path, variant: outcome.variant };
-      this.tally.add(action.name, outcome, classify(outcome), t);
+      const verdict = classify(outcome);
+      this.tally.add(action.name, outcome, verdict, t);
+      if (!verdict.expected && this.tally.unexpected[verdict.kind] <= 3) {
+        log(`unexpected ${verdict.kind}: ${JSON.stringify(this.tally.samples[verdict.kind].at(-1)).slice(0, 600)}`);
+      }
       this.inFlight[id] = null;
     }
   }
@@ -354,6 +362,19 @@ async function slotsIdle(server, limitS = 60) {
     await sleep(200);
   }
   return busy;
+}
+
+// RSS at rest: a connection's last buffers are freed just after its answer is written, so RSS is
+// read every 500 ms until two readings agree within 64 kB (at most 20 readings); the last one.
+async function restingRss(server) {
+  let prev = server.memory()?.rss ?? null;
+  for (let i = 0; i < 20 && prev !== null; i++) {
+    await sleep(500);
+    const cur = server.memory()?.rss ?? null;
+    if (cur === null || Math.abs(cur - prev) <= 64) return cur;
+    prev = cur;
+  }
+  return prev;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -414,9 +435,12 @@ async function main() {
     Object.assign(f, { nCtxSlot: props.body.n_ctx_slot, multimodal: !!props.body.modalities?.vision,
       embedPort: servers.embedding?.port, embedVocab, requestTimeoutMs: o.requestTimeoutS * 1000 });
     if (o.mmproj && !f.multimodal) results.findings.push('--mmproj given but /props reports no vision: images left out');
-    const list = actions(f);
+    const list = actions(f, o.without.filter((x) => x.startsWith('bad-request:')).map((x) => x.slice(12)))
+      .filter((a) => (!o.only || o.only.includes(a.name)) && !o.without.includes(a.name));
+    if (!list.length) throw new Error('--only / --without left no action');
     results.config.actions = Object.fromEntries(list.map((a) => [a.name, a.weight]));
-    const rss = Object.fromEntries(all.map((s) => [s.name, { start: s.memory().rss }]));
+    const rss = {};
+    for (const s of all) rss[s.name] = { start: await restingRss(s) };
     const threads = Object.fromEntries(all.map((s) => [s.name, { start: s.memory().threads }]));
     log(`RSS at start: ${all.map((s) => `${s.name} ${rss[s.name].start} kB`).join(', ')}`);
 
@@ -448,7 +472,7 @@ async function main() {
           const busy = await slotsIdle(s);
           if (busy.length) results.findings.push(`after warm-up, slots still processing 60 s after every client stopped: ${JSON.stringify(busy)}`);
         }
-        rss[s.name].after_warmup = s.memory()?.rss ?? null;
+        rss[s.name].after_warmup = await restingRss(s);
         threads[s.name].after_warmup = s.memory()?.threads ?? null;
       }
       log(`RSS after warm-up: ${all.map((s) => `${s.name} ${rss[s.name].after_warmup} kB`).join(', ')}`);
@@ -472,7 +496,7 @@ async function main() {
         const busy = await slotsIdle(s);
         if (busy.length) results.findings.push(`at the end, slots still processing 60 s after every client stopped: ${JSON.stringify(busy)}`);
       }
-      rss[s.name].end = s.memory()?.rss ?? null;
+      rss[s.name].end = await restingRss(s);
       threads[s.name].end = s.memory()?.threads ?? null;
     }
     await watch.stop();
