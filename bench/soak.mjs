@@ -50,7 +50,8 @@ const HELP = `usage: bench/soak [options]
   --clients N            concurrent clients (default 8)
   --duration-s N         how long the clients run, in seconds (default 600)
   --warmup-s N           the first N seconds are warm-up: RSS is measured after them and growth is
-                         counted from there (default: a tenth of the duration, at least 5)
+                         counted from there (default: a tenth of the duration, at least 5;
+                         half of a duration of 10 s or less)
   --cria PATH            the binary (default build/cria of this checkout)
   --model PATH           generation model (default models/tiny.gguf)
   --mmproj PATH          its vision projector, so image requests are part of the mix
@@ -117,7 +118,7 @@ function parseArgs(argv) {
       default: throw new Error(`unknown option ${a} (see bench/soak --help)`);
     }
   }
-  o.warmupS ??= Math.max(5, Math.round(o.durationS / 10));
+  o.warmupS ??= o.durationS > 10 ? Math.max(5, Math.round(o.durationS / 10)) : o.durationS / 2;
   if (o.warmupS >= o.durationS) throw new Error('--warmup-s must be shorter than --duration-s');
   o.ctx ??= 512 * o.parallel;
   if (o.clients > 256) throw new Error('--clients: at most 256');
