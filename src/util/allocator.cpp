@@ -7,14 +7,15 @@
 namespace cria {
 
 namespace {
-constexpr int kThresholdBytes = 1 << 20;
+constexpr int kMmapThresholdBytes = 1 << 20;
+constexpr int kTrimThresholdBytes = 128 << 10;  // glibc's own starting value
 }  // namespace
 
 void tune_allocator() {
 #if defined(__GLIBC__)
     // Setting either threshold explicitly also turns off glibc's dynamic adjustment of both.
-    mallopt(M_MMAP_THRESHOLD, kThresholdBytes);
-    mallopt(M_TRIM_THRESHOLD, kThresholdBytes);
+    mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
+    mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes);
 #endif
 }
 
