@@ -316,9 +316,11 @@ const BAD = [
     ]);
     return { path, body, expect: [400] };
   }],
-  ['too-many-stop-strings', 1, (rng, f) => ({ path: pick(rng, ['/completion', '/v1/chat/completions']),
-    body: { prompt: 'x', messages: [{ role: 'user', content: 'x' }], n_predict: 2, stop: Array.from({ length: f.maxStopStrings + 1 }, (_, i) => `s${i}`) },
-    expect: [400] })],
+  ['too-many-stop-strings', 1, (rng, f) => {
+    const stop = Array.from({ length: f.maxStopStrings + 1 }, (_, i) => `s${i}`);
+    return chance(rng, 0.5) ? { path: '/completion', body: { prompt: 'x', n_predict: 2, stop }, expect: [400] }
+      : { path: '/v1/chat/completions', body: chatWith({ stop }), expect: [400] };
+  }],
   ['stop-string-too-long', 1, (rng, f) => ({ path: '/completion', body: { prompt: 'x', n_predict: 2, stop: ['y'.repeat(f.maxStopLength + 1)] }, expect: [400] })],
   ['n_probs-over-limit', 1, (rng, f) => ({ path: '/completion', body: { prompt: 'x', n_predict: 2, n_probs: f.maxNProbs + 1 }, expect: [400] })],
   ['too-many-samplers', 1, (rng, f) => ({ path: '/completion', body: { prompt: 'x', n_predict: 2, samplers: Array(f.maxSamplers + 1).fill('top_k') }, expect: [400] })],
