@@ -155,7 +155,7 @@ export function markdown(results) {
   md.push(`- machine: ${results.machine.cpus} CPUs (${results.machine.cpu_model}), ${results.machine.mem_gib} GiB, ` +
     `load average at start ${results.machine.loadavg_start.map((x) => x.toFixed(2)).join(' ')}, ` +
     `at end ${results.machine.loadavg_end.map((x) => x.toFixed(2)).join(' ')}`);
-  md.push(`- cria ${results.version}; model \`${c.model}\`${c.mmproj ? ` with \`${c.mmproj}\`` : ''}` +
+  md.push(`- \`${results.config.cria}\` (checkout at ${results.version}); model \`${c.model}\`${c.mmproj ? ` with \`${c.mmproj}\`` : ''}` +
     `${c.embedding_model ? `; embeddings on a second server with \`${c.embedding_model}\`` : ''}`);
   md.push(`- ${c.clients} clients for ${c.duration_s} s (warm-up ${c.warmup_s} s), seed ${c.seed}; ` +
     `server: \`${results.servers.main.args.join(' ')}\``);

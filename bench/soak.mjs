@@ -410,7 +410,7 @@ async function main() {
     })(),
     machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model?.trim(), mem_gib: +(os.totalmem() / 2 ** 30).toFixed(1),
       kernel: os.release(), loadavg_start: os.loadavg() },
-    config: { clients: o.clients, duration_s: o.durationS, warmup_s: o.warmupS, seed: o.seed, parallel: o.parallel, ctx: o.ctx,
+    config: { cria: rel(o.cria), clients: o.clients, duration_s: o.durationS, warmup_s: o.warmupS, seed: o.seed, parallel: o.parallel, ctx: o.ctx,
       threads: o.threads, model: rel(o.model), mmproj: o.mmproj && rel(o.mmproj), embedding_model: o.embeddingModel && rel(o.embeddingModel),
       request_timeout_s: o.requestTimeoutS, health_timeout_s: o.healthTimeoutS, max_growth_pct: o.maxGrowthPct, limits: LIMITS },
     servers: {}, crashes: [], findings: [], failures: [],
