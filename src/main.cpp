@@ -24,6 +24,7 @@
 #include "engine/engine.h"
 #include "http/http_server.h"
 #include "options/server_options.h"
+#include "util/allocator.h"
 #include "util/log.h"
 
 namespace {
@@ -132,6 +133,7 @@ cria::LogLevel log_level(const cria::ServerOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    cria::tune_allocator();  // first: before any thread allocates
     const cria::ParseOutcome outcome = cria::parse_server_options(argc, argv);
     if (outcome.show_help) {
         std::fputs(cria::server_options_help().c_str(), stdout);

@@ -11,6 +11,7 @@
 #include "http/connection_pool.h"
 #include "http/cors.h"
 #include "http/static_routes.h"
+#include "util/allocator.h"
 #include "util/log.h"
 
 namespace cria {
@@ -291,6 +292,9 @@ void HttpServer::install_routes() {
     });
     s.set_pre_request_handler([this](const httplib::Request& req, httplib::Response& res) {
         return check_body(context_, req, res);
+    });
+    s.set_post_routing_handler([](const httplib::Request& req, httplib::Response&) {
+        if (req.body.size() >= kReleaseAfterBodyBytes) release_freed_memory();  // see util/allocator.h
     });
     s.set_error_handler(answer_unrouted_error);
     s.set_exception_handler(answer_unexpected_exception);
