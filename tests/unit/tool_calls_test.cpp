@@ -63,7 +63,7 @@ TEST(ToolCalls, GrammarWrapsTheCallInTheFormatsMarkers) {
 
 TEST(ToolCalls, GrammarStopsAtTheGrammarBudget) {
     nlohmann::json properties = nlohmann::json::object();
-    for (int i = 0; i < 200; ++i) properties["field_" + std::to_string(i)] = {{"type", "string"}};
+    for (int i = 0; i < 20; ++i) properties["field_" + std::to_string(i)] = {{"type", "string"}};
     const nlohmann::json tools = {{{"type", "function"},
                                    {"function", {{"name", "f"}, {"parameters", {{"type", "object"}, {"properties", properties}}}}}}};
     EXPECT_NO_THROW(tool_call_grammar(tools, "", ToolFormat::hermes));
