@@ -163,8 +163,6 @@ std::string type_name(const Value& v) {
 
 class Renderer {
  public:
-  explicit Renderer(const RenderOptions& options) : options_(options) {}
-
   std::vector<std::shared_ptr<Scope>> frames;
 
   Value lookup(const std::string& name) const {
@@ -1148,7 +1146,6 @@ class Renderer {
  private:
   static constexpr int kMaxMacroDepth = 200;
   int macro_depth_ = 0;
-  const RenderOptions& options_;
 };
 
 int64_t global_int(const Value& v) {
@@ -1209,7 +1206,7 @@ void install_globals(Scope& globals) {
 
 std::string render_template(const std::string& source, const nlohmann::json& context, const RenderOptions& options) {
   Body body = parse_template(source, options);
-  Renderer renderer(options);
+  Renderer renderer;
   auto globals = std::make_shared<Scope>();
   install_globals(*globals);
   if (context.is_object())
