@@ -161,6 +161,37 @@ std::string type_name(const Value& v) {
   return "";
 }
 
+// 64-bit integer arithmetic that refuses to overflow: Python's ints are unbounded, ours are not,
+// and a result that does not fit is a template error rather than undefined behaviour.
+[[noreturn]] void integer_overflow(int line, int column) {
+  fail("integer overflow: the result does not fit in 64 bits", line, column);
+}
+
+// -value, and abs(value), for the one value whose negation does not fit.
+int64_t checked_negate(int64_t value, int line, int column) {
+  if (value == INT64_MIN) integer_overflow(line, column);
+  return -value;
+}
+
+// base ** exponent (exponent >= 0) by squaring: a number of steps logarithmic in the exponent.
+int64_t checked_power(int64_t base, int64_t exponent, int line, int column) {
+  int64_t result = 1;
+  while (exponent > 0) {
+    if ((exponent & 1) && __builtin_mul_overflow(result, base, &result)) integer_overflow(line, column);
+    exponent >>= 1;
+    if (exponent > 0 && __builtin_mul_overflow(base, base, &base)) integer_overflow(line, column);
+  }
+  return result;
+}
+
+// A float as an int, as Python's int() truncates it; out of range (or nan) is an error.
+int64_t float_to_int(double d, int line, int column) {
+  if (!(d > -9223372036854775808.0 && d < 9223372036854775808.0)) {
+    fail("cannot convert float " + format_float(d) + " to a 64-bit integer", line, column);
+  }
+  return static_cast<int64_t>(d);
+}
+
 class Renderer {
  public:
   std::vector<std::shared_ptr<Scope>> frames;
@@ -377,7 +408,7 @@ class Renderer {
       }
       case Expr::Kind::Neg: {
         Value v = eval(*e.a);
-        if (v.type == Value::Type::Int) return Value::integer(-v.i);
+        if (v.type == Value::Type::Int) return Value::integer(checked_negate(v.i, e.line, e.column));
         if (v.type == Value::Type::Bool) return Value::integer(v.b ? -1 : 0);
         if (v.type == Value::Type::Float) return Value::number(-v.f);
         fail("bad operand type for unary -: '" + type_name(v) + "'", e.line, e.column);
@@ -732,15 +763,24 @@ class Renderer {
     if (ints) {
       int64_t a = to_int(l, e);
       int64_t b = to_int(r, e);
-      if (op == "+") return Value::integer(a + b);
-      if (op == "-") return Value::integer(a - b);
-      if (op == "*") return Value::integer(a * b);
+      if (op == "+" || op == "-" || op == "*") {
+        int64_t result = 0;
+        const bool overflowed = op == "+"   ? __builtin_add_overflow(a, b, &result)
+                                : op == "-" ? __builtin_sub_overflow(a, b, &result)
+                                            : __builtin_mul_overflow(a, b, &result);
+        if (overflowed) integer_overflow(e.line, e.column);
+        return Value::integer(result);
+      }
       if (op == "/") {
         if (b == 0) fail("division by zero", e.line, e.column);
         return Value::number(static_cast<double>(a) / static_cast<double>(b));
       }
       if (op == "//" || op == "%") {
         if (b == 0) fail("integer division or modulo by zero", e.line, e.column);
+        if (a == INT64_MIN && b == -1) {  // the one quotient that does not fit; the remainder is 0
+          if (op == "//") integer_overflow(e.line, e.column);
+          return Value::integer(0);
+        }
         int64_t q = a / b;
         int64_t m = a % b;
         if (m != 0 && ((m < 0) != (b < 0))) {
@@ -751,9 +791,7 @@ class Renderer {
       }
       if (op == "**") {
         if (b < 0) return Value::number(std::pow(static_cast<double>(a), static_cast<double>(b)));
-        int64_t out = 1;
-        for (int64_t k = 0; k < b; ++k) out *= a;
-        return Value::integer(out);
+        return Value::integer(checked_power(a, b, e.line, e.column));
       }
     }
     double a = l.as_double();
@@ -950,13 +988,13 @@ class Renderer {
     if (n == "int") {
       if (v.type == Value::Type::Int) return v;
       if (v.type == Value::Type::Bool) return Value::integer(v.b);
-      if (v.type == Value::Type::Float) return Value::integer(static_cast<int64_t>(v.f));
+      if (v.type == Value::Type::Float) return Value::integer(float_to_int(v.f, e.line, e.column));
       if (v.is_string()) {
         try {
           size_t used = 0;
           std::string t = strip_chars(v.s, Value::undefined(), true, true);
           double d = std::stod(t, &used);
-          if (used == t.size()) return Value::integer(static_cast<int64_t>(d));
+          if (used == t.size()) return Value::integer(float_to_int(d, e.line, e.column));
         } catch (const std::exception&) {
         }
       }
@@ -978,7 +1016,7 @@ class Renderer {
       return d.is_undefined() ? Value::number(0) : d;
     }
     if (n == "abs") {
-      if (v.type == Value::Type::Int) return Value::integer(v.i < 0 ? -v.i : v.i);
+      if (v.type == Value::Type::Int) return Value::integer(v.i < 0 ? checked_negate(v.i, e.line, e.column) : v.i);
       return Value::number(std::fabs(v.as_double()));
     }
     if (n == "round") {
@@ -1185,7 +1223,11 @@ void install_globals(Scope& globals) {
     double count = (static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step);
     if (count > 10'000'000) throw TemplateError("range too big", 0, 0);
     ValueList out;
-    for (int64_t k = start; step > 0 ? k < stop : k > stop; k += step) out.push_back(Value::integer(k));
+    // Counted, not stepped past `stop`: k + step may not fit in 64 bits.
+    for (int64_t k = start; step > 0 ? k < stop : k > stop;) {
+      out.push_back(Value::integer(k));
+      if (__builtin_add_overflow(k, step, &k)) break;
+    }
     return Value::make_list(std::move(out));
   });
   for (const char* name : {"namespace", "dict"}) {

@@ -151,3 +151,21 @@ TEST(JinjaErrors, HostileTemplatesFailCleanly) {
   e = render_error("{% for i in range(100000000000) %}{% endfor %}");
   EXPECT_NE(e.message().find("range"), std::string::npos);
 }
+
+// Found by fuzzing the renderer (tests/fuzz/fuzz_jinja_template): 64-bit results that do not fit
+// were signed overflows (undefined behaviour), and `2 ** n` looped n times.
+TEST(JinjaErrors, IntegerOverflowIsATemplateError) {
+  for (const char* source : {"{{ 9223372036854775807 + 1 }}", "{{ -9223372036854775807 - 2 }}",
+                             "{{ 4611686018427387904 * 2 }}", "{{ 2 ** 100000000000 }}", "{{ 3 ** 64 }}",
+                             "{{ -(-9223372036854775807 - 1) }}", "{{ (-9223372036854775807 - 1) // -1 }}",
+                             "{{ (-9223372036854775807 - 1) | abs }}", "{{ 1e300 | int }}"}) {
+    EXPECT_NE(render_error(source).message().find("64"), std::string::npos) << source;
+  }
+  // What fits is still computed, exactly.
+  EXPECT_EQ(cria::render_template("{{ 2 ** 62 }}|{{ (-2) ** 63 }}|{{ 1 ** 100000000000 }}|{{ (-9223372036854775807 - 1) % -1 }}",
+                                  nlohmann::json::object()),
+            "4611686018427387904|-9223372036854775808|1|0");
+  EXPECT_EQ(cria::render_template("{% for i in range(9223372036854775800, 9223372036854775807, 5) %}{{ i }},{% endfor %}",
+                                  nlohmann::json::object()),
+            "9223372036854775800,9223372036854775805,");
+}
