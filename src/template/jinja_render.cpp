@@ -49,8 +49,14 @@ std::string strip_chars(const std::string& s, const Value& chars, bool left, boo
   return s.substr(b, e - b);
 }
 
-std::string replace_all(const std::string& s, const std::string& from, const std::string& to, int64_t count) {
+// The result may not outgrow `max_bytes` (checked as it grows: "" replaced by a long string
+// multiplies the size).
+std::string replace_all(const std::string& s, const std::string& from, const std::string& to, int64_t count,
+                        size_t max_bytes) {
   std::string out;
+  const auto grown = [&out, max_bytes] {
+    if (out.size() > max_bytes) fail("replace() made a string longer than " + std::to_string(max_bytes) + " bytes", 0, 0);
+  };
   if (from.empty()) {
     auto chars = utf8_chars(s);
     int64_t n = 0;
@@ -60,6 +66,7 @@ std::string replace_all(const std::string& s, const std::string& from, const std
         ++n;
       }
       out += c;
+      grown();
     }
     if (count < 0 || n < count) out += to;
     return out;
@@ -70,6 +77,7 @@ std::string replace_all(const std::string& s, const std::string& from, const std
     size_t hit = s.find(from, pos);
     if (hit == std::string::npos || (count >= 0 && n >= count)) break;
     out += s.substr(pos, hit - pos) + to;
+    grown();
     pos = hit + from.size();
     ++n;
   }
@@ -192,9 +200,44 @@ int64_t float_to_int(double d, int line, int column) {
   return static_cast<int64_t>(d);
 }
 
+// The budget of one render. A template is a program (the operator's, or a model's metadata): one
+// that loops or grows without end must fail with a TemplateError, not hold an HTTP thread or
+// exhaust memory. Generous for real chat templates, whose work is linear in the conversation.
+constexpr uint64_t kMaxRenderSteps = 5'000'000;    // statements run, expressions evaluated, items iterated
+constexpr size_t kMaxStringBytes = 16 << 20;       // any string value, the output included (no context
+                                                   // holds a prompt of 16 MiB)
+constexpr size_t kMaxListItems = 1'000'000;        // any list value
+constexpr int64_t kMaxRange = 100'000;             // range(): jinja2's sandbox (MAX_RANGE) refuses more
+constexpr int64_t kMaxJsonIndent = 1000;           // tojson(indent=N)
+constexpr uint64_t kLoopIterationSteps = 20;       // a for-loop iteration builds `loop` (11 values): costly
+
+[[noreturn]] void string_too_long(int line, int column) {
+  fail("the template made a string longer than " + std::to_string(kMaxStringBytes) + " bytes", line, column);
+}
+
+void check_string_size(size_t size, int line, int column) {
+  if (size > kMaxStringBytes) string_too_long(line, column);
+}
+
+void check_list_size(size_t size, int line, int column) {
+  if (size > kMaxListItems) {
+    fail("the template made a list longer than " + std::to_string(kMaxListItems) + " items", line, column);
+  }
+}
+
 class Renderer {
  public:
   std::vector<std::shared_ptr<Scope>> frames;
+
+  // Counts `n` steps of work against kMaxRenderSteps.
+  void charge(uint64_t n, int line, int column) {
+    steps_ += n;
+    if (steps_ > kMaxRenderSteps) {
+      fail("the template did not finish rendering within " + std::to_string(kMaxRenderSteps) +
+               " steps (a loop that does not end?)",
+           line, column);
+    }
+  }
 
   Value lookup(const std::string& name) const {
     for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
@@ -215,9 +258,16 @@ class Renderer {
   }
 
   Flow exec(const Stmt& s, std::string& out) {
+    charge(1, s.line, s.column);
     switch (s.kind) {
-      case Stmt::Kind::Text: out += s.text; break;
-      case Stmt::Kind::Output: out += python_str(eval(*s.expr)); break;
+      case Stmt::Kind::Text:
+        out += s.text;
+        check_string_size(out.size(), s.line, s.column);
+        break;
+      case Stmt::Kind::Output:
+        out += python_str(eval(*s.expr));
+        check_string_size(out.size(), s.line, s.column);
+        break;
       case Stmt::Kind::If:
         for (const auto& br : s.branches)
           if (eval(*br.first).truthy()) return exec(br.second, out);
@@ -296,6 +346,7 @@ class Renderer {
     }
     int64_t n = static_cast<int64_t>(items.size());
     for (int64_t k = 0; k < n; ++k) {
+      charge(kLoopIterationSteps, s.line, s.column);
       frames.push_back(std::make_shared<Scope>());
       Value loop = Value::make_dict();
       auto& d = *loop.dict;
@@ -375,13 +426,18 @@ class Renderer {
   ValueList iterate(const Value& v, int line, int column) {
     switch (v.type) {
       case Value::Type::Undefined: return {};
-      case Value::Type::List: return *v.list;
+      case Value::Type::List:
+        charge(v.list->size(), line, column);
+        return *v.list;
       case Value::Type::Dict: {
+        charge(v.dict->entries.size(), line, column);
         ValueList keys;
         for (const auto& e : v.dict->entries) keys.push_back(Value::string(e.first));
         return keys;
       }
       case Value::Type::String: {
+        check_list_size(v.s.size(), line, column);  // at most one item per byte
+        charge(v.s.size(), line, column);
         ValueList chars;
         for (auto& c : utf8_chars(v.s)) chars.push_back(Value::string(c));
         return chars;
@@ -391,7 +447,16 @@ class Renderer {
   }
 
   // ---- expressions ----
+  // Every value an expression makes is within the string and list sizes.
   Value eval(const Expr& e) {
+    charge(1, e.line, e.column);
+    Value v = eval_node(e);
+    if (v.is_string()) check_string_size(v.s.size(), e.line, e.column);
+    if (v.is_list()) check_list_size(v.list->size(), e.line, e.column);
+    return v;
+  }
+
+  Value eval_node(const Expr& e) {
     switch (e.kind) {
       case Expr::Kind::Literal: return e.literal;
       case Expr::Kind::Name: return lookup(e.name);
@@ -654,7 +719,7 @@ class Renderer {
     if (name == "replace") {
       Value cnt = args.get(2, "count");
       return Value::string(replace_all(s, python_str(args.get(0, "old")), python_str(args.get(1, "new")),
-                                       cnt.type == Value::Type::Int ? cnt.i : -1));
+                                       cnt.type == Value::Type::Int ? cnt.i : -1, kMaxStringBytes));
     }
     if (name == "find") {
       size_t p = s.find(python_str(args.get(0, "sub")));
@@ -670,7 +735,10 @@ class Renderer {
     if (name == "join") {
       std::string out;
       ValueList items = iterate(args.get(0, "iterable"), 0, 0);
-      for (size_t k = 0; k < items.size(); ++k) out += (k ? s : "") + python_str(items[k]);
+      for (size_t k = 0; k < items.size(); ++k) {
+        out += (k ? s : "") + python_str(items[k]);
+        check_string_size(out.size(), 0, 0);
+      }
       return Value::string(out);
     }
     if (name == "isdigit" || name == "isalpha" || name == "isspace") {
@@ -731,6 +799,13 @@ class Renderer {
     if (op == "*") {
       if ((l.is_string() || l.is_list()) && (r.type == Value::Type::Int || r.type == Value::Type::Bool)) {
         int64_t n = to_int(r, e);
+        // Sized before it is built: "x" * 3000000000 must not be attempted.
+        const size_t unit = l.is_string() ? l.s.size() : l.list->size();
+        if (n > 0 && unit > 0 && static_cast<uint64_t>(n) > (l.is_string() ? kMaxStringBytes : kMaxListItems) / unit) {
+          if (l.is_string()) string_too_long(e.line, e.column);
+          check_list_size(kMaxListItems + 1, e.line, e.column);
+        }
+        charge(n > 0 ? static_cast<uint64_t>(n) : 0, e.line, e.column);
         if (l.is_string()) {
           std::string out;
           for (int64_t k = 0; k < n; ++k) out += l.s;
@@ -927,7 +1002,11 @@ class Renderer {
       JsonOptions json;
       Value ind = arg(99, "indent");
       if (ind.is_undefined()) ind = arg(0, "indent");
-      json.indent = ind.type == Value::Type::Int ? static_cast<int>(ind.i) : -1;
+      // Each level repeats the indent: a huge one would build a huge string from a tiny value.
+      if (ind.type == Value::Type::Int && ind.i > kMaxJsonIndent) {
+        fail("tojson indent " + std::to_string(ind.i) + " is larger than " + std::to_string(kMaxJsonIndent), e.line, e.column);
+      }
+      json.indent = ind.type == Value::Type::Int ? static_cast<int>(std::max<int64_t>(ind.i, -1)) : -1;
       json.ensure_ascii = arg(99, "ensure_ascii").truthy();
       json.sort_keys = arg(99, "sort_keys").truthy();
       Value seps = arg(99, "separators");
@@ -958,7 +1037,7 @@ class Renderer {
     if (n == "replace") {
       Value cnt = arg(2, "count");
       return Value::string(replace_all(python_str(v), python_str(arg(0, "old")), python_str(arg(1, "new")),
-                                       cnt.type == Value::Type::Int ? cnt.i : -1));
+                                       cnt.type == Value::Type::Int ? cnt.i : -1, kMaxStringBytes));
     }
     if (n == "default" || n == "d") {
       bool boolean = arg(1, "boolean").truthy();
@@ -976,6 +1055,7 @@ class Renderer {
       for (size_t k = 0; k < items.size(); ++k) {
         if (k) out += sep;
         out += python_str(attr.is_undefined() ? items[k] : attr_path(items[k], python_str(attr)));
+        check_string_size(out.size(), e.line, e.column);
       }
       return Value::string(out);
     }
@@ -1096,7 +1176,11 @@ class Renderer {
     }
     if (n == "indent") {
       Value w = arg(0, "width");
-      std::string pad = w.is_string() ? w.s : std::string(static_cast<size_t>(w.type == Value::Type::Int ? w.i : 4), ' ');
+      const int64_t width = w.type == Value::Type::Int ? w.i : 4;
+      if (!w.is_string() && (width < 0 || static_cast<uint64_t>(width) > kMaxStringBytes)) {
+        fail("indent width " + std::to_string(width) + " is out of range", e.line, e.column);
+      }
+      std::string pad = w.is_string() ? w.s : std::string(static_cast<size_t>(width), ' ');
       bool first = arg(1, "first").truthy();
       bool blank = arg(2, "blank").truthy();
       std::string s = python_str(v) + "\n";
@@ -1108,6 +1192,7 @@ class Renderer {
           if (blank || !lines[k].s.empty()) out += pad;
         }
         out += lines[k].s;
+        check_string_size(out.size(), e.line, e.column);
       }
       if (first) out = pad + out;
       return Value::string(out);
@@ -1184,6 +1269,7 @@ class Renderer {
  private:
   static constexpr int kMaxMacroDepth = 200;
   int macro_depth_ = 0;
+  uint64_t steps_ = 0;  // charged so far (charge())
 };
 
 int64_t global_int(const Value& v) {
@@ -1221,7 +1307,9 @@ void install_globals(Scope& globals) {
     }
     if (step == 0) throw TemplateError("range() arg 3 must not be zero", 0, 0);
     double count = (static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step);
-    if (count > 10'000'000) throw TemplateError("range too big", 0, 0);
+    if (count > static_cast<double>(kMaxRange)) {
+      throw TemplateError("range too big: at most " + std::to_string(kMaxRange) + " items (as jinja2's sandbox)", 0, 0);
+    }
     ValueList out;
     // Counted, not stepped past `stop`: k + step may not fit in 64 bits.
     for (int64_t k = start; step > 0 ? k < stop : k > stop;) {

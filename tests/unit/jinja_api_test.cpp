@@ -169,3 +169,24 @@ TEST(JinjaErrors, IntegerOverflowIsATemplateError) {
                                   nlohmann::json::object()),
             "9223372036854775800,9223372036854775805,");
 }
+
+// Found by fuzzing the renderer: renders that ran or allocated without bound ("x" * 3000000000,
+// nested loops over large ranges, replace("", long), indent(-1), tojson(indent=10**8)) now fail
+// with a TemplateError saying which budget they exceeded.
+TEST(JinjaErrors, RendersAreBounded) {
+  EXPECT_NE(render_error("{{ 'x' * 3000000000 }}").message().find("longer than"), std::string::npos);
+  EXPECT_NE(render_error("{{ ([1, 2] * 600000) | length }}").message().find("list longer"), std::string::npos);
+  EXPECT_NE(render_error("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}")
+                .message().find("longer than"), std::string::npos);
+  EXPECT_NE(render_error("{{ 'ab' | replace('', 'x' * 10000000) }}").message().find("longer than"), std::string::npos);
+  EXPECT_NE(render_error("{{ 'a' | indent(-1) }}").message().find("indent"), std::string::npos);
+  EXPECT_NE(render_error("{{ [1] | tojson(indent=100000000) }}").message().find("indent"), std::string::npos);
+  EXPECT_NE(render_error("{{ range(100001) | length }}").message().find("range"), std::string::npos);
+  const auto e = render_error("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}");
+  EXPECT_NE(e.message().find("steps"), std::string::npos);
+  EXPECT_EQ(e.line(), 1);
+  // Within the budgets everything renders as before.
+  EXPECT_EQ(cria::render_template("{{ range(100000) | length }}|{{ ('ab' * 1000) | length }}|{{ 'a\nb' | indent(2, true) }}",
+                                  nlohmann::json::object()),
+            "100000|2000|  a\n  b");
+}
