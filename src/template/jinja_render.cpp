@@ -1279,7 +1279,21 @@ int64_t global_int(const Value& v) {
 }
 
 // The globals Hugging Face's chat template environment provides (and jinja2's range, namespace, dict).
-void install_globals(Scope& globals) {
+// The namespaces a render created. They are the only values a template can change after making
+// them (`set ns.attr = ...`), so every reference cycle (`set ns.self = ns`, `set ns.l = [ns]`)
+// runs through one of their entries: emptying them when the render ends frees the cycles, which
+// shared_ptr alone never would.
+using Namespaces = std::vector<std::weak_ptr<ValueDict>>;
+
+struct NamespaceReleaser {
+  std::shared_ptr<Namespaces> namespaces = std::make_shared<Namespaces>();
+  ~NamespaceReleaser() {
+    for (const auto& weak : *namespaces)
+      if (auto dict = weak.lock()) dict->entries.clear();
+  }
+};
+
+void install_globals(Scope& globals, const std::shared_ptr<Namespaces>& namespaces) {
   globals["raise_exception"] = Value::function([](Args& args) -> Value {
     throw TemplateError(python_str(args.get(0, "message")), 0, 0);
   });
@@ -1320,9 +1334,10 @@ void install_globals(Scope& globals) {
   });
   for (const char* name : {"namespace", "dict"}) {
     bool ns = std::string(name) == "namespace";
-    globals[name] = Value::function([ns](Args& args) {
+    globals[name] = Value::function([ns, namespaces](Args& args) {
       Value d = Value::make_dict();
       d.is_namespace = ns;
+      if (ns) namespaces->push_back(d.dict);
       for (const auto& p : args.positional)
         if (p.is_dict())
           for (const auto& kv : p.dict->entries) d.dict->set(kv.first, kv.second);
@@ -1336,9 +1351,10 @@ void install_globals(Scope& globals) {
 
 std::string render_template(const std::string& source, const nlohmann::json& context, const RenderOptions& options) {
   Body body = parse_template(source, options);
+  NamespaceReleaser releaser;  // declared first: runs after every other value of the render is gone
   Renderer renderer;
   auto globals = std::make_shared<Scope>();
-  install_globals(*globals);
+  install_globals(*globals, releaser.namespaces);
   if (context.is_object())
     for (auto it = context.begin(); it != context.end(); ++it) (*globals)[it.key()] = Value::from_json(it.value());
   renderer.frames.push_back(globals);

@@ -190,3 +190,13 @@ TEST(JinjaErrors, RendersAreBounded) {
                                   nlohmann::json::object()),
             "100000|2000|  a\n  b");
 }
+
+// Found by fuzzing the renderer (LeakSanitizer): a namespace holding itself (`set ns.b = ns`) was a
+// shared_ptr cycle that outlived the render, leaking on every one. The namespaces are emptied when
+// the render ends; the render itself sees the cycle as jinja2 does.
+TEST(JinjaErrors, SelfReferencingNamespacesRender) {
+  EXPECT_EQ(cria::render_template("{% set ns = namespace(a=1) %}{% set ns.b = ns %}{% set ns.c = [ns, {'k': ns}] %}"
+                                  "{{ ns.b.b.a }}{{ ns.c[1].k.a }}",
+                                  nlohmann::json::object()),
+            "11");
+}
