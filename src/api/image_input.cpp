@@ -3,6 +3,7 @@
 #include <set>
 
 #include "api/api_error.h"
+#include "api/image_header.h"
 #include "api/json_fields.h"
 
 namespace cria {
@@ -71,7 +72,21 @@ void check_image_size(size_t decoded_size, int32_t max_bytes, const std::string&
                           field);
 }
 
-std::string decode_data_url(const std::string& url, const std::string& field, int32_t max_bytes) {
+void check_image_header(const std::string& bytes, int32_t max_pixels, const std::string& field) {
+    const auto header = read_image_header(bytes);
+    if (!header) {
+        throw invalid_request("'" + field + "' does not hold a PNG, JPEG, GIF or BMP image whose header can be read " +
+                                  "(the file is cut short, malformed, or of another format)",
+                              field);
+    }
+    if (max_pixels >= 0 && header->pixels() <= static_cast<uint64_t>(max_pixels)) return;
+    throw invalid_request("'" + field + "' holds a " + header->format + " image of " + std::to_string(header->width) +
+                              " x " + std::to_string(header->height) + " pixels; at most " + std::to_string(max_pixels) +
+                              " pixels are accepted (--max-image-pixels)",
+                          field);
+}
+
+std::string decode_data_url(const std::string& url, const std::string& field, int32_t max_bytes, int32_t max_pixels) {
     static const std::string scheme = "data:";
     if (url.compare(0, scheme.size(), scheme) != 0) {
         throw invalid_request("'" + field + "' must be a data URL (data:image/png;base64,...): this server does not fetch " +
@@ -89,6 +104,7 @@ std::string decode_data_url(const std::string& url, const std::string& field, in
     auto bytes = decode_base64(url.substr(comma + 1));
     if (!bytes || bytes->empty()) throw invalid_request("'" + field + "' holds invalid or empty base64 data", field);
     check_image_size(bytes->size(), max_bytes, field);
+    check_image_header(*bytes, max_pixels, field);
     return std::move(*bytes);
 }
 
@@ -121,13 +137,15 @@ std::vector<ImageFile> parse_image_data(const nlohmann::json& body, const Reques
         }
         const std::string& text = data->get_ref<const std::string&>();
         if (text.compare(0, 5, "data:") == 0) {
-            image.bytes = decode_data_url(text, "image_data", limits.max_image_bytes);  // a data URL is accepted too
+            // a data URL is accepted too
+            image.bytes = decode_data_url(text, "image_data", limits.max_image_bytes, limits.max_image_pixels);
         } else {
             auto bytes = decode_base64(text);
             if (!bytes || bytes->empty()) {
                 throw invalid_request("'" + where + ".data' is not valid base64 (in 'image_data')", "image_data");
             }
             check_image_size(bytes->size(), limits.max_image_bytes, "image_data");
+            check_image_header(*bytes, limits.max_image_pixels, "image_data");
             image.bytes = std::move(*bytes);
         }
         images.push_back(std::move(image));

@@ -2,7 +2,8 @@
 //   /completion and /embedding: `image_data: [{"data": "<base64>", "id": 12}]`, placed in the
 //     prompt by `[img-12]` references (the seed's form);
 //   /v1/chat/completions: content parts {"type": "image_url", "image_url": {"url": "data:..."}}.
-// Everything here checks shapes and decodes base64; whether the bytes are an image is for the
+// Everything here checks shapes, decodes base64 and reads the image's header (its declared size);
+// whether the rest of the bytes are a valid image is for the
 // projector to say (engine/multimodal.h, through frontend/). Errors are ApiErrors naming the field.
 #pragma once
 
@@ -33,7 +34,8 @@ inline constexpr const char* kImageMarker = "<__media__>";
 
 // `image_data`: absent, null or [] gives no images. Each entry needs a base64 `data` string and a
 // non-negative integer `id`, unique in the array. More than limits.max_images entries, or an image
-// over limits.max_image_bytes: 400 naming image_data (the count is checked before any decoding).
+// over limits.max_image_bytes or with a header that
+// check_image_header() refuses (limits.max_image_pixels): 400 naming image_data (the count is checked before any decoding).
 std::vector<ImageFile> parse_image_data(const nlohmann::json& body, const RequestLimits& limits = RequestLimits{});
 
 // Splits a prompt at its `[img-N]` references into text and image parts (image = index into
@@ -48,12 +50,19 @@ std::vector<MediaPromptPart> split_image_markers(const std::string& text, size_t
 
 // An image_url's bytes. Only data URLs ("data:image/png;base64,...") are accepted: this server
 // fetches nothing. 400 naming `field` otherwise, or when the image is over `max_bytes` decoded.
+// Its header must also pass check_image_header() with `max_pixels`.
 std::string decode_data_url(const std::string& url, const std::string& field,
-                            int32_t max_bytes = RequestLimits{}.max_image_bytes);
+                            int32_t max_bytes = RequestLimits{}.max_image_bytes,
+                            int32_t max_pixels = RequestLimits{}.max_image_pixels);
 
 // 400 naming `field` when an image of `decoded_size` bytes is over `max_bytes`. (Decoding itself is
 // bounded by the body limit; this bounds what a request keeps and hands to the projector.)
 void check_image_size(size_t decoded_size, int32_t max_bytes, const std::string& field);
+
+// 400 naming `field` when `bytes` are not a PNG, JPEG, GIF or BMP whose header can be read
+// (api/image_header.h), or when the header declares more than `max_pixels` pixels: the decoder
+// would allocate for all of them before decoding any (--max-image-pixels).
+void check_image_header(const std::string& bytes, int32_t max_pixels, const std::string& field);
 
 // Standard base64 (RFC 4648, "+/"; also the URL-safe "-_"); whitespace is skipped and padding is
 // optional. nullopt if anything else is in the way.

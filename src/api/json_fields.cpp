@@ -42,6 +42,8 @@ json parse_json_value(const std::string& body) {
         return json::parse(body);
     } catch (const json::parse_error& e) {
         throw invalid_request(std::string("request body is not valid JSON: ") + e.what());
+    } catch (const json::out_of_range& e) {  // a number beyond double's range, e.g. 1e999
+        throw invalid_request(std::string("request body holds a number out of range: ") + e.what());
     }
 }
 

@@ -23,7 +23,7 @@ ImageFile image_part(const json& part, const std::string& field, size_t index, c
     if (url == nullptr) throw invalid_request("'" + field + "' must be {\"url\": \"data:image/...;base64,...\"}", field);
     ImageFile image;
     image.id = static_cast<int64_t>(index);
-    image.bytes = decode_data_url(url->get<std::string>(), field, limits.max_image_bytes);
+    image.bytes = decode_data_url(url->get<std::string>(), field, limits.max_image_bytes, limits.max_image_pixels);
     image.field = field;
     image.description = "'" + field + "'";
     return image;

@@ -25,6 +25,8 @@ struct RequestLimits {
     int32_t max_grammar_bytes = kDefaultMaxGrammarBytes;  // --max-grammar-size: bytes of `grammar`, of
                                                   // `json_schema` (as JSON text) and of the grammar made from it
     int32_t max_image_bytes = 16 * 1024 * 1024;   // --max-image-size: decoded bytes of one image
+    int32_t max_image_pixels = 32 * 1024 * 1024;  // --max-image-pixels: width × height an image's header
+                                                  // declares (the decoder allocates for all of them first)
     int32_t max_images = 16;                      // --max-images: images in one request
     int32_t max_tokenize_bytes = 4 * 1024 * 1024; // --max-tokenize-size: bytes of /tokenize's `content`
     int32_t max_detokenize_tokens = 1024 * 1024;  // --max-detokenize-tokens: ids in /detokenize's `tokens`

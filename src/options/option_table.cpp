@@ -1164,6 +1164,9 @@ std::vector<OptionSpec> build_table() {
             .bind(limit(&RequestLimits::max_grammar_bytes)));
     add(Opt(S::Endpoints, {"--max-image-size"}).value(K::Int, "N")
             .help("largest image in a request, in bytes (decoded)").bind(limit(&RequestLimits::max_image_bytes)));
+    add(Opt(S::Endpoints, {"--max-image-pixels"}).value(K::Int, "N")
+            .help("largest image in a request, in pixels (width x height, as its header declares)")
+            .bind(limit(&RequestLimits::max_image_pixels)));
     add(Opt(S::Endpoints, {"--max-images"}).value(K::Int, "N")
             .help("most images in one request").bind(limit(&RequestLimits::max_images)));
     add(Opt(S::Endpoints, {"--max-tokenize-size"}).value(K::Int, "N")

@@ -49,8 +49,14 @@ std::string strip_chars(const std::string& s, const Value& chars, bool left, boo
   return s.substr(b, e - b);
 }
 
-std::string replace_all(const std::string& s, const std::string& from, const std::string& to, int64_t count) {
+// The result may not outgrow `max_bytes` (checked as it grows: "" replaced by a long string
+// multiplies the size).
+std::string replace_all(const std::string& s, const std::string& from, const std::string& to, int64_t count,
+                        size_t max_bytes) {
   std::string out;
+  const auto grown = [&out, max_bytes] {
+    if (out.size() > max_bytes) fail("replace() made a string longer than " + std::to_string(max_bytes) + " bytes", 0, 0);
+  };
   if (from.empty()) {
     auto chars = utf8_chars(s);
     int64_t n = 0;
@@ -60,6 +66,7 @@ std::string replace_all(const std::string& s, const std::string& from, const std
         ++n;
       }
       out += c;
+      grown();
     }
     if (count < 0 || n < count) out += to;
     return out;
@@ -70,6 +77,7 @@ std::string replace_all(const std::string& s, const std::string& from, const std
     size_t hit = s.find(from, pos);
     if (hit == std::string::npos || (count >= 0 && n >= count)) break;
     out += s.substr(pos, hit - pos) + to;
+    grown();
     pos = hit + from.size();
     ++n;
   }
@@ -161,11 +169,75 @@ std::string type_name(const Value& v) {
   return "";
 }
 
+// 64-bit integer arithmetic that refuses to overflow: Python's ints are unbounded, ours are not,
+// and a result that does not fit is a template error rather than undefined behaviour.
+[[noreturn]] void integer_overflow(int line, int column) {
+  fail("integer overflow: the result does not fit in 64 bits", line, column);
+}
+
+// -value, and abs(value), for the one value whose negation does not fit.
+int64_t checked_negate(int64_t value, int line, int column) {
+  if (value == INT64_MIN) integer_overflow(line, column);
+  return -value;
+}
+
+// base ** exponent (exponent >= 0) by squaring: a number of steps logarithmic in the exponent.
+int64_t checked_power(int64_t base, int64_t exponent, int line, int column) {
+  int64_t result = 1;
+  while (exponent > 0) {
+    if ((exponent & 1) && __builtin_mul_overflow(result, base, &result)) integer_overflow(line, column);
+    exponent >>= 1;
+    if (exponent > 0 && __builtin_mul_overflow(base, base, &base)) integer_overflow(line, column);
+  }
+  return result;
+}
+
+// A float as an int, as Python's int() truncates it; out of range (or nan) is an error.
+int64_t float_to_int(double d, int line, int column) {
+  if (!(d > -9223372036854775808.0 && d < 9223372036854775808.0)) {
+    fail("cannot convert float " + format_float(d) + " to a 64-bit integer", line, column);
+  }
+  return static_cast<int64_t>(d);
+}
+
+// The budget of one render. A template is a program (the operator's, or a model's metadata): one
+// that loops or grows without end must fail with a TemplateError, not hold an HTTP thread or
+// exhaust memory. Generous for real chat templates, whose work is linear in the conversation.
+constexpr uint64_t kMaxRenderSteps = 5'000'000;    // statements run, expressions evaluated, items iterated
+constexpr size_t kMaxStringBytes = 16 << 20;       // any string value, the output included (no context
+                                                   // holds a prompt of 16 MiB)
+constexpr size_t kMaxListItems = 1'000'000;        // any list value
+constexpr int64_t kMaxRange = 100'000;             // range(): jinja2's sandbox (MAX_RANGE) refuses more
+constexpr int64_t kMaxJsonIndent = 1000;           // tojson(indent=N)
+constexpr uint64_t kLoopIterationSteps = 20;       // a for-loop iteration builds `loop` (11 values): costly
+
+[[noreturn]] void string_too_long(int line, int column) {
+  fail("the template made a string longer than " + std::to_string(kMaxStringBytes) + " bytes", line, column);
+}
+
+void check_string_size(size_t size, int line, int column) {
+  if (size > kMaxStringBytes) string_too_long(line, column);
+}
+
+void check_list_size(size_t size, int line, int column) {
+  if (size > kMaxListItems) {
+    fail("the template made a list longer than " + std::to_string(kMaxListItems) + " items", line, column);
+  }
+}
+
 class Renderer {
  public:
-  explicit Renderer(const RenderOptions& options) : options_(options) {}
-
   std::vector<std::shared_ptr<Scope>> frames;
+
+  // Counts `n` steps of work against kMaxRenderSteps.
+  void charge(uint64_t n, int line, int column) {
+    steps_ += n;
+    if (steps_ > kMaxRenderSteps) {
+      fail("the template did not finish rendering within " + std::to_string(kMaxRenderSteps) +
+               " steps (a loop that does not end?)",
+           line, column);
+    }
+  }
 
   Value lookup(const std::string& name) const {
     for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
@@ -186,9 +258,16 @@ class Renderer {
   }
 
   Flow exec(const Stmt& s, std::string& out) {
+    charge(1, s.line, s.column);
     switch (s.kind) {
-      case Stmt::Kind::Text: out += s.text; break;
-      case Stmt::Kind::Output: out += python_str(eval(*s.expr)); break;
+      case Stmt::Kind::Text:
+        out += s.text;
+        check_string_size(out.size(), s.line, s.column);
+        break;
+      case Stmt::Kind::Output:
+        out += python_str(eval(*s.expr));
+        check_string_size(out.size(), s.line, s.column);
+        break;
       case Stmt::Kind::If:
         for (const auto& br : s.branches)
           if (eval(*br.first).truthy()) return exec(br.second, out);
@@ -267,6 +346,7 @@ class Renderer {
     }
     int64_t n = static_cast<int64_t>(items.size());
     for (int64_t k = 0; k < n; ++k) {
+      charge(kLoopIterationSteps, s.line, s.column);
       frames.push_back(std::make_shared<Scope>());
       Value loop = Value::make_dict();
       auto& d = *loop.dict;
@@ -346,13 +426,18 @@ class Renderer {
   ValueList iterate(const Value& v, int line, int column) {
     switch (v.type) {
       case Value::Type::Undefined: return {};
-      case Value::Type::List: return *v.list;
+      case Value::Type::List:
+        charge(v.list->size(), line, column);
+        return *v.list;
       case Value::Type::Dict: {
+        charge(v.dict->entries.size(), line, column);
         ValueList keys;
         for (const auto& e : v.dict->entries) keys.push_back(Value::string(e.first));
         return keys;
       }
       case Value::Type::String: {
+        check_list_size(v.s.size(), line, column);  // at most one item per byte
+        charge(v.s.size(), line, column);
         ValueList chars;
         for (auto& c : utf8_chars(v.s)) chars.push_back(Value::string(c));
         return chars;
@@ -362,7 +447,16 @@ class Renderer {
   }
 
   // ---- expressions ----
+  // Every value an expression makes is within the string and list sizes.
   Value eval(const Expr& e) {
+    charge(1, e.line, e.column);
+    Value v = eval_node(e);
+    if (v.is_string()) check_string_size(v.s.size(), e.line, e.column);
+    if (v.is_list()) check_list_size(v.list->size(), e.line, e.column);
+    return v;
+  }
+
+  Value eval_node(const Expr& e) {
     switch (e.kind) {
       case Expr::Kind::Literal: return e.literal;
       case Expr::Kind::Name: return lookup(e.name);
@@ -379,7 +473,7 @@ class Renderer {
       }
       case Expr::Kind::Neg: {
         Value v = eval(*e.a);
-        if (v.type == Value::Type::Int) return Value::integer(-v.i);
+        if (v.type == Value::Type::Int) return Value::integer(checked_negate(v.i, e.line, e.column));
         if (v.type == Value::Type::Bool) return Value::integer(v.b ? -1 : 0);
         if (v.type == Value::Type::Float) return Value::number(-v.f);
         fail("bad operand type for unary -: '" + type_name(v) + "'", e.line, e.column);
@@ -625,7 +719,7 @@ class Renderer {
     if (name == "replace") {
       Value cnt = args.get(2, "count");
       return Value::string(replace_all(s, python_str(args.get(0, "old")), python_str(args.get(1, "new")),
-                                       cnt.type == Value::Type::Int ? cnt.i : -1));
+                                       cnt.type == Value::Type::Int ? cnt.i : -1, kMaxStringBytes));
     }
     if (name == "find") {
       size_t p = s.find(python_str(args.get(0, "sub")));
@@ -641,7 +735,10 @@ class Renderer {
     if (name == "join") {
       std::string out;
       ValueList items = iterate(args.get(0, "iterable"), 0, 0);
-      for (size_t k = 0; k < items.size(); ++k) out += (k ? s : "") + python_str(items[k]);
+      for (size_t k = 0; k < items.size(); ++k) {
+        out += (k ? s : "") + python_str(items[k]);
+        check_string_size(out.size(), 0, 0);
+      }
       return Value::string(out);
     }
     if (name == "isdigit" || name == "isalpha" || name == "isspace") {
@@ -702,6 +799,13 @@ class Renderer {
     if (op == "*") {
       if ((l.is_string() || l.is_list()) && (r.type == Value::Type::Int || r.type == Value::Type::Bool)) {
         int64_t n = to_int(r, e);
+        // Sized before it is built: "x" * 3000000000 must not be attempted.
+        const size_t unit = l.is_string() ? l.s.size() : l.list->size();
+        if (n > 0 && unit > 0 && static_cast<uint64_t>(n) > (l.is_string() ? kMaxStringBytes : kMaxListItems) / unit) {
+          if (l.is_string()) string_too_long(e.line, e.column);
+          check_list_size(kMaxListItems + 1, e.line, e.column);
+        }
+        charge(n > 0 ? static_cast<uint64_t>(n) : 0, e.line, e.column);
         if (l.is_string()) {
           std::string out;
           for (int64_t k = 0; k < n; ++k) out += l.s;
@@ -734,15 +838,24 @@ class Renderer {
     if (ints) {
       int64_t a = to_int(l, e);
       int64_t b = to_int(r, e);
-      if (op == "+") return Value::integer(a + b);
-      if (op == "-") return Value::integer(a - b);
-      if (op == "*") return Value::integer(a * b);
+      if (op == "+" || op == "-" || op == "*") {
+        int64_t result = 0;
+        const bool overflowed = op == "+"   ? __builtin_add_overflow(a, b, &result)
+                                : op == "-" ? __builtin_sub_overflow(a, b, &result)
+                                            : __builtin_mul_overflow(a, b, &result);
+        if (overflowed) integer_overflow(e.line, e.column);
+        return Value::integer(result);
+      }
       if (op == "/") {
         if (b == 0) fail("division by zero", e.line, e.column);
         return Value::number(static_cast<double>(a) / static_cast<double>(b));
       }
       if (op == "//" || op == "%") {
         if (b == 0) fail("integer division or modulo by zero", e.line, e.column);
+        if (a == INT64_MIN && b == -1) {  // the one quotient that does not fit; the remainder is 0
+          if (op == "//") integer_overflow(e.line, e.column);
+          return Value::integer(0);
+        }
         int64_t q = a / b;
         int64_t m = a % b;
         if (m != 0 && ((m < 0) != (b < 0))) {
@@ -753,9 +866,7 @@ class Renderer {
       }
       if (op == "**") {
         if (b < 0) return Value::number(std::pow(static_cast<double>(a), static_cast<double>(b)));
-        int64_t out = 1;
-        for (int64_t k = 0; k < b; ++k) out *= a;
-        return Value::integer(out);
+        return Value::integer(checked_power(a, b, e.line, e.column));
       }
     }
     double a = l.as_double();
@@ -891,7 +1002,11 @@ class Renderer {
       JsonOptions json;
       Value ind = arg(99, "indent");
       if (ind.is_undefined()) ind = arg(0, "indent");
-      json.indent = ind.type == Value::Type::Int ? static_cast<int>(ind.i) : -1;
+      // Each level repeats the indent: a huge one would build a huge string from a tiny value.
+      if (ind.type == Value::Type::Int && ind.i > kMaxJsonIndent) {
+        fail("tojson indent " + std::to_string(ind.i) + " is larger than " + std::to_string(kMaxJsonIndent), e.line, e.column);
+      }
+      json.indent = ind.type == Value::Type::Int ? static_cast<int>(std::max<int64_t>(ind.i, -1)) : -1;
       json.ensure_ascii = arg(99, "ensure_ascii").truthy();
       json.sort_keys = arg(99, "sort_keys").truthy();
       Value seps = arg(99, "separators");
@@ -922,7 +1037,7 @@ class Renderer {
     if (n == "replace") {
       Value cnt = arg(2, "count");
       return Value::string(replace_all(python_str(v), python_str(arg(0, "old")), python_str(arg(1, "new")),
-                                       cnt.type == Value::Type::Int ? cnt.i : -1));
+                                       cnt.type == Value::Type::Int ? cnt.i : -1, kMaxStringBytes));
     }
     if (n == "default" || n == "d") {
       bool boolean = arg(1, "boolean").truthy();
@@ -940,6 +1055,7 @@ class Renderer {
       for (size_t k = 0; k < items.size(); ++k) {
         if (k) out += sep;
         out += python_str(attr.is_undefined() ? items[k] : attr_path(items[k], python_str(attr)));
+        check_string_size(out.size(), e.line, e.column);
       }
       return Value::string(out);
     }
@@ -952,13 +1068,13 @@ class Renderer {
     if (n == "int") {
       if (v.type == Value::Type::Int) return v;
       if (v.type == Value::Type::Bool) return Value::integer(v.b);
-      if (v.type == Value::Type::Float) return Value::integer(static_cast<int64_t>(v.f));
+      if (v.type == Value::Type::Float) return Value::integer(float_to_int(v.f, e.line, e.column));
       if (v.is_string()) {
         try {
           size_t used = 0;
           std::string t = strip_chars(v.s, Value::undefined(), true, true);
           double d = std::stod(t, &used);
-          if (used == t.size()) return Value::integer(static_cast<int64_t>(d));
+          if (used == t.size()) return Value::integer(float_to_int(d, e.line, e.column));
         } catch (const std::exception&) {
         }
       }
@@ -980,7 +1096,7 @@ class Renderer {
       return d.is_undefined() ? Value::number(0) : d;
     }
     if (n == "abs") {
-      if (v.type == Value::Type::Int) return Value::integer(v.i < 0 ? -v.i : v.i);
+      if (v.type == Value::Type::Int) return Value::integer(v.i < 0 ? checked_negate(v.i, e.line, e.column) : v.i);
       return Value::number(std::fabs(v.as_double()));
     }
     if (n == "round") {
@@ -1060,7 +1176,11 @@ class Renderer {
     }
     if (n == "indent") {
       Value w = arg(0, "width");
-      std::string pad = w.is_string() ? w.s : std::string(static_cast<size_t>(w.type == Value::Type::Int ? w.i : 4), ' ');
+      const int64_t width = w.type == Value::Type::Int ? w.i : 4;
+      if (!w.is_string() && (width < 0 || static_cast<uint64_t>(width) > kMaxStringBytes)) {
+        fail("indent width " + std::to_string(width) + " is out of range", e.line, e.column);
+      }
+      std::string pad = w.is_string() ? w.s : std::string(static_cast<size_t>(width), ' ');
       bool first = arg(1, "first").truthy();
       bool blank = arg(2, "blank").truthy();
       std::string s = python_str(v) + "\n";
@@ -1072,6 +1192,7 @@ class Renderer {
           if (blank || !lines[k].s.empty()) out += pad;
         }
         out += lines[k].s;
+        check_string_size(out.size(), e.line, e.column);
       }
       if (first) out = pad + out;
       return Value::string(out);
@@ -1148,7 +1269,7 @@ class Renderer {
  private:
   static constexpr int kMaxMacroDepth = 200;
   int macro_depth_ = 0;
-  const RenderOptions& options_;
+  uint64_t steps_ = 0;  // charged so far (charge())
 };
 
 int64_t global_int(const Value& v) {
@@ -1158,7 +1279,21 @@ int64_t global_int(const Value& v) {
 }
 
 // The globals Hugging Face's chat template environment provides (and jinja2's range, namespace, dict).
-void install_globals(Scope& globals) {
+// The namespaces a render created. They are the only values a template can change after making
+// them (`set ns.attr = ...`), so every reference cycle (`set ns.self = ns`, `set ns.l = [ns]`)
+// runs through one of their entries: emptying them when the render ends frees the cycles, which
+// shared_ptr alone never would.
+using Namespaces = std::vector<std::weak_ptr<ValueDict>>;
+
+struct NamespaceReleaser {
+  std::shared_ptr<Namespaces> namespaces = std::make_shared<Namespaces>();
+  ~NamespaceReleaser() {
+    for (const auto& weak : *namespaces)
+      if (auto dict = weak.lock()) dict->entries.clear();
+  }
+};
+
+void install_globals(Scope& globals, const std::shared_ptr<Namespaces>& namespaces) {
   globals["raise_exception"] = Value::function([](Args& args) -> Value {
     throw TemplateError(python_str(args.get(0, "message")), 0, 0);
   });
@@ -1186,16 +1321,23 @@ void install_globals(Scope& globals) {
     }
     if (step == 0) throw TemplateError("range() arg 3 must not be zero", 0, 0);
     double count = (static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step);
-    if (count > 10'000'000) throw TemplateError("range too big", 0, 0);
+    if (count > static_cast<double>(kMaxRange)) {
+      throw TemplateError("range too big: at most " + std::to_string(kMaxRange) + " items (as jinja2's sandbox)", 0, 0);
+    }
     ValueList out;
-    for (int64_t k = start; step > 0 ? k < stop : k > stop; k += step) out.push_back(Value::integer(k));
+    // Counted, not stepped past `stop`: k + step may not fit in 64 bits.
+    for (int64_t k = start; step > 0 ? k < stop : k > stop;) {
+      out.push_back(Value::integer(k));
+      if (__builtin_add_overflow(k, step, &k)) break;
+    }
     return Value::make_list(std::move(out));
   });
   for (const char* name : {"namespace", "dict"}) {
     bool ns = std::string(name) == "namespace";
-    globals[name] = Value::function([ns](Args& args) {
+    globals[name] = Value::function([ns, namespaces](Args& args) {
       Value d = Value::make_dict();
       d.is_namespace = ns;
+      if (ns) namespaces->push_back(d.dict);
       for (const auto& p : args.positional)
         if (p.is_dict())
           for (const auto& kv : p.dict->entries) d.dict->set(kv.first, kv.second);
@@ -1209,9 +1351,10 @@ void install_globals(Scope& globals) {
 
 std::string render_template(const std::string& source, const nlohmann::json& context, const RenderOptions& options) {
   Body body = parse_template(source, options);
-  Renderer renderer(options);
+  NamespaceReleaser releaser;  // declared first: runs after every other value of the render is gone
+  Renderer renderer;
   auto globals = std::make_shared<Scope>();
-  install_globals(*globals);
+  install_globals(*globals, releaser.namespaces);
   if (context.is_object())
     for (auto it = context.begin(); it != context.end(); ++it) (*globals)[it.key()] = Value::from_json(it.value());
   renderer.frames.push_back(globals);

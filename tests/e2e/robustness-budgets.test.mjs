@@ -158,3 +158,21 @@ test('/tokenize content and /detokenize tokens: at the limit served, over it ref
   assertRefused(await small.post('/detokenize', { tokens: Array(51).fill(1) }), ['tokens']);
   await assertStillServing(assert, small, 'after over-budget /tokenize and /detokenize');
 });
+
+test('an image whose header declares 20000 x 20000 pixels is refused before decoding, naming the field', async () => {
+  // A valid PNG signature and IHDR chunk (CRC included) declaring 20000 x 20000 RGB pixels: 33
+  // bytes that stb_image would answer by allocating 1.2 GB. Over the 32 Mi pixel default.
+  const header = 'iVBORw0KGgoAAAANSUhEUgAATiAAAE4gCAIAAABsEtFu';
+  const res = await small.post('/completion', { prompt: '[img-1] hi', n_predict: 1, image_data: [{ data: header, id: 1 }] });
+  assertRefused(res, ['image_data']);
+  assert.match(res.body.error.message, /20000 x 20000/);
+  assert.match(res.body.error.message, /--max-image-pixels/);
+  const chat = await small.post('/v1/chat/completions', {
+    messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${header}` } }] }],
+    max_tokens: 1,
+  });
+  assertRefused(chat, ['messages[0].content[0].image_url']);
+  // The next request with a real image is served.
+  const data = image.toString('base64');
+  assert.equal((await small.post('/completion', { prompt: '[img-1] hi', n_predict: 1, image_data: [{ data, id: 1 }] })).status, 200);
+});

@@ -13,6 +13,12 @@ namespace {
 
 using json = nlohmann::json;
 
+// Image files as short as their headers: the parsers read the header (the declared size), the
+// projector the rest. kGif is a 1x1 GIF, kPng a 2x2 PNG (signature and IHDR chunk).
+const std::string kGif("GIF89a\x01\x00\x01\x00\x00\x00\x00", 13);
+const char* const kGifBase64 = "R0lGODlhAQABAAAAAA==";
+const std::string kPngBase64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91Jpz";
+
 template <typename F>
 ApiError error_of(F&& f) {
     try {
@@ -40,15 +46,17 @@ TEST(Base64, RejectsWhatIsNotBase64) {
 }
 
 TEST(ImageData, ParsesEntries) {
-    const auto images = parse_image_data(json::parse(R"({"image_data": [{"data": "aGVsbG8=", "id": 12}, {"data": "aGk=", "id": 3}]})"));
+    const json body = {{"image_data", {{{"data", kPngBase64}, {"id", 12}}, {{"data", kGifBase64}, {"id", 3}}}}};
+    const auto images = parse_image_data(body);
     ASSERT_EQ(images.size(), 2u);
     EXPECT_EQ(images[0].id, 12);
-    EXPECT_EQ(images[0].bytes, "hello");
+    EXPECT_EQ(images[0].bytes, *decode_base64(kPngBase64));
     EXPECT_EQ(images[0].field, "image_data");
     EXPECT_NE(images[0].description.find("id 12"), std::string::npos);
-    EXPECT_EQ(images[1].bytes, "hi");
+    EXPECT_EQ(images[1].bytes, kGif);
     // A data URL in place of bare base64 is accepted too.
-    EXPECT_EQ(parse_image_data(json::parse(R"({"image_data": [{"data": "data:image/png;base64,aGk=", "id": 0}]})"))[0].bytes, "hi");
+    const json url_body = {{"image_data", {{{"data", std::string("data:image/gif;base64,") + kGifBase64}, {"id", 0}}}}};
+    EXPECT_EQ(parse_image_data(url_body)[0].bytes, kGif);
     EXPECT_TRUE(parse_image_data(json::parse(R"({"image_data": []})")).empty());
     EXPECT_TRUE(parse_image_data(json::parse(R"({"image_data": null})")).empty());
     EXPECT_TRUE(parse_image_data(json::object()).empty());
@@ -122,8 +130,8 @@ TEST(ImageMarkers, SplitAndCount) {
 }
 
 TEST(DataUrls, OnlyBase64DataUrls) {
-    EXPECT_EQ(decode_data_url("data:image/png;base64,aGk=", "f"), "hi");
-    EXPECT_EQ(decode_data_url("data:;base64,aGk=", "f"), "hi");
+    EXPECT_EQ(decode_data_url(std::string("data:image/gif;base64,") + kGifBase64, "f"), kGif);
+    EXPECT_EQ(decode_data_url(std::string("data:;base64,") + kGifBase64, "f"), kGif);
     for (const char* url : {"https://example.invalid/cat.png", "data:image/png,rawbytes", "data:image/png;base64",
                             "data:image/png;base64,***", "data:image/png;base64,"}) {
         const ApiError e = error_of([&] { decode_data_url(url, "messages[0].content[1].image_url"); });
@@ -133,18 +141,20 @@ TEST(DataUrls, OnlyBase64DataUrls) {
 }
 
 TEST(ChatImages, ImagePartsLeaveMarkersAndNameTheirField) {
-    const json body = json::parse(R"({"messages": [
+    json body = json::parse(R"({"messages": [
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": [{"type": "text", "text": "what is "},
-                                     {"type": "image_url", "image_url": {"url": "data:image/png;base64,aGk="}},
+                                     {"type": "image_url", "image_url": {"url": "GIF"}},
                                      {"type": "text", "text": " and "},
-                                     {"type": "image_url", "image_url": "data:image/jpeg;base64,aGVsbG8="}]}]})");
+                                     {"type": "image_url", "image_url": "PNG"}]}]})");
+    body["messages"][1]["content"][1]["image_url"]["url"] = std::string("data:image/gif;base64,") + kGifBase64;
+    body["messages"][1]["content"][3]["image_url"] = "data:image/png;base64," + kPngBase64;
     const ChatRequest r = parse_chat_request(body, CompletionDefaults{});
     ASSERT_EQ(r.images.size(), 2u);
     EXPECT_EQ(r.messages[1]["content"], std::string("what is ") + kImageMarker + " and " + kImageMarker);
-    EXPECT_EQ(r.images[0].bytes, "hi");
+    EXPECT_EQ(r.images[0].bytes, kGif);
     EXPECT_EQ(r.images[0].field, "messages[1].content[1].image_url");
-    EXPECT_EQ(r.images[1].bytes, "hello");
+    EXPECT_EQ(r.images[1].bytes, *decode_base64(kPngBase64));
     EXPECT_EQ(r.images[1].field, "messages[1].content[3].image_url");
     const ApiError e = error_of([] {
         parse_chat_request(json::parse(R"({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://x.invalid/a.png"}}]}]})"),
@@ -154,14 +164,41 @@ TEST(ChatImages, ImagePartsLeaveMarkersAndNameTheirField) {
 }
 
 TEST(CompletionImages, OnlyWhereTheRouteTakesThem) {
-    const json body = json::parse(R"({"prompt": "[img-1] hi", "image_data": [{"data": "aGk=", "id": 1}]})");
+    const json body = {{"prompt", "[img-1] hi"}, {"image_data", {{{"data", kGifBase64}, {"id", 1}}}}};
     const auto r = parse_completion_request(body, CompletionDefaults{}, {}, /*accept_image_data=*/true);
     ASSERT_EQ(r.images.size(), 1u);
-    EXPECT_EQ(r.images[0].bytes, "hi");
+    EXPECT_EQ(r.images[0].bytes, kGif);
     const ApiError e = error_of([&] { parse_completion_request(body, CompletionDefaults{}); });
     EXPECT_EQ(e.param, "image_data");
     // An empty image_data asks for nothing: accepted everywhere.
     EXPECT_NO_THROW(parse_completion_request(json::parse(R"({"prompt": "hi", "image_data": []})"), CompletionDefaults{}));
+}
+
+TEST(ImageHeaders, UnreadableOrTooManyPixelsIsA400NamingTheField) {
+    // 20000 x 20000 declared in a valid PNG header: 400 million pixels, over the 32 Mi default.
+    const std::string huge = "iVBORw0KGgoAAAANSUhEUgAATiAAAE4gCAIAAABsEtFu";
+    ApiError e = error_of([&] { decode_data_url("data:image/png;base64," + huge, "messages[0].content[0].image_url"); });
+    EXPECT_EQ(e.param, "messages[0].content[0].image_url");
+    EXPECT_NE(e.message.find("20000 x 20000"), std::string::npos) << e.message;
+    EXPECT_NE(e.message.find("--max-image-pixels"), std::string::npos) << e.message;
+    e = error_of([&] { parse_image_data(json{{"image_data", {{{"data", huge}, {"id", 1}}}}}); });
+    EXPECT_EQ(e.param, "image_data");
+    EXPECT_NE(e.message.find("--max-image-pixels"), std::string::npos) << e.message;
+    // Bytes that are no image we can read the header of ("hi"): refused before any decoder.
+    e = error_of([&] { parse_image_data(json::parse(R"({"image_data": [{"data": "aGk=", "id": 1}]})")); });
+    EXPECT_EQ(e.param, "image_data");
+    e = error_of([&] { decode_data_url("data:image/png;base64,aGk=", "f"); });
+    EXPECT_EQ(e.param, "f");
+    // The budget is the limit's: 4 pixels pass a budget of 4, not one of 3.
+    RequestLimits limits;
+    limits.max_image_pixels = 4;
+    EXPECT_EQ(parse_image_data(json{{"image_data", {{{"data", kPngBase64}, {"id", 1}}}}}, limits).size(), 1u);
+    limits.max_image_pixels = 3;
+    e = error_of([&] { parse_image_data(json{{"image_data", {{{"data", kPngBase64}, {"id", 1}}}}}, limits); });
+    EXPECT_EQ(e.param, "image_data");
+    const std::string png = *decode_base64(kPngBase64);
+    EXPECT_NO_THROW(check_image_header(png, 4, "f"));
+    EXPECT_EQ(error_of([&] { check_image_header(png, 3, "f"); }).param, "f");
 }
 
 TEST(PromptImages, CacheBoundariesNeverFallInsideAnImage) {

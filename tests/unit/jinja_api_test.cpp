@@ -151,3 +151,52 @@ TEST(JinjaErrors, HostileTemplatesFailCleanly) {
   e = render_error("{% for i in range(100000000000) %}{% endfor %}");
   EXPECT_NE(e.message().find("range"), std::string::npos);
 }
+
+// Found by fuzzing the renderer (tests/fuzz/fuzz_jinja_template): 64-bit results that do not fit
+// were signed overflows (undefined behaviour), and `2 ** n` looped n times.
+TEST(JinjaErrors, IntegerOverflowIsATemplateError) {
+  for (const char* source : {"{{ 9223372036854775807 + 1 }}", "{{ -9223372036854775807 - 2 }}",
+                             "{{ 4611686018427387904 * 2 }}", "{{ 2 ** 100000000000 }}", "{{ 3 ** 64 }}",
+                             "{{ -(-9223372036854775807 - 1) }}", "{{ (-9223372036854775807 - 1) // -1 }}",
+                             "{{ (-9223372036854775807 - 1) | abs }}", "{{ 1e300 | int }}"}) {
+    EXPECT_NE(render_error(source).message().find("64"), std::string::npos) << source;
+  }
+  // What fits is still computed, exactly.
+  EXPECT_EQ(cria::render_template("{{ 2 ** 62 }}|{{ (-2) ** 63 }}|{{ 1 ** 100000000000 }}|{{ (-9223372036854775807 - 1) % -1 }}",
+                                  nlohmann::json::object()),
+            "4611686018427387904|-9223372036854775808|1|0");
+  EXPECT_EQ(cria::render_template("{% for i in range(9223372036854775800, 9223372036854775807, 5) %}{{ i }},{% endfor %}",
+                                  nlohmann::json::object()),
+            "9223372036854775800,9223372036854775805,");
+}
+
+// Found by fuzzing the renderer: renders that ran or allocated without bound ("x" * 3000000000,
+// nested loops over large ranges, replace("", long), indent(-1), tojson(indent=10**8)) now fail
+// with a TemplateError saying which budget they exceeded.
+TEST(JinjaErrors, RendersAreBounded) {
+  EXPECT_NE(render_error("{{ 'x' * 3000000000 }}").message().find("longer than"), std::string::npos);
+  EXPECT_NE(render_error("{{ ([1, 2] * 600000) | length }}").message().find("list longer"), std::string::npos);
+  EXPECT_NE(render_error("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}")
+                .message().find("longer than"), std::string::npos);
+  EXPECT_NE(render_error("{{ 'ab' | replace('', 'x' * 10000000) }}").message().find("longer than"), std::string::npos);
+  EXPECT_NE(render_error("{{ 'a' | indent(-1) }}").message().find("indent"), std::string::npos);
+  EXPECT_NE(render_error("{{ [1] | tojson(indent=100000000) }}").message().find("indent"), std::string::npos);
+  EXPECT_NE(render_error("{{ range(100001) | length }}").message().find("range"), std::string::npos);
+  const auto e = render_error("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}");
+  EXPECT_NE(e.message().find("steps"), std::string::npos);
+  EXPECT_EQ(e.line(), 1);
+  // Within the budgets everything renders as before.
+  EXPECT_EQ(cria::render_template("{{ range(100000) | length }}|{{ ('ab' * 1000) | length }}|{{ 'a\nb' | indent(2, true) }}",
+                                  nlohmann::json::object()),
+            "100000|2000|  a\n  b");
+}
+
+// Found by fuzzing the renderer (LeakSanitizer): a namespace holding itself (`set ns.b = ns`) was a
+// shared_ptr cycle that outlived the render, leaking on every one. The namespaces are emptied when
+// the render ends; the render itself sees the cycle as jinja2 does.
+TEST(JinjaErrors, SelfReferencingNamespacesRender) {
+  EXPECT_EQ(cria::render_template("{% set ns = namespace(a=1) %}{% set ns.b = ns %}{% set ns.c = [ns, {'k': ns}] %}"
+                                  "{{ ns.b.b.a }}{{ ns.c[1].k.a }}",
+                                  nlohmann::json::object()),
+            "11");
+}

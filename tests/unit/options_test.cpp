@@ -522,7 +522,7 @@ TEST(Options, RequestLimits) {
     EXPECT_EQ(defaults.max_n_probs, 1000);
     const ServerOptions o = ok({"--max-request-tasks", "4", "--max-stop-strings", "3", "--max-stop-length", "9",
                                 "--max-logit-bias", "10", "--max-samplers", "5", "--max-n-probs", "7",
-                                "--max-grammar-size", "100", "--max-image-size", "1000", "--max-images", "2",
+                                "--max-grammar-size", "100", "--max-image-size", "1000", "--max-image-pixels", "640", "--max-images", "2",
                                 "--max-tokenize-size", "50", "--max-detokenize-tokens", "60"});
     const cria::RequestLimits& l = o.defaults.limits;
     EXPECT_EQ(l.max_tasks, 4);
@@ -533,6 +533,7 @@ TEST(Options, RequestLimits) {
     EXPECT_EQ(l.max_n_probs, 7);
     EXPECT_EQ(l.max_grammar_bytes, 100);
     EXPECT_EQ(l.max_image_bytes, 1000);
+    EXPECT_EQ(l.max_image_pixels, 640);
     EXPECT_EQ(l.max_images, 2);
     EXPECT_EQ(l.max_tokenize_bytes, 50);
     EXPECT_EQ(l.max_detokenize_tokens, 60);
