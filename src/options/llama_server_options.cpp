@@ -339,7 +339,7 @@ void add_device_options(std::vector<OptionSpec>& t) {
             .def("all").bind(string_list(at_backend(&BackendConfig::devices))));
     add(Opt(S::DevicesMemory, {"--list-devices"}).special(Special::ListDevices)
             .help("print the backend devices and exit"));
-    add(Opt(S::DevicesMemory, {"-ot", "--override-tensor"}).value(K::String, "<tensor name pattern>=<buffer type>,...")
+    add(Opt(S::DevicesMemory, {"-ot", "--override-tensor"}).value(K::String, "PATTERN=TYPE,...")
             .env({"LLAMA_ARG_OVERRIDE_TENSOR"}).repeatable()
             .help("keep the tensors whose name matches a regular expression in a buffer type (a device name, "
                   "e.g. CPU); the first matching pattern wins")
@@ -551,7 +551,7 @@ void add_speculative_options(std::vector<OptionSpec>& t) {
     kept_as({"--spec-draft-prio-batch", "--prio-batch-draft"}, K::Int, "N", "draft model batch thread priority");
     kept_as({"--spec-draft-poll-batch", "--poll-batch-draft"}, K::Int, "<0|1>", "draft model batch polling");
     kept_as({"--spec-draft-override-tensor", "-otd", "--override-tensor-draft"}, K::String,
-            "<tensor name pattern>=<buffer type>,...", "draft model tensor buffer overrides");
+            "PATTERN=TYPE,...", "draft model tensor buffer overrides");
     kept_as({"--spec-draft-device", "-devd", "--device-draft"}, K::List, "<dev1,dev2,..>", "draft model devices");
     add(Opt(S::Speculative, {"--spec-draft-cpu-moe", "-cmoed", "--cpu-moe-draft"}).env({"LLAMA_ARG_SPEC_DRAFT_CPU_MOE"})
             .help("keep the draft model's MoE expert weights on the CPU").bind(kept("--spec-draft-cpu-moe")).says(draft_place));
@@ -583,8 +583,14 @@ void add_speculative_options(std::vector<OptionSpec>& t) {
             .says("accepted and kept; cria has no synthetic acceptance mode"));
     const std::string ngram_kinds = "accepted and kept; cria's n-gram drafting is ngram-simple "
                                     "(--spec-ngram-simple-size-n); the other n-gram kinds are not built";
+    const std::string simple = "accepted and kept; cria's ngram-simple drafts up to --draft-max tokens after the "
+                               "latest earlier match of the last --spec-ngram-simple-size-n tokens";
+    for (const char* name : {"--spec-ngram-simple-size-m", "--spec-ngram-simple-min-hits"}) {
+        add(Opt(S::Speculative, {name}).value(K::Int, "N").help("ngram-simple drafting parameter of llama-server")
+                .bind(kept_int(name, 0)).says(simple));
+    }
     for (const char* name : {"--spec-ngram-mod-n-min", "--spec-ngram-mod-n-max", "--spec-ngram-mod-n-match",
-                             "--spec-ngram-simple-size-m", "--spec-ngram-simple-min-hits", "--spec-ngram-map-k-size-n",
+                             "--spec-ngram-map-k-size-n",
                              "--spec-ngram-map-k-size-m", "--spec-ngram-map-k-min-hits", "--spec-ngram-map-k4v-size-n",
                              "--spec-ngram-map-k4v-size-m", "--spec-ngram-map-k4v-min-hits", "--spec-ngram-size-m",
                              "--spec-ngram-min-hits"}) {

@@ -498,7 +498,7 @@ Binding spec_type_binding() {
             if (types.size() > 1 && std::find(types.begin(), types.end(), "none") != types.end()) {
                 return "'none' cannot be combined with other types";
             }
-            o.spec_type_none = types.front() == "none";
+            o.spec_type_none = !types.empty() && types.front() == "none";
             o.engine.speculative.sources.clear();
             for (const auto& type : types) {
                 if (type != "none") o.engine.speculative.sources.push_back(*draft_source_from_name(type));
@@ -877,7 +877,7 @@ std::vector<OptionSpec> build_table() {
                 return o.engine.pooling == "rank" ? "accepted; cria has no reranking endpoint yet, so the model's "
                                                     "own pooling is used for embeddings"
                                                   : "";
-            })));
+            }));
     add(Opt(S::Endpoints, {"--slots"}).negative({"--no-slots", "--slots-endpoint-disable"})
             .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
             .help("the /slots monitoring endpoint (slot state may include users' prompts)")
@@ -1094,8 +1094,7 @@ const char* section_title(Section section) {
         case Section::Speculative: return "speculative decoding (output is the same as without it)";
         case Section::Logging: return "logging";
         case Section::Compatibility:
-            return "accepted for llama-server compatibility: checked and kept, but not acted on in this build "
-                   "(a start-up notice says what each one does here)";
+            return "accepted for llama-server compatibility (a start-up notice says what each does here)";
     }
     return "";
 }

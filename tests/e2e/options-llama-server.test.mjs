@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { writeFileSync, rmSync } from 'node:fs';
-import { startCria, CRIA, TINY_MODEL, MODELS } from './lib/cria.mjs';
+import { startCria, freePort, CRIA, TINY_MODEL, MODELS } from './lib/cria.mjs';
 import { THREADS, greedy, complete } from './lib/generation-helpers.mjs';
 
 const LLAMA_SERVER = process.env.LLAMA_SERVER || 'llama-server';
@@ -128,7 +128,14 @@ describe('every llama-server option and variable is known to cria', () => {
     const outcomes = await inParallel(vars.map((name) => async () => {
       // -m on the command line would win over LLAMA_ARG_MODEL; a model from the variable is enough then.
       const args = name === 'LLAMA_ARG_MODEL' ? ['--print-options'] : ['-m', TINY_MODEL, '--print-options'];
-      const res = await runCria(args, { env: { [name]: name === 'LLAMA_ARG_MODEL' ? TINY_MODEL : '1' } });
+      // A variable that needs another one (a rule across options) gets it too.
+      const companions = {
+        LLAMA_ARG_HF_FILE: { LLAMA_ARG_HF_REPO: 'user/repo' },
+        LLAMA_ARG_SSL_KEY_FILE: { LLAMA_ARG_SSL_CERT_FILE: 'cert.pem' },
+        LLAMA_ARG_SSL_CERT_FILE: { LLAMA_ARG_SSL_KEY_FILE: 'key.pem' },
+      };
+      const env = { [name]: name === 'LLAMA_ARG_MODEL' ? TINY_MODEL : '1', ...(companions[name] ?? {}) };
+      const res = await runCria(args, { env });
       // Read: either it set its option, or its value was refused in a message naming it.
       const read = res.code === 0 ? JSON.parse(res.stdout).environment.includes(name)
         : res.stderr.includes(`environment variable ${name}`);
@@ -224,10 +231,10 @@ describe('options added for llama-server take effect', () => {
     try {
       assert.ok(typeof (await complete(server, greedy('Hello', 2))).content === 'string');
     } finally { await server.stop(); }
-    const device = await runCria(['-m', TINY_MODEL, '--port', '0', '-dev', 'NoSuchDevice'], { timeoutMs: 30000 });
+    const device = await runCria(['-m', TINY_MODEL, '--port', String(await freePort()), '-dev', 'NoSuchDevice']);
     assert.equal(device.code, 1);
     assert.match(device.stderr, /no device named 'NoSuchDevice' \(devices: .*CPU/);
-    const buft = await runCria(['-m', TINY_MODEL, '--port', '0', '-ot', 'ffn=NoSuchBuffer'], { timeoutMs: 30000 });
+    const buft = await runCria(['-m', TINY_MODEL, '--port', String(await freePort()), '-ot', 'ffn=NoSuchBuffer']);
     assert.equal(buft.code, 1);
     assert.match(buft.stderr, /no buffer type named 'NoSuchBuffer' \(buffer types: .*CPU/);
   });
@@ -247,9 +254,10 @@ describe('options added for llama-server take effect', () => {
     assert.match(list.stdout, /tiny\.gguf/);
   });
 
-  test('--control-vector changes the output; scale 0 and a layer range outside it do not', async () => {
+  test('--control-vector changes the output, scale 0 does not, a vector of the wrong width fails', async () => {
     const width = 32;  // the tiny model's n_embd (tools/make-model: tiny), layers 1 and 2
     const file = path.join(tmpdir(), `cria-cvec-${process.pid}.gguf`);
+    const bad = path.join(tmpdir(), `cria-cvec-bad-${process.pid}.gguf`);
     writeFileSync(file, controlVectorGguf(width, [1, 2], 8.0));
     const outputWith = async (args) => {
       const server = await startCria([...THREADS, ...args]);
@@ -259,12 +267,14 @@ describe('options added for llama-server take effect', () => {
       const plain = await outputWith([]);
       assert.notEqual(await outputWith(['--control-vector', file]), plain);
       assert.equal(await outputWith(['--control-vector-scaled', `${file}:0`]), plain);
-      const bad = path.join(tmpdir(), `cria-cvec-bad-${process.pid}.gguf`);
       writeFileSync(bad, controlVectorGguf(width + 1, [1], 1.0));
-      const res = await runCria(['-m', TINY_MODEL, '--port', '0', '--control-vector', bad]);
+      const res = await runCria(['-m', TINY_MODEL, '--port', String(await freePort()), '--control-vector', bad]);
       assert.equal(res.code, 1);
       assert.ok(res.stderr.includes(bad) && res.stderr.includes('F32 values'), res.stderr);
-    } finally { rmSync(file, { force: true }); }
+    } finally {
+      rmSync(file, { force: true });
+      rmSync(bad, { force: true });
+    }
   });
 
   test('--lora-init-without-apply loads adapters at scale 0', async () => {
