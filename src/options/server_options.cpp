@@ -281,6 +281,9 @@ std::string describe(const OptionSpec& spec, const ServerOptions& defaults) {
     if (def.empty() && spec.binding.show) def = spec.binding.show(defaults);
     if (!def.empty()) text += " (default: " + def + ")";
     if (spec.repeatable) text += " (repeatable)";
+    // What the start-up notice will say, where it says something whatever the value.
+    const std::string notice = spec.notice ? spec.notice(defaults) : std::string();
+    if (!notice.empty()) text += " [in cria: " + notice + "]";
     return text;
 }
 
