@@ -3,13 +3,16 @@
 // Start-up order matters: the HTTP server listens first (so /health answers "loading model"),
 // then a model named by -mu/-hf is downloaded (or found in the cache), then the model loads, then
 // this thread becomes the engine thread and runs the step loop until SIGINT or SIGTERM.
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <pthread.h>
 #include <filesystem>
 #include <fstream>
@@ -185,6 +188,17 @@ int print_and_exit_status(const cria::ParseOutcome& outcome) {
     return -1;
 }
 
+// --prio: the process's scheduling priority, as llama-server sets it (a nice value per level).
+// Raising it needs the privilege to; without, a warning says so and the server runs at normal.
+void set_process_priority(int32_t prio) {
+    if (prio == 0) return;
+    const int nice_value = prio < 0 ? 5 : prio == 1 ? -5 : prio == 2 ? -10 : -20;
+    if (::setpriority(PRIO_PROCESS, 0, nice_value) != 0) {
+        cria::log_warn("--prio " + std::to_string(prio) + ": cannot set the process priority (nice " +
+                       std::to_string(nice_value) + "): " + std::strerror(errno));
+    }
+}
+
 bool log_colors(const cria::ServerOptions& o) {
     if (o.log_colors == "on") return true;
     return o.log_colors == "auto" && o.log_file.empty() && ::isatty(STDERR_FILENO) == 1;
@@ -207,6 +221,7 @@ int main(int argc, char** argv) {
     mtmd_helper_log_set(forward_llama_log, nullptr);  // libmtmd (--mmproj) and its image decoding
     // What the llama-server options given do here, where that is less than there: one line each.
     for (const auto& notice : options.notices) cria::log_warn("notice: " + notice);
+    set_process_priority(options.later.cpu.prio);
     if (!options.lora_base.empty()) {
         cria::log_warn("--lora-base '" + options.lora_base +
                        "' is ignored: libllama applies LoRA adapters on top of the loaded model's weights");

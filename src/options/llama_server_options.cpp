@@ -311,8 +311,9 @@ void add_thread_options(std::vector<OptionSpec>& t) {
     add(Opt(S::Threads, {"--cpu-strict"}).value(K::Int, "<0|1>")
             .help("strict CPU placement").bind(int_in(cpu(&CpuPlacement::strict), 0, 1)).says(placement));
     add(Opt(S::Threads, {"--prio"}).value(K::Int, "N")
-            .help("thread priority: -1 low, 0 normal, 1 medium, 2 high, 3 realtime")
-            .bind(int_in(cpu(&CpuPlacement::prio), -1, 3)).says(placement));
+            .help("process priority: -1 low, 0 normal, 1 medium, 2 high, 3 realtime (above normal needs the "
+                  "privilege to raise it: else a warning, and normal)")
+            .bind(int_in(cpu(&CpuPlacement::prio), -1, 3)));
     add(Opt(S::Threads, {"--poll"}).value(K::Int, "<0...100>")
             .help("how much threads poll for work instead of sleeping; 0 = no polling")
             .bind(int_in(cpu(&CpuPlacement::poll), 0, 100)).says(placement));

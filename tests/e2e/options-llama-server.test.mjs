@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
-import { writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { startCria, freePort, CRIA, TINY_MODEL, MODELS } from './lib/cria.mjs';
 import { THREADS, greedy, complete } from './lib/generation-helpers.mjs';
 
@@ -277,6 +277,16 @@ describe('options added for llama-server take effect', () => {
     }
   });
 
+  test('--prio -1 lowers the process priority (nice 5)', async () => {
+    const server = await startCria([...THREADS, '--prio', '-1']);
+    try {
+      // /proc/PID/stat: the 19th field is the nice value (after the command name in parentheses).
+      const stat = readFileSync(`/proc/${server.proc.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      assert.equal(Number(fields[16]), 5, stat);
+    } finally { await server.stop(); }
+  });
+
   test('--lora-init-without-apply loads adapters at scale 0', async () => {
     const server = await startCria([...THREADS, '--lora', path.join(MODELS, 'tiny-lora.gguf'), '--lora-init-without-apply']);
     try {
@@ -290,7 +300,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
   let server;
   before(async () => {
     server = await startCria([...THREADS, '--rpc', '127.0.0.1:50052', '--no-jinja', '--reasoning-budget', '0',
-      '--cache-reuse', '256', '--fim-qwen-7b-default', '--prio', '2'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
+      '--cache-reuse', '256', '--fim-qwen-7b-default', '--poll', '10'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
   });
   after(async () => { await server?.stop(); });
 
@@ -301,7 +311,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
   test('each such option logs one notice line naming it', () => {
     const log = server.log();
     for (const name of ['--rpc', '--jinja', '--reasoning-budget', '--cache-reuse', '--fim-qwen-7b-default',
-      '--prio', '--models-dir']) {
+      '--poll', '--models-dir']) {
       const lines = log.split('\n').filter((l) => l.includes(`notice: ${name}:`));
       assert.equal(lines.length, 1, `${name}: ${lines.length} notice lines in\n${log}`);
     }
