@@ -3,13 +3,18 @@
 // Start-up order matters: the HTTP server listens first (so /health answers "loading model"),
 // then a model named by -mu/-hf is downloaded (or found in the cache), then the model loads, then
 // this thread becomes the engine thread and runs the step loop until SIGINT or SIGTERM.
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <pthread.h>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -21,6 +26,8 @@
 
 #include "api/system_prompt.h"
 #include "download/model_download.h"
+#include "download/model_source.h"
+#include "engine/backend_devices.h"
 #include "engine/engine.h"
 #include "http/http_server.h"
 #include "options/server_options.h"
@@ -130,11 +137,28 @@ cria::LogLevel log_level(const cria::ServerOptions& o) {
     }
 }
 
-}  // namespace
+// -cl, --cache-list: the model files in the download cache directory, one per line.
+int print_cache_list() {
+    const std::string dir = cria::download::cache_dir(cria::download::process_env());
+    std::printf("models in the cache directory %s:\n", dir.empty() ? "(none: set LLAMA_CACHE or HOME)" : dir.c_str());
+    std::error_code ec;
+    std::vector<std::string> names;
+    if (!dir.empty()) {
+        for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+            const std::string name = entry.path().filename().string();
+            if (entry.is_regular_file() && name.size() > 5 && name.compare(name.size() - 5, 5, ".gguf") == 0) {
+                names.push_back(name);
+            }
+        }
+    }
+    std::sort(names.begin(), names.end());
+    for (size_t i = 0; i < names.size(); ++i) std::printf("  %zu. %s\n", i + 1, names[i].c_str());
+    return 0;
+}
 
-int main(int argc, char** argv) {
-    cria::tune_allocator();  // first: before any thread allocates
-    const cria::ParseOutcome outcome = cria::parse_server_options(argc, argv);
+// The options' own start-up output: --help, --version and the others that print and exit. -1: none
+// of them, go on.
+int print_and_exit_status(const cria::ParseOutcome& outcome) {
     if (outcome.show_help) {
         std::fputs(cria::server_options_help().c_str(), stdout);
         return 0;
@@ -143,19 +167,63 @@ int main(int argc, char** argv) {
         std::printf("cria 0.1.0 (libllama %s)\n", llama_version());
         return 0;
     }
+    if (outcome.completion_bash) {
+        std::fputs(cria::server_options_completion_bash().c_str(), stdout);
+        return 0;
+    }
+    if (outcome.list_devices) {
+        llama_log_set([](ggml_log_level, const char*, void*) {}, nullptr);  // only the list on stdout
+        std::printf("available devices:\n");
+        for (const auto& line : cria::backend_device_list()) std::printf("%s\n", line.c_str());
+        return 0;
+    }
+    if (outcome.cache_list) return print_cache_list();
     if (!outcome.error.empty() || !outcome.options) {
         std::fprintf(stderr, "cria: %s\n", outcome.error.c_str());
         return 1;
     }
+    if (outcome.options->print_options) {
+        std::fputs(cria::server_options_json(*outcome.options).c_str(), stdout);
+        return 0;
+    }
+    return -1;
+}
+
+// --prio: the process's scheduling priority, as llama-server sets it (a nice value per level).
+// Raising it needs the privilege to; without, a warning says so and the server runs at normal.
+void set_process_priority(int32_t prio) {
+    if (prio == 0) return;
+    const int nice_value = prio < 0 ? 5 : prio == 1 ? -5 : prio == 2 ? -10 : -20;
+    if (::setpriority(PRIO_PROCESS, 0, nice_value) != 0) {
+        cria::log_warn("--prio " + std::to_string(prio) + ": cannot set the process priority (nice " +
+                       std::to_string(nice_value) + "): " + std::strerror(errno));
+    }
+}
+
+bool log_colors(const cria::ServerOptions& o) {
+    if (o.log_colors == "on") return true;
+    return o.log_colors == "auto" && o.log_file.empty() && ::isatty(STDERR_FILENO) == 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    cria::tune_allocator();  // first: before any thread allocates
+    const cria::ParseOutcome outcome = cria::parse_server_options(argc, argv);
+    if (const int status = print_and_exit_status(outcome); status >= 0) return status;
     const cria::ServerOptions& options = *outcome.options;
     cria::set_log_level(log_level(options));
     cria::set_log_json(options.log_format == "json");
+    cria::set_log_text_style(options.log_prefix, options.log_timestamps, log_colors(options));
     if (!options.log_file.empty() && !cria::set_log_file(options.log_file)) {
         std::fprintf(stderr, "cria: cannot open the log file '%s' (--log-file)\n", options.log_file.c_str());
         return 1;
     }
     llama_log_set(forward_llama_log, nullptr);
     mtmd_helper_log_set(forward_llama_log, nullptr);  // libmtmd (--mmproj) and its image decoding
+    // What the llama-server options given do here, where that is less than there: one line each.
+    for (const auto& notice : options.notices) cria::log_warn("notice: " + notice);
+    set_process_priority(options.later.cpu.prio);
     if (!options.lora_base.empty()) {
         cria::log_warn("--lora-base '" + options.lora_base +
                        "' is ignored: libllama applies LoRA adapters on top of the loaded model's weights");

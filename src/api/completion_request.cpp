@@ -255,7 +255,7 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     if (has_field(body, "stop") && body.at("stop").is_array()) {
         check_limit(body.at("stop").size(), defaults.limits.max_stop_strings, "stop", "strings", "--max-stop-strings");
     }
-    g.stop.stop = read_string_list(body, "stop");
+    g.stop.stop = has_field(body, "stop") ? read_string_list(body, "stop") : defaults.stop;
     for (const auto& s : g.stop.stop) {
         if (s.empty()) throw invalid_request("'stop' must not contain empty strings", "stop");
         if (s.size() > static_cast<size_t>(defaults.limits.max_stop_length)) {

@@ -10,6 +10,7 @@ GenerationRequest default_generation_request(const CompletionDefaults& defaults)
     r.speculative = defaults.speculative;
     r.stop.n_predict = defaults.n_predict_cap;
     r.stop.ignore_eos = defaults.ignore_eos;
+    r.stop.stop = defaults.stop;
     r.n_keep = defaults.n_keep;
     r.cache_prompt = defaults.cache_prompt;
     return r;

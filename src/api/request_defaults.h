@@ -24,6 +24,8 @@ struct CompletionDefaults {
                                         // list gets only that (the lists are not merged). The ids are
                                         // checked against the vocabulary once the model is loaded.
     bool ignore_eos = false;      // --ignore-eos: ignore_eos when a request gives none
+    std::vector<std::string> stop;  // -r, --reverse-prompt: the stop strings of a request that gives no
+                                    // `stop` (a request's own list replaces them)
     std::string grammar;          // --grammar/-j: the grammar of a request that sets none of grammar,
                                   // json_schema (and, in chat, response_format); "" = none
     RequestLimits limits;         // --max-request-tasks, --max-stop-strings, ...: every request's budget

@@ -6,6 +6,7 @@
 #include "engine/loaded_model.h"
 #include "engine/scheduler.h"
 #include "engine/speculative.h"
+#include "util/log.h"
 
 namespace cria {
 
@@ -26,7 +27,17 @@ bool Engine::load(std::string* error) {
     return true;
 }
 
-void Engine::run() { scheduler_->run(); }
+void Engine::run() {
+    scheduler_->run();
+    // --perf: libllama's own timings of the whole run.
+    if (config_.backend.perf && model_ && model_->context) {
+        const llama_perf_context_data d = llama_perf_context(model_->context.get());
+        log_info("perf (libllama): load " + std::to_string(static_cast<int64_t>(d.t_load_ms)) + " ms; prompts " +
+                 std::to_string(d.n_p_eval) + " tokens in " + std::to_string(static_cast<int64_t>(d.t_p_eval_ms)) +
+                 " ms; generation " + std::to_string(d.n_eval) + " tokens in " +
+                 std::to_string(static_cast<int64_t>(d.t_eval_ms)) + " ms");
+    }
+}
 
 const MediaProjector* Engine::media() const { return model_ ? model_->media.get() : nullptr; }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/backend_config.h"
 #include "engine/metadata_override.h"
 #include "engine/speculative_config.h"
 
@@ -76,6 +77,9 @@ struct EngineConfig {
     ContextTuning tuning;
     bool context_shift = true;      // --no-context-shift: a slot whose context is full stops instead of shifting
     bool warmup = true;             // --warmup: one empty decode at load, so the first request does not pay for it
+    BackendConfig backend;          // -dev, -ot, --cpu-moe, -lm, --control-vector, ... (engine/backend_config.h)
+    int32_t embd_normalize = 2;     // --embd-normalize: -1 none, 0 max-abs to int16, 1 taxicab, 2 euclidean, >2 p-norm
+    bool special = false;           // -sp, --special: special tokens are rendered in generated text
 };
 
 // What "-ngl all" stores in EngineConfig::n_gpu_layers: more layers than any model has.

@@ -2,6 +2,9 @@
 
 #include <ggml-backend.h>
 
+#include "engine/backend_devices.h"
+#include "engine/backend_placement.h"
+#include "engine/control_vectors.h"
 #include "engine/kv/llama_kv_memory.h"
 #include "engine/self_extend.h"
 
@@ -14,11 +17,6 @@
 namespace cria {
 
 namespace {
-
-llama_load_mode load_mode_for(const EngineConfig& config) {
-    if (config.mmap) return config.mlock ? LLAMA_LOAD_MODE_MMAP_MLOCK : LLAMA_LOAD_MODE_MMAP;
-    return config.mlock ? LLAMA_LOAD_MODE_MLOCK : LLAMA_LOAD_MODE_NONE;
-}
 
 // "auto" is libllama's choice (on wherever the backend supports it, CPU included): about twice
 // as fast for prompts on CPU. It keeps results independent of other requests because, by default,
@@ -49,6 +47,7 @@ std::string model_metadata(const llama_model* model, const char* key) {
 llama_split_mode split_mode_for(const std::string& mode) {
     if (mode == "none") return LLAMA_SPLIT_MODE_NONE;
     if (mode == "row") return LLAMA_SPLIT_MODE_ROW;
+    if (mode == "tensor") return LLAMA_SPLIT_MODE_TENSOR;
     return LLAMA_SPLIT_MODE_LAYER;
 }
 
@@ -173,14 +172,16 @@ static std::vector<llama_model_kv_override> kv_overrides_for(const std::vector<M
 
 namespace {
 
-// The model's load parameters. `split` and `overrides` must outlive the load (libllama reads them).
+// The model's load parameters. `split`, `overrides` and `placement` must outlive the load (libllama
+// reads them).
 llama_model_params model_params_for(const EngineConfig& config, std::vector<float>* split,
-                                    const std::vector<llama_model_kv_override>& overrides) {
+                                    const std::vector<llama_model_kv_override>& overrides,
+                                    const BackendPlacement& placement) {
     llama_model_params model_params = llama_model_default_params();
     if (config.n_gpu_layers >= 0) model_params.n_gpu_layers = config.n_gpu_layers;
     model_params.main_gpu = config.main_gpu;
     model_params.split_mode = split_mode_for(config.split_mode);
-    model_params.load_mode = load_mode_for(config);
+    apply_backend_config(config, placement, &model_params);
     if (!config.tensor_split.empty()) {
         std::copy_n(config.tensor_split.begin(), std::min(split->size(), config.tensor_split.size()), split->begin());
         model_params.tensor_split = split->data();
@@ -202,7 +203,7 @@ llama_context_params context_params_for(const EngineConfig& config, int32_t n_ct
     ctx_params.flash_attn_type = flash_attn_for(config.flash_attn);
     ctx_params.kv_unified = config.kv_unified;
     apply_tuning(config.tuning, &ctx_params);
-    ctx_params.no_perf = true;  // we time requests ourselves
+    apply_backend_context_config(config.backend, &ctx_params);  // no_perf unless --perf: we time requests ourselves
     ctx_params.embeddings = config.embedding;
     if (config.pooling == "none") ctx_params.pooling_type = LLAMA_POOLING_TYPE_NONE;
     if (config.pooling == "mean") ctx_params.pooling_type = LLAMA_POOLING_TYPE_MEAN;
@@ -274,6 +275,7 @@ void describe_runtime(const EngineConfig& config, const LoadedModel& out, int32_
 
 // Self-extend and --mmproj: the checks that need the context, then the projector.
 bool load_extras(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error) {
+    if (!apply_control_vectors(config.backend, out->model.get(), out->context.get(), error)) return false;
     if (config.grp_attn_n > 1 && !LlamaKvMemory(out->context.get()).can_shift()) {
         *error = "--grp-attn-n (self-extend) needs a model whose KV cache can move positions; this one cannot";
         return false;
@@ -288,6 +290,9 @@ bool load_extras(const EngineConfig& config, LoadedModel* out, EngineInfo* info,
     media_config.path = config.mmproj_path;
     media_config.use_gpu = config.mmproj_offload;
     media_config.n_threads = resolve_threads(config.n_threads_batch > 0 ? config.n_threads_batch : config.n_threads);
+    media_config.device = config.backend.mmproj_device;
+    media_config.image_min_tokens = config.backend.image_min_tokens;
+    media_config.image_max_tokens = config.backend.image_max_tokens;
     out->media = MediaProjector::load(media_config, out->model.get(), error);
     if (!out->media) return false;
     info->vision = out->media->supports_vision();
@@ -297,12 +302,7 @@ bool load_extras(const EngineConfig& config, LoadedModel* out, EngineInfo* info,
 }  // namespace
 
 bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error) {
-    // Backends are plugins in Debian's ggml (one CPU build per instruction set); load them once.
-    static std::once_flag backends_loaded;
-    std::call_once(backends_loaded, [] {
-        ggml_backend_load_all();
-        llama_backend_init();
-    });
+    init_backends();
 
     // NUMA placement must be set before the model's memory is touched.
     if (!config.numa.empty()) llama_numa_init(numa_for(config.numa));
@@ -310,7 +310,9 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     std::vector<float> split(llama_max_devices(), 0.0f);
     // Must outlive the load; libllama reads it up to the entry with an empty key.
     const std::vector<llama_model_kv_override> overrides = kv_overrides_for(config.kv_overrides);
-    const llama_model_params model_params = model_params_for(config, &split, overrides);
+    BackendPlacement placement;  // must outlive the load, like `split` and `overrides`
+    if (!make_backend_placement(config.backend, &placement, error)) return false;
+    const llama_model_params model_params = model_params_for(config, &split, overrides, placement);
     out->model.reset(llama_model_load_from_file(config.model_path.c_str(), model_params));
     if (!out->model) {
         *error = "failed to load model from '" + config.model_path + "'";

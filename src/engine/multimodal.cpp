@@ -1,5 +1,7 @@
 #include "engine/multimodal.h"
 
+#include <ggml-backend.h>
+
 #include <llama.h>
 #include <mtmd-helper.h>
 #include <mtmd.h>
@@ -101,6 +103,16 @@ std::unique_ptr<MediaProjector> MediaProjector::load(const MediaProjectorConfig&
     params.use_gpu = config.use_gpu;
     params.n_threads = std::max(1, config.n_threads);
     params.print_timings = false;
+    if (config.device == "none") params.use_gpu = false;
+    if (!config.device.empty() && config.device != "none") {
+        params.device = ggml_backend_dev_by_name(config.device.c_str());
+        if (params.device == nullptr) {
+            *error = "--mmproj-device: no device named '" + config.device + "' (see --list-devices)";
+            return nullptr;
+        }
+    }
+    if (config.image_min_tokens > 0) params.image_min_tokens = config.image_min_tokens;
+    if (config.image_max_tokens > 0) params.image_max_tokens = config.image_max_tokens;
     auto impl = std::make_unique<Impl>();
     // libmtmd checks that the projector's output width is the model's, and says so when not.
     impl->ctx.reset(mtmd_init_from_file(config.path.c_str(), model, params));

@@ -39,6 +39,9 @@ struct MediaProjectorConfig {
     std::string path;
     bool use_gpu = true;   // --no-mmproj-offload: run the vision encoder on the CPU
     int32_t n_threads = 1;
+    std::string device;    // -mmdev: a backend device's name ("" = libmtmd's choice; "none" = the CPU)
+    int32_t image_min_tokens = -1;  // --image-min-tokens (-1 = the projector's)
+    int32_t image_max_tokens = -1;  // --image-max-tokens (-1 = the projector's)
 };
 
 class MediaProjector {

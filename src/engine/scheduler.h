@@ -49,8 +49,10 @@
 
 namespace cria {
 
-// `v` (n floats) scaled to unit length; all zeros stay zeros. How embeddings are returned.
-std::vector<float> l2_normalized(const float* v, int32_t n);
+// `v` (n floats) normalized as --embd-normalize says: -1 as it is, 0 largest absolute value to
+// 32760 (int16 range), 1 taxicab, 2 euclidean (unit length, the default), p > 2 the p-norm. All
+// zeros stay zeros. How embeddings are returned.
+std::vector<float> normalized_embedding(const float* v, int32_t n, int32_t mode);
 
 class Scheduler {
 public:

@@ -27,11 +27,11 @@ const PromptImage* image_starting_at(const GenerationRequest& request, size_t po
 
 // Combines the pooled outputs of an embedding input decoded run by run: the mean weighted by run
 // length, the first run's CLS, the last run's LAST; without pooling, each run's per-position
-// vectors in order. Every vector returned is L2-normalized.
+// vectors in order. Every vector returned is normalized as --embd-normalize says.
 class EmbeddingPool {
 public:
-    EmbeddingPool(int32_t n_embd, const std::string& pooling)
-        : n_embd_(n_embd), pooling_(pooling), sum_(static_cast<size_t>(n_embd), 0.0) {}
+    EmbeddingPool(int32_t n_embd, const std::string& pooling, int32_t normalize)
+        : n_embd_(n_embd), normalize_(normalize), pooling_(pooling), sum_(static_cast<size_t>(n_embd), 0.0) {}
 
     // After the decode of a run of `run` positions (the first run if `first`). False when the
     // model gave no embedding.
@@ -40,7 +40,7 @@ public:
             for (size_t i = 0; i < run; ++i) {
                 const float* v = llama_get_embeddings_ith(ctx, static_cast<int32_t>(i));
                 if (v == nullptr) return false;
-                vectors->push_back(l2_normalized(v, n_embd_));
+                vectors->push_back(normalized_embedding(v, n_embd_, normalize_));
             }
             return true;
         }
@@ -48,6 +48,7 @@ public:
         if (v == nullptr) return false;
         if (!(pooling_ == "mean" || pooling_ == "last" || (pooling_ == "cls" && first))) return true;
         const double weight = pooling_ == "mean" ? static_cast<double>(run) : 1.0;
+        total_weight_ = pooling_ == "last" ? weight : total_weight_ + weight;
         for (int32_t k = 0; k < n_embd_; ++k) {
             const double x = weight * v[k];
             sum_[static_cast<size_t>(k)] = pooling_ == "last" ? x : sum_[static_cast<size_t>(k)] + x;
@@ -55,15 +56,18 @@ public:
         return true;
     }
 
-    // After the last run: the pooled vector (the mean's divisor cancels out in the normalization).
+    // After the last run: the pooled vector (the weighted mean; one vector for cls and last).
     void finish(std::vector<std::vector<float>>* vectors) const {
         if (pooling_ == "none") return;
-        std::vector<float> pooled(sum_.begin(), sum_.end());
-        vectors->push_back(l2_normalized(pooled.data(), n_embd_));
+        std::vector<float> pooled(sum_.size());
+        for (size_t k = 0; k < sum_.size(); ++k) pooled[k] = static_cast<float>(sum_[k] / std::max(total_weight_, 1.0));
+        vectors->push_back(normalized_embedding(pooled.data(), n_embd_, normalize_));
     }
 
 private:
     int32_t n_embd_;
+    int32_t normalize_;
+    double total_weight_ = 0.0;
     const std::string& pooling_;
     std::vector<double> sum_;
 };
@@ -149,7 +153,7 @@ void Scheduler::embed_with_images(Slot& slot) {
     kv_.clear(slot.id);
     if (std::string error; !apply_request_lora(slot, &error)) return clear_cache_and_fail(slot, 500, error);
 
-    EmbeddingPool pool(info_.n_embd, info_.pooling);
+    EmbeddingPool pool(info_.n_embd, info_.pooling, config_.embd_normalize);
     EmbeddingResult result;
     result.n_tokens = static_cast<int32_t>(prompt.size());
     for (size_t pos = 0; pos < prompt.size();) {

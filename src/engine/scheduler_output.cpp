@@ -47,11 +47,17 @@ TokenProbabilities probabilities_of(const llama_token_data_array& cur, Token tok
 
 }  // namespace
 
-std::vector<float> l2_normalized(const float* v, int32_t n) {
-    double norm = 0.0;
-    for (int32_t i = 0; i < n; ++i) norm += static_cast<double>(v[i]) * v[i];
-    norm = std::sqrt(norm);
+std::vector<float> normalized_embedding(const float* v, int32_t n, int32_t mode) {
     std::vector<float> out(v, v + n);
+    double norm = 0.0;
+    if (mode == 0) {
+        // Largest absolute value to 32760, so that the values fit int16 (llama-server's scale).
+        for (const float x : out) norm = std::max(norm, std::fabs(static_cast<double>(x)));
+        norm /= 32760.0;
+    } else if (mode > 0) {
+        for (const float x : out) norm += std::pow(std::fabs(static_cast<double>(x)), mode);
+        norm = std::pow(norm, 1.0 / mode);
+    }
     if (norm > 0.0) {
         for (auto& x : out) x = static_cast<float>(x / norm);
     }
@@ -128,7 +134,7 @@ void Scheduler::accept_token(Slot& slot, Token token) {
         return;
     }
     slot.generated.push_back(token);
-    const bool hit_stop_string = slot.output->append(vocabulary_.piece(token));
+    const bool hit_stop_string = slot.output->append(vocabulary_.piece(token, config_.special));
     if (request.stream) {
         TokenChunk chunk{token, slot.output->take_sendable(), {}};
         // The stream keeps nothing it has sent (keep_probabilities holds only this token's).
@@ -147,7 +153,8 @@ void Scheduler::accept_token(Slot& slot, Token token) {
 
 void Scheduler::emit_embedding(Slot& slot) {
     const int32_t n_embd = info_.n_embd;
-    auto normalized = [n_embd](const float* v) { return l2_normalized(v, n_embd); };
+    const int32_t mode = config_.embd_normalize;
+    auto normalized = [n_embd, mode](const float* v) { return normalized_embedding(v, n_embd, mode); };
     EmbeddingResult result;
     result.n_tokens = static_cast<int32_t>(slot.request().prompt.size());
     bool ok = true;

@@ -19,6 +19,7 @@ struct CorsPolicy {
 struct HttpConfig {
     std::string host = "127.0.0.1";    // --host
     int32_t port = 8080;               // --port
+    bool reuse_port = false;           // --reuse-port: SO_REUSEPORT, so several servers may share the port
     int32_t n_threads = -1;            // --threads-http (-1 = enough for every slot plus waiting clients)
     int32_t timeout_s = 600;           // -to, --timeout: read/write timeout in seconds
     int32_t idle_timeout_s = 5;        // --http-idle-timeout: how long a connection may send nothing

@@ -17,6 +17,8 @@
 #include "api/json_schema_grammar.h"
 #include "download/model_source.h"
 #include "engine/generation_request.h"
+#include "options/llama_server_options.h"
+#include "options/option_builder.h"
 #include "template/builtin_templates.h"
 #include "util/value_parse.h"
 
@@ -31,124 +33,6 @@ using util::trim;
 
 namespace {
 
-constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
-constexpr double kFloatMax = std::numeric_limits<float>::max();
-
-std::string format_float(double value) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.2f", value);
-    return buf;
-}
-
-std::string range_reason(int64_t lo, int64_t hi) {
-    if (hi >= kInt32Max) return "must be at least " + std::to_string(lo);
-    return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
-}
-
-// Shortest plain form of a bound: "0", "1", "0.5".
-std::string format_bound(double value) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%g", value);
-    return buf;
-}
-
-std::string float_range_reason(double lo, double hi) {
-    if (hi >= kFloatMax) return "must be at least " + format_bound(lo);
-    return "must be between " + format_bound(lo) + " and " + format_bound(hi);
-}
-
-// ---- fields: where a binding writes ----
-
-// A field of ServerOptions, possibly inside one of its configs (o.engine.tuning.rope_freq_base):
-// `in` gives it to write, `of` to read (for --help).
-template <typename T>
-struct Field {
-    std::function<T&(ServerOptions&)> in;
-    std::function<const T&(const ServerOptions&)> of;
-};
-
-template <typename T>
-Field<T> at(T ServerOptions::*member) {
-    return {[member](ServerOptions& o) -> T& { return o.*member; },
-            [member](const ServerOptions& o) -> const T& { return o.*member; }};
-}
-
-template <typename Part, typename T>
-Field<T> at(Part ServerOptions::*part, T Part::*member) {
-    return {[part, member](ServerOptions& o) -> T& { return (o.*part).*member; },
-            [part, member](const ServerOptions& o) -> const T& { return (o.*part).*member; }};
-}
-
-template <typename Part, typename Sub, typename T>
-Field<T> at(Part ServerOptions::*part, Sub Part::*sub, T Sub::*member) {
-    return {[part, sub, member](ServerOptions& o) -> T& { return ((o.*part).*sub).*member; },
-            [part, sub, member](const ServerOptions& o) -> const T& { return ((o.*part).*sub).*member; }};
-}
-
-template <typename T>
-Field<T> at_engine(T EngineConfig::*member) { return at(&ServerOptions::engine, member); }
-template <typename T>
-Field<T> at_tuning(T ContextTuning::*member) { return at(&ServerOptions::engine, &EngineConfig::tuning, member); }
-template <typename T>
-Field<T> at_draft(T SpeculativeConfig::*member) { return at(&ServerOptions::engine, &EngineConfig::speculative, member); }
-template <typename T>
-Field<T> at_defaults(T CompletionDefaults::*member) { return at(&ServerOptions::defaults, member); }
-template <typename T>
-Field<T> at_sampling(T SamplingParams::*member) {
-    return at(&ServerOptions::defaults, &CompletionDefaults::sampling, member);
-}
-template <typename T>
-Field<T> at_draft_limits(T SpeculativeParams::*member) {
-    return at(&ServerOptions::defaults, &CompletionDefaults::speculative, member);
-}
-template <typename T>
-Field<T> at_http(T HttpConfig::*member) { return at(&ServerOptions::http, member); }
-template <typename T>
-Field<T> at_cors(T CorsPolicy::*member) { return at(&ServerOptions::http, &HttpConfig::cors, member); }
-
-// ---- bindings: how a value reaches a field of ServerOptions ----
-
-// An integer in [lo, hi].
-Binding int_in(Field<int32_t> field, int64_t lo, int64_t hi = kInt32Max) {
-    return {
-        [field, lo, hi](ServerOptions& o, const std::string& v) -> std::string {
-            const auto n = parse_int(v);
-            if (!n) return "not an integer";
-            if (*n < lo || *n > hi) return range_reason(lo, hi);
-            field.in(o) = static_cast<int32_t>(*n);
-            return "";
-        },
-        [field](const ServerOptions& o) { return std::to_string(field.of(o)); },
-    };
-}
-
-// -1 (the field's "decide for me" sentinel) or an integer >= lo.
-Binding int_or_auto(Field<int32_t> field, int64_t lo) {
-    return {
-        [field, lo](ServerOptions& o, const std::string& v) -> std::string {
-            const auto n = parse_int(v);
-            if (!n) return "not an integer";
-            if (*n != -1 && (*n < lo || *n > kInt32Max)) return "must be -1 or at least " + std::to_string(lo);
-            field.in(o) = static_cast<int32_t>(*n);
-            return "";
-        },
-        [field](const ServerOptions& o) { return std::to_string(field.of(o)); },
-    };
-}
-
-// A number in [lo, hi].
-Binding float_in(Field<float> field, double lo, double hi = kFloatMax) {
-    return {
-        [field, lo, hi](ServerOptions& o, const std::string& v) -> std::string {
-            const auto x = parse_float(v);
-            if (!x) return "not a number";
-            if (*x < lo || *x > hi) return float_range_reason(lo, hi);
-            field.in(o) = static_cast<float>(*x);
-            return "";
-        },
-        [field](const ServerOptions& o) { return format_float(field.of(o)); },
-    };
-}
 
 // "top_k;temperature": the order of the sampling stages as --samplers spells it.
 std::string stage_names(const std::vector<SamplerStage>& stages) {
@@ -242,16 +126,6 @@ Binding logit_bias_binding() {
     };
 }
 
-std::string read_whole_file(const std::string& path, std::string* error) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        *error = "cannot open the file";
-        return "";
-    }
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) *error = "cannot read the file";
-    return text;
-}
 
 // Our checker's verdict on a default grammar; libllama's parser has the last word at start-up.
 std::string set_grammar(ServerOptions& o, const std::string& grammar, const std::string& option) {
@@ -370,16 +244,6 @@ Binding override_kv_binding() {
     };
 }
 
-Binding text(Field<std::string> field) {
-    return {
-        [field](ServerOptions& o, const std::string& v) -> std::string {
-            field.in(o) = v;
-            return "";
-        },
-        [field](const ServerOptions& o) { return field.of(o); },
-    };
-}
-
 // --api-prefix: a URL path that routes are put under. Only plain path characters, so that it can
 // neither escape its place in a route pattern nor mean something else once percent-decoded.
 Binding api_prefix_binding() {
@@ -405,48 +269,6 @@ Binding api_prefix_binding() {
     };
 }
 
-// Non-empty text (a path, a host name).
-Binding nonempty_text(Field<std::string> field) {
-    return {
-        [field](ServerOptions& o, const std::string& v) -> std::string {
-            if (v.empty()) return "must not be empty";
-            field.in(o) = v;
-            return "";
-        },
-        [field](const ServerOptions& o) { return field.of(o); },
-    };
-}
-
-// One word out of `choices`, case-insensitive; stored in lower case.
-Binding choice(Field<std::string> field, std::vector<std::string> choices) {
-    return {
-        [field, choices](ServerOptions& o, const std::string& v) -> std::string {
-            const std::string word = to_lower(v);
-            for (const auto& c : choices) {
-                if (word == c) {
-                    field.in(o) = c;
-                    return "";
-                }
-            }
-            std::string reason = "must be one of ";
-            for (size_t i = 0; i < choices.size(); ++i) reason += (i ? ", " : "") + choices[i];
-            return reason;
-        },
-        [field](const ServerOptions& o) { return field.of(o); },
-    };
-}
-
-Binding boolean(Field<bool> field) {
-    return {
-        [field](ServerOptions& o, const std::string& v) -> std::string {
-            const auto b = parse_bool_word(v);
-            if (!b) return "expected true or false";
-            field.in(o) = *b;
-            return "";
-        },
-        [field](const ServerOptions& o) { return std::string(field.of(o) ? "enabled" : "disabled"); },
-    };
-}
 
 // ---- bindings with their own rules ----
 
@@ -646,17 +468,6 @@ Binding chat_template_binding() {
     };
 }
 
-// --jinja is what cria always does; --no-jinja (llama-server's fixed built-in formats) is not.
-Binding jinja_binding() {
-    return {
-        [](ServerOptions&, const std::string& v) -> std::string {
-            const auto on = parse_bool_word(v);
-            if (!on) return "expected true or false";
-            return *on ? "" : "cria always renders chat templates with its Jinja engine; --no-jinja is not supported";
-        },
-        [](const ServerOptions&) { return std::string("on"); },
-    };
-}
 
 // --spec-type: comma-separated kinds of drafting, tried in order each step. llama-server's other
 // kinds (EAGLE-3, MTP, n-gram maps and caches...) are refused by name.
@@ -664,20 +475,30 @@ Binding spec_type_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
             static const std::vector<std::string> known = {"none", "draft-simple", "ngram-simple"};
+            // llama-server's other kinds: accepted, left out, and named by the start-up notice.
+            static const std::vector<std::string> not_built = {"draft-eagle3", "draft-mtp",   "draft-dflash",
+                                                               "draft-dspark", "ngram-map-k", "ngram-map-k4v",
+                                                               "ngram-mod",    "ngram-cache"};
             std::vector<std::string> types;
+            o.spec_types_not_built.clear();
             for (const auto& item : split_list(v, ',')) {
                 const std::string type = to_lower(trim(item));
+                if (std::find(not_built.begin(), not_built.end(), type) != not_built.end()) {
+                    o.spec_types_not_built.push_back(type);
+                    continue;
+                }
                 if (std::find(known.begin(), known.end(), type) == known.end()) {
-                    return "unknown or unsupported type '" + type + "' (cria has none, draft-simple, ngram-simple)";
+                    return "unknown type '" + type + "' (none, draft-simple, ngram-simple; llama-server's other kinds "
+                           "are accepted and left out)";
                 }
                 if (std::find(types.begin(), types.end(), type) != types.end()) return "'" + type + "' is given twice";
                 types.push_back(type);
             }
-            if (types.empty()) return "must not be empty";
+            if (types.empty() && o.spec_types_not_built.empty()) return "must not be empty";
             if (types.size() > 1 && std::find(types.begin(), types.end(), "none") != types.end()) {
                 return "'none' cannot be combined with other types";
             }
-            o.spec_type_none = types.front() == "none";
+            o.spec_type_none = !types.empty() && types.front() == "none";
             o.engine.speculative.sources.clear();
             for (const auto& type : types) {
                 if (type != "none") o.engine.speculative.sources.push_back(*draft_source_from_name(type));
@@ -755,96 +576,11 @@ Binding lora_scaled_binding() {
     };
 }
 
-// ---- the builder that keeps the table readable ----
-
-class Opt {
-public:
-    Opt(Section section, std::vector<std::string> names) {
-        spec_.section = section;
-        spec_.names = std::move(names);
-    }
-    Opt& negative(std::vector<std::string> names) {
-        spec_.kind = ValueKind::NegatableFlag;
-        spec_.negative_names = std::move(names);
-        return *this;
-    }
-    Opt& value(ValueKind kind, std::string placeholder) {
-        spec_.kind = kind;
-        spec_.placeholder = std::move(placeholder);
-        return *this;
-    }
-    Opt& choices(std::vector<std::string> words) {
-        spec_.kind = ValueKind::Choice;
-        std::string placeholder = "{";
-        for (size_t i = 0; i < words.size(); ++i) placeholder += (i ? "," : "") + words[i];
-        spec_.placeholder = placeholder + "}";
-        spec_.choices = std::move(words);
-        return *this;
-    }
-    Opt& env(std::vector<std::string> names) {
-        spec_.env = std::move(names);
-        return *this;
-    }
-    Opt& negated_env(std::string name) {
-        spec_.negated_env = std::move(name);
-        return *this;
-    }
-    Opt& help(std::string text) {
-        spec_.help = std::move(text);
-        return *this;
-    }
-    Opt& def(std::string text) {
-        spec_.default_text = std::move(text);
-        return *this;
-    }
-    Opt& repeatable() {
-        spec_.repeatable = true;
-        return *this;
-    }
-    Opt& second_value(std::string placeholder, std::function<bool(const std::string&)> first_suffices) {
-        spec_.second_placeholder = std::move(placeholder);
-        spec_.first_value_suffices = std::move(first_suffices);
-        return *this;
-    }
-    Opt& implicit_value(std::string value) {
-        spec_.implicit_value = std::move(value);
-        return *this;
-    }
-    Opt& bind(Binding binding) {
-        spec_.binding = std::move(binding);
-        return *this;
-    }
-    Opt& special(Special what) {
-        spec_.special = what;
-        return *this;
-    }
-    operator OptionSpec() const { return spec_; }
-
-private:
-    OptionSpec spec_;
-};
-
-// A not-yet-supported option: in the table so that using it is a clear error.
-Opt later(std::vector<std::string> names) {
-    Opt o(Section::NotYetSupported, std::move(names));
-    return o;
-}
-
-// The KV cache types libllama supports (ggml type names).
-const std::vector<std::string> kCacheTypes = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"};
-
 std::vector<OptionSpec> build_table() {
     using S = Section;
     using K = ValueKind;
     std::vector<OptionSpec> t;
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
-    // Options whose feature a later piece of work brings (templates, static files, TLS, embeddings,
-    // metrics, JSON logs) are refused until then, never silently ignored.
-    auto add_later = [&t](OptionSpec spec) {
-        spec.support = Support::NotYetSupported;
-        spec.section = Section::NotYetSupported;
-        t.push_back(std::move(spec));
-    };
 
     // ---- general ----
     add(Opt(S::General, {"-h", "--help", "--usage"}).special(Special::Help).help("print this help and exit"));
@@ -889,9 +625,13 @@ std::vector<OptionSpec> build_table() {
                   "itself (not a file name: see --chat-template-file)")
             .def("the template in the model's metadata, else chatml").bind(chat_template_binding()));
     add(Opt(S::Model, {"--jinja"}).negative({"--no-jinja"}).env({"LLAMA_ARG_JINJA"})
-            .help("accepted for llama-server compatibility: cria always renders chat templates with its own "
-                  "Jinja engine (--no-jinja is refused)")
-            .def("on").bind(jinja_binding()));
+            .help("render chat templates with cria's Jinja engine; --no-jinja asks for llama-server's built-in "
+                  "formats instead, which cria does not have yet (it keeps using Jinja and says so at start-up)")
+            .def("on").bind(boolean(at(&ServerOptions::later, &LaterOptions::jinja)))
+            .notice([](const ServerOptions& o) -> std::string {
+                return o.later.jinja ? "" : "accepted and kept; cria has no built-in template formats yet: chat "
+                                            "templates are still rendered with its Jinja engine";
+            }));
     add(Opt(S::Model, {"--lora"}).value(K::List, "FNAME").repeatable()
             .help("apply a LoRA adapter at scale 1; give it several times, or comma-separated, for several "
                   "adapters (ids 0, 1, ... in the order given, with --lora-scaled). Scales can be changed at run "
@@ -953,7 +693,8 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::ContextBatching, {"-n", "--n-predict", "--predict"}).value(K::Int, "N").env({"LLAMA_ARG_N_PREDICT"})
             .help("server-wide cap on the tokens generated for one request").def("-1 = no cap")
             .bind(int_or_auto(at_defaults(&CompletionDefaults::n_predict_cap), 0)));
-    add(Opt(S::ContextBatching, {"-fa", "--flash-attn"}).choices({"on", "off", "auto"}).env({"LLAMA_ARG_FLASH_ATTN"})
+    add(Opt(S::ContextBatching, {"-fa", "--flash-attn"}).choices({"on", "off", "auto"}).implicit_value("on")
+            .env({"LLAMA_ARG_FLASH_ATTN"})
             .help("Flash Attention: on, off, or auto (on where a GPU runs the model; off on CPU, where "
                   "its kernel makes results depend on what else is batched)")
             .bind(flash_attn_binding()));
@@ -1052,10 +793,12 @@ std::vector<OptionSpec> build_table() {
             .help("share of the model given to each GPU, as comma-separated non-negative proportions, "
                   "e.g. 3,2 puts 60% on GPU 0 and 40% on GPU 1")
             .def("in proportion to free memory").bind(tensor_split_binding()));
-    add(Opt(S::DevicesMemory, {"-sm", "--split-mode"}).choices({"none", "layer", "row"}).env({"LLAMA_ARG_SPLIT_MODE"})
+    add(Opt(S::DevicesMemory, {"-sm", "--split-mode"}).choices({"none", "layer", "row", "tensor"})
+            .env({"LLAMA_ARG_SPLIT_MODE"})
             .help("how to split the model across several GPUs: none (one GPU, --main-gpu), layer (layers and KV "
-                  "cache spread over the GPUs) or row (weights split by rows)")
-            .bind(choice(at_engine(&EngineConfig::split_mode), {"none", "layer", "row"})));
+                  "cache spread over the GPUs), row (weights split by rows) or tensor (weights and KV cache split, "
+                  "experimental in libllama)")
+            .bind(choice(at_engine(&EngineConfig::split_mode), {"none", "layer", "row", "tensor"})));
     add(Opt(S::DevicesMemory, {"--numa"}).choices({"distribute", "isolate", "numactl"}).implicit_value("distribute")
             .env({"LLAMA_ARG_NUMA"})
             .help("NUMA optimizations: distribute (spread threads evenly over all nodes), isolate (only the CPUs "
@@ -1125,9 +868,16 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Endpoints, {"--embedding", "--embeddings"}).env({"LLAMA_ARG_EMBEDDINGS"})
             .help("embedding mode: serve /embedding and /v1/embeddings (and no text generation)")
             .bind(boolean(at_engine(&EngineConfig::embedding))));
-    add(Opt(S::Endpoints, {"--pooling"}).choices({"none", "mean", "cls", "last"}).env({"LLAMA_ARG_POOLING"})
-            .help("how token embeddings become one vector per input").def("the model's")
-            .bind(choice(at_engine(&EngineConfig::pooling), {"none", "mean", "cls", "last"})));
+    add(Opt(S::Endpoints, {"--pooling"}).choices({"none", "mean", "cls", "last", "rank"}).env({"LLAMA_ARG_POOLING"})
+            .help("how token embeddings become one vector per input (rank: reranking models' scores, which cria "
+                  "does not serve yet: the model's own pooling is used)")
+            .def("the model's")
+            .bind(choice(at_engine(&EngineConfig::pooling), {"none", "mean", "cls", "last", "rank"}))
+            .notice([](const ServerOptions& o) -> std::string {
+                return o.engine.pooling == "rank" ? "accepted; cria has no reranking endpoint yet, so the model's "
+                                                    "own pooling is used for embeddings"
+                                                  : "";
+            }));
     add(Opt(S::Endpoints, {"--slots"}).negative({"--no-slots", "--slots-endpoint-disable"})
             .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
             .help("the /slots monitoring endpoint (slot state may include users' prompts)")
@@ -1290,7 +1040,15 @@ std::vector<OptionSpec> build_table() {
             .help("comma-separated kinds of drafting, tried in order each step: draft-simple (the draft "
                   "model of -md), ngram-simple (copy what followed the last n-gram's previous occurrence in "
                   "the slot's own context: no draft model needed), or none")
-            .def("draft-simple with -md, else none").bind(spec_type_binding()));
+            .def("draft-simple with -md, else none").bind(spec_type_binding())
+            .notice([](const ServerOptions& o) -> std::string {
+                if (o.spec_types_not_built.empty()) return "";
+                std::string names;
+                for (const auto& n : o.spec_types_not_built) names += (names.empty() ? "" : ", ") + n;
+                const std::string used = draft_source_names(o.engine.speculative.sources);
+                return "accepted; cria does not have " + names + ": left out (drafting with: " +
+                       (used.empty() ? "none" : used) + ")";
+            }));
     add(Opt(S::Speculative, {"--spec-ngram-simple-size-n"}).value(K::Int, "N")
             .help("ngram-simple: how many of the latest tokens must match an earlier place in the context")
             .bind(int_in(at_draft(&SpeculativeConfig::ngram_size), 1, 1024)));
@@ -1309,39 +1067,8 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Logging, {"--log-disable"})
             .help("turn logging off").bind(boolean(at(&ServerOptions::log_disable))));
 
-    // ---- not yet supported: listed so that using one is a clear error, not "unknown option" ----
-    // model sources and adapters
-    add_later(later({"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})
-                  .help("download the multimodal projector from a URL"));
-    // KV cache and memory
-    add_later(later({"-cram", "--cache-ram"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_RAM"})
-                  .help("size limit of the prompt cache in MiB"));
-    add_later(later({"-ctxcp", "--ctx-checkpoints", "--swa-checkpoints"}).value(K::Int, "N")
-                  .env({"LLAMA_ARG_CTX_CHECKPOINTS"}).help("context checkpoints per slot"));
-    add_later(later({"--cache-reuse"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_REUSE"})
-                  .help("smallest chunk reused from the cache through KV shifting"));
-    // devices
-    add_later(later({"-dev", "--device"}).value(K::List, "DEV1,DEV2,...").env({"LLAMA_ARG_DEVICE"})
-                  .help("devices to offload to"));
-    add_later(later({"-ot", "--override-tensor"}).value(K::String, "PATTERN=TYPE,...")
-                  .env({"LLAMA_ARG_OVERRIDE_TENSOR"}).help("buffer type for matching tensors"));
-    add_later(later({"-cmoe", "--cpu-moe"}).env({"LLAMA_ARG_CPU_MOE"}).help("keep all MoE expert weights on the CPU"));
-    add_later(later({"-ncmoe", "--n-cpu-moe"}).value(K::Int, "N").env({"LLAMA_ARG_N_CPU_MOE"})
-                  .help("keep the MoE expert weights of the first N layers on the CPU"));
-    // chat templates and reasoning
-    add_later(later({"--chat-template-kwargs"}).value(K::String, "JSON").env({"LLAMA_ARG_CHAT_TEMPLATE_KWARGS"})
-                  .help("extra parameters for the chat template"));
-    add_later(later({"--reasoning-format"}).value(K::String, "FORMAT").env({"LLAMA_ARG_THINK"})
-                  .help("how thinking is returned"));
-    add_later(later({"--reasoning-budget"}).value(K::Int, "N").env({"LLAMA_ARG_THINK_BUDGET"})
-                  .help("token budget for thinking"));
-    // endpoints and server features
-    add_later(later({"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"}).help("the reranking endpoint"));
-    add_later(later({"-sps", "--slot-prompt-similarity"}).value(K::Float, "N")
-                  .help("how closely a prompt must match a slot's to reuse it"));
-    // logging
-    add_later(later({"--log-colors"}).choices({"on", "off", "auto"}).env({"LLAMA_ARG_LOG_COLORS"})
-                  .help("colored log output"));
+    // ---- the rest of llama-server's options (llama_server_options.cpp) ----
+    add_llama_server_options(&t);
     return t;
 }
 
@@ -1371,7 +1098,8 @@ const char* section_title(Section section) {
         case Section::Sampling: return "sampling defaults (a request's own values win)";
         case Section::Speculative: return "speculative decoding (output is the same as without it)";
         case Section::Logging: return "logging";
-        case Section::NotYetSupported: return "not yet supported (accepted by llama-server; cria refuses them for now)";
+        case Section::Compatibility:
+            return "accepted for llama-server compatibility (a start-up notice says what each does here)";
     }
     return "";
 }

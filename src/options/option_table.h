@@ -3,8 +3,9 @@
 // Every command-line option cria knows is ONE OptionSpec in option_table(): its forms, the
 // environment variables read for it, the kind of value it takes, its help line, and a Binding that
 // writes a value into ServerOptions (validating it) and renders the current value for --help.
-// Options whose feature is not built yet are in the table too, with Support::NotYetSupported and
-// no binding, so that using one (on the command line or through its variable) is a clear error.
+// Every option of llama-server is in the table: nothing it accepts is refused. Where one cannot do
+// here what it does there (a backend this build lacks, a feature still to come), its value is
+// checked and stored all the same and its `notice` says at start-up what it does here.
 #pragma once
 
 #include <functional>
@@ -25,12 +26,11 @@ enum class ValueKind {
     Choice,         // one word out of `choices`
 };
 
-enum class Support { Supported, NotYetSupported };
+// What an option does beyond writing into ServerOptions: the first four print something and exit
+// as soon as they are seen, like llama-server's.
+enum class Special { None, Help, Version, CompletionBash, ListDevices, CacheList };
 
-// What an option does beyond writing into ServerOptions.
-enum class Special { None, Help, Version };
-
-// The --help sections, in print order. Not-yet-supported options all live in NotYetSupported.
+// The --help sections, in print order. Options that only take a notice here live in Compatibility.
 enum class Section {
     General,
     Model,
@@ -42,14 +42,16 @@ enum class Section {
     Sampling,
     Speculative,
     Logging,
-    NotYetSupported,
+    Compatibility,
 };
 
 // Writes `value` into the options. Flags receive "true" or "false". Returns "" on success, else
 // the reason the value is refused (e.g. "must be between 1 and 65535"), without the option name.
 using Setter = std::function<std::string(ServerOptions&, const std::string& value)>;
-// Renders the option's value, for "(default: ...)" in --help.
+// Renders the option's value, for "(default: ...)" in --help and for --print-options.
 using Shower = std::function<std::string(const ServerOptions&)>;
+// The start-up notice of an option that was given, from the options as parsed ("" = none).
+using Notice = std::function<std::string(const ServerOptions&)>;
 
 struct Binding {
     Setter set;
@@ -57,7 +59,7 @@ struct Binding {
 };
 
 struct OptionSpec {
-    Section section = Section::NotYetSupported;
+    Section section = Section::Compatibility;
     std::vector<std::string> names;           // e.g. {"-c", "--ctx-size"}; flags: these set true
     std::vector<std::string> negative_names;  // NegatableFlag only: e.g. {"-nocb", "--no-cont-batching"}
     ValueKind kind = ValueKind::Flag;
@@ -76,9 +78,11 @@ struct OptionSpec {
     // Non-empty: the value may be left out ("--numa" alone means "--numa distribute"). The next
     // argument is taken as the value only when it is one of `choices`.
     std::string implicit_value;
-    Support support = Support::Supported;
     Special special = Special::None;
-    Binding binding;                          // empty for not-yet-supported and special options
+    Binding binding;                          // empty for special options only
+    // Given on the command line or through a variable: one start-up line saying what the option does
+    // in this build. Every option that does less here than in llama-server has one.
+    Notice notice;
 
     // The name used in messages and help: the first long form ("--ctx-size").
     const std::string& canonical_name() const;

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "options/option_table.h"
 #include "options/validate.h"
 #include "util/value_parse.h"
@@ -20,7 +22,6 @@ namespace {
 using options::OptionSpec;
 using options::Section;
 using options::Special;
-using options::Support;
 using options::ValueKind;
 
 struct NameHit {
@@ -91,11 +92,13 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
             return fail("unknown option: " + name + " (see --help)");
         }
         const OptionSpec& spec = *hit->spec;
-        if (spec.support == Support::NotYetSupported) return fail(option_label(name, spec) + " is not supported yet by cria");
-        if (spec.special == Special::Help || spec.special == Special::Version) {
+        if (spec.special != Special::None) {
             ParseOutcome out;
             out.show_help = spec.special == Special::Help;
             out.show_version = spec.special == Special::Version;
+            out.completion_bash = spec.special == Special::CompletionBash;
+            out.list_devices = spec.special == Special::ListDevices;
+            out.cache_list = spec.special == Special::CacheList;
             return out;
         }
 
@@ -141,6 +144,7 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
 
     // 2. The environment, for every option the command line leaves alone.
     ServerOptions opts;
+    std::set<const OptionSpec*> given = on_command_line;
     for (const auto& spec : options::option_table()) {
         if (on_command_line.count(&spec) != 0 || spec.special != Special::None) continue;
         std::vector<std::pair<std::string, bool>> vars;  // name, negated
@@ -150,10 +154,6 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
             const auto raw = env ? env(var) : std::nullopt;
             if (!raw) continue;
             const std::string where = "environment variable " + var + " (option " + spec.canonical_name() + ")";
-            if (spec.support == Support::NotYetSupported) {
-                return fail("environment variable " + var + " sets option " + spec.canonical_name() +
-                            ", which is not supported yet by cria");
-            }
             std::string value = *raw;
             if (!spec.takes_value()) {
                 const auto b = util::parse_bool_word(value);
@@ -165,6 +165,8 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
             }
             const std::string why = spec.binding.set(opts, value);
             if (!why.empty()) return fail("invalid value '" + *raw + "' for " + where + ": " + why);
+            opts.environment_used.push_back(var);
+            given.insert(&spec);
         }
     }
 
@@ -180,6 +182,13 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
 
     // 4. Rules across options.
     if (std::string why = validate(opts); !why.empty()) return fail(std::move(why));
+
+    // 5. What the options given do here, where that is less than in llama-server.
+    for (const auto& spec : options::option_table()) {
+        if (given.count(&spec) == 0 || !spec.notice) continue;
+        const std::string notice = spec.notice(opts);
+        if (!notice.empty()) opts.notices.push_back(spec.canonical_name() + ": " + notice);
+    }
 
     ParseOutcome out;
     out.options = std::move(opts);
@@ -267,12 +276,14 @@ std::string forms_of(const OptionSpec& spec) {
 
 std::string describe(const OptionSpec& spec, const ServerOptions& defaults) {
     std::string text = spec.help;
-    if (spec.support == Support::NotYetSupported) return "(not supported yet) " + text;
     if (spec.special != Special::None) return text;
     std::string def = spec.default_text;
     if (def.empty() && spec.binding.show) def = spec.binding.show(defaults);
     if (!def.empty()) text += " (default: " + def + ")";
     if (spec.repeatable) text += " (repeatable)";
+    // What the start-up notice will say, where it says something whatever the value.
+    const std::string notice = spec.notice ? spec.notice(defaults) : std::string();
+    if (!notice.empty()) text += " [in cria: " + notice + "]";
     return text;
 }
 
@@ -299,7 +310,7 @@ std::string server_options_help() {
 
     const ServerOptions defaults;
     const auto& table = options::option_table();
-    for (int s = static_cast<int>(Section::General); s <= static_cast<int>(Section::NotYetSupported); ++s) {
+    for (int s = static_cast<int>(Section::General); s <= static_cast<int>(Section::Compatibility); ++s) {
         const auto section = static_cast<Section>(s);
         out += std::string("\n----- ") + options::section_title(section) + " -----\n\n";
         for (const auto& spec : table) {
@@ -318,6 +329,52 @@ std::string server_options_help() {
         }
     }
     return out;
+}
+
+// ---- --print-options and --completion-bash ----
+
+std::string server_options_json(const ServerOptions& options) {
+    nlohmann::ordered_json values = nlohmann::ordered_json::object();
+    nlohmann::json known = nlohmann::json::array();
+    for (const auto& spec : options::option_table()) {
+        for (const auto& var : spec.env) known.push_back(var);
+        if (!spec.negated_env.empty()) known.push_back(spec.negated_env);
+        if (spec.special != Special::None || !spec.binding.show) continue;
+        values[spec.canonical_name()] = spec.binding.show(options);
+    }
+    nlohmann::ordered_json out = {
+        {"options", values},
+        {"environment", options.environment_used},
+        {"known_environment", known},
+        {"notices", options.notices},
+    };
+    return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string server_options_completion_bash() {
+    std::string words;
+    std::string choices;  // case arms: an option whose value is one of a few words
+    for (const auto& spec : options::option_table()) {
+        std::string names;
+        for (const auto& n : spec.names) names += (names.empty() ? "" : "|") + n;
+        for (const auto& n : spec.names) words += " " + n;
+        for (const auto& n : spec.negative_names) words += " " + n;
+        if (spec.kind != ValueKind::Choice) continue;
+        std::string list;
+        for (const auto& c : spec.choices) list += (list.empty() ? "" : " ") + c;
+        choices += "        " + names + ") COMPREPLY=( $(compgen -W \"" + list + "\" -- \"$cur\") ); return ;;\n";
+    }
+    return "# bash completion for cria: source this file, or put it in /etc/bash_completion.d/\n"
+           "_cria() {\n"
+           "    local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
+           "    case \"$prev\" in\n" +
+           choices +
+           "    esac\n"
+           "    if [[ \"$cur\" == -* ]]; then\n"
+           "        COMPREPLY=( $(compgen -W \"" + words.substr(1) + "\" -- \"$cur\") )\n"
+           "    fi\n"
+           "}\n"
+           "complete -o default -F _cria cria\n";
 }
 
 }  // namespace cria

@@ -16,6 +16,7 @@
 #include "download/model_download.h"
 #include "engine/engine_config.h"
 #include "options/http_config.h"
+#include "options/later_options.h"
 
 namespace cria {
 
@@ -43,6 +44,15 @@ struct ServerOptions {
     std::string grammar_option;        // the option that set defaults.grammar (named in main.cpp's start-up
                                        // error when libllama refuses the grammar)
     bool spec_type_none = false;       // --spec-type none was given (validate(): it contradicts -md)
+    std::vector<std::string> spec_types_not_built;  // --spec-type kinds of llama-server cria lacks (notice)
+
+    // llama-server options kept for features still to come; each given one logs a start-up notice
+    LaterOptions later;
+    bool lora_init_without_apply = false;  // --lora-init-without-apply: adapters start at scale 0
+    bool escape = true;                // -e / --no-escape: \n, \t, ... in -r strings are processed
+    std::vector<std::string> tags;     // --tags: informational (reported by --print-options)
+    bool print_options = false;        // --print-options: print the parsed options as JSON and exit
+    bool dry_breakers_given = false;   // --dry-sequence-breaker was used (its first use drops the defaults)
 
     // Logging
     bool verbose = false;              // -v, --verbose
@@ -50,6 +60,15 @@ struct ServerOptions {
     std::string log_format = "text";   // --log-format text|json
     bool log_disable = false;          // --log-disable
     std::string log_file;              // --log-file ("" = stderr)
+    bool log_timestamps = false;       // --log-timestamps: each text line starts with the time
+    bool log_prefix = true;            // --log-prefix / --no-log-prefix: text lines start with "I cria: "
+    std::string log_colors = "auto";   // --log-colors on|off|auto (auto: when stderr is a terminal)
+
+    // Start-up notices of the options given (option_table.h: OptionSpec::notice), in table order,
+    // each "--option: what it does here". Filled by parse_server_options(); main logs them.
+    std::vector<std::string> notices;
+    // The environment variables that set an option (for --print-options).
+    std::vector<std::string> environment_used;
 };
 
 // What parse_server_options() found: options to run with, a request for help, or an error whose
@@ -58,6 +77,9 @@ struct ParseOutcome {
     std::optional<ServerOptions> options;  // set when the server should start
     bool show_help = false;                // -h, --help
     bool show_version = false;             // --version
+    bool completion_bash = false;          // --completion-bash: print a bash completion script
+    bool list_devices = false;             // --list-devices: print the backend devices
+    bool cache_list = false;               // -cl, --cache-list: print the models in the download cache
     std::string error;                     // non-empty: print it and exit with status 1
 };
 
@@ -86,5 +108,13 @@ std::string draft_source_names(const std::vector<DraftSource>& sources);
 
 // The text printed by --help: every option, its forms, default, env variable and help line.
 std::string server_options_help();
+
+// --print-options: the options as parsed, as a JSON object: "options" (each option's canonical
+// name and value as --help shows defaults), "environment" (variables that set an option),
+// "known_environment" (every variable cria reads), "notices" and "tags".
+std::string server_options_json(const ServerOptions& options);
+
+// --completion-bash: a bash completion script for every option name.
+std::string server_options_completion_bash();
 
 }  // namespace cria

@@ -64,9 +64,49 @@ std::string check_self_extend(const EngineConfig& e) {
     return "";
 }
 
+// -e (on by default): \n, \r, \t, \', \", \\ in a -r string become the characters they name; any
+// other backslash stays as it is.
+std::string process_escapes(const std::string& text) {
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+        const char* replacement = nullptr;
+        if (text[i] == '\\') {
+            switch (next) {
+                case 'n': replacement = "\n"; break;
+                case 'r': replacement = "\r"; break;
+                case 't': replacement = "\t"; break;
+                case '\'': replacement = "'"; break;
+                case '"': replacement = "\""; break;
+                case '\\': replacement = "\\"; break;
+                default: break;
+            }
+        }
+        if (replacement != nullptr) {
+            out += replacement;
+            ++i;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+// Options whose effect depends on others given in any order: -e on -r, --lora-init-without-apply
+// on the adapters.
+void apply_late_rules(ServerOptions& o) {
+    if (o.escape) {
+        for (auto& stop : o.defaults.stop) stop = process_escapes(stop);
+    }
+    if (o.lora_init_without_apply) {
+        for (auto& adapter : o.engine.lora_adapters) adapter.scale = 0.0f;
+    }
+}
+
 }  // namespace
 
 std::string validate(ServerOptions& o) {
+    apply_late_rules(o);
     if (std::string why = check_model_source(o); !why.empty()) return why;
     std::string& slot_dir = o.http.slot_save_path;
     while (slot_dir.size() > 1 && slot_dir.back() == '/') slot_dir.pop_back();

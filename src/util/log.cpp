@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,9 @@ namespace cria {
 namespace {
 std::atomic<int> g_level{static_cast<int>(LogLevel::info)};
 std::atomic<bool> g_json{false};
+std::atomic<bool> g_prefix{true};
+std::atomic<bool> g_timestamps{false};
+std::atomic<bool> g_colors{false};
 std::mutex g_mutex;
 FILE* g_out = nullptr;  // null: stderr
 
@@ -37,6 +41,29 @@ const char* level_word(LogLevel level) {
     return "?";
 }
 
+// "2026-12-02 01:23:45.678 ": the current UTC time to the millisecond.
+std::string timestamp() {
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char buffer[40];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S", &utc);
+    char out[48];
+    std::snprintf(out, sizeof out, "%s.%03d ", buffer, static_cast<int>(ms));
+    return out;
+}
+
+const char* level_color(LogLevel level) {
+    switch (level) {
+        case LogLevel::debug: return "\033[90m";  // grey
+        case LogLevel::warn: return "\033[33m";   // yellow
+        case LogLevel::error: return "\033[31m";  // red
+        default: return "";
+    }
+}
+
 void write(const std::string& line) {
     std::lock_guard<std::mutex> lock(g_mutex);
     FILE* out = g_out ? g_out : stderr;
@@ -49,6 +76,12 @@ void write(const std::string& line) {
 void set_log_level(LogLevel level) { g_level.store(static_cast<int>(level)); }
 bool log_enabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(); }
 void set_log_json(bool json) { g_json.store(json); }
+
+void set_log_text_style(bool prefix, bool timestamps, bool colors) {
+    g_prefix.store(prefix);
+    g_timestamps.store(timestamps);
+    g_colors.store(colors);
+}
 
 bool set_log_file(const std::string& path) {
     FILE* f = std::fopen(path.c_str(), "a");
@@ -70,9 +103,12 @@ void log_fields(LogLevel level, const std::string& message, const std::vector<st
         write(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return;
     }
-    std::string line = std::string(level_name(level)) + " cria: " + message;
+    std::string line = g_timestamps.load() ? timestamp() : std::string();
+    if (g_prefix.load()) line += std::string(level_name(level)) + " cria: ";
+    line += message;
     for (const auto& [key, value] : fields) line += " " + key + "=" + value;
-    write(line);
+    const char* color = g_colors.load() ? level_color(level) : "";
+    write(*color ? color + line + "\033[0m" : line);
 }
 
 void log_line(LogLevel level, const std::string& message) { log_fields(level, message, {}); }

@@ -16,6 +16,10 @@ bool log_enabled(LogLevel level);
 // JSON lines instead of text.
 void set_log_json(bool json);
 
+// How text lines look: the level letter and "cria: " before the message (--log-prefix, on by
+// default), the UTC date and time before that (--log-timestamps), ANSI colors by level (--log-colors).
+void set_log_text_style(bool prefix, bool timestamps, bool colors);
+
 // Appends to `path` instead of writing to stderr. Returns false if the file cannot be opened.
 bool set_log_file(const std::string& path);
 

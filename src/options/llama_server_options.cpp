@@ -1,0 +1,796 @@
+#include "options/llama_server_options.h"
+
+#include <cctype>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "options/option_builder.h"
+
+namespace cria::options {
+
+namespace {
+
+using S = Section;
+using K = ValueKind;
+
+template <typename T>
+Field<T> at_later(T LaterOptions::*member) { return at(&ServerOptions::later, member); }
+template <typename T>
+Field<T> at_backend(T BackendConfig::*member) { return at(&ServerOptions::engine, &EngineConfig::backend, member); }
+
+std::string join(const std::vector<std::string>& items, const char* separator = ",") {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+    return out;
+}
+
+// ---- bindings ----
+
+// A comma-separated list of non-empty items.
+Binding string_list(Field<std::vector<std::string>> field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<std::string> items;
+            for (auto& item : split_list(v, ',')) {
+                item = trim(item);
+                if (item.empty()) return "expected a comma-separated list of names";
+                items.push_back(std::move(item));
+            }
+            if (items.empty()) return "must not be empty";
+            field.in(o) = std::move(items);
+            return "";
+        },
+        [field](const ServerOptions& o) { return join(field.of(o)); },
+    };
+}
+
+// The text of a JSON object.
+std::string check_json_object(const std::string& text) {
+    const auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) return "not valid JSON";
+    if (!parsed.is_object()) return "must be a JSON object, e.g. {\"key\": \"value\"}";
+    return "";
+}
+
+Binding json_object(Field<std::string> field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            if (std::string why = check_json_object(v); !why.empty()) return why;
+            field.in(o) = v;
+            return "";
+        },
+        [field](const ServerOptions& o) { return field.of(o); },
+    };
+}
+
+Binding json_object_file(Field<std::string> field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            std::string error;
+            const std::string text = read_whole_file(v, &error);
+            if (!error.empty()) return error;
+            if (std::string why = check_json_object(text); !why.empty()) return "the file holds " + why;
+            field.in(o) = text;
+            return "";
+        },
+        [](const ServerOptions&) { return std::string(); },
+    };
+}
+
+// An option with no counterpart in cria: its value (flags: true/false) is kept under its name.
+Binding kept(std::string name) {
+    return {
+        [name](ServerOptions& o, const std::string& v) -> std::string {
+            o.later.kept[name] = v;
+            return "";
+        },
+        [name](const ServerOptions& o) {
+            const auto it = o.later.kept.find(name);
+            return it == o.later.kept.end() ? std::string() : it->second;
+        },
+    };
+}
+
+// A kept option whose value is an integer in [lo, hi].
+Binding kept_int(std::string name, int64_t lo, int64_t hi = kInt32Max) {
+    Binding inner = kept(name);
+    return {
+        [inner, lo, hi](ServerOptions& o, const std::string& v) -> std::string {
+            const auto n = parse_int(v);
+            if (!n) return "not an integer";
+            if (*n < lo || *n > hi) return range_reason(lo, hi);
+            return inner.set(o, v);
+        },
+        inner.show,
+    };
+}
+
+// A kept option whose value is a number in [lo, hi].
+Binding kept_float(std::string name, double lo, double hi) {
+    Binding inner = kept(name);
+    return {
+        [inner, lo, hi](ServerOptions& o, const std::string& v) -> std::string {
+            const auto x = parse_float(v);
+            if (!x) return "not a number";
+            if (*x < lo || *x > hi) return float_range_reason(lo, hi);
+            return inner.set(o, v);
+        },
+        inner.show,
+    };
+}
+
+// A kept option whose value is one of `words`.
+Binding kept_choice(std::string name, std::vector<std::string> words) {
+    Binding inner = kept(name);
+    return {
+        [inner, words](ServerOptions& o, const std::string& v) -> std::string {
+            for (const auto& w : words) {
+                if (to_lower(v) == w) return inner.set(o, w);
+            }
+            return "must be one of " + join(words, ", ");
+        },
+        inner.show,
+    };
+}
+
+// -C: an affinity mask of any length, in hex ("0x" optional).
+Binding cpu_mask(Field<std::string> field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            const size_t start = v.rfind("0x", 0) == 0 || v.rfind("0X", 0) == 0 ? 2 : 0;
+            if (v.size() == start) return "expected a hexadecimal CPU mask, e.g. 0xff";
+            for (size_t i = start; i < v.size(); ++i) {
+                if (!std::isxdigit(static_cast<unsigned char>(v[i]))) return "expected a hexadecimal CPU mask, e.g. 0xff";
+            }
+            field.in(o) = v;
+            return "";
+        },
+        [field](const ServerOptions& o) { return field.of(o); },
+    };
+}
+
+// -Cr: "lo-hi", CPU numbers with lo <= hi.
+Binding cpu_range(Field<std::string> field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            const auto dash = v.find('-');
+            const auto lo = dash == std::string::npos ? std::nullopt : parse_int(v.substr(0, dash));
+            const auto hi = dash == std::string::npos ? std::nullopt : parse_int(v.substr(dash + 1));
+            if (!lo || !hi || *lo < 0 || *hi < *lo || *hi >= 512) return "expected lo-hi, CPU numbers from 0 to 511 with lo <= hi";
+            field.in(o) = v;
+            return "";
+        },
+        [field](const ServerOptions& o) { return field.of(o); },
+    };
+}
+
+// -ot PATTERN=TYPE[,PATTERN=TYPE...]: every use adds entries. The pattern is a regular expression
+// (checked here); the buffer type is looked up among the backend devices when the model loads.
+Binding tensor_override_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<TensorOverride> parsed;
+            for (const auto& item : split_list(v, ',')) {
+                const auto eq = item.rfind('=');
+                if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
+                    return "'" + item + "' is not PATTERN=BUFFER_TYPE (e.g. \\.ffn_.*_exps\\.=CPU)";
+                }
+                try {
+                    std::regex check(item.substr(0, eq));
+                } catch (const std::regex_error&) {
+                    return "'" + item.substr(0, eq) + "' is not a valid regular expression";
+                }
+                parsed.push_back({item.substr(0, eq), item.substr(eq + 1)});
+            }
+            auto& list = o.engine.backend.tensor_overrides;
+            list.insert(list.end(), parsed.begin(), parsed.end());
+            return "";
+        },
+        [](const ServerOptions& o) {
+            std::string shown;
+            for (const auto& entry : o.engine.backend.tensor_overrides) {
+                shown += (shown.empty() ? "" : ",") + entry.pattern + "=" + entry.buffer_type;
+            }
+            return shown;
+        },
+    };
+}
+
+// --control-vector FNAME[,FNAME...] at scale 1, or --control-vector-scaled FNAME:SCALE[,...].
+Binding control_vector_binding(bool scaled) {
+    return {
+        [scaled](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<ControlVectorConfig> parsed;
+            for (const auto& item : split_list(v, ',')) {
+                ControlVectorConfig entry{item, 1.0f};
+                if (scaled) {
+                    const auto colon = item.rfind(':');
+                    const auto scale = colon == std::string::npos ? std::nullopt : parse_float(item.substr(colon + 1));
+                    if (!scale || colon == 0) return "'" + item + "' is not FNAME:SCALE";
+                    entry = {item.substr(0, colon), static_cast<float>(*scale)};
+                }
+                if (entry.path.empty()) return "expected a file name";
+                parsed.push_back(entry);
+            }
+            auto& list = o.engine.backend.control_vectors;
+            list.insert(list.end(), parsed.begin(), parsed.end());
+            return "";
+        },
+        [](const ServerOptions& o) {
+            std::string shown;
+            for (const auto& cv : o.engine.backend.control_vectors) shown += (shown.empty() ? "" : ",") + cv.path;
+            return shown;
+        },
+    };
+}
+
+// --control-vector-layer-range START END (both given, the parser joins them).
+Binding control_vector_range_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            const std::string why = "expected START END, layer numbers with START <= END";
+            const auto separator = v.find(kValueSeparator);
+            if (separator == std::string::npos) return why;
+            const int64_t start = parse_int(v.substr(0, separator)).value_or(-1);
+            const int64_t end = parse_int(v.substr(separator + 1)).value_or(-1);
+            if (start < 0 || end < start || end > kInt32Max) return why;
+            o.engine.backend.control_vector_layer_start = static_cast<int32_t>(start);
+            o.engine.backend.control_vector_layer_end = static_cast<int32_t>(end);
+            return "";
+        },
+        [](const ServerOptions& o) {
+            const BackendConfig& b = o.engine.backend;
+            return b.control_vector_layer_start < 0 ? std::string("all layers")
+                                                    : std::to_string(b.control_vector_layer_start) + " " +
+                                                          std::to_string(b.control_vector_layer_end);
+        },
+    };
+}
+
+// -r: every use adds a default stop string (escapes are processed by validate() unless --no-escape).
+Binding reverse_prompt_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            if (v.empty()) return "must not be empty";
+            o.defaults.stop.push_back(v);
+            return "";
+        },
+        [](const ServerOptions& o) { return join(o.defaults.stop, " | "); },
+    };
+}
+
+// --dry-sequence-breaker: the first use replaces the default breakers, later ones add; "none"
+// leaves none.
+Binding dry_breaker_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            auto& breakers = o.defaults.sampling.dry_sequence_breakers;
+            if (!o.dry_breakers_given) breakers.clear();
+            o.dry_breakers_given = true;
+            if (v == "none") {
+                breakers.clear();
+            } else if (v.empty()) {
+                return "must not be empty (\"none\" for no breakers)";
+            } else {
+                breakers.push_back(v);
+            }
+            return "";
+        },
+        [](const ServerOptions& o) {
+            std::string shown;
+            for (const auto& b : o.defaults.sampling.dry_sequence_breakers) {
+                shown += (shown.empty() ? "" : " ") + nlohmann::json(b).dump();
+            }
+            return shown;
+        },
+    };
+}
+
+// The text of a notice about an option kept for a feature still to come.
+Notice later_feature(std::string what) {
+    return [what](const ServerOptions&) { return "accepted and kept; " + what; };
+}
+
+// ---- the sections ----
+
+void add_thread_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    const std::string placement =
+        "accepted and checked; cria leaves thread placement, priority and polling to ggml's defaults for now";
+    const auto cpu = [](int32_t CpuPlacement::*m) { return at(&ServerOptions::later, &LaterOptions::cpu, m); };
+    const auto batch = [](int32_t CpuPlacement::*m) { return at(&ServerOptions::later, &LaterOptions::cpu_batch, m); };
+    const auto cpu_s = [](std::string CpuPlacement::*m) { return at(&ServerOptions::later, &LaterOptions::cpu, m); };
+    const auto batch_s = [](std::string CpuPlacement::*m) { return at(&ServerOptions::later, &LaterOptions::cpu_batch, m); };
+    add(Opt(S::Threads, {"-C", "--cpu-mask"}).value(K::String, "M")
+            .help("CPU affinity mask of the generation threads, hexadecimal of any length").def("none")
+            .bind(cpu_mask(cpu_s(&CpuPlacement::mask))).says(placement));
+    add(Opt(S::Threads, {"-Cr", "--cpu-range"}).value(K::String, "lo-hi")
+            .help("range of CPUs for the generation threads' affinity").def("none")
+            .bind(cpu_range(cpu_s(&CpuPlacement::range))).says(placement));
+    add(Opt(S::Threads, {"--cpu-strict"}).value(K::Int, "<0|1>")
+            .help("strict CPU placement").bind(int_in(cpu(&CpuPlacement::strict), 0, 1)).says(placement));
+    add(Opt(S::Threads, {"--prio"}).value(K::Int, "N")
+            .help("process priority: -1 low, 0 normal, 1 medium, 2 high, 3 realtime (above normal needs the "
+                  "privilege to raise it: else a warning, and normal)")
+            .bind(int_in(cpu(&CpuPlacement::prio), -1, 3)));
+    add(Opt(S::Threads, {"--poll"}).value(K::Int, "<0...100>")
+            .help("how much threads poll for work instead of sleeping; 0 = no polling")
+            .bind(int_in(cpu(&CpuPlacement::poll), 0, 100)).says(placement));
+    add(Opt(S::Threads, {"-Cb", "--cpu-mask-batch"}).value(K::String, "M")
+            .help("the same as --cpu-mask, for the batch threads").def("same as --cpu-mask")
+            .bind(cpu_mask(batch_s(&CpuPlacement::mask))).says(placement));
+    add(Opt(S::Threads, {"-Crb", "--cpu-range-batch"}).value(K::String, "lo-hi")
+            .help("the same as --cpu-range, for the batch threads").def("none")
+            .bind(cpu_range(batch_s(&CpuPlacement::range))).says(placement));
+    add(Opt(S::Threads, {"--cpu-strict-batch"}).value(K::Int, "<0|1>")
+            .help("the same as --cpu-strict, for the batch threads")
+            .bind(int_in(batch(&CpuPlacement::strict), 0, 1)).says(placement));
+    add(Opt(S::Threads, {"--prio-batch"}).value(K::Int, "N")
+            .help("the same as --prio, for the batch threads").bind(int_in(batch(&CpuPlacement::prio), -1, 3)).says(placement));
+    add(Opt(S::Threads, {"--poll-batch"}).value(K::Int, "<0|1>")
+            .help("the same as --poll, for the batch threads").bind(int_in(batch(&CpuPlacement::poll), 0, 100)).says(placement));
+}
+
+void add_device_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    add(Opt(S::DevicesMemory, {"-dev", "--device"}).value(K::List, "<dev1,dev2,..>").env({"LLAMA_ARG_DEVICE"})
+            .help("comma-separated backend devices to offload to (names as --list-devices prints them); none = "
+                  "no offloading")
+            .def("all").bind(string_list(at_backend(&BackendConfig::devices))));
+    add(Opt(S::DevicesMemory, {"--list-devices"}).special(Special::ListDevices)
+            .help("print the backend devices and exit"));
+    add(Opt(S::DevicesMemory, {"-ot", "--override-tensor"}).value(K::String, "PATTERN=TYPE,...")
+            .env({"LLAMA_ARG_OVERRIDE_TENSOR"}).repeatable()
+            .help("keep the tensors whose name matches a regular expression in a buffer type (a device name, "
+                  "e.g. CPU); the first matching pattern wins")
+            .def("none").bind(tensor_override_binding()));
+    add(Opt(S::DevicesMemory, {"-cmoe", "--cpu-moe"}).env({"LLAMA_ARG_CPU_MOE"})
+            .help("keep all Mixture of Experts (MoE) expert weights on the CPU")
+            .bind(boolean(at_backend(&BackendConfig::cpu_moe))));
+    add(Opt(S::DevicesMemory, {"-ncmoe", "--n-cpu-moe"}).value(K::Int, "N").env({"LLAMA_ARG_N_CPU_MOE"})
+            .help("keep the MoE expert weights of the first N layers on the CPU")
+            .bind(int_in(at_backend(&BackendConfig::n_cpu_moe), 0)));
+    add(Opt(S::DevicesMemory, {"-ncffn", "--n-cpu-ffn"}).value(K::Int, "N").env({"LLAMA_ARG_N_CPU_FFN"})
+            .help("keep the dense FFN weights of the first N layers on the CPU")
+            .bind(int_in(at_backend(&BackendConfig::n_cpu_ffn), 0)));
+    add(Opt(S::DevicesMemory, {"--moe-cache-mib"}).value(K::Int, "N").env({"LLAMA_ARG_MOE_CACHE_MIB"})
+            .help("GPU cache in MiB for the MoE experts kept on the CPU; 0 = off")
+            .bind(int_in(at_backend(&BackendConfig::moe_cache_mib), 0)));
+    add(Opt(S::DevicesMemory, {"--repack"}).negative({"-nr", "--no-repack"}).env({"LLAMA_ARG_REPACK"})
+            .help("repack weights into the CPU backend's faster layouts where it has them")
+            .bind(boolean(at_backend(&BackendConfig::repack))));
+    add(Opt(S::DevicesMemory, {"--no-host"}).env({"LLAMA_ARG_NO_HOST"})
+            .help("bypass the host buffer, so that extra buffer types can be used")
+            .bind({[](ServerOptions& o, const std::string& v) -> std::string {
+                       const auto b = parse_bool_word(v);
+                       if (!b) return "expected true or false";
+                       o.engine.backend.host_buffer = !*b;
+                       return "";
+                   },
+                   [](const ServerOptions& o) { return std::string(o.engine.backend.host_buffer ? "disabled" : "enabled"); }}));
+    add(Opt(S::DevicesMemory, {"--op-offload"}).negative({"--no-op-offload"})
+            .help("offload host tensor operations to the device")
+            .bind(boolean(at_backend(&BackendConfig::op_offload))));
+    add(Opt(S::DevicesMemory, {"-lm", "--load-mode"}).choices({"auto", "none", "mmap", "mlock", "mmap+mlock", "dio"})
+            .env({"LLAMA_ARG_LOAD_MODE"})
+            .help("how the model file is loaded: auto (mmap unless a device cannot), none, mmap, mlock, "
+                  "mmap+mlock, dio (direct I/O); overrides --mmap/--mlock")
+            .def("from --mmap and --mlock")
+            .bind(choice(at_backend(&BackendConfig::load_mode), {"auto", "none", "mmap", "mlock", "mmap+mlock", "dio"})));
+    add(Opt(S::DevicesMemory, {"-lzm", "--lazy-mode"}).choices({"on", "auto", "off"}).env({"LLAMA_ARG_LAZY_MODE"})
+            .help("read the rows of the tensors the model marks (e.g. per-layer embeddings) from disk on demand: on, "
+                  "auto (only those above 4 GiB) or off")
+            .bind(choice(at_backend(&BackendConfig::lazy_mode), {"on", "auto", "off"})));
+    add(Opt(S::DevicesMemory, {"-fit", "--fit"}).choices({"on", "off"}).implicit_value("on").env({"LLAMA_ARG_FIT"})
+            .help("llama-server adjusts unset options to fit device memory").def("on")
+            .bind(kept_choice("--fit", {"on", "off"}))
+            .says("accepted; cria does not adjust options to device memory: it uses the values given or their defaults"));
+    add(Opt(S::DevicesMemory, {"-fitt", "--fit-target"}).value(K::List, "MiB0,MiB1,...").env({"LLAMA_ARG_FIT_TARGET"})
+            .help("memory margin per device for --fit").bind(kept("--fit-target"))
+            .says("accepted; cria does not adjust options to device memory (see --fit)"));
+    add(Opt(S::DevicesMemory, {"-fitc", "--fit-ctx"}).value(K::Int, "N").env({"LLAMA_ARG_FIT_CTX"})
+            .help("smallest context --fit may choose").bind(kept_int("--fit-ctx", 0))
+            .says("accepted; cria does not adjust options to device memory (see --fit)"));
+    add(Opt(S::DevicesMemory, {"--rpc"}).value(K::List, "SERVERS").env({"LLAMA_ARG_RPC"})
+            .help("comma-separated RPC servers (host:port) to offload to")
+            .bind(string_list(at_later(&LaterOptions::rpc_servers)))
+            .says("accepted and kept; this build has no RPC backend, so nothing is offloaded to these servers"));
+}
+
+void add_model_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    add(Opt(S::Model, {"--control-vector"}).value(K::List, "FNAME").repeatable()
+            .help("add a control vector at scale 1 (several: comma-separated or repeated)").def("none")
+            .bind(control_vector_binding(false)));
+    add(Opt(S::Model, {"--control-vector-scaled"}).value(K::List, "FNAME:SCALE,...").repeatable()
+            .help("add a control vector at the given scale").def("none").bind(control_vector_binding(true)));
+    add(Opt(S::Model, {"--control-vector-layer-range"}).value(K::Int, "START").second_value("END", nullptr)
+            .help("the layers (first and last, inclusive) the control vectors apply to")
+            .bind(control_vector_range_binding()));
+    add(Opt(S::Model, {"-cl", "--cache-list"}).special(Special::CacheList)
+            .help("print the models in the download cache directory and exit"));
+    add(Opt(S::Model, {"--lora-init-without-apply"})
+            .help("load the LoRA adapters at scale 0, to be applied later through POST /lora-adapters or a "
+                  "request's lora field")
+            .bind(boolean(at(&ServerOptions::lora_init_without_apply))));
+    add(Opt(S::Model, {"--tags"}).value(K::List, "STRING").env({"LLAMA_ARG_TAGS"})
+            .help("model tags, comma-separated (informational: shown by --print-options)")
+            .bind(string_list(at(&ServerOptions::tags))));
+    add(Opt(S::Model, {"--mmproj-auto"}).negative({"--no-mmproj", "--no-mmproj-auto"}).env({"LLAMA_ARG_MMPROJ_AUTO"})
+            .help("with -hf, llama-server also downloads the repository's projector")
+            .bind(boolean(at_later(&LaterOptions::mmproj_auto)))
+            .notice([](const ServerOptions& o) -> std::string {
+                return o.later.mmproj_auto ? "accepted; cria does not download a projector with -hf yet: give --mmproj FILE"
+                                           : "";
+            }));
+    add(Opt(S::Model, {"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})
+            .help("download the multimodal projector from this URL")
+            .bind(nonempty_text(at_later(&LaterOptions::mmproj_url)))
+            .says("accepted and kept; cria does not download projectors yet: download it and give --mmproj FILE"));
+    add(Opt(S::Model, {"-mmdev", "--mmproj-device"}).value(K::String, "DEVICE").env({"MTMD_BACKEND_DEVICE"})
+            .help("the device the multimodal projector runs on (none = the CPU)").def("follows --device")
+            .bind(nonempty_text(at_backend(&BackendConfig::mmproj_device))));
+    add(Opt(S::Model, {"--image-min-tokens"}).value(K::Int, "N").env({"LLAMA_ARG_IMAGE_MIN_TOKENS"})
+            .help("fewest tokens an image may take (vision models with dynamic resolution)").def("the projector's")
+            .bind(int_or_auto(at_backend(&BackendConfig::image_min_tokens), 1)));
+    add(Opt(S::Model, {"--image-max-tokens"}).value(K::Int, "N").env({"LLAMA_ARG_IMAGE_MAX_TOKENS"})
+            .help("most tokens an image may take (vision models with dynamic resolution)").def("the projector's")
+            .bind(int_or_auto(at_backend(&BackendConfig::image_max_tokens), 1)));
+}
+
+void add_context_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    add(Opt(S::ContextBatching, {"--perf"}).negative({"--no-perf"}).env({"LLAMA_ARG_PERF"})
+            .help("libllama's internal performance timings, logged when the server stops")
+            .bind(boolean(at_backend(&BackendConfig::perf))));
+    add(Opt(S::ContextBatching, {"-e", "--escape"}).negative({"--no-escape"})
+            .help("process escape sequences (\\n, \\r, \\t, \\', \\\", \\\\) in --reverse-prompt strings")
+            .def("enabled").bind(boolean(at(&ServerOptions::escape))));
+    add(Opt(S::ContextBatching, {"-r", "--reverse-prompt"}).value(K::String, "PROMPT").repeatable()
+            .help("stop generating at PROMPT: a stop string of every request that gives no 'stop' of its own")
+            .def("none").bind(reverse_prompt_binding()));
+    add(Opt(S::ContextBatching, {"-sp", "--special"})
+            .help("render special tokens (e.g. <|im_end|>) in the generated text")
+            .bind(boolean(at_engine(&EngineConfig::special))));
+}
+
+void add_output_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    add(Opt(S::Endpoints, {"--embd-normalize"}).value(K::Int, "N")
+            .help("how embeddings are normalized: -1 none, 0 largest absolute value to 32760 (int16), 1 taxicab, "
+                  "2 euclidean, above 2 p-norm")
+            .bind(int_in(at_engine(&EngineConfig::embd_normalize), -1)));
+    add(Opt(S::Sampling, {"--dry-sequence-breaker"}).value(K::String, "STRING").repeatable()
+            .help("a DRY sequence breaker; the first use replaces the default ones ('\\n', ':', '\"', '*'); none = "
+                  "no breakers")
+            .bind(dry_breaker_binding()));
+    add(Opt(S::Sampling, {"--adaptive-target"}).value(K::Float, "N")
+            .help("adaptive-p: select tokens near this probability (0 to 1; negative = off)")
+            .bind(kept_float("--adaptive-target", -1000.0, 1.0))
+            .notice([](const ServerOptions& o) -> std::string {
+                const auto it = o.later.kept.find("--adaptive-target");
+                const auto x = it == o.later.kept.end() ? std::nullopt : parse_float(it->second);
+                return x && *x >= 0 ? "accepted and kept; cria has no adaptive-p sampler yet: sampling is unchanged" : "";
+            }));
+    add(Opt(S::Sampling, {"--adaptive-decay"}).value(K::Float, "N")
+            .help("adaptive-p: decay rate of the target (0 to 0.99)").bind(kept_float("--adaptive-decay", 0.0, 0.99))
+            .says("accepted and kept; cria has no adaptive-p sampler yet"));
+    add(Opt(S::Sampling, {"-bs", "--backend-sampling"}).env({"LLAMA_ARG_BACKEND_SAMPLING"})
+            .help("sample on the backend device (experimental in llama-server)").bind(kept("--backend-sampling"))
+            .notice([](const ServerOptions& o) -> std::string {
+                const auto it = o.later.kept.find("--backend-sampling");
+                return it != o.later.kept.end() && it->second == "true"
+                           ? "accepted; cria samples on the CPU (the results are the same)"
+                           : "";
+            }));
+}
+
+void add_logging_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    add(Opt(S::Logging, {"--log-jsonl"}).negative({"--no-log-jsonl"}).env({"LLAMA_ARG_LOG_JSONL"})
+            .help("log JSON lines (the same as --log-format json)")
+            .bind({[](ServerOptions& o, const std::string& v) -> std::string {
+                       const auto b = parse_bool_word(v);
+                       if (!b) return "expected true or false";
+                       o.log_format = *b ? "json" : "text";
+                       return "";
+                   },
+                   [](const ServerOptions& o) { return std::string(o.log_format == "json" ? "enabled" : "disabled"); }}));
+    add(Opt(S::Logging, {"--log-colors"}).choices({"on", "off", "auto"}).implicit_value("on").env({"LLAMA_ARG_LOG_COLORS"})
+            .help("color text log lines by level: on, off, or auto (when the log goes to a terminal)")
+            .bind(choice(at(&ServerOptions::log_colors), {"on", "off", "auto"})));
+    add(Opt(S::Logging, {"--log-prefix"}).negative({"--no-log-prefix"}).env({"LLAMA_ARG_LOG_PREFIX"})
+            .help("start each text log line with its level's letter and 'cria:' (I cria: ...)")
+            .bind(boolean(at(&ServerOptions::log_prefix))));
+    add(Opt(S::Logging, {"--log-timestamps"}).negative({"--no-log-timestamps"}).env({"LLAMA_ARG_LOG_TIMESTAMPS"})
+            .help("start each text log line with the date and time (UTC, milliseconds)")
+            .bind(boolean(at(&ServerOptions::log_timestamps))));
+    add(Opt(S::Logging, {"--completion-bash"}).special(Special::CompletionBash)
+            .help("print a bash completion script for cria's options and exit (source it, or put it in "
+                  "/etc/bash_completion.d/)"));
+    add(Opt(S::Http, {"--reuse-port"}).env({"LLAMA_ARG_REUSE_PORT"})
+            .help("let several servers listen on the same port (SO_REUSEPORT; the kernel spreads connections)")
+            .bind(boolean(at_http(&HttpConfig::reuse_port))));
+    add(Opt(S::General, {"--print-options"})
+            .help("check the command line and environment, print the options they give as JSON (with the "
+                  "start-up notices) and exit, without loading the model")
+            .bind(boolean(at(&ServerOptions::print_options))));
+}
+void add_speculative_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    const std::string draft_place = "accepted and kept; the draft model uses the main model's threads and devices";
+    const auto kept_as = [&add, &draft_place](std::vector<std::string> names, ValueKind kind, std::string placeholder,
+                                              std::string help) {
+        Opt o(S::Speculative, names);
+        o.value(kind, std::move(placeholder)).help(std::move(help)).bind(kept(names.front())).says(draft_place);
+        add(o);
+    };
+    add(Opt(S::Speculative, {"--spec-draft-type-k", "-ctkd", "--cache-type-k-draft"}).choices(kCacheTypes)
+            .env({"LLAMA_ARG_SPEC_DRAFT_CACHE_TYPE_K"}).help("data type of the draft model's K cache")
+            .bind(kept_choice("--spec-draft-type-k", kCacheTypes))
+            .says("accepted and kept; the draft model's KV cache has the main model's types (-ctk, -ctv)"));
+    add(Opt(S::Speculative, {"--spec-draft-type-v", "-ctvd", "--cache-type-v-draft"}).choices(kCacheTypes)
+            .env({"LLAMA_ARG_SPEC_DRAFT_CACHE_TYPE_V"}).help("data type of the draft model's V cache")
+            .bind(kept_choice("--spec-draft-type-v", kCacheTypes))
+            .says("accepted and kept; the draft model's KV cache has the main model's types (-ctk, -ctv)"));
+    add(Opt(S::Speculative, {"--spec-draft-hf", "-hfd", "-hfrd", "--hf-repo-draft"}).value(K::String, "<user>/<model>[:quant]")
+            .env({"LLAMA_ARG_SPEC_DRAFT_HF_REPO"}).help("download the draft model from a Hugging Face repository")
+            .bind(kept("--spec-draft-hf"))
+            .says("accepted and kept; cria does not download draft models yet: download it and give -md FILE"));
+    kept_as({"--spec-draft-threads", "-td", "--threads-draft"}, K::Int, "N", "draft model generation threads");
+    kept_as({"--spec-draft-threads-batch", "-tbd", "--threads-batch-draft"}, K::Int, "N", "draft model batch threads");
+    kept_as({"--spec-draft-cpu-mask", "-Cd", "--cpu-mask-draft"}, K::String, "M", "draft model CPU affinity mask");
+    kept_as({"--spec-draft-cpu-range", "-Crd", "--cpu-range-draft"}, K::String, "lo-hi", "draft model CPU range");
+    kept_as({"--spec-draft-cpu-strict", "--cpu-strict-draft"}, K::Int, "<0|1>", "draft model strict CPU placement");
+    kept_as({"--spec-draft-prio", "--prio-draft"}, K::Int, "N", "draft model thread priority");
+    kept_as({"--spec-draft-poll", "--poll-draft"}, K::Int, "<0|1>", "draft model polling");
+    kept_as({"--spec-draft-cpu-mask-batch", "-Cbd", "--cpu-mask-batch-draft"}, K::String, "M",
+            "draft model batch CPU affinity mask");
+    kept_as({"--spec-draft-cpu-strict-batch", "--cpu-strict-batch-draft"}, K::Int, "<0|1>",
+            "draft model batch strict CPU placement");
+    kept_as({"--spec-draft-prio-batch", "--prio-batch-draft"}, K::Int, "N", "draft model batch thread priority");
+    kept_as({"--spec-draft-poll-batch", "--poll-batch-draft"}, K::Int, "<0|1>", "draft model batch polling");
+    kept_as({"--spec-draft-override-tensor", "-otd", "--override-tensor-draft"}, K::String,
+            "PATTERN=TYPE,...", "draft model tensor buffer overrides");
+    kept_as({"--spec-draft-device", "-devd", "--device-draft"}, K::List, "<dev1,dev2,..>", "draft model devices");
+    add(Opt(S::Speculative, {"--spec-draft-cpu-moe", "-cmoed", "--cpu-moe-draft"}).env({"LLAMA_ARG_SPEC_DRAFT_CPU_MOE"})
+            .help("keep the draft model's MoE expert weights on the CPU").bind(kept("--spec-draft-cpu-moe")).says(draft_place));
+    add(Opt(S::Speculative, {"--spec-draft-n-cpu-moe", "--spec-draft-ncmoe", "-ncmoed", "--n-cpu-moe-draft"})
+            .value(K::Int, "N").env({"LLAMA_ARG_SPEC_DRAFT_N_CPU_MOE"})
+            .help("keep the draft model's MoE expert weights of the first N layers on the CPU")
+            .bind(kept_int("--spec-draft-n-cpu-moe", 0)).says(draft_place));
+    add(Opt(S::Speculative, {"--spec-draft-n-ubatch"}).value(K::Int, "N").env({"LLAMA_ARG_SPEC_DRAFT_N_UBATCH"})
+            .help("physical batch size of the draft context").bind(kept_int("--spec-draft-n-ubatch", 0))
+            .says("accepted and kept; the draft context uses -ub"));
+    add(Opt(S::Speculative, {"--spec-draft-p-split", "--draft-p-split"}).value(K::Float, "P")
+            .env({"LLAMA_ARG_SPEC_DRAFT_P_SPLIT"}).help("speculative decoding split probability (tree drafts)")
+            .bind(kept_float("--spec-draft-p-split", 0.0, 1.0))
+            .says("accepted and kept; cria drafts one sequence, never a tree, so there is nothing to split"));
+    add(Opt(S::Speculative, {"--spec-draft-backend-sampling"}).negative({"--no-spec-draft-backend-sampling"})
+            .env({"LLAMA_ARG_SPEC_DRAFT_BACKEND_SAMPLING"}).help("sample the draft on the backend device")
+            .bind(kept("--spec-draft-backend-sampling"))
+            .says("accepted; cria samples drafts on the CPU (the output is the same)"));
+    add(Opt(S::Speculative, {"--spec-draft-sampling"}).choices({"greedy", "probabilistic"})
+            .env({"LLAMA_ARG_SPEC_DRAFT_SAMPLING"}).help("how the draft is sampled")
+            .bind(kept_choice("--spec-draft-sampling", {"greedy", "probabilistic"}))
+            .says("accepted and kept; cria drafts greedily and verifies exactly, so the output is the same "
+                  "as without drafting"));
+    add(Opt(S::Speculative, {"--spec-synth-len"}).value(K::Float, "L").env({"LLAMA_ARG_SPEC_SYNTH_LEN"})
+            .help("synthetic acceptance length (llama-server benchmarking only)").bind(kept("--spec-synth-len"))
+            .says("accepted and kept; cria has no synthetic acceptance mode"));
+    add(Opt(S::Speculative, {"--spec-synth-rates"}).value(K::List, "P0,P1,...").env({"LLAMA_ARG_SPEC_SYNTH_RATES"})
+            .help("synthetic acceptance probabilities (llama-server benchmarking only)").bind(kept("--spec-synth-rates"))
+            .says("accepted and kept; cria has no synthetic acceptance mode"));
+    const std::string ngram_kinds = "accepted and kept; cria's n-gram drafting is ngram-simple "
+                                    "(--spec-ngram-simple-size-n); the other n-gram kinds are not built";
+    const std::string simple = "accepted and kept; cria's ngram-simple drafts up to --draft-max tokens after the "
+                               "latest earlier match of the last --spec-ngram-simple-size-n tokens";
+    for (const char* name : {"--spec-ngram-simple-size-m", "--spec-ngram-simple-min-hits"}) {
+        add(Opt(S::Speculative, {name}).value(K::Int, "N").help("ngram-simple drafting parameter of llama-server")
+                .bind(kept_int(name, 0)).says(simple));
+    }
+    for (const char* name : {"--spec-ngram-mod-n-min", "--spec-ngram-mod-n-max", "--spec-ngram-mod-n-match",
+                             "--spec-ngram-map-k-size-n",
+                             "--spec-ngram-map-k-size-m", "--spec-ngram-map-k-min-hits", "--spec-ngram-map-k4v-size-n",
+                             "--spec-ngram-map-k4v-size-m", "--spec-ngram-map-k4v-min-hits", "--spec-ngram-size-m",
+                             "--spec-ngram-min-hits"}) {
+        add(Opt(S::Speculative, {name}).value(K::Int, "N").help("n-gram drafting parameter of llama-server")
+                .bind(kept_int(name, 0)).says(ngram_kinds));
+    }
+    add(Opt(S::Speculative, {"--spec-ngram-size-n"}).value(K::Int, "N")
+            .help("the old name of --spec-ngram-simple-size-n")
+            .bind(int_in(at_draft(&SpeculativeConfig::ngram_size), 1, 1024)));
+    add(Opt(S::Speculative, {"-lcs", "--lookup-cache-static"}).value(K::String, "FNAME")
+            .help("static lookup cache for lookup decoding").bind(kept("--lookup-cache-static"))
+            .says("accepted and kept; cria has no lookup caches (see --spec-type ngram-simple)"));
+    add(Opt(S::Speculative, {"-lcd", "--lookup-cache-dynamic"}).value(K::String, "FNAME")
+            .help("dynamic lookup cache for lookup decoding").bind(kept("--lookup-cache-dynamic"))
+            .says("accepted and kept; cria has no lookup caches (see --spec-type ngram-simple)"));
+}
+
+// Chat templates and reasoning: issue 13's later parts read these.
+void add_template_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    const auto chat_parsing = later_feature("cria does not parse reasoning out of replies yet: it stays in the content");
+    add(Opt(S::Compatibility, {"--chat-template-kwargs"}).value(K::String, "JSON").env({"LLAMA_ARG_CHAT_TEMPLATE_KWARGS"})
+            .help("extra variables for the chat template, a JSON object, e.g. '{\"enable_thinking\": false}'")
+            .bind(json_object(at_later(&LaterOptions::chat_template_kwargs)))
+            .notice(later_feature("chat templates do not receive these variables yet")));
+    add(Opt(S::Compatibility, {"--reasoning-format"}).choices({"none", "deepseek", "deepseek-legacy", "auto"})
+            .env({"LLAMA_ARG_THINK"}).help("how thinking is returned: none, deepseek, deepseek-legacy or auto")
+            .bind(choice(at_later(&LaterOptions::reasoning_format), {"none", "deepseek", "deepseek-legacy", "auto"}))
+            .notice(chat_parsing));
+    add(Opt(S::Compatibility, {"-rea", "--reasoning"}).choices({"on", "off", "auto"}).implicit_value("on")
+            .env({"LLAMA_ARG_REASONING"}).help("thinking in chats: on, off or auto (from the template)")
+            .bind(choice(at_later(&LaterOptions::reasoning), {"on", "off", "auto"}))
+            .notice(later_feature("the chat template decides whether the model thinks")));
+    add(Opt(S::Compatibility, {"--reasoning-effort"}).value(K::String, "LEVEL").env({"LLAMA_ARG_REASONING_EFFORT"})
+            .help("reasoning effort given to the chat template: default, minimal, low, medium, high, xhigh, max")
+            .bind(nonempty_text(at_later(&LaterOptions::reasoning_effort)))
+            .notice(later_feature("chat templates do not receive it yet")));
+    add(Opt(S::Compatibility, {"--reasoning-budget"}).value(K::Int, "N").env({"LLAMA_ARG_THINK_BUDGET"})
+            .help("thinking token budget: -1 unrestricted, 0 none, N tokens")
+            .bind(int_or_auto(at_later(&LaterOptions::reasoning_budget), 0))
+            .notice(later_feature("thinking is not limited yet")));
+    add(Opt(S::Compatibility, {"--reasoning-budget-message"}).value(K::String, "MESSAGE")
+            .env({"LLAMA_ARG_THINK_BUDGET_MESSAGE"}).help("text put before the end of thinking when the budget is spent")
+            .bind(text(at_later(&LaterOptions::reasoning_budget_message)))
+            .notice(later_feature("thinking is not limited yet")));
+    add(Opt(S::Compatibility, {"--reasoning-preserve"}).negative({"--no-reasoning-preserve"})
+            .env({"LLAMA_ARG_REASONING_PRESERVE"}).help("keep earlier reasoning in the history given to the template")
+            .bind(boolean(at_later(&LaterOptions::reasoning_preserve)))
+            .notice(later_feature("earlier reasoning is not passed to templates yet")));
+    add(Opt(S::Compatibility, {"--skip-chat-parsing"}).negative({"--no-skip-chat-parsing"})
+            .env({"LLAMA_ARG_SKIP_CHAT_PARSING"}).help("put everything the model writes in the content")
+            .bind(boolean(at_later(&LaterOptions::skip_chat_parsing)))
+            .notice(later_feature("reasoning stays in the content; tool calls are still parsed")));
+    add(Opt(S::Compatibility, {"--prefill-assistant"}).negative({"--no-prefill-assistant"})
+            .env({"LLAMA_ARG_PREFILL_ASSISTANT"})
+            .help("a last assistant message is continued (prefilled) rather than taken as a whole message")
+            .bind(boolean(at_later(&LaterOptions::prefill_assistant)))
+            .notice(later_feature("the chat template's rendering of a last assistant message is used as it is")));
+}
+
+// Server features of later work, and llama-server's agent tools (not in cria).
+void add_server_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    const std::string agent = "accepted and kept; cria has no built-in agent tools or MCP proxy: nothing is enabled";
+    add(Opt(S::Compatibility, {"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"})
+            .help("the reranking endpoints (/rerank, /v1/rerank)").bind(boolean(at_later(&LaterOptions::rerank)))
+            .notice(later_feature("cria has no reranking endpoint yet")));
+    add(Opt(S::Compatibility, {"--sleep-idle-seconds"}).value(K::Int, "SECONDS")
+            .help("unload the model after this many idle seconds; -1 = never")
+            .bind(int_or_auto(at_later(&LaterOptions::sleep_idle_seconds), 1))
+            .notice(later_feature("the model stays loaded")));
+    add(Opt(S::Compatibility, {"--media-path"}).value(K::String, "PATH")
+            .help("directory of local media files that requests may name as file:// URLs")
+            .bind(nonempty_text(at_later(&LaterOptions::media_path)))
+            .notice(later_feature("file:// URLs in requests are refused")));
+    add(Opt(S::Compatibility, {"-cram", "--cache-ram"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_RAM"})
+            .help("size limit in MiB of the host-memory prompt cache; -1 = none, 0 = off")
+            .bind(int_or_auto(at_later(&LaterOptions::cache_ram_mib), 0))
+            .notice(later_feature("cria keeps prompts only in the slots' KV cache, not in host memory")));
+    add(Opt(S::Compatibility, {"--cache-idle-slots"}).negative({"--no-cache-idle-slots"})
+            .env({"LLAMA_ARG_CACHE_IDLE_SLOTS"}).help("save idle slots to the prompt cache (with --cache-ram)")
+            .bind(boolean(at_later(&LaterOptions::cache_idle_slots)))
+            .notice(later_feature("idle slots keep their cache in place")));
+    add(Opt(S::Compatibility, {"-ctxcp", "--ctx-checkpoints", "--swa-checkpoints"}).value(K::Int, "N")
+            .env({"LLAMA_ARG_CTX_CHECKPOINTS"}).help("context checkpoints per slot")
+            .bind(int_in(at_later(&LaterOptions::ctx_checkpoints), 0))
+            .notice(later_feature("cria makes no context checkpoints")));
+    add(Opt(S::Compatibility, {"-cms", "--checkpoint-min-step"}).value(K::Int, "N")
+            .env({"LLAMA_ARG_CHECKPOINT_MIN_SPACING_NT"}).help("fewest tokens between context checkpoints")
+            .bind(int_in(at_later(&LaterOptions::checkpoint_min_step), 0))
+            .notice(later_feature("cria makes no context checkpoints")));
+    add(Opt(S::Compatibility, {"--cache-reuse"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_REUSE"})
+            .help("smallest chunk reused from the cache by KV shifting; 0 = off")
+            .bind(int_in(at_later(&LaterOptions::cache_reuse), 0))
+            .notice([](const ServerOptions& o) -> std::string {
+                return o.later.cache_reuse > 0 ? "accepted and kept; cria reuses only a slot's common prefix, "
+                                                 "not chunks after it"
+                                               : "";
+            }));
+    add(Opt(S::Compatibility, {"-sps", "--slot-prompt-similarity"}).value(K::Float, "SIMILARITY")
+            .help("how much a prompt must match a slot's to use that slot; 0 = off")
+            .bind(float_in(at_later(&LaterOptions::slot_prompt_similarity), 0.0, 1.0))
+            .notice([](const ServerOptions& o) -> std::string {
+                return o.later.slot_prompt_similarity > 0.0f
+                           ? "accepted and kept; cria always takes the idle slot sharing the longest prefix with the "
+                             "prompt, however short"
+                           : "";
+            }));
+    add(Opt(S::Compatibility, {"--kv-unified-per-slot"}).value(K::Int, "N").env({"LLAMA_ARG_KV_UNIFIED_PER_SLOT"})
+            .help("context limit per slot with a unified KV cache")
+            .bind(int_in(at_later(&LaterOptions::kv_unified_per_slot), 1))
+            .notice(later_feature("each slot holds -c / -np tokens")));
+    add(Opt(S::Compatibility, {"--sse-ping-interval"}).value(K::Int, "N").env({"LLAMA_ARG_SSE_PING_INTERVAL"})
+            .help("seconds between SSE pings; -1 = none")
+            .bind(int_or_auto(at_later(&LaterOptions::sse_ping_interval), 1))
+            .notice(later_feature("streams send no pings")));
+    add(Opt(S::Compatibility, {"--ui-config", "--webui-config"}).value(K::String, "JSON").env({"LLAMA_ARG_UI_CONFIG"})
+            .help("default settings of the web UI, a JSON object").bind(json_object(at_later(&LaterOptions::ui_config)))
+            .notice(later_feature("the web UI starts with its own defaults")));
+    add(Opt(S::Compatibility, {"--ui-config-file", "--webui-config-file"}).value(K::String, "PATH")
+            .env({"LLAMA_ARG_UI_CONFIG_FILE"}).help("the same, from a file")
+            .bind(json_object_file(at_later(&LaterOptions::ui_config)))
+            .notice(later_feature("the web UI starts with its own defaults")));
+    add(Opt(S::Compatibility, {"--ui-mcp-proxy", "--webui-mcp-proxy"}).negative({"--no-ui-mcp-proxy", "--no-webui-mcp-proxy"})
+            .env({"LLAMA_ARG_UI_MCP_PROXY"}).help("the web UI's MCP CORS proxy")
+            .bind(boolean(at_later(&LaterOptions::ui_mcp_proxy))).says(agent));
+    add(Opt(S::Compatibility, {"--tools"}).value(K::List, "TOOL1,TOOL2,...").env({"LLAMA_ARG_TOOLS"})
+            .help("built-in tools for agents").bind(string_list(at_later(&LaterOptions::tools))).says(agent));
+    add(Opt(S::Compatibility, {"--tools-runtime"}).value(K::String, "OPTION").env({"LLAMA_ARG_TOOLS_RUNTIME"})
+            .help("where the built-in tools run").bind(nonempty_text(at_later(&LaterOptions::tools_runtime))).says(agent));
+    add(Opt(S::Compatibility, {"--mcp-servers-config"}).value(K::String, "PATH").env({"LLAMA_ARG_MCP_SERVERS_CONFIG"})
+            .help("MCP server definitions, a JSON file")
+            .bind(nonempty_text(at_later(&LaterOptions::mcp_servers_config))).says(agent));
+    add(Opt(S::Compatibility, {"--mcp-servers-json"}).value(K::String, "JSON").env({"LLAMA_ARG_MCP_SERVERS_JSON"})
+            .help("MCP server definitions, inline JSON")
+            .bind(json_object(at_later(&LaterOptions::mcp_servers_json))).says(agent));
+    add(Opt(S::Compatibility, {"-ag", "--agent"}).negative({"-no-ag", "--no-agent"}).env({"LLAMA_ARG_AGENT"})
+            .help("the CORS proxy and every built-in tool").bind(boolean(at_later(&LaterOptions::agent))).says(agent));
+    add(Opt(S::Compatibility, {"--log-prompts-dir"}).value(K::String, "PATH")
+            .help("write prompts to this directory (debugging)").bind(nonempty_text(at_later(&LaterOptions::log_prompts_dir)))
+            .notice(later_feature("prompts are logged only at -lv 4 and above")));
+}
+
+// Router mode, model presets and other sources: cria serves the one model it was started with.
+void add_source_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    const auto router = later_feature("cria serves one model (-m, -mu or -hf); there is no router mode yet");
+    add(Opt(S::Compatibility, {"--models-dir"}).value(K::String, "PATH").env({"LLAMA_ARG_MODELS_DIR"})
+            .help("directory of models for the router server").bind(nonempty_text(at_later(&LaterOptions::models_dir)))
+            .notice(router));
+    add(Opt(S::Compatibility, {"--models-preset"}).value(K::String, "PATH").env({"LLAMA_ARG_MODELS_PRESET"})
+            .help("INI file of model presets for the router server")
+            .bind(nonempty_text(at_later(&LaterOptions::models_preset))).notice(router));
+    add(Opt(S::Compatibility, {"--models-max"}).value(K::Int, "N").env({"LLAMA_ARG_MODELS_MAX"})
+            .help("router server: most models loaded at once; 0 = no limit")
+            .bind(int_in(at_later(&LaterOptions::models_max), 0)).notice(router));
+    add(Opt(S::Compatibility, {"--models-autoload"}).negative({"--no-models-autoload"}).env({"LLAMA_ARG_MODELS_AUTOLOAD"})
+            .help("router server: load models when first asked for")
+            .bind(boolean(at_later(&LaterOptions::models_autoload))).notice(router));
+    add(Opt(S::Compatibility, {"-dr", "--docker-repo"}).value(K::String, "[<repo>/]<model>[:quant]")
+            .env({"LLAMA_ARG_DOCKER_REPO"}).help("a Docker Hub model repository").bind(kept("--docker-repo"))
+            .says("accepted and kept; cria does not download from Docker Hub: give -m FILE, -mu URL or -hf REPO"));
+    const std::string video = "accepted and kept; cria takes images, not video";
+    add(Opt(S::Compatibility, {"--mtmd-batch-max-tokens"}).value(K::Int, "N").env({"LLAMA_ARG_MTMD_BATCH_MAX_TOKENS"})
+            .help("most image tokens per batch when encoding images").bind(kept_int("--mtmd-batch-max-tokens", 1))
+            .says("accepted and kept; cria encodes one image at a time"));
+    add(Opt(S::Compatibility, {"--video-fps"}).value(K::Float, "N").env({"LLAMA_ARG_VIDEO_FPS"})
+            .help("target video frame rate").bind(kept_float("--video-fps", 0.0, 1000.0)).says(video));
+    add(Opt(S::Compatibility, {"--video-timestamp-interval"}).value(K::Int, "N").env({"LLAMA_ARG_VIDEO_TIMESTAMP_INTERVAL"})
+            .help("milliseconds between video timestamps").bind(kept_int("--video-timestamp-interval", 0)).says(video));
+    add(Opt(S::Compatibility, {"--video-ffmpeg-dir"}).value(K::String, "DIR").env({"LLAMA_ARG_VIDEO_FFMPEG_DIR"})
+            .help("where ffmpeg and ffprobe are").bind(kept("--video-ffmpeg-dir")).says(video));
+    add(Opt(S::Compatibility, {"--spm-infill"})
+            .help("Suffix/Prefix/Middle order for /infill instead of Prefix/Suffix/Middle").bind(kept("--spm-infill"))
+            .says("accepted; /infill builds its prompt in Prefix/Suffix/Middle order"));
+    const std::string preset = "accepted; cria has no built-in model presets: give the model with -hf REPO or "
+                               "-m FILE and the options you want";
+    for (const char* name : {"--embd-gemma-default", "--fim-qwen-1.5b-default", "--fim-qwen-3b-default",
+                             "--fim-qwen-7b-default", "--fim-qwen-7b-spec", "--fim-qwen-14b-spec",
+                             "--fim-qwen-30b-default", "--gpt-oss-20b-default", "--gpt-oss-120b-default",
+                             "--vision-gemma-4b-default", "--vision-gemma-12b-default", "--spec-default"}) {
+        add(Opt(S::Compatibility, {name}).help("a llama-server model preset").bind(kept(name)).says(preset));
+    }
+}
+
+}  // namespace
+
+void add_llama_server_options(std::vector<OptionSpec>* table) {
+    std::vector<OptionSpec>& t = *table;
+    add_thread_options(t);
+    add_device_options(t);
+    add_model_options(t);
+    add_context_options(t);
+    add_output_options(t);
+    add_logging_options(t);
+    add_speculative_options(t);
+    add_template_options(t);
+    add_server_options(t);
+    add_source_options(t);
+}
+
+}  // namespace cria::options
