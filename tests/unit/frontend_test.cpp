@@ -113,7 +113,7 @@ TEST_F(FrontendTest, ErrorsNameTheirField) {
                                      no_system);
               }).param,
               "json_schema");
-    // A 1x1 GIF header: readable, so the image reaches the frontend, which has no projector for it.
+    // A 1x1 GIF header: it passes the parser; this model has no projector to read it.
     const json image_body = {{"prompt", "see [img-1]"}, {"image_data", json::array({{{"data", "R0lGODlhAQABAAAAAA=="}, {"id", 1}}})}};
     const auto with_image = parse_completion_request(image_body, CompletionDefaults{}, "", /*accept_image_data=*/true);
     EXPECT_EQ(error_of([&] { prepare_completion(model, with_image, no_system); }).param, "image_data");
