@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 // The loopback helpers the end-to-end tests use: a free port, a sleep.
 import { freePort, sleep } from '../tests/e2e/lib/cria.mjs';
+import { trackChildren } from './children.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench/results');
@@ -435,7 +436,7 @@ function cpuDelta(a, b) {
 // ---------------------------------------------------------------------------------------------
 // Servers
 
-const children = new Set();
+const children = trackChildren('bench', 130);  // killed on exit and on signals
 let NICE = 0;  // niceness for the servers and llama-bench (set in main)
 
 // A child started detached leads its own session, hence its own scheduler autogroup; give that
@@ -497,21 +498,6 @@ async function waitQuiet(maxS) {
   return { other_load: +last.toFixed(3), waited_s: +((Date.now() - t0) / 1000).toFixed(1) };
 }
 
-function killAll() {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-    } catch { /* gone */ }
-  }
-}
-process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    process.stderr.write(`bench: ${sig}, stopping the servers\n`);
-    killAll();
-    process.exit(130);
-  });
-}
 
 class Server {
   constructor(name, bin, args, port, logPath) {
@@ -1151,6 +1137,5 @@ async function main() {
 
 main().catch((e) => {
   process.stderr.write(`bench: ${process.env.BENCH_DEBUG ? e.stack || e : e.message || e}\n`);
-  killAll();
-  process.exit(2);
+  process.exit(2);  // the servers are killed on exit (trackChildren)
 });

@@ -27,6 +27,7 @@ import { freePort, sleep } from '../tests/e2e/lib/cria.mjs';
 import { request } from './soak-http.mjs';
 import { actions, makeFixtures, weighted } from './soak-actions.mjs';
 import { classify, Tally, textReport, markdown } from './soak-report.mjs';
+import { trackChildren } from './children.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -145,7 +146,7 @@ const log = (msg) => process.stderr.write(`[soak ${now().toFixed(0).padStart(4)}
 // ---------------------------------------------------------------------------------------------
 // Servers
 
-const children = new Set();
+const children = trackChildren('soak', 2);  // killed on exit and on signals
 
 // VmRSS, RssAnon and VmHWM of a process, in kB, and its thread count (null once it is gone).
 function memory(pid) {
@@ -203,21 +204,6 @@ class SoakServer {
   }
 }
 
-function killAll() {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-    } catch { /* gone */ }
-  }
-}
-process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    process.stderr.write(`soak: ${sig}, stopping the servers\n`);
-    killAll();
-    process.exit(2);
-  });
-}
 
 // Levels of the server's log lines ("I cria: ...", "W ...", "E ..."), and a few warnings and errors.
 function readLog(logPath) {
@@ -547,6 +533,5 @@ async function main() {
 
 main().catch((e) => {
   process.stderr.write(`soak: ${process.env.SOAK_DEBUG ? e.stack || e : e.message || e}\n`);
-  killAll();
-  process.exit(2);
+  process.exit(2);  // the servers are killed on exit (trackChildren)
 });

@@ -24,13 +24,6 @@
 
 namespace cria::options {
 
-using util::parse_bool_word;
-using util::parse_float;
-using util::parse_int;
-using util::split_list;
-using util::to_lower;
-using util::trim;
-
 namespace {
 
 

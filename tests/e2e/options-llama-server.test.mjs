@@ -4,11 +4,14 @@
 // stop at an "unknown option".
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { startCria, freePort, CRIA, TINY_MODEL, MODELS } from './lib/cria.mjs';
+import { startCria, runCria as runCriaFor10s, freePort, TINY_MODEL, MODELS } from './lib/cria.mjs';
+
+// Runs cria to completion (lib/cria.mjs), with room for a start-up that loads the model.
+const runCria = (args, { env = {} } = {}) => runCriaFor10s(args, { env, timeoutMs: 30000 });
 import { THREADS, greedy, complete } from './lib/generation-helpers.mjs';
 
 const LLAMA_SERVER = process.env.LLAMA_SERVER || 'llama-server';
@@ -54,20 +57,6 @@ async function inParallel(jobs, width = 8) {
     }
   }));
   return results;
-}
-
-// Runs cria to completion; unlike lib/cria.mjs's runCria it waits for the end of its output
-// ('close', not 'exit'), which --print-options's long JSON needs.
-function runCria(args, { env = {}, timeoutMs = 30000 } = {}) {
-  return new Promise((resolve) => {
-    const proc = spawn(CRIA, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d) => { stdout += d; });
-    proc.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
 }
 
 // A control vector GGUF (version 3): one F32 tensor "direction.<layer>" of `width` values, all

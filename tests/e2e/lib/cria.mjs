@@ -143,6 +143,8 @@ export function referenceDecode(model, prompt, nPredict, extra = []) {
 }
 
 // Runs cria to completion with `args` (for option-parsing tests); returns { code, stdout, stderr }.
+// Resolves on 'close' (the output read to its end), not 'exit', which may come before a long
+// stdout (--print-options's JSON) has been read.
 export function runCria(args, { env = {}, timeoutMs = 10000 } = {}) {
   return new Promise((resolve) => {
     const proc = spawn(CRIA, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -151,7 +153,7 @@ export function runCria(args, { env = {}, timeoutMs = 10000 } = {}) {
     proc.stdout.on('data', (d) => { stdout += d; });
     proc.stderr.on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    proc.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
 }
 
