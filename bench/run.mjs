@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 // The loopback helpers the end-to-end tests use: a free port, a sleep.
 import { freePort, sleep } from '../tests/e2e/lib/cria.mjs';
 import { trackChildren } from './children.mjs';
+import { rngFor } from './random.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench/results');
@@ -210,26 +211,6 @@ science history math art picture voice sound song dance walk talk eat drink slee
 cry thought told found gave took knew saw felt began kept heard brought wrote stood ran sat ago away
 down off above below near far inside outside together alone almost enough quite rather really
 already yet soon later perhaps probably certainly exactly`.split(/\s+/).filter(Boolean);
-
-function hashString(s) {
-  let h = 2166136261 >>> 0;
-  for (let i = 0; i < s.length; ++i) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 16777619) >>> 0;
-  }
-  return h;
-}
-
-function rngFor(seed) {  // mulberry32
-  let a = hashString(seed);
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Sentences of 8..14 words, each ending with "." (one more token). Stops when `words` words are
 // written, or, when maxTokens is given, when the estimate (words + full stops) reaches it.

@@ -28,6 +28,7 @@ import { request } from './soak-http.mjs';
 import { actions, makeFixtures, weighted } from './soak-actions.mjs';
 import { classify, Tally, textReport, markdown } from './soak-report.mjs';
 import { trackChildren } from './children.mjs';
+import { rngFor } from './random.mjs';  // each client has its own sequence
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -124,19 +125,6 @@ function parseArgs(argv) {
   o.ctx ??= 512 * o.parallel;
   if (o.clients > 256) throw new Error('--clients: at most 256');
   return o;
-}
-
-// mulberry32, seeded from a string (FNV-1a): each client has its own sequence.
-function rngFor(seed) {
-  let a = 2166136261 >>> 0;
-  for (let i = 0; i < seed.length; ++i) a = Math.imul(a ^ seed.charCodeAt(i), 16777619) >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const T0 = performance.now();
