@@ -25,6 +25,11 @@ struct ChatRequest {
     nlohmann::json tools = nlohmann::json::array();  // validated function tools ([] if none)
     std::string tool_choice = "auto";  // "none", "auto", "required", or the one function's name
     size_t max_grammar_bytes = kDefaultMaxGrammarBytes;  // the budget of a forced call's grammar
+    // Every chat dialect maps its own fields onto these two (OpenAI's chat_template_kwargs and
+    // reasoning_budget, Anthropic's thinking, Responses' reasoning, Ollama's think):
+    nlohmann::json chat_template_kwargs = nlohmann::json::object();  // extra template variables (enable_thinking, ...)
+    int32_t reasoning_budget = -1;  // tokens of reasoning allowed: -1 unlimited, 0 none
+    bool parallel_tool_calls = true;  // false: at most one call per answer
     bool force_tool_call() const { return !tools.empty() && tool_choice != "none" && tool_choice != "auto"; }
     bool offers_tools() const { return !tools.empty() && tool_choice != "none"; }
 };
