@@ -158,27 +158,30 @@ httplib::Server::HandlerResponse before_routing(const ServerContext& context, co
         // The web UI's files (and --path files) load without a key; the page then sends the
         // key its user types. Only static content is answered here, never an API route.
         if (serve_static(context, req, res)) return httplib::Server::HandlerResponse::Handled;
-        send_error(res, authentication_error("Invalid API Key"));
+        send_error(res, authentication_error("Invalid API Key"), context.error_shapes.for_path(path));
         return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
 }
 
 // Errors that never reached a handler: unknown route, body over the limit, bad request line.
-void answer_unrouted_error(const httplib::Request& req, httplib::Response& res) {
+void answer_unrouted_error(const ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;  // a handler already wrote its error
+    const ErrorBody shape = error_body_for(context, req);
     if (res.status == 404) {
-        send_error(res, not_found_error("no route for " + req.method + " " + req.path));
+        send_error(res, not_found_error("no route for " + req.method + " " + req.path), shape);
     } else if (res.status == 413) {
-        send_error(res, payload_too_large_error("the request body is larger than the limit of " +
-                                                std::to_string(kMaxRequestBodyBytes >> 20) + " MiB (" +
-                                                std::to_string(kMaxRequestBodyBytes) + " bytes)"));
+        send_error(res,
+                   payload_too_large_error("the request body is larger than the limit of " +
+                                           std::to_string(kMaxRequestBodyBytes >> 20) + " MiB (" +
+                                           std::to_string(kMaxRequestBodyBytes) + " bytes)"),
+                   shape);
     } else if (res.status == 405) {
-        send_error(res, ApiError{405, "invalid_request_error", req.method + " is not allowed on " + req.path, ""});
+        send_error(res, ApiError{405, "invalid_request_error", req.method + " is not allowed on " + req.path, ""}, shape);
     } else if (res.status >= 400 && res.status < 500) {
-        send_error(res, ApiError{res.status, "invalid_request_error", "bad request", ""});
+        send_error(res, ApiError{res.status, "invalid_request_error", "bad request", ""}, shape);
     } else if (res.status >= 500) {
-        send_error(res, server_error("internal server error"));
+        send_error(res, server_error("internal server error"), shape);
     }
 }
 
@@ -189,7 +192,7 @@ httplib::Server::HandlerResponse check_body(const ServerContext& context, const 
     try {
         check_json_depth(req.body, static_cast<size_t>(context.options.http.max_json_depth));
     } catch (const ApiError& e) {
-        send_error(res, e);
+        send_error(res, e, error_body_for(context, req));
         return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -197,11 +200,12 @@ httplib::Server::HandlerResponse check_body(const ServerContext& context, const 
 
 // The last resort, for what escaped outside a route's handler (api_route answers those): the
 // pre-routing and pre-request handlers, httplib itself.
-void answer_unexpected_exception(const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+void answer_unexpected_exception(const ServerContext& context, const httplib::Request& req, httplib::Response& res,
+                                 std::exception_ptr ep) {
     bool unexpected = false;
     const ApiError error = api_error_from(ep, &unexpected);
     if (unexpected) log_error("unhandled exception while answering a request: " + error.message);
-    send_error(res, error);
+    send_error(res, error, error_body_for(context, req));
 }
 
 // httplib's logger: one line per request; a stream's is written by send_event_stream when it ends.
@@ -232,15 +236,35 @@ void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLe
                                      });
 }
 
-void answer_errors(httplib::Response& res, const std::function<void()>& handle) {
+void answer_errors(httplib::Response& res, const std::function<void()>& handle, ErrorBody body) {
     try {
         handle();
     } catch (...) {
         bool unexpected = false;
         const ApiError error = api_error_from(std::current_exception(), &unexpected);
         if (unexpected) log_error("unhandled exception in a handler: " + error.message);
-        send_error(res, error);
+        send_error(res, error, body);
     }
+}
+
+json openai_error_body(const ApiError& error) { return error.to_json(); }
+
+ErrorBody ErrorShapes::for_path(const std::string& path) const {
+    ErrorBody body = openai_error_body;
+    size_t longest = 0;
+    for (const auto& [claimed, claimed_body] : claims_) {
+        const bool under = path.compare(0, claimed.size(), claimed) == 0 &&
+                           (path.size() == claimed.size() || path[claimed.size()] == '/');
+        if (under && claimed.size() > longest) {
+            body = claimed_body;
+            longest = claimed.size();
+        }
+    }
+    return body;
+}
+
+ErrorBody error_body_for(const ServerContext& context, const httplib::Request& req) {
+    return context.error_shapes.for_path(path_under_prefix(req.path, context.options.http.api_prefix));
 }
 
 void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens) {
@@ -254,9 +278,9 @@ void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
     res.set_content(dump_json(body), "application/json; charset=utf-8");
 }
 
-void send_error(httplib::Response& res, const ApiError& error) {
+void send_error(httplib::Response& res, const ApiError& error, ErrorBody body) {
     if (error.status == 503) res.set_header("Retry-After", "1");  // busy, loading or stopping: all pass
-    send_json(res, error.to_json(), error.status);
+    send_json(res, body(error), error.status);
 }
 
 ApiError task_failure_error(const TaskFailure& f) {
@@ -298,8 +322,12 @@ void HttpServer::install_routes() {
     s.set_post_routing_handler([](const httplib::Request& req, httplib::Response&) {
         if (req.body.size() >= kReleaseAfterBodyBytes) release_freed_memory();  // see util/allocator.h
     });
-    s.set_error_handler(answer_unrouted_error);
-    s.set_exception_handler(answer_unexpected_exception);
+    s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+        answer_unrouted_error(context_, req, res);
+    });
+    s.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        answer_unexpected_exception(context_, req, res, ep);
+    });
     s.set_logger(log_answered_request);
 
     Routes routes(s, http.api_prefix);
@@ -312,6 +340,7 @@ void HttpServer::install_routes() {
     register_embedding_routes(routes, context_);
     register_lora_routes(routes, context_);
     register_slot_file_routes(routes, context_);
+    register_anthropic_routes(routes, context_);
     register_static_routes(routes, context_);  // last: its catch-all GET must not shadow an API route
 }
 

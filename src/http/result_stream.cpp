@@ -74,7 +74,8 @@ void respond_whole(const httplib::Request& req, httplib::Response& res, std::vec
             continue;
         }
         note_result(formatter, next->task, next->event);
-        if (const auto* failure = std::get_if<TaskFailure>(&next->event)) return send_error(res, task_failure_error(*failure));
+        // Thrown, so that the route's wrapper (api_route) answers it in its dialect's error shape.
+        if (const auto* failure = std::get_if<TaskFailure>(&next->event)) throw task_failure_error(*failure);
         if (const auto* r = std::get_if<CompletionResult>(&next->event)) {
             formatter.take_result(next->task, tasks[next->task].request(), *r);
         } else if (auto* e = std::get_if<EmbeddingResult>(&next->event)) {

@@ -6,6 +6,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <httplib.h>
 
@@ -48,6 +50,31 @@ private:
     std::shared_ptr<const CompletionDefaults> current_ = std::make_shared<const CompletionDefaults>();
 };
 
+// How an ApiError's body is written: every route answers in OpenAI's shape (ApiError::to_json)
+// unless its route group claims its paths for its own dialect's shape (Anthropic's
+// {"type": "error", "error": {...}}, Ollama's {"error": "..."}). A claim covers every error under
+// those paths: the handler's (api_route), the API-key check, an unknown method, a body over the
+// limit or nested too deep. The status is always the ApiError's. Streams write their errors
+// through their formatter (ResultFormatter::stream_failure).
+using ErrorBody = nlohmann::json (*)(const ApiError& error);
+
+nlohmann::json openai_error_body(const ApiError& error);  // the default: error.to_json()
+
+class ErrorShapes {
+public:
+    // `path` and every path under it ("/v1/messages" claims "/v1/messages/count_tokens") answer
+    // errors with `body`. Paths are as routes name them (without --api-prefix). Called only while
+    // routes are registered, before the server listens: afterwards the claims are read-only, so
+    // every HTTP thread may read them without a lock.
+    void claim(std::string path, ErrorBody body) { claims_.emplace_back(std::move(path), body); }
+
+    // The body for a request's path (without --api-prefix): the longest claim's, else OpenAI's.
+    ErrorBody for_path(const std::string& path) const;
+
+private:
+    std::vector<std::pair<std::string, ErrorBody>> claims_;
+};
+
 struct ServerContext {
     ServerContext(const ServerOptions& server_options, Engine& server_engine)
         : options(server_options), engine(server_engine) {}
@@ -65,10 +92,16 @@ struct ServerContext {
 
     // Set before listening: the canonical --path directory ("" = none; then the built-in UI, if on).
     std::string static_root;
+
+    // Filled by the route groups while they register, before listening (see ErrorShapes).
+    ErrorShapes error_shapes;
 };
 
-// Writes an ApiError as the response (status, OpenAI-shaped JSON body).
-void send_error(httplib::Response& res, const ApiError& error);
+// Writes an ApiError as the response: its status, and its body in `body`'s shape.
+void send_error(httplib::Response& res, const ApiError& error, ErrorBody body = openai_error_body);
+
+// The error shape of the route `req` is for (ErrorShapes::for_path under --api-prefix).
+ErrorBody error_body_for(const ServerContext& context, const httplib::Request& req);
 
 // The error a failed task answers with: invalid_request_error below 500, server_error above.
 ApiError task_failure_error(const TaskFailure& failure);
@@ -82,17 +115,18 @@ void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens);
 void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
                        std::function<void(bool success)> on_close);
 
-// Runs `handle` and answers whatever it throws in the API's error shape (api_error_from(): an
+// Runs `handle` and answers whatever it throws in `body`'s error shape (api_error_from(): an
 // ApiError as it is, a client's JSON of the wrong shape 400, anything else 500, logged). Never
 // throws: nothing a handler does reaches httplib as an exception.
-void answer_errors(httplib::Response& res, const std::function<void()>& handle);
+void answer_errors(httplib::Response& res, const std::function<void()>& handle, ErrorBody body = openai_error_body);
 
 // The one error path of the HTTP layer: every route's handler is registered through it. A route
-// handler that runs handle(context, req, res) inside answer_errors().
+// handler that runs handle(context, req, res) inside answer_errors(), in the error shape its
+// path's group claimed (context.error_shapes).
 template <typename Handle>
 ApiRoute api_route(ServerContext& context, Handle handle) {
     return ApiRoute([&context, handle](const httplib::Request& req, httplib::Response& res) {
-        answer_errors(res, [&] { handle(context, req, res); });
+        answer_errors(res, [&] { handle(context, req, res); }, error_body_for(context, req));
     });
 }
 
@@ -112,6 +146,7 @@ void register_chat_routes(Routes& server, ServerContext& context);        // /v1
 void register_embedding_routes(Routes& server, ServerContext& context);   // /embedding, /v1/embeddings
 void register_lora_routes(Routes& server, ServerContext& context);        // /lora-adapters
 void register_slot_file_routes(Routes& server, ServerContext& context);   // POST /slots/{id}?action=
+void register_anthropic_routes(Routes& server, ServerContext& context);   // /v1/messages, /v1/messages/count_tokens
 void register_static_routes(Routes& server, ServerContext& context);      // web UI or --path files; last
 
 }  // namespace cria

@@ -43,13 +43,14 @@ std::vector<TaskHandle> handles(const std::vector<std::shared_ptr<Task>>& tasks)
     return out;
 }
 
-// Answers the tasks as a whole response; `gone`: the client has left.
+// Answers the tasks as a whole response, inside the error wrapper every route has (api_route:
+// a failed task is thrown as its ApiError); `gone`: the client has left.
 httplib::Response respond(const std::vector<std::shared_ptr<Task>>& tasks, std::shared_ptr<ResultFormatter> formatter,
                           bool gone = false) {
     const httplib::Request req = client(gone);
     httplib::Response res;
     res.status = -1;
-    respond_with_results(req, res, handles(tasks), std::move(formatter), /*stream=*/false);
+    answer_errors(res, [&] { respond_with_results(req, res, handles(tasks), std::move(formatter), /*stream=*/false); });
     return res;
 }
 
