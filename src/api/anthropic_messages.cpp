@@ -322,7 +322,8 @@ void read_thinking(const json& body, int64_t max_tokens, ChatRequest* r) {
     const int64_t limit = max_tokens > 0 ? max_tokens - 1 : INT32_MAX;
     const bool negative = budget->is_number_integer() && !budget->is_number_unsigned() && budget->get<int64_t>() < 1;
     if (negative || budget->get<uint64_t>() < 1 || budget->get<uint64_t>() > static_cast<uint64_t>(limit)) {
-        refuse("thinking.budget_tokens", "must be at least 1 and less than max_tokens (" + std::to_string(max_tokens) + ")");
+        refuse("thinking.budget_tokens", max_tokens > 0 ? "must be at least 1 and less than max_tokens (" + std::to_string(max_tokens) + ")"
+                                                        : std::string("must be at least 1"));
     }
     r->reasoning_budget = static_cast<int32_t>(budget->get<int64_t>());
 }

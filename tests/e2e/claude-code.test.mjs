@@ -4,8 +4,13 @@
 // thinking, a streamed answer) and must print an answer and exit 0.
 //
 // Everything it would send elsewhere is switched off (telemetry, error reports, updates,
-// non-essential traffic), and its HOME and config directory are fresh temporary ones. The tiny
-// random model answers nonsense; what is tested is that the client accepts cria's answer.
+// non-essential traffic), and its HOME and config directory are fresh temporary ones.
+//
+// The tiny random model never samples end-of-generation, and Claude Code takes an answer that
+// stops at max_tokens for a failure (it asks for 32000 tokens and reports "exceeded the output
+// token maximum"). So the server runs with a grammar (--grammar, every request's default) that
+// makes every answer "Hello from cria." followed by end-of-generation: the answer then ends
+// with end_turn, and the text on stdout shows it came through cria's stream.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -16,7 +21,8 @@ import { startCria, ROOT } from './lib/cria.mjs';
 import { THREADS } from './lib/generation-helpers.mjs';
 
 const CLAUDE = path.join(ROOT, 'tests/e2e/node_modules/.bin/claude');
-const TIMEOUT_MS = 240000;  // the bound of one CLI run (its prompt is some 30k tokens)
+const TIMEOUT_MS = 240000;  // the bound of one CLI run
+const ANSWER = 'Hello from cria.';
 
 // Why the CLI cannot run here, or null when it can.
 function whyNotRunnable() {
@@ -33,9 +39,10 @@ let cria;
 let home;
 before(async () => {
   if (whyNotRunnable()) return;
-  // A context large enough for Claude Code's system prompt and tools; a small --n-predict caps its
-  // max_tokens of 32000 so the answer ends quickly.
-  cria = await startCria(['-c', '65536', '-np', '1', '-n', '16', '--alias', 'cria-tiny', '--api-key', 'sk-cria-test', ...THREADS]);
+  // A context large enough for Claude Code's system prompt (some 5500 tokens with the tiny model's
+  // template, which does not show tools; templates that do show them need far more).
+  cria = await startCria(['-c', '32768', '-np', '1', '-n', '64', '--alias', 'cria-tiny', '--api-key', 'sk-cria-test',
+    '--grammar', `root ::= ${JSON.stringify(ANSWER)}`, ...THREADS]);
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'cria-claude-'));
 });
 after(async () => {
@@ -86,7 +93,7 @@ test('claude -p answers through cria\'s /v1/messages', { timeout: TIMEOUT_MS + 3
     `cria saw: ${routes.join(', ')}\n${log.slice(-3000)}`;
   t.diagnostic(`cria saw: ${routes.join(', ')}`);
   assert.equal(run.code, 0, diagnosis);
-  assert.ok(run.stdout.trim().length > 0, `no answer on stdout\n${diagnosis}`);
+  assert.equal(run.stdout.trim(), ANSWER, `not cria's answer on stdout\n${diagnosis}`);
   assert.doesNotMatch(run.stdout, /API Error/, diagnosis);
   // It spoke the Messages API, streamed, and every request of it succeeded.
   assert.ok(routes.some((r) => r.startsWith('POST /v1/messages') && r.endsWith(' 200')), diagnosis);
