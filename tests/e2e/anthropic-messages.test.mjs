@@ -4,8 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { startCria } from './lib/cria.mjs';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { startCria, MODELS } from './lib/cria.mjs';
 import { THREADS } from './lib/generation-helpers.mjs';
+import { pngFile } from './lib/image-files.mjs';
 
 let cria;
 let client;
@@ -247,4 +250,51 @@ test('--api-key: x-api-key and Authorization: Bearer are accepted; a bad key is 
   } finally {
     await keyed.stop();
   }
+});
+
+test('image blocks go the way of image_url parts: the same answer, the image\'s positions counted', async () => {
+  const vision = await startCria(['--mmproj', path.join(MODELS, 'tiny-mmproj.gguf'), '-np', '1', '-c', '1024', ...THREADS]);
+  try {
+    const png = pngFile(32, 32, (x, y) => [x * 8, y * 8, 128]);
+    const anthropic = new Anthropic({ baseURL: vision.base, apiKey: 'x', maxRetries: 0, timeout: 60000 });
+    const openai = new OpenAI({ baseURL: vision.url('/v1'), apiKey: 'x', maxRetries: 0, timeout: 60000 });
+    const content = [{ type: 'text', text: 'Describe this: ' },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png.toString('base64') } }];
+    const message = await anthropic.messages.create({ model: 'm', max_tokens: 8, temperature: 0, messages: [{ role: 'user', content }] });
+    const chat = await openai.chat.completions.create({ model: 'm', max_tokens: 8, temperature: 0, messages: [{ role: 'user', content: [
+      { type: 'text', text: 'Describe this: ' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } }] }] });
+    assert.equal(textOf(message), chat.choices[0].message.content);
+    assert.equal(message.usage.input_tokens, chat.usage.prompt_tokens);
+    const counted = await anthropic.messages.countTokens({ model: 'm', messages: [{ role: 'user', content }] });
+    assert.equal(counted.input_tokens, message.usage.input_tokens);
+    const textOnly = await anthropic.messages.countTokens({ model: 'm', messages: [{ role: 'user', content: [content[0]] }] });
+    assert.ok(counted.input_tokens >= textOnly.input_tokens + 16, `${counted.input_tokens} vs ${textOnly.input_tokens}`);
+    // Bytes that are no image: 400 naming the block's data.
+    const bad = await vision.post('/v1/messages', { model: 'm', max_tokens: 2, messages: [{ role: 'user', content: [
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: Buffer.from('not an image').toString('base64') } }] }] });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.type, 'error');
+    assert.ok(bad.body.error.message.includes('messages[0].content[0].source.data'), bad.body.error.message);
+  } finally {
+    await vision.stop();
+  }
+});
+
+test('under --api-prefix, and for a body over the limit, errors keep Anthropic\'s shape', async () => {
+  const prefixed = await startCria(['--api-prefix', '/llm', ...THREADS], { healthPath: '/llm/health' });
+  try {
+    const res = await prefixed.post('/llm/v1/messages', { model: 'm', messages });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.type, 'error');
+    assert.ok(res.body.error.message.includes('max_tokens'));
+    const ok = await prefixed.post('/llm/v1/messages', { model: 'm', max_tokens: 2, messages });
+    assert.equal(ok.body.type, 'message');
+  } finally {
+    await prefixed.stop();
+  }
+  const huge = JSON.stringify({ model: 'm', max_tokens: 2, messages: [{ role: 'user', content: 'x'.repeat(33 * 1024 * 1024) }] });
+  const res = await cria.post('/v1/messages', huge);
+  assert.equal(res.status, 413);
+  assert.deepEqual(Object.keys(res.body).sort(), ['error', 'type']);
+  assert.equal(res.body.error.type, 'request_too_large');
 });
