@@ -79,8 +79,10 @@ std::string AnthropicFormat::apply(const AnswerEvent& e) {
         case AnswerEvent::Kind::tool_call_begin:
             tool_blocks_.push_back(content_.size());
             tool_inputs_.emplace_back();
-            return open_block(Block::tool_use,
-                              {{"type", "tool_use"}, {"id", openai_id("toolu_")}, {"name", e.text}, {"input", json::object()}});
+            return open_block(Block::tool_use, {{"type", "tool_use"},
+                                                {"id", openai_id("toolu_")},
+                                                {"name", e.text},
+                                                {"input", json::object()}});
         case AnswerEvent::Kind::tool_call_arguments:
             // Calls never interleave (AnswerStream's contract): this is the open tool_use block's.
             if (e.text.empty()) return out;

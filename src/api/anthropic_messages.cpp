@@ -89,12 +89,16 @@ private:
     std::string image(const json& block, const std::string& where) {
         check_limit(images_->size() + 1, limits_.max_images, "messages", "images or more", "--max-images");
         const auto source = block.find("source");
-        if (source == block.end() || !source->is_object()) refuse(where + ".source", "is required: {\"type\": \"base64\", ...}");
+        if (source == block.end() || !source->is_object()) {
+            refuse(where + ".source", "is required: {\"type\": \"base64\", ...}");
+        }
         if (string_field(*source, "type", where + ".source") != "base64") {
             refuse(where + ".source.type", "must be \"base64\" (this server fetches no URLs)");
         }
         const std::string& media_type = string_field(*source, "media_type", where + ".source");
-        if (media_type.rfind("image/", 0) != 0) refuse(where + ".source.media_type", "must be an image type (image/png, ...)");
+        if (media_type.rfind("image/", 0) != 0) {
+            refuse(where + ".source.media_type", "must be an image type (image/png, ...)");
+        }
         const std::string& data = string_field(*source, "data", where + ".source");
         ImageFile file;
         file.id = static_cast<int64_t>(images_->size());
@@ -165,9 +169,12 @@ private:
     void tool_result(const json& block, const std::string& where) {
         const std::string& id = string_field(block, "tool_use_id", where);
         const auto is_error = block.find("is_error");
-        if (is_error != block.end() && !is_error->is_null() && !is_error->is_boolean()) refuse(where + ".is_error", "must be a boolean");
+        if (is_error != block.end() && !is_error->is_null() && !is_error->is_boolean()) {
+            refuse(where + ".is_error", "must be a boolean");
+        }
         const bool error = is_error != block.end() && is_error->is_boolean() && is_error->get<bool>();
-        json message = {{"role", "tool"}, {"tool_call_id", id}, {"content", (error ? "Error: " : "") + tool_result_text(block, where)}};
+        const std::string content = (error ? "Error: " : "") + tool_result_text(block, where);
+        json message = {{"role", "tool"}, {"tool_call_id", id}, {"content", content}};
         const auto name = tool_names_.find(id);
         if (name != tool_names_.end()) message["name"] = name->second;  // some templates show the tool's name
         out_.push_back(std::move(message));
@@ -209,7 +216,9 @@ private:
         const std::string& id = string_field(block, "id", where);
         const std::string& name = string_field(block, "name", where);
         const auto input = block.find("input");
-        if (input == block.end() || !input->is_object()) refuse(where + ".input", "is required: the call's arguments as an object");
+        if (input == block.end() || !input->is_object()) {
+            refuse(where + ".input", "is required: the call's arguments as an object");
+        }
         tool_names_[id] = name;
         return {{"id", id}, {"type", "function"}, {"function", {{"name", name}, {"arguments", input->dump()}}}};
     }
@@ -257,13 +266,16 @@ json function_tools(const json& tools) {
         const json& tool = tools[i];
         if (!tool.is_object()) refuse(where, "must be an object {\"name\", \"description\", \"input_schema\"}");
         if (has_field(tool, "type") && tool["type"] != "custom") {
-            refuse(where + ".type", "is " + tool["type"].dump() + "; only client tools (\"custom\", with an input_schema) are supported");
+            refuse(where + ".type",
+                   "is " + tool["type"].dump() + "; only client tools (\"custom\", with an input_schema) are supported");
         }
         const std::string& name = string_field(tool, "name", where);
         if (!valid_tool_name(name)) refuse(where + ".name", "must be 1 to 128 letters, digits, '_' or '-'");
         if (!names.insert(name).second) refuse(where + ".name", "'" + name + "' names two tools");
         const auto schema = tool.find("input_schema");
-        if (schema == tool.end() || !schema->is_object()) refuse(where + ".input_schema", "is required: a JSON Schema object");
+        if (schema == tool.end() || !schema->is_object()) {
+            refuse(where + ".input_schema", "is required: a JSON Schema object");
+        }
         json function = {{"name", name}, {"parameters", *schema}};
         if (has_field(tool, "description")) function["description"] = string_field(tool, "description", where);
         out.push_back({{"type", "function"}, {"function", std::move(function)}});
@@ -291,9 +303,13 @@ void read_tool_choice(const json& body, ChatRequest* r) {
     } else {
         refuse("tool_choice.type", "is '" + type + "'; it must be \"auto\", \"any\", \"tool\" or \"none\"");
     }
-    if ((type == "any" || type == "tool") && r->tools.empty()) refuse("tool_choice", "asks for a tool call but 'tools' is empty");
+    if ((type == "any" || type == "tool") && r->tools.empty()) {
+        refuse("tool_choice", "asks for a tool call but 'tools' is empty");
+    }
     if (has_field(choice, "disable_parallel_tool_use")) {
-        if (!choice["disable_parallel_tool_use"].is_boolean()) refuse("tool_choice.disable_parallel_tool_use", "must be a boolean");
+        if (!choice["disable_parallel_tool_use"].is_boolean()) {
+            refuse("tool_choice.disable_parallel_tool_use", "must be a boolean");
+        }
         r->parallel_tool_calls = !choice["disable_parallel_tool_use"].get<bool>();
     }
 }
@@ -302,7 +318,9 @@ void read_tool_choice(const json& body, ChatRequest* r) {
 void read_thinking(const json& body, int64_t max_tokens, ChatRequest* r) {
     if (!has_field(body, "thinking")) return;
     const json& thinking = body.at("thinking");
-    if (!thinking.is_object()) refuse("thinking", "must be {\"type\": \"enabled\", \"budget_tokens\": N} or {\"type\": \"disabled\"}");
+    if (!thinking.is_object()) {
+        refuse("thinking", "must be {\"type\": \"enabled\", \"budget_tokens\": N} or {\"type\": \"disabled\"}");
+    }
     const std::string& type = string_field(thinking, "type", "thinking");
     if (type == "disabled") {
         r->reasoning_budget = 0;
@@ -322,8 +340,8 @@ void read_thinking(const json& body, int64_t max_tokens, ChatRequest* r) {
     const int64_t limit = max_tokens > 0 ? max_tokens - 1 : INT32_MAX;
     const bool negative = budget->is_number_integer() && !budget->is_number_unsigned() && budget->get<int64_t>() < 1;
     if (negative || budget->get<uint64_t>() < 1 || budget->get<uint64_t>() > static_cast<uint64_t>(limit)) {
-        refuse("thinking.budget_tokens", max_tokens > 0 ? "must be at least 1 and less than max_tokens (" + std::to_string(max_tokens) + ")"
-                                                        : std::string("must be at least 1"));
+        const std::string below = max_tokens > 0 ? " and less than max_tokens (" + std::to_string(max_tokens) + ")" : "";
+        refuse("thinking.budget_tokens", "must be at least 1" + below);
     }
     r->reasoning_budget = static_cast<int32_t>(budget->get<int64_t>());
 }
@@ -344,7 +362,9 @@ json native_options(const json& body, const RequestLimits& limits, MessagesRoute
         check_limit(stops.size(), limits.max_stop_strings, "stop_sequences", "strings", "--max-stop-strings");
         for (size_t i = 0; i < stops.size(); ++i) {
             const std::string where = indexed("stop_sequences", i);
-            if (!stops[i].is_string() || stops[i].get_ref<const std::string&>().empty()) refuse(where, "must be a non-empty string");
+            if (!stops[i].is_string() || stops[i].get_ref<const std::string&>().empty()) {
+                refuse(where, "must be a non-empty string");
+            }
             if (stops[i].get_ref<const std::string&>().size() > static_cast<size_t>(limits.max_stop_length)) {
                 refuse(where, "is longer than " + std::to_string(limits.max_stop_length) + " bytes (--max-stop-length)");
             }
@@ -357,7 +377,9 @@ json native_options(const json& body, const RequestLimits& limits, MessagesRoute
 // Fields Anthropic's service reads that carry no meaning here: checked for their type only.
 void check_service_fields(const json& body) {
     if (has_field(body, "model") && !body.at("model").is_string()) refuse("model", "must be a string");
-    if (has_field(body, "metadata") && !body.at("metadata").is_object()) refuse("metadata", "must be an object {\"user_id\": ...}");
+    if (has_field(body, "metadata") && !body.at("metadata").is_object()) {
+        refuse("metadata", "must be an object {\"user_id\": ...}");
+    }
 }
 
 }  // namespace

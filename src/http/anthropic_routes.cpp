@@ -30,8 +30,8 @@ void handle_messages(ServerContext& context, const httplib::Request& req, httpli
     const ModelFrontend frontend(context);
     PreparedRequest prepared = prepare_chat(frontend.model(), request);
     const auto input_tokens = static_cast<int64_t>(prepared.prompts.at(0).generation.prompt.size());
-    auto formatter = std::make_shared<AnthropicFormat>(AnthropicEnvelope{openai_id("msg_"), context.model_name, input_tokens},
-                                                       answer_options(request, frontend.model()));
+    const AnthropicEnvelope envelope{openai_id("msg_"), context.model_name, input_tokens};
+    auto formatter = std::make_shared<AnthropicFormat>(envelope, answer_options(request, frontend.model()));
     respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, 1)), std::move(formatter),
                          request.options.generation.stream);
 }
@@ -39,8 +39,8 @@ void handle_messages(ServerContext& context, const httplib::Request& req, httpli
 // The prompt's tokens as /v1/messages would read them: the same template, tools and images.
 void handle_count_tokens(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     require_ready(context);
-    const ChatRequest request =
-        parse_anthropic_messages(parse_json_object(req.body), *context.completion_defaults.get(), MessagesRoute::count_tokens);
+    const ChatRequest request = parse_anthropic_messages(parse_json_object(req.body), *context.completion_defaults.get(),
+                                                         MessagesRoute::count_tokens);
     const ModelFrontend frontend(context);
     const FrontendModel& model = frontend.model();
     const std::string text = render_conversation(model.chat_template, model.tokenizer, request.messages,
