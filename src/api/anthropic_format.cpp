@@ -55,6 +55,7 @@ std::string AnthropicFormat::open_block(Block kind, json block) {
     open_ = kind;
     out += anthropic_event({{"type", "content_block_start"}, {"index", content_.size()}, {"content_block", block}});
     content_.push_back(std::move(block));
+    texts_.emplace_back();
     return out;
 }
 
@@ -67,14 +68,14 @@ std::string AnthropicFormat::apply(const AnswerEvent& e) {
         case AnswerEvent::Kind::content:
             if (e.text.empty()) return out;
             if (open_ != Block::text) out += open_block(Block::text, {{"type", "text"}, {"text", ""}});
-            content_.back()["text"] = content_.back()["text"].get<std::string>() + e.text;
+            texts_.back() += e.text;
             return out + delta({{"type", "text_delta"}, {"text", e.text}});
         case AnswerEvent::Kind::reasoning:
             if (e.text.empty()) return out;
             if (open_ != Block::thinking) {
                 out += open_block(Block::thinking, {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}});
             }
-            content_.back()["thinking"] = content_.back()["thinking"].get<std::string>() + e.text;
+            texts_.back() += e.text;
             return out + delta({{"type", "thinking_delta"}, {"thinking", e.text}});
         case AnswerEvent::Kind::tool_call_begin:
             tool_blocks_.push_back(content_.size());
@@ -101,6 +102,11 @@ std::string AnthropicFormat::apply(const std::vector<AnswerEvent>& events) {
 std::string AnthropicFormat::finish(const CompletionResult& result) {
     std::string out = apply(answer_.finish());
     out += close_block();
+    for (size_t i = 0; i < content_.size(); ++i) {
+        json& block = content_[i];
+        if (block["type"] == "text") block["text"] = std::move(texts_[i]);
+        if (block["type"] == "thinking") block["thinking"] = std::move(texts_[i]);
+    }
     for (size_t i = 0; i < tool_blocks_.size(); ++i) content_[tool_blocks_[i]]["input"] = tool_input(tool_inputs_[i]);
     const bool calls = !tool_blocks_.empty();
     stop_reason_ = anthropic_stop_reason(result.stop_reason, calls);

@@ -53,7 +53,9 @@ private:
 
     AnthropicEnvelope envelope_;
     AnswerStream answer_;
-    nlohmann::json content_ = nlohmann::json::array();  // the blocks so far, whole
+    nlohmann::json content_ = nlohmann::json::array();  // the blocks so far; text and thinking filled in by finish()
+    std::vector<std::string> texts_;                    // by block: its text or thinking so far (appended, not
+                                                        // rewritten into the JSON at every delta)
     std::vector<std::string> tool_inputs_;              // by tool_use block: its input's JSON text
     std::vector<size_t> tool_blocks_;                   // by tool call: its block's index in content_
     Block open_ = Block::none;
