@@ -147,10 +147,11 @@ describe('Ollama API on a generation model (tiny.gguf, --alias tiny)', () => {
     // grammar in the template's call syntax. Everything else is Ollama's: the client sends the
     // field as given, and the call is parsed from the model's text by the one answer parser.
     const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather in a city',
-      parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 12 } }, required: ['city'] } } }];
+      parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 12 } }, required: ['city'],
+        additionalProperties: false } } }];
+    const options = { num_predict: 300, temperature: 1, seed: 1 };
     const messages = [{ role: 'user', content: 'What is the weather in Paris?' }];
-    const r = await ollama.chat({ model: 'tiny', messages, tools, tool_choice: 'required', stream: false,
-      options: { num_predict: 100, temperature: 0 } });
+    const r = await ollama.chat({ model: 'tiny', messages, tools, tool_choice: 'required', stream: false, options });
     assert.equal(r.message.tool_calls?.length, 1, JSON.stringify(r.message));
     const call = r.message.tool_calls[0];
     assert.equal(call.function.name, 'get_weather');
@@ -158,8 +159,7 @@ describe('Ollama API on a generation model (tiny.gguf, --alias tiny)', () => {
     assert.equal(typeof call.function.arguments.city, 'string');
     // Streamed: the whole call arrives in one piece.
     const streamed = [];
-    for await (const piece of await ollama.chat({ model: 'tiny', messages, tools, tool_choice: 'required', stream: true,
-      options: { num_predict: 100, temperature: 0 } })) {
+    for await (const piece of await ollama.chat({ model: 'tiny', messages, tools, tool_choice: 'required', stream: true, options })) {
       if (piece.message.tool_calls) streamed.push(...piece.message.tool_calls);
     }
     assert.equal(streamed.length, 1);

@@ -108,15 +108,20 @@ describe('a reranking server (--rerank on tiny-rerank.gguf)', () => {
     const llama = await startLlamaServer(binary, ['--rerank', '-np', '2', '-t', '1', '-tb', '1']);
     try {
       const theirs = await (await fetch(`${llama.base}/v1/rerank`, { method: 'POST',
-        body: JSON.stringify({ query, documents, return_text: true }) })).json();
-      const ours = (await cria.post('/v1/rerank', { query, documents, return_text: true })).body;
+        body: JSON.stringify({ query, documents }) })).json();
+      const ours = (await cria.post('/v1/rerank', { query, documents })).body;
       assert.deepEqual(ours.results.map((r) => r.index), theirs.results.map((r) => r.index), JSON.stringify({ ours, theirs }));
       ours.results.forEach((r, i) => {
         assert.ok(Math.abs(r.relevance_score - theirs.results[i].relevance_score) < 1e-4,
           `${r.relevance_score} vs ${theirs.results[i].relevance_score}`);
-        assert.deepEqual(r.document, theirs.results[i].document);
       });
       assert.equal(ours.usage.prompt_tokens, theirs.usage.prompt_tokens);
+      // TEI's shape (`texts`) too: a plain list with `score` and, asked for, `text`.
+      const teiTheirs = await (await fetch(`${llama.base}/rerank`, { method: 'POST',
+        body: JSON.stringify({ query, texts: documents, return_text: true }) })).json();
+      const teiOurs = (await cria.post('/rerank', { query, texts: documents, return_text: true })).body;
+      assert.deepEqual(teiOurs.map((r) => [r.index, r.text]), teiTheirs.map((r) => [r.index, r.text]));
+      teiOurs.forEach((r, i) => assert.ok(Math.abs(r.score - teiTheirs[i].score) < 1e-4));
     } finally {
       await llama.stop();
     }

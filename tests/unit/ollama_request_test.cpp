@@ -32,7 +32,9 @@ TEST(OllamaOptions, MapOntoNativeSamplingFields) {
     EXPECT_EQ(native["n_keep"], 3);
     EXPECT_EQ(native["penalize_nl"], true);
     EXPECT_EQ(native["stop"], json({"\n"}));
-    const CompletionRequest r = parse_completion_request(json(native).update({{"prompt", "x"}}), CompletionDefaults{});
+    json with_prompt = native;
+    with_prompt["prompt"] = "x";
+    const CompletionRequest r = parse_completion_request(with_prompt, CompletionDefaults{});
     const SamplingParams& s = r.generation.sampling;
     EXPECT_EQ(r.generation.stop.n_predict, 12);
     EXPECT_FLOAT_EQ(s.temperature, 0.5f);
@@ -113,8 +115,8 @@ TEST(OllamaChat, MessagesBecomeOpenAiMessages) {
 
 TEST(OllamaChat, ImagesAreCheckedAndCountedAgainstTheLimit) {
     CompletionDefaults defaults;
-    defaults.limits.max_images = 1;
-    const json body = {{"messages", {{{"role", "user"}, {"content", "x"}, {"images", {"AAAA", "AAAA"}}}}}};
+    defaults.limits.max_images = 0;
+    const json body = {{"messages", {{{"role", "user"}, {"content", "x"}, {"images", {"AAAA"}}}}}};
     EXPECT_EQ(error_of([&] { parse_ollama_chat(body, defaults, ""); }).param, "messages");
     EXPECT_EQ(error_of([] {
                   parse_ollama_chat({{"messages", {{{"role", "user"}, {"content", "x"}, {"images", {"not base64!"}}}}}},
