@@ -90,7 +90,9 @@ TEST(OllamaFormat, ChatSendsEachToolCallWholeWithObjectArguments) {
             ASSERT_EQ(l["message"]["tool_calls"].size(), 1u);
             calls.push_back(l["message"]["tool_calls"][0]["function"]);
         }
-        if (!l["done"].get<bool>()) EXPECT_EQ(l["message"]["role"], "assistant");
+        if (!l["done"].get<bool>()) {
+            EXPECT_EQ(l["message"]["role"], "assistant");
+        }
     }
     ASSERT_EQ(calls.size(), 2u);
     EXPECT_EQ(calls[0], json({{"index", 0}, {"name", "f"}, {"arguments", {{"a", 1}}}}));
