@@ -7,8 +7,10 @@ import path from 'node:path';
 import { Ollama } from 'ollama';
 import { startCria, MODELS } from './lib/cria.mjs';
 import { THREADS } from './lib/generation-helpers.mjs';
+import { pngFile } from './lib/image-files.mjs';
 
 const EMBEDDING_MODEL = path.join(MODELS, 'tiny-embedding.gguf');
+const MMPROJ = path.join(MODELS, 'tiny-mmproj.gguf');
 const norm = (v) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
 // Reads an NDJSON answer line by line, as Ollama's clients do.
@@ -225,5 +227,32 @@ describe('Ollama API on an embedding model (tiny-embedding.gguf)', () => {
     assert.ok(Math.abs(norm(cut.embeddings[0]) - 1) < 1e-5);
     const show = await ollama.show({ model: 'tiny-embedding' });
     assert.deepEqual(show.capabilities, ['embedding']);
+  });
+});
+
+describe('Ollama API with images (--mmproj tiny-mmproj.gguf)', () => {
+  let cria;
+  let ollama;
+  before(async () => {
+    cria = await startCria(['--mmproj', MMPROJ, '-c', '1024', ...THREADS]);
+    ollama = new Ollama({ host: cria.base });
+  });
+  after(async () => { await cria?.stop(); });
+
+  test('images (bytes or base64) take their positions in generate and chat prompts; a broken one is a 400', async () => {
+    const png = pngFile(32, 32, (x, y) => [x * 8, y * 8, 128]);
+    const options = { num_predict: 1, temperature: 0 };
+    const plain = await ollama.generate({ model: 'tiny', prompt: 'Describe it', stream: false, options });
+    // The client base64-encodes a Uint8Array itself; a 32x32 image takes 16 positions.
+    const seen = await ollama.generate({ model: 'tiny', prompt: 'Describe it', images: [new Uint8Array(png)], stream: false, options });
+    assert.equal(seen.prompt_eval_count, plain.prompt_eval_count + 16, JSON.stringify(seen));
+    assert.equal(seen.context, undefined);  // image positions are no tokens
+    const chat = await ollama.chat({ model: 'tiny', stream: false, options,
+      messages: [{ role: 'user', content: 'Describe it', images: [png.toString('base64')] }] });
+    const chatPlain = await ollama.chat({ model: 'tiny', stream: false, options, messages: [{ role: 'user', content: 'Describe it' }] });
+    assert.equal(chat.prompt_eval_count, chatPlain.prompt_eval_count + 16);
+    const bad = await cria.post('/api/chat', { model: 'tiny', messages: [{ role: 'user', content: 'x', images: ['AAAA'] }] });
+    assert.equal(bad.status, 400);
+    assert.equal(typeof bad.body.error, 'string');
   });
 });
