@@ -1,5 +1,5 @@
 // make-model: writes a llama-architecture GGUF model with random weights, or (--lora) a LoRA
-// adapter GGUF for such a model.
+// adapter GGUF for such a model, or (--rerank) a reranking model with a classification head.
 //
 // The weights come from our own PRNG (splitmix64 + uniform distribution), so a given
 // (preset, seed, type, dims) always produces byte-identical files on every machine.
@@ -259,6 +259,10 @@ struct Config {
     float ffn_gain = 0.5f;   // scale of ffn_gate / ffn_up / ffn_down
     float anti_repeat = 0.25f;  // see tensor_data()
     int32_t pooling = -1;  // >= 0: write llama.pooling_type (1 = mean): an embedding model
+    // A reranker as libllama knows them: the qwen3 architecture (llama's plus per-head q/k norms),
+    // whose rank pooling reads the last token through `cls.output` (n_embd x 2 labels, softmax:
+    // the score is the first label's probability), pooling_type 4 (rank).
+    bool rerank = false;
     bool lora = false;        // write a LoRA adapter for the model of these dimensions instead
     int32_t lora_rank = 4;
     float lora_gain = 1.0f;   // the adapter's contribution relative to the base weights' (at scale 1)
@@ -307,6 +311,8 @@ void usage(const char * argv0) {
                  "  bench: n_embd 768, 12 layers, 12 heads, n_ff 2048, vocab 32000, Q8_0 (~134M params)\n"
                  "  --n-vocab pads the built-in vocabulary with filler pieces up to N tokens.\n"
                  "  --pooling none|mean|cls|last writes llama.pooling_type: an embedding model.\n"
+                 "  --rerank writes a reranker (qwen3 architecture, rank pooling, classifier head cls.output\n"
+                 "    with the labels yes/no): the score of a pair is the probability of 'yes'.\n"
                  "  --lora [--lora-rank N] [--lora-gain X] writes a LoRA adapter (general.type 'adapter') for the\n"
                  "    model that the same preset and dimensions describe, instead of a model; --seed picks its weights.\n",
                  argv0);
@@ -376,6 +382,8 @@ Config parse_args(int argc, char ** argv) {
             else if (kind == "cls") c.pooling = 2;
             else if (kind == "last") c.pooling = 3;
             else throw std::runtime_error("--pooling must be none, mean, cls or last");
+        } else if (a == "--rerank") {
+            c.rerank = true;
         } else if (a == "--out-gain") {
             c.out_gain = float_value();
         } else if (a == "--qk-gain") {
@@ -433,6 +441,9 @@ Config parse_args(int argc, char ** argv) {
     if ((c.n_embd / c.n_head) % 2 != 0) {
         throw std::runtime_error("head dimension (n_embd / n_head) must be even for RoPE");
     }
+    if (c.rerank && (c.lora || c.pooling >= 0)) {
+        throw std::runtime_error("--rerank writes a model with its own pooling (rank): not with --lora or --pooling");
+    }
     if (c.lora && c.lora_rank <= 0) {
         throw std::runtime_error("--lora-rank must be positive");
     }
@@ -482,6 +493,10 @@ std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
     for (int32_t il = 0; il < c.n_layer; ++il) {
         const std::string p = "blk." + std::to_string(il) + ".";
         norm(p + "attn_norm.weight", n_embd);
+        if (c.rerank) {
+            norm(p + "attn_q_norm.weight", n_embd / c.n_head);
+            norm(p + "attn_k_norm.weight", n_embd / c.n_head);
+        }
         matrix(p + "attn_q.weight", n_embd, n_embd, c.qk_gain * inv_sqrt_embd);
         matrix(p + "attn_k.weight", n_embd, n_embd_kv, c.qk_gain * inv_sqrt_embd);
         matrix(p + "attn_v.weight", n_embd, n_embd_kv, c.attn_gain * inv_sqrt_embd);
@@ -493,6 +508,8 @@ std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
     }
     norm("output_norm.weight", n_embd);
     matrix("output.weight", n_embd, n_vocab, c.out_gain * inv_sqrt_embd, true);
+    // The classification head: two logits of a few units' spread, so scores cover (0, 1).
+    if (c.rerank) matrix("cls.output.weight", n_embd, 2, 2.0f * inv_sqrt_embd);
     return specs;
 }
 
@@ -607,8 +624,10 @@ Written write_model(const Config & c) {
     const std::vector<bool> suppressed = suppressed_tokens(vocab, ids);
 
     std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_empty());
-    const std::string name = "cria-" + c.preset + "-random";
-    gguf_set_val_str(g.get(), "general.architecture", "llama");
+    const std::string name = "cria-" + c.preset + "-random" + (c.rerank ? "-rerank" : "");
+    const std::string arch = c.rerank ? "qwen3" : "llama";
+    auto key = [&arch](const char * suffix) { return arch + "." + suffix; };
+    gguf_set_val_str(g.get(), "general.architecture", arch.c_str());
     gguf_set_val_str(g.get(), "general.name", name.c_str());
     gguf_set_val_str(g.get(), "general.description",
                      "random weights from cria tools/make-model (not a trained model)");
@@ -616,17 +635,22 @@ Written write_model(const Config & c) {
                      c.type == "f32" ? 0u : c.type == "f16" ? 1u : 7u);  // LLAMA_FTYPE_*
     gguf_set_val_u32(g.get(), "general.quantization_version", GGML_QNT_VERSION);
 
-    gguf_set_val_u32(g.get(), "llama.vocab_size", static_cast<uint32_t>(n_vocab));
-    gguf_set_val_u32(g.get(), "llama.context_length", static_cast<uint32_t>(c.n_ctx_train));
-    gguf_set_val_u32(g.get(), "llama.embedding_length", static_cast<uint32_t>(c.n_embd));
-    gguf_set_val_u32(g.get(), "llama.block_count", static_cast<uint32_t>(c.n_layer));
-    gguf_set_val_u32(g.get(), "llama.feed_forward_length", static_cast<uint32_t>(c.n_ff));
-    gguf_set_val_u32(g.get(), "llama.attention.head_count", static_cast<uint32_t>(c.n_head));
-    gguf_set_val_u32(g.get(), "llama.attention.head_count_kv", static_cast<uint32_t>(c.n_head_kv));
-    gguf_set_val_u32(g.get(), "llama.rope.dimension_count", static_cast<uint32_t>(c.n_embd / c.n_head));
-    gguf_set_val_f32(g.get(), "llama.rope.freq_base", c.rope_freq_base);
-    gguf_set_val_f32(g.get(), "llama.attention.layer_norm_rms_epsilon", c.rms_eps);
-    if (c.pooling >= 0) gguf_set_val_u32(g.get(), "llama.pooling_type", static_cast<uint32_t>(c.pooling));
+    gguf_set_val_u32(g.get(), key("vocab_size").c_str(), static_cast<uint32_t>(n_vocab));
+    gguf_set_val_u32(g.get(), key("context_length").c_str(), static_cast<uint32_t>(c.n_ctx_train));
+    gguf_set_val_u32(g.get(), key("embedding_length").c_str(), static_cast<uint32_t>(c.n_embd));
+    gguf_set_val_u32(g.get(), key("block_count").c_str(), static_cast<uint32_t>(c.n_layer));
+    gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), static_cast<uint32_t>(c.n_ff));
+    gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), static_cast<uint32_t>(c.n_head));
+    gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), static_cast<uint32_t>(c.n_head_kv));
+    gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), static_cast<uint32_t>(c.n_embd / c.n_head));
+    gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), c.rope_freq_base);
+    gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), c.rms_eps);
+    if (c.pooling >= 0) gguf_set_val_u32(g.get(), key("pooling_type").c_str(), static_cast<uint32_t>(c.pooling));
+    if (c.rerank) {
+        gguf_set_val_u32(g.get(), key("pooling_type").c_str(), 4u);  // LLAMA_POOLING_TYPE_RANK
+        const char * labels[] = {"yes", "no"};
+        gguf_set_arr_str(g.get(), key("classifier.output_labels").c_str(), labels, 2);
+    }
 
     gguf_set_val_str(g.get(), "tokenizer.ggml.model", "llama");
     {

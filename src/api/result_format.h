@@ -34,6 +34,7 @@ public:
     virtual std::string stream_end(size_t task, const GenerationRequest& request, const CompletionResult& result) = 0;
     virtual std::string stream_closing() { return {}; }  // after every task finished
     virtual std::string stream_failure(const ApiError& error);  // default: one SSE event, the error's JSON
+    virtual const char* stream_content_type() const { return "text/event-stream"; }  // the stream's framing
 
     // Whole response.
     virtual void take_result(size_t task, const GenerationRequest& request, const CompletionResult& result) = 0;

@@ -52,6 +52,19 @@ struct RuntimeInfo {
     bool context_shift = true;
 };
 
+// How a reranking model (pooling rank) reads a (query, document) pair, as llama-server lays it out:
+// the model's "rerank" template with {query} and {document} replaced, else
+// [BOS] query [EOS] [SEP] document [EOS], each special token only where the metadata adds it.
+struct RerankFormat {
+    std::string prompt_template;  // tokenizer.chat_template.rerank, "" if none
+    bool add_bos = false;
+    bool add_eos = false;
+    bool add_sep = false;
+    Token bos = -1;
+    Token eos = -1;  // the SEP token where the model has no EOS
+    Token sep = -1;
+};
+
 // Read-only facts about the loaded model and context, fixed after load().
 struct EngineInfo {
     std::string model_path;
@@ -68,6 +81,11 @@ struct EngineInfo {
     int32_t n_ubatch = 0;           // the most tokens one embedding input may have
     bool embedding = false;         // embedding mode
     std::string pooling;            // the pooling in effect: none, mean, cls, last or rank
+    int32_t n_cls_out = 0;          // rank pooling: the scores per input (the classifier's outputs)
+    RerankFormat rerank;            // rank pooling: how a (query, document) pair becomes a prompt
+    // The model's GGUF metadata as libllama renders it (key, value text), in file order; arrays
+    // of the vocabulary (tokens, scores, types, merges) are left out.
+    std::vector<std::pair<std::string, std::string>> metadata;
     bool vision = false;            // a projector (--mmproj) is loaded: prompts may hold images
     RuntimeInfo runtime;
 };

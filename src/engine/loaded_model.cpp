@@ -209,6 +209,7 @@ llama_context_params context_params_for(const EngineConfig& config, int32_t n_ct
     if (config.pooling == "mean") ctx_params.pooling_type = LLAMA_POOLING_TYPE_MEAN;
     if (config.pooling == "cls") ctx_params.pooling_type = LLAMA_POOLING_TYPE_CLS;
     if (config.pooling == "last") ctx_params.pooling_type = LLAMA_POOLING_TYPE_LAST;
+    if (config.pooling == "rank") ctx_params.pooling_type = LLAMA_POOLING_TYPE_RANK;
     return ctx_params;
 }
 
@@ -246,6 +247,44 @@ void describe_model(const EngineConfig& config, const LoadedModel& out, uint32_t
     info->n_ubatch = static_cast<int32_t>(llama_n_ubatch(context));
     info->embedding = config.embedding;
     info->pooling = pooling_name(llama_pooling_type(context));
+    info->n_cls_out = static_cast<int32_t>(llama_model_n_cls_out(model));
+}
+
+// llama-server's layout of a reranking pair (EngineInfo::rerank).
+RerankFormat rerank_format(const llama_model* model, const llama_vocab* vocab) {
+    RerankFormat f;
+    const char* tmpl = llama_model_chat_template(model, "rerank");
+    f.prompt_template = tmpl ? tmpl : "";
+    f.add_bos = llama_vocab_get_add_bos(vocab);
+    f.add_eos = llama_vocab_get_add_eos(vocab);
+    f.add_sep = llama_vocab_get_add_sep(vocab);
+    f.bos = llama_vocab_bos(vocab);
+    f.sep = llama_vocab_sep(vocab);
+    f.eos = llama_vocab_eos(vocab) != LLAMA_TOKEN_NULL ? llama_vocab_eos(vocab) : f.sep;
+    return f;
+}
+
+// The metadata for /api/show: every key but the vocabulary's long arrays.
+std::vector<std::pair<std::string, std::string>> model_metadata_list(const llama_model* model) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const int32_t n = llama_model_meta_count(model);
+    for (int32_t i = 0; i < n; ++i) {
+        char key[256];
+        if (llama_model_meta_key_by_index(model, i, key, sizeof(key)) < 0) continue;
+        const std::string name = key;
+        if (name.rfind("tokenizer.ggml.", 0) == 0 &&
+            (name == "tokenizer.ggml.tokens" || name == "tokenizer.ggml.scores" ||
+             name == "tokenizer.ggml.token_type" || name == "tokenizer.ggml.merges")) {
+            continue;
+        }
+        const int32_t size = llama_model_meta_val_str_by_index(model, i, nullptr, 0);
+        if (size < 0) continue;
+        std::string value(static_cast<size_t>(size) + 1, '\0');
+        llama_model_meta_val_str_by_index(model, i, value.data(), value.size());
+        value.resize(static_cast<size_t>(size));
+        out.emplace_back(name, std::move(value));
+    }
+    return out;
 }
 
 // What /props reports about how the model runs (threads, devices, memory, positions).
@@ -336,6 +375,8 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     if (!load_extras(config, out, info, error)) return false;
     const char* tmpl = llama_model_chat_template(model, nullptr);
     info->chat_template = tmpl ? tmpl : model_metadata(model, "tokenizer.chat_template");
+    info->rerank = rerank_format(model, out->vocab);
+    info->metadata = model_metadata_list(model);
     return true;
 }
 

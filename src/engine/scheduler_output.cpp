@@ -158,7 +158,12 @@ void Scheduler::emit_embedding(Slot& slot) {
     EmbeddingResult result;
     result.n_tokens = static_cast<int32_t>(slot.request().prompt.size());
     bool ok = true;
-    if (info_.pooling == "none") {
+    if (info_.pooling == "rank") {
+        // A reranker's scores, as the model gives them: not a vector to normalize.
+        const float* v = llama_get_embeddings_seq(ctx_, slot.id);
+        ok = v != nullptr;
+        if (ok) result.vectors.emplace_back(v, v + std::max(1, info_.n_cls_out));
+    } else if (info_.pooling == "none") {
         for (int32_t i = 0; i < result.n_tokens && ok; ++i) {
             const float* v = llama_get_embeddings_ith(ctx_, slot.batch_first + i);
             ok = v != nullptr;

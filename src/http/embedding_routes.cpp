@@ -14,6 +14,11 @@ void require_embedding_mode(const ServerContext& context) {
     if (!context.engine.info().embedding) {
         throw not_supported_error("This server does not support embeddings. Start it with `--embedding`.");
     }
+    if (context.engine.info().pooling == "rank") {
+        // A reranker's outputs are scores, not vectors (llama-server answers zeros here).
+        throw not_supported_error("This server does not support embeddings. Start it with `--embeddings` and without "
+                                  "`--reranking`.");
+    }
 }
 
 // Every input is tokenized and checked before the first is submitted: a request that fails on

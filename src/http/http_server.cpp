@@ -223,12 +223,12 @@ void log_answered_request(const httplib::Request& req, const httplib::Response& 
 }  // namespace
 
 void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
-                       std::function<void(bool)> on_close) {
+                       std::function<void(bool)> on_close, const char* content_type) {
     request_streams = true;
     res.set_header("Cache-Control", "no-cache");
     // httplib writes the stream and then releases it on the thread that handled the request, so
     // the thread-local line and tokens are this request's.
-    res.set_chunked_content_provider("text/event-stream", std::move(provider),
+    res.set_chunked_content_provider(content_type, std::move(provider),
                                      [on_close = std::move(on_close)](bool success) {
                                          on_close(success);
                                          // Empty if httplib never reached its logger for this request.
@@ -341,6 +341,8 @@ void HttpServer::install_routes() {
     register_lora_routes(routes, context_);
     register_slot_file_routes(routes, context_);
     register_anthropic_routes(routes, context_);
+    register_ollama_routes(routes, context_);
+    register_rerank_routes(routes, context_);
     register_static_routes(routes, context_);  // last: its catch-all GET must not shadow an API route
 }
 

@@ -164,6 +164,7 @@ std::vector<TaskHandle> submit_all(Engine& engine, std::vector<GenerationRequest
 void respond_with_results(const httplib::Request& req, httplib::Response& res, std::vector<TaskHandle> tasks,
                           std::shared_ptr<ResultFormatter> formatter, bool stream) {
     if (!stream) return respond_whole(req, res, tasks, *formatter);
+    const char* content_type = formatter->stream_content_type();
     auto state = std::make_shared<StreamState>(StreamState{std::move(tasks), std::move(formatter)});
     send_event_stream(
         res,
@@ -172,7 +173,7 @@ void respond_with_results(const httplib::Request& req, httplib::Response& res, s
             state->tasks.clear();  // cancels whatever still runs (the client left, or a task failed)
             return ok;
         },
-        [state](bool) { state->tasks.clear(); });
+        [state](bool) { state->tasks.clear(); }, content_type);
 }
 
 }  // namespace cria

@@ -109,11 +109,11 @@ ApiError task_failure_error(const TaskFailure& failure);
 // Adds a finished task's token counts to the log line of the request this thread is answering.
 void note_request_tokens(int64_t prompt_tokens, int64_t predicted_tokens);
 
-// Answers with a server-sent-event stream written by `provider`; `on_close(success)` runs once the
+// Answers with a stream (server-sent events unless `content_type` says otherwise) written by `provider`; `on_close(success)` runs once the
 // stream has ended or the client left. The request's log line is written then, not when the
 // handler returns, so that it has the stream's real duration and tokens.
 void send_event_stream(httplib::Response& res, httplib::ContentProviderWithoutLength provider,
-                       std::function<void(bool success)> on_close);
+                       std::function<void(bool success)> on_close, const char* content_type = "text/event-stream");
 
 // Runs `handle` and answers whatever it throws in `body`'s error shape (api_error_from(): an
 // ApiError as it is, a client's JSON of the wrong shape 400, anything else 500, logged). Never
@@ -147,6 +147,8 @@ void register_embedding_routes(Routes& server, ServerContext& context);   // /em
 void register_lora_routes(Routes& server, ServerContext& context);        // /lora-adapters
 void register_slot_file_routes(Routes& server, ServerContext& context);   // POST /slots/{id}?action=
 void register_anthropic_routes(Routes& server, ServerContext& context);   // /v1/messages, /v1/messages/count_tokens
+void register_ollama_routes(Routes& server, ServerContext& context);      // /api/* (Ollama's API)
+void register_rerank_routes(Routes& server, ServerContext& context);      // /rerank, /v1/rerank (--rerank)
 void register_static_routes(Routes& server, ServerContext& context);      // web UI or --path files; last
 
 }  // namespace cria

@@ -34,7 +34,6 @@ struct LaterOptions {
     bool prefill_assistant = true;         // --prefill-assistant / --no-prefill-assistant
 
     // Server features
-    bool rerank = false;                   // --rerank: the /rerank endpoints
     int32_t sleep_idle_seconds = -1;       // --sleep-idle-seconds (-1 = never)
     std::string media_path;                // --media-path: directory of file:// media ("" = off)
     int32_t sse_ping_interval = 30;        // --sse-ping-interval (-1 = off)

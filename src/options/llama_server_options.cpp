@@ -656,9 +656,6 @@ void add_template_options(std::vector<OptionSpec>& t) {
 void add_server_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
     const std::string agent = "accepted and kept; cria has no built-in agent tools or MCP proxy: nothing is enabled";
-    add(Opt(S::Compatibility, {"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"})
-            .help("the reranking endpoints (/rerank, /v1/rerank)").bind(boolean(at_later(&LaterOptions::rerank)))
-            .notice(later_feature("cria has no reranking endpoint yet")));
     add(Opt(S::Compatibility, {"--sleep-idle-seconds"}).value(K::Int, "SECONDS")
             .help("unload the model after this many idle seconds; -1 = never")
             .bind(int_or_auto(at_later(&LaterOptions::sleep_idle_seconds), 1))

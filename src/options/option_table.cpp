@@ -299,6 +299,25 @@ Binding hf_repo_binding() {
     };
 }
 
+// --rerank: llama-server's shorthand for --embedding --pooling rank (a later --pooling still wins,
+// as there).
+Binding rerank_mode() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            const auto on = parse_bool_word(v);
+            if (!on) return "expected true or false";
+            if (*on) {
+                o.engine.embedding = true;
+                o.engine.pooling = "rank";
+            }
+            return "";
+        },
+        [](const ServerOptions& o) {
+            return std::string(o.engine.embedding && o.engine.pooling == "rank" ? "enabled" : "disabled");
+        },
+    };
+}
+
 Binding seed_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
@@ -862,15 +881,12 @@ std::vector<OptionSpec> build_table() {
             .help("embedding mode: serve /embedding and /v1/embeddings (and no text generation)")
             .bind(boolean(at_engine(&EngineConfig::embedding))));
     add(Opt(S::Endpoints, {"--pooling"}).choices({"none", "mean", "cls", "last", "rank"}).env({"LLAMA_ARG_POOLING"})
-            .help("how token embeddings become one vector per input (rank: reranking models' scores, which cria "
-                  "does not serve yet: the model's own pooling is used)")
+            .help("how token embeddings become one vector per input (rank: a reranking model's scores, see --rerank)")
             .def("the model's")
-            .bind(choice(at_engine(&EngineConfig::pooling), {"none", "mean", "cls", "last", "rank"}))
-            .notice([](const ServerOptions& o) -> std::string {
-                return o.engine.pooling == "rank" ? "accepted; cria has no reranking endpoint yet, so the model's "
-                                                    "own pooling is used for embeddings"
-                                                  : "";
-            }));
+            .bind(choice(at_engine(&EngineConfig::pooling), {"none", "mean", "cls", "last", "rank"})));
+    add(Opt(S::Endpoints, {"--rerank", "--reranking"}).env({"LLAMA_ARG_RERANKING"})
+            .help("reranking mode: serve /rerank and /v1/rerank with a reranking model (--embedding --pooling rank)")
+            .bind(rerank_mode()));
     add(Opt(S::Endpoints, {"--slots"}).negative({"--no-slots", "--slots-endpoint-disable"})
             .env({"LLAMA_ARG_ENDPOINT_SLOTS"})
             .help("the /slots monitoring endpoint (slot state may include users' prompts)")

@@ -555,7 +555,6 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
         {{"--reasoning-budget", "0"}, "--reasoning-budget"},
         {{"--chat-template-kwargs", "{\"enable_thinking\": false}"}, "--chat-template-kwargs"},
         {{"-cram", "100"}, "--cache-ram"},
-        {{"--rerank"}, "--rerank"},
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
         {{"--cache-reuse", "256"}, "--cache-reuse"},
         {{"--rpc", "127.0.0.1:50052"}, "--rpc"},
@@ -878,7 +877,7 @@ TEST(Options, HelpLayout) {
     // Options that only take a notice here come last, in their own section; the implemented ones
     // of llama-server are in the sections of their kind.
     const auto compatibility = help.find("----- accepted for llama-server compatibility");
-    for (const std::string s : {"--cache-reuse", "--reasoning-format", "--rerank", "--models-dir", "--tools"}) {
+    for (const std::string s : {"--cache-reuse", "--reasoning-format", "--models-dir", "--tools"}) {
         EXPECT_GT(help.find("  " + s + " "), compatibility) << s;
     }
     for (const std::string s : {"--override-tensor", "--reverse-prompt", "--log-timestamps", "--print-options"}) {
@@ -971,6 +970,23 @@ TEST(Options, EmbeddingModeAndPooling) {
     const char* bad[] = {"cria", "-m", "m.gguf", "--pooling", "max"};
     EXPECT_NE(parse_server_options(5, bad, [](const std::string&) { return std::optional<std::string>(); }).error.find("--pooling"),
               std::string::npos);
+}
+
+TEST(Options, RerankIsEmbeddingModeWithRankPooling) {
+    const auto none = [](const std::string&) { return std::optional<std::string>(); };
+    for (const char* flag : {"--rerank", "--reranking"}) {
+        const char* argv[] = {"cria", "-m", "m.gguf", flag};
+        const auto out = parse_server_options(4, argv, none);
+        ASSERT_TRUE(out.options.has_value()) << out.error;
+        EXPECT_TRUE(out.options->engine.embedding);
+        EXPECT_EQ(out.options->engine.pooling, "rank");
+        EXPECT_TRUE(out.options->notices.empty());  // a real feature now, not a notice
+    }
+    const auto env = [](const std::string& name) {
+        return name == "LLAMA_ARG_RERANKING" ? std::optional<std::string>("1") : std::optional<std::string>();
+    };
+    const char* argv[] = {"cria", "-m", "m.gguf"};
+    EXPECT_EQ(parse_server_options(3, argv, env).options->engine.pooling, "rank");
 }
 
 }  // namespace

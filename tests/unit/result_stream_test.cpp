@@ -50,6 +50,7 @@ httplib::Response respond(const std::vector<std::shared_ptr<Task>>& tasks, std::
     const httplib::Request req = client(gone);
     httplib::Response res;
     res.status = -1;
+    // As a route runs it: inside the route wrapper's error path (a failed task is thrown to it).
     answer_errors(res, [&] { respond_with_results(req, res, handles(tasks), std::move(formatter), /*stream=*/false); });
     return res;
 }
