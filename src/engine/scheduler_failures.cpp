@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/request_failure.h"
+#include "engine/rpc_fault.h"
 #include "engine/scheduler.h"
 #include "util/log.h"
 
@@ -53,6 +54,16 @@ bool Scheduler::decode_batch() {
     log_warn("llama_decode of a batch of " + std::to_string(batch_.n_tokens) + " tokens failed: " + failure.message);
     fail_batch(failure.http_status, failure.message);
     return false;
+}
+
+void Scheduler::fail_running_for_lost_worker() {
+    // Nothing here may call libllama: the context's state lives partly on the lost worker, and the
+    // engine abandons this scheduler with it.
+    const std::string message = lost_worker_message();
+    log_error(message);
+    for (auto& slot : slots_) {
+        if (slot.busy()) slot.task->push(TaskFailure{503, message});
+    }
 }
 
 void Scheduler::recover_from_failed_step() {
