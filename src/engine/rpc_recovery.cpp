@@ -46,8 +46,19 @@ bool Engine::connect_rpc_workers(std::string* error) {
 }
 
 BackendHealth Engine::backend_health() const {
-    std::lock_guard<std::mutex> lock(health_mutex_);
-    return health_;
+    BackendHealth health;
+    {
+        std::lock_guard<std::mutex> lock(health_mutex_);
+        health = health_;
+    }
+    // From the fault on, before the engine thread has reported it: a request that failed on the
+    // lost worker must never be followed by a healthy answer.
+    if (!health.degraded && rpc_ && rpc_fault_pending()) {
+        health.unreachable = rpc_->unreachable(200);
+        health.degraded = true;
+        health.message = health.unreachable.empty() ? "an RPC worker connection was lost" : down_message(health.unreachable);
+    }
+    return health;
 }
 
 void Engine::set_backend_health(BackendHealth health) {
@@ -58,6 +69,8 @@ void Engine::set_backend_health(BackendHealth health) {
 void Engine::abandon_lost_model() {
     static_cast<void>(scheduler_.release());  // its KV mirror, samplers and draft model: all leaked
     abandon(*model_);
+    // The workers still running free the abandoned model's buffers when its connections close.
+    rpc_->shut_down_connections();
 }
 
 void Engine::fail_waiting(const std::string& message) {

@@ -1,13 +1,18 @@
 #include "engine/rpc_workers.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <cstdlib>
 
 #include "engine/backend_devices.h"
 
@@ -37,6 +42,40 @@ bool connect_within(const addrinfo* address, int timeout_ms) {
     }
     close(fd);
     return connected;
+}
+
+// The addresses an endpoint resolves to (empty when it does not).
+std::vector<sockaddr_storage> addresses_of(const std::string& endpoint) {
+    std::vector<sockaddr_storage> out;
+    std::string host;
+    std::string port;
+    if (!split_endpoint(endpoint, &host, &port)) return out;
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return out;
+    for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+        sockaddr_storage address{};
+        std::memcpy(&address, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof address));
+        out.push_back(address);
+    }
+    freeaddrinfo(found);
+    return out;
+}
+
+bool same_address(const sockaddr_storage& a, const sockaddr_storage& b) {
+    if (a.ss_family != b.ss_family) return false;
+    if (a.ss_family == AF_INET) {
+        const auto& x = reinterpret_cast<const sockaddr_in&>(a);
+        const auto& y = reinterpret_cast<const sockaddr_in&>(b);
+        return x.sin_port == y.sin_port && x.sin_addr.s_addr == y.sin_addr.s_addr;
+    }
+    if (a.ss_family == AF_INET6) {
+        const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
+        const auto& y = reinterpret_cast<const sockaddr_in6&>(b);
+        return x.sin6_port == y.sin6_port && std::memcmp(&x.sin6_addr, &y.sin6_addr, sizeof x.sin6_addr) == 0;
+    }
+    return false;
 }
 
 // ggml's RPC entry point, from the plugin's registry (null when the plugin is not installed).
@@ -142,6 +181,27 @@ std::string RpcWorkers::display_name(const std::string& ggml_name) const {
 
 bool RpcWorkers::owns(ggml_backend_dev_t dev) const {
     return std::find(every_device_.begin(), every_device_.end(), dev) != every_device_.end();
+}
+
+void RpcWorkers::shut_down_connections() const {
+    std::vector<sockaddr_storage> workers;
+    for (const auto& endpoint : endpoints_) {
+        for (const auto& address : addresses_of(endpoint)) workers.push_back(address);
+    }
+    DIR* fds = opendir("/proc/self/fd");
+    if (fds == nullptr) return;
+    while (const dirent* entry = readdir(fds)) {
+        const int fd = std::atoi(entry->d_name);
+        struct stat info {};
+        if (fd <= 2 || fd == dirfd(fds) || fstat(fd, &info) != 0 || !S_ISSOCK(info.st_mode)) continue;
+        sockaddr_storage peer{};
+        socklen_t length = sizeof peer;
+        if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) continue;
+        for (const auto& worker : workers) {
+            if (same_address(peer, worker)) shutdown(fd, SHUT_RDWR);
+        }
+    }
+    closedir(fds);
 }
 
 std::vector<std::string> RpcWorkers::unreachable(int timeout_ms) const {

@@ -48,6 +48,11 @@ public:
     // Whether a ggml device belongs to any generation of these workers.
     bool owns(ggml_backend_dev_t dev) const;
 
+    // Engine thread, after a lost connection: shuts down (never closes: the leaked objects still
+    // own the descriptors) every connection this process holds to a worker, so that the workers
+    // still running free what the abandoned model held there. Call before connect() makes new ones.
+    void shut_down_connections() const;
+
     // Any thread: the workers that do not accept a TCP connection now.
     std::vector<std::string> unreachable(int timeout_ms) const;
 

@@ -10,6 +10,9 @@
 namespace cria {
 
 void Scheduler::fail_from_exception(Slot& slot, const char* during) {
+    // A lost --rpc worker (rpc_fault.h): nothing may touch libllama any more; once the step is over
+    // fail_running_for_lost_worker() answers every running request, this one included.
+    if (rpc_fault_pending()) return;
     const std::exception_ptr error = std::current_exception();
     // Whatever the throw interrupted (a draft half verified, an image half decoded), the sequence
     // no longer matches its mirror for sure: start it afresh.
@@ -27,6 +30,7 @@ void Scheduler::fail_from_exception(Slot& slot, const char* during) {
 
 void Scheduler::fail_start(Slot& slot, Task& task) {
     if (slot.busy() && slot.task.get() == &task) return fail_from_exception(slot, "starting the request");
+    if (rpc_fault_pending()) return task.push(TaskFailure{503, lost_worker_message()});
     kv_.clear(slot.id);  // the throw may have come after its cache was cut to the reused prefix
     task.push(failure_for_exception(std::current_exception(), "starting the request", false));
 }

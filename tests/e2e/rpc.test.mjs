@@ -3,7 +3,8 @@
 //   root 198.18.1.1 <-> worker A 198.18.1.2      root 198.18.2.1 <-> worker B 198.18.2.2
 // Only addresses inside these namespaces are used (198.18.0.0/15, the benchmarking range); the
 // namespaces and links are removed in `after`, also when a test failed. Without the right to make
-// namespaces (no CAP_NET_ADMIN), the same checks run on loopback workers and the reason is printed.
+// namespaces (no CAP_NET_ADMIN), the same checks run on loopback workers and the reason is printed
+// (CRIA_RPC_TEST_LOOPBACK=1 asks for that path).
 //
 // Checked: greedy output over two workers (-ngl 99) equals single-machine output token for token;
 // /props says which device holds which layers; a worker killed mid-stream fails that stream with an
@@ -110,6 +111,7 @@ before(async () => {
   assert.ok(RPC_SERVER, 'ggml-rpc-server is not installed (Debian package llama.cpp-tools-extra; scripts/install-deps)');
   network = new Network();
   try {
+    if (process.env.CRIA_RPC_TEST_LOOPBACK) throw new Error('CRIA_RPC_TEST_LOOPBACK is set');
     network.make();
   } catch (error) {
     network.remove();
@@ -193,6 +195,8 @@ describe('--rpc over two workers', () => {
     await waitForHealth(cria, 200, 60000);
     const again = await complete(cria, greedy(PROMPT, N_PREDICT));
     assert.deepEqual(again.tokens, reference.tokens, 'after the reload the output must be the same');
+    // The surviving worker was told to drop the abandoned model (its old connection closed).
+    assert.match(workers[0].log, /Client connection closed/);
     assert.equal(cria.proc.exitCode, null);
   });
 
