@@ -76,7 +76,7 @@ function configFor(mode) {
 async function runMode(o, mode) {
   const ports = [await freePort(), await freePort()];
   const replicas = ports.map((port) => start(o.cria, ['-m', o.model, '--port', String(port), '-np', String(o.parallel),
-    '-c', String(2048 * o.parallel), '-t', String(o.threads), '-tb', String(o.threads)]));
+    '-c', String(2048 * o.parallel), '--metrics', '-t', String(o.threads), '-tb', String(o.threads)]));
   const lbPort = await freePort();
   let haproxy = null;
   try {

@@ -45,7 +45,7 @@ function conversation(id) {
 
 before(async () => {
   if (!haveHaproxy) return;
-  replicas = [await startCria(['-np', '2', ...THREADS]), await startCria(['-np', '2', ...THREADS])];
+  replicas = [await startCria(['-np', '2', '--metrics', ...THREADS]), await startCria(['-np', '2', '--metrics', ...THREADS])];
   const port = await freePort();
   lb = `http://127.0.0.1:${port}`;
   haproxy = spawn('haproxy', ['-db', '-f', CONFIG], {
@@ -107,6 +107,11 @@ describe('cria replicas behind HAProxy (examples/haproxy)', { skip: haveHaproxy 
       const r = await chat([{ role: 'user', content }], { 'X-Session-Id': 'user-42' });
       assert.equal(r.servedBy, first.servedBy);
     }
+  });
+
+  test('a request shorter than the hashed bytes is hashed whole', async () => {
+    const first = await chat([{ role: 'user', content: 'short' }]);
+    for (let i = 0; i < 4; ++i) assert.equal((await chat([{ role: 'user', content: 'short' }])).servedBy, first.servedBy);
   });
 
   test('when a replica stops, its conversations go to the other one', async () => {
