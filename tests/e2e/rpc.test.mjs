@@ -132,9 +132,13 @@ before(async () => {
   } finally {
     await single.stop();
   }
-  cria = await startCria(['-np', '2', '-ngl', '99', '--rpc', workers.map((w) => w.endpoint).join(','), ...THREADS],
-    { timeoutMs: 60000 });
+  cria = await startMain();
 });
+
+function startMain() {
+  return startCria(['-np', '2', '-ngl', '99', '--rpc', workers.map((w) => w.endpoint).join(','), ...THREADS],
+    { timeoutMs: 60000 });
+}
 
 after(async () => {
   await cria?.stop();
@@ -165,6 +169,29 @@ describe('--rpc over two workers', () => {
     const remote = await complete(cria, greedy(PROMPT, N_PREDICT));
     assert.deepEqual(remote.tokens, reference.tokens);
     assert.equal(remote.content, reference.content);
+  });
+
+  test('-dev and -ts place layers across the workers as in llama-server', async () => {
+    // ggml-rpc-server serves one client at a time: the main server lets go of the workers meanwhile.
+    await cria.stop();
+    const rpc = workers.map((w) => w.endpoint).join(',');
+    const layersOf = async (args) => {
+      const server = await startCria(['-np', '1', '-ngl', '99', '--rpc', rpc, ...THREADS, ...args], { timeoutMs: 60000 });
+      try {
+        const runtime = (await server.get('/props')).body.runtime;
+        const out = await complete(server, greedy(PROMPT, N_PREDICT));
+        assert.deepEqual(out.tokens, reference.tokens, `output with ${args.join(' ')}`);
+        return workers.map((w) => runtime.device_layers.find((d) => d.device.includes(w.endpoint))?.layers ?? 0);
+      } finally {
+        await server.stop();
+      }
+    };
+    const [onlySecondA, onlySecondB] = await layersOf(['-dev', 'RPC1']);
+    assert.equal(onlySecondA, 0);
+    assert.ok(onlySecondB > 0);
+    const [splitA, splitB] = await layersOf(['-ts', '1,3']);
+    assert.ok(splitA > 0 && splitB > splitA, `-ts 1,3 gave ${splitA} and ${splitB} layers`);
+    cria = await startMain();
   });
 
   test('a worker killed mid-stream fails that stream; /health names it until it is back', async () => {
