@@ -1,5 +1,5 @@
 // BackendConfig: where the model's weights and work go, and how libllama loads it: llama-server's
-// -dev, -ot, --cpu-moe, --n-cpu-moe, --n-cpu-ffn, --moe-cache-mib, --repack, --no-host,
+// -dev, --rpc, -ot, --cpu-moe, --n-cpu-moe, --n-cpu-ffn, --moe-cache-mib, --repack, --no-host,
 // --op-offload, -lm, -lzm, --perf, --control-vector* and the projector's device and image sizes.
 // Plain data without libllama types (engine_config.h holds one); loaded_model.cpp hands it on.
 #pragma once
@@ -23,8 +23,16 @@ struct ControlVectorConfig {
     float scale = 1.0f;
 };
 
+// How many of the model's layers (the output layer counts as one) a device holds, as libllama
+// placed them at load ("RPC0 (127.0.0.1:50052)", "CPU (...)"). For /props.
+struct DeviceLayers {
+    std::string device;
+    int32_t layers = 0;
+};
+
 struct BackendConfig {
     std::vector<std::string> devices;       // -dev: device names to offload to; {"none"} = none; {} = all
+    std::vector<std::string> rpc_servers;   // --rpc HOST:PORT,...: ggml-rpc-server workers whose devices join
     std::vector<TensorOverride> tensor_overrides;  // -ot, in the order given
     bool cpu_moe = false;                   // -cmoe: every MoE expert weight stays on the CPU
     int32_t n_cpu_moe = 0;                  // -ncmoe N: those of the first N layers stay on the CPU

@@ -2,6 +2,8 @@
 
 #include <ggml-backend.h>
 
+#include <algorithm>
+
 namespace cria {
 
 namespace {
@@ -37,17 +39,58 @@ ggml_backend_buffer_type_t buffer_type_named(const std::string& name, std::strin
     return nullptr;
 }
 
-bool resolve_devices(const std::vector<std::string>& names, std::vector<ggml_backend_dev_t>* out, std::string* error) {
-    if (names.empty()) return true;
+// A -dev name: a worker's device by the name it had at the first connection (rpc_workers.h), any
+// other by ggml's name. Null for unknown names, and for the devices of lost connections.
+ggml_backend_dev_t device_named(const std::string& name, const RpcWorkers* rpc) {
+    if (rpc != nullptr) {
+        if (ggml_backend_dev_t dev = rpc->device_named(name)) return dev;
+    }
+    ggml_backend_dev_t dev = ggml_backend_dev_by_name(name.c_str());
+    return dev != nullptr && rpc != nullptr && rpc->owns(dev) ? nullptr : dev;
+}
+
+std::string device_names(const RpcWorkers* rpc) {
+    std::string known;
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        if (rpc != nullptr && rpc->owns(dev)) continue;
+        known += (known.empty() ? "" : ", ") + std::string(ggml_backend_dev_name(dev));
+    }
+    if (rpc != nullptr) {
+        for (auto dev : rpc->devices()) known += ", " + rpc->display_name(ggml_backend_dev_name(dev));
+    }
+    return known;
+}
+
+// Without -dev but with workers: what libllama picks by itself (the workers' devices first, to keep
+// network transfers few, then the local GPUs; integrated GPUs only when there is nothing else),
+// without the devices of lost connections, which libllama cannot tell apart.
+void default_devices(const RpcWorkers& rpc, std::vector<ggml_backend_dev_t>* out) {
+    std::vector<ggml_backend_dev_t> gpus;
+    std::vector<ggml_backend_dev_t> igpus;
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        if (rpc.owns(dev)) continue;
+        if (ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_GPU) gpus.push_back(dev);
+        if (ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_IGPU) igpus.push_back(dev);
+    }
+    *out = rpc.devices();
+    out->insert(out->end(), gpus.begin(), gpus.end());
+    if (out->empty()) *out = igpus;
+    out->push_back(nullptr);
+}
+
+bool resolve_devices(const std::vector<std::string>& names, const RpcWorkers* rpc, std::vector<ggml_backend_dev_t>* out,
+                     std::string* error) {
+    if (names.empty()) {
+        if (rpc != nullptr && !rpc->empty()) default_devices(*rpc, out);
+        return true;
+    }
     for (const auto& name : names) {
         if (name == "none") continue;  // with no device named, the list is only its end: no offloading
-        ggml_backend_dev_t dev = ggml_backend_dev_by_name(name.c_str());
+        ggml_backend_dev_t dev = device_named(name, rpc);
         if (dev == nullptr) {
-            std::string known;
-            for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
-                known += (known.empty() ? "" : ", ") + std::string(ggml_backend_dev_name(ggml_backend_dev_get(i)));
-            }
-            *error = "--device: no device named '" + name + "' (devices: " + known + ")";
+            *error = "--device: no device named '" + name + "' (devices: " + device_names(rpc) + ")";
             return false;
         }
         out->push_back(dev);
@@ -91,8 +134,8 @@ llama_lazy_mode lazy_mode_named(const std::string& mode) {
 
 }  // namespace
 
-bool make_backend_placement(const BackendConfig& config, BackendPlacement* out, std::string* error) {
-    if (!resolve_devices(config.devices, &out->devices, error)) return false;
+bool make_backend_placement(const BackendConfig& config, const RpcWorkers* rpc, BackendPlacement* out, std::string* error) {
+    if (!resolve_devices(config.devices, rpc, &out->devices, error)) return false;
     const std::vector<TensorOverride> list = override_list(config);
     if (list.empty()) return true;
     out->patterns.reserve(list.size());  // the overrides point into these strings: no reallocation
@@ -118,6 +161,28 @@ void apply_backend_config(const EngineConfig& config, const BackendPlacement& pl
     params->lazy_mode = lazy_mode_named(backend.lazy_mode);
     params->use_extra_bufts = backend.repack;
     params->no_host = !backend.host_buffer;
+}
+
+LayerAssignmentLog::LayerAssignmentLog() {
+    llama_log_get(&previous_, &previous_data_);
+    llama_log_set(on_log, this);
+}
+
+LayerAssignmentLog::~LayerAssignmentLog() { llama_log_set(previous_, previous_data_); }
+
+void LayerAssignmentLog::on_log(ggml_log_level level, const char* text, void* self) {
+    auto* log = static_cast<LayerAssignmentLog*>(self);
+    const std::string line(text);
+    static const std::string kMarker = " assigned to device ";
+    const size_t at = line.find(kMarker);
+    if (line.rfind("load_tensors: layer", 0) == 0 && at != std::string::npos) {
+        const size_t start = at + kMarker.size();
+        const std::string device = line.substr(start, line.find(',', start) - start);
+        auto it = std::find_if(log->layers_.begin(), log->layers_.end(), [&](const DeviceLayers& d) { return d.device == device; });
+        if (it == log->layers_.end()) it = log->layers_.insert(log->layers_.end(), DeviceLayers{device, 0});
+        ++it->layers;
+    }
+    if (log->previous_ != nullptr) log->previous_(level, text, log->previous_data_);
 }
 
 void apply_backend_context_config(const BackendConfig& config, llama_context_params* params) {

@@ -4,6 +4,8 @@
 #include <optional>
 
 #include "engine/loaded_model.h"
+#include "engine/rpc_fault.h"
+#include "engine/rpc_workers.h"
 #include "engine/scheduler.h"
 #include "engine/speculative.h"
 #include "util/log.h"
@@ -16,8 +18,15 @@ Engine::Engine(EngineConfig config)
 Engine::~Engine() = default;
 
 bool Engine::load(std::string* error) {
+    if (!connect_rpc_workers(error)) return false;
     auto model = std::make_unique<LoadedModel>();
-    if (!load_model(config_, model.get(), &info_, error)) return false;
+    try {
+        if (!load_model(config_, model.get(), &info_, error, rpc_.get())) return false;
+    } catch (const RpcWorkerLost& lost) {
+        static_cast<void>(model.release());  // made over a lost connection: never freed (rpc_fault.h)
+        *error = lost_worker_message() + " (" + lost.what() + ")";
+        return false;
+    }
     model_ = std::move(model);
     vocabulary_ = std::make_unique<Vocabulary>(model_->vocab);
     auto speculator = Speculator::create(config_, *model_, error);
@@ -28,7 +37,11 @@ bool Engine::load(std::string* error) {
 }
 
 void Engine::run() {
-    scheduler_->run();
+    if (rpc_) set_rpc_engine_thread();
+    for (;;) {
+        scheduler_->run();
+        if (queue_.closed() || !rpc_fault_pending() || !recover_lost_worker()) break;
+    }
     // --perf: libllama's own timings of the whole run.
     if (config_.backend.perf && model_ && model_->context) {
         const llama_perf_context_data d = llama_perf_context(model_->context.get());

@@ -37,6 +37,8 @@ struct RuntimeInfo {
     bool gpu_offload_supported = false;  // libllama has a GPU backend at all
     std::vector<std::string> devices;  // every backend device, e.g. "CPU (AMD EPYC ...)"
     std::vector<std::string> gpu_devices;  // those layers can be offloaded to
+    std::vector<std::string> rpc_servers;  // --rpc workers, as given
+    std::vector<DeviceLayers> device_layers;  // where libllama put the layers at load
     int32_t main_gpu = 0;
     std::string split_mode;
     std::vector<float> tensor_split;
@@ -127,6 +129,16 @@ private:
 class Scheduler;
 struct LoadedModel;
 class MediaProjector;
+class RpcWorkers;
+
+// The --rpc workers as /health reports them. degraded: a worker connection was lost and the model
+// is not loaded again yet (requests are answered 503 meanwhile); `unreachable` names the workers
+// that do not accept connections now.
+struct BackendHealth {
+    bool degraded = false;
+    std::string message;
+    std::vector<std::string> unreachable;
+};
 
 class Engine {
 public:
@@ -140,10 +152,12 @@ public:
     void set_model_path(std::string path) { config_.model_path = std::move(path); }
 
     // Loads the model and creates the context. Call once, on the thread that will call run().
-    // Returns false and sets *error on failure.
+    // Returns false and sets *error on failure (an --rpc worker that does not answer is named).
     bool load(std::string* error);
 
-    // The step loop. Returns after shutdown(). Call only after a successful load().
+    // The step loop. Returns after shutdown(). Call only after a successful load(). When an --rpc
+    // worker is lost (rpc_fault.h), the running requests fail, the engine waits for every worker
+    // to answer, loads the model again over new connections and goes on (rpc_recovery.cpp).
     void run();
 
     // Any thread: stops accepting requests (waiting ones get a 503 TaskFailure); run() returns once
@@ -175,6 +189,7 @@ public:
     int32_t slots_processing() const { return board_.processing(); }
     MetricsSnapshot metrics() const { return metrics_.snapshot(); }
     size_t tasks_waiting() const { return queue_.size(); }
+    BackendHealth backend_health() const;
 
     // Any thread, after load(): the LoRA adapters and their server-wide scales. New scales apply
     // to requests submitted from then on; running ones keep theirs.
@@ -183,6 +198,14 @@ public:
     void set_lora_scales(const LoraScales& scales);  // one per adapter (the caller validated them)
 
 private:
+    // The --rpc workers (rpc_recovery.cpp).
+    bool connect_rpc_workers(std::string* error);
+    bool recover_lost_worker();  // false: the queue closed while the workers were away
+    bool reload_model(std::string* error);
+    void abandon_lost_model();
+    void fail_waiting(const std::string& message);
+    void set_backend_health(BackendHealth health);
+
     EngineConfig config_;
     EngineInfo info_;
     std::unique_ptr<LoadedModel> model_;
@@ -193,6 +216,9 @@ private:
     StatusBoard board_;
     EngineMetrics metrics_;
     std::atomic<uint64_t> next_task_id_{1};
+    std::unique_ptr<RpcWorkers> rpc_;  // null without --rpc
+    mutable std::mutex health_mutex_;
+    BackendHealth health_;
 };
 
 }  // namespace cria

@@ -9,6 +9,7 @@
 #include "engine/self_extend.h"
 
 #include <algorithm>
+#include <memory>
 #include <cstdio>
 #include <mutex>
 #include <thread>
@@ -297,6 +298,7 @@ void describe_runtime(const EngineConfig& config, const LoadedModel& out, int32_
     runtime.gpu_offload_supported = llama_supports_gpu_offload();
     describe_devices(&runtime);
     runtime.n_gpu_layers_offloaded = offloaded_layers(runtime);
+    runtime.rpc_servers = config.backend.rpc_servers;
     runtime.main_gpu = config.main_gpu;
     runtime.split_mode = config.split_mode;
     runtime.tensor_split = config.tensor_split;
@@ -340,7 +342,18 @@ bool load_extras(const EngineConfig& config, LoadedModel* out, EngineInfo* info,
 
 }  // namespace
 
-bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error) {
+// Which device holds how many layers, under the names /props shows.
+std::vector<DeviceLayers> named_device_layers(const std::vector<DeviceLayers>& by_ggml_name, const RpcWorkers* rpc) {
+    std::vector<DeviceLayers> out;
+    for (const auto& entry : by_ggml_name) {
+        ggml_backend_dev_t dev = ggml_backend_dev_by_name(entry.device.c_str());
+        const std::string local = dev ? entry.device + " (" + ggml_backend_dev_description(dev) + ")" : entry.device;
+        out.push_back({rpc != nullptr ? rpc->display_name(entry.device) : local, entry.layers});
+    }
+    return out;
+}
+
+bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error, const RpcWorkers* rpc) {
     init_backends();
 
     // NUMA placement must be set before the model's memory is touched.
@@ -350,9 +363,12 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     // Must outlive the load; libllama reads it up to the entry with an empty key.
     const std::vector<llama_model_kv_override> overrides = kv_overrides_for(config.kv_overrides);
     BackendPlacement placement;  // must outlive the load, like `split` and `overrides`
-    if (!make_backend_placement(config.backend, &placement, error)) return false;
+    if (!make_backend_placement(config.backend, rpc, &placement, error)) return false;
     const llama_model_params model_params = model_params_for(config, &split, overrides, placement);
+    auto assignment = std::make_unique<LayerAssignmentLog>();
     out->model.reset(llama_model_load_from_file(config.model_path.c_str(), model_params));
+    info->runtime.device_layers = named_device_layers(assignment->layers(), rpc);
+    assignment.reset();
     if (!out->model) {
         *error = "failed to load model from '" + config.model_path + "'";
         return false;

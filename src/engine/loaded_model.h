@@ -9,6 +9,7 @@
 #include "engine/engine.h"
 #include "engine/multimodal.h"
 #include "engine/lora_adapters.h"
+#include "engine/rpc_workers.h"
 
 namespace cria {
 
@@ -21,7 +22,9 @@ struct LoadedModel {
 };
 
 // Loads the model file and its LoRA adapters and creates a context for config.n_parallel
-// sequences. On failure returns false with a message in *error. Fills *info.
-bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error);
+// sequences. On failure returns false with a message in *error. Fills *info. `rpc`: the connected
+// --rpc workers (null: none), whose devices join the local ones (rpc_workers.h).
+bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error,
+                const RpcWorkers* rpc = nullptr);
 
 }  // namespace cria

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "engine/request_failure.h"
+#include "engine/rpc_fault.h"
 #include "engine/sampling.h"
 
 namespace cria {
@@ -59,8 +60,9 @@ void Scheduler::run() {
         try {
             step();
         } catch (...) {
-            recover_from_failed_step();  // the last resort: see "Containment" in scheduler.h
+            if (!rpc_fault_pending()) recover_from_failed_step();  // the last resort: see "Containment" in scheduler.h
         }
+        if (rpc_fault_pending()) return fail_running_for_lost_worker();  // the engine reloads (rpc_fault.h)
         publish_status();
     }
     fail_everything_left();

@@ -28,7 +28,8 @@
 // KV sequence is cleared and every other slot goes on. A failed llama_decode fails the requests in
 // its batch only (decode_failure() says how each return code is answered). A throw that escapes all
 // of that is caught around the whole step: the slots in the step's batch fail (or, with none in it,
-// every busy one: the failure cannot be pinned on one and must not repeat every step).
+// every busy one: the failure cannot be pinned on one and must not repeat every step). A lost --rpc
+// worker is not contained here: every running request fails and run() returns (rpc_fault.h).
 #pragma once
 
 #include <llama-cpp.h>
@@ -148,6 +149,9 @@ private:
     void fail_batch(int http_status, const std::string& message);
     // The last resort around step(), inside a catch block (see the top of this file).
     void recover_from_failed_step();
+    // A lost --rpc worker (rpc_fault.h): every running request fails; run() returns to the engine,
+    // which abandons this scheduler and loads the model again.
+    void fail_running_for_lost_worker();
 
     LoadedModel& model_;
     llama_context* ctx_;

@@ -3,12 +3,16 @@
 #include <algorithm>
 
 #include "engine/request_failure.h"
+#include "engine/rpc_fault.h"
 #include "engine/scheduler.h"
 #include "util/log.h"
 
 namespace cria {
 
 void Scheduler::fail_from_exception(Slot& slot, const char* during) {
+    // A lost --rpc worker (rpc_fault.h): nothing may touch libllama any more; once the step is over
+    // fail_running_for_lost_worker() answers every running request, this one included.
+    if (rpc_fault_pending()) return;
     const std::exception_ptr error = std::current_exception();
     // Whatever the throw interrupted (a draft half verified, an image half decoded), the sequence
     // no longer matches its mirror for sure: start it afresh.
@@ -26,6 +30,7 @@ void Scheduler::fail_from_exception(Slot& slot, const char* during) {
 
 void Scheduler::fail_start(Slot& slot, Task& task) {
     if (slot.busy() && slot.task.get() == &task) return fail_from_exception(slot, "starting the request");
+    if (rpc_fault_pending()) return task.push(TaskFailure{503, lost_worker_message()});
     kv_.clear(slot.id);  // the throw may have come after its cache was cut to the reused prefix
     task.push(failure_for_exception(std::current_exception(), "starting the request", false));
 }
@@ -53,6 +58,16 @@ bool Scheduler::decode_batch() {
     log_warn("llama_decode of a batch of " + std::to_string(batch_.n_tokens) + " tokens failed: " + failure.message);
     fail_batch(failure.http_status, failure.message);
     return false;
+}
+
+void Scheduler::fail_running_for_lost_worker() {
+    // Nothing here may call libllama: the context's state lives partly on the lost worker, and the
+    // engine abandons this scheduler with it.
+    const std::string message = lost_worker_message();
+    log_error(message);
+    for (auto& slot : slots_) {
+        if (slot.busy()) slot.task->push(TaskFailure{503, message});
+    }
 }
 
 void Scheduler::recover_from_failed_step() {

@@ -42,6 +42,13 @@ json slots_json(const ServerContext& context) {
     return slots;
 }
 
+// Which device holds how many layers (the output layer counts as one), as libllama placed them.
+json device_layers_json(const std::vector<DeviceLayers>& entries) {
+    json out = json::array();
+    for (const auto& entry : entries) out.push_back({{"device", entry.device}, {"layers", entry.layers}});
+    return out;
+}
+
 // What the pass-through options became in libllama: threads, devices and offload, memory, NUMA,
 // self-extend.
 json runtime_json(const EngineInfo& info) {
@@ -50,6 +57,8 @@ json runtime_json(const EngineInfo& info) {
             {"n_threads_batch", r.n_threads_batch},
             {"devices", r.devices},
             {"gpu_devices", r.gpu_devices},
+            {"rpc_servers", r.rpc_servers},
+            {"device_layers", device_layers_json(r.device_layers)},
             {"gpu_offload_supported", r.gpu_offload_supported},
             {"n_layers", r.n_layer + 1},
             {"n_gpu_layers", r.n_gpu_layers},
@@ -81,6 +90,11 @@ void handle_health(ServerContext& context, const httplib::Request& req, httplib:
         case ServerState::loading: send_json(res, {{"status", "loading model"}}, 503); return;
         case ServerState::failed: send_json(res, {{"status", "error"}}, 500); return;
         case ServerState::ready: break;
+    }
+    const BackendHealth backend = context.engine.backend_health();
+    if (backend.degraded) {  // a lost --rpc worker: 503 until the model is loaded again over every worker
+        send_json(res, {{"status", "degraded"}, {"error", backend.message}, {"rpc_workers_unreachable", backend.unreachable}}, 503);
+        return;
     }
     const int32_t total = context.engine.info().n_slots;
     const int32_t processing = context.engine.slots_processing();

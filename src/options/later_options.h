@@ -60,7 +60,6 @@ struct LaterOptions {
     int32_t kv_unified_per_slot = -1;      // --kv-unified-per-slot (-1 = unset)
 
     // Devices and backends this build may lack
-    std::vector<std::string> rpc_servers;  // --rpc host:port,...
     CpuPlacement cpu;                      // -C, -Cr, --cpu-strict, --prio, --poll
     CpuPlacement cpu_batch;                // the -batch forms
     std::string mmproj_url;                // -mmu, --mmproj-url

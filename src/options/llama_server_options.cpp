@@ -393,9 +393,9 @@ void add_device_options(std::vector<OptionSpec>& t) {
             .help("smallest context --fit may choose").bind(kept_int("--fit-ctx", 0))
             .says("accepted; cria does not adjust options to device memory (see --fit)"));
     add(Opt(S::DevicesMemory, {"--rpc"}).value(K::List, "SERVERS").env({"LLAMA_ARG_RPC"})
-            .help("comma-separated RPC servers (host:port) to offload to")
-            .bind(string_list(at_later(&LaterOptions::rpc_servers)))
-            .says("accepted and kept; this build has no RPC backend, so nothing is offloaded to these servers"));
+            .help("comma-separated RPC servers (host:port, ggml-rpc-server) whose devices join the local ones; "
+                  "-ngl, -ts, -sm and -dev apply across all of them")
+            .bind(string_list(at_backend(&BackendConfig::rpc_servers))));
 }
 
 void add_model_options(std::vector<OptionSpec>& t) {

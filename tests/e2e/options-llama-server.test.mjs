@@ -288,7 +288,7 @@ describe('options added for llama-server take effect', () => {
 describe('options whose feature cria lacks here are accepted with a start-up notice', () => {
   let server;
   before(async () => {
-    server = await startCria([...THREADS, '--rpc', '127.0.0.1:50052', '--no-jinja', '--reasoning-budget', '0',
+    server = await startCria([...THREADS, '--no-jinja', '--reasoning-budget', '0',
       '--cache-reuse', '256', '--fim-qwen-7b-default', '--poll', '10'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
   });
   after(async () => { await server?.stop(); });
@@ -299,7 +299,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
 
   test('each such option logs one notice line naming it', () => {
     const log = server.log();
-    for (const name of ['--rpc', '--jinja', '--reasoning-budget', '--cache-reuse', '--fim-qwen-7b-default',
+    for (const name of ['--jinja', '--reasoning-budget', '--cache-reuse', '--fim-qwen-7b-default',
       '--poll', '--models-dir']) {
       const lines = log.split('\n').filter((l) => l.includes(`notice: ${name}:`));
       assert.equal(lines.length, 1, `${name}: ${lines.length} notice lines in\n${log}`);
@@ -307,8 +307,8 @@ describe('options whose feature cria lacks here are accepted with a start-up not
   });
 
   test('--print-options gives the same notices, and none for an option set to what it does here', async () => {
-    const out = await printOptions(['-m', TINY_MODEL, '--rpc', 'h:1', '--cache-reuse', '0', '--jinja']);
+    const out = await printOptions(['-m', TINY_MODEL, '--poll', '10', '--cache-reuse', '0', '--jinja']);
     assert.equal(out.notices.length, 1, JSON.stringify(out.notices));
-    assert.match(out.notices[0], /^--rpc: .*no RPC backend/);
+    assert.match(out.notices[0], /^--poll: /);
   });
 });

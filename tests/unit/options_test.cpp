@@ -557,7 +557,6 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
         {{"-cram", "100"}, "--cache-ram"},
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
         {{"--cache-reuse", "256"}, "--cache-reuse"},
-        {{"--rpc", "127.0.0.1:50052"}, "--rpc"},
         {{"--no-jinja"}, "--jinja"},
         {{"--sleep-idle-seconds", "60"}, "--sleep-idle-seconds"},
         {{"--media-path", "/tmp"}, "--media-path"},
@@ -579,7 +578,7 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
 
 TEST(Options, NoticeOptionsKeepTheirValuesForLaterWork) {
     const ServerOptions o = ok({"--no-jinja", "--reasoning-budget", "0", "--reasoning-format", "deepseek", "-rea",
-                                "--chat-template-kwargs", "{\"a\":1}", "-cram", "-1", "-sps", "0.5", "--rpc", "a:1,b:2"});
+                                "--chat-template-kwargs", "{\"a\":1}", "-cram", "-1", "-sps", "0.5"});
     EXPECT_FALSE(o.later.jinja);
     EXPECT_EQ(o.later.reasoning_budget, 0);
     EXPECT_EQ(o.later.reasoning_format, "deepseek");
@@ -587,7 +586,14 @@ TEST(Options, NoticeOptionsKeepTheirValuesForLaterWork) {
     EXPECT_EQ(o.later.chat_template_kwargs, "{\"a\":1}");
     EXPECT_EQ(o.later.cache_ram_mib, -1);
     EXPECT_FLOAT_EQ(o.later.slot_prompt_similarity, 0.5f);
-    EXPECT_EQ(o.later.rpc_servers, (std::vector<std::string>{"a:1", "b:2"}));
+}
+
+TEST(Options, RpcServersReachTheEngineWithoutNotice) {
+    const ServerOptions o = ok({"--rpc", "a:1,b:2"});
+    EXPECT_EQ(o.engine.backend.rpc_servers, (std::vector<std::string>{"a:1", "b:2"}));
+    EXPECT_TRUE(o.notices.empty());
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_RPC", "127.0.0.1:50052"}}).engine.backend.rpc_servers,
+              (std::vector<std::string>{"127.0.0.1:50052"}));
 }
 
 TEST(Options, NoticeOptionsFromTheEnvironment) {
@@ -716,7 +722,7 @@ TEST(Options, PrintAndExitOptions) {
     EXPECT_TRUE(contains(json, "\"--ctx-size\": \"512\"")) << json;
     EXPECT_TRUE(contains(json, "\"--port\": \"9000\"")) << json;
     EXPECT_TRUE(contains(json, "LLAMA_ARG_PORT")) << json;
-    EXPECT_TRUE(contains(json, "--rpc: ")) << json;
+    EXPECT_TRUE(contains(json, "h:1")) << json;
     const std::string bash = cria::server_options_completion_bash();
     EXPECT_TRUE(contains(bash, " --ctx-size ")) << bash;
     EXPECT_TRUE(contains(bash, "on off auto")) << bash;
