@@ -221,7 +221,7 @@ void ModelRegistry::wait_until_settled(Entry& e, Lock& lock) {
     });
 }
 
-ModelRegistry::Lease ModelRegistry::acquire(const std::string& name) {
+ModelRegistry::Lease ModelRegistry::acquire(const std::string& name, bool use) {
     Lock lock(mutex_);
     Entry& e = find(name);
     bool started = false;
@@ -229,9 +229,11 @@ ModelRegistry::Lease ModelRegistry::acquire(const std::string& name) {
         if (stopping_) throw unavailable_error("the server is stopping");
         if (e.state == ModelState::loaded && !e.stop_requested) {
             ++e.in_flight;
-            ++e.requests;
-            e.last_used_ms = now_ms();
-            return Lease(this, &e, e.port);
+            if (use) {
+                ++e.requests;
+                e.last_used_ms = now_ms();
+            }
+            return Lease(this, &e, e.port, use);
         }
         if (e.state == ModelState::failed) {
             throw ApiError{503, "unavailable_error", "model '" + name + "' failed to load: " + e.last_error +
@@ -281,10 +283,10 @@ ModelState ModelRegistry::state(const std::string& name) const {
     return find(name).state;
 }
 
-void ModelRegistry::release(Entry* e) {
+void ModelRegistry::release(Entry* e, bool use) {
     Lock lock(mutex_);
     --e->in_flight;
-    e->last_used_ms = now_ms();
+    if (use) e->last_used_ms = now_ms();
     changed_.notify_all();
 }
 
@@ -339,12 +341,12 @@ void ModelRegistry::shutdown() {
 }
 
 ModelRegistry::Lease::Lease(Lease&& other) noexcept
-    : registry_(other.registry_), entry_(other.entry_), port_(other.port_) {
+    : registry_(other.registry_), entry_(other.entry_), port_(other.port_), use_(other.use_) {
     other.registry_ = nullptr;
 }
 
 ModelRegistry::Lease::~Lease() {
-    if (registry_ != nullptr) registry_->release(entry_);
+    if (registry_ != nullptr) registry_->release(entry_, use_);
 }
 
 pid_t ModelRegistry::Lease::pid() const {

@@ -52,7 +52,8 @@ public:
     // idle, evicted last). Move-only; releasing it records the model's last use.
     class Lease {
     public:
-        Lease(ModelRegistry* registry, Entry* entry, int port) : registry_(registry), entry_(entry), port_(port) {}
+        Lease(ModelRegistry* registry, Entry* entry, int port, bool use)
+            : registry_(registry), entry_(entry), port_(port), use_(use) {}
         Lease(Lease&& other) noexcept;
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
@@ -66,6 +67,7 @@ public:
         ModelRegistry* registry_;
         Entry* entry_;
         int port_;
+        bool use_;  // a request (it records the model's last use), not a look at it (/props, /metrics)
     };
 
     ModelRegistry(std::vector<ModelSpec> models, RegistrySettings settings);
@@ -83,8 +85,9 @@ public:
 
     // Waits until `name` is loaded (loading it if it is not and autoload, or the model sleeps),
     // then holds it. Throws ApiError 503 when it failed to load or its load timed out, 400 when it
-    // is not loaded and autoload is off.
-    Lease acquire(const std::string& name);
+    // is not loaded and autoload is off. `use` false: a look at the model (/props, /metrics) that
+    // neither counts as a request nor delays its idle sleep.
+    Lease acquire(const std::string& name, bool use = true);
     // POST /models/load: loads `name` (a failed model too) and waits for the outcome; throws as acquire.
     void load(const std::string& name);
     // POST /models/unload: stops the child; throws ApiError 400 when it is not running.
@@ -111,7 +114,7 @@ private:
     bool wait_until_ready(Entry& e, pid_t pid, int port, int* status);
     void on_exit(Entry& e, int status, bool was_ready);
     void housekeeping();
-    void release(Entry* e);
+    void release(Entry* e, bool use);
     static int64_t now_ms();
 
     RegistrySettings settings_;

@@ -156,7 +156,8 @@ void RouterServer::install_routes() {
 
     const auto health = guarded([this](const httplib::Request& req, httplib::Response& res) {
         json models = json::object();
-        for (const auto& m : registry_.describe()["data"]) models[m["id"].get<std::string>()] = m["status"]["value"];
+        const json described = registry_.describe();
+        for (const auto& m : described["data"]) models[m["id"].get<std::string>()] = m["status"]["value"];
         if (registry_.single() || req.has_param("model")) {
             const std::string name = registry_.resolve(req.get_param_value("model"));
             const ModelState state = registry_.state(name);
@@ -181,7 +182,8 @@ void RouterServer::install_routes() {
             send_json(res, {{"model_alias", name}, {"is_sleeping", true}});
             return;
         }
-        const ModelRegistry::Lease lease = registry_.acquire(name);
+        // Looking at a model is no use of it: polling /props never keeps a model from sleeping.
+        const ModelRegistry::Lease lease = registry_.acquire(name, false);
         const auto answer = fetch(lease, req, "/props");
         if (!answer) throw unavailable_error("model '" + name + "' did not answer");
         json body = json::parse(answer->body, nullptr, false);
@@ -197,7 +199,7 @@ void RouterServer::install_routes() {
             const ModelState state = registry_.state(name);
             if (!registry_.single() && state != ModelState::loaded) throw not_running(name, state);
             if (state == ModelState::loaded) {
-                const auto answer = fetch(registry_.acquire(name), req, "/metrics");
+                const auto answer = fetch(registry_.acquire(name, false), req, "/metrics");
                 if (answer && answer->status == 200) text = answer->body;
             }
         }
