@@ -122,8 +122,10 @@ function timedChat(port, model, maxTokens, n) {
     const started = performance.now();
     let first = null;
     let buffer = '';
+    // A new connection per request (agent: false): llama-server's router closes a kept-alive
+    // connection after a proxied stream, and a client that reuses it gets "socket hang up".
     const req = http.request({
-      host: '127.0.0.1', port, path: '/v1/chat/completions', method: 'POST',
+      agent: false, host: '127.0.0.1', port, path: '/v1/chat/completions', method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
     }, (res) => {
       if (res.statusCode !== 200) {

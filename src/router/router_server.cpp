@@ -46,15 +46,26 @@ ApiRoute guarded(Handler handle) {
     });
 }
 
+// The longest model name a request may give: names are file names (and preset sections), and an
+// unknown one is echoed in the error.
+constexpr size_t kMaxModelNameBytes = 1024;
+
+std::string bounded_name(std::string name) {
+    if (name.size() > kMaxModelNameBytes) {
+        throw invalid_request("'model' is longer than " + std::to_string(kMaxModelNameBytes) + " bytes", "model");
+    }
+    return name;
+}
+
 // The model a request names: a JSON body's "model" (POST), else the query's ?model=.
 std::string requested_model(const httplib::Request& req, size_t max_json_depth) {
-    if (req.has_param("model")) return req.get_param_value("model");
+    if (req.has_param("model")) return bounded_name(req.get_param_value("model"));
     if (req.body.empty() || req.body.find('{') == std::string::npos) return "";
     check_json_depth(req.body, max_json_depth);
     const json body = json::parse(req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || !body.contains("model")) return "";
     if (!body["model"].is_string()) throw invalid_request("'model' must be a string", "model");
-    return body["model"].get<std::string>();
+    return bounded_name(body["model"].get<std::string>());
 }
 
 // A small answer of a loaded child, read whole (/props, /metrics, /health); nullopt when the
@@ -159,7 +170,7 @@ void RouterServer::install_routes() {
         const json described = registry_.describe();
         for (const auto& m : described["data"]) models[m["id"].get<std::string>()] = m["status"]["value"];
         if (registry_.single() || req.has_param("model")) {
-            const std::string name = registry_.resolve(req.get_param_value("model"));
+            const std::string name = registry_.resolve(bounded_name(req.get_param_value("model")));
             const ModelState state = registry_.state(name);
             if (state == ModelState::loading) throw unavailable_error("Loading model");
             if (state == ModelState::failed) throw server_error("model '" + name + "' failed to load");
@@ -171,7 +182,7 @@ void RouterServer::install_routes() {
     routes.Get("/v1/health", health);
 
     routes.Get("/props", guarded([this](const httplib::Request& req, httplib::Response& res) {
-        const std::string asked = req.get_param_value("model");
+        const std::string asked = bounded_name(req.get_param_value("model"));
         if (!registry_.single() && asked.empty() && registry_.size() != 1) {
             send_json(res, {{"role", "router"}, {"max_instances", registry_.settings().models_max},
                             {"models_autoload", registry_.settings().autoload}, {"is_sleeping", false}});
@@ -195,7 +206,7 @@ void RouterServer::install_routes() {
         if (!options_.http.metrics) throw not_supported_error("This server does not support metrics endpoint.");
         std::string text;
         if (registry_.single() || req.has_param("model")) {
-            const std::string name = registry_.resolve(req.get_param_value("model"));
+            const std::string name = registry_.resolve(bounded_name(req.get_param_value("model")));
             const ModelState state = registry_.state(name);
             if (!registry_.single() && state != ModelState::loaded) throw not_running(name, state);
             if (state == ModelState::loaded) {

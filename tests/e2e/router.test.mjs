@@ -90,6 +90,8 @@ describe('router: on demand, failures, crashes, routes, streaming', () => {
     assertErrorShape(assert, await router.post('/v1/chat/completions', chat('no-such-model')), 404, 'model');
     assertErrorShape(assert, await router.post('/v1/chat/completions', chat(undefined)), 400, 'model');
     assertErrorShape(assert, await router.post('/v1/chat/completions', chat(42)), 400, 'model');
+    assertErrorShape(assert, await router.post('/v1/chat/completions', chat('m'.repeat(5000))), 400, 'model');
+    assertErrorShape(assert, await router.get(`/props?model=${'m'.repeat(5000)}`), 400, 'model');
   });
 
   test('a model that fails to load is failed, with a clear error; the others keep serving', async () => {
@@ -296,5 +298,52 @@ describe('single-model mode: --sleep-idle-seconds', () => {
     assert.equal(again.status, 200, JSON.stringify(again.body));
     assert.equal(again.body.content, first.body.content);
     assert.equal((await cria.get('/props')).body.is_sleeping, false);
+  });
+});
+
+describe('router: the web UI picks the model', () => {
+  let dir;
+  let router;
+  let browser;
+  before(async () => {
+    dir = modelsDir();
+    const { launchChromium } = await import('./lib/browser.mjs');
+    [router, browser] = await Promise.all([startRouter(dir), launchChromium()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await router?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the picker lists /v1/models and each request names the chosen model', async () => {
+    const wait = { timeout: 30000 };
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(router.url('/'));
+      const picker = page.getByTestId('model-picker');
+      await picker.waitFor(wait);
+      const options = await picker.locator('option').evaluateAll((os) => os.map((o) => o.value));
+      assert.deepEqual(options.sort(), ['broken', 'small', 'tiny']);
+      await picker.selectOption('small');
+      await page.getByTestId('composer-input').and(page.locator(':not([disabled])')).waitFor(wait);
+      const request = page.waitForRequest((r) => r.url().endsWith('/v1/chat/completions'), wait);
+      await page.getByTestId('composer-input').fill('Hello there');
+      await page.getByTestId('composer-input').press('Enter');
+      assert.equal((await request).postDataJSON().model, 'small');
+      // The reply streams in from the chosen model (the page's default length is unlimited: closing
+      // the page ends it).
+      await page.waitForFunction(() => {
+        const reply = document.querySelector('[data-testid=message-assistant]');
+        return reply && reply.textContent.trim().length > 0;
+      }, null, wait);
+      assert.equal((await models(router)).small.value, 'loaded');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -104,7 +104,8 @@ export function App() {
         let model = '';
         if (list.length > 1) {
           model = list.some((m) => m.id === settings.model) ? settings.model
-            : (list.find((m) => m.status && m.status.value === 'loaded') || list[0]).id;
+            : (list.find((m) => m.status && m.status.value === 'loaded')
+              || list.find((m) => !m.status || m.status.value !== 'failed') || list[0]).id;
         }
         if (model !== settings.model) {
           setSettings({ model });
