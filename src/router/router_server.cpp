@@ -140,15 +140,14 @@ void RouterServer::install_routes() {
     });
 
     Routes routes(s, http.api_prefix);
-    const size_t depth = static_cast<size_t>(http.max_json_depth);
-    const auto target = [this](const httplib::Request& req) {
-        return path_under_prefix(req.target.empty() ? req.path : req.target, options_.http.api_prefix);
-    };
-    const auto proxy = [this, depth, target](const httplib::Request& req, httplib::Response& res) {
-        const std::string name = registry_.resolve(requested_model(req, depth));
-        forward_to_child(registry_.acquire(name), req, target(req), res, options_.http.timeout_s);
-    };
+    register_model_routes(routes);
+    register_info_routes(routes);
+    register_proxy_routes(routes);  // last: their catch-all patterns must not shadow the routes above
+}
 
+// GET /models and /v1/models, POST /models/load and /models/unload.
+void RouterServer::register_model_routes(Routes& routes) {
+    const size_t depth = static_cast<size_t>(options_.http.max_json_depth);
     const auto list = guarded([this](const httplib::Request&, httplib::Response& res) { send_json(res, registry_.describe()); });
     routes.Get("/models", list);
     routes.Get("/v1/models", list);
@@ -165,6 +164,10 @@ void RouterServer::install_routes() {
         send_json(res, {{"success", true}});
     }));
 
+}
+
+// /health, /props and /metrics: answered by the router, from a child's answer where one is loaded.
+void RouterServer::register_info_routes(Routes& routes) {
     const auto health = guarded([this](const httplib::Request& req, httplib::Response& res) {
         json models = json::object();
         const json described = registry_.describe();
@@ -217,6 +220,20 @@ void RouterServer::install_routes() {
         if (registry_.single() || !req.has_param("model")) text += registry_.metrics_text();
         res.set_content(text, "text/plain; version=0.0.4");
     }));
+
+}
+
+// Every other route: to the child of the model the request names; GETs of the web UI first.
+void RouterServer::register_proxy_routes(Routes& routes) {
+    const HttpConfig& http = options_.http;
+    const size_t depth = static_cast<size_t>(http.max_json_depth);
+    const auto target = [this](const httplib::Request& req) {
+        return path_under_prefix(req.target.empty() ? req.path : req.target, options_.http.api_prefix);
+    };
+    const auto proxy = [this, depth, target](const httplib::Request& req, httplib::Response& res) {
+        const std::string name = registry_.resolve(requested_model(req, depth));
+        forward_to_child(registry_.acquire(name), req, target(req), res, options_.http.timeout_s);
+    };
 
     routes.Post(R"(/.*)", guarded(proxy));
     routes.Get(R"(/.*)", guarded([this, proxy](const httplib::Request& req, httplib::Response& res) {

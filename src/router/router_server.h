@@ -10,6 +10,7 @@
 
 #include <httplib.h>
 
+#include "http/routes.h"
 #include "options/server_options.h"
 #include "router/model_registry.h"
 
@@ -30,6 +31,9 @@ public:
 
 private:
     void install_routes();
+    void register_model_routes(Routes& routes);
+    void register_info_routes(Routes& routes);
+    void register_proxy_routes(Routes& routes);
 
     const ServerOptions& options_;
     ModelRegistry& registry_;

@@ -347,3 +347,39 @@ describe('router: the web UI picks the model', () => {
     }
   });
 });
+
+describe('router: --models-preset', () => {
+  let dir;
+  let router;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cria-router-preset-'));
+    fs.symlinkSync(TINY_MODEL, path.join(dir, 'tiny.gguf'));
+    fs.writeFileSync(path.join(dir, 'models.ini'), [
+      'version = 1', '[*]', 'ctx-size = 512', 'threads = 1', 'threads-batch = 1',
+      '[extra]', `model = ${SMALL_MODEL}`, 'load-on-startup = true', 'temp = 0.25', '',
+    ].join('\n'));
+    router = await startCria(['--models-dir', dir, '--models-preset', path.join(dir, 'models.ini')], { model: null });
+  });
+  after(async () => {
+    await router?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a preset section adds a model, [*] reaches every model, load-on-startup loads it', async () => {
+    const extra = await waitForState(router, 'extra', 'loaded');
+    assert.ok(extra.args.join(' ').includes('--ctx-size 512'), extra.args.join(' '));
+    assert.equal((await models(router)).tiny.value, 'unloaded');
+    const props = await router.get('/props?model=extra');
+    assert.equal(props.body.default_generation_settings.temperature, 0.25);
+    assert.equal(props.body.default_generation_settings.n_ctx, 512);
+  });
+
+  test('a preset with an unknown key stops the router at start-up, naming section and key', async () => {
+    const bad = path.join(dir, 'bad.ini');
+    fs.writeFileSync(bad, '[tiny]\nno-such-option = 1\n');
+    const { runCria } = await import('./lib/cria.mjs');
+    const out = await runCria(['--models-preset', bad, '--port', '1']);
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /\[tiny\].*no-such-option/);
+  });
+});
