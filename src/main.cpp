@@ -31,6 +31,7 @@
 #include "engine/engine.h"
 #include "http/http_server.h"
 #include "options/server_options.h"
+#include "router/router_main.h"
 #include "util/allocator.h"
 #include "util/log.h"
 
@@ -224,6 +225,9 @@ int main(int argc, char** argv) {
     // What the llama-server options given do here, where that is less than there: one line each.
     for (const auto& notice : options.notices) cria::log_warn("notice: " + notice);
     set_process_priority(options.later.cpu.prio);
+    // Router mode, or one model that sleeps when idle: a router process in front of child cria
+    // processes (src/router/, docs/router.md). It never loads a model in this process.
+    if (cria::router::wants_router(options)) return cria::router::run_router(options, argc, argv);
     if (!options.lora_base.empty()) {
         cria::log_warn("--lora-base '" + options.lora_base +
                        "' is ignored: libllama applies LoRA adapters on top of the loaded model's weights");

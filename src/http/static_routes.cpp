@@ -12,6 +12,7 @@
 
 #include "http/embedded_assets.h"
 #include "http/static_files.h"
+#include "http/static_site.h"
 #include "util/log.h"
 
 namespace cria {
@@ -110,7 +111,13 @@ void send_forbidden(httplib::Response& res, const std::string& path) {
 }  // namespace
 
 bool open_static_root(ServerContext& context, std::string* error) {
-    const std::string& dir = context.options.http.static_path;
+    if (!open_static_dir(context.options.http, &context.static_root, error)) return false;
+    if (!context.static_root.empty()) log_info("serving static files from " + context.static_root);
+    return true;
+}
+
+bool open_static_dir(const HttpConfig& http, std::string* root, std::string* error) {
+    const std::string& dir = http.static_path;
     if (dir.empty()) return true;
     char resolved[PATH_MAX];
     struct stat info {};
@@ -118,21 +125,25 @@ bool open_static_root(ServerContext& context, std::string* error) {
         *error = "--path " + dir + ": not a directory";
         return false;
     }
-    context.static_root = resolved;
-    log_info("serving static files from " + context.static_root);
+    *root = resolved;
     return true;
 }
 
 bool serve_static(const ServerContext& context, const httplib::Request& req, httplib::Response& res) {
+    return serve_static_site(context.options.http, context.static_root, req, res);
+}
+
+bool serve_static_site(const HttpConfig& http, const std::string& static_root, const httplib::Request& req,
+                       httplib::Response& res) {
     if (req.method != "GET" && req.method != "HEAD") return false;
     // Static paths are looked up without the --api-prefix; a path outside it has no file.
-    const std::string& prefix = context.options.http.api_prefix;
+    const std::string& prefix = http.api_prefix;
     const std::string path = path_under_prefix(req.path, prefix);
     if (path.empty()) return false;
-    if (!context.static_root.empty()) {
+    if (!static_root.empty()) {
         const std::string raw = path_under_prefix(raw_path(req), prefix);
         if (raw.empty()) return false;
-        const StaticPath found = resolve_static_path(context.static_root, raw);
+        const StaticPath found = resolve_static_path(static_root, raw);
         if (found.result == StaticLookup::forbidden) {
             send_forbidden(res, req.path);
             return true;
@@ -147,7 +158,7 @@ bool serve_static(const ServerContext& context, const httplib::Request& req, htt
         serve_asset(*library, req, res);
         return true;
     }
-    if (!context.options.http.webui) return false;
+    if (!http.webui) return false;
     const EmbeddedAsset* asset = find_asset(path);
     if (asset == nullptr) return false;
     serve_asset(*asset, req, res);

@@ -656,10 +656,6 @@ void add_template_options(std::vector<OptionSpec>& t) {
 void add_server_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
     const std::string agent = "accepted and kept; cria has no built-in agent tools or MCP proxy: nothing is enabled";
-    add(Opt(S::Compatibility, {"--sleep-idle-seconds"}).value(K::Int, "SECONDS")
-            .help("unload the model after this many idle seconds; -1 = never")
-            .bind(int_or_auto(at_later(&LaterOptions::sleep_idle_seconds), 1))
-            .notice(later_feature("the model stays loaded")));
     add(Opt(S::Compatibility, {"--media-path"}).value(K::String, "PATH")
             .help("directory of local media files that requests may name as file:// URLs")
             .bind(nonempty_text(at_later(&LaterOptions::media_path)))
@@ -732,22 +728,9 @@ void add_server_options(std::vector<OptionSpec>& t) {
             .notice(later_feature("prompts are logged only at -lv 4 and above")));
 }
 
-// Router mode, model presets and other sources: cria serves the one model it was started with.
+// Other sources of models: cria loads local files, -mu URLs and -hf repositories.
 void add_source_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
-    const auto router = later_feature("cria serves one model (-m, -mu or -hf); there is no router mode yet");
-    add(Opt(S::Compatibility, {"--models-dir"}).value(K::String, "PATH").env({"LLAMA_ARG_MODELS_DIR"})
-            .help("directory of models for the router server").bind(nonempty_text(at_later(&LaterOptions::models_dir)))
-            .notice(router));
-    add(Opt(S::Compatibility, {"--models-preset"}).value(K::String, "PATH").env({"LLAMA_ARG_MODELS_PRESET"})
-            .help("INI file of model presets for the router server")
-            .bind(nonempty_text(at_later(&LaterOptions::models_preset))).notice(router));
-    add(Opt(S::Compatibility, {"--models-max"}).value(K::Int, "N").env({"LLAMA_ARG_MODELS_MAX"})
-            .help("router server: most models loaded at once; 0 = no limit")
-            .bind(int_in(at_later(&LaterOptions::models_max), 0)).notice(router));
-    add(Opt(S::Compatibility, {"--models-autoload"}).negative({"--no-models-autoload"}).env({"LLAMA_ARG_MODELS_AUTOLOAD"})
-            .help("router server: load models when first asked for")
-            .bind(boolean(at_later(&LaterOptions::models_autoload))).notice(router));
     add(Opt(S::Compatibility, {"-dr", "--docker-repo"}).value(K::String, "[<repo>/]<model>[:quant]")
             .env({"LLAMA_ARG_DOCKER_REPO"}).help("a Docker Hub model repository").bind(kept("--docker-repo"))
             .says("accepted and kept; cria does not download from Docker Hub: give -m FILE, -mu URL or -hf REPO"));
@@ -774,6 +757,33 @@ void add_source_options(std::vector<OptionSpec>& t) {
     }
 }
 
+// Router mode (src/router/, docs/router.md) and sleeping when idle. With a model given (-m, -mu,
+// -hf), cria serves that one model and --models-dir / --models-preset are ignored, as in llama-server.
+// Their values stay in LaterOptions, where they were kept before the router existed (moving them
+// would rebuild everything that includes server_options.h; a later tidy-up may).
+void add_router_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    const auto ignored_with_a_model = [](const ServerOptions& o) -> std::string {
+        const bool model_given = !o.engine.model_path.empty() || !o.download.model_url.empty() || !o.download.hf_repo.empty();
+        return model_given ? "ignored: a model is given (-m, -mu or -hf), so cria serves that one model" : "";
+    };
+    add(Opt(S::Http, {"--models-dir"}).value(K::String, "PATH").env({"LLAMA_ARG_MODELS_DIR"})
+            .help("router mode: serve every GGUF in this directory, each loaded on demand in its own process")
+            .bind(nonempty_text(at_later(&LaterOptions::models_dir))).notice(ignored_with_a_model));
+    add(Opt(S::Http, {"--models-preset"}).value(K::String, "PATH").env({"LLAMA_ARG_MODELS_PRESET"})
+            .help("router mode: INI file of per-model options (llama-server's preset format)")
+            .bind(nonempty_text(at_later(&LaterOptions::models_preset))).notice(ignored_with_a_model));
+    add(Opt(S::Http, {"--models-max"}).value(K::Int, "N").env({"LLAMA_ARG_MODELS_MAX"})
+            .help("router mode: most models loaded at once (the least recently used one is unloaded); 0 = no limit")
+            .bind(int_in(at_later(&LaterOptions::models_max), 0)));
+    add(Opt(S::Http, {"--models-autoload"}).negative({"--no-models-autoload"}).env({"LLAMA_ARG_MODELS_AUTOLOAD"})
+            .help("router mode: load a model when a request names it (else only POST /models/load does)")
+            .bind(boolean(at_later(&LaterOptions::models_autoload))));
+    add(Opt(S::Http, {"--sleep-idle-seconds"}).value(K::Int, "SECONDS")
+            .help("unload a model after this many idle seconds and load it again on the next request; -1 = never")
+            .bind(int_or_auto(at_later(&LaterOptions::sleep_idle_seconds), 1)));
+}
+
 }  // namespace
 
 void add_llama_server_options(std::vector<OptionSpec>* table) {
@@ -788,6 +798,7 @@ void add_llama_server_options(std::vector<OptionSpec>* table) {
     add_template_options(t);
     add_server_options(t);
     add_source_options(t);
+    add_router_options(t);
 }
 
 }  // namespace cria::options

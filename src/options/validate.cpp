@@ -13,6 +13,7 @@ bool has_source(const SpeculativeConfig& config, DraftSource source) {
 
 std::string check_model_source(const ServerOptions& o) {
     if (o.engine.model_path.empty() && o.download.model_url.empty() && o.download.hf_repo.empty()) {
+        if (!o.later.models_dir.empty() || !o.later.models_preset.empty()) return "";  // router mode: the directory or the preset names the models
         return "no model given: use -m FILE, -mu URL or -hf REPO";
     }
     if (!o.download.model_url.empty() && !o.download.hf_repo.empty()) {

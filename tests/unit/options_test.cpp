@@ -558,7 +558,6 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
         {{"--cache-reuse", "256"}, "--cache-reuse"},
         {{"--no-jinja"}, "--jinja"},
-        {{"--sleep-idle-seconds", "60"}, "--sleep-idle-seconds"},
         {{"--media-path", "/tmp"}, "--media-path"},
         {{"--tools", "all"}, "--tools"},
         {{"--ui-config", "{}"}, "--ui-config"},
@@ -883,7 +882,7 @@ TEST(Options, HelpLayout) {
     // Options that only take a notice here come last, in their own section; the implemented ones
     // of llama-server are in the sections of their kind.
     const auto compatibility = help.find("----- accepted for llama-server compatibility");
-    for (const std::string s : {"--cache-reuse", "--reasoning-format", "--models-dir", "--tools"}) {
+    for (const std::string s : {"--cache-reuse", "--reasoning-format", "--tools"}) {
         EXPECT_GT(help.find("  " + s + " "), compatibility) << s;
     }
     for (const std::string s : {"--override-tensor", "--reverse-prompt", "--log-timestamps", "--print-options"}) {

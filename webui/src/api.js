@@ -25,11 +25,26 @@ async function failure(response) {
   return new ApiError(message, response.status);
 }
 
-// GET /props: model name, context size, default generation settings.
-export async function getProps(apiKey) {
-  const response = await fetch('props', { headers: headers(apiKey) });
+// GET /props: model name, context size, default generation settings. `model` names one of a
+// router's models ('' = the server's only one).
+export async function getProps(apiKey, model = '') {
+  const path = model ? `props?model=${encodeURIComponent(model)}` : 'props';
+  const response = await fetch(path, { headers: headers(apiKey) });
   if (!response.ok) throw await failure(response);
   return response.json();
+}
+
+// GET /v1/models: the models the server offers, each { id, status: { value } } (a router lists
+// several, with their states; a single-model server one). [] when the list cannot be read.
+export async function getModels(apiKey) {
+  try {
+    const response = await fetch('v1/models', { headers: headers(apiKey) });
+    if (!response.ok) return [];
+    const body = await response.json();
+    return Array.isArray(body.data) ? body.data : [];
+  } catch {
+    return [];
+  }
 }
 
 // Whether a monitoring route answers (they are off unless cria was started with them).

@@ -1,6 +1,6 @@
 // The app: header, conversation list, chat or completion mode, settings, live view.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { getProps, isAvailable, streamChat } from './api.js';
+import { getModels, getProps, isAvailable, streamChat } from './api.js';
 import { onMathReady, splitThinking } from './markdown.js';
 import { chatParams, loadSettings, saveSettings } from './settings.js';
 import {
@@ -52,6 +52,7 @@ function requestMessages(systemMessage, messages) {
 export function App() {
   const [settings, setSettingsState] = useState(loadSettings);
   const [props, setProps] = useState(null);
+  const [models, setModels] = useState([]); // a router's models (GET /v1/models); the picker shows with 2+
   const [serverError, setServerError] = useState(null);
   const [conversations, setConversations] = useState(loadConversations);
   const [currentId, setCurrentId] = useState(() => (loadConversations()[0] || {}).id || null);
@@ -96,7 +97,21 @@ export function App() {
     let timer = 0;
     const connect = async () => {
       try {
-        const p = await getProps(settings.apiKey);
+        // A router serves several models: requests name the chosen one (a loaded one at first).
+        const list = await getModels(settings.apiKey);
+        if (cancelled) return;
+        setModels(list);
+        let model = '';
+        if (list.length > 1) {
+          model = list.some((m) => m.id === settings.model) ? settings.model
+            : (list.find((m) => m.status && m.status.value === 'loaded')
+              || list.find((m) => !m.status || m.status.value !== 'failed') || list[0]).id;
+        }
+        if (model !== settings.model) {
+          setSettings({ model });
+          return; // this effect runs again for the new model
+        }
+        const p = await getProps(settings.apiKey, model);
         if (cancelled) return;
         setProps(p);
         setServerError(null);
@@ -110,7 +125,7 @@ export function App() {
     };
     connect();
     return () => { cancelled = true; clearTimeout(timer); };
-  }, [settings.apiKey]);
+  }, [settings.apiKey, settings.model, setSettings]);
 
   // ---- conversations ----
 
@@ -319,7 +334,15 @@ export function App() {
             aria-label="Show conversations"><MenuIcon /></button>
           <div class="brand">
             <span class="brand-name">cria</span>
-            {modelName && <span class="model-name" title={props.model_path}>{modelName}</span>}
+            {models.length > 1 ? (
+              <select class="model-picker" value={settings.model} aria-label="Model" data-testid="model-picker"
+                disabled={streaming !== null} onChange={(e) => { setProps(null); setSettings({ model: e.target.value }); }}>
+                {models.map((m) => {
+                  const state = m.status && m.status.value;
+                  return <option key={m.id} value={m.id}>{m.id}{state && state !== 'loaded' ? ` (${state})` : ''}</option>;
+                })}
+              </select>
+            ) : modelName && <span class="model-name" title={props.model_path}>{modelName}</span>}
           </div>
           <div class="mode-switch" role="tablist" aria-label="Mode">
             <button type="button" role="tab" aria-selected={mode === 'chat'} class={mode === 'chat' ? 'active' : ''}

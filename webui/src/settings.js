@@ -46,6 +46,7 @@ export const DEFAULT_SETTINGS = {
   samplers: '', // ';'-separated sampler order ('' = the server's)
   extraJson: '', // more request fields, as a JSON object
   showLive: false,
+  model: '', // the model requests name, on a server with several (router mode); '' = the only one
 };
 
 export function loadSettings() {
@@ -84,6 +85,7 @@ function commonParams(settings) {
   }
   const samplers = settings.samplers.split(/[;,\s]+/).filter(Boolean);
   if (samplers.length) params.samplers = samplers;
+  if (settings.model) params.model = settings.model;
   return { ...params, ...(parseExtraJson(settings.extraJson).value || {}) };
 }
 
