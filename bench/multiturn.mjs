@@ -8,6 +8,12 @@
 // history. The 12 conversations run at once, each sending its next turn when its last answer is
 // complete, so the servers queue 8 of them behind the 4 slots.
 //
+// The bench model's random weights generate token sequences that its tokenizer would not produce
+// from their text (e.g. " Tomorro" + "w" where the text tokenizes as " Tomorrow"), so with a text
+// history each reply is tokenized differently when it comes back and both servers recompute it
+// and everything after it. A real model's replies mostly tokenize back as generated. --history
+// tokens sends the replies' own tokens instead, which shows the caches without that artifact.
+//
 // Reported per server: generated tokens/s over the whole run (wall clock), TTFT p50/p99 (client
 // side: request sent -> first streamed token, queueing included), prompt tokens evaluated (the sum
 // of the answers' timings.prompt_n; /metrics' prompt_tokens_total beside it) and the load average
@@ -39,6 +45,10 @@ const HELP = `usage: bench/multiturn [options]
   --threads N         -t and -tb for both servers (default 2)
   --ctx N             -c for both servers (default 4096: 1024 tokens per slot)
   --rounds N          run both servers N times, alternating which goes first (default 1)
+  --history MODE      text (default): each turn's prompt is the history as text, replies
+                      included, so the server tokenizes the replies again; tokens: the history
+                      is a mixed array of text and the replies' own token ids (return_tokens),
+                      so a reply's tokens come back exactly as generated (see below)
   --servers LIST      default cria,llama-server
   --model PATH        default models/bench.gguf
   --cria PATH         default build/cria
@@ -52,7 +62,7 @@ const HELP = `usage: bench/multiturn [options]
 function parseArgs(argv) {
   const o = {
     conversations: 12, turns: 4, parallel: 4, systemWords: 200, userWords: 40, nPredict: 48, threads: 2,
-    ctx: 4096, rounds: 1, servers: ['cria', 'llama-server'], model: path.join(ROOT, 'models/bench.gguf'),
+    ctx: 4096, rounds: 1, history: 'text', servers: ['cria', 'llama-server'], model: path.join(ROOT, 'models/bench.gguf'),
     cria: path.join(ROOT, 'build/cria'), llamaServer: undefined, criaExtra: [], llamaExtra: [],
     out: path.join(ROOT, 'bench/results/multiturn.json'), nice: process.getuid?.() === 0 ? -10 : 0,
   };
@@ -78,6 +88,7 @@ function parseArgs(argv) {
       case '--threads': o.threads = int(); break;
       case '--ctx': o.ctx = int(); break;
       case '--rounds': o.rounds = int(); break;
+      case '--history': o.history = val(); if (!['text', 'tokens'].includes(o.history)) throw new Error('--history text|tokens'); break;
       case '--servers': o.servers = val().split(','); break;
       case '--model': o.model = path.resolve(val()); break;
       case '--cria': o.cria = path.resolve(val()); break;
@@ -158,13 +169,14 @@ function get(port, p) {
   });
 }
 
-// One streamed /completion: { ttft_ms, content, timings }.
+// One streamed /completion: { ttft_ms, content, tokens, timings }.
 function streamCompletion(port, body, timeoutMs = 600000) {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify({ ...body, stream: true });
     const t0 = performance.now();
     let ttft = null;
     let content = '';
+    const tokens = [];
     let timings = null;
     let buffer = '';
     const req = http.request({
@@ -188,11 +200,12 @@ function streamCompletion(port, body, timeoutMs = 600000) {
             const ev = JSON.parse(line.slice(6));
             if (ttft === null && (ev.content || (ev.tokens && ev.tokens.length))) ttft = performance.now() - t0;
             content += ev.content ?? '';
+            if (Array.isArray(ev.tokens) && !ev.stop) tokens.push(...ev.tokens);  // the last event may repeat them all
             if (ev.timings) timings = ev.timings;
           }
         }
       });
-      res.on('end', () => resolve({ ttft_ms: ttft ?? performance.now() - t0, content, timings }));
+      res.on('end', () => resolve({ ttft_ms: ttft ?? performance.now() - t0, content, tokens, timings }));
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
@@ -211,15 +224,26 @@ async function metricValue(port, name) {
 // The workload
 
 async function conversation(port, o, system, c, requests) {
-  let history = `${system}\n`;
+  // text: one string; tokens: strings and the replies' token ids, in order.
+  const history = [`${system}\n`];
+  const add = (text) => {
+    if (o.history === 'text' || typeof history[history.length - 1] === 'string') history[history.length - 1] += text;
+    else history.push(text);
+  };
   for (let t = 0; t < o.turns; ++t) {
-    history += `User: ${words(`user-${c}-${t}`, o.userWords)}\nAssistant:`;
+    add(`User: ${words(`user-${c}-${t}`, o.userWords)}\nAssistant:`);
     const r = await streamCompletion(port, {
-      prompt: history, n_predict: o.nPredict, temperature: 0, ignore_eos: true, cache_prompt: true,
+      prompt: o.history === 'text' ? history[0] : history, n_predict: o.nPredict, temperature: 0, ignore_eos: true,
+      cache_prompt: true, return_tokens: o.history === 'tokens',
     });
     requests.push({ conversation: c, turn: t, ttft_ms: r.ttft_ms, prompt_n: r.timings?.prompt_n ?? null,
       cache_n: r.timings?.cache_n ?? null, predicted_n: r.timings?.predicted_n ?? null });
-    history += `${r.content}\n`;
+    if (o.history === 'text') {
+      add(`${r.content}\n`);
+    } else {
+      if (r.tokens.length !== r.timings?.predicted_n) throw new Error(`${r.tokens.length} tokens streamed, ${r.timings?.predicted_n} predicted`);
+      history.push(...r.tokens, '\n');
+    }
   }
 }
 
@@ -270,7 +294,7 @@ function report(results, o) {
   L.push(`Run ${results.date} on ${results.machine}: ${o.conversations} conversations x ${o.turns} turns over ` +
     `${o.parallel} slots, ${o.systemWords}-word shared system prompt, ${o.userWords}-word user turns, ` +
     `${o.nPredict}-token replies (greedy, ignore_eos, cache_prompt, streamed), ${path.basename(o.model)}, ` +
-    `-c ${o.ctx} -t ${o.threads}${NICE ? `, servers at niceness ${NICE}` : ''}. llama-server with its default --cache-ram.`);
+    `-c ${o.ctx} -t ${o.threads}, history as ${o.history}${NICE ? `, servers at niceness ${NICE}` : ''}. llama-server with its default --cache-ram.`);
   L.push('');
   L.push('| round | server | gen tok/s | TTFT p50 ms | TTFT p99 ms | prompt tokens evaluated | reused (cache_n) | wall s | load avg (start/end) |');
   L.push('|---:|---|---:|---:|---:|---:|---:|---:|---|');

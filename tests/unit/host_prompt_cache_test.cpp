@@ -257,6 +257,9 @@ TEST(HostPromptCacheInKvCache, ASequenceLeavingItsSlotIsRestoredForItsNextTurn) 
     const auto a_next = concat(a, range(700, 20));
     EXPECT_GT(h.kv.save_to_host(0, 40), 0u);  // B leaves too
     EXPECT_EQ(h.kv.host_cache().entries(), 2u);
+    EXPECT_EQ(h.kv.restore_from_host(1, a_next, a_next.size() - 1, {}, a.size() - KvCache::kMinRestoreGain + 1), 0u)
+        << "a gain too small to pay for loading a state";
+    EXPECT_EQ(h.kv.size(1), 0u);
     const size_t restored = h.kv.restore_from_host(0, a_next, a_next.size() - 1, {}, 40);
     EXPECT_EQ(restored, a.size());
     h.check(0);

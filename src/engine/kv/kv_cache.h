@@ -161,8 +161,10 @@ public:
     // bytes stored (0: nothing). `seq` itself is unchanged.
     size_t save_to_host(int32_t seq, size_t n_kept);
     static constexpr size_t kMinSavedTokens = 32;
+    static constexpr size_t kMinRestoreGain = 32;
     // Loads into `seq` the host entry under `lora` that shares the longest prefix with prompt[0,
-    // limit), if that is more than `n_own` tokens (what seq would keep of its own cells). Returns
+    // limit), if that is at least kMinRestoreGain tokens more than `n_own` (what seq would keep of
+    // its own cells: loading a whole state to save a few tokens costs more than it saves). Returns
     // how many prompt tokens `seq` then holds as its prefix (the entry may hold more: the caller
     // cuts with reuse_prefix()), or 0 when nothing was restored (always while copy_pending(seq) or
     // copy_source_pending(seq)). A state the memory refuses is
