@@ -169,11 +169,26 @@ function get(port, p) {
   });
 }
 
-// One streamed /completion: { ttft_ms, content, tokens, timings }.
-function streamCompletion(port, body, timeoutMs = 600000) {
+// One streamed /completion: { ttft_ms, content, tokens, timings, retries }. A connection reset
+// before any response (both servers' HTTP library listens with a short backlog, which overflows
+// when a busy machine delays its accept loop and several conversations send at once) is retried
+// up to 3 times; TTFT counts from the first try.
+async function streamCompletion(port, body) {
+  const t0 = performance.now();
+  for (let retries = 0; ; ++retries) {
+    try {
+      return { ...(await streamOnce(port, body, t0)), retries };
+    } catch (e) {
+      if (!e.beforeResponse || retries >= 3) throw e;
+      await sleep(100);
+    }
+  }
+}
+
+function streamOnce(port, body, t0, timeoutMs = 600000) {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify({ ...body, stream: true });
-    const t0 = performance.now();
+    let responded = false;
     let ttft = null;
     let content = '';
     const tokens = [];
@@ -183,6 +198,7 @@ function streamCompletion(port, body, timeoutMs = 600000) {
       host: '127.0.0.1', port, path: '/completion', method: 'POST', agent: false,
       headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
     }, (res) => {
+      responded = true;
       if (res.statusCode !== 200) {
         res.resume();
         reject(new Error(`HTTP ${res.statusCode}`));
@@ -208,7 +224,10 @@ function streamCompletion(port, body, timeoutMs = 600000) {
       res.on('end', () => resolve({ ttft_ms: ttft ?? performance.now() - t0, content, tokens, timings }));
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (e) => {
+      e.beforeResponse = !responded;
+      reject(e);
+    });
     req.write(data);
     req.end();
   });
@@ -235,9 +254,9 @@ async function conversation(port, o, system, c, requests) {
     const r = await streamCompletion(port, {
       prompt: o.history === 'text' ? history[0] : history, n_predict: o.nPredict, temperature: 0, ignore_eos: true,
       cache_prompt: true, return_tokens: o.history === 'tokens',
-    });
+    }).catch((e) => { throw new Error(`conversation ${c}, turn ${t}: ${e.message}`); });
     requests.push({ conversation: c, turn: t, ttft_ms: r.ttft_ms, prompt_n: r.timings?.prompt_n ?? null,
-      cache_n: r.timings?.cache_n ?? null, predicted_n: r.timings?.predicted_n ?? null });
+      cache_n: r.timings?.cache_n ?? null, predicted_n: r.timings?.predicted_n ?? null, retries: r.retries });
     if (o.history === 'text') {
       add(`${r.content}\n`);
     } else {
@@ -276,7 +295,7 @@ async function measure(server, bin, o, logPath) {
       prompt_n: sum(requests.map((r) => r.prompt_n)), cache_n: sum(requests.map((r) => r.cache_n)),
       metrics_prompt_tokens: before !== null && after !== null ? after - before : null,
       prompt_cache_hits: server === 'cria' ? await metricValue(srv.port, 'prompt_cache_hits_total') : null,
-      load_start: load0, load_end: os.loadavg()[0], requests,
+      retries: sum(requests.map((r) => r.retries)), load_start: load0, load_end: os.loadavg()[0], requests,
     };
   } finally {
     await srv.stop();
@@ -296,12 +315,12 @@ function report(results, o) {
     `${o.nPredict}-token replies (greedy, ignore_eos, cache_prompt, streamed), ${path.basename(o.model)}, ` +
     `-c ${o.ctx} -t ${o.threads}, history as ${o.history}${NICE ? `, servers at niceness ${NICE}` : ''}. llama-server with its default --cache-ram.`);
   L.push('');
-  L.push('| round | server | gen tok/s | TTFT p50 ms | TTFT p99 ms | prompt tokens evaluated | reused (cache_n) | wall s | load avg (start/end) |');
-  L.push('|---:|---|---:|---:|---:|---:|---:|---:|---|');
+  L.push('| round | server | gen tok/s | TTFT p50 ms | TTFT p99 ms | prompt tokens evaluated | reused (cache_n) | wall s | load avg (start/end) | resets retried |');
+  L.push('|---:|---|---:|---:|---:|---:|---:|---:|---|---:|');
   for (const r of results.rows) {
     L.push(`| ${r.round} | ${r.server} | ${fmt(r.gen_tps, 1)} | ${fmt(r.ttft_ms_p50, 0)} | ${fmt(r.ttft_ms_p99, 0)} | ` +
       `${r.prompt_n}${r.metrics_prompt_tokens !== null ? ` (/metrics ${r.metrics_prompt_tokens})` : ''} | ${r.cache_n} | ` +
-      `${fmt(r.wall_s, 1)} | ${fmt(r.load_start, 1)} / ${fmt(r.load_end, 1)} |`);
+      `${fmt(r.wall_s, 1)} | ${fmt(r.load_start, 1)} / ${fmt(r.load_end, 1)} | ${r.retries} |`);
   }
   if (results.ratios.length) {
     L.push('');
