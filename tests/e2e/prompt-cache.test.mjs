@@ -154,3 +154,44 @@ describe('--cache-dir', () => {
     await server.stop();
   });
 });
+
+describe('--cache-reuse', () => {
+  const HEAD = 'You are a patient assistant who answers questions about the sea in plain words.';
+  const MIDDLE = ' Ignore this note about the weather in the mountains, the snow and the roads.';
+  const TAIL = ' The old lighthouse keeper climbed the stairs every evening and watched the ships sail past the ' +
+    'rocks while the gulls circled above the harbour and the town slept under the stars';
+  const dropMiddle = async (extra) => {
+    const server = await startCria([...BASE, ...extra]);
+    try {
+      await complete(server, greedy(HEAD + MIDDLE + TAIL, 4));
+      const next = await complete(server, greedy(HEAD + TAIL + ' tonight', 4));
+      return { next, head: (await tokenize(server, HEAD, true)).length, tail: (await tokenize(server, TAIL, false)).length };
+    } finally { await server.stop(); }
+  };
+
+  test('a chunk after a removed part of the prompt is shifted into place, not recomputed', async () => {
+    const { next, head, tail } = await dropMiddle(['--cache-reuse', '8']);
+    assert.ok(next.timings.cache_n >= head + tail - 2, `cache_n ${next.timings.cache_n}, head ${head}, tail ${tail}`);
+    const off = await dropMiddle([]);
+    assert.ok(off.next.timings.cache_n <= head + 1, `without --cache-reuse: cache_n ${off.next.timings.cache_n}`);
+  });
+});
+
+describe('--slot-prompt-similarity', () => {
+  const FIRST = 'The old lighthouse keeper climbed the stairs every evening and watched the ships sail past the rocks';
+  const SECOND = 'The old lighthouse keeper climbed the stairs and then wrote a long letter to his daughter in the city ' +
+    'about the storms of the winter';
+  const slotOfSecond = async (extra) => {
+    const server = await startCria(['-np', '2', '-c', '1024', ...THREADS, ...extra]);
+    try {
+      assert.equal((await complete(server, greedy(FIRST, 2))).id_slot, 0);
+      return (await complete(server, greedy(SECOND, 2))).id_slot;
+    } finally { await server.stop(); }
+  };
+
+  test('a slot is chosen by its cache only when that covers more than the given share of the prompt', async () => {
+    assert.equal(await slotOfSecond([]), 0, 'default 0.1: the slot sharing a third of the prompt');
+    assert.equal(await slotOfSecond(['-sps', '0.9']), 1, 'the least recently used slot');
+    assert.equal(await slotOfSecond(['-sps', '0']), 1, '0: always the least recently used');
+  });
+});
