@@ -44,6 +44,17 @@ std::string prometheus_text(const MetricsSnapshot& m, const MetricsGauges& g) {
     metric(out, "kv_cache_tokens", "gauge", "KV-cache tokens.", static_cast<double>(g.kv_cache_tokens));
     metric(out, "requests_processing", "gauge", "Number of requests processing.", static_cast<double>(g.requests_processing));
     metric(out, "requests_deferred", "gauge", "Number of requests deferred.", static_cast<double>(g.requests_deferred));
+    metric(out, "prompt_cache_hits_total", "counter", "Prompts restored from the host-memory prompt cache.",
+           static_cast<double>(m.prompt_cache_hits_total));
+    metric(out, "prompt_cache_tokens_restored_total", "counter",
+           "Prompt tokens restored from the host-memory prompt cache instead of computed.",
+           static_cast<double>(m.prompt_cache_tokens_restored_total));
+    metric(out, "prompt_cache_saves_total", "counter", "Sequences saved to the host-memory prompt cache as they left a slot.",
+           static_cast<double>(m.prompt_cache_saves_total));
+    metric(out, "prompt_cache_bytes", "gauge", "Bytes held by the host-memory prompt cache.",
+           static_cast<double>(m.prompt_cache_bytes));
+    metric(out, "prompt_cache_entries", "gauge", "Entries held by the host-memory prompt cache.",
+           static_cast<double>(m.prompt_cache_entries));
     histogram(out, "time_to_first_token_seconds", "Time from a request's admission to its first token.",
               m.time_to_first_token);
     histogram(out, "request_latency_seconds", "Time from a request's admission to its end.", m.request_latency);

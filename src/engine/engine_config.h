@@ -38,6 +38,15 @@ struct ContextTuning {
     bool swa_full = false;             // --swa-full
 };
 
+// The prompt caches beyond a slot's own common prefix (engine/kv/host_prompt_cache.h, KvCache).
+struct PromptCacheConfig {
+    int32_t ram_mib = 8192;         // --cache-ram: host-memory budget in MiB; -1 = no limit, 0 = off
+    int32_t reuse_min_chunk = 0;    // --cache-reuse: smallest chunk after the common prefix reused by KV shifting; 0 = off
+    float slot_similarity = 0.1f;   // --slot-prompt-similarity: the share of the prompt a slot's cache must
+                                    // match for its slot to be chosen by it (else the least recently used); 0 = never
+    std::string dir;                // --cache-dir: the host cache is written here at shutdown, read at start ("" = not)
+};
+
 // The default of --max-queued-requests: room for bursts far beyond any slot count, while a flood
 // of requests gets a quick 503 instead of waiting without end.
 inline constexpr int32_t kDefaultMaxQueuedRequests = 1024;
@@ -75,6 +84,7 @@ struct EngineConfig {
     bool mmproj_offload = true;     // --no-mmproj-offload: the vision encoder runs on the CPU
     SpeculativeConfig speculative;  // -md, --spec-type, ...: draft model / n-gram lookup; off by default
     ContextTuning tuning;
+    PromptCacheConfig prompt_cache;
     bool context_shift = true;      // --no-context-shift: a slot whose context is full stops instead of shifting
     bool warmup = true;             // --warmup: one empty decode at load, so the first request does not pay for it
     BackendConfig backend;          // -dev, -ot, --cpu-moe, -lm, --control-vector, ... (engine/backend_config.h)

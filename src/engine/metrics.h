@@ -32,6 +32,12 @@ struct MetricsSnapshot {
     double predicted_seconds_total = 0.0;
     uint64_t requests_total = 0;          // finished requests
     uint64_t requests_rejected_total = 0; // requests refused because the task queue was full (503)
+    // The host-memory prompt cache (--cache-ram, engine/kv/host_prompt_cache.h).
+    uint64_t prompt_cache_hits_total = 0;             // prompts restored from it
+    uint64_t prompt_cache_tokens_restored_total = 0;  // prompt tokens those restores saved computing
+    uint64_t prompt_cache_saves_total = 0;            // sequences stored in it as they left a slot
+    uint64_t prompt_cache_bytes = 0;                  // bytes it holds now
+    uint64_t prompt_cache_entries = 0;                // entries it holds now
     Histogram time_to_first_token;        // seconds from admission to the first token
     Histogram request_latency;            // seconds from admission to the end
 };
@@ -54,6 +60,17 @@ public:
     void record_rejected() {
         std::lock_guard<std::mutex> lock(mutex_);
         ++m_.requests_rejected_total;
+    }
+
+    // Engine thread: a prompt restored `tokens` tokens from the host cache (hit), or a sequence was
+    // saved into it (saved); either way, what it holds now.
+    void record_prompt_cache(bool hit, uint64_t tokens, bool saved, uint64_t bytes, uint64_t entries) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        m_.prompt_cache_hits_total += hit ? 1 : 0;
+        m_.prompt_cache_tokens_restored_total += hit ? tokens : 0;
+        m_.prompt_cache_saves_total += saved ? 1 : 0;
+        m_.prompt_cache_bytes = bytes;
+        m_.prompt_cache_entries = entries;
     }
 
     MetricsSnapshot snapshot() const {

@@ -36,12 +36,14 @@ Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const Engin
       metrics_(metrics),
       vocabulary_(model.vocab),
       kv_memory_(model.context.get()),
-      kv_(kv_memory_, info.n_slots, SelfExtend(config.grp_attn_n, config.grp_attn_w), config.kv_unified),
+      kv_(kv_memory_, info.n_slots, SelfExtend(config.grp_attn_n, config.grp_attn_w), config.kv_unified,
+          host_cache_budget(config.prompt_cache)),
       slots_(static_cast<size_t>(info.n_slots)),
       n_batch_(static_cast<int32_t>(std::min(llama_n_batch(model.context.get()), llama_n_ubatch(model.context.get())))),
       batch_(llama_batch_init(n_batch_, 0, 1)),
       admitted_at_(static_cast<size_t>(info.n_slots), 0) {
     for (size_t i = 0; i < slots_.size(); ++i) slots_[i].id = static_cast<int32_t>(i);
+    load_prompt_cache();
     publish_status();
 }
 
@@ -66,6 +68,7 @@ void Scheduler::run() {
         publish_status();
     }
     fail_everything_left();
+    persist_prompt_cache();
 }
 
 void Scheduler::step() {
@@ -193,12 +196,17 @@ Slot* Scheduler::choose_slot(const GenerationRequest& request, const std::vector
     if (request.id_slot >= 0) return &slots_[static_cast<size_t>(request.id_slot)];
     // Prefer the free slot whose cache shares the longest prefix with the prompt, then the one
     // idle the longest (its cache is the least likely to be wanted again).
+    // --slot-prompt-similarity: a cache that matches no more than that share of the prompt does not
+    // choose its slot (0: none does).
+    const float similarity = config_.prompt_cache.slot_similarity;
+    const double least = similarity * static_cast<double>(request.prompt.size());
     Slot* best = nullptr;
     size_t best_prefix = 0;
     for (auto& slot : slots_) {
         if (taken[static_cast<size_t>(slot.id)]) continue;
         const bool reusable = request.cache_prompt && kv_.lora(slot.id) == request.lora;
-        const size_t prefix = reusable ? common_prefix(kv_.tokens(slot.id), request.prompt) : 0;
+        size_t prefix = reusable ? common_prefix(kv_.tokens(slot.id), request.prompt) : 0;
+        if (similarity <= 0.0f || static_cast<double>(prefix) <= least) prefix = 0;
         if (best == nullptr || prefix > best_prefix || (prefix == best_prefix && slot.last_used < best->last_used)) {
             best = &slot;
             best_prefix = prefix;
@@ -229,14 +237,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
         const bool by_request = !request.sampling.grammar.empty();
         return task->push(failure_for_exception(std::current_exception(), "building the sampler chain", by_request));
     }
-    // An embedding is computed from scratch, in one batch: no cache to reuse. Nor are cells
-    // computed under other LoRA scales.
-    const bool reusable = request.cache_prompt && !request.embed && kv_.lora(slot.id) == request.lora;
-    size_t reuse = reusable ? common_prefix(kv_.tokens(slot.id), request.prompt) : 0;
-    // The last prompt token is always evaluated again: its logits give the first new token.
-    reuse = std::min(reuse, request.prompt.size() - 1);
-    reuse = image_boundary_at_or_before(request.images, reuse);
-    reuse = kv_.reuse_prefix(slot.id, reuse, request.lora.value_or(LoraScales{}));
+    const size_t reuse = prepare_cache(slot, request);  // scheduler_prompt_cache.cpp
     slot.last_batched = 0;  // a new request goes first among the LoRA groups
 
     slot.task = std::move(task);

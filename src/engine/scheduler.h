@@ -55,6 +55,9 @@ namespace cria {
 // zeros stay zeros. How embeddings are returned.
 std::vector<float> normalized_embedding(const float* v, int32_t n, int32_t mode);
 
+// The host prompt cache's budget in bytes (HostPromptCache's convention) for --cache-ram.
+int64_t host_cache_budget(const PromptCacheConfig& config);
+
 class Scheduler {
 public:
     Scheduler(LoadedModel& model, const EngineConfig& config, const EngineInfo& info, TaskQueue& queue,
@@ -89,6 +92,15 @@ private:
     std::optional<TaskFailure> admission_refusal(const GenerationRequest& request) const;
     void find_prefix_donor(Slot& slot);
     void take_donated_prefixes();
+
+    // Prompt caches (scheduler_prompt_cache.cpp). prepare_cache(): before `slot` reads the
+    // request's prompt, saves what the slot would drop to the host cache, then keeps its common
+    // prefix, restores a longer one from the host cache, or (--cache-reuse) moves matching chunks
+    // into place. Returns how many prompt tokens the sequence holds (never the last one).
+    size_t prepare_cache(Slot& slot, const GenerationRequest& request);
+    void record_prompt_cache(size_t restored, bool saved);  // metrics: a hit, a save, the bytes held
+    void load_prompt_cache();     // at construction, from --cache-dir
+    void persist_prompt_cache();  // when run() ends: every slot's cache too, into --cache-dir
 
     // Batch building and decoding (scheduler_batch.cpp). A step batches only the slots of one
     // LoRA group (`lora`: nullopt when no adapters are loaded, then every slot is in it).
@@ -179,6 +191,7 @@ private:
     std::unique_ptr<Speculator> speculator_;     // null: no speculative decoding
     std::vector<DraftJob> draft_jobs_;           // reused by add_drafts()
     LoraScales batch_lora_;        // the LoRA scales of the batch being built and decoded
+    std::string cache_identity_;   // --cache-dir: what the persisted host cache must have been written under
 };
 
 }  // namespace cria

@@ -37,6 +37,8 @@ public:
     SelfExtend(int32_t factor, int32_t width) : factor_(factor), width_(width) {}
 
     bool enabled() const { return factor_ > 1; }
+    int32_t factor() const { return factor_; }
+    int32_t width() const { return width_; }
 
     // Pure position arithmetic: the KV cache's owner (engine/kv/kv_cache.h) applies the moves to
     // the memory; this class never touches it.

@@ -51,12 +51,9 @@ struct LaterOptions {
     std::string log_prompts_dir;           // --log-prompts-dir
 
     // KV cache and prompt cache
-    int32_t cache_ram_mib = 8192;          // -cram, --cache-ram (-1 = no limit, 0 = off)
     bool cache_idle_slots = true;          // --cache-idle-slots
     int32_t ctx_checkpoints = 32;          // -ctxcp, --ctx-checkpoints
     int32_t checkpoint_min_step = 8192;    // -cms, --checkpoint-min-step
-    int32_t cache_reuse = 0;               // --cache-reuse: smallest chunk reused by KV shifting (0 = off)
-    float slot_prompt_similarity = 0.1f;   // -sps
     int32_t kv_unified_per_slot = -1;      // --kv-unified-per-slot (-1 = unset)
 
     // Devices and backends this build may lack

@@ -455,6 +455,32 @@ void add_context_options(std::vector<OptionSpec>& t) {
             .bind(boolean(at_engine(&EngineConfig::special))));
 }
 
+template <typename T>
+Field<T> at_prompt_cache(T PromptCacheConfig::*member) {
+    return at(&ServerOptions::engine, &EngineConfig::prompt_cache, member);
+}
+
+// The prompt caches beyond a slot's own prefix (engine/kv/host_prompt_cache.h). --cache-dir is
+// cria's own: the host cache survives a restart.
+void add_prompt_cache_options(std::vector<OptionSpec>& t) {
+    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
+    add(Opt(S::ContextBatching, {"-cram", "--cache-ram"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_RAM"})
+            .help("size limit in MiB of the host-memory prompt cache, which keeps the KV state of prompts that "
+                  "leave a slot so that a returning conversation is restored, not recomputed; -1 = none, 0 = off")
+            .bind(int_or_auto(at_prompt_cache(&PromptCacheConfig::ram_mib), 0)));
+    add(Opt(S::ContextBatching, {"--cache-reuse"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_REUSE"})
+            .help("smallest chunk of a slot's cache, after the common prefix, reused by KV shifting; 0 = off")
+            .bind(int_in(at_prompt_cache(&PromptCacheConfig::reuse_min_chunk), 0)));
+    add(Opt(S::ContextBatching, {"-sps", "--slot-prompt-similarity"}).value(K::Float, "SIMILARITY")
+            .help("how much of a prompt a slot's cache must match for that slot to be chosen by it (else the "
+                  "least recently used idle slot); 0 = always the least recently used")
+            .bind(float_in(at_prompt_cache(&PromptCacheConfig::slot_similarity), 0.0, 1.0)));
+    add(Opt(S::ContextBatching, {"--cache-dir"}).value(K::String, "DIR")
+            .help("keep the host-memory prompt cache in DIR across restarts: written at shutdown, read at start "
+                  "(a file of another model or other settings is ignored)")
+            .def("none").bind(nonempty_text(at_prompt_cache(&PromptCacheConfig::dir))));
+}
+
 void add_output_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
     add(Opt(S::Endpoints, {"--embd-normalize"}).value(K::Int, "N")
@@ -660,10 +686,6 @@ void add_server_options(std::vector<OptionSpec>& t) {
             .help("directory of local media files that requests may name as file:// URLs")
             .bind(nonempty_text(at_later(&LaterOptions::media_path)))
             .notice(later_feature("file:// URLs in requests are refused")));
-    add(Opt(S::Compatibility, {"-cram", "--cache-ram"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_RAM"})
-            .help("size limit in MiB of the host-memory prompt cache; -1 = none, 0 = off")
-            .bind(int_or_auto(at_later(&LaterOptions::cache_ram_mib), 0))
-            .notice(later_feature("cria keeps prompts only in the slots' KV cache, not in host memory")));
     add(Opt(S::Compatibility, {"--cache-idle-slots"}).negative({"--no-cache-idle-slots"})
             .env({"LLAMA_ARG_CACHE_IDLE_SLOTS"}).help("save idle slots to the prompt cache (with --cache-ram)")
             .bind(boolean(at_later(&LaterOptions::cache_idle_slots)))
@@ -676,23 +698,6 @@ void add_server_options(std::vector<OptionSpec>& t) {
             .env({"LLAMA_ARG_CHECKPOINT_MIN_SPACING_NT"}).help("fewest tokens between context checkpoints")
             .bind(int_in(at_later(&LaterOptions::checkpoint_min_step), 0))
             .notice(later_feature("cria makes no context checkpoints")));
-    add(Opt(S::Compatibility, {"--cache-reuse"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_REUSE"})
-            .help("smallest chunk reused from the cache by KV shifting; 0 = off")
-            .bind(int_in(at_later(&LaterOptions::cache_reuse), 0))
-            .notice([](const ServerOptions& o) -> std::string {
-                return o.later.cache_reuse > 0 ? "accepted and kept; cria reuses only a slot's common prefix, "
-                                                 "not chunks after it"
-                                               : "";
-            }));
-    add(Opt(S::Compatibility, {"-sps", "--slot-prompt-similarity"}).value(K::Float, "SIMILARITY")
-            .help("how much a prompt must match a slot's to use that slot; 0 = off")
-            .bind(float_in(at_later(&LaterOptions::slot_prompt_similarity), 0.0, 1.0))
-            .notice([](const ServerOptions& o) -> std::string {
-                return o.later.slot_prompt_similarity > 0.0f
-                           ? "accepted and kept; cria always takes the idle slot sharing the longest prefix with the "
-                             "prompt, however short"
-                           : "";
-            }));
     add(Opt(S::Compatibility, {"--kv-unified-per-slot"}).value(K::Int, "N").env({"LLAMA_ARG_KV_UNIFIED_PER_SLOT"})
             .help("context limit per slot with a unified KV cache")
             .bind(int_in(at_later(&LaterOptions::kv_unified_per_slot), 1))
@@ -792,6 +797,7 @@ void add_llama_server_options(std::vector<OptionSpec>* table) {
     add_device_options(t);
     add_model_options(t);
     add_context_options(t);
+    add_prompt_cache_options(t);
     add_output_options(t);
     add_logging_options(t);
     add_speculative_options(t);

@@ -554,9 +554,7 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
         {{"--reasoning-format", "deepseek"}, "--reasoning-format"},
         {{"--reasoning-budget", "0"}, "--reasoning-budget"},
         {{"--chat-template-kwargs", "{\"enable_thinking\": false}"}, "--chat-template-kwargs"},
-        {{"-cram", "100"}, "--cache-ram"},
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
-        {{"--cache-reuse", "256"}, "--cache-reuse"},
         {{"--no-jinja"}, "--jinja"},
         {{"--media-path", "/tmp"}, "--media-path"},
         {{"--tools", "all"}, "--tools"},
@@ -577,14 +575,12 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
 
 TEST(Options, NoticeOptionsKeepTheirValuesForLaterWork) {
     const ServerOptions o = ok({"--no-jinja", "--reasoning-budget", "0", "--reasoning-format", "deepseek", "-rea",
-                                "--chat-template-kwargs", "{\"a\":1}", "-cram", "-1", "-sps", "0.5"});
+                                "--chat-template-kwargs", "{\"a\":1}"});
     EXPECT_FALSE(o.later.jinja);
     EXPECT_EQ(o.later.reasoning_budget, 0);
     EXPECT_EQ(o.later.reasoning_format, "deepseek");
     EXPECT_EQ(o.later.reasoning, "on");  // -rea alone means on
     EXPECT_EQ(o.later.chat_template_kwargs, "{\"a\":1}");
-    EXPECT_EQ(o.later.cache_ram_mib, -1);
-    EXPECT_FLOAT_EQ(o.later.slot_prompt_similarity, 0.5f);
 }
 
 TEST(Options, RpcServersReachTheEngineWithoutNotice) {
@@ -596,11 +592,28 @@ TEST(Options, RpcServersReachTheEngineWithoutNotice) {
 }
 
 TEST(Options, NoticeOptionsFromTheEnvironment) {
-    const ServerOptions o = ok({}, {{"LLAMA_ARG_CACHE_RAM", "100"}, {"LLAMA_ARG_JINJA", "false"}});
-    EXPECT_EQ(o.later.cache_ram_mib, 100);
+    const ServerOptions o = ok({}, {{"LLAMA_ARG_CTX_CHECKPOINTS", "4"}, {"LLAMA_ARG_JINJA", "false"}});
+    EXPECT_EQ(o.later.ctx_checkpoints, 4);
     EXPECT_FALSE(o.later.jinja);
     EXPECT_EQ(o.notices.size(), 2u);
-    EXPECT_EQ(o.environment_used, (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_CACHE_RAM"}));
+    EXPECT_EQ(o.environment_used, (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_CTX_CHECKPOINTS"}));
+}
+
+TEST(Options, PromptCacheOptionsReachTheEngine) {
+    const ServerOptions d = ok({});
+    EXPECT_EQ(d.engine.prompt_cache.ram_mib, 8192);  // llama-server's default
+    EXPECT_EQ(d.engine.prompt_cache.reuse_min_chunk, 0);
+    EXPECT_FLOAT_EQ(d.engine.prompt_cache.slot_similarity, 0.1f);
+    EXPECT_TRUE(d.engine.prompt_cache.dir.empty());
+    const ServerOptions o = ok({"-cram", "-1", "--cache-reuse", "64", "-sps", "0.5", "--cache-dir", "/tmp/x"});
+    EXPECT_EQ(o.engine.prompt_cache.ram_mib, -1);
+    EXPECT_EQ(o.engine.prompt_cache.reuse_min_chunk, 64);
+    EXPECT_FLOAT_EQ(o.engine.prompt_cache.slot_similarity, 0.5f);
+    EXPECT_EQ(o.engine.prompt_cache.dir, "/tmp/x");
+    EXPECT_TRUE(o.notices.empty());  // they do what they say: no start-up notice
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_CACHE_RAM", "0"}}).engine.prompt_cache.ram_mib, 0);
+    EXPECT_TRUE(contains(err({"-cram", "-2"}), "--cache-ram"));
+    EXPECT_TRUE(contains(err({"-sps", "1.5"}), "--slot-prompt-similarity"));
 }
 
 TEST(Options, NoticeOptionValuesAreChecked) {
@@ -882,10 +895,11 @@ TEST(Options, HelpLayout) {
     // Options that only take a notice here come last, in their own section; the implemented ones
     // of llama-server are in the sections of their kind.
     const auto compatibility = help.find("----- accepted for llama-server compatibility");
-    for (const std::string s : {"--cache-reuse", "--reasoning-format", "--tools"}) {
+    for (const std::string s : {"--ctx-checkpoints", "--reasoning-format", "--tools"}) {
         EXPECT_GT(help.find("  " + s + " "), compatibility) << s;
     }
-    for (const std::string s : {"--override-tensor", "--reverse-prompt", "--log-timestamps", "--print-options"}) {
+    for (const std::string s : {"--override-tensor", "--reverse-prompt", "--log-timestamps", "--print-options",
+                                "--cache-reuse", "--cache-ram", "--cache-dir"}) {
         EXPECT_LT(help.find(" " + s), compatibility) << s;
     }
 }

@@ -1,11 +1,16 @@
 #include "engine/kv/kv_cache.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace cria {
 
-KvCache::KvCache(KvMemory& memory, int32_t n_seq, SelfExtend self_extend, bool unified)
-    : memory_(memory), self_extend_(self_extend), unified_(unified), sequences_(static_cast<size_t>(n_seq)) {}
+KvCache::KvCache(KvMemory& memory, int32_t n_seq, SelfExtend self_extend, bool unified, int64_t host_budget_bytes)
+    : memory_(memory),
+      self_extend_(self_extend),
+      unified_(unified),
+      sequences_(static_cast<size_t>(n_seq)),
+      host_(host_budget_bytes) {}
 
 llama_pos KvCache::position_of(int32_t seq, size_t index) const {
     return self_extend_.position_of(at(seq).self_extend, index);
@@ -69,7 +74,7 @@ void KvCache::append_decoded(int32_t seq, const Token* first, const Token* last)
 }
 
 void KvCache::decoded() {
-    for (auto& s : sequences_) s.copy_pending = false;
+    for (auto& s : sequences_) s.copy_pending = s.copy_source = false;
 }
 
 void KvCache::accept_draft(int32_t seq) {
@@ -104,6 +109,7 @@ void KvCache::share_prefix(int32_t from, int32_t to, size_t n_tokens) {
         memory_.seq_cp(from, to, -1, -1);
         memory_.seq_rm(to, static_cast<llama_pos>(n_tokens), -1);
         at(to).copy_pending = true;
+        at(from).copy_source = true;
     }
     const Sequence& source = at(from);
     Sequence& target = at(to);
@@ -131,6 +137,83 @@ bool KvCache::adopt_restored(int32_t seq, std::vector<Token> tokens, const LoraS
     if (memory_.seq_pos_max(seq) + 1 == s.self_extend.next_pos) return true;
     clear(seq);
     return false;
+}
+
+size_t KvCache::reuse_chunks(int32_t seq, const std::vector<Token>& prompt, size_t limit, size_t n_prefix,
+                             size_t min_chunk, const LoraScales& lora) {
+    Sequence& s = at(seq);
+    limit = std::min(limit, prompt.size());
+    std::vector<Token> kept(s.tokens.begin(), s.tokens.begin() + static_cast<std::ptrdiff_t>(n_prefix));
+    // Cells at index >= `cached` have not moved: their position is still their index. Moved ones
+    // sit below kept.size(), which never passes `cached`.
+    size_t cached = n_prefix;
+    while (cached < s.tokens.size() && kept.size() < limit) {
+        size_t n = 0;
+        while (cached + n < s.tokens.size() && kept.size() + n < limit && s.tokens[cached + n] == prompt[kept.size() + n]) ++n;
+        if (n == 0 || n < min_chunk) {
+            ++cached;
+            continue;
+        }
+        const auto to = static_cast<llama_pos>(kept.size());
+        const auto from = static_cast<llama_pos>(cached);
+        memory_.seq_rm(seq, to, from);  // the unmatched cells skipped since the last chunk
+        memory_.seq_add(seq, from, from + static_cast<llama_pos>(n), to - from);
+        kept.insert(kept.end(), s.tokens.begin() + static_cast<std::ptrdiff_t>(cached),
+                    s.tokens.begin() + static_cast<std::ptrdiff_t>(cached + n));
+        cached += n;
+    }
+    memory_.seq_rm(seq, static_cast<llama_pos>(kept.size()), -1);  // unmoved cells all sit at >= cached
+    s.tokens = std::move(kept);
+    s.draft.clear();
+    s.lora = lora;
+    return s.tokens.size();
+}
+
+HostCacheKey KvCache::host_key(const LoraScales& lora) const {
+    HostCacheKey key;
+    key.lora = lora;
+    key.self_extend_factor = self_extend_.enabled() ? self_extend_.factor() : 1;
+    key.self_extend_width = self_extend_.enabled() ? self_extend_.width() : 0;
+    return key;
+}
+
+size_t KvCache::save_to_host(int32_t seq, size_t n_kept) {
+    const Sequence& s = at(seq);
+    if (!host_.enabled() || s.copy_pending || !s.draft.empty()) return 0;
+    if (s.tokens.size() < n_kept + kMinSavedTokens) return 0;
+    const HostCacheKey key = host_key(s.lora);
+    if (host_.covers(key, s.tokens)) return 0;
+    HostCacheEntry entry;
+    entry.key = key;
+    entry.tokens = s.tokens;
+    entry.state = memory_.seq_state(seq);
+    if (entry.state.empty()) return 0;
+    const size_t bytes = entry.bytes();
+    return host_.insert(std::move(entry)) ? bytes : 0;
+}
+
+size_t KvCache::restore_from_host(int32_t seq, const std::vector<Token>& prompt, size_t limit, const LoraScales& lora,
+                                  size_t n_own) {
+    if (!host_.enabled() || at(seq).copy_pending || at(seq).copy_source) return 0;
+    const std::vector<Token> usable(prompt.begin(), prompt.begin() + static_cast<std::ptrdiff_t>(std::min(limit, prompt.size())));
+    const auto match = host_.find(host_key(lora), usable, n_own + kMinRestoreGain);
+    if (!match) return 0;
+    Sequence& s = at(seq);
+    clear(seq);
+    s.lora = lora;
+    if (!memory_.set_seq_state(seq, match->entry->state)) {
+        host_.erase(match->entry);
+        clear(seq);
+        return 0;
+    }
+    s.self_extend = self_extend_.state_for(match->entry->tokens.size());
+    if (memory_.seq_pos_max(seq) + 1 != s.self_extend.next_pos) {  // not the positions we would give them
+        host_.erase(match->entry);
+        clear(seq);
+        return 0;
+    }
+    s.tokens = match->entry->tokens;
+    return match->n_tokens;
 }
 
 }  // namespace cria

@@ -23,6 +23,12 @@
 // windows share positions. Prefix sharing, context shifting, drafts and images assume i == position:
 // the scheduler turns them off with self-extend, and these functions require it.
 //
+// Host-memory prompt cache (host_prompt_cache.h, --cache-ram): part of this owner. Before a
+// sequence's cells are dropped for another prompt, save_to_host() keeps them in host memory; a new
+// prompt that shares more with an entry there than with its slot's own cells gets the entry loaded
+// into its sequence (restore_from_host()), then cut like its own cache. The mirror stays exact: a
+// loaded state's tokens are adopted only when the memory holds exactly their positions.
+//
 // Thread rule: engine thread only (the thread that owns the context). Not copyable: it is the
 // only record of what the memory holds.
 #pragma once
@@ -32,6 +38,7 @@
 #include <vector>
 
 #include "engine/generation_request.h"  // Token
+#include "engine/kv/host_prompt_cache.h"
 #include "engine/kv/kv_memory.h"
 #include "engine/lora_adapters.h"
 #include "engine/self_extend.h"
@@ -43,7 +50,8 @@ public:
     // `memory` must outlive this object. Sequences are 0..n_seq-1, all empty: the memory must be
     // empty for them. `unified`: one KV stream shared by all sequences (--kv-unified), else one
     // stream per sequence (prefix sharing then copies a whole stream at the next decode).
-    KvCache(KvMemory& memory, int32_t n_seq, SelfExtend self_extend, bool unified);
+    // `host_budget_bytes`: the host-memory prompt cache's budget (0: off, HostPromptCache::kUnlimited).
+    KvCache(KvMemory& memory, int32_t n_seq, SelfExtend self_extend, bool unified, int64_t host_budget_bytes = 0);
     KvCache(const KvCache&) = delete;
     KvCache& operator=(const KvCache&) = delete;
 
@@ -56,6 +64,9 @@ public:
     // True while a stream copy into `seq` waits for a decode: its cells must not be read (shared
     // with another sequence, saved) until then.
     bool copy_pending(int32_t seq) const { return at(seq).copy_pending; }
+    // True while a stream copy FROM `seq` waits for a decode: libllama copies the stream's contents
+    // then, so they must not be replaced (restored from the host cache) or moved until then.
+    bool copy_source_pending(int32_t seq) const { return at(seq).copy_source; }
     // Where token `index` of tokens(seq) sits (index < size(seq)).
     llama_pos position_of(int32_t seq, size_t index) const;
     // The position the next appended token (or decoded image position) gets.
@@ -129,6 +140,38 @@ public:
     // saved with other self-extend settings.
     bool adopt_restored(int32_t seq, std::vector<Token> tokens, const LoraScales& lora);
 
+    // ---- chunk reuse (--cache-reuse) -------------------------------------------------------------
+    // Keeps the first n_prefix tokens of `seq` (its common prefix with `prompt`), then moves every
+    // later run of at least `min_chunk` cached tokens that matches the prompt where it continues
+    // down to that place (KV shifting: seq_rm + seq_add), comparing with prompt[0, limit) only; the
+    // rest is removed. Returns how many prompt tokens the sequence then holds, in order. Requires
+    // can_shift(), an empty draft, n_prefix <= common prefix, and the caller's check that the
+    // cells were computed under `lora` (recorded as theirs).
+    size_t reuse_chunks(int32_t seq, const std::vector<Token>& prompt, size_t limit, size_t n_prefix, size_t min_chunk,
+                        const LoraScales& lora);
+
+    // ---- host-memory prompt cache ----------------------------------------------------------------
+    HostPromptCache& host_cache() { return host_; }
+    const HostPromptCache& host_cache() const { return host_; }
+    // The key entries computed under `lora` by this cache's settings are stored and found under.
+    HostCacheKey host_key(const LoraScales& lora) const;
+    // Before `seq` keeps only its first n_kept tokens: stores what it holds in the host cache, when
+    // the cache is on and the memory can serialize it, at least kMinSavedTokens would be dropped, no
+    // copy is pending into it, its draft is empty and no entry holds its tokens already. Returns the
+    // bytes stored (0: nothing). `seq` itself is unchanged.
+    size_t save_to_host(int32_t seq, size_t n_kept);
+    static constexpr size_t kMinSavedTokens = 32;
+    static constexpr size_t kMinRestoreGain = 32;
+    // Loads into `seq` the host entry under `lora` that shares the longest prefix with prompt[0,
+    // limit), if that is at least kMinRestoreGain tokens more than `n_own` (what seq would keep of
+    // its own cells: loading a whole state to save a few tokens costs more than it saves). Returns
+    // how many prompt tokens `seq` then holds as its prefix (the entry may hold more: the caller
+    // cuts with reuse_prefix()), or 0 when nothing was restored (always while copy_pending(seq) or
+    // copy_source_pending(seq)). A state the memory refuses is
+    // dropped from the host cache and leaves `seq` EMPTY (its mirror says so).
+    size_t restore_from_host(int32_t seq, const std::vector<Token>& prompt, size_t limit, const LoraScales& lora,
+                             size_t n_own);
+
 private:
     struct Sequence {
         std::vector<Token> tokens;
@@ -136,6 +179,7 @@ private:
         LoraScales lora;
         SelfExtendState self_extend;
         bool copy_pending = false;
+        bool copy_source = false;
     };
 
     const Sequence& at(int32_t seq) const { return sequences_[static_cast<size_t>(seq)]; }
@@ -145,6 +189,7 @@ private:
     const SelfExtend self_extend_;
     const bool unified_;
     std::vector<Sequence> sequences_;
+    HostPromptCache host_;
 };
 
 }  // namespace cria

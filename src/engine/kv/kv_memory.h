@@ -11,6 +11,9 @@
 
 #include <llama.h>
 
+#include <cstdint>
+#include <vector>
+
 namespace cria {
 
 class KvMemory {
@@ -46,6 +49,14 @@ public:
 
     // Empties every sequence (data too).
     virtual void clear() = 0;
+
+    // The host-memory prompt cache (host_prompt_cache.h) keeps sequences as opaque blobs:
+    // seq_state() serializes what `seq` holds (cells, positions, keys and values), empty when it
+    // cannot; set_seq_state() loads such a blob into an EMPTY `seq`, false when it was refused (the
+    // sequence may then hold part of it: clear it). A memory that cannot serialize keeps these
+    // defaults, and the host cache then stores nothing.
+    virtual std::vector<uint8_t> seq_state(llama_seq_id /*seq*/) const { return {}; }
+    virtual bool set_seq_state(llama_seq_id /*seq*/, const std::vector<uint8_t>& /*state*/) { return false; }
 };
 
 }  // namespace cria

@@ -26,4 +26,17 @@ bool LlamaKvMemory::can_shift() const { return llama_memory_can_shift(memory_); 
 
 void LlamaKvMemory::clear() { llama_memory_clear(memory_, true); }
 
+std::vector<uint8_t> LlamaKvMemory::seq_state(llama_seq_id seq) const {
+    if (memory_ == nullptr) return {};
+    std::vector<uint8_t> state(llama_state_seq_get_size(context_, seq));
+    const size_t written = llama_state_seq_get_data(context_, state.data(), state.size(), seq);
+    state.resize(written);  // 0 on failure: nothing to keep
+    return state;
+}
+
+bool LlamaKvMemory::set_seq_state(llama_seq_id seq, const std::vector<uint8_t>& state) {
+    if (memory_ == nullptr || state.empty()) return false;
+    return llama_state_seq_set_data(context_, state.data(), state.size(), seq) != 0;
+}
+
 }  // namespace cria

@@ -1,5 +1,6 @@
 // LlamaKvMemory: KvMemory over a libllama context's memory. The only code in cria that calls
-// llama_memory_*. Does not own the context; it must outlive this object.
+// llama_memory_* (and, for the host prompt cache, llama_state_seq_get/set_data). Does not own the
+// context; it must outlive this object.
 #pragma once
 
 #include "engine/kv/kv_memory.h"
@@ -8,7 +9,7 @@ namespace cria {
 
 class LlamaKvMemory final : public KvMemory {
 public:
-    explicit LlamaKvMemory(llama_context* context) : memory_(llama_get_memory(context)) {}
+    explicit LlamaKvMemory(llama_context* context) : context_(context), memory_(llama_get_memory(context)) {}
 
     bool present() const override { return memory_ != nullptr; }
     bool seq_rm(llama_seq_id seq, llama_pos p0, llama_pos p1) override;
@@ -18,8 +19,11 @@ public:
     llama_pos seq_pos_max(llama_seq_id seq) const override;
     bool can_shift() const override;
     void clear() override;
+    std::vector<uint8_t> seq_state(llama_seq_id seq) const override;
+    bool set_seq_state(llama_seq_id seq, const std::vector<uint8_t>& state) override;
 
 private:
+    llama_context* context_;
     llama_memory_t memory_;  // null for contexts without memory
 };
 
