@@ -80,8 +80,8 @@ test('parallel_tool_calls false keeps one call', async () => {
   const server = await criaWith('Qwen3.jinja');
   const call = '<tool_call>\\n{\\"name\\": \\"get_weather\\", \\"arguments\\": {\\"city\\": \\"Rome\\"}}\\n</tool_call>';
   const grammar = `root ::= "${call}${call}"`;
-  const both = await server.post('/v1/chat/completions', { messages, tools, grammar, max_tokens: 80 });
+  const both = await server.post("/v1/chat/completions", { messages, tools, grammar, max_tokens: 400 });
   assert.equal(both.body.choices[0].message.tool_calls.length, 2, JSON.stringify(both.body));
-  const one = await server.post('/v1/chat/completions', { messages, tools, grammar, max_tokens: 80, parallel_tool_calls: false });
+  const one = await server.post('/v1/chat/completions', { messages, tools, grammar, max_tokens: 400, parallel_tool_calls: false });
   assert.equal(one.body.choices[0].message.tool_calls.length, 1);
 });

@@ -83,8 +83,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Fixture{"Command-R7B.jinja", ToolFormat::command_r7b}, Fixture{"Granite-3.3.jinja", ToolFormat::granite},
                       Fixture{"GLM-4.5.jinja", ToolFormat::glm_4_5}, Fixture{"Kimi-K2.jinja", ToolFormat::kimi_k2},
                       Fixture{"gpt-oss.jinja", ToolFormat::gpt_oss}),
-    [](const ::testing::TestParamInfo<Fixture>& info) {
-        std::string name = info.param.file;
+    [](const ::testing::TestParamInfo<Fixture>& param) {
+        std::string name = param.param.file;
         name = name.substr(0, name.find(".jinja"));
         for (char& c : name) {
             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
