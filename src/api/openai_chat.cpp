@@ -83,7 +83,15 @@ json validate_messages(const json& body, std::vector<ImageFile>* images, const R
                                   "messages");
         }
         json message = m;
-        message["content"] = content_text(m, i, images, limits);
+        // An assistant's tool-call message without text keeps its null content: templates (DeepSeek
+        // R1's, for one) write the calls only for such a message.
+        const bool null_call_message = role == "assistant" && m.contains("tool_calls") &&
+                                       (!m.contains("content") || m["content"].is_null());
+        if (null_call_message) {
+            message["content"] = nullptr;
+        } else {
+            message["content"] = content_text(m, i, images, limits);
+        }
         out.push_back(std::move(message));
     }
     return out;

@@ -52,6 +52,13 @@ bool ends_with_open_think(const std::string& prompt) {
     return false;
 }
 
+bool template_thinks(const std::string& source) {
+    for (const char* sign : {"<think>", "<|START_THINKING|>", "[THINK]", "reasoning_content", "enable_thinking", "<|channel|>"}) {
+        if (source.find(sign) != std::string::npos) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 nlohmann::json template_variables(const ChatSettings& settings, const ChatRequest& request) {
@@ -68,8 +75,12 @@ nlohmann::json template_variables(const ChatSettings& settings, const ChatReques
     return vars;
 }
 
-nlohmann::json template_messages(const ChatSettings& settings, const nlohmann::json& messages, bool object_arguments) {
+nlohmann::json template_messages(const ChatSettings& settings, const nlohmann::json& messages, bool object_arguments,
+                                 bool null_content) {
     nlohmann::json out = messages;
+    for (auto& m : out) {
+        if (!null_content && m.is_object() && m.contains("content") && m["content"].is_null()) m["content"] = "";
+    }
     // Calls' arguments arrive as JSON text; most templates iterate them (arguments|items) or write
     // them with tojson, so they get the object (text that is not JSON stays text).
     for (auto& m : out) {
@@ -102,6 +113,9 @@ AnswerOptions answer_options_for(const std::string& template_source, const std::
     const std::string& format = request.reasoning_format.empty() ? settings.reasoning_format : request.reasoning_format;
     if (!reasoning_format_from_name(format, &o.reasoning)) o.reasoning = ReasoningFormat::deepseek;
     o.starts_in_reasoning = ends_with_open_think(prompt);
+    // As llama-server: thinking is read out only for templates that know it (a plain ChatML
+    // template's model writing "<think>" is writing content).
+    if (!o.starts_in_reasoning && !template_thinks(template_source)) o.reasoning = ReasoningFormat::none;
     o.parallel_tool_calls = request.parallel_tool_calls;
     o.parse = !settings.skip_chat_parsing;
     return o;

@@ -31,9 +31,12 @@ std::string render_conversation(const std::string& template_source, const Tokeni
 nlohmann::json template_variables(const ChatSettings& settings, const ChatRequest& request);
 
 // The messages as the template gets them: calls' arguments as objects (`object_arguments`; some
-// templates concatenate them as text and need them as given); with --no-reasoning-preserve, only
-// the last assistant message keeps its reasoning_content.
-nlohmann::json template_messages(const ChatSettings& settings, const nlohmann::json& messages, bool object_arguments);
+// templates concatenate them as text and need them as given), a call message's null content kept
+// (`null_content`; else ""); with --no-reasoning-preserve, only the last assistant message keeps
+// its reasoning_content. Real templates differ in what they can take: the front end tries the
+// four shapes (null kept first, then objects first) and keeps the first that renders.
+nlohmann::json template_messages(const ChatSettings& settings, const nlohmann::json& messages, bool object_arguments,
+                                 bool null_content);
 
 // How to read the answers to a chat request whose prompt rendered as `prompt`: the family of
 // `template_source`, the reasoning format (the request's, else --reasoning-format), whether the

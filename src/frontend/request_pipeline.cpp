@@ -139,16 +139,19 @@ PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& 
 std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request) {
     const nlohmann::json tools = request.offers_tools() ? request.tools : nlohmann::json::array();
     const nlohmann::json variables = template_variables(model.chat, request);
-    auto render = [&](bool object_arguments) {
+    auto render = [&](int shape) {
         return render_conversation(model.chat_template, model.tokenizer,
-                                   template_messages(model.chat, request.messages, object_arguments), tools, variables);
+                                   template_messages(model.chat, request.messages, shape % 2 == 0, shape < 2), tools,
+                                   variables);
     };
-    try {
-        return render(true);
-    } catch (const ApiError&) {
-        // A template that writes arguments as text ('...' + arguments) gets them as text.
-        return render(false);
+    // Null contents kept or made "", arguments as objects or text: the first shape the template takes.
+    for (int shape = 0; shape < 3; ++shape) {
+        try {
+            return render(shape);
+        } catch (const ApiError&) {
+        }
     }
+    return render(3);  // its refusal is the answer
 }
 
 PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& request) {

@@ -19,8 +19,10 @@ async function cria(args) {
 const messages = [{ role: 'user', content: 'Think, then answer.' }];
 const grammar = 'root ::= "<think>I should think hard about this</think>The answer is four."';
 
+const qwen3 = ['--chat-template-file', path.join(templates, 'Qwen3.jinja')];
+
 test('--reasoning-format deepseek splits reasoning out, whole and streamed; none leaves it in the content', async () => {
-  const deepseek = await cria(['--reasoning-format', 'deepseek']);
+  const deepseek = await cria([...qwen3, '--reasoning-format', 'deepseek']);
   const whole = await deepseek.post('/v1/chat/completions', { messages, grammar, max_tokens: 60 });
   assert.equal(whole.status, 200, JSON.stringify(whole.body));
   const m = whole.body.choices[0].message;
@@ -34,7 +36,7 @@ test('--reasoning-format deepseek splits reasoning out, whole and streamed; none
   assert.equal(reasoningChunks.map((d) => d.reasoning_content).join(''), 'I should think hard about this');
   assert.equal(deltas.map((d) => d.content ?? '').join(''), 'The answer is four.');
 
-  const none = await cria(['--reasoning-format', 'none']);
+  const none = await cria([...qwen3, '--reasoning-format', 'none']);
   const raw = await none.post('/v1/chat/completions', { messages, grammar, max_tokens: 60 });
   assert.equal(raw.body.choices[0].message.content, '<think>I should think hard about this</think>The answer is four.');
   assert.equal(raw.body.choices[0].message.reasoning_content, undefined);
@@ -42,6 +44,13 @@ test('--reasoning-format deepseek splits reasoning out, whole and streamed; none
   const asked = await none.post('/v1/chat/completions', { messages, grammar, max_tokens: 60, reasoning_format: 'deepseek-legacy' });
   assert.equal(asked.body.choices[0].message.reasoning_content, 'I should think hard about this');
   assert.match(asked.body.choices[0].message.content, /^<think>I should think hard about this<\/think>/);
+});
+
+test('as llama-server, a template that knows no thinking (ChatML) leaves <think> in the content', async () => {
+  const chatml = await cria(['--reasoning-format', 'deepseek']);
+  const res = await chatml.post('/v1/chat/completions', { messages, grammar, max_tokens: 60 });
+  assert.equal(res.body.choices[0].message.content, '<think>I should think hard about this</think>The answer is four.');
+  assert.equal(res.body.choices[0].message.reasoning_content, undefined);
 });
 
 test('a template that opens the think block makes the answer start inside reasoning (DeepSeek R1)', async () => {
