@@ -147,6 +147,10 @@ Scan read_json_call(AnswerParse& p, const JsonCallKeys& keys) {
         if (one_of(key, keys.name) && !began) {
             s = read_json_string(t, skip_spaces(t, i), &name, &e);
         } else if (one_of(key, keys.arguments) && !name.empty() && !began) {
+            // Arguments already known to be malformed (or too deep) leave the whole text content;
+            // arguments that only turn out malformed later end a call that has begun.
+            size_t ignored = 0;
+            if (scan_json_value(t, i, p.partial(), &ignored) == Scan::invalid) return Scan::invalid;
             ToolCall& call = p.begin_call(name);
             began = true;
             p.seek(i);
