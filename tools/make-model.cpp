@@ -247,6 +247,7 @@ Vocab build_vocab(int32_t n_vocab_target, SpecialIds & ids) {
 
 struct Config {
     std::string out;
+    std::string chat_template;  // --chat-template-file: the template's text ("" = the built-in ChatML one)
     std::string preset = "tiny";
     uint64_t seed = 42;
     std::string type;  // f32 | f16 | q8_0; preset default when empty
@@ -309,6 +310,7 @@ void usage(const char * argv0) {
                  "  tiny : n_embd 32, 2 layers, 4 heads, n_ff 128, F16 (< 1 MB)\n"
                  "  small: n_embd 256, 4 layers, 8 heads (4 kv), n_ff 768, F16 (a few MB)\n"
                  "  bench: n_embd 768, 12 layers, 12 heads, n_ff 2048, vocab 32000, Q8_0 (~134M params)\n"
+                 "  --chat-template-file FILE writes FILE as tokenizer.chat_template (default: ChatML).\n"
                  "  --n-vocab pads the built-in vocabulary with filler pieces up to N tokens.\n"
                  "  --pooling none|mean|cls|last writes llama.pooling_type: an embedding model.\n"
                  "  --rerank writes a reranker (qwen3 architecture, rank pooling, classifier head cls.output\n"
@@ -400,6 +402,14 @@ Config parse_args(int argc, char ** argv) {
             c.lora_rank = int_value();
         } else if (a == "--lora-gain") {
             c.lora_gain = float_value();
+        } else if (a == "--chat-template-file") {
+            const std::string path = value();
+            std::FILE * f = std::fopen(path.c_str(), "rb");
+            if (f == nullptr) throw std::runtime_error("cannot read --chat-template-file " + path);
+            char buffer[4096];
+            size_t n = 0;
+            while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) c.chat_template.append(buffer, n);
+            std::fclose(f);
         } else if (a == "--no-check") {
             c.check = false;
         } else if (a == "--verbose" || a == "-v") {
@@ -673,7 +683,7 @@ Written write_model(const Config & c) {
     gguf_set_val_bool(g.get(), "tokenizer.ggml.add_bos_token", true);
     gguf_set_val_bool(g.get(), "tokenizer.ggml.add_eos_token", false);
     gguf_set_val_bool(g.get(), "tokenizer.ggml.add_space_prefix", true);
-    gguf_set_val_str(g.get(), "tokenizer.chat_template", kChatTemplate);
+    gguf_set_val_str(g.get(), "tokenizer.chat_template", c.chat_template.empty() ? kChatTemplate : c.chat_template.c_str());
 
     const std::vector<TensorSpec> specs = tensor_specs(c, n_vocab);
     ggml_init_params ip{};

@@ -12,10 +12,14 @@
 // - The concatenation of all events equals answer(): content deltas join to answer().content,
 //   reasoning deltas to answer().reasoning_content, and for call i, its begin event's name and
 //   its argument deltas to answer().tool_calls[i].
+// - Content and reasoning lose their trailing whitespace at the end (content only with tools
+//   offered), and their leading whitespace after reasoning; whitespace that may turn out to be
+//   trailing is held.
 // - Tool calls are numbered from 0 in the order they begin; a call's begin comes before its
 //   arguments, and calls never interleave (call i+1 begins after call i's last argument delta).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,10 +35,29 @@ struct AnswerEvent {
     size_t tool_index = 0;  // tool events: which call
 };
 
+// --reasoning-format: where thinking goes. auto reads as deepseek.
+enum class ReasoningFormat {
+    none,             // left in the content as the model wrote it
+    deepseek,         // split out as reasoning (reasoning_content)
+    deepseek_legacy,  // split out, and also left in the content with its tags
+};
+
+// "none", "deepseek", "deepseek-legacy", "auto" (= deepseek); false for anything else.
+bool reasoning_format_from_name(const std::string& name, ReasoningFormat* out);
+
+// How to read one answer. A formatter takes these from the front end (PreparedRequest::answer,
+// which answer_options_for() in frontend/chat_prompt.h fills in from the template and the
+// request); {tools_offered, format} alone reads Hermes-style calls and <think> reasoning.
 struct AnswerOptions {
     bool tools_offered = false;        // tool calls are looked for only then
-    ToolFormat format = ToolFormat::hermes;  // the template family's call syntax
+    ToolFormat format = ToolFormat::hermes;  // the template family's call syntax (and think tags)
+    ReasoningFormat reasoning = ReasoningFormat::deepseek;
+    bool starts_in_reasoning = false;  // the prompt ended inside an opened think block
+    bool parallel_tool_calls = true;   // false: calls after the first are dropped
+    bool parse = true;                 // false (--skip-chat-parsing): everything is content
 };
+
+struct ParsedAnswer;  // api/answer_syntax/answer_parse.h
 
 class AnswerStream {
 public:
@@ -48,11 +71,18 @@ public:
 
 private:
     void apply(const AnswerEvent& event);
+    // Sends what `now` (a reading of all the text so far) adds to answer_.
+    std::vector<AnswerEvent> send_growth(ParsedAnswer now, bool final);
 
     AnswerOptions options_;
-    std::string held_;  // text not yet turned into events
+    std::string text_;  // everything fed so far (re-read after each piece: readers keep no state)
+    size_t plain_from_ = std::string::npos;  // from here on, all text is content as it comes
     AssistantAnswer answer_;
     bool finished_ = false;
 };
+
+// A whole answer read at once: an AnswerStream fed `text` and finished (so it equals any
+// streamed reading of the same text).
+AssistantAnswer parse_assistant_answer(const std::string& text, const AnswerOptions& options);
 
 }  // namespace cria

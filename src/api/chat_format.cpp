@@ -1,7 +1,5 @@
 #include "api/chat_format.h"
 
-#include "api/tool_calls.h"
-
 namespace cria {
 
 namespace {
@@ -9,12 +7,10 @@ namespace {
 using json = nlohmann::json;
 
 // The assistant message for a finished answer: content, reasoning_content, tool_calls.
-json assistant_message(const std::string& text, bool tools_offered, bool* has_tool_calls) {
-    const AssistantAnswer answer = parse_assistant_answer(text, tools_offered);
+json assistant_message(const AssistantAnswer& answer) {
     json message = {{"role", "assistant"}, {"content", answer.content}};
     if (!answer.reasoning_content.empty()) message["reasoning_content"] = answer.reasoning_content;
-    *has_tool_calls = !answer.tool_calls.empty();
-    if (*has_tool_calls) {
+    if (!answer.tool_calls.empty()) {
         json calls = json::array();
         for (const auto& c : answer.tool_calls) {
             calls.push_back({{"id", openai_id("call_")},
@@ -27,13 +23,47 @@ json assistant_message(const std::string& text, bool tools_offered, bool* has_to
     return message;
 }
 
+// One chunk's delta for `events` (empty when they carry nothing). A call's begin opens its entry
+// with index, id, type and name; its argument fragments extend the entry or open one of their own.
+json delta_of(const std::vector<AnswerEvent>& events) {
+    std::string content;
+    std::string reasoning;
+    json calls = json::array();
+    for (const auto& e : events) {
+        switch (e.kind) {
+            case AnswerEvent::Kind::content: content += e.text; break;
+            case AnswerEvent::Kind::reasoning: reasoning += e.text; break;
+            case AnswerEvent::Kind::tool_call_begin:
+                calls.push_back({{"index", e.tool_index},
+                                 {"id", openai_id("call_")},
+                                 {"type", "function"},
+                                 {"function", {{"name", e.text}, {"arguments", ""}}}});
+                break;
+            case AnswerEvent::Kind::tool_call_arguments:
+                if (!calls.empty() && calls.back()["index"] == e.tool_index) {
+                    calls.back()["function"]["arguments"] = calls.back()["function"]["arguments"].get<std::string>() + e.text;
+                } else {
+                    calls.push_back({{"index", e.tool_index}, {"function", {{"arguments", e.text}}}});
+                }
+                break;
+        }
+    }
+    json delta = json::object();
+    if (!reasoning.empty()) delta["reasoning_content"] = reasoning;
+    if (!content.empty()) delta["content"] = content;
+    if (!calls.empty()) delta["tool_calls"] = calls;
+    return delta;
+}
+
 }  // namespace
 
 ChatFormat::ChatFormat(const ChatRequest& request, OpenAiEnvelope envelope, std::shared_ptr<const TokenPieces> pieces,
-                       const std::vector<ChoicePrompt>& prompts)
+                       const std::vector<ChoicePrompt>& prompts, const AnswerOptions& answer)
     : OpenAiChoicesFormat(prompts, request.n, request.include_usage, std::move(envelope), std::move(pieces)),
-      logprobs_(request.logprobs),
-      tools_(request.offers_tools()) {}
+      answer_(answer),
+      logprobs_(request.logprobs) {
+    streams_.assign(prompts.size() * static_cast<size_t>(request.n), AnswerStream(answer_));
+}
 
 json ChatFormat::chunk(const Choice& c, json delta, const json& logprobs, const json& finish) const {
     json choice = {{"index", c.index}, {"delta", std::move(delta)}, {"logprobs", logprobs}, {"finish_reason", finish}};
@@ -43,39 +73,25 @@ json ChatFormat::chunk(const Choice& c, json delta, const json& logprobs, const 
 json ChatFormat::start_chunk(const Choice& c) { return chunk(c, {{"role", "assistant"}, {"content", ""}}, nullptr, nullptr); }
 
 json ChatFormat::token_chunk(const Choice& c, const TokenChunk& t) {
-    // With tools offered, the answer is held back: only the whole of it says whether it is a tool
-    // call or text.
-    if (tools_ || (t.text.empty() && !logprobs_)) return nullptr;
-    return chunk(c, {{"content", t.text}}, logprobs_ ? chat_logprobs_json(t.probabilities, *pieces_) : json(nullptr), nullptr);
-}
-
-json ChatFormat::tool_end_chunk(const Choice& c, const CompletionResult& r) const {
-    bool calls = false;
-    json message = assistant_message(r.content, true, &calls);
-    json delta = json::object();
-    if (calls) {
-        json indexed = message["tool_calls"];
-        for (size_t i = 0; i < indexed.size(); ++i) indexed[i]["index"] = i;
-        delta["tool_calls"] = indexed;
-    } else if (!message["content"].is_null() && !message["content"].get<std::string>().empty()) {
-        delta["content"] = message["content"];
-    }
-    return chunk(c, std::move(delta), nullptr, calls ? "tool_calls" : finish_reason(r.stop_reason));
+    json delta = delta_of(streams_.at(static_cast<size_t>(c.index)).feed(t.text));
+    if (delta.empty() && !logprobs_) return nullptr;
+    return chunk(c, std::move(delta), logprobs_ ? chat_logprobs_json(t.probabilities, *pieces_) : json(nullptr), nullptr);
 }
 
 json ChatFormat::end_chunk(const Choice& c, const CompletionResult& r) {
-    if (tools_) return tool_end_chunk(c, r);
-    json delta = r.unsent_text.empty() ? json::object() : json{{"content", r.unsent_text}};
-    return chunk(c, std::move(delta), nullptr, finish_reason(r.stop_reason));
+    AnswerStream& stream = streams_.at(static_cast<size_t>(c.index));
+    std::vector<AnswerEvent> events = stream.feed(r.unsent_text);
+    for (auto& e : stream.finish()) events.push_back(std::move(e));
+    const bool calls = !stream.answer().tool_calls.empty();
+    return chunk(c, delta_of(events), nullptr, calls ? "tool_calls" : finish_reason(r.stop_reason));
 }
 
 json ChatFormat::whole_choice(const Choice& c, const CompletionResult& r) {
-    bool calls = false;
-    json message = assistant_message(r.content, tools_, &calls);
+    const AssistantAnswer answer = parse_assistant_answer(r.content, answer_);
     return json{{"index", c.index},
-                {"message", std::move(message)},
+                {"message", assistant_message(answer)},
                 {"logprobs", logprobs_ ? chat_logprobs_json(r.probabilities, *pieces_) : json(nullptr)},
-                {"finish_reason", calls ? "tool_calls" : finish_reason(r.stop_reason)}};
+                {"finish_reason", answer.tool_calls.empty() ? finish_reason(r.stop_reason) : "tool_calls"}};
 }
 
 json ChatFormat::envelope(json choices, const json& usage) {

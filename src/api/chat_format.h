@@ -1,8 +1,10 @@
 // OpenAI's /v1/chat/completions answers (`chat.completion`, `chat.completion.chunk`) as a
-// ResultFormatter. With tools offered, a streamed answer is held back to the end: only the whole
-// of it says whether it is a tool call or text.
+// ResultFormatter. Each choice's text goes through its own AnswerStream, so a stream carries
+// `content`, `reasoning_content` and `tool_calls` deltas as they come (a call's first delta has
+// its index, id, type and function.name; function.arguments fragments follow), as OpenAI's do.
 #pragma once
 
+#include "api/answer_stream.h"
 #include "api/openai_chat.h"
 #include "api/openai_choices_format.h"
 
@@ -10,8 +12,9 @@ namespace cria {
 
 class ChatFormat final : public OpenAiChoicesFormat {
 public:
+    // `answer`: how to read the model's answers (PreparedRequest::answer).
     ChatFormat(const ChatRequest& request, OpenAiEnvelope envelope, std::shared_ptr<const TokenPieces> pieces,
-               const std::vector<ChoicePrompt>& prompts);
+               const std::vector<ChoicePrompt>& prompts, const AnswerOptions& answer);
 
 protected:
     nlohmann::json start_chunk(const Choice& choice) override;  // the assistant role
@@ -23,10 +26,9 @@ protected:
 private:
     nlohmann::json chunk(const Choice& choice, nlohmann::json delta, const nlohmann::json& logprobs,
                          const nlohmann::json& finish) const;
-    nlohmann::json tool_end_chunk(const Choice& choice, const CompletionResult& result) const;
-
+    AnswerOptions answer_;
+    std::vector<AnswerStream> streams_;  // by choice index
     bool logprobs_ = false;
-    bool tools_ = false;
 };
 
 }  // namespace cria

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "api/answer_stream.h"
 #include "api/json_fields.h"
 #include "api/json_schema_grammar.h"
 #include "api/tool_calls.h"
@@ -82,7 +83,15 @@ json validate_messages(const json& body, std::vector<ImageFile>* images, const R
                                   "messages");
         }
         json message = m;
-        message["content"] = content_text(m, i, images, limits);
+        // An assistant's tool-call message without text keeps its null content: templates (DeepSeek
+        // R1's, for one) write the calls only for such a message.
+        const bool null_call_message = role == "assistant" && m.contains("tool_calls") &&
+                                       (!m.contains("content") || m["content"].is_null());
+        if (null_call_message) {
+            message["content"] = nullptr;
+        } else {
+            message["content"] = content_text(m, i, images, limits);
+        }
         out.push_back(std::move(message));
     }
     return out;
@@ -109,6 +118,35 @@ json response_schema(const json& body) {
         return *schema;
     }
     throw invalid_request(shape, "response_format");
+}
+
+// chat_template_kwargs, reasoning_budget (or llama-server's thinking_budget_tokens),
+// parallel_tool_calls, reasoning_format.
+void read_reasoning_fields(const json& body, ChatRequest* r) {
+    if (has_field(body, "chat_template_kwargs")) {
+        if (!body.at("chat_template_kwargs").is_object()) {
+            throw invalid_request("'chat_template_kwargs' must be an object of template variables", "chat_template_kwargs");
+        }
+        r->chat_template_kwargs = body.at("chat_template_kwargs");
+    }
+    const char* budget = has_field(body, "reasoning_budget") ? "reasoning_budget" : "thinking_budget_tokens";
+    r->reasoning_budget = static_cast<int32_t>(read_int(body, budget, -1, -1, INT32_MAX));
+    r->parallel_tool_calls = read_bool(body, "parallel_tool_calls", true);
+    if (has_field(body, "reasoning_format")) {
+        const json& f = body.at("reasoning_format");
+        ReasoningFormat parsed;
+        if (!f.is_string() || !reasoning_format_from_name(f.get<std::string>(), &parsed)) {
+            throw invalid_request("'reasoning_format' must be \"none\", \"deepseek\", \"deepseek-legacy\" or \"auto\"",
+                                  "reasoning_format");
+        }
+        r->reasoning_format = f.get<std::string>();
+    }
+    for (size_t i = 0; i < r->messages.size(); ++i) {
+        const json& m = r->messages[i];
+        if (m.contains("reasoning_content") && !m["reasoning_content"].is_string() && !m["reasoning_content"].is_null()) {
+            throw invalid_request("'messages[" + std::to_string(i) + "].reasoning_content' must be a string", "messages");
+        }
+    }
 }
 
 }  // namespace
@@ -142,6 +180,7 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
     r.logprobs = read_bool(body, "logprobs", false);
     r.top_logprobs = static_cast<int32_t>(read_int(body, "top_logprobs", 0, 0, 20));
     if (r.top_logprobs > 0 && !r.logprobs) throw invalid_request("'top_logprobs' needs 'logprobs': true", "top_logprobs");
+    read_reasoning_fields(body, &r);
     if (has_field(body, "stream_options")) {
         const json& so = body.at("stream_options");
         if (!so.is_object()) throw invalid_request("'stream_options' must be an object", "stream_options");
@@ -150,7 +189,8 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
 
     json native = body;
     for (const char* key : {"messages", "n", "logprobs", "top_logprobs", "max_tokens", "max_completion_tokens",
-                            "response_format", "tools", "tool_choice", "stream_options"}) {
+                            "response_format", "tools", "tool_choice", "stream_options", "chat_template_kwargs",
+                            "reasoning_budget", "thinking_budget_tokens", "parallel_tool_calls", "reasoning_format"}) {
         native.erase(key);
     }
     native["prompt"] = "";

@@ -30,6 +30,7 @@ struct ChatRequest {
     nlohmann::json chat_template_kwargs = nlohmann::json::object();  // extra template variables (enable_thinking, ...)
     int32_t reasoning_budget = -1;  // tokens of reasoning allowed: -1 unlimited, 0 none
     bool parallel_tool_calls = true;  // false: at most one call per answer
+    std::string reasoning_format;  // the request's reasoning_format ("" = the server's --reasoning-format)
     bool force_tool_call() const { return !tools.empty() && tool_choice != "none" && tool_choice != "auto"; }
     bool offers_tools() const { return !tools.empty() && tool_choice != "none"; }
 };

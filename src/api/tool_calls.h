@@ -1,10 +1,6 @@
-// Tool calling for chat completions: the grammar that forces a call when the request requires
-// one, and parsing the model's answer back into content, reasoning_content and tool_calls.
-//
-// Formats recognized in answers: Hermes / Qwen (<tool_call>{json}</tool_call>, any number),
-// Mistral ([TOOL_CALLS] followed by a JSON list), Llama 3.x (the answer is one JSON object with
-// "name" and "parameters", optionally after <|python_tag|>). Reasoning in <think>...</think> is
-// split out as reasoning_content.
+// Tool calling for chat completions: the template families' call syntaxes, the grammar that
+// forces a call when the request requires one, and the checks of a request's tools. Reading a
+// model's answer back into content, reasoning and calls is AnswerStream's (api/answer_stream.h).
 #pragma once
 
 #include <string>
@@ -16,9 +12,28 @@
 
 namespace cria {
 
-enum class ToolFormat { hermes, mistral, llama3 };
+// The call syntax of a template family (docs/tool-calls.md has a table with examples).
+enum class ToolFormat {
+    hermes,            // Hermes 2 Pro, Qwen 2.5, Qwen 3: <tool_call>{"name", "arguments"}</tool_call>
+    mistral,           // Mistral Nemo / Small: [TOOL_CALLS][{...}] (or [TOOL_CALLS]name[ARGS]{...})
+    llama3,            // Llama 3.x: the answer is {"name", "parameters"}; <|python_tag|>tool.call(...)
+    qwen3_coder,       // <tool_call><function=name><parameter=k>v</parameter></function></tool_call>
+    deepseek_r1,       // <｜tool▁call▁begin｜>function<｜tool▁sep｜>name\n```json {...} ```<｜tool▁call▁end｜>
+    deepseek_v3_1,     // <｜tool▁call▁begin｜>name<｜tool▁sep｜>{...}<｜tool▁call▁end｜>
+    functionary_v3_1,  // <function=name>{...}</function>
+    functionary_v3_2,  // >>>name\n{...}  (>>>all\n for text)
+    command_r7b,       // <|START_ACTION|>[{"tool_call_id", "tool_name", "parameters"}]<|END_ACTION|>
+    granite,           // <|tool_call|>[{"name", "arguments"}]
+    glm_4_5,           // <tool_call>name<arg_key>k</arg_key><arg_value>v</arg_value></tool_call>
+    kimi_k2,           // <|tool_call_begin|>functions.name:0<|tool_call_argument_begin|>{...}<|tool_call_end|>
+    gpt_oss,           // Harmony: <|channel|>commentary to=functions.name<|message|>{...}<|call|>
+    generic,           // a template with no known syntax: Hermes' tags
+};
 
-// Guesses the format a chat template writes tool calls in (Hermes when it cannot tell).
+// The family's name as /props and logs show it ("hermes", "qwen3-coder", ...).
+const char* tool_format_name(ToolFormat format);
+
+// The family a chat template belongs to, from the markup it writes (generic when none is known).
 ToolFormat tool_format_for_template(const std::string& chat_template);
 
 struct ToolCall {
@@ -32,7 +47,8 @@ struct AssistantAnswer {
     std::vector<ToolCall> tool_calls;
 };
 
-// Splits a generated answer. Tool calls are looked for only when the request offered tools.
+// Splits a generated answer (Hermes syntax, <think> reasoning). Tool calls are looked for only
+// when the request offered tools. The family-aware form is in api/answer_stream.h.
 AssistantAnswer parse_assistant_answer(const std::string& text, bool tools_offered);
 
 // A GBNF grammar that makes the model answer with exactly one call to one of `tools` (or to

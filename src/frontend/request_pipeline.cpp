@@ -136,9 +136,26 @@ PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& 
     return prepared;
 }
 
+std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request) {
+    const nlohmann::json tools = request.offers_tools() ? request.tools : nlohmann::json::array();
+    const nlohmann::json variables = template_variables(model.chat, request);
+    auto render = [&](int shape) {
+        return render_conversation(model.chat_template, model.tokenizer,
+                                   template_messages(model.chat, request.messages, shape % 2 == 0, shape < 2), tools,
+                                   variables);
+    };
+    // Null contents kept or made "", arguments as objects or text: the first shape the template takes.
+    for (int shape = 0; shape < 3; ++shape) {
+        try {
+            return render(shape);
+        } catch (const ApiError&) {
+        }
+    }
+    return render(3);  // its refusal is the answer
+}
+
 PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& request) {
-    std::string text = render_conversation(model.chat_template, model.tokenizer, request.messages,
-                                           request.offers_tools() ? request.tools : nlohmann::json::array());
+    std::string text = render_chat_prompt(model, request);
     CompletionRequest options = request.options;
     if (request.force_tool_call()) {
         // "required" or a named function: a grammar in the template's tool-call format.
@@ -153,6 +170,7 @@ PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& requ
         generation.stop.n_predict = model.n_ctx_slot - static_cast<int32_t>(generation.prompt.size());
     }
     PreparedRequest prepared;
+    prepared.answer = answer_options_for(model.chat_template, text, model.chat, request);
     prepared.prompts.push_back({std::move(generation), std::move(text)});
     return prepared;
 }

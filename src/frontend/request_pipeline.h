@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "api/answer_stream.h"
+#include "api/chat_settings.h"
 #include "api/completion_request.h"
 #include "api/embedding_api.h"
 #include "api/infill_request.h"
@@ -35,6 +37,7 @@ struct FrontendModel {
     int32_t n_ubatch = 0;                    // the most tokens one embedding input may have (with n_ctx_slot - 1)
     bool embedding_mode = false;             // --embedding: nothing can be generated
     std::string chat_template;               // the template in effect (chat_template_source)
+    ChatSettings chat;                       // --reasoning-format, --chat-template-kwargs, ... (chat requests)
 };
 
 // One prompt ready for the engine.
@@ -49,6 +52,8 @@ struct PreparedRequest {
     // the request sets none. Install it only once the request passed every check (it has, when
     // this is returned) and before submitting the prompts, which already include it.
     std::shared_ptr<const ActiveSystemPrompt> new_system_prompt;
+    // Chat requests: how to read the answers (the formatter's AnswerStream options).
+    AnswerOptions answer;
 };
 
 // /completion: `current` is the server's system prompt now (a snapshot).
@@ -63,8 +68,13 @@ PreparedRequest prepare_openai_completion(const FrontendModel& model, const Open
 PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& request);
 
 // /v1/chat/completions: the conversation through the chat template (no system prompt); a forced
-// tool call becomes a grammar; without max_tokens, generation may fill the slot's context.
+// tool call becomes a grammar in the family's syntax; without max_tokens, generation may fill the
+// slot's context. PreparedRequest::answer says how to read the answers.
 PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& request);
+
+// The prompt text of a chat request (what /apply-template answers): the template with the
+// request's tools and template variables.
+std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request);
 
 // /embedding, /v1/embeddings: one engine request per input, each checked to fit one batch.
 std::vector<GenerationRequest> prepare_embeddings(const FrontendModel& model, const EmbeddingRequest& request);

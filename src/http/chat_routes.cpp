@@ -19,7 +19,7 @@ void handle_chat(ServerContext& context, const httplib::Request& req, httplib::R
     const ModelFrontend frontend(context);
     PreparedRequest prepared = prepare_chat(frontend.model(), request);
     const OpenAiEnvelope envelope{openai_id("chatcmpl-"), static_cast<int64_t>(std::time(nullptr)), context.model_name};
-    auto formatter = std::make_shared<ChatFormat>(request, envelope, frontend.pieces(), choice_prompts(prepared));
+    auto formatter = std::make_shared<ChatFormat>(request, envelope, frontend.pieces(), choice_prompts(prepared), prepared.answer);
     respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, request.n)),
                          std::move(formatter), request.options.generation.stream);
 }
@@ -28,9 +28,7 @@ void handle_apply_template(ServerContext& context, const httplib::Request& req, 
     require_ready(context);
     const ChatRequest request = parse_chat_request(parse_json_object(req.body), *context.completion_defaults.get());
     const ModelFrontend frontend(context);
-    const FrontendModel& model = frontend.model();
-    send_json(res, {{"prompt", render_conversation(model.chat_template, model.tokenizer, request.messages,
-                                                  request.offers_tools() ? request.tools : json::array())}});
+    send_json(res, {{"prompt", render_chat_prompt(frontend.model(), request)}});
 }
 
 }  // namespace

@@ -8,8 +8,10 @@ namespace {
 
 FrontendModel describe(const ServerContext& context, const Tokenizer& tokenizer, const ImageTokenizer* images) {
     const EngineInfo& info = context.engine.info();
-    return FrontendModel{tokenizer,     images,         info.n_ctx_slot, info.n_ubatch,
-                         info.embedding, chat_template_source(context.options.chat_template, info.chat_template)};
+    return FrontendModel{tokenizer,      images,
+                         info.n_ctx_slot, info.n_ubatch,
+                         info.embedding, chat_template_source(context.options.chat_template, info.chat_template),
+                         context.options.chat};
 }
 
 const MediaProjector* vision_projector(const ServerContext& context) {

@@ -21,16 +21,8 @@ struct CpuPlacement {
 };
 
 struct LaterOptions {
-    // Chat templates and reasoning (issue 13, parts 2 and 3)
+    // Chat templates (issue 13, part 2); the reasoning options are ChatSettings (api/chat_settings.h)
     bool jinja = true;                     // --jinja / --no-jinja (false: libllama's built-in formats)
-    std::string chat_template_kwargs;      // --chat-template-kwargs: a JSON object's text ("" = none)
-    std::string reasoning_format = "auto"; // --reasoning-format: none, deepseek, deepseek-legacy, auto
-    std::string reasoning = "auto";        // -rea, --reasoning: on, off, auto
-    std::string reasoning_effort = "default";  // --reasoning-effort
-    int32_t reasoning_budget = -1;         // --reasoning-budget: -1 unrestricted, 0 none, N tokens
-    std::string reasoning_budget_message;  // --reasoning-budget-message
-    bool reasoning_preserve = true;        // --reasoning-preserve / --no-reasoning-preserve
-    bool skip_chat_parsing = false;        // --skip-chat-parsing
     bool prefill_assistant = true;         // --prefill-assistant / --no-prefill-assistant
 
     // Server features

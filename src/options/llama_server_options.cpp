@@ -635,42 +635,45 @@ void add_speculative_options(std::vector<OptionSpec>& t) {
             .says("accepted and kept; cria has no lookup caches (see --spec-type ngram-simple)"));
 }
 
-// Chat templates and reasoning: issue 13's later parts read these.
+// Chat templates and reasoning (ChatSettings: the front end applies them to every chat request).
 void add_template_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
-    const auto chat_parsing = later_feature("cria does not parse reasoning out of replies yet: it stays in the content");
+    const auto chat = [](auto ChatSettings::*member) { return at(&ServerOptions::chat, member); };
     add(Opt(S::Compatibility, {"--chat-template-kwargs"}).value(K::String, "JSON").env({"LLAMA_ARG_CHAT_TEMPLATE_KWARGS"})
-            .help("extra variables for the chat template, a JSON object, e.g. '{\"enable_thinking\": false}'")
-            .bind(json_object(at_later(&LaterOptions::chat_template_kwargs)))
-            .notice(later_feature("chat templates do not receive these variables yet")));
+            .help("extra variables for the chat template, a JSON object, e.g. '{\"enable_thinking\": false}'; a "
+                  "request's own chat_template_kwargs win over these")
+            .bind(json_object(chat(&ChatSettings::chat_template_kwargs))));
     add(Opt(S::Compatibility, {"--reasoning-format"}).choices({"none", "deepseek", "deepseek-legacy", "auto"})
-            .env({"LLAMA_ARG_THINK"}).help("how thinking is returned: none, deepseek, deepseek-legacy or auto")
-            .bind(choice(at_later(&LaterOptions::reasoning_format), {"none", "deepseek", "deepseek-legacy", "auto"}))
-            .notice(chat_parsing));
+            .env({"LLAMA_ARG_THINK"}).help("how thinking is returned: none (left in content), deepseek (reasoning_content), "
+                                           "deepseek-legacy (both), auto (= deepseek)")
+            .bind(choice(chat(&ChatSettings::reasoning_format), {"none", "deepseek", "deepseek-legacy", "auto"})));
     add(Opt(S::Compatibility, {"-rea", "--reasoning"}).choices({"on", "off", "auto"}).implicit_value("on")
-            .env({"LLAMA_ARG_REASONING"}).help("thinking in chats: on, off or auto (from the template)")
-            .bind(choice(at_later(&LaterOptions::reasoning), {"on", "off", "auto"}))
-            .notice(later_feature("the chat template decides whether the model thinks")));
+            .env({"LLAMA_ARG_REASONING"}).help("thinking in chats: on or off (the template's enable_thinking), or auto "
+                                               "(the template's default)")
+            .bind(choice(chat(&ChatSettings::reasoning), {"on", "off", "auto"})));
     add(Opt(S::Compatibility, {"--reasoning-effort"}).value(K::String, "LEVEL").env({"LLAMA_ARG_REASONING_EFFORT"})
-            .help("reasoning effort given to the chat template: default, minimal, low, medium, high, xhigh, max")
-            .bind(nonempty_text(at_later(&LaterOptions::reasoning_effort)))
-            .notice(later_feature("chat templates do not receive it yet")));
+            .help("reasoning effort given to the chat template (reasoning_effort): default (not given), minimal, low, "
+                  "medium, high, xhigh, max")
+            .bind(nonempty_text(chat(&ChatSettings::reasoning_effort))));
     add(Opt(S::Compatibility, {"--reasoning-budget"}).value(K::Int, "N").env({"LLAMA_ARG_THINK_BUDGET"})
-            .help("thinking token budget: -1 unrestricted, 0 none, N tokens")
-            .bind(int_or_auto(at_later(&LaterOptions::reasoning_budget), 0))
-            .notice(later_feature("thinking is not limited yet")));
+            .help("thinking token budget: -1 unrestricted, 0 no thinking (the template's enable_thinking is false)")
+            .bind(int_or_auto(chat(&ChatSettings::reasoning_budget), 0))
+            .notice([](const ServerOptions& o) {
+                return o.chat.reasoning_budget > 0 ? std::string("accepted; a budget above 0 does not cut thinking short "
+                                                                 "yet (0 turns thinking off)")
+                                                   : std::string();
+            }));
     add(Opt(S::Compatibility, {"--reasoning-budget-message"}).value(K::String, "MESSAGE")
             .env({"LLAMA_ARG_THINK_BUDGET_MESSAGE"}).help("text put before the end of thinking when the budget is spent")
-            .bind(text(at_later(&LaterOptions::reasoning_budget_message)))
-            .notice(later_feature("thinking is not limited yet")));
+            .bind(text(chat(&ChatSettings::reasoning_budget_message)))
+            .notice(later_feature("a budget above 0 does not cut thinking short yet")));
     add(Opt(S::Compatibility, {"--reasoning-preserve"}).negative({"--no-reasoning-preserve"})
-            .env({"LLAMA_ARG_REASONING_PRESERVE"}).help("keep earlier reasoning in the history given to the template")
-            .bind(boolean(at_later(&LaterOptions::reasoning_preserve)))
-            .notice(later_feature("earlier reasoning is not passed to templates yet")));
+            .env({"LLAMA_ARG_REASONING_PRESERVE"})
+            .help("give templates the reasoning_content of every earlier assistant message (off: only the last one's)")
+            .bind(boolean(chat(&ChatSettings::reasoning_preserve))));
     add(Opt(S::Compatibility, {"--skip-chat-parsing"}).negative({"--no-skip-chat-parsing"})
-            .env({"LLAMA_ARG_SKIP_CHAT_PARSING"}).help("put everything the model writes in the content")
-            .bind(boolean(at_later(&LaterOptions::skip_chat_parsing)))
-            .notice(later_feature("reasoning stays in the content; tool calls are still parsed")));
+            .env({"LLAMA_ARG_SKIP_CHAT_PARSING"}).help("put everything the model writes in the content (no reasoning, no tool calls)")
+            .bind(boolean(chat(&ChatSettings::skip_chat_parsing))));
     add(Opt(S::Compatibility, {"--prefill-assistant"}).negative({"--no-prefill-assistant"})
             .env({"LLAMA_ARG_PREFILL_ASSISTANT"})
             .help("a last assistant message is continued (prefilled) rather than taken as a whole message")

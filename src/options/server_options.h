@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "api/chat_settings.h"
 #include "api/request_defaults.h"
 #include "download/model_download.h"
 #include "engine/engine_config.h"
@@ -37,6 +38,7 @@ struct ServerOptions {
     // What the HTTP routes and start-up read besides the three configs
     std::string alias;                 // -a, --alias: the name reported in API responses ("" = from the file name)
     std::string chat_template;         // --chat-template, --chat-template-file ("" = the model's own template)
+    ChatSettings chat;                 // --reasoning-format, --reasoning, --reasoning-budget, --chat-template-kwargs, ...
     std::string system_prompt_file;    // -spf, --system-prompt-file ("" = no system prompt)
     std::string lora_base;             // --lora-base: accepted and ignored (libllama applies adapters on the loaded weights)
 

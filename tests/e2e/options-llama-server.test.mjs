@@ -288,7 +288,7 @@ describe('options added for llama-server take effect', () => {
 describe('options whose feature cria lacks here are accepted with a start-up notice', () => {
   let server;
   before(async () => {
-    server = await startCria([...THREADS, '--no-jinja', '--reasoning-budget', '0',
+    server = await startCria([...THREADS, '--no-jinja', '--reasoning-budget', '100',
       '--cache-reuse', '256', '--fim-qwen-7b-default', '--poll', '10'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
   });
   after(async () => { await server?.stop(); });

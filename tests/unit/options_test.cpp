@@ -551,9 +551,7 @@ std::vector<std::string> notices(std::vector<std::string> args, const Env& env =
 TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
         {{"--mmproj-url", "http://127.0.0.1/p.gguf"}, "--mmproj-url"},
-        {{"--reasoning-format", "deepseek"}, "--reasoning-format"},
-        {{"--reasoning-budget", "0"}, "--reasoning-budget"},
-        {{"--chat-template-kwargs", "{\"enable_thinking\": false}"}, "--chat-template-kwargs"},
+        {{"--reasoning-budget", "100"}, "--reasoning-budget"},  // above 0: not enforced yet
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
         {{"--no-jinja"}, "--jinja"},
         {{"--media-path", "/tmp"}, "--media-path"},
@@ -577,10 +575,10 @@ TEST(Options, NoticeOptionsKeepTheirValuesForLaterWork) {
     const ServerOptions o = ok({"--no-jinja", "--reasoning-budget", "0", "--reasoning-format", "deepseek", "-rea",
                                 "--chat-template-kwargs", "{\"a\":1}"});
     EXPECT_FALSE(o.later.jinja);
-    EXPECT_EQ(o.later.reasoning_budget, 0);
-    EXPECT_EQ(o.later.reasoning_format, "deepseek");
-    EXPECT_EQ(o.later.reasoning, "on");  // -rea alone means on
-    EXPECT_EQ(o.later.chat_template_kwargs, "{\"a\":1}");
+    EXPECT_EQ(o.chat.reasoning_budget, 0);
+    EXPECT_EQ(o.chat.reasoning_format, "deepseek");
+    EXPECT_EQ(o.chat.reasoning, "on");  // -rea alone means on
+    EXPECT_EQ(o.chat.chat_template_kwargs, "{\"a\":1}");
 }
 
 TEST(Options, RpcServersReachTheEngineWithoutNotice) {
@@ -589,6 +587,17 @@ TEST(Options, RpcServersReachTheEngineWithoutNotice) {
     EXPECT_TRUE(o.notices.empty());
     EXPECT_EQ(ok({}, {{"LLAMA_ARG_RPC", "127.0.0.1:50052"}}).engine.backend.rpc_servers,
               (std::vector<std::string>{"127.0.0.1:50052"}));
+}
+
+TEST(Options, ReasoningOptionsAreImplementedWithoutNotices) {
+    EXPECT_TRUE(notices({"--reasoning-format", "none", "--reasoning", "off", "--reasoning-budget", "0",
+                         "--chat-template-kwargs", "{\"enable_thinking\": false}", "--no-reasoning-preserve",
+                         "--skip-chat-parsing", "--reasoning-effort", "high"})
+                    .empty());
+    const ServerOptions o = ok({"--no-reasoning-preserve", "--skip-chat-parsing", "--reasoning-effort", "high"});
+    EXPECT_FALSE(o.chat.reasoning_preserve);
+    EXPECT_TRUE(o.chat.skip_chat_parsing);
+    EXPECT_EQ(o.chat.reasoning_effort, "high");
 }
 
 TEST(Options, NoticeOptionsFromTheEnvironment) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "api/answer_stream.h"
 #include "api/api_error.h"
 
 namespace cria {
@@ -20,11 +21,13 @@ TEST(ToolCalls, HermesCallsAreParsedOutOfTheText) {
 }
 
 TEST(ToolCalls, MistralAndLlama3Formats) {
-    auto m = parse_assistant_answer("[TOOL_CALLS][{\"name\": \"f\", \"arguments\": {\"x\": 1}}]", true);
+    auto m = parse_assistant_answer("[TOOL_CALLS][{\"name\": \"f\", \"arguments\": {\"x\": 1}}]",
+                                    AnswerOptions{true, ToolFormat::mistral});
     ASSERT_EQ(m.tool_calls.size(), 1u);
     EXPECT_EQ(m.tool_calls[0].name, "f");
     EXPECT_EQ(m.content, "");
-    auto l = parse_assistant_answer("<|python_tag|>{\"name\": \"g\", \"parameters\": {\"y\": \"z\"}}", true);
+    auto l = parse_assistant_answer("<|python_tag|>{\"name\": \"g\", \"parameters\": {\"y\": \"z\"}}",
+                                    AnswerOptions{true, ToolFormat::llama3});
     ASSERT_EQ(l.tool_calls.size(), 1u);
     EXPECT_EQ(l.tool_calls[0].name, "g");
     EXPECT_EQ(nlohmann::json::parse(l.tool_calls[0].arguments), nlohmann::json({{"y", "z"}}));
@@ -48,16 +51,16 @@ TEST(ToolCalls, FormatFromTheTemplate) {
     EXPECT_EQ(tool_format_for_template("{{ '<tool_call>' }}"), ToolFormat::hermes);
     EXPECT_EQ(tool_format_for_template("[TOOL_CALLS]"), ToolFormat::mistral);
     EXPECT_EQ(tool_format_for_template("<|python_tag|>"), ToolFormat::llama3);
-    EXPECT_EQ(tool_format_for_template("plain chatml"), ToolFormat::hermes);
+    EXPECT_EQ(tool_format_for_template("plain chatml"), ToolFormat::generic);
 }
 
 TEST(ToolCalls, GrammarWrapsTheCallInTheFormatsMarkers) {
     const nlohmann::json tools = {{{"type", "function"},
                                    {"function", {{"name", "f"}, {"parameters", {{"type", "object"}, {"properties", {{"x", {{"type", "integer"}}}}}}}}}}};
     const std::string g = tool_call_grammar(tools, "", ToolFormat::hermes);
-    EXPECT_EQ(g.rfind("root ::= \"<tool_call>\\n\" call \"\\n</tool_call>\"", 0), 0u) << g;
-    EXPECT_NE(g.find("call ::="), std::string::npos);
-    EXPECT_EQ(tool_call_grammar(tools, "", ToolFormat::mistral).rfind("root ::= \"[TOOL_CALLS][\" call \"]\"", 0), 0u);
+    EXPECT_EQ(g.rfind("root ::= \"<tool_call>\\n\" t0-root \"\\n</tool_call>\"", 0), 0u) << g;
+    EXPECT_NE(g.find("t0-root ::="), std::string::npos);
+    EXPECT_EQ(tool_call_grammar(tools, "", ToolFormat::mistral).rfind("root ::= \"[TOOL_CALLS][\" t0-root \"]\"", 0), 0u);
     EXPECT_THROW(tool_call_grammar(tools, "missing", ToolFormat::hermes), ApiError);
 }
 

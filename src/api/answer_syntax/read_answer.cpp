@@ -1,0 +1,100 @@
+#include "api/answer_syntax/read_answer.h"
+
+#include "api/answer_syntax/syntaxes.h"
+
+namespace cria {
+
+namespace {
+
+struct ThinkTags {
+    std::string_view open;
+    std::string_view close;
+};
+
+ThinkTags think_tags(ToolFormat format) {
+    switch (format) {
+        case ToolFormat::command_r7b: return {"<|START_THINKING|>", "<|END_THINKING|>"};
+        case ToolFormat::mistral: return {"[THINK]", "[/THINK]"};
+        default: return {"<think>", "</think>"};
+    }
+}
+
+void trim_back(std::string& s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) s.pop_back();
+}
+
+// Reasoning at the start of the answer (or the whole answer, when the prompt opened it).
+// Returns false when nothing after it can be read yet.
+bool read_reasoning(AnswerParse& p, const AnswerOptions& o) {
+    if (o.reasoning == ReasoningFormat::none) return true;
+    const ThinkTags tags = think_tags(o.format);
+    const size_t start = p.pos();
+    p.skip_spaces();
+    const size_t raw_from = p.pos();
+    if (!o.starts_in_reasoning) {
+        if (p.could_become(tags.open)) return false;
+        if (!p.consume(tags.open)) {
+            p.seek(start);
+            return true;
+        }
+    }
+    p.skip_spaces();
+    if (p.at_end() && p.partial()) return false;
+    const bool closed = p.reasoning_until({tags.close}).found();
+    if (closed) {
+        p.consume(tags.close);
+        trim_back(p.out().reasoning);
+    } else if (!p.partial()) {
+        trim_back(p.out().reasoning);
+    }
+    // deepseek-legacy: the thinking also stays in the content, tags and all.
+    if (o.reasoning == ReasoningFormat::deepseek_legacy) p.add_content(p.text().substr(raw_from, p.pos() - raw_from));
+    if (!closed) return false;
+    p.skip_spaces();
+    return !(p.at_end() && p.partial());
+}
+
+void read_calls(AnswerParse& p, ToolFormat format) {
+    switch (format) {
+        case ToolFormat::hermes: return read_hermes_calls(p);
+        case ToolFormat::mistral: return read_mistral_calls(p);
+        case ToolFormat::llama3: return read_llama3_calls(p);
+        case ToolFormat::qwen3_coder: return read_qwen3_coder_calls(p);
+        case ToolFormat::deepseek_r1: return read_deepseek_r1_calls(p);
+        case ToolFormat::deepseek_v3_1: return read_deepseek_v3_1_calls(p);
+        case ToolFormat::functionary_v3_1: return read_functionary_v3_1_calls(p);
+        case ToolFormat::functionary_v3_2: return read_functionary_v3_2_calls(p);
+        case ToolFormat::command_r7b: return read_command_r7b_calls(p);
+        case ToolFormat::granite: return read_granite_calls(p);
+        case ToolFormat::glm_4_5: return read_glm_4_5_calls(p);
+        case ToolFormat::kimi_k2: return read_kimi_k2_calls(p);
+        case ToolFormat::gpt_oss: return read_harmony(p, true, true);
+        case ToolFormat::generic: return read_generic_calls(p);
+    }
+}
+
+}  // namespace
+
+ParsedAnswer read_answer(const AnswerOptions& o, std::string_view text, bool partial, size_t* plain_from) {
+    AnswerParse p(text, partial);
+    if (plain_from != nullptr) *plain_from = std::string_view::npos;
+    if (!o.parse) {
+        p.add_content(text);
+        if (plain_from != nullptr) *plain_from = 0;
+        return std::move(p.out());
+    }
+    if (o.format == ToolFormat::gpt_oss) {
+        read_harmony(p, o.reasoning != ReasoningFormat::none, o.tools_offered);
+        return std::move(p.out());
+    }
+    if (!read_reasoning(p, o)) return std::move(p.out());
+    if (!o.tools_offered) {
+        if (plain_from != nullptr) *plain_from = p.pos();
+        p.content_until({});
+        return std::move(p.out());
+    }
+    read_calls(p, o.format);
+    return std::move(p.out());
+}
+
+}  // namespace cria

@@ -1,0 +1,125 @@
+// Families that write each argument as its own element; the arguments are passed on as a JSON
+// object that grows by one member per element read ("{", then "{\"a\": 1", ..., then "}").
+#include <nlohmann/json.hpp>
+
+#include "api/answer_syntax/syntaxes.h"
+
+namespace cria {
+
+namespace {
+
+// An element's text as a JSON value: JSON where it reads as JSON (numbers, true, objects...),
+// else a string. The tool's schema is not consulted, so a string parameter holding "42" comes
+// out as the number 42.
+std::string value_json(std::string_view text) {
+    const auto v = nlohmann::json::parse(text, nullptr, false);
+    if (!v.is_discarded()) return v.dump();
+    return nlohmann::json(std::string(text)).dump();
+}
+
+void add_member(ToolCall& call, const std::string& key, std::string_view value) {
+    call.arguments += (call.arguments.size() > 1 ? ", " : "") + nlohmann::json(key).dump() + ": " + value_json(value);
+}
+
+// Text up to `closer` (consumed), in *value. more: the closer has not come yet.
+Scan read_until(AnswerParse& p, std::string_view closer, std::string_view* value) {
+    const MarkerAt m = p.find({closer});
+    if (!m.found()) {
+        if (p.partial()) return Scan::more;
+        *value = p.rest();
+        p.seek(p.text().size());
+        return Scan::done;
+    }
+    *value = p.text().substr(p.pos(), m.at - p.pos());
+    p.seek(m.at + closer.size());
+    return Scan::done;
+}
+
+std::string_view strip_newlines(std::string_view v) {
+    if (!v.empty() && v.front() == '\n') v.remove_prefix(1);
+    if (!v.empty() && v.back() == '\n') v.remove_suffix(1);
+    return v;
+}
+
+// The elements of one call, then `end` (consumed). The call has begun with "{".
+Scan read_elements(AnswerParse& p, ToolCall& call, std::string_view key_open, std::string_view key_close,
+                   std::string_view value_open, std::string_view value_close, std::string_view end) {
+    for (;;) {
+        p.skip_spaces();
+        if (p.consume(end)) {
+            call.arguments += "}";
+            return Scan::done;
+        }
+        if (p.could_become(end) || p.could_become(key_open)) return Scan::more;
+        if (!p.consume(key_open)) break;
+        std::string_view key;
+        std::string_view value;
+        if (read_until(p, key_close, &key) == Scan::more) return Scan::more;
+        if (!value_open.empty()) {
+            p.skip_spaces();
+            if (p.could_become(value_open)) return Scan::more;
+            if (!p.consume(value_open)) break;
+        }
+        if (read_until(p, value_close, &value) == Scan::more) return Scan::more;
+        add_member(call, std::string(key), strip_newlines(value));
+    }
+    if (p.partial() && p.at_end()) return Scan::more;
+    call.arguments += "}";  // ended without its closer: the call is what was read
+    return Scan::done;
+}
+
+}  // namespace
+
+void read_qwen3_coder_calls(AnswerParse& p) {
+    // <tool_call>\n<function=name>\n<parameter=key>\nvalue\n</parameter>\n</function>\n</tool_call>
+    for (;;) {
+        if (!p.content_until({"<tool_call>"}).found()) return;
+        const size_t open = p.pos();
+        p.consume("<tool_call>");
+        p.skip_spaces();
+        if (p.could_become("<function=")) return;
+        std::string name;
+        const Scan named = p.consume("<function=") ? read_call_name(p, ">", &name) : Scan::invalid;
+        if (named == Scan::more) return;
+        if (named == Scan::invalid) {
+            p.keep_as_content(open, 11);
+            continue;
+        }
+        ToolCall& call = p.begin_call(name);
+        call.arguments = "{";
+        if (read_elements(p, call, "<parameter=", ">", "", "</parameter>", "</function>") == Scan::more) return;
+        p.skip_spaces();
+        if (p.consume("</tool_call>")) continue;
+        if (p.could_become("</tool_call>")) return;
+    }
+}
+
+void read_glm_4_5_calls(AnswerParse& p) {
+    // <tool_call>name\n<arg_key>key</arg_key>\n<arg_value>value</arg_value>\n</tool_call>
+    for (;;) {
+        if (!p.content_until({"<tool_call>"}).found()) return;
+        const size_t open = p.pos();
+        p.consume("<tool_call>");
+        const std::string_view rest = p.rest();
+        const size_t name_end = rest.find_first_of("\n<");
+        if (name_end == std::string_view::npos) {
+            if (p.partial() && rest.size() <= 128) return;
+            p.keep_as_content(open, 11);
+            continue;
+        }
+        std::string name(rest.substr(0, name_end));
+        while (!name.empty() && (name.back() == ' ' || name.back() == '\r')) name.pop_back();
+        if (name.empty() || name.find_first_of(" \t{") != std::string::npos) {
+            p.keep_as_content(open, 11);
+            continue;
+        }
+        p.seek(p.pos() + name_end);
+        ToolCall& call = p.begin_call(name);
+        call.arguments = "{";
+        if (read_elements(p, call, "<arg_key>", "</arg_key>", "<arg_value>", "</arg_value>", "</tool_call>") == Scan::more) {
+            return;
+        }
+    }
+}
+
+}  // namespace cria
