@@ -591,8 +591,8 @@ std::vector<OptionSpec> build_table() {
             .def("unused").bind(model_url_binding()));
     add(Opt(S::Model, {"-hf", "-hfr", "--hf-repo"}).value(K::String, "<user>/<model>[:quant]")
             .env({"LLAMA_ARG_HF_REPO"})
-            .help("download the model from this Hugging Face repository at $HF_ENDPOINT (else $MODEL_ENDPOINT: "
-                  "the hub's or a mirror's URL, which must be set); without --hf-file the first .gguf file whose name contains the quant "
+            .help("download the model from this Hugging Face repository at $HF_ENDPOINT (else $MODEL_ENDPOINT, "
+                  "else https://huggingface.co); without --hf-file the first .gguf file whose name contains the quant "
                   "(default Q4_K_M, else the first file) is taken")
             .def("unused").bind(hf_repo_binding()));
     add(Opt(S::Model, {"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
