@@ -120,10 +120,11 @@ json openai_object_json(const OpenAiEnvelope& envelope, const char* object, json
     return body;
 }
 
-json openai_usage(int64_t prompt_tokens, int64_t completion_tokens) {
+json openai_usage(int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens) {
     return {{"prompt_tokens", prompt_tokens},
             {"completion_tokens", completion_tokens},
-            {"total_tokens", prompt_tokens + completion_tokens}};
+            {"total_tokens", prompt_tokens + completion_tokens},
+            {"prompt_tokens_details", {{"cached_tokens", cached_tokens}}}};
 }
 
 std::string openai_id(const std::string& prefix) {

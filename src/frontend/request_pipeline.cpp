@@ -55,10 +55,7 @@ void check_grammar(const std::string& grammar, bool from_schema, const Tokenizer
 // Step 5.
 void check_context(size_t prompt_size, int32_t n_ctx_slot) {
     if (static_cast<int64_t>(prompt_size) < n_ctx_slot) return;
-    throw invalid_request("the prompt is " + std::to_string(prompt_size) + " tokens long, but a slot's context holds " +
-                              std::to_string(n_ctx_slot) +
-                              " tokens; shorten the prompt or start the server with a larger --ctx-size",
-                          "prompt");
+    throw exceed_context_size_error(static_cast<int64_t>(prompt_size), n_ctx_slot);
 }
 
 // The look-back windows never reach past a slot's context: a larger value (say 2^31 - 1) means the
@@ -136,9 +133,17 @@ PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& 
     return prepared;
 }
 
+std::string chat_prompt_text(const FrontendModel& model, const ChatRequest& request) {
+    if (model.builtin_chat != nullptr) {
+        return render_builtin_conversation(*model.builtin_chat, model.builtin_chat_template, model.chat_template,
+                                           request.messages, request.offers_tools());
+    }
+    return render_conversation(model.chat_template, model.tokenizer, request.messages,
+                               request.offers_tools() ? request.tools : nlohmann::json::array());
+}
+
 PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& request) {
-    std::string text = render_conversation(model.chat_template, model.tokenizer, request.messages,
-                                           request.offers_tools() ? request.tools : nlohmann::json::array());
+    std::string text = chat_prompt_text(model, request);
     CompletionRequest options = request.options;
     if (request.force_tool_call()) {
         // "required" or a named function: a grammar in the template's tool-call format.

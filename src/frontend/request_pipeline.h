@@ -22,6 +22,7 @@
 #include "api/openai_chat.h"
 #include "api/openai_choices_format.h"
 #include "api/openai_completion.h"
+#include "frontend/builtin_chat.h"
 #include "frontend/system_prompt_state.h"
 #include "frontend/tokenizer.h"
 
@@ -35,6 +36,10 @@ struct FrontendModel {
     int32_t n_ubatch = 0;                    // the most tokens one embedding input may have (with n_ctx_slot - 1)
     bool embedding_mode = false;             // --embedding: nothing can be generated
     std::string chat_template;               // the template in effect (chat_template_source)
+    // --no-jinja: libllama's built-in formats render chats instead (null: our Jinja engine), in the
+    // format named by or detected from `builtin_chat_template` (--chat-template as given, or "").
+    const BuiltinChatFormats* builtin_chat = nullptr;
+    std::string builtin_chat_template;
 };
 
 // One prompt ready for the engine.
@@ -61,6 +66,10 @@ PreparedRequest prepare_openai_completion(const FrontendModel& model, const Open
 
 // /infill: the fill-in-the-middle prompt (no system prompt).
 PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& request);
+
+// Step 1 of a chat: the conversation as prompt text, through the chat template (or, with
+// --no-jinja, libllama's built-in format), with the tools offered.
+std::string chat_prompt_text(const FrontendModel& model, const ChatRequest& request);
 
 // /v1/chat/completions: the conversation through the chat template (no system prompt); a forced
 // tool call becomes a grammar; without max_tokens, generation may fill the slot's context.

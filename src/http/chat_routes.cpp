@@ -28,9 +28,7 @@ void handle_apply_template(ServerContext& context, const httplib::Request& req, 
     require_ready(context);
     const ChatRequest request = parse_chat_request(parse_json_object(req.body), *context.completion_defaults.get());
     const ModelFrontend frontend(context);
-    const FrontendModel& model = frontend.model();
-    send_json(res, {{"prompt", render_conversation(model.chat_template, model.tokenizer, request.messages,
-                                                  request.offers_tools() ? request.tools : json::array())}});
+    send_json(res, {{"prompt", chat_prompt_text(frontend.model(), request)}});
 }
 
 }  // namespace

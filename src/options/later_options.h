@@ -22,7 +22,6 @@ struct CpuPlacement {
 
 struct LaterOptions {
     // Chat templates and reasoning (issue 13, parts 2 and 3)
-    bool jinja = true;                     // --jinja / --no-jinja (false: libllama's built-in formats)
     std::string chat_template_kwargs;      // --chat-template-kwargs: a JSON object's text ("" = none)
     std::string reasoning_format = "auto"; // --reasoning-format: none, deepseek, deepseek-legacy, auto
     std::string reasoning = "auto";        // -rea, --reasoning: on, off, auto

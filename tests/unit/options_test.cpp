@@ -559,7 +559,6 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
         {{"--cache-reuse", "256"}, "--cache-reuse"},
         {{"--rpc", "127.0.0.1:50052"}, "--rpc"},
-        {{"--no-jinja"}, "--jinja"},
         {{"--sleep-idle-seconds", "60"}, "--sleep-idle-seconds"},
         {{"--media-path", "/tmp"}, "--media-path"},
         {{"--tools", "all"}, "--tools"},
@@ -576,12 +575,13 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
     EXPECT_TRUE(notices({}).empty());
     // Set to what cria does anyway: nothing to say.
     EXPECT_TRUE(notices({"--jinja", "--cache-reuse", "0", "--no-mmproj"}).empty());
+    EXPECT_TRUE(notices({"--no-jinja"}).empty());  // implemented: libllama's built-in formats
 }
 
 TEST(Options, NoticeOptionsKeepTheirValuesForLaterWork) {
     const ServerOptions o = ok({"--no-jinja", "--reasoning-budget", "0", "--reasoning-format", "deepseek", "-rea",
                                 "--chat-template-kwargs", "{\"a\":1}", "-cram", "-1", "-sps", "0.5", "--rpc", "a:1,b:2"});
-    EXPECT_FALSE(o.later.jinja);
+    EXPECT_FALSE(o.jinja);
     EXPECT_EQ(o.later.reasoning_budget, 0);
     EXPECT_EQ(o.later.reasoning_format, "deepseek");
     EXPECT_EQ(o.later.reasoning, "on");  // -rea alone means on
@@ -594,8 +594,8 @@ TEST(Options, NoticeOptionsKeepTheirValuesForLaterWork) {
 TEST(Options, NoticeOptionsFromTheEnvironment) {
     const ServerOptions o = ok({}, {{"LLAMA_ARG_CACHE_RAM", "100"}, {"LLAMA_ARG_JINJA", "false"}});
     EXPECT_EQ(o.later.cache_ram_mib, 100);
-    EXPECT_FALSE(o.later.jinja);
-    EXPECT_EQ(o.notices.size(), 2u);
+    EXPECT_FALSE(o.jinja);
+    EXPECT_EQ(o.notices.size(), 1u);
     EXPECT_EQ(o.environment_used, (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_CACHE_RAM"}));
 }
 
@@ -979,16 +979,15 @@ TEST(Options, EmbeddingModeAndPooling) {
 namespace cria {
 namespace {
 
-TEST(Options, JinjaIsAcceptedAndNoJinjaKeptWithANotice) {
+TEST(Options, JinjaAndNoJinjaAreAcceptedWithoutANotice) {
     const auto env = [](const std::string&) { return std::optional<std::string>(); };
     const char* on[] = {"cria", "-m", "m.gguf", "--jinja"};
     EXPECT_TRUE(parse_server_options(4, on, env).options.has_value());
     const char* off[] = {"cria", "-m", "m.gguf", "--no-jinja"};
     const auto out = parse_server_options(4, off, env);
     ASSERT_TRUE(out.options.has_value()) << out.error;
-    EXPECT_FALSE(out.options->later.jinja);
-    ASSERT_EQ(out.options->notices.size(), 1u);
-    EXPECT_NE(out.options->notices[0].find("--jinja: "), std::string::npos);
+    EXPECT_FALSE(out.options->jinja);
+    EXPECT_TRUE(out.options->notices.empty());
 }
 
 }  // namespace
