@@ -99,6 +99,12 @@ void handle_health(ServerContext& context, const httplib::Request& req, httplib:
     send_json(res, body, idle == 0 && req.has_param("fail_on_no_slot") ? 503 : 200);
 }
 
+// --ui-config as the web UI's settings object ({} when unset or not an object).
+json ui_settings_json(const std::string& text) {
+    const json parsed = json::parse(text.empty() ? "{}" : text, nullptr, /*allow_exceptions=*/false);
+    return parsed.is_object() ? parsed : json::object();
+}
+
 // The seed's flat settings, and llama-server's {"params": settings, "n_ctx": n} beside them.
 json default_settings_json(const GenerationRequest& defaults, const std::string& model_name, int32_t n_ctx_slot) {
     json settings = generation_settings_json(defaults, model_name, n_ctx_slot);
@@ -136,6 +142,9 @@ json props_json(const ServerContext& context) {
             {"endpoint_props", http.props_endpoint},
             {"ui", http.webui},
             {"is_sleeping", false},
+            {"cors_proxy_enabled", false},
+            {"ui_settings", ui_settings_json(context.options.later.ui_config)},
+            {"model_ftype", info.model_description.substr(info.model_description.rfind(' ') + 1)},
             {"runtime", runtime_json(info)},
             {"build_info", "cria"}};
 }
