@@ -33,8 +33,10 @@ CorsDecision decide_cors(const CorsPolicy& policy, const std::string& origin, bo
     }
     const bool localhost_mode =
         std::find(policy.origins.begin(), policy.origins.end(), "localhost") != policy.origins.end();
-    const bool listed = any || std::find(policy.origins.begin(), policy.origins.end(), origin) != policy.origins.end() ||
-                        (localhost_mode && is_localhost_origin(origin));
+    // "localhost" is the mode's keyword, never an origin a browser sends.
+    const bool named = origin != "localhost" &&
+                       std::find(policy.origins.begin(), policy.origins.end(), origin) != policy.origins.end();
+    const bool listed = any || named || (localhost_mode && is_localhost_origin(origin));
     if (!listed) {
         d.allowed = false;
         return d;
