@@ -22,6 +22,9 @@ const RULES = [
     why: 'cria marks images in a prompt with its own marker (see docs/multimodal.md), not llama-server\'s random one' },
   { kind: 'missing', path: 'data[].meta.vocab_type',
     why: 'libllama\'s vocabulary type enum is not part of cria\'s engine info' },
+  { case: 'v1-completions-stream', kind: 'missing', path: /^final\.usage/,
+    why: 'llama-server puts usage in the last chunk of every /v1/completions stream; cria follows OpenAI: only with ' +
+      'stream_options.include_usage (then in a chunk of its own)' },
   // The chat dialect is being reworked in parallel (issue 13, parts 3-4).
   { case: /chat-stream/, kind: 'type', path: 'event.choices[].delta.content',
     why: 'cria\'s first chunk carries content "" where llama-server sends null; the chat stream is being reworked ' +
