@@ -25,6 +25,17 @@ const RULES = [
   { case: 'v1-completions-stream', kind: 'missing', path: /^final\.usage/,
     why: 'llama-server puts usage in the last chunk of every /v1/completions stream; cria follows OpenAI: only with ' +
       'stream_options.include_usage (then in a chunk of its own)' },
+  { case: 'completion-logit-bias', path: /^generation_settings\.logit_bias\[\]/,
+    why: 'generation_settings.logit_bias keeps the seed\'s [[id, bias]] pairs (llama-server: [{token, bias}]); one ' +
+      'field cannot hold both' },
+  { case: 'v1-chat-stream-usage', kind: 'missing', path: /^event\.timings/,
+    why: 'llama-server repeats the timings in the usage chunk; cria gives them in the last choice chunk' },
+  { case: 'embedding', path: /^(\$|\[\])/,
+    why: '/embedding keeps the seed\'s {"embedding": [...]} object; llama-server 0.7 answers an array of ' +
+      '{index, embedding: [[...]]} (a root cannot be both; /v1/embeddings is the same in both)' },
+  { case: 'embedding-completion-refused', kind: /status|error type/,
+    why: 'with --embedding cria serves embeddings only (501 on generation routes, as the seed); llama-server ' +
+      '0.7 still generates' },
   // The chat dialect is being reworked in parallel (issue 13, parts 3-4).
   { case: /chat-stream/, kind: 'type', path: 'event.choices[].delta.content',
     why: 'cria\'s first chunk carries content "" where llama-server sends null; the chat stream is being reworked ' +
