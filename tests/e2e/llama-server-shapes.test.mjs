@@ -161,8 +161,9 @@ test('--no-jinja renders chats with libllama\'s built-in format, and refuses too
     const res = await plain.post('/apply-template', { messages });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     // libllama's llama3 format: no "Today Date" preamble, unlike the Jinja template of that name.
+    // (The chat request joins text parts before any template sees them.)
     assert.equal(res.body.prompt,
-      '<|start_header_id|>user<|end_header_id|>\n\nHi\nthere<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n');
+      '<|start_header_id|>user<|end_header_id|>\n\nHithere<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n');
     const chat = await plain.post('/v1/chat/completions', { messages, max_tokens: 2 });
     assert.equal(chat.status, 200, JSON.stringify(chat.body));
     const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }];
