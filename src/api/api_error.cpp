@@ -5,6 +5,7 @@ namespace cria {
 nlohmann::json ApiError::to_json() const {
     nlohmann::json error = {{"code", status}, {"message", message}, {"type", type}};
     error["param"] = param.empty() ? nlohmann::json(nullptr) : nlohmann::json(param);
+    if (details.is_object()) error.update(details);
     return {{"error", error}};
 }
 
@@ -32,6 +33,16 @@ ApiError payload_too_large_error(std::string message) {
 ApiError not_supported_error(std::string message) { return make_error(501, "not_supported_error", std::move(message)); }
 ApiError unavailable_error(std::string message) { return make_error(503, "unavailable_error", std::move(message)); }
 ApiError server_error(std::string message) { return make_error(500, "server_error", std::move(message)); }
+
+ApiError exceed_context_size_error(int64_t n_prompt_tokens, int64_t n_ctx) {
+    ApiError error = make_error(400, "exceed_context_size_error",
+                                "request (" + std::to_string(n_prompt_tokens) +
+                                    " tokens) exceeds the available context size (" + std::to_string(n_ctx) +
+                                    " tokens); shorten the prompt or start the server with a larger --ctx-size",
+                                "prompt");
+    error.details = {{"n_prompt_tokens", n_prompt_tokens}, {"n_ctx", n_ctx}};
+    return error;
+}
 
 ApiError api_error_from(std::exception_ptr error, bool* unexpected) {
     if (unexpected) *unexpected = false;

@@ -24,6 +24,7 @@ struct ApiError : std::exception {
     std::string type = "invalid_request_error";
     std::string message;
     std::string param;  // the offending field, "" when the error is not about one field
+    nlohmann::json details = nlohmann::json::object();  // more members of "error" (e.g. n_ctx)
 
     const char* what() const noexcept override { return message.c_str(); }
     nlohmann::json to_json() const;
@@ -36,6 +37,9 @@ ApiError payload_too_large_error(std::string message);                     // 41
 ApiError not_supported_error(std::string message);                         // 501
 ApiError unavailable_error(std::string message);                           // 503
 ApiError server_error(std::string message);                                // 500
+// A prompt longer than a slot's context: 400 with llama-server's type and numbers,
+// {"type": "exceed_context_size_error", "n_prompt_tokens": N, "n_ctx": M}.
+ApiError exceed_context_size_error(int64_t n_prompt_tokens, int64_t n_ctx);
 
 // The error a client sees for an exception that escaped request handling: an ApiError as it is;
 // a nlohmann::json exception as 400 (it comes from reading a client's JSON of the wrong shape, a

@@ -29,6 +29,8 @@ bool is_empty_string(const json& v) { return v.is_string() && v.get<std::string>
 const std::vector<PendingField>& pending_fields() {
     static const std::vector<PendingField> fields = {
         {"image_data", is_empty_container},
+        // FIM's line-indentation stop: only 0 (off) until cria cuts a line's text at generation.
+        {"n_indent", [](const json& v) { return v.is_number_integer() && v.get<int64_t>() <= 0; }},
     };
     return fields;
 }
@@ -184,6 +186,18 @@ bool is_token_id_text(const std::string& s) {
     return !s.empty() && s.size() < 10 && std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
 }
 
+CompletionResponseOptions parse_response_options(const json& body, const RequestLimits& limits) {
+    CompletionResponseOptions r;
+    r.post_sampling_probs = read_bool(body, "post_sampling_probs", false);
+    r.timings_per_token = read_bool(body, "timings_per_token", false);
+    r.return_progress = read_bool(body, "return_progress", false);
+    r.return_tokens = read_bool(body, "return_tokens", false);
+    if (has_field(body, "response_fields")) r.response_fields = read_string_list(body, "response_fields");
+    // Each completion is a task of its own: at most what one request may make (--max-request-tasks).
+    r.n_cmpl = static_cast<int32_t>(read_int(body, "n_cmpl", 1, 1, std::max<int64_t>(1, limits.max_tasks)));
+    return r;
+}
+
 }  // namespace
 
 std::vector<LogitBiasRequest> parse_logit_bias(const json& value, const RequestLimits& limits) {
@@ -270,7 +284,11 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     g.id_slot = static_cast<int32_t>(read_int(body, "id_slot", -1, -1, defaults.n_slots - 1));
     g.stream = read_bool(body, "stream", false);
     g.n_probs = static_cast<int32_t>(read_int(body, "n_probs", 0, 0, defaults.limits.max_n_probs));  // --max-n-probs
+    g.stop.t_max_predict_ms = read_int(body, "t_max_predict_ms", 0, 0, INT64_MAX);
+    g.stop.t_max_predict_ms = read_int(body, "t_max_predict_ms", 0, 0, INT64_MAX);
     g.speculative = parse_speculative(body, defaults.speculative);
+    request.response = parse_response_options(body, defaults.limits);
+    request.response = parse_response_options(body, defaults.limits);
     if (has_field(body, "lora")) g.lora = parse_lora_scales(body.at("lora"), defaults.n_lora_adapters, "lora");
     return request;
 }
@@ -337,6 +355,25 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"speculative.n_min", r.speculative.n_min},
         {"speculative.p_min", r.speculative.p_min},
         {"lora", lora_scales_json(r.lora.value_or(LoraScales{}))},
+        // llama-server's names for what cria does without a setting (same values as its defaults):
+        // no adaptive-p sampler, n_predict under OpenAI's name, no lazy grammars, no chat parsing
+        // on this route, sampling on the CPU.
+        {"adaptive_target", -1.0},
+        {"adaptive_decay", 0.9},
+        {"max_tokens", r.stop.n_predict},
+        {"n_discard", 0},
+        {"grammar_lazy", false},
+        {"grammar_triggers", json::array()},
+        {"preserved_tokens", json::array()},
+        {"chat_format", "Content-only"},
+        {"reasoning_format", "none"},
+        {"reasoning_in_content", false},
+        {"generation_prompt", ""},
+        {"speculative.types", "none"},
+        {"t_max_predict_ms", r.stop.t_max_predict_ms},
+        {"timings_per_token", false},    // the response's options (completion_response.cpp sets them)
+        {"post_sampling_probs", false},
+        {"backend_sampling", false},
     };
 }
 

@@ -25,6 +25,16 @@ struct LogitBiasRequest {
     float bias = 0.0f;  // -infinity for `false`: never sample it
 };
 
+// How a /completion response is shaped (llama-server's request fields; none changes generation).
+struct CompletionResponseOptions {
+    bool post_sampling_probs = false;  // n_probs as probabilities (prob/top_probs), not logprobs
+    bool timings_per_token = false;    // every streamed event carries the timings so far
+    bool return_progress = false;      // a stream reports the prompt's progress before the first token
+    bool return_tokens = false;        // accepted: cria always returns the generated token ids
+    std::vector<std::string> response_fields;  // non-empty: only these fields ("a/b" reaches into objects)
+    int32_t n_cmpl = 1;                // completions of the one prompt (n_cmpl > 1: an array of results)
+};
+
 struct CompletionRequest {
     std::vector<PromptPart> prompt;
     std::vector<LogitBiasRequest> logit_bias;  // the request's own, else the server's default list;
@@ -34,6 +44,7 @@ struct CompletionRequest {
     std::optional<SystemPrompt> system_prompt;  // `system_prompt`: the new server-wide system prompt
     GenerationRequest generation;  // every field but generation.prompt, which the front end makes
     std::vector<ImageFile> images;  // `image_data`, where the route takes it (accept_image_data)
+    CompletionResponseOptions response;
 };
 
 // Throws ApiError naming the field on any invalid value, or on one over defaults.limits (stop,

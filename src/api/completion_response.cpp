@@ -1,5 +1,9 @@
 #include "api/completion_response.h"
 
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+
 #include "api/completion_request.h"
 
 namespace cria {
@@ -32,8 +36,9 @@ json timings_json(const Timings& t) {
 namespace {
 // Every field of the final result but completion_probabilities.
 json completion_fields(const CompletionResult& r, const GenerationRequest& request, const ResponseContext& context,
-                       bool stream_final) {
+                       bool stream_final, size_t index) {
     return {
+        {"index", index},
         {"content", stream_final ? r.unsent_text : r.content},
         {"tokens", r.tokens},
         {"id_slot", r.id_slot},
@@ -54,37 +59,114 @@ json completion_fields(const CompletionResult& r, const GenerationRequest& reque
         {"tokens_evaluated", r.n_prompt_tokens},
         {"tokens_predicted", r.timings.predicted_n},
         {"truncated", r.truncated},
+        {"has_new_line", r.has_new_line},
     };
+}
+
+json token_bytes(const std::string& piece) {
+    json bytes = json::array();
+    for (const char c : piece) bytes.push_back(static_cast<unsigned char>(c));
+    return bytes;
+}
+
+// A probability as a logprob; 0 (a candidate the chain ruled out) as the smallest float's log, so
+// that the JSON stays a number.
+double log_of(float prob) { return std::log(std::max(static_cast<double>(prob), static_cast<double>(FLT_MIN))); }
+
+// One token in llama-server's shape: {"id", "token", "bytes", "logprob"} or, post-sampling, "prob".
+json scored_token(Token token, float prob, const std::string& piece, bool post_sampling) {
+    json out = {{"id", token}, {"token", piece}, {"bytes", token_bytes(piece)}};
+    if (post_sampling) {
+        out["prob"] = prob;
+    } else {
+        out["logprob"] = log_of(prob);
+    }
+    return out;
 }
 }  // namespace
 
-json probabilities_json(const std::vector<TokenProbabilities>& probabilities, const TokenPieces& vocabulary) {
+json probabilities_json(const std::vector<TokenProbabilities>& probabilities, const TokenPieces& vocabulary,
+                        bool post_sampling) {
     json out = json::array();
     for (const auto& p : probabilities) {
+        json seed_top = json::array();
         json top = json::array();
-        for (const auto& c : p.top) top.push_back({{"id", c.token}, {"tok_str", vocabulary.piece(c.token)}, {"prob", c.prob}});
-        out.push_back({{"id", p.token}, {"content", vocabulary.piece(p.token)}, {"prob", p.prob}, {"probs", top}});
+        for (const auto& c : p.top) {
+            const std::string piece = vocabulary.piece(c.token);
+            seed_top.push_back({{"id", c.token}, {"tok_str", piece}, {"prob", c.prob}});
+            top.push_back(scored_token(c.token, c.prob, piece, post_sampling));
+        }
+        const std::string piece = vocabulary.piece(p.token);
+        json entry = scored_token(p.token, p.prob, piece, post_sampling);
+        entry["prob"] = p.prob;  // the seed's, beside llama-server's logprob
+        entry[post_sampling ? "top_probs" : "top_logprobs"] = std::move(top);
+        entry["content"] = piece;
+        entry["probs"] = std::move(seed_top);
+        out.push_back(std::move(entry));
     }
     return out;
 }
 
 json completion_json(const CompletionResult& r, const GenerationRequest& request, const ResponseContext& context,
-                     bool stream_final) {
-    json body = completion_fields(r, request, context, stream_final);
+                     bool stream_final, size_t index) {
+    json body = completion_fields(r, request, context, stream_final, index);
+    body["generation_settings"]["timings_per_token"] = context.response.timings_per_token;
+    body["generation_settings"]["post_sampling_probs"] = context.response.post_sampling_probs;
     // A stream already carried each token's probabilities in its own event.
     if (request.n_probs > 0 && !stream_final && context.vocabulary != nullptr) {
-        body["completion_probabilities"] = probabilities_json(r.probabilities, *context.vocabulary);
+        body["completion_probabilities"] =
+            probabilities_json(r.probabilities, *context.vocabulary, context.response.post_sampling_probs);
     }
     return body;
 }
 
-
-json stream_chunk_json(const TokenChunk& chunk, const ResponseContext& context) {
-    json event = {{"content", chunk.text}, {"stop", false}, {"tokens", json::array({chunk.token})}};
+json stream_chunk_json(const TokenChunk& chunk, const ResponseContext& context, size_t index) {
+    json event = {{"index", index},
+                  {"content", chunk.text},
+                  {"stop", false},
+                  {"tokens", json::array({chunk.token})},
+                  {"id_slot", chunk.id_slot},
+                  {"tokens_predicted", chunk.timings.predicted_n},
+                  {"tokens_evaluated", chunk.n_prompt_tokens}};
+    if (context.response.timings_per_token) event["timings"] = timings_json(chunk.timings);
     if (!chunk.probabilities.empty() && context.vocabulary != nullptr) {
-        event["completion_probabilities"] = probabilities_json(chunk.probabilities, *context.vocabulary);
+        event["completion_probabilities"] =
+            probabilities_json(chunk.probabilities, *context.vocabulary, context.response.post_sampling_probs);
     }
     return event;
+}
+
+json prompt_progress_json(const TokenChunk& first_chunk, size_t index) {
+    const Timings& t = first_chunk.timings;
+    return {{"index", index},
+            {"content", ""},
+            {"tokens", json::array()},
+            {"stop", false},
+            {"id_slot", first_chunk.id_slot},
+            {"tokens_predicted", 0},
+            {"tokens_evaluated", first_chunk.n_prompt_tokens},
+            {"prompt_progress",
+             {{"total", first_chunk.n_prompt_tokens},
+              {"cache", t.cache_n},
+              {"processed", first_chunk.n_prompt_tokens},
+              {"time_ms", static_cast<int64_t>(t.prompt_ms)}}}};
+}
+
+json select_fields(const json& body, const std::vector<std::string>& fields) {
+    json out = json::object();
+    for (const auto& field : fields) {
+        const json* at = &body;
+        size_t start = 0;
+        while (at != nullptr && start <= field.size()) {
+            const size_t slash = field.find('/', start);
+            const std::string key = field.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+            at = at->is_object() && at->contains(key) ? &at->at(key) : nullptr;
+            if (slash == std::string::npos) break;
+            start = slash + 1;
+        }
+        if (at != nullptr) out[field] = *at;
+    }
+    return out;
 }
 
 std::string dump_json(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }

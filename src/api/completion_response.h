@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/completion_request.h"
 #include "engine/generation_request.h"
 #include "engine/task.h"
 #include "api/token_pieces.h"
@@ -18,20 +19,36 @@ struct ResponseContext {
     int32_t n_ctx_slot = 0;
     std::string prompt_text;  // the prompt as text, echoed in "prompt"
     std::shared_ptr<const TokenPieces> vocabulary;  // renders tokens in completion_probabilities
+    CompletionResponseOptions response;             // the request's shaping fields
 };
 
 // The non-streaming body, and the stream's last event (with `stream_final` its content is only the
-// text no earlier event carried, and "stop" is true).
+// text no earlier event carried, and "stop" is true). `index`: which of n_cmpl completions.
+// response_fields is not applied here (select_fields).
 nlohmann::json completion_json(const CompletionResult& result, const GenerationRequest& request,
-                               const ResponseContext& context, bool stream_final = false);
+                               const ResponseContext& context, bool stream_final = false, size_t index = 0);
 
-// One streamed token: {"content": text, "stop": false, "tokens": [id]}, plus its
-// completion_probabilities when the request asked for n_probs.
-nlohmann::json stream_chunk_json(const TokenChunk& chunk, const ResponseContext& context);
+// One streamed token: {"index", "content", "stop": false, "tokens": [id], "id_slot",
+// "tokens_predicted", "tokens_evaluated"}, plus its completion_probabilities when the request
+// asked for n_probs and the timings so far with timings_per_token.
+nlohmann::json stream_chunk_json(const TokenChunk& chunk, const ResponseContext& context, size_t index = 0);
 
-// n_probs: per generated token {"id", "content", "prob", "probs": [{"id", "tok_str", "prob"}, ...]}
-// (the seed's content/probs/tok_str/prob fields, plus ids), candidates sorted by probability.
-nlohmann::json probabilities_json(const std::vector<TokenProbabilities>& probabilities, const TokenPieces& vocabulary);
+// return_progress: the event that says the prompt was read, {"index", "content": "", "tokens": [],
+// "stop": false, "prompt_progress": {"total", "cache", "processed", "time_ms"}}. cria reports the
+// prompt once, when it is done (llama-server also reports each batch of it).
+nlohmann::json prompt_progress_json(const TokenChunk& first_chunk, size_t index = 0);
+
+// n_probs: per generated token both shapes clients read. The seed's: {"content", "probs":
+// [{"id", "tok_str", "prob"}]}; llama-server's: {"id", "token", "bytes", "logprob", "top_logprobs":
+// [{"id", "token", "bytes", "logprob"}]}, or with post_sampling_probs {"prob", "top_probs": [...
+// "prob"]}. Candidates are sorted by probability; cria's probabilities are the sampler chain's
+// (what the draw saw), and a logprob is their natural log.
+nlohmann::json probabilities_json(const std::vector<TokenProbabilities>& probabilities, const TokenPieces& vocabulary,
+                                  bool post_sampling_probs = false);
+
+// response_fields: only the named fields of `body`; "a/b" names body["a"]["b"] and is the key of
+// its value in the result. Fields that are missing are left out.
+nlohmann::json select_fields(const nlohmann::json& body, const std::vector<std::string>& fields);
 
 nlohmann::json timings_json(const Timings& timings);
 

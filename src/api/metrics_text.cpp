@@ -28,10 +28,22 @@ std::string prometheus_text(const MetricsSnapshot& m, const MetricsGauges& g) {
     out.precision(10);
     metric(out, "prompt_tokens_total", "counter", "Number of prompt tokens processed.",
            static_cast<double>(m.prompt_tokens_total));
+    metric(out, "prompt_tokens_cached_total", "counter", "Number of prompt tokens reused from the cache.",
+           static_cast<double>(m.prompt_tokens_cached_total));
     metric(out, "prompt_seconds_total", "counter", "Prompt process time.", m.prompt_seconds_total);
     metric(out, "tokens_predicted_total", "counter", "Number of generation tokens processed.",
            static_cast<double>(m.tokens_predicted_total));
     metric(out, "tokens_predicted_seconds_total", "counter", "Predict process time.", m.predicted_seconds_total);
+    metric(out, "n_decode_total", "counter", "Number of llama_decode() calls of the step loop.",
+           static_cast<double>(m.n_decode_total));
+    metric(out, "n_tokens_max", "counter", "Largest observed sequence length (prompt + generation).",
+           static_cast<double>(m.n_tokens_max));
+    metric(out, "spec_decode_num_draft_tokens_total", "counter", "Speculative: draft tokens generated.",
+           static_cast<double>(m.draft_tokens_total));
+    metric(out, "spec_decode_num_accepted_tokens_total", "counter", "Speculative: draft tokens accepted.",
+           static_cast<double>(m.draft_accepted_total));
+    metric(out, "spec_decode_num_drafts_total", "counter", "Speculative: drafts verified.",
+           static_cast<double>(m.drafts_total));
     metric(out, "requests_total", "counter", "Number of requests finished.", static_cast<double>(m.requests_total));
     metric(out, "requests_rejected_total", "counter", "Number of requests refused because the queue was full.",
            static_cast<double>(m.requests_rejected_total));
@@ -55,6 +67,8 @@ std::string prometheus_text(const MetricsSnapshot& m, const MetricsGauges& g) {
            static_cast<double>(m.prompt_cache_bytes));
     metric(out, "prompt_cache_entries", "gauge", "Entries held by the host-memory prompt cache.",
            static_cast<double>(m.prompt_cache_entries));
+    metric(out, "n_busy_slots_per_decode", "gauge", "Average number of busy slots per llama_decode() call.",
+           m.n_decode_total > 0 ? static_cast<double>(m.busy_slots_total) / static_cast<double>(m.n_decode_total) : 0.0);
     histogram(out, "time_to_first_token_seconds", "Time from a request's admission to its first token.",
               m.time_to_first_token);
     histogram(out, "request_latency_seconds", "Time from a request's admission to its end.", m.request_latency);

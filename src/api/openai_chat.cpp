@@ -243,9 +243,10 @@ json chat_logprobs_json(const std::vector<TokenProbabilities>& probabilities, co
         json top = json::array();
         for (const auto& c : p.top) {
             const std::string alt = vocabulary.piece(c.token);
-            top.push_back({{"token", alt}, {"logprob", logprob(c.prob)}, {"bytes", bytes(alt)}});
+            top.push_back({{"id", c.token}, {"token", alt}, {"logprob", logprob(c.prob)}, {"bytes", bytes(alt)}});
         }
-        content.push_back({{"token", piece}, {"logprob", logprob(p.prob)}, {"bytes", bytes(piece)}, {"top_logprobs", top}});
+        content.push_back(
+            {{"id", p.token}, {"token", piece}, {"logprob", logprob(p.prob)}, {"bytes", bytes(piece)}, {"top_logprobs", top}});
     }
     return {{"content", content}};
 }

@@ -35,12 +35,14 @@ std::string OpenAiChoicesFormat::stream_token(size_t task, const TokenChunk& chu
 
 std::string OpenAiChoicesFormat::stream_end(size_t task, const GenerationRequest&, const CompletionResult& result) {
     count_usage(choices_.at(task), result);
-    return event_or_nothing(end_chunk(choices_.at(task), result));
+    json chunk = end_chunk(choices_.at(task), result);
+    if (chunk.is_object()) chunk["timings"] = timings_json(result.timings);  // as llama-server's last chunk
+    return event_or_nothing(chunk);
 }
 
 std::string OpenAiChoicesFormat::stream_closing() {
     std::string out;
-    if (include_usage_) out += sse_event(envelope(json::array(), openai_usage(prompt_tokens_, completion_tokens_)));
+    if (include_usage_) out += sse_event(envelope(json::array(), openai_usage(prompt_tokens_, completion_tokens_, cached_tokens_)));
     return out + "data: [DONE]\n\n";
 }
 
@@ -52,12 +54,16 @@ void OpenAiChoicesFormat::take_result(size_t task, const GenerationRequest&, con
 json OpenAiChoicesFormat::whole_response() {
     json choices = json::array();
     for (auto& choice : whole_choices_) choices.push_back(std::move(choice));
-    return envelope(std::move(choices), openai_usage(prompt_tokens_, completion_tokens_));
+    json body = envelope(std::move(choices), openai_usage(prompt_tokens_, completion_tokens_, cached_tokens_));
+    body["timings"] = timings_json(last_timings_);
+    return body;
 }
 
 void OpenAiChoicesFormat::count_usage(const Choice& choice, const CompletionResult& result) {
     if (choice.counts_prompt) prompt_tokens_ += choice.prompt_tokens;
+    if (choice.counts_prompt) cached_tokens_ += result.timings.cache_n;
     completion_tokens_ += result.timings.predicted_n;
+    last_timings_ = result.timings;
 }
 
 }  // namespace cria

@@ -63,6 +63,8 @@ private:
     bool include_usage_ = false;
     int64_t prompt_tokens_ = 0;
     int64_t completion_tokens_ = 0;
+    int64_t cached_tokens_ = 0;  // prompt tokens reused from a cache (usage.prompt_tokens_details)
+    Timings last_timings_;       // llama-server's "timings": the last finished choice's
 };
 
 }  // namespace cria

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "api/json_fields.h"
+#include "api/openai_chat.h"
 
 namespace cria {
 
@@ -106,7 +107,10 @@ json openai_logprobs_json(const std::vector<TokenProbabilities>& probabilities, 
         offsets.push_back(text_offset);
         text_offset += piece.size();
     }
-    return {{"tokens", tokens}, {"token_logprobs", token_logprobs}, {"top_logprobs", top_logprobs}, {"text_offset", offsets}};
+    // llama-server also gives the chat shape, as "content".
+    json content = chat_logprobs_json(probabilities, vocabulary)["content"];
+    return {{"tokens", tokens}, {"token_logprobs", token_logprobs}, {"top_logprobs", top_logprobs}, {"text_offset", offsets},
+            {"content", std::move(content)}};
 }
 
 json openai_object_json(const OpenAiEnvelope& envelope, const char* object, json choices, const json& usage) {
@@ -120,10 +124,11 @@ json openai_object_json(const OpenAiEnvelope& envelope, const char* object, json
     return body;
 }
 
-json openai_usage(int64_t prompt_tokens, int64_t completion_tokens) {
+json openai_usage(int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens) {
     return {{"prompt_tokens", prompt_tokens},
             {"completion_tokens", completion_tokens},
-            {"total_tokens", prompt_tokens + completion_tokens}};
+            {"total_tokens", prompt_tokens + completion_tokens},
+            {"prompt_tokens_details", {{"cached_tokens", cached_tokens}}}};
 }
 
 std::string openai_id(const std::string& prefix) {

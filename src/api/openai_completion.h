@@ -53,7 +53,8 @@ nlohmann::json openai_object_json(const OpenAiEnvelope& envelope, const char* ob
                                   const nlohmann::json& usage = nullptr);
 
 // {"prompt_tokens", "completion_tokens", "total_tokens"}.
-nlohmann::json openai_usage(int64_t prompt_tokens, int64_t completion_tokens);
+// {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details": {"cached_tokens"}}.
+nlohmann::json openai_usage(int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens = 0);
 
 // A fresh id with the given prefix ("cmpl-", "chatcmpl-").
 std::string openai_id(const std::string& prefix);

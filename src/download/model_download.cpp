@@ -419,11 +419,6 @@ std::optional<std::string> fetch_model(const ModelFetchRequest& request, const E
             return std::nullopt;
         }
         const std::string endpoint = hf_endpoint(env);
-        if (endpoint.empty() && !request.offline) {
-            *error = "--hf-repo needs the hub's address: set HF_ENDPOINT (or MODEL_ENDPOINT) to the URL of the "
-                     "Hugging Face hub or of a mirror";
-            return std::nullopt;
-        }
         std::string file = request.hf_file;
         if (file.empty()) {
             if (request.offline && !request.destination.empty()) {

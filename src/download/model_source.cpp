@@ -96,7 +96,7 @@ std::string hf_endpoint(const EnvLookup& env) {
     } else if (auto m = non_empty(env, "MODEL_ENDPOINT")) {
         endpoint = *m;
     } else {
-        return "";
+        endpoint = kDefaultHfEndpoint;
     }
     return without_trailing_slashes(endpoint) + "/";
 }

@@ -20,8 +20,11 @@ EnvLookup process_env();
 // else $HOME/.cache/llama.cpp (empty variables count as unset). "" when none of them is set.
 std::string cache_dir(const EnvLookup& env);
 
-// The Hugging Face endpoint, always ending in '/': $HF_ENDPOINT, else $MODEL_ENDPOINT; "" when
-// neither is set (cria's files name no hub host: the user says which hub or mirror to use).
+// The Hugging Face hub, llama-server's default for -hf.
+inline constexpr const char* kDefaultHfEndpoint = "https://huggingface.co";
+
+// The Hugging Face endpoint, always ending in '/': $HF_ENDPOINT, else $MODEL_ENDPOINT, else the
+// hub itself (kDefaultHfEndpoint), as llama-server does. An empty variable counts as unset.
 std::string hf_endpoint(const EnvLookup& env);
 
 // "user/repo[:tag]" split. The repository is two names of letters, digits, '_', '-' and '.',

@@ -94,6 +94,9 @@ struct StopRules {
     int32_t n_predict = -1;              // generated-token limit; -1: none; 0: only evaluate the prompt
     bool ignore_eos = false;             // keep going past end-of-generation tokens
     std::vector<std::string> stop;       // stop strings; never part of the returned text
+    // > 0: once a '\n' was generated, stop (as "limit") when generation has run this long (FIM
+    // clients' time budget, llama-server's t_max_predict_ms); 0: no limit.
+    int64_t t_max_predict_ms = 0;
 };
 
 // Speculative decoding limits for one request (`speculative.n_max` and friends). They matter only

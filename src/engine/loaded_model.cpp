@@ -235,10 +235,16 @@ void describe_model(const EngineConfig& config, const LoadedModel& out, uint32_t
     info->model_description = description;
     // libllama rounds context sizes up (to 256 per stream); slots get exactly what was asked for,
     // so -c means the same whatever the rounding, and never more than libllama really holds.
-    const uint32_t capacity = config.kv_unified ? llama_n_ctx(context) / static_cast<uint32_t>(n_parallel)
-                                                : llama_n_ctx_seq(context);
-    info->n_ctx_slot = static_cast<int32_t>(std::min<uint32_t>(n_ctx_asked / static_cast<uint32_t>(n_parallel), capacity));
-    info->n_ctx = info->n_ctx_slot * n_parallel;
+    if (config.kv_unified) {
+        // One KV buffer shared by every slot: as in llama-server, one slot may fill all of it (the
+        // slots together still hold at most -c tokens; a step that finds no room fails its requests).
+        info->n_ctx_slot = static_cast<int32_t>(std::min<uint32_t>(n_ctx_asked, llama_n_ctx(context)));
+        info->n_ctx = info->n_ctx_slot;
+    } else {
+        info->n_ctx_slot = static_cast<int32_t>(
+            std::min<uint32_t>(n_ctx_asked / static_cast<uint32_t>(n_parallel), llama_n_ctx_seq(context)));
+        info->n_ctx = info->n_ctx_slot * n_parallel;
+    }
     info->n_ctx_train = llama_model_n_ctx_train(model);
     info->n_slots = n_parallel;
     info->n_vocab = llama_vocab_n_tokens(out.vocab);

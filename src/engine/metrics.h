@@ -2,7 +2,9 @@
 // thread, a refusal); any thread reads a snapshot. One short lock per finished request; nothing on the per-token path.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 
@@ -38,6 +40,13 @@ struct MetricsSnapshot {
     uint64_t prompt_cache_saves_total = 0;            // sequences stored in it as they left a slot
     uint64_t prompt_cache_bytes = 0;                  // bytes it holds now
     uint64_t prompt_cache_entries = 0;                // entries it holds now
+    uint64_t prompt_tokens_cached_total = 0;  // prompt tokens reused from a cache instead of evaluated
+    uint64_t n_tokens_max = 0;            // longest sequence a request reached (prompt + generated)
+    uint64_t draft_tokens_total = 0;      // speculative decoding: tokens drafted
+    uint64_t draft_accepted_total = 0;    // of those, accepted
+    uint64_t drafts_total = 0;            // drafts verified (one per slot and step that had one)
+    uint64_t n_decode_total = 0;          // llama_decode calls of the main model's step loop
+    uint64_t busy_slots_total = 0;        // sum over those calls of the slots busy at the time
     Histogram time_to_first_token;        // seconds from admission to the first token
     Histogram request_latency;            // seconds from admission to the end
 };
@@ -55,6 +64,22 @@ public:
         m_.time_to_first_token.observe(prompt_seconds);
         m_.request_latency.observe(prompt_seconds + predicted_seconds);
     }
+
+    // The rest of a finished request's figures (engine thread, right after record_request).
+    void record_request_details(uint64_t cached_tokens, uint64_t n_tokens, uint64_t drafted, uint64_t accepted) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        m_.prompt_tokens_cached_total += cached_tokens;
+        m_.n_tokens_max = std::max(m_.n_tokens_max, n_tokens);
+        m_.draft_tokens_total += drafted;
+        m_.draft_accepted_total += accepted;
+    }
+
+    // Engine thread, per step: atomics, so the step loop never waits on a reader's lock.
+    void record_decode(uint64_t busy_slots) {
+        n_decode_.fetch_add(1, std::memory_order_relaxed);
+        busy_slots_.fetch_add(busy_slots, std::memory_order_relaxed);
+    }
+    void record_draft() { drafts_.fetch_add(1, std::memory_order_relaxed); }
 
     // Any thread: a request was refused because the queue was full.
     void record_rejected() {
@@ -75,12 +100,19 @@ public:
 
     MetricsSnapshot snapshot() const {
         std::lock_guard<std::mutex> lock(mutex_);
-        return m_;
+        MetricsSnapshot out = m_;
+        out.n_decode_total = n_decode_.load(std::memory_order_relaxed);
+        out.busy_slots_total = busy_slots_.load(std::memory_order_relaxed);
+        out.drafts_total = drafts_.load(std::memory_order_relaxed);
+        return out;
     }
 
 private:
     mutable std::mutex mutex_;
     MetricsSnapshot m_;
+    std::atomic<uint64_t> n_decode_{0};
+    std::atomic<uint64_t> busy_slots_{0};
+    std::atomic<uint64_t> drafts_{0};
 };
 
 }  // namespace cria

@@ -245,6 +245,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.prompt_done = reuse;
     slot.cache_reused = static_cast<int32_t>(reuse);
     slot.generated.clear();
+    slot.has_new_line = false;
     slot.probabilities.clear();
     slot.truncated = false;
     slot.output.emplace(request.stop.stop);

@@ -127,6 +127,29 @@ void Scheduler::keep_probabilities(Slot& slot, TokenProbabilities probs) {
     slot.probabilities.push_back(std::move(probs));
 }
 
+namespace {
+
+// The request's timings up to `now`.
+Timings slot_timings(const Slot& slot, Clock::time_point now) {
+    Timings t;
+    t.cache_n = slot.cache_reused;
+    t.prompt_n = static_cast<int32_t>(slot.request().prompt.size()) - slot.cache_reused;
+    t.prompt_ms = ms_between(slot.started, slot.prompt_finished);
+    t.predicted_n = static_cast<int32_t>(slot.generated.size());
+    t.predicted_ms = ms_between(slot.prompt_finished, now);
+    t.draft_n = slot.n_drafted;
+    t.draft_n_accepted = slot.n_draft_accepted;
+    return t;
+}
+
+// t_max_predict_ms: over its time budget, counted only once a line was generated.
+bool over_time_budget(const Slot& slot) {
+    const int64_t budget = slot.request().stop.t_max_predict_ms;
+    return budget > 0 && slot.has_new_line && ms_between(slot.prompt_finished, Clock::now()) > static_cast<double>(budget);
+}
+
+}  // namespace
+
 void Scheduler::accept_token(Slot& slot, Token token) {
     const auto& request = slot.request();
     if (!request.stop.ignore_eos && vocabulary_.is_end_of_generation(token)) {
@@ -134,9 +157,12 @@ void Scheduler::accept_token(Slot& slot, Token token) {
         return;
     }
     slot.generated.push_back(token);
-    const bool hit_stop_string = slot.output->append(vocabulary_.piece(token, config_.special));
+    const std::string piece = vocabulary_.piece(token, config_.special);
+    slot.has_new_line = slot.has_new_line || piece.find('\n') != std::string::npos;
+    const bool hit_stop_string = slot.output->append(piece);
     if (request.stream) {
-        TokenChunk chunk{token, slot.output->take_sendable(), {}};
+        TokenChunk chunk{token, slot.output->take_sendable(), {}, slot.id,
+                         static_cast<int32_t>(request.prompt.size()), slot_timings(slot, Clock::now())};
         // The stream keeps nothing it has sent (keep_probabilities holds only this token's).
         if (request.n_probs > 0) chunk.probabilities = std::move(slot.probabilities);
         slot.probabilities.clear();
@@ -144,7 +170,8 @@ void Scheduler::accept_token(Slot& slot, Token token) {
     }
     if (hit_stop_string) {
         finish(slot, StopReason::word);
-    } else if (request.stop.n_predict > 0 && static_cast<int32_t>(slot.generated.size()) >= request.stop.n_predict) {
+    } else if ((request.stop.n_predict > 0 && static_cast<int32_t>(slot.generated.size()) >= request.stop.n_predict) ||
+               over_time_budget(slot)) {
         finish(slot, StopReason::limit);
     } else {
         slot.next_input = token;
@@ -200,15 +227,13 @@ void Scheduler::finish(Slot& slot, StopReason reason) {
     result.n_prompt_tokens = static_cast<int32_t>(slot.request().prompt.size());
     result.tokens_cached = static_cast<int32_t>(kv_.size(slot.id));
     result.id_slot = slot.id;
-    result.timings.cache_n = slot.cache_reused;
-    result.timings.prompt_n = result.n_prompt_tokens - slot.cache_reused;
-    result.timings.prompt_ms = ms_between(slot.started, slot.prompt_finished);
-    result.timings.predicted_n = static_cast<int32_t>(slot.generated.size());
-    result.timings.predicted_ms = ms_between(slot.prompt_finished, now);
-    result.timings.draft_n = slot.n_drafted;
-    result.timings.draft_n_accepted = slot.n_draft_accepted;
+    result.has_new_line = slot.has_new_line;
+    result.timings = slot_timings(slot, now);
     metrics_.record_request(static_cast<uint64_t>(result.timings.prompt_n), result.timings.prompt_ms / 1e3,
                             static_cast<uint64_t>(result.timings.predicted_n), result.timings.predicted_ms / 1e3);
+    metrics_.record_request_details(static_cast<uint64_t>(result.timings.cache_n),
+                                    static_cast<uint64_t>(result.n_prompt_tokens + result.timings.predicted_n),
+                                    static_cast<uint64_t>(slot.n_drafted), static_cast<uint64_t>(slot.n_draft_accepted));
     answer_and_release(slot, std::move(result));
 }
 

@@ -64,6 +64,7 @@ void Scheduler::add_draft(Slot& slot, std::vector<Token> draft) {
     // Positions come from the same owner as the next input's, right after it.
     for (const Token token : slot.draft) put_in_batch(slot.id, token, kv_.append_draft(slot.id, token), true);
     slot.n_drafted += static_cast<int32_t>(slot.draft.size());
+    metrics_.record_draft();
 }
 
 void Scheduler::verify_draft(Slot& slot) {

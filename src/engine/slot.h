@@ -50,6 +50,7 @@ struct Slot {
     int32_t donor = -1;
     size_t donor_tokens = 0;
     std::chrono::steady_clock::time_point started, prompt_finished;
+    bool has_new_line = false;  // the generated text has a '\n'
 
     // Speculative decoding (speculative.h): this step's draft, which follows next_input in the
     // batch from draft_index on, and the request's totals for its timings.

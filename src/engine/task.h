@@ -32,17 +32,6 @@ struct TokenProbabilities {
     std::vector<TokenCandidate> top;
 };
 
-// One generated token, for streaming. `text` is the part of the output that became safe to send
-// with this token: it never ends inside a UTF-8 character and never holds a possible stop string's
-// beginning. It may be empty while text is held back.
-struct TokenChunk {
-    Token token = 0;
-    std::string text;
-    std::vector<TokenProbabilities> probabilities;  // this token's, when n_probs > 0
-};
-
-enum class StopReason { none, eos, limit, word };
-
 struct Timings {
     int32_t prompt_n = 0;        // prompt tokens evaluated for this request (excludes reused cache)
     double prompt_ms = 0;
@@ -53,6 +42,21 @@ struct Timings {
     int32_t draft_n_accepted = 0;  // of those, the ones the main model agreed with
 };
 
+// One generated token, for streaming. `text` is the part of the output that became safe to send
+// with this token: it never ends inside a UTF-8 character and never holds a possible stop string's
+// beginning. It may be empty while text is held back.
+struct TokenChunk {
+    Token token = 0;
+    std::string text;
+    std::vector<TokenProbabilities> probabilities;  // this token's, when n_probs > 0
+    int32_t id_slot = -1;
+    int32_t n_prompt_tokens = 0;  // the prompt's length, as in the result
+    Timings timings;              // the request's so far (timings_per_token, return_progress)
+};
+
+enum class StopReason { none, eos, limit, word };
+
+
 // The end of a request: everything the non-streaming response and the stream's last event report.
 struct CompletionResult {
     std::string content;         // the whole generated text, stop string excluded
@@ -62,6 +66,7 @@ struct CompletionResult {
     StopReason stop_reason = StopReason::none;
     std::string stopping_word;   // the stop string that ended generation, or ""
     bool truncated = false;      // the context was shifted (tokens dropped) during this request
+    bool has_new_line = false;   // the generated text has a '\n' (t_max_predict_ms counts only after one)
     int32_t n_prompt_tokens = 0; // prompt length in tokens
     int32_t tokens_cached = 0;   // tokens in the slot's cache at the end (n_past)
     int32_t id_slot = -1;

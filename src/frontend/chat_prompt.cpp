@@ -1,5 +1,7 @@
 #include "frontend/chat_prompt.h"
 
+#include <ctime>
+
 #include "api/openai_chat.h"
 #include "template/builtin_templates.h"
 #include "template/chat_template.h"
@@ -12,11 +14,23 @@ const std::string& chat_template_source(const std::string& chosen, const std::st
     return model_template.empty() ? chatml_template() : model_template;
 }
 
+namespace {
+// Today as Llama 3.x templates print it ("02 Dec 2026"); llama-server passes it as date_string too.
+std::string today_date_string() {
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    char text[32];
+    return std::string(text, std::strftime(text, sizeof text, "%d %b %Y", &local));
+}
+}  // namespace
+
 std::string render_conversation(const std::string& template_source, const Tokenizer& tokenizer,
                                 const nlohmann::json& messages, const nlohmann::json& tools, const nlohmann::json& variables) {
     nlohmann::json extra = variables.is_object() ? variables : nlohmann::json::object();
     extra["bos_token"] = tokenizer.piece(tokenizer.bos(), true);
     extra["eos_token"] = tokenizer.piece(tokenizer.eos(), true);
+    if (!extra.contains("date_string")) extra["date_string"] = today_date_string();  // Llama 3.x reads it
     if (!tools.empty()) extra["tools"] = tools;
     try {
         return render_chat(template_source, messages, true, extra);

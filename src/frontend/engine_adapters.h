@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/multimodal.h"
+#include "frontend/builtin_chat.h"
 #include "engine/vocabulary.h"
 #include "frontend/tokenizer.h"
 
@@ -28,6 +29,15 @@ public:
 
 private:
     const Vocabulary& vocabulary_;
+};
+
+// libllama's built-in chat formats (--no-jinja); stateless.
+class LibllamaChatFormats final : public BuiltinChatFormats {
+public:
+    std::optional<std::string> apply(const std::string& template_or_name, const std::vector<ChatTurn>& turns,
+                                     bool add_assistant) const override {
+        return apply_builtin_chat_format(template_or_name, turns, add_assistant);
+    }
 };
 
 // Only made for a projector that supports vision (--mmproj with an image encoder).

@@ -55,10 +55,7 @@ void check_grammar(const std::string& grammar, bool from_schema, const Tokenizer
 // Step 5.
 void check_context(size_t prompt_size, int32_t n_ctx_slot) {
     if (static_cast<int64_t>(prompt_size) < n_ctx_slot) return;
-    throw invalid_request("the prompt is " + std::to_string(prompt_size) + " tokens long, but a slot's context holds " +
-                              std::to_string(n_ctx_slot) +
-                              " tokens; shorten the prompt or start the server with a larger --ctx-size",
-                          "prompt");
+    throw exceed_context_size_error(static_cast<int64_t>(prompt_size), n_ctx_slot);
 }
 
 // The look-back windows never reach past a slot's context: a larger value (say 2^31 - 1) means the
@@ -137,6 +134,10 @@ PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& 
 }
 
 std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request) {
+    if (model.builtin_chat != nullptr) {  // --no-jinja
+        return render_builtin_conversation(*model.builtin_chat, model.builtin_chat_template, model.chat_template,
+                                           request.messages, request.offers_tools());
+    }
     const nlohmann::json tools = request.offers_tools() ? request.tools : nlohmann::json::array();
     const nlohmann::json variables = template_variables(model.chat, request);
     auto render = [&](int shape) {

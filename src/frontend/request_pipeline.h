@@ -24,6 +24,7 @@
 #include "api/openai_chat.h"
 #include "api/openai_choices_format.h"
 #include "api/openai_completion.h"
+#include "frontend/builtin_chat.h"
 #include "frontend/system_prompt_state.h"
 #include "frontend/tokenizer.h"
 
@@ -38,6 +39,10 @@ struct FrontendModel {
     bool embedding_mode = false;             // --embedding: nothing can be generated
     std::string chat_template;               // the template in effect (chat_template_source)
     ChatSettings chat;                       // --reasoning-format, --chat-template-kwargs, ... (chat requests)
+    // --no-jinja: libllama's built-in formats render chats instead (null: our Jinja engine), in the
+    // format named by or detected from `builtin_chat_template` (--chat-template as given, or "").
+    const BuiltinChatFormats* builtin_chat = nullptr;
+    std::string builtin_chat_template;
 };
 
 // One prompt ready for the engine.
@@ -66,6 +71,10 @@ PreparedRequest prepare_openai_completion(const FrontendModel& model, const Open
 
 // /infill: the fill-in-the-middle prompt (no system prompt).
 PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& request);
+
+// Step 1 of a chat: the conversation as prompt text, through the chat template (or, with
+// --no-jinja, libllama's built-in format), with the tools offered.
+std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request);
 
 // /v1/chat/completions: the conversation through the chat template (no system prompt); a forced
 // tool call becomes a grammar in the family's syntax; without max_tokens, generation may fill the

@@ -13,8 +13,9 @@ namespace cria {
 void install_system_prompt(ServerContext& context, const PreparedRequest& prepared);
 
 // Installs the pending change, submits the one prompt and answers in the native /completion shape
-// (whole, or SSE when the request streams). `frontend` renders tokens for n_probs.
+// (whole, or SSE when the request streams), n_cmpl times. `frontend` renders tokens for n_probs.
 void answer_native_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res,
-                              const ModelFrontend& frontend, PreparedRequest prepared);
+                              const ModelFrontend& frontend, PreparedRequest prepared,
+                              const CompletionResponseOptions& response = {});
 
 }  // namespace cria

@@ -13,14 +13,16 @@ void install_system_prompt(ServerContext& context, const PreparedRequest& prepar
 }
 
 void answer_native_completion(ServerContext& context, const httplib::Request& req, httplib::Response& res,
-                              const ModelFrontend& frontend, PreparedRequest prepared) {
+                              const ModelFrontend& frontend, PreparedRequest prepared,
+                              const CompletionResponseOptions& response) {
     install_system_prompt(context, prepared);
+    std::vector<GenerationRequest> requests = expand_choices(prepared.prompts, response.n_cmpl);
     PreparedPrompt& prompt = prepared.prompts.front();
     const bool stream = prompt.generation.stream;
-    auto formatter = std::make_shared<CompletionFormat>(ResponseContext{
-        context.model_name, context.engine.info().n_ctx_slot, std::move(prompt.prompt_text), frontend.pieces()});
-    std::vector<GenerationRequest> requests;
-    requests.push_back(std::move(prompt.generation));
+    auto formatter = std::make_shared<CompletionFormat>(
+        ResponseContext{context.model_name, context.engine.info().n_ctx_slot, std::move(prompt.prompt_text),
+                        frontend.pieces(), response},
+        requests.size());
     respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter), stream);
 }
 
@@ -32,7 +34,7 @@ void handle_completion(ServerContext& context, const httplib::Request& req, http
                                                               req.body, /*accept_image_data=*/true);
     const ModelFrontend frontend(context);
     answer_native_completion(context, req, res, frontend,
-                             prepare_completion(frontend.model(), parsed, context.system_prompt.get()));
+                             prepare_completion(frontend.model(), parsed, context.system_prompt.get()), parsed.response);
 }
 
 }  // namespace

@@ -4,6 +4,24 @@
 
 namespace cria {
 
+bool is_localhost_origin(const std::string& origin) {
+    const auto scheme_end = origin.find("://");
+    if (scheme_end == std::string::npos) return false;
+    std::string host = origin.substr(scheme_end + 3);
+    if (host.rfind("[::1]", 0) == 0) {
+        host = host.substr(5);
+    } else {
+        const auto colon = host.find(':');
+        const std::string name = host.substr(0, colon);
+        if (name != "localhost" && name != "127.0.0.1") return false;
+        host = colon == std::string::npos ? "" : host.substr(colon);
+    }
+    // Nothing but an optional port may follow the host.
+    if (host.empty()) return true;
+    return host.size() > 1 && host[0] == ':' &&
+           host.find_first_not_of("0123456789", 1) == std::string::npos;
+}
+
 CorsDecision decide_cors(const CorsPolicy& policy, const std::string& origin, bool preflight,
                          const std::string& requested_headers) {
     CorsDecision d;
@@ -13,7 +31,12 @@ CorsDecision decide_cors(const CorsPolicy& policy, const std::string& origin, bo
         if (any) d.headers.emplace_back("Access-Control-Allow-Origin", "*");
         return d;
     }
-    const bool listed = any || std::find(policy.origins.begin(), policy.origins.end(), origin) != policy.origins.end();
+    const bool localhost_mode =
+        std::find(policy.origins.begin(), policy.origins.end(), "localhost") != policy.origins.end();
+    // "localhost" is the mode's keyword, never an origin a browser sends.
+    const bool named = origin != "localhost" &&
+                       std::find(policy.origins.begin(), policy.origins.end(), origin) != policy.origins.end();
+    const bool listed = any || named || (localhost_mode && is_localhost_origin(origin));
     if (!listed) {
         d.allowed = false;
         return d;

@@ -21,6 +21,10 @@ struct CorsDecision {
 // With credentials on, the request's origin (and, for "*" headers, the requested headers) are
 // echoed back: browsers read "*" literally on a request with credentials, and never let it cover
 // Authorization.
+// --cors-origins localhost (llama-server's special value): only pages served from this machine,
+// http(s)://localhost, 127.0.0.1 or [::1], any port, and their origin is echoed back.
+bool is_localhost_origin(const std::string& origin);
+
 CorsDecision decide_cors(const CorsPolicy& policy, const std::string& origin, bool preflight,
                          const std::string& requested_headers = "");
 

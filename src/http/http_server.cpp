@@ -119,7 +119,7 @@ httplib::Server::HandlerResponse before_routing(const ServerContext& context, co
         if (!decision.allowed) {
             send_error(res, ApiError{403, "permission_error", "origin not allowed (see --cors-origins)", ""});
         } else {
-            res.status = 204;
+            res.status = 200;  // as llama-server answers a preflight
         }
         return httplib::Server::HandlerResponse::Handled;
     }
@@ -310,6 +310,7 @@ void HttpServer::install_routes() {
     register_infill_routes(routes, context_);
     register_openai_routes(routes, context_);
     register_chat_routes(routes, context_);
+    register_token_count_routes(routes, context_);
     register_embedding_routes(routes, context_);
     register_lora_routes(routes, context_);
     register_slot_file_routes(routes, context_);

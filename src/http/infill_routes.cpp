@@ -11,7 +11,7 @@ void handle_infill(ServerContext& context, const httplib::Request& req, httplib:
     require_ready(context);
     const InfillRequest infill = parse_infill_request(parse_json_object(req.body), *context.completion_defaults.get(), req.body);
     const ModelFrontend frontend(context);
-    answer_native_completion(context, req, res, frontend, prepare_infill(frontend.model(), infill));
+    answer_native_completion(context, req, res, frontend, prepare_infill(frontend.model(), infill), infill.options.response);
 }
 
 }  // namespace

@@ -1,7 +1,12 @@
 // GET /health, /props and /slots.
+#include <ctime>
+
 #include "api/json_fields.h"
 #include "api/metrics_text.h"
 #include "api/props_update.h"
+#include "frontend/chat_prompt.h"
+#include "frontend/engine_adapters.h"
+#include "frontend/template_caps.h"
 #include "http/server_context.h"
 
 namespace cria {
@@ -9,6 +14,10 @@ namespace cria {
 namespace {
 
 using json = nlohmann::json;
+
+// When this process started (static initialization runs before main), for /metrics'
+// Process-Start-Time-Unix header.
+const std::time_t kProcessStart = std::time(nullptr);
 
 // A slot as the seed's /slots shows it: the request's settings, its prompt and its progress.
 json slot_json(const ServerContext& context, const SlotStatus& s) {
@@ -104,6 +113,20 @@ void handle_health(ServerContext& context, const httplib::Request& req, httplib:
     send_json(res, body, idle == 0 && req.has_param("fail_on_no_slot") ? 503 : 200);
 }
 
+// --ui-config as the web UI's settings object ({} when unset or not an object).
+json ui_settings_json(const std::string& text) {
+    const json parsed = json::parse(text.empty() ? "{}" : text, nullptr, /*allow_exceptions=*/false);
+    return parsed.is_object() ? parsed : json::object();
+}
+
+// The seed's flat settings, and llama-server's {"params": settings, "n_ctx": n} beside them.
+json default_settings_json(const GenerationRequest& defaults, const std::string& model_name, int32_t n_ctx_slot) {
+    json settings = generation_settings_json(defaults, model_name, n_ctx_slot);
+    json params = settings;
+    settings["params"] = std::move(params);
+    return settings;
+}
+
 // GET /props: the server-wide defaults (one snapshot of them) and facts about the loaded model.
 json props_json(const ServerContext& context) {
     const EngineInfo& info = context.engine.info();
@@ -112,17 +135,30 @@ json props_json(const ServerContext& context) {
     for (const auto& adapter : context.engine.lora_adapters()) lora_scales.push_back(adapter.scale);
     defaults.lora = lora_scales;
     const auto system_prompt = context.system_prompt.get();
+    const VocabularyTokenizer tokenizer(context.engine.vocabulary());
+    const HttpConfig& http = context.options.http;
     return {{"assistant_name", system_prompt->text.assistant_name},
             {"user_name", system_prompt->text.anti_prompt},
             {"system_prompt", system_prompt->text.prompt},
-            {"default_generation_settings", generation_settings_json(defaults, context.model_name, info.n_ctx_slot)},
+            {"default_generation_settings", default_settings_json(defaults, context.model_name, info.n_ctx_slot)},
             {"total_slots", info.n_slots},
             {"model_path", info.model_path},
             {"model_alias", context.model_name},
             {"n_ctx", info.n_ctx},
             {"n_ctx_slot", info.n_ctx_slot},
             {"chat_template", info.chat_template},
-            {"modalities", {{"vision", info.vision}, {"audio", false}}},
+            {"chat_template_caps", chat_template_caps(chat_template_source(context.options.chat_template, info.chat_template))},
+            {"bos_token", tokenizer.piece(tokenizer.bos(), true)},
+            {"eos_token", tokenizer.piece(tokenizer.eos(), true)},
+            {"modalities", {{"vision", info.vision}, {"video", false}, {"audio", false}}},
+            {"endpoint_slots", http.slots_endpoint},
+            {"endpoint_metrics", http.metrics},
+            {"endpoint_props", http.props_endpoint},
+            {"ui", http.webui},
+            {"is_sleeping", false},
+            {"cors_proxy_enabled", false},
+            {"ui_settings", ui_settings_json(context.options.later.ui_config)},
+            {"model_ftype", info.model_description.substr(info.model_description.rfind(' ') + 1)},
             {"runtime", runtime_json(info)},
             {"build_info", "cria"}};
 }
@@ -157,6 +193,7 @@ void handle_props_update(ServerContext& context, const httplib::Request& req, ht
 void handle_metrics(ServerContext& context, const httplib::Request&, httplib::Response& res) {
     if (!context.options.http.metrics) throw not_supported_error("This server does not support metrics endpoint.");
     require_ready(context);
+    res.set_header("Process-Start-Time-Unix", std::to_string(static_cast<int64_t>(kProcessStart)));
     res.set_content(metrics_text(context), "text/plain; version=0.0.4");
 }
 

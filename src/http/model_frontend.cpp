@@ -6,12 +6,20 @@ namespace cria {
 
 namespace {
 
+// Stateless: one for the whole server.
+const LibllamaChatFormats kLibllamaChatFormats;
+
 FrontendModel describe(const ServerContext& context, const Tokenizer& tokenizer, const ImageTokenizer* images) {
     const EngineInfo& info = context.engine.info();
-    return FrontendModel{tokenizer,      images,
-                         info.n_ctx_slot, info.n_ubatch,
-                         info.embedding, chat_template_source(context.options.chat_template, info.chat_template),
-                         context.options.chat};
+    FrontendModel model{tokenizer,      images,
+                        info.n_ctx_slot, info.n_ubatch,
+                        info.embedding, chat_template_source(context.options.chat_template, info.chat_template),
+                        context.options.chat, nullptr, ""};
+    if (!context.options.jinja) {
+        model.builtin_chat = &kLibllamaChatFormats;
+        model.builtin_chat_template = context.options.chat_template;
+    }
+    return model;
 }
 
 const MediaProjector* vision_projector(const ServerContext& context) {

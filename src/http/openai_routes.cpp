@@ -12,19 +12,54 @@ namespace {
 
 using json = nlohmann::json;
 
+// The file type as libllama describes the model ("llama ?B F16": the last word).
+std::string model_ftype(const EngineInfo& info) {
+    const auto space = info.model_description.rfind(' ');
+    return space == std::string::npos ? info.model_description : info.model_description.substr(space + 1);
+}
+
+// llama-server's Ollama-style entry of the same model, beside OpenAI's "data".
+json ollama_model_json(const ServerContext& context, const EngineInfo& info) {
+    return {{"name", context.model_name},
+            {"model", context.model_name},
+            {"modified_at", ""},
+            {"size", ""},
+            {"digest", ""},
+            {"type", "model"},
+            {"description", ""},
+            {"tags", json::array({""})},
+            {"capabilities", json::array({info.embedding ? "embedding" : "completion"})},
+            {"parameters", ""},
+            {"details",
+             {{"parent_model", ""},
+              {"format", "gguf"},
+              {"family", ""},
+              {"families", json::array({""})},
+              {"parameter_size", ""},
+              {"quantization_level", ""}}}};
+}
+
 json models_json(const ServerContext& context) {
     const EngineInfo& info = context.engine.info();
+    json input = json::array({"text"});
+    if (info.vision) input.push_back("image");
     return {{"object", "list"},
+            {"models", json::array({ollama_model_json(context, info)})},
             {"data", json::array({{{"id", context.model_name},
+                                   {"aliases", json::array({context.model_name})},
+                                   {"tags", json::array()},
                                    {"object", "model"},
+                                   {"architecture", {{"input_modalities", input}, {"output_modalities", {"text"}}}},
                                    {"created", static_cast<int64_t>(std::time(nullptr))},
                                    {"owned_by", "cria"},
                                    {"meta",
                                     {{"n_vocab", info.n_vocab},
+                                     {"n_ctx", info.n_ctx_slot},
                                      {"n_ctx_train", info.n_ctx_train},
                                      {"n_embd", info.n_embd},
                                      {"n_params", info.n_params},
-                                     {"size", info.model_size}}}}})}};
+                                     {"size", info.model_size},
+                                     {"ftype", model_ftype(info)}}}}})}};
 }
 
 void handle_models(ServerContext& context, const httplib::Request&, httplib::Response& res) {

@@ -143,6 +143,7 @@ void register_completion_routes(Routes& server, ServerContext& context);  // com
 void register_infill_routes(Routes& server, ServerContext& context);      // infill
 void register_openai_routes(Routes& server, ServerContext& context);      // /v1/models, /v1/completions
 void register_chat_routes(Routes& server, ServerContext& context);        // /v1/chat/completions, /apply-template
+void register_token_count_routes(Routes& server, ServerContext& context); // /v1/chat/completions/input_tokens
 void register_embedding_routes(Routes& server, ServerContext& context);   // /embedding, /v1/embeddings
 void register_lora_routes(Routes& server, ServerContext& context);        // /lora-adapters
 void register_slot_file_routes(Routes& server, ServerContext& context);   // POST /slots/{id}?action=

@@ -21,8 +21,7 @@ struct CpuPlacement {
 };
 
 struct LaterOptions {
-    // Chat templates (issue 13, part 2); the reasoning options are ChatSettings (api/chat_settings.h)
-    bool jinja = true;                     // --jinja / --no-jinja (false: libllama's built-in formats)
+    // Chat templates: --no-jinja is ServerOptions::jinja, the reasoning options are ChatSettings (api/chat_settings.h)
     bool prefill_assistant = true;         // --prefill-assistant / --no-prefill-assistant
 
     // Server features

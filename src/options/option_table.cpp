@@ -610,8 +610,8 @@ std::vector<OptionSpec> build_table() {
             .def("unused").bind(model_url_binding()));
     add(Opt(S::Model, {"-hf", "-hfr", "--hf-repo"}).value(K::String, "<user>/<model>[:quant]")
             .env({"LLAMA_ARG_HF_REPO"})
-            .help("download the model from this Hugging Face repository at $HF_ENDPOINT (else $MODEL_ENDPOINT: "
-                  "the hub's or a mirror's URL, which must be set); without --hf-file the first .gguf file whose name contains the quant "
+            .help("download the model from this Hugging Face repository at $HF_ENDPOINT (else $MODEL_ENDPOINT, "
+                  "else https://huggingface.co); without --hf-file the first .gguf file whose name contains the quant "
                   "(default Q4_K_M, else the first file) is taken")
             .def("unused").bind(hf_repo_binding()));
     add(Opt(S::Model, {"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
@@ -637,13 +637,10 @@ std::vector<OptionSpec> build_table() {
                   "itself (not a file name: see --chat-template-file)")
             .def("the template in the model's metadata, else chatml").bind(chat_template_binding()));
     add(Opt(S::Model, {"--jinja"}).negative({"--no-jinja"}).env({"LLAMA_ARG_JINJA"})
-            .help("render chat templates with cria's Jinja engine; --no-jinja asks for llama-server's built-in "
-                  "formats instead, which cria does not have yet (it keeps using Jinja and says so at start-up)")
-            .def("on").bind(boolean(at(&ServerOptions::later, &LaterOptions::jinja)))
-            .notice([](const ServerOptions& o) -> std::string {
-                return o.later.jinja ? "" : "accepted and kept; cria has no built-in template formats yet: chat "
-                                            "templates are still rendered with its Jinja engine";
-            }));
+            .help("render chat templates with cria's Jinja engine; --no-jinja renders chats with libllama's "
+                  "built-in formats instead, as llama-server does (the format --chat-template names, else the "
+                  "one detected from the model's template, else chatml; no tools)")
+            .def("on").bind(boolean(at(&ServerOptions::jinja))));
     add(Opt(S::Model, {"--lora"}).value(K::List, "FNAME").repeatable()
             .help("apply a LoRA adapter at scale 1; give it several times, or comma-separated, for several "
                   "adapters (ids 0, 1, ... in the order given, with --lora-scaled). Scales can be changed at run "
@@ -864,7 +861,7 @@ std::vector<OptionSpec> build_table() {
             .bind(nonempty_text(at_http(&HttpConfig::ssl_cert_file))));
     add(Opt(S::Http, {"--cors-origins"}).value(K::List, "ORIGINS").env({"LLAMA_ARG_CORS_ORIGINS"})
             .help("comma-separated origins whose web pages may call the API (e.g. https://app.example); "
-                  "* = any")
+                  "* = any; localhost = pages served from this machine only (any port)")
             .def("*").bind(cors_origins_binding()));
     add(Opt(S::Http, {"--cors-methods"}).value(K::String, "METHODS").env({"LLAMA_ARG_CORS_METHODS"})
             .help("comma-separated methods allowed for cross-origin calls").def("GET, POST, OPTIONS")

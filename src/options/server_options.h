@@ -39,6 +39,7 @@ struct ServerOptions {
     std::string alias;                 // -a, --alias: the name reported in API responses ("" = from the file name)
     std::string chat_template;         // --chat-template, --chat-template-file ("" = the model's own template)
     ChatSettings chat;                 // --reasoning-format, --reasoning, --reasoning-budget, --chat-template-kwargs, ...
+    bool jinja = true;                 // --jinja / --no-jinja (false: libllama's built-in chat formats)
     std::string system_prompt_file;    // -spf, --system-prompt-file ("" = no system prompt)
     std::string lora_base;             // --lora-base: accepted and ignored (libllama applies adapters on the loaded weights)
 

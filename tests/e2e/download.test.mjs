@@ -394,11 +394,14 @@ describe('-hf: Hugging Face repositories through HF_ENDPOINT', () => {
     assert.equal(hub.gets('/user/private/resolve/main/tiny-Q8_0.gguf').at(-1).headers.authorization, `Bearer ${wrong}`);
   });
 
-  test('without HF_ENDPOINT (or MODEL_ENDPOINT) -hf exits 1 saying so: cria names no hub itself', async () => {
+  test('without HF_ENDPOINT (or MODEL_ENDPOINT) -hf asks the Hugging Face hub, as llama-server does', async () => {
+    // A proxy on a closed loopback port: the download fails at once, without leaving this machine,
+    // and the error names the URL cria asked for.
+    const closed = `http://127.0.0.1:${await freePort()}`;
     const res = await runCria(['-hf', 'user/private', '-hff', 'tiny-Q8_0.gguf', '--port', String(await freePort())],
-      { env: { ...env(), HF_ENDPOINT: '', MODEL_ENDPOINT: '' } });
+      { env: { ...env(), HF_ENDPOINT: '', MODEL_ENDPOINT: '', https_proxy: closed, HTTPS_PROXY: closed, no_proxy: '', NO_PROXY: '' } });
     assert.equal(res.code, 1, res.stderr);
-    assert.match(res.stderr, /HF_ENDPOINT/);
+    assert.ok(res.stderr.includes('https://huggingface.co/user/private/resolve/main/tiny-Q8_0.gguf'), res.stderr);
   });
 
   test('without -hff the quant picks the file from the repository list (default Q4_K_M)', async () => {

@@ -19,6 +19,14 @@ function assertInvalidRequest(res, param) {
   if (param === undefined) assert.ok(!res.body.error.param, `no field is involved: ${JSON.stringify(res.body)}`);
 }
 
+// llama-server's error for a prompt over the context: its own type, with the two numbers.
+function assertContextExceeded(res) {
+  assertErrorShape(assert, res, 400, 'prompt');
+  assert.equal(res.body.error.type, 'exceed_context_size_error');
+  assert.match(res.body.error.message, /context/i);
+  assert.ok(res.body.error.n_prompt_tokens > res.body.error.n_ctx, JSON.stringify(res.body));
+}
+
 // [name, raw body (string) or JSON value, field named by the error (undefined: none)]
 const badCompletions = [
   ['malformed JSON body', '{"prompt": "Hello", "n_predict": ', undefined],
@@ -126,8 +134,7 @@ for (const mode of ['Content-Length', 'chunked']) {
 
 test('a text prompt longer than a slot\'s context -> 400 naming prompt and the context', async () => {
   const res = await cria.post('/completion', { prompt: ' word'.repeat(200), n_predict: 2 });
-  assertInvalidRequest(res, 'prompt');
-  assert.match(res.body.error.message, /context/i);
+  assertContextExceeded(res);
   await assertStillServing(assert, cria);
 });
 
@@ -135,8 +142,8 @@ test('a token prompt longer than a slot\'s context -> 400 naming prompt', async 
   const tokens = (await cria.post('/tokenize', { content: ' word' })).body.tokens;
   assert.ok(tokens.length >= 1);
   const res = await cria.post('/completion', { prompt: Array(200).fill(tokens[0]), n_predict: 2 });
-  assertInvalidRequest(res, 'prompt');
-  assert.match(res.body.error.message, /context/i);
+  assertContextExceeded(res);
+  assert.equal(res.body.error.n_prompt_tokens, 200);
   await assertStillServing(assert, cria);
 });
 

@@ -44,6 +44,8 @@ test('promtool check metrics finds nothing but the colons of the seed\'s names',
   const complaints = (check.stdout + check.stderr).split('\n').filter((l) => l.trim() !== '');
   assert.ok(complaints.length > 0, 'promtool should at least note the colons');
   for (const line of complaints) {
+    // llama-server 0.7 types n_tokens_max (a maximum) as a counter; cria keeps its name and type.
+    if (line === 'llamacpp:n_tokens_max counter metrics should have "_total" suffix') continue;
     assert.match(line, /^llamacpp:[a-z_]+ metric names should not contain ':'$/, `promtool: ${line}`);
   }
 });

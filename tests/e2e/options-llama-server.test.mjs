@@ -299,7 +299,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
 
   test('each such option logs one notice line naming it', () => {
     const log = server.log();
-    for (const name of ['--jinja', '--reasoning-budget', '--fim-qwen-7b-default',
+    for (const name of ['--reasoning-budget', '--fim-qwen-7b-default',
       '--poll', '--models-dir']) {
       const lines = log.split('\n').filter((l) => l.includes(`notice: ${name}:`));
       assert.equal(lines.length, 1, `${name}: ${lines.length} notice lines in\n${log}`);

@@ -69,3 +69,34 @@ test('asking for probabilities does not change what is sampled', async () => {
   assert.deepEqual(withProbs.body.tokens, without.body.tokens);
   assert.equal(without.body.completion_probabilities, undefined);
 });
+
+test('each entry also carries llama-server\'s shape: token, bytes, logprob and top_logprobs beside the seed\'s', async () => {
+  const res = await cria.post('/completion', { prompt: 'The quick brown fox', n_predict: 6, temperature: 0, n_probs: 3 });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  for (const e of res.body.completion_probabilities) {
+    assert.equal(e.token, e.content);
+    assert.equal(Buffer.from(e.bytes).toString('latin1'), Buffer.from(e.token, 'utf8').toString('latin1'));
+    assert.ok(Math.abs(e.logprob - Math.log(e.prob)) < 1e-4, `${e.logprob} vs log(${e.prob})`);
+    assert.equal(e.top_logprobs.length, e.probs.length);
+    e.top_logprobs.forEach((c, k) => {
+      assert.equal(c.id, e.probs[k].id);
+      assert.equal(c.token, e.probs[k].tok_str);
+      assert.ok(Array.isArray(c.bytes));
+      assert.ok(Math.abs(c.logprob - Math.log(Math.max(e.probs[k].prob, 1.1754943508222875e-38))) < 1e-4);
+    });
+    assert.equal(e.top_probs, undefined);
+  }
+});
+
+test('post_sampling_probs: true switches to prob and top_probs; the seed\'s fields stay', async () => {
+  const res = await cria.post('/completion',
+    { prompt: 'The quick brown fox', n_predict: 4, temperature: 0, n_probs: 2, post_sampling_probs: true });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  for (const e of res.body.completion_probabilities) {
+    assert.equal(e.logprob, undefined);
+    assert.equal(e.top_logprobs, undefined);
+    assert.deepEqual(e.top_probs.map((c) => [c.id, c.prob]), e.probs.map((c) => [c.id, c.prob]));
+    assert.ok(typeof e.content === 'string' && Array.isArray(e.probs));
+  }
+  assert.equal(res.body.generation_settings.post_sampling_probs, true);
+});

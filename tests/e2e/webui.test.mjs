@@ -224,6 +224,28 @@ test('the live view is not offered when the server has neither /slots nor /metri
   }
 });
 
+test('a page load logs no console error and asks no route that /props says is off', async () => {
+  // Default routes: /slots on, /metrics off (501). The page learns that from /props.
+  const plain = await startCria([...THREADS]);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    const asked = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await page.goto(plain.url('/'));
+    await page.getByTestId('composer-input').and(page.locator(':not([disabled])')).waitFor(WAIT);
+    await page.getByTestId('live-toggle').waitFor(WAIT);  // /slots is on: the live view is offered
+    assert.deepEqual(errors, []);
+    assert.ok(!asked.includes('/metrics'), asked.join(' '));
+  } finally {
+    await context.close();
+    await plain.stop();
+  }
+});
+
 test('under --api-prefix the page, its assets and every API call stay under the prefix', async () => {
   const prefixed = await startCria(['--api-prefix', '/llm', '--metrics', '-n', '4', ...THREADS], { healthPath: '/llm/health' });
   const context = await browser.newContext();

@@ -64,4 +64,18 @@ TEST(Cors, ExplicitHeadersAreNotEchoed) {
     EXPECT_EQ(h["Access-Control-Allow-Headers"], "Authorization, Content-Type");
 }
 
+TEST(Cors, LocalhostModeAllowsOnlyThisMachinesPages) {
+    cria::CorsPolicy policy;
+    policy.origins = {"localhost"};
+    for (const char* origin : {"http://localhost", "http://localhost:5173", "https://127.0.0.1:8443", "http://[::1]:3000"}) {
+        const auto d = cria::decide_cors(policy, origin, true);
+        EXPECT_TRUE(d.allowed) << origin;
+        EXPECT_EQ(headers_of(d)["Access-Control-Allow-Origin"], origin);
+    }
+    for (const char* origin : {"http://localhost.evil.example", "http://evil.example", "http://127.0.0.1.evil:80",
+                               "http://localhost:80/x", "localhost"}) {
+        EXPECT_FALSE(cria::decide_cors(policy, origin, false).allowed) << origin;
+    }
+}
+
 }  // namespace

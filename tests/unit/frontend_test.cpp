@@ -51,7 +51,7 @@ public:
 class FrontendTest : public ::testing::Test {
 protected:
     FakeTokenizer tokenizer;
-    FrontendModel model{tokenizer, nullptr, 64, 32, false, "", {}};
+    FrontendModel model{tokenizer, nullptr, 64, 32, false, "", {}, nullptr, ""};
     std::shared_ptr<const ActiveSystemPrompt> no_system = std::make_shared<ActiveSystemPrompt>();
 
     CompletionRequest completion(const json& body) { return parse_completion_request(body, CompletionDefaults{}); }

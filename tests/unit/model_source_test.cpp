@@ -38,9 +38,9 @@ TEST(ModelSource, HfEndpointFromEnvironment) {
               "http://127.0.0.1:9/");
     EXPECT_EQ(hf_endpoint(env_of({{"HF_ENDPOINT", "http://127.0.0.1:9"}})), "http://127.0.0.1:9/");
     EXPECT_EQ(hf_endpoint(env_of({{"MODEL_ENDPOINT", "http://mirror.local/hub"}})), "http://mirror.local/hub/");
-    // No default host: the user names the hub.
-    EXPECT_EQ(hf_endpoint(env_of({})), "");
-    EXPECT_EQ(hf_endpoint(env_of({{"HF_ENDPOINT", ""}})), "");
+    // Neither set (or empty): the Hugging Face hub, as llama-server.
+    EXPECT_EQ(hf_endpoint(env_of({})), "https://huggingface.co/");
+    EXPECT_EQ(hf_endpoint(env_of({{"HF_ENDPOINT", ""}})), "https://huggingface.co/");
 }
 
 TEST(ModelSource, ParseHfRepo) {

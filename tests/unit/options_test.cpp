@@ -553,7 +553,6 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
         {{"--mmproj-url", "http://127.0.0.1/p.gguf"}, "--mmproj-url"},
         {{"--reasoning-budget", "100"}, "--reasoning-budget"},  // above 0: not enforced yet
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
-        {{"--no-jinja"}, "--jinja"},
         {{"--media-path", "/tmp"}, "--media-path"},
         {{"--tools", "all"}, "--tools"},
         {{"--ui-config", "{}"}, "--ui-config"},
@@ -569,12 +568,13 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
     EXPECT_TRUE(notices({}).empty());
     // Set to what cria does anyway: nothing to say.
     EXPECT_TRUE(notices({"--jinja", "--cache-reuse", "0", "--no-mmproj"}).empty());
+    EXPECT_TRUE(notices({"--no-jinja"}).empty());  // implemented: libllama's built-in formats
 }
 
 TEST(Options, NoticeOptionsKeepTheirValuesForLaterWork) {
     const ServerOptions o = ok({"--no-jinja", "--reasoning-budget", "0", "--reasoning-format", "deepseek", "-rea",
                                 "--chat-template-kwargs", "{\"a\":1}"});
-    EXPECT_FALSE(o.later.jinja);
+    EXPECT_FALSE(o.jinja);
     EXPECT_EQ(o.chat.reasoning_budget, 0);
     EXPECT_EQ(o.chat.reasoning_format, "deepseek");
     EXPECT_EQ(o.chat.reasoning, "on");  // -rea alone means on
@@ -603,8 +603,8 @@ TEST(Options, ReasoningOptionsAreImplementedWithoutNotices) {
 TEST(Options, NoticeOptionsFromTheEnvironment) {
     const ServerOptions o = ok({}, {{"LLAMA_ARG_CTX_CHECKPOINTS", "4"}, {"LLAMA_ARG_JINJA", "false"}});
     EXPECT_EQ(o.later.ctx_checkpoints, 4);
-    EXPECT_FALSE(o.later.jinja);
-    EXPECT_EQ(o.notices.size(), 2u);
+    EXPECT_FALSE(o.jinja);
+    EXPECT_EQ(o.notices.size(), 1u);
     EXPECT_EQ(o.environment_used, (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_CTX_CHECKPOINTS"}));
 }
 
@@ -1023,16 +1023,15 @@ TEST(Options, RerankIsEmbeddingModeWithRankPooling) {
 namespace cria {
 namespace {
 
-TEST(Options, JinjaIsAcceptedAndNoJinjaKeptWithANotice) {
+TEST(Options, JinjaAndNoJinjaAreAcceptedWithoutANotice) {
     const auto env = [](const std::string&) { return std::optional<std::string>(); };
     const char* on[] = {"cria", "-m", "m.gguf", "--jinja"};
     EXPECT_TRUE(parse_server_options(4, on, env).options.has_value());
     const char* off[] = {"cria", "-m", "m.gguf", "--no-jinja"};
     const auto out = parse_server_options(4, off, env);
     ASSERT_TRUE(out.options.has_value()) << out.error;
-    EXPECT_FALSE(out.options->later.jinja);
-    ASSERT_EQ(out.options->notices.size(), 1u);
-    EXPECT_NE(out.options->notices[0].find("--jinja: "), std::string::npos);
+    EXPECT_FALSE(out.options->jinja);
+    EXPECT_TRUE(out.options->notices.empty());
 }
 
 }  // namespace

@@ -92,7 +92,10 @@ TEST(ResultStream, WholeResponseListsChoicesInOrderWhateverOrderTheyFinish) {
     EXPECT_EQ(body["choices"][1]["text"], " second");
     EXPECT_EQ(body["choices"][1]["finish_reason"], "length");
     // Two choices of one prompt: its tokens count once.
-    EXPECT_EQ(body["usage"], json({{"prompt_tokens", 3}, {"completion_tokens", 6}, {"total_tokens", 9}}));
+    EXPECT_EQ(body["usage"], json({{"prompt_tokens", 3},
+                                   {"completion_tokens", 6},
+                                   {"total_tokens", 9},
+                                   {"prompt_tokens_details", {{"cached_tokens", 0}}}}));
 }
 
 TEST(ResultStream, AFailedTaskAnswersItsErrorAndCancelsTheOthers) {

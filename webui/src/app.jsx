@@ -115,7 +115,10 @@ export function App() {
         if (cancelled) return;
         setProps(p);
         setServerError(null);
-        const [slots, metrics] = await Promise.all([isAvailable('slots', settings.apiKey), isAvailable('metrics', settings.apiKey)]);
+        // /props says which monitoring routes are on (endpoint_slots, endpoint_metrics): asking a
+        // route that is off would only log a 501 in the console. Servers that do not say are probed.
+        const offered = (flag, path) => (typeof flag === 'boolean' ? flag : isAvailable(path, settings.apiKey));
+        const [slots, metrics] = await Promise.all([offered(p.endpoint_slots, 'slots'), offered(p.endpoint_metrics, 'metrics')]);
         if (!cancelled) setLive({ slots, metrics });
       } catch (e) {
         if (cancelled) return;
