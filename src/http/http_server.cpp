@@ -309,6 +309,7 @@ void HttpServer::install_routes() {
     register_infill_routes(routes, context_);
     register_openai_routes(routes, context_);
     register_chat_routes(routes, context_);
+    register_responses_routes(routes, context_);
     register_embedding_routes(routes, context_);
     register_lora_routes(routes, context_);
     register_slot_file_routes(routes, context_);

@@ -13,6 +13,7 @@
 #include "api/completion_request.h"
 #include "engine/engine.h"
 #include "frontend/system_prompt_state.h"
+#include "http/responses_store.h"
 #include "http/routes.h"
 #include "options/server_options.h"
 
@@ -50,7 +51,10 @@ private:
 
 struct ServerContext {
     ServerContext(const ServerOptions& server_options, Engine& server_engine)
-        : options(server_options), engine(server_engine) {}
+        : options(server_options),
+          engine(server_engine),
+          responses(static_cast<size_t>(server_options.http.responses_store),
+                    static_cast<size_t>(server_options.http.responses_store_size)) {}
 
     const ServerOptions& options;  // as parsed (main.cpp's, outlives the server); routes read options.http.
                                    // The request defaults are read from completion_defaults, not from here.
@@ -62,6 +66,8 @@ struct ServerContext {
     SharedCompletionDefaults completion_defaults;
     SharedSystemPrompt system_prompt;    // frontend/system_prompt_state.h
     SystemPrompt initial_system_prompt;  // --system-prompt-file, installed by set_ready()
+
+    ResponsesStore responses;  // /v1/responses answers sent with store: true (--responses-store)
 
     // Set before listening: the canonical --path directory ("" = none; then the built-in UI, if on).
     std::string static_root;
@@ -112,6 +118,7 @@ void register_chat_routes(Routes& server, ServerContext& context);        // /v1
 void register_embedding_routes(Routes& server, ServerContext& context);   // /embedding, /v1/embeddings
 void register_lora_routes(Routes& server, ServerContext& context);        // /lora-adapters
 void register_slot_file_routes(Routes& server, ServerContext& context);   // POST /slots/{id}?action=
+void register_responses_routes(Routes& server, ServerContext& context);   // /v1/responses (OpenAI Responses)
 void register_static_routes(Routes& server, ServerContext& context);      // web UI or --path files; last
 
 }  // namespace cria
