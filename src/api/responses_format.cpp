@@ -73,8 +73,8 @@ json ResponsesFormat::finish(const CompletionResult& result, std::string* events
 
 std::string ResponsesFormat::stream_opening() {
     const json response = response_object(envelope_, settings_, "in_progress", json::array(), nullptr);
-    return send({{"type", "response.created"}, {"response", response}}) +
-           send({{"type", "response.in_progress"}, {"response", response}});
+    std::string out = send({{"type", "response.created"}, {"response", response}});  // numbered in this order
+    return out + send({{"type", "response.in_progress"}, {"response", response}});
 }
 
 std::string ResponsesFormat::stream_token(size_t, const TokenChunk& chunk) { return feed(chunk.text); }

@@ -115,6 +115,10 @@ void handle_get(ServerContext& context, const httplib::Request& req, httplib::Re
 void handle_delete(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.path_params.at("id");
     if (!context.responses.erase(id)) throw not_stored(id, context, "response_id");
+    // After a successful DELETE that has no Content-Length (the openai SDK's, curl's), httplib
+    // 0.41 stalls the client's next request on the same connection (seen with curl --next);
+    // closing the connection after this answer avoids it.
+    res.set_header("Connection", "close");
     send_json(res, {{"id", id}, {"object", "response"}, {"deleted", true}});
 }
 

@@ -67,7 +67,9 @@ function runCodex(args, { timeoutMs }) {
 }
 
 test('codex exec answers through cria\'s /v1/responses', { skip: fs.existsSync(CODEX) ? false : `${CODEX} is not installed (npm ci in tests/e2e)` }, async () => {
-  const run = await runCodex(['exec', '--skip-git-repo-check', '--color', 'never', 'say hi'], { timeoutMs: 180000 });
+  const last = path.join(work, 'last-message.txt');
+  const run = await runCodex(['exec', '--skip-git-repo-check', '--ephemeral', '--color', 'never', '-o', last, 'say hi'],
+    { timeoutMs: 180000 });
   const log = cria.log();
   const routes = [...log.matchAll(/(GET|POST|DELETE) (\/[^\s]*) (\d{3})/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
   const detail = `exit ${run.code} ${run.signal ?? ''}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr.slice(-3000)}\n` +
@@ -75,5 +77,7 @@ test('codex exec answers through cria\'s /v1/responses', { skip: fs.existsSync(C
   assert.equal(run.code, 0, detail);
   assert.ok(routes.some((r) => r === 'POST /v1/responses 200'), detail);
   assert.ok(!routes.some((r) => / [45]\d\d$/.test(r)), `a route failed: ${detail}`);
-  assert.equal(run.stdout.trim().split('\n').pop(), ANSWER, detail);
+  assert.ok(fs.existsSync(last), `codex wrote no last message: ${detail}`);
+  assert.equal(fs.readFileSync(last, 'utf8').trim(), ANSWER, detail);
+  assert.ok(run.stdout.includes(ANSWER), detail);
 });
