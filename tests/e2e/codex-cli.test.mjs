@@ -71,12 +71,14 @@ test('codex exec answers through cria\'s /v1/responses', { skip: fs.existsSync(C
   const run = await runCodex(['exec', '--skip-git-repo-check', '--ephemeral', '--color', 'never', '-o', last, 'say hi'],
     { timeoutMs: 180000 });
   const log = cria.log();
-  const routes = [...log.matchAll(/(GET|POST|DELETE) (\/[^\s]*) (\d{3})/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+  // cria's request log lines: "request method=POST route=/v1/responses status=200 ..."
+  const routes = [...log.matchAll(/method=(\S+) route=(\S+) status=(\d{3})/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
   const detail = `exit ${run.code} ${run.signal ?? ''}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr.slice(-3000)}\n` +
     `routes cria answered: ${JSON.stringify(routes)}\ncria log:\n${log.slice(-3000)}`;
   assert.equal(run.code, 0, detail);
   assert.ok(routes.some((r) => r === 'POST /v1/responses 200'), detail);
   assert.ok(!routes.some((r) => / [45]\d\d$/.test(r)), `a route failed: ${detail}`);
+  console.log(`codex called: ${JSON.stringify([...new Set(routes)])}`);
   assert.ok(fs.existsSync(last), `codex wrote no last message: ${detail}`);
   assert.equal(fs.readFileSync(last, 'utf8').trim(), ANSWER, detail);
   assert.ok(run.stdout.includes(ANSWER), detail);
