@@ -249,3 +249,27 @@ test('an input over --max-input-items is refused naming input', async () => {
   assertErrorShape(assert, res, 400, 'input');
   assert.match(res.body.error.message, /--max-input-items/);
 });
+
+test('--responses-store 0 keeps nothing; a conversation larger than --responses-store-size is refused naming store', async () => {
+  const off = await startCria([...THREADS, '--responses-store', '0']);
+  try {
+    const r = await off.post('/v1/responses', { input: 'Hi', max_output_tokens: 1, store: true });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.store, false);  // says what happened
+    const follow = await off.post('/v1/responses', { input: 'Hi', previous_response_id: r.body.id });
+    assertErrorShape(assert, follow, 404, 'previous_response_id');
+    assert.match(follow.body.error.message, /--responses-store 0/);
+  } finally {
+    await off.stop();
+  }
+  const small = await startCria([...THREADS, '--responses-store-size', '2048']);
+  try {
+    const big = await small.post('/v1/responses', { input: 'word '.repeat(1000), max_output_tokens: 1, store: true });
+    assertErrorShape(assert, big, 400, 'store');
+    const fits = await small.post('/v1/responses', { input: 'Hi', max_output_tokens: 1, store: true });
+    assert.equal(fits.status, 200);
+    assert.equal((await small.get(`/v1/responses/${fits.body.id}`)).status, 200);
+  } finally {
+    await small.stop();
+  }
+});
