@@ -4,7 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startCria, assertErrorShape } from './lib/cria.mjs';
+import path from 'node:path';
+import { startCria, assertErrorShape, MODELS } from './lib/cria.mjs';
+import { pngFile } from './lib/image-files.mjs';
 import { THREADS } from './lib/generation-helpers.mjs';
 
 let cria;
@@ -271,5 +273,25 @@ test('--responses-store 0 keeps nothing; a conversation larger than --responses-
     assert.equal((await small.get(`/v1/responses/${fits.body.id}`)).status, 200);
   } finally {
     await small.stop();
+  }
+});
+
+test('input_image (a data URL, with --mmproj): the same prompt as chat\'s image_url', async () => {
+  const vision = await startCria(['--mmproj', path.join(MODELS, 'tiny-mmproj.gguf'), '-c', '1024', ...THREADS]);
+  try {
+    const url = `data:image/png;base64,${Buffer.from(pngFile(32, 32, (x, y) => [x * 8, y * 8, 128])).toString('base64')}`;
+    const r = await vision.post('/v1/responses', {
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'What is this?' }, { type: 'input_image', image_url: url }] }],
+      max_output_tokens: 4, temperature: 0,
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const chat = await vision.post('/v1/chat/completions', {
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url } }] }],
+      max_tokens: 4, temperature: 0,
+    });
+    assert.equal(r.body.usage.input_tokens, chat.body.usage.prompt_tokens);
+    assert.equal(r.body.output[0].content[0].text, chat.body.choices[0].message.content);
+  } finally {
+    await vision.stop();
   }
 });
