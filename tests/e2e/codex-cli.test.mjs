@@ -67,10 +67,11 @@ function runCodex(args, { timeoutMs }) {
 }
 
 test('codex exec answers through cria\'s /v1/responses', { skip: fs.existsSync(CODEX) ? false : `${CODEX} is not installed (npm ci in tests/e2e)` }, async () => {
+  const before = cria.log().length;  // the routes Codex calls are logged after this (not startCria's /health polls)
   const last = path.join(work, 'last-message.txt');
   const run = await runCodex(['exec', '--skip-git-repo-check', '--ephemeral', '--color', 'never', '-o', last, 'say hi'],
     { timeoutMs: 180000 });
-  const log = cria.log();
+  const log = cria.log().slice(before);
   // cria's request log lines: "request method=POST route=/v1/responses status=200 ..."
   const routes = [...log.matchAll(/method=(\S+) route=(\S+) status=(\d{3})/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
   const detail = `exit ${run.code} ${run.signal ?? ''}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr.slice(-3000)}\n` +
