@@ -33,6 +33,11 @@ struct RequestLimits {
     // Inputs of one /v1/embeddings request: each is one engine task, so the queue
     // (--max-queued-requests, 1024 by default) must hold them all as well.
     int32_t max_embedding_inputs = 1024;          // --max-embedding-inputs
+    // The shape of a conversation (OpenAI Responses' `input` today): how many items (messages,
+    // function calls and their outputs), content parts in one item, and tools it may carry.
+    int32_t max_input_items = 4096;               // --max-input-items
+    int32_t max_content_parts = 1024;             // --max-content-parts: parts of one message's content
+    int32_t max_tools = 512;                      // --max-tools: entries of `tools`
 };
 
 // Throws a 400 naming `field` when `count` > `max`: "'field' has <count> <what>; at most <max> are

@@ -72,17 +72,13 @@ PreparedRequest prepare_openai_completion(const FrontendModel& model, const Open
 // /infill: the fill-in-the-middle prompt (no system prompt).
 PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& request);
 
-// Step 1 of a chat: the conversation as prompt text, through the chat template (or, with
-// --no-jinja, libllama's built-in format), with the tools offered.
-std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request);
-
 // /v1/chat/completions: the conversation through the chat template (no system prompt); a forced
 // tool call becomes a grammar in the family's syntax; without max_tokens, generation may fill the
 // slot's context. PreparedRequest::answer says how to read the answers.
 PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& request);
 
 // The prompt text of a chat request (what /apply-template answers): the template with the
-// request's tools and template variables.
+// request's tools and template variables, or with --no-jinja libllama's built-in format.
 std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request);
 
 // /embedding, /v1/embeddings: one engine request per input, each checked to fit one batch.

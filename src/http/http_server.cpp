@@ -311,6 +311,7 @@ void HttpServer::install_routes() {
     register_openai_routes(routes, context_);
     register_chat_routes(routes, context_);
     register_token_count_routes(routes, context_);
+    register_responses_routes(routes, context_);
     register_embedding_routes(routes, context_);
     register_lora_routes(routes, context_);
     register_slot_file_routes(routes, context_);

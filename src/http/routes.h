@@ -28,6 +28,7 @@ public:
 
     void Get(const std::string& path, const ApiRoute& route) { server_.Get(pattern(path), route.handler()); }
     void Post(const std::string& path, const ApiRoute& route) { server_.Post(pattern(path), route.handler()); }
+    void Delete(const std::string& path, const ApiRoute& route) { server_.Delete(pattern(path), route.handler()); }
 
     const std::string& prefix() const { return prefix_; }
 

@@ -15,6 +15,7 @@
 #include "api/completion_request.h"
 #include "engine/engine.h"
 #include "frontend/system_prompt_state.h"
+#include "http/responses_store.h"
 #include "http/routes.h"
 #include "options/server_options.h"
 
@@ -77,7 +78,10 @@ private:
 
 struct ServerContext {
     ServerContext(const ServerOptions& server_options, Engine& server_engine)
-        : options(server_options), engine(server_engine) {}
+        : options(server_options),
+          engine(server_engine),
+          responses(static_cast<size_t>(server_options.http.responses_store),
+                    static_cast<size_t>(server_options.http.responses_store_size)) {}
 
     const ServerOptions& options;  // as parsed (main.cpp's, outlives the server); routes read options.http.
                                    // The request defaults are read from completion_defaults, not from here.
@@ -89,6 +93,8 @@ struct ServerContext {
     SharedCompletionDefaults completion_defaults;
     SharedSystemPrompt system_prompt;    // frontend/system_prompt_state.h
     SystemPrompt initial_system_prompt;  // --system-prompt-file, installed by set_ready()
+
+    ResponsesStore responses;  // /v1/responses answers sent with store: true (--responses-store)
 
     // Set before listening: the canonical --path directory ("" = none; then the built-in UI, if on).
     std::string static_root;
@@ -150,6 +156,7 @@ void register_slot_file_routes(Routes& server, ServerContext& context);   // POS
 void register_anthropic_routes(Routes& server, ServerContext& context);   // /v1/messages, /v1/messages/count_tokens
 void register_ollama_routes(Routes& server, ServerContext& context);      // /api/* (Ollama's API)
 void register_rerank_routes(Routes& server, ServerContext& context);      // /rerank, /v1/rerank (--rerank)
+void register_responses_routes(Routes& server, ServerContext& context);   // /v1/responses (OpenAI Responses)
 void register_static_routes(Routes& server, ServerContext& context);      // web UI or --path files; last
 
 }  // namespace cria

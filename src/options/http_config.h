@@ -39,6 +39,10 @@ struct HttpConfig {
     bool props_endpoint = false;       // --props: POST /props may change the default generation settings
     std::string slot_save_path;        // --slot-save-path: directory of slot files ("" = slot actions off);
                                        // no trailing '/' (validate() drops it)
+    // The in-memory store of /v1/responses answers sent with `store: true` (http/responses_store.h),
+    // for previous_response_id and GET /v1/responses/{id}; least recently used ones go first.
+    int32_t responses_store = 256;                     // --responses-store: most responses kept (0 = none)
+    int32_t responses_store_size = 64 * 1024 * 1024;   // --responses-store-size: most bytes they take (as JSON)
 };
 
 }  // namespace cria

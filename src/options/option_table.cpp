@@ -897,6 +897,13 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Endpoints, {"--props"}).env({"LLAMA_ARG_ENDPOINT_PROPS"})
             .help("let POST /props change the server-wide default generation settings")
             .bind(boolean(at_http(&HttpConfig::props_endpoint))));
+    add(Opt(S::Endpoints, {"--responses-store"}).value(K::Int, "N")
+            .help("most /v1/responses answers kept in memory for previous_response_id and GET /v1/responses/{id} "
+                  "(only requests with \"store\": true are kept; least recently used go first; 0 = keep none)")
+            .bind(int_in(at_http(&HttpConfig::responses_store), 0, 1000000)));
+    add(Opt(S::Endpoints, {"--responses-store-size"}).value(K::Int, "N")
+            .help("most bytes the stored /v1/responses answers take, conversations included (as JSON)")
+            .bind(int_in(at_http(&HttpConfig::responses_store_size), 1024)));
 
     // ---- request budgets (api/request_limits.h): checked when a request is parsed; over -> 400 ----
     const auto limit = [](int32_t RequestLimits::*member) {
@@ -931,6 +938,14 @@ std::vector<OptionSpec> build_table() {
             .help("most token ids in a /detokenize request").bind(limit(&RequestLimits::max_detokenize_tokens)));
     add(Opt(S::Endpoints, {"--max-embedding-inputs"}).value(K::Int, "N")
             .help("most inputs in one /v1/embeddings request").bind(limit(&RequestLimits::max_embedding_inputs)));
+    add(Opt(S::Endpoints, {"--max-input-items"}).value(K::Int, "N")
+            .help("most items in a /v1/responses `input` (messages, function calls and their outputs)")
+            .bind(limit(&RequestLimits::max_input_items)));
+    add(Opt(S::Endpoints, {"--max-content-parts"}).value(K::Int, "N")
+            .help("most content parts in one message of a /v1/responses `input`")
+            .bind(limit(&RequestLimits::max_content_parts)));
+    add(Opt(S::Endpoints, {"--max-tools"}).value(K::Int, "N")
+            .help("most entries in a /v1/responses `tools`").bind(limit(&RequestLimits::max_tools)));
 
     // ---- sampling defaults ----
     add(Opt(S::Sampling, {"-s", "--seed"}).value(K::Int, "SEED")
