@@ -16,11 +16,8 @@ std::string line(const json& object) { return dump_json(object) + "\n"; }
 
 int64_t nanoseconds(double ms) { return static_cast<int64_t>(std::llround(ms * 1e6)); }
 
-// The one place an Ollama answer's parser is made: the template's call syntax, looked for only
-// when the request offered tools.
-AnswerStream make_answer_stream(const OllamaAnswerContext& context) {
-    return AnswerStream(AnswerOptions{context.tools_offered, tool_format_for_template(context.chat_template)});
-}
+// The one place an Ollama answer's parser is made, as the front end prepared it.
+AnswerStream make_answer_stream(const OllamaAnswerContext& context) { return AnswerStream(context.answer); }
 
 // Ollama's arguments are an object; text that is not one (a model's broken JSON) stays text.
 json arguments_json(const std::string& text) {

@@ -23,8 +23,7 @@ namespace cria {
 struct OllamaAnswerContext {
     std::string model;  // the name the request used
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-    bool tools_offered = false;
-    std::string chat_template;  // its tool-call syntax is what AnswerStream looks for
+    AnswerOptions answer;  // how the answer is read: the chat's PreparedRequest::answer (default: plain text)
 };
 
 // Shared by chat and generate: one task, its AnswerStream, NDJSON framing, the closing statistics.

@@ -18,12 +18,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// How a Messages answer is read (api/answer_stream.h): made here only, from the request and the
-// model's chat template.
-AnswerOptions answer_options(const ChatRequest& request, const FrontendModel& model) {
-    return AnswerOptions{request.offers_tools(), tool_format_for_template(model.chat_template)};
-}
-
 void handle_messages(ServerContext& context, const httplib::Request& req, httplib::Response& res) {
     require_ready(context);
     const ChatRequest request = parse_anthropic_messages(parse_json_object(req.body), *context.completion_defaults.get());
@@ -31,7 +25,7 @@ void handle_messages(ServerContext& context, const httplib::Request& req, httpli
     PreparedRequest prepared = prepare_chat(frontend.model(), request);
     const auto input_tokens = static_cast<int64_t>(prepared.prompts.at(0).generation.prompt.size());
     const AnthropicEnvelope envelope{openai_id("msg_"), context.model_name, input_tokens};
-    auto formatter = std::make_shared<AnthropicFormat>(envelope, answer_options(request, frontend.model()));
+    auto formatter = std::make_shared<AnthropicFormat>(envelope, prepared.answer);
     respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, 1)), std::move(formatter),
                          request.options.generation.stream);
 }
@@ -43,8 +37,7 @@ void handle_count_tokens(ServerContext& context, const httplib::Request& req, ht
                                                          MessagesRoute::count_tokens);
     const ModelFrontend frontend(context);
     const FrontendModel& model = frontend.model();
-    const std::string text = render_conversation(model.chat_template, model.tokenizer, request.messages,
-                                                 request.offers_tools() ? request.tools : json::array());
+    const std::string text = render_chat_prompt(model, request);
     const PromptTokens prompt = tokenize_conversation(model.tokenizer, model.images, text, request.images);
     send_json(res, {{"input_tokens", prompt.tokens.size()}});
 }

@@ -78,7 +78,7 @@ void handle_chat(ServerContext& context, const httplib::Request& req, httplib::R
     const ModelFrontend frontend(context);
     PreparedRequest prepared = prepare_chat(frontend.model(), request);
     auto formatter = std::make_shared<OllamaChatFormat>(
-        OllamaAnswerContext{model, started, request.offers_tools(), frontend.model().chat_template});
+        OllamaAnswerContext{model, started, prepared.answer});
     std::vector<GenerationRequest> requests;
     requests.push_back(std::move(prepared.prompts.front().generation));
     respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter),
@@ -119,7 +119,7 @@ void handle_generate(ServerContext& context, const httplib::Request& req, httpli
     request.images = parsed.images;
     PreparedRequest prepared = prepare_completion(frontend.model(), request, nullptr);
     auto formatter = std::make_shared<OllamaGenerateFormat>(
-        OllamaAnswerContext{model, started, false, frontend.model().chat_template}, /*with_context=*/!parsed.raw);
+        OllamaAnswerContext{model, started, AnswerOptions{}}, /*with_context=*/!parsed.raw);
     std::vector<GenerationRequest> requests;
     requests.push_back(std::move(prepared.prompts.front().generation));
     respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter),
@@ -152,7 +152,7 @@ void handle_embed(ServerContext& context, const httplib::Request& req, httplib::
     require_pooled_embeddings(context);
     const OllamaEmbedRequest request = parse_ollama_embed(body, context.options.defaults.limits);
     auto formatter = std::make_shared<OllamaEmbedFormat>(
-        OllamaAnswerContext{body["model"].get<std::string>(), started, false, ""}, request.dimensions);
+        OllamaAnswerContext{body["model"].get<std::string>(), started, AnswerOptions{}}, request.dimensions);
     answer_embeddings(context, req, res, request.embedding, std::move(formatter));
 }
 

@@ -49,11 +49,6 @@ ResponsesRequest read_request(ServerContext& context, const httplib::Request& re
     return request;
 }
 
-// The one place the answer's parser is configured for this route.
-AnswerOptions answer_options(const ChatRequest& chat, const FrontendModel& model) {
-    return AnswerOptions{chat.offers_tools(), tool_format_for_template(model.chat_template)};
-}
-
 // What the formatter runs once the response is finished: keep it when asked to.
 ResponsesFormat::Finished keeper(ServerContext& context, const ResponsesRequest& request) {
     if (!request.store || !context.responses.enabled()) return {};
@@ -76,8 +71,7 @@ PreparedRequest prepare(const FrontendModel& model, const ChatRequest& chat) {
 
 PromptTokens input_tokens(const FrontendModel& model, const ChatRequest& chat) {
     try {
-        const std::string text =
-            render_conversation(model.chat_template, model.tokenizer, chat.messages, chat.offers_tools() ? chat.tools : json::array());
+        const std::string text = render_chat_prompt(model, chat);
         return tokenize_conversation(model.tokenizer, model.images, text, chat.images);
     } catch (const ApiError& e) {
         throw as_responses_error(e);
@@ -90,7 +84,7 @@ void handle_create(ServerContext& context, const httplib::Request& req, httplib:
     const ModelFrontend frontend(context);
     PreparedRequest prepared = prepare(frontend.model(), request.chat);
     ResponsesEnvelope envelope{openai_id("resp_"), static_cast<int64_t>(std::time(nullptr)), context.model_name};
-    auto formatter = std::make_shared<ResponsesFormat>(request, std::move(envelope), answer_options(request.chat, frontend.model()),
+    auto formatter = std::make_shared<ResponsesFormat>(request, std::move(envelope), prepared.answer,
                                                        keeper(context, request));
     respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, 1)), std::move(formatter),
                          request.stream);

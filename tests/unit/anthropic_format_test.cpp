@@ -60,7 +60,12 @@ AnthropicFormat format(bool tools) {
 // Streams `pieces` as token chunks, then the end with `last` as the result.
 std::vector<Event> stream(AnthropicFormat& f, const std::vector<std::string>& pieces, const CompletionResult& last) {
     std::string text = f.stream_opening();
-    for (const auto& p : pieces) text += f.stream_token(0, TokenChunk{1, p, {}});
+    for (const auto& p : pieces) {
+        TokenChunk chunk;
+        chunk.token = 1;
+        chunk.text = p;
+        text += f.stream_token(0, chunk);
+    }
     text += f.stream_end(0, GenerationRequest{}, last);
     return events_of(text);
 }

@@ -38,7 +38,7 @@ TokenChunk chunk(const std::string& text) {
 }
 
 TEST(OllamaFormat, GenerateStreamsOneObjectPerLineThenTheStatistics) {
-    OllamaGenerateFormat f(OllamaAnswerContext{"tiny", std::chrono::steady_clock::now(), false, ""}, true);
+    OllamaGenerateFormat f(OllamaAnswerContext{"tiny", std::chrono::steady_clock::now(), AnswerOptions{}}, true);
     EXPECT_STREQ(f.stream_content_type(), "application/x-ndjson");
     const auto first = lines(f.stream_token(0, chunk("Hello")));
     ASSERT_EQ(first.size(), 1u);
@@ -67,7 +67,7 @@ TEST(OllamaFormat, GenerateStreamsOneObjectPerLineThenTheStatistics) {
 }
 
 TEST(OllamaFormat, WholeGenerateHasTheTextAndNoContextInRawMode) {
-    OllamaGenerateFormat f(OllamaAnswerContext{"m", std::chrono::steady_clock::now(), false, ""}, false);
+    OllamaGenerateFormat f(OllamaAnswerContext{"m", std::chrono::steady_clock::now(), AnswerOptions{}}, false);
     f.take_result(0, GenerationRequest{}, finished("all of it"));
     const json whole = f.whole_response();
     EXPECT_EQ(whole["response"], "all of it");
@@ -78,7 +78,7 @@ TEST(OllamaFormat, WholeGenerateHasTheTextAndNoContextInRawMode) {
 TEST(OllamaFormat, ChatSendsEachToolCallWholeWithObjectArguments) {
     const std::string answer = "<tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": 1}}\n</tool_call>"
                                "<tool_call>\n{\"name\": \"g\", \"arguments\": {}}\n</tool_call>";
-    OllamaChatFormat f(OllamaAnswerContext{"m", std::chrono::steady_clock::now(), true, "chatml"});
+    OllamaChatFormat f(OllamaAnswerContext{"m", std::chrono::steady_clock::now(), AnswerOptions{true, ToolFormat::hermes}});
     std::vector<json> all;
     for (size_t i = 0; i < answer.size(); i += 7) {
         for (auto& l : lines(f.stream_token(0, chunk(answer.substr(i, 7))))) all.push_back(l);
@@ -99,7 +99,7 @@ TEST(OllamaFormat, ChatSendsEachToolCallWholeWithObjectArguments) {
     EXPECT_EQ(calls[1]["name"], "g");
     EXPECT_EQ(all.back()["done"], true);
 
-    OllamaChatFormat whole(OllamaAnswerContext{"m", std::chrono::steady_clock::now(), true, "chatml"});
+    OllamaChatFormat whole(OllamaAnswerContext{"m", std::chrono::steady_clock::now(), AnswerOptions{true, ToolFormat::hermes}});
     whole.take_result(0, GenerationRequest{}, finished(answer));
     const json w = whole.whole_response();
     EXPECT_EQ(w["message"]["tool_calls"].size(), 2u);
@@ -107,7 +107,7 @@ TEST(OllamaFormat, ChatSendsEachToolCallWholeWithObjectArguments) {
 }
 
 TEST(OllamaFormat, ChatWithoutToolsStreamsContent) {
-    OllamaChatFormat f(OllamaAnswerContext{"m", std::chrono::steady_clock::now(), false, ""});
+    OllamaChatFormat f(OllamaAnswerContext{"m", std::chrono::steady_clock::now(), AnswerOptions{}});
     EXPECT_EQ(lines(f.stream_token(0, chunk("Hi")))[0]["message"], json({{"role", "assistant"}, {"content", "Hi"}}));
     const auto end = lines(f.stream_end(0, GenerationRequest{}, finished("Hi")));
     EXPECT_EQ(end.back()["message"], json({{"role", "assistant"}, {"content", ""}}));
@@ -116,7 +116,7 @@ TEST(OllamaFormat, ChatWithoutToolsStreamsContent) {
 }
 
 TEST(OllamaFormat, EmbeddingsAndCutVectors) {
-    OllamaEmbedFormat f(OllamaAnswerContext{"e", std::chrono::steady_clock::now(), false, ""}, 2);
+    OllamaEmbedFormat f(OllamaAnswerContext{"e", std::chrono::steady_clock::now(), AnswerOptions{}}, 2);
     f.take_embedding(1, EmbeddingResult{{{0.0f, 0.6f, 0.8f}}, 3});
     f.take_embedding(0, EmbeddingResult{{{0.6f, 0.8f, 0.0f}}, 2});
     const json r = f.whole_response();

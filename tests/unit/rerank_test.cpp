@@ -78,7 +78,8 @@ TEST(Rerank, PairTokensFollowLlamaServersLayout) {
 
 TEST(Rerank, PrepareMakesOneEmbeddingTaskPerDocumentWithinABatch) {
     CharTokenizer tokenizer;
-    const FrontendModel model{tokenizer, nullptr, 64, 8, true, ""};
+    const ChatSettings chat;  // named, not {}: gcc 12 misreads a braced ChatSettings here as uninitialized
+    const FrontendModel model{tokenizer, nullptr, 64, 8, true, "", chat, nullptr, ""};
     RerankFormat format;
     const auto tasks = prepare_rerank(model, format, parse_rerank_request({{"query", "q"}, {"documents", {"ab", "c"}}}));
     ASSERT_EQ(tasks.size(), 2u);
