@@ -34,7 +34,7 @@ std::vector<std::string> idle_models(const std::vector<ModelUsage>& models, int6
     std::vector<std::string> idle;
     if (idle_ms < 0) return idle;
     for (const auto& m : models) {
-        if (m.loaded && m.in_flight == 0 && now_ms - m.last_used_ms >= idle_ms) idle.push_back(m.name);
+        if (m.loaded && m.in_use == 0 && now_ms - m.last_used_ms >= idle_ms) idle.push_back(m.name);
     }
     return idle;
 }

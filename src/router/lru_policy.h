@@ -14,6 +14,7 @@ struct ModelUsage {
     bool running = false;   // loaded or loading: it holds (or is about to hold) memory
     bool loaded = false;    // loaded: it can be unloaded now (a loading one never is)
     int in_flight = 0;      // requests being answered
+    int in_use = 0;         // of those, requests that use the model (not looks at it: /props, /metrics)
     int64_t last_used_ms = 0;  // when a request last started or ended (monotonic clock)
 };
 

@@ -82,7 +82,7 @@ std::vector<ModelUsage> ModelRegistry::usage_locked() const {
     for (const auto& [name, e] : entries_) {
         const bool loaded = e->state == ModelState::loaded && !e->stop_requested;
         const bool running = (e->state == ModelState::loading || e->state == ModelState::loaded) && !e->stop_requested;
-        usage.push_back(ModelUsage{name, running, loaded, e->in_flight, e->last_used_ms});
+        usage.push_back(ModelUsage{name, running, loaded, e->in_flight, e->in_use, e->last_used_ms});
     }
     return usage;
 }
@@ -230,6 +230,7 @@ ModelRegistry::Lease ModelRegistry::acquire(const std::string& name, bool use) {
         if (e.state == ModelState::loaded && !e.stop_requested) {
             ++e.in_flight;
             if (use) {
+                ++e.in_use;
                 ++e.requests;
                 e.last_used_ms = now_ms();
             }
@@ -286,7 +287,10 @@ ModelState ModelRegistry::state(const std::string& name) const {
 void ModelRegistry::release(Entry* e, bool use) {
     Lock lock(mutex_);
     --e->in_flight;
-    if (use) e->last_used_ms = now_ms();
+    if (use) {
+        --e->in_use;
+        e->last_used_ms = now_ms();
+    }
     changed_.notify_all();
 }
 

@@ -22,6 +22,7 @@ struct ModelRegistry::Entry {
     bool killed = false;            // SIGKILL sent after the stop timeout
     int64_t stop_deadline_ms = 0;
     int in_flight = 0;              // leases held
+    int in_use = 0;                 // of those, leases that use the model: only they keep it awake
     int64_t last_used_ms = 0;
     int64_t load_started_ms = 0;
     std::string last_error;         // why it failed to load

@@ -43,8 +43,8 @@ after(async () => {
 });
 
 test('/props reports vision only where a projector is loaded', async () => {
-  assert.deepEqual((await vision.get('/props')).body.modalities, { vision: true, audio: false });
-  assert.deepEqual((await textOnly.get('/props')).body.modalities, { vision: false, audio: false });
+  assert.deepEqual((await vision.get('/props')).body.modalities, { vision: true, video: false, audio: false });
+  assert.deepEqual((await textOnly.get('/props')).body.modalities, { vision: false, video: false, audio: false });
 });
 
 test('a PNG in /completion: the prompt count includes the image positions', async () => {

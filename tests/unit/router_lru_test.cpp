@@ -14,8 +14,9 @@ using cria::router::idle_models;
 using cria::router::models_to_evict;
 using Names = std::vector<std::string>;
 
-ModelUsage loaded(const std::string& name, int64_t last_used, int in_flight = 0) {
-    return ModelUsage{name, true, true, in_flight, last_used};
+// `in_flight` requests, of which `in_use` use the model (the rest only look at it: /props, /metrics).
+ModelUsage loaded(const std::string& name, int64_t last_used, int in_flight = 0, int in_use = -1) {
+    return ModelUsage{name, true, true, in_flight, in_use < 0 ? in_flight : in_use, last_used};
 }
 
 TEST(RouterLru, EvictsTheLeastRecentlyUsedToMakeRoom) {
@@ -40,9 +41,10 @@ TEST(RouterLru, IdleModelsGoBeforeBusyOnesAndLoadingOnesStay) {
 
 TEST(RouterLru, IdleMeansLoadedWithoutRequestsForTheWholeTime) {
     const std::vector<ModelUsage> models = {loaded("quiet", 0), loaded("recent", 900), loaded("busy", 0, 1),
-                                            {"loading", true, false, 0, 0}};
-    EXPECT_EQ(idle_models(models, 1000, 500), (Names{"quiet"}));
-    EXPECT_EQ(idle_models(models, 1000, 100), (Names{"quiet", "recent"}));
+                                            {"loading", true, false, 0, 0, 0}, loaded("looked-at", 0, 1, 0)};
+    // A request that only looks at a model (polling /props) does not keep it awake.
+    EXPECT_EQ(idle_models(models, 1000, 500), (Names{"quiet", "looked-at"}));
+    EXPECT_EQ(idle_models(models, 1000, 100), (Names{"quiet", "recent", "looked-at"}));
     EXPECT_EQ(idle_models(models, 1000, -1), Names{});
 }
 
