@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, sleep } from '../tests/e2e/lib/cria.mjs';
 import { trackChildren } from './children.mjs';
 import { rngFor } from './random.mjs';
+import { commandLine } from './args.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -66,17 +67,7 @@ function parseArgs(argv) {
     cria: path.join(ROOT, 'build/cria'), llamaServer: undefined, criaExtra: [], llamaExtra: [],
     out: path.join(ROOT, 'bench/results/multiturn.json'), nice: process.getuid?.() === 0 ? -10 : 0,
   };
-  for (let i = 0; i < argv.length; ++i) {
-    const a = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    const int = () => {
-      const v = Number(val());
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
-      return v;
-    };
+  for (const { name: a, val, int } of commandLine(argv, 1)) {
     switch (a) {
       case '-h': case '--help': process.stdout.write(HELP); process.exit(0); break;
       case '--conversations': o.conversations = int(); break;

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trackChildren } from './children.mjs';
 import { freePort, sleep } from '../tests/e2e/lib/cria.mjs';
+import { commandLine } from './args.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -42,17 +43,7 @@ function parseArgs(argv) {
     servers: ['cria', 'llama-server'], cria: path.join(ROOT, 'build/cria'), llamaServer: 'llama-server',
     out: path.join(ROOT, 'bench/results/router.json'),
   };
-  for (let i = 0; i < argv.length; ++i) {
-    const a = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    const int = () => {
-      const v = Number(val());
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
-      return v;
-    };
+  for (const { name: a, val, int } of commandLine(argv, 1)) {
     switch (a) {
       case '-h': case '--help': process.stdout.write(HELP); process.exit(0); break;
       case '--quick': o.requests = 4; o.maxTokens = 8; break;

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, sleep } from '../tests/e2e/lib/cria.mjs';
 import { trackChildren } from './children.mjs';
 import { rngFor } from './random.mjs';
+import { commandLine } from './args.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench/results');
@@ -104,17 +105,7 @@ function parseArgs(argv) {
     disturbed: 0.2,
     waitQuietS: undefined,
   };
-  for (let i = 0; i < argv.length; ++i) {
-    const a = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    const int = () => {
-      const v = Number(val());
-      if (!Number.isInteger(v) || v < 0) throw new Error(`${a} needs a non-negative integer`);
-      return v;
-    };
+  for (const { name: a, val, int } of commandLine(argv, 0)) {
     switch (a) {
       case '-h': case '--help': process.stdout.write(HELP); process.exit(0); break;
       case '--quick': o.quick = true; break;

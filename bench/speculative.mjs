@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, sleep } from '../tests/e2e/lib/cria.mjs';
+import { commandLine } from './args.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS = path.join(ROOT, 'models');
@@ -46,17 +47,7 @@ function parseArgs(argv) {
     workloads: ['repetitive', 'varied'], cria: path.join(ROOT, 'build/cria'), llamaServer: undefined,
     out: path.join(ROOT, 'bench/results/speculative.json'), nice: process.getuid?.() === 0 ? -10 : 0,
   };
-  for (let i = 0; i < argv.length; ++i) {
-    const a = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    const int = () => {
-      const v = Number(val());
-      if (!Number.isInteger(v)) throw new Error(`${a} needs an integer`);
-      return v;
-    };
+  for (const { name: a, val, int } of commandLine(argv)) {
     switch (a) {
       case '-h': case '--help': process.stdout.write(HELP); process.exit(0); break;
       case '--quick': o.requests = 1; o.nPredict = 128; break;
