@@ -21,17 +21,18 @@
 //
 // bench/multiturn --help lists the options. Loopback only; every wait is bounded.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { freePort, sleep } from '../tests/e2e/lib/cria.mjs';
+import { sleep } from '../tests/e2e/lib/cria.mjs';
 import { trackChildren } from './children.mjs';
 import { rngFor } from './random.mjs';
 import { commandLine } from './args.mjs';
+import { startServer as startProcess } from './server-process.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -122,31 +123,8 @@ function words(seed, n) {
 const children = trackChildren('bench/multiturn', 130);
 let NICE = 0;
 
-async function startServer(bin, args, logPath) {
-  const port = await freePort();
-  const full = [...args, '--host', '127.0.0.1', '--port', String(port)];
-  const fd = fs.openSync(logPath, 'w');
-  const [cmd, argv] = NICE ? ['nice', ['-n', String(NICE), bin, ...full]] : [bin, full];
-  const proc = spawn(cmd, argv, { stdio: ['ignore', fd, fd], cwd: ROOT, detached: true });
-  fs.closeSync(fd);
-  children.add(proc);
-  // A detached child leads its own autogroup: give the group the niceness too.
-  if (NICE) { try { fs.writeFileSync(`/proc/${proc.pid}/autogroup`, String(NICE)); } catch { /* no autogroups */ } }
-  let exited = null;
-  const done = new Promise((resolve) => proc.on('exit', (code, signal) => { exited = { code, signal }; children.delete(proc); resolve(); }));
-  const stop = async () => {
-    if (exited) return;
-    proc.kill('SIGTERM');
-    await Promise.race([done, sleep(15000)]);
-    if (!exited) proc.kill('SIGKILL');
-  };
-  for (let i = 0; i < 1200; ++i) {
-    if (exited) throw new Error(`${bin} exited during start-up (${JSON.stringify(exited)}); see ${logPath}`);
-    if ((await get(port, '/health').catch(() => ({}))).status === 200) return { port, stop };
-    await sleep(100);
-  }
-  await stop();
-  throw new Error(`${bin}: /health never answered 200; see ${logPath}`);
+function startServer(bin, args, logPath) {
+  return startProcess({ bin, args, logPath, children, cwd: ROOT, nice: NICE, stopTimeoutMs: 15000 });
 }
 
 function get(port, p) {

@@ -14,14 +14,15 @@
 //
 // bench/speculative --help lists the options. Loopback only; every wait is bounded.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, sleep } from '../tests/e2e/lib/cria.mjs';
 import { commandLine } from './args.mjs';
+import { trackChildren } from './children.mjs';
+import { startServer as startProcess } from './server-process.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS = path.join(ROOT, 'models');
@@ -91,35 +92,10 @@ function ensureModel(file, args) {
 // Servers
 
 let NICE = 0;
-const children = new Set();
-process.on('exit', () => { for (const c of children) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+const children = trackChildren('bench/speculative', 130);
 
-async function startServer(bin, args, logPath) {
-  const port = await freePort();
-  const full = [...args, '--host', '127.0.0.1', '--port', String(port)];
-  const fd = fs.openSync(logPath, 'w');
-  const [cmd, argv] = NICE ? ['nice', ['-n', String(NICE), bin, ...full]] : [bin, full];
-  const proc = spawn(cmd, argv, { stdio: ['ignore', fd, fd], cwd: ROOT, detached: true });
-  fs.closeSync(fd);
-  children.add(proc);
-  // A detached child leads its own autogroup: give the group the niceness too.
-  if (NICE) { try { fs.writeFileSync(`/proc/${proc.pid}/autogroup`, String(NICE)); } catch { /* no autogroups */ } }
-  let exited = null;
-  const done = new Promise((resolve) => proc.on('exit', (code, signal) => { exited = { code, signal }; children.delete(proc); resolve(); }));
-  const stop = async () => {
-    if (exited) return;
-    proc.kill('SIGTERM');
-    await Promise.race([done, sleep(10000)]);
-    if (!exited) proc.kill('SIGKILL');
-  };
-  for (let i = 0; i < 1200; ++i) {
-    if (exited) throw new Error(`${bin} exited during start-up (${JSON.stringify(exited)}); see ${logPath}`);
-    if ((await request(port, 'GET', '/health', null, 2000).catch(() => ({}))).status === 200) return { port, stop };
-    await sleep(100);
-  }
-  await stop();
-  throw new Error(`${bin}: /health never answered 200; see ${logPath}`);
+function startServer(bin, args, logPath) {
+  return startProcess({ bin, args, logPath, children, cwd: ROOT, nice: NICE, stopTimeoutMs: 10000 });
 }
 
 function request(port, method, p, body, timeoutMs) {
