@@ -1,5 +1,7 @@
 #include "frontend/template_caps.h"
 
+#include <mutex>
+
 #include "template/chat_template.h"
 
 namespace cria {
@@ -34,7 +36,7 @@ json assistant_calling(const json& calls) {
 
 }  // namespace
 
-json chat_template_caps(const std::string& source) {
+static json probe_template_caps(const std::string& source) {
     const json tools = json::array({{{"type", "function"},
                                      {"function",
                                       {{"name", "probe_tool_fn"},
@@ -68,6 +70,20 @@ json chat_template_caps(const std::string& source) {
                  {"probe_thought"})},
         {"supports_reasoning_effort", source.find("reasoning_effort") != std::string::npos},
     };
+}
+
+// /props is polled (the web UI, routers, health checkers) and the probes render nine
+// conversations: the answer for the last template asked is kept.
+json chat_template_caps(const std::string& source) {
+    static std::mutex mutex;
+    static std::string cached_source;
+    static json cached;
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (cached.is_null() || cached_source != source) {
+        cached = probe_template_caps(source);
+        cached_source = source;
+    }
+    return cached;
 }
 
 }  // namespace cria
