@@ -15,6 +15,7 @@ export const CONFIGS = {
   'cors-localhost': { args: ['--cors-origins', 'localhost'] },
   'kv-unified': { args: ['--kv-unified'], ctx: 1024, np: 2 },
   embedding: { args: ['--embedding'], model: 'tiny-embedding.gguf' },
+  rerank: { args: ['--rerank'], model: 'tiny-rerank.gguf' },
 };
 
 const short = { n_predict: 3, seed: 7, temperature: 0 };
@@ -100,17 +101,14 @@ export const CASES = [
   { id: 'embedding-off', path: '/embedding', body: { content: 'Hello' } },
   { id: 'slot-save-off', path: '/slots/0?action=save', body: { filename: 'x.bin' } },
 
-  // ---- routes other changes are adding ----
-  { id: 'anthropic-messages', path: '/v1/messages', body: { model: 'm', max_tokens: 3, messages: chat.messages },
-    beingAdded: 'Anthropic dialect' },
-  { id: 'anthropic-count-tokens', path: '/v1/messages/count_tokens', body: { model: 'm', messages: chat.messages },
-    beingAdded: 'Anthropic dialect' },
-  { id: 'responses', path: '/v1/responses', body: { input: 'Hi', max_output_tokens: 3 }, beingAdded: 'Responses API' },
-  { id: 'responses-input-tokens', path: '/v1/responses/input_tokens', body: { input: 'Hi' }, beingAdded: 'Responses API' },
-  { id: 'rerank', path: '/v1/rerank', body: { query: 'a', documents: ['a', 'b'] }, beingAdded: 'reranking' },
-  { id: 'ollama-tags', path: '/api/tags', beingAdded: 'Ollama dialect' },
-  { id: 'ollama-chat', path: '/api/chat', body: { model: 'm', messages: chat.messages, stream: false },
-    beingAdded: 'Ollama dialect' },
+  // ---- the other dialects ----
+  { id: 'anthropic-messages', path: '/v1/messages', body: { model: 'm', max_tokens: 3, messages: chat.messages }, fast: true },
+  { id: 'anthropic-count-tokens', path: '/v1/messages/count_tokens', body: { model: 'm', messages: chat.messages } },
+  { id: 'responses', path: '/v1/responses', body: { input: 'Hi', max_output_tokens: 3 }, fast: true },
+  { id: 'responses-input-tokens', path: '/v1/responses/input_tokens', body: { input: 'Hi' } },
+  { id: 'rerank', config: 'rerank', path: '/v1/rerank', body: { query: 'a', documents: ['a', 'b'] } },
+  { id: 'ollama-tags', path: '/api/tags' },
+  { id: 'ollama-chat', path: '/api/chat', body: { model: 'm', messages: chat.messages, stream: false } },
 
   // ---- other configurations ----
   { id: 'metrics', config: 'metrics', path: '/metrics', metrics: true, fast: true },

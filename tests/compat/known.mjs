@@ -36,10 +36,15 @@ const RULES = [
   { case: 'embedding-completion-refused', kind: /status|error type/,
     why: 'with --embedding cria serves embeddings only (501 on generation routes, as the seed); llama-server ' +
       '0.7 still generates' },
-  // The chat dialect is being reworked in parallel (issue 13, parts 3-4).
   { case: /chat-stream/, kind: 'type', path: 'event.choices[].delta.content',
-    why: 'cria\'s first chunk carries content "" where llama-server sends null; the chat stream is being reworked ' +
-      'with reasoning and tool calls (issue 13, parts 3-4)' },
+    why: 'cria\'s first chunk carries the role with content "", as OpenAI\'s own API sends it; llama-server sends null' },
+  // The other dialects.
+  { case: 'anthropic-messages', kind: 'missing', path: /^usage\.cache_(read|creation)_input_tokens$/,
+    why: 'cria reports the whole prompt in usage.input_tokens, the number /v1/messages/count_tokens gives, and does ' +
+      'not split out the part its slots\' cache reused (Anthropic bills that part apart; a local server does not)' },
+  { case: /^ollama-/, kind: /status|error type|missing|type/,
+    why: 'llama-server 0.7 has no Ollama API (404 in its own shape); cria serves /api/* in Ollama\'s shape ' +
+      '({"error": "message"}; an unknown model name is a 404 there too)' },
 ];
 
 const matches = (pattern, value) =>

@@ -37,6 +37,7 @@ if (file) {
   const end = '<!-- END HARNESS TABLE -->';
   const body = `${begin}\n${summary}.\n\n${table}\n\n### Every difference\n\n${differences}\n\n### Fields cria adds\n\n` +
     `${extrasReport(results)}\n${end}`;
-  fs.writeFileSync(file, text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), body));
+  // A function, not the string: the tables hold `$` (the root's path), which a replacement string reads as a pattern.
+  fs.writeFileSync(file, text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), () => body));
 }
 process.exit(unexplained.length ? 1 : 0);
