@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "api_error_of.h"
+
 #include <sstream>
 
 #include "api/api_error.h"
@@ -55,17 +57,6 @@ protected:
     std::shared_ptr<const ActiveSystemPrompt> no_system = std::make_shared<ActiveSystemPrompt>();
 
     CompletionRequest completion(const json& body) { return parse_completion_request(body, CompletionDefaults{}); }
-
-    template <typename F>
-    ApiError error_of(F&& run) {
-        try {
-            run();
-        } catch (const ApiError& e) {
-            return e;
-        }
-        ADD_FAILURE() << "no error";
-        return {};
-    }
 };
 
 TEST_F(FrontendTest, EveryStepRunsInTheDocumentedOrder) {

@@ -1,6 +1,8 @@
 // Ollama's requests mapped onto cria's: options, format, think, messages, model names, templates.
 #include <gtest/gtest.h>
 
+#include "api_error_of.h"
+
 #include "api/ollama_models.h"
 #include "api/ollama_request.h"
 #include "api/ollama_template.h"
@@ -9,17 +11,6 @@ namespace cria {
 namespace {
 
 using json = nlohmann::json;
-
-template <typename F>
-ApiError error_of(F&& run) {
-    try {
-        run();
-    } catch (const ApiError& e) {
-        return e;
-    }
-    ADD_FAILURE() << "no error";
-    return {};
-}
 
 TEST(OllamaOptions, MapOntoNativeSamplingFields) {
     const json body = {{"options",

@@ -1,6 +1,8 @@
 // Reranking: the request's checks, a pair's tokens (llama-server's layout) and the sorted answer.
 #include <gtest/gtest.h>
 
+#include "api_error_of.h"
+
 #include "api/rerank_api.h"
 #include "frontend/rerank_prompt.h"
 
@@ -30,17 +32,6 @@ public:
     Token fim_middle() const override { return -1; }
     Token fim_separator() const override { return -1; }
 };
-
-template <typename F>
-ApiError error_of(F&& run) {
-    try {
-        run();
-    } catch (const ApiError& e) {
-        return e;
-    }
-    ADD_FAILURE() << "no error";
-    return {};
-}
 
 TEST(Rerank, RequestChecksNameTheField) {
     const RerankRequest r = parse_rerank_request({{"query", "q"}, {"documents", {"a", {{"text", "b"}}}}, {"top_n", 1}});
