@@ -1,7 +1,5 @@
 #include "http/http_server.h"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -12,6 +10,7 @@
 #include "api/json_fields.h"
 #include "http/api_keys.h"
 #include "http/connection_pool.h"
+#include "http/listen_socket.h"
 #include "http/cors.h"
 #include "http/static_routes.h"
 #include "util/allocator.h"
@@ -329,14 +328,7 @@ bool HttpServer::bind(std::string* error) {
         return false;
     }
     if (!open_static_root(context_, error)) return false;
-    if (options.reuse_port) {
-        // --reuse-port: several servers may listen on the same port (the kernel spreads connections).
-        server_->set_socket_options([](socket_t sock) {
-            httplib::default_socket_options(sock);
-            httplib::set_socket_opt(sock, SOL_SOCKET, SO_REUSEPORT, 1);
-        });
-    }
-    if (!server_->bind_to_port(options.host, options.port)) {
+    if (!bind_listening_socket(*server_, options.host, options.port, options.reuse_port)) {
         *error = "cannot listen on " + options.host + ":" + std::to_string(options.port) +
                  " (address in use or not available)";
         return false;

@@ -1,7 +1,5 @@
 #include "router/router_server.h"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <thread>
 
@@ -10,6 +8,7 @@
 #include "http/api_keys.h"
 #include "http/connection_pool.h"
 #include "http/cors.h"
+#include "http/listen_socket.h"
 #include "http/routes.h"
 #include "http/static_site.h"
 #include "router/proxy.h"
@@ -249,13 +248,7 @@ bool RouterServer::bind(std::string* error) {
         return false;
     }
     if (!open_static_dir(http, &static_root_, error)) return false;
-    if (http.reuse_port) {
-        server_->set_socket_options([](socket_t sock) {
-            httplib::default_socket_options(sock);
-            httplib::set_socket_opt(sock, SOL_SOCKET, SO_REUSEPORT, 1);
-        });
-    }
-    if (!server_->bind_to_port(http.host, http.port)) {
+    if (!bind_listening_socket(*server_, http.host, http.port, http.reuse_port)) {
         *error = "cannot listen on " + http.host + ":" + std::to_string(http.port) + " (address in use or not available)";
         return false;
     }
