@@ -16,6 +16,11 @@ export const MODELS = path.join(ROOT, 'models');
 export const TINY_MODEL = path.join(MODELS, 'tiny.gguf');
 export const SMALL_MODEL = path.join(MODELS, 'small.gguf');
 
+// Every request a test makes is bounded, so a connection the server never answers fails that test
+// instead of holding the whole suite until CI's limit.
+const REQUEST_TIMEOUT_MS = 120000;
+const STREAM_TIMEOUT_MS = 300000;
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // A port that was free a moment ago on 127.0.0.1.
@@ -43,7 +48,7 @@ export class CriaServer {
   url(p) { return this.base + p; }
 
   async get(p, headers = {}) {
-    const res = await fetch(this.url(p), { headers });
+    const res = await fetch(this.url(p), { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     return { status: res.status, headers: res.headers, body: await parseBody(res) };
   }
 
@@ -54,6 +59,7 @@ export class CriaServer {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...headers },
       body: raw,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     return { status: res.status, headers: res.headers, body: await parseBody(res) };
   }
@@ -64,7 +70,7 @@ export class CriaServer {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ ...body, stream: true }),
-      signal,
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(STREAM_TIMEOUT_MS)]) : AbortSignal.timeout(STREAM_TIMEOUT_MS),
     });
     if (!res.ok) return { status: res.status, events: [], body: await parseBody(res) };
     const events = [];
@@ -126,7 +132,7 @@ export async function waitForHealth(server, status = 200, timeoutMs = 30000, hea
   while (Date.now() < deadline) {
     if (server.proc.exitCode !== null) throw new Error(`cria exited early:\n${server.log()}`);
     try {
-      const res = await fetch(server.url(healthPath));
+      const res = await fetch(server.url(healthPath), { signal: AbortSignal.timeout(Math.max(1000, deadline - Date.now())) });
       if (res.status === status) return;
     } catch { /* not listening yet */ }
     await sleep(20);
