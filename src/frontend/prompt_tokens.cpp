@@ -81,7 +81,7 @@ PromptTokens tokenize_with_images(const ImageTokenizer* images_in, const std::ve
     return PromptTokens{std::move(prompt.tokens), std::move(prompt.images)};
 }
 
-std::vector<Token> build_infill_prompt(const InfillRequest& request, const Tokenizer& tokenizer) {
+std::vector<Token> build_infill_prompt(const InfillRequest& request, const Tokenizer& tokenizer, bool spm_order) {
     const Token pre = tokenizer.fim_prefix();
     const Token suf = tokenizer.fim_suffix();
     const Token mid = tokenizer.fim_middle();
@@ -103,10 +103,12 @@ std::vector<Token> build_infill_prompt(const InfillRequest& request, const Token
             prefix = file.filename + "\n" + file.text + "\n" + prefix;
         }
     }
-    tokens.push_back(pre);
-    append(tokens, text(prefix));
-    tokens.push_back(suf);
-    append(tokens, text(request.suffix));
+    std::vector<Token> prefix_part{pre};
+    append(prefix_part, text(prefix));
+    std::vector<Token> suffix_part{suf};
+    append(suffix_part, text(request.suffix));
+    append(tokens, spm_order ? suffix_part : prefix_part);
+    append(tokens, spm_order ? prefix_part : suffix_part);
     tokens.push_back(mid);
     append(tokens, text(request.middle_start));
     return tokens;

@@ -41,9 +41,10 @@ std::string prompt_as_text(const std::vector<PromptPart>& parts, const std::vect
 PromptTokens tokenize_with_images(const ImageTokenizer* images_in, const std::vector<MediaPromptPart>& parts,
                                   const std::vector<ImageFile>& images, bool add_bos);
 
-// The fill-in-the-middle prompt: [BOS] (FIM_SEP file)* FIM_PRE prefix FIM_SUF suffix FIM_MID start.
-// Without a separator token, extra files are written as text ahead of the prefix. Throws a 400 if
-// the model has no FIM tokens.
-std::vector<Token> build_infill_prompt(const InfillRequest& request, const Tokenizer& tokenizer);
+// The fill-in-the-middle prompt: [BOS] (FIM_SEP file)* FIM_PRE prefix FIM_SUF suffix FIM_MID start,
+// or with `spm_order` (--spm-infill) FIM_SUF suffix FIM_PRE prefix before FIM_MID. Without a
+// separator token, extra files are written as text ahead of the prefix. Throws a 400 if the model
+// has no FIM tokens.
+std::vector<Token> build_infill_prompt(const InfillRequest& request, const Tokenizer& tokenizer, bool spm_order = false);
 
 }  // namespace cria

@@ -126,7 +126,7 @@ PreparedRequest prepare_openai_completion(const FrontendModel& model, const Open
 }
 
 PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& request) {
-    PromptTokens prompt{build_infill_prompt(request, model.tokenizer), {}};
+    PromptTokens prompt{build_infill_prompt(request, model.tokenizer, model.spm_infill), {}};
     std::string text = model.tokenizer.detokenize(prompt.tokens, /*render_special=*/true);
     PreparedRequest prepared;
     prepared.prompts.push_back({finish_generation(model, request.options, std::move(prompt), nullptr), std::move(text)});

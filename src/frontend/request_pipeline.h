@@ -43,6 +43,7 @@ struct FrontendModel {
     // format named by or detected from `builtin_chat_template` (--chat-template as given, or "").
     const BuiltinChatFormats* builtin_chat = nullptr;
     std::string builtin_chat_template;
+    bool spm_infill = false;  // --spm-infill: /infill prompts in Suffix/Prefix/Middle order
 };
 
 // One prompt ready for the engine.

@@ -14,7 +14,8 @@ FrontendModel describe(const ServerContext& context, const Tokenizer& tokenizer,
     FrontendModel model{tokenizer,      images,
                         info.n_ctx_slot, info.n_ubatch,
                         info.embedding, chat_template_source(context.options.chat_template, info.chat_template),
-                        context.options.chat, nullptr, ""};
+                        context.options.chat, nullptr, "",
+                        context.options.spm_infill};
     if (!context.options.jinja) {
         model.builtin_chat = &kLibllamaChatFormats;
         model.builtin_chat_template = context.options.chat_template;

@@ -753,8 +753,9 @@ void add_source_options(std::vector<OptionSpec>& t) {
     add(Opt(S::Compatibility, {"--video-ffmpeg-dir"}).value(K::String, "DIR").env({"LLAMA_ARG_VIDEO_FFMPEG_DIR"})
             .help("where ffmpeg and ffprobe are").bind(kept("--video-ffmpeg-dir")).says(video));
     add(Opt(S::Compatibility, {"--spm-infill"})
-            .help("Suffix/Prefix/Middle order for /infill instead of Prefix/Suffix/Middle").bind(kept("--spm-infill"))
-            .says("accepted; /infill builds its prompt in Prefix/Suffix/Middle order"));
+            .help("build /infill prompts in Suffix/Prefix/Middle order instead of Prefix/Suffix/Middle (some models "
+                  "were trained on that order)")
+            .bind(boolean(at(&ServerOptions::spm_infill))));
     const std::string preset = "accepted; cria has no built-in model presets: give the model with -hf REPO or "
                                "-m FILE and the options you want";
     for (const char* name : {"--embd-gemma-default", "--fim-qwen-1.5b-default", "--fim-qwen-3b-default",

@@ -53,6 +53,7 @@ struct ServerOptions {
     LaterOptions later;
     bool lora_init_without_apply = false;  // --lora-init-without-apply: adapters start at scale 0
     bool escape = true;                // -e / --no-escape: \n, \t, ... in -r strings are processed
+    bool spm_infill = false;           // --spm-infill: /infill prompts in Suffix/Prefix/Middle order
     std::vector<std::string> tags;     // --tags: informational (reported by --print-options)
     bool print_options = false;        // --print-options: print the parsed options as JSON and exit
     bool dry_breakers_given = false;   // --dry-sequence-breaker was used (its first use drops the defaults)

@@ -1,7 +1,8 @@
 // /infill: the model's fill-in-the-middle tokens around the prefix and suffix, /completion's options.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCria, assertErrorShape } from './lib/cria.mjs';
+import { startCria, assertErrorShape, TINY_MODEL } from './lib/cria.mjs';
+import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
 import { THREADS } from './lib/generation-helpers.mjs';
 
 let cria;
@@ -64,4 +65,35 @@ test('bad input: wrong types name their field, and the server goes on', async ()
     assertErrorShape(assert, await cria.post('/infill', body), 400, field);
   }
   assert.equal((await cria.post('/infill', { input_prefix: 'a', n_predict: 1 })).status, 200);
+});
+
+test('--spm-infill: the prompt is BOS FIM_SUF suffix FIM_PRE prefix FIM_MID, and the output is llama-server --spm-infill\'s', async (t) => {
+  const prefix = 'the quick brown';
+  const suffix = 'over the lazy dog';
+  const request = { input_prefix: prefix, input_suffix: suffix, n_predict: 16, temperature: 0 };
+  const spm = await startCria(['--spm-infill', ...THREADS]);
+  try {
+    const infill = await spm.post('/infill', request);
+    assert.equal(infill.status, 200, JSON.stringify(infill.body));
+    const expected = [special.bos, special.suf, ...await tokens(suffix), special.pre, ...await tokens(prefix), special.mid];
+    assert.equal(infill.body.tokens_evaluated, expected.length);
+    const plain = await cria.post('/completion', { prompt: expected, n_predict: 16, temperature: 0 });
+    assert.deepEqual(infill.body.tokens, plain.body.tokens);
+    const p = infill.body.prompt;
+    assert.ok(p.indexOf('<|fim_suffix|>') < p.indexOf('<|fim_prefix|>') && p.indexOf('<|fim_prefix|>') < p.indexOf('<|fim_middle|>'),
+      `prompt ${JSON.stringify(p)}`);
+
+    if (!llamaServerPath()) return t.skip('llama-server is not installed: the oracle comparison did not run');
+    const llama = await startLlamaServer(TINY_MODEL, ['--spm-infill', ...THREADS]);
+    try {
+      const theirs = await llama.post('/infill', request);
+      assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+      assert.equal(infill.body.content, theirs.body.content);
+      assert.equal(infill.body.tokens_evaluated, theirs.body.tokens_evaluated);
+    } finally {
+      await llama.stop();
+    }
+  } finally {
+    await spm.stop();
+  }
 });

@@ -3,46 +3,16 @@
 // checked against llama-server on the same model when it is installed.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startCria, assertErrorShape, freePort, sleep, MODELS } from './lib/cria.mjs';
+import { startCria, assertErrorShape, MODELS } from './lib/cria.mjs';
+import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
 import { THREADS } from './lib/generation-helpers.mjs';
 
 const RERANK_MODEL = path.join(MODELS, 'tiny-rerank.gguf');
 const query = 'What is the capital of France?';
 const documents = ['Paris is the capital of France', 'The quick brown fox jumps over the lazy dog',
   'London is a city in England', 'I like green tea', 'the king and the queen live in a castle'];
-
-function llamaServerPath() {
-  try {
-    return execFileSync('sh', ['-c', 'command -v llama-server'], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-// Starts the installed llama-server on the same model; resolves once its /health answers 200.
-async function startLlamaServer(binary, args) {
-  const port = await freePort();
-  const proc = spawn(binary, ['-m', RERANK_MODEL, '--host', '127.0.0.1', '--port', String(port), ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  proc.stdout.on('data', (d) => { log += d; });
-  proc.stderr.on('data', (d) => { log += d; });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (proc.exitCode !== null) throw new Error(`llama-server exited:\n${log}`);
-    try {
-      if ((await fetch(`${base}/health`)).status === 200) break;
-    } catch { /* not listening yet */ }
-    await sleep(50);
-  }
-  return {
-    base,
-    stop: async () => { proc.kill('SIGTERM'); await new Promise((r) => proc.on('exit', r)); },
-  };
-}
 
 describe('a reranking server (--rerank on tiny-rerank.gguf)', () => {
   let cria;
@@ -103,9 +73,8 @@ describe('a reranking server (--rerank on tiny-rerank.gguf)', () => {
   });
 
   test('cria and llama-server give the same scores on the same model', async (t) => {
-    const binary = llamaServerPath();
-    if (!binary) return t.skip('llama-server is not installed');
-    const llama = await startLlamaServer(binary, ['--rerank', '-np', '2', '-t', '1', '-tb', '1']);
+    if (!llamaServerPath()) return t.skip('llama-server is not installed');
+    const llama = await startLlamaServer(RERANK_MODEL, ['--rerank', '-np', '2', '-t', '1', '-tb', '1']);
     try {
       const theirs = await (await fetch(`${llama.base}/v1/rerank`, { method: 'POST',
         body: JSON.stringify({ query, documents }) })).json();
