@@ -67,6 +67,10 @@ TEST(HostPromptCache, FindsTheEntrySharingTheLongestPrefix) {
     // Nothing in common, or less than asked for.
     EXPECT_FALSE(cache.find({}, range(5000, 10)));
     EXPECT_FALSE(cache.find({}, a_next, 81));
+    // A limit compares only the prompt's first tokens (the last one is always evaluated again).
+    match = cache.find({}, a_next, 1, 60);
+    ASSERT_TRUE(match);
+    EXPECT_EQ(match->n_tokens, 60u);
 }
 
 TEST(HostPromptCache, AnEntryReplacesThoseItExtendsAndIsNotStoredTwice) {

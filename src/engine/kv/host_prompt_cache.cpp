@@ -7,10 +7,10 @@
 namespace cria {
 
 std::optional<HostPromptCache::Match> HostPromptCache::find(const HostCacheKey& key, const std::vector<Token>& prompt,
-                                                            size_t min_tokens) {
+                                                            size_t min_tokens, size_t limit) {
     TokenPrefixIndex* index = index_for(key);
     if (index == nullptr) return std::nullopt;
-    const auto match = index->longest_prefix(prompt, std::max<size_t>(min_tokens, 1));
+    const auto match = index->longest_prefix(prompt, std::max<size_t>(min_tokens, 1), limit);
     if (!match) return std::nullopt;
     return Match{&*mark_used(*index, match->id), match->n_tokens};
 }

@@ -66,14 +66,15 @@ public:
     size_t entries() const { return lru_.size(); }
     int64_t budget() const { return budget_; }
 
-    // The entry under `key` sharing the longest prefix with `prompt` (at least `min_tokens`, >= 1),
-    // and how many tokens it shares. The entry becomes the most recently used. The pointer stays
-    // valid until the next insert() or erase().
+    // The entry under `key` sharing the longest prefix with prompt[0, limit) (at least `min_tokens`,
+    // >= 1), and how many tokens it shares. The entry becomes the most recently used. The pointer
+    // stays valid until the next insert() or erase().
     struct Match {
         const HostCacheEntry* entry = nullptr;
         size_t n_tokens = 0;
     };
-    std::optional<Match> find(const HostCacheKey& key, const std::vector<Token>& prompt, size_t min_tokens = 1);
+    std::optional<Match> find(const HostCacheKey& key, const std::vector<Token>& prompt, size_t min_tokens = 1,
+                              size_t limit = SIZE_MAX);
 
     // True when an entry under `key` holds `tokens` whole (as itself or a prefix of its own): saving
     // them again would add nothing. Marks that entry used.
