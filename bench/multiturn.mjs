@@ -17,7 +17,9 @@
 // Reported per server: generated tokens/s over the whole run (wall clock), TTFT p50/p99 (client
 // side: request sent -> first streamed token, queueing included), prompt tokens evaluated (the sum
 // of the answers' timings.prompt_n; /metrics' prompt_tokens_total beside it) and the load average
-// of the machine during the run. Then the ratios cria / llama-server.
+// of the machine during the run. Then where TTFT goes, from the servers' own timings: the wait for
+// a slot (TTFT less timings.prompt_ms), the prompt time, and each slot's decode ms per token. Then
+// the ratios cria / llama-server.
 //
 // bench/multiturn --help lists the options. Loopback only; every wait is bounded.
 
@@ -225,7 +227,8 @@ async function conversation(port, o, system, c, requests) {
       cache_prompt: true, return_tokens: o.history === 'tokens',
     }).catch((e) => { throw new Error(`conversation ${c}, turn ${t}: ${e.message}`); });
     requests.push({ conversation: c, turn: t, ttft_ms: r.ttft_ms, prompt_n: r.timings?.prompt_n ?? null,
-      cache_n: r.timings?.cache_n ?? null, predicted_n: r.timings?.predicted_n ?? null, retries: r.retries });
+      cache_n: r.timings?.cache_n ?? null, predicted_n: r.timings?.predicted_n ?? null, retries: r.retries,
+      prompt_ms: r.timings?.prompt_ms ?? null, predicted_per_token_ms: r.timings?.predicted_per_token_ms ?? null });
     if (o.history === 'text') {
       add(`${r.content}\n`);
     } else {
@@ -240,6 +243,8 @@ const percentile = (xs, p) => {
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : null;
 };
 const sum = (xs) => xs.reduce((a, b) => a + (b ?? 0), 0);
+const mean = (xs) => (xs.length ? sum(xs) / xs.length : null);
+const waits = (requests) => requests.map((r) => Math.max(0, r.ttft_ms - (r.prompt_ms ?? 0)));
 
 async function measure(server, bin, o, logPath) {
   const args = ['-m', o.model, '-c', String(o.ctx), '-np', String(o.parallel), '-t', String(o.threads),
@@ -262,6 +267,11 @@ async function measure(server, bin, o, logPath) {
       ttft_ms_p50: percentile(requests.map((r) => r.ttft_ms), 50),
       ttft_ms_p99: percentile(requests.map((r) => r.ttft_ms), 99),
       prompt_n: sum(requests.map((r) => r.prompt_n)), cache_n: sum(requests.map((r) => r.cache_n)),
+      // Where TTFT goes: waiting for a slot (TTFT less the server's prompt time) against reading
+      // the prompt, and how fast a slot generates once it runs (the servers' own timings).
+      wait_ms_p50: percentile(waits(requests), 50), wait_ms_p99: percentile(waits(requests), 99),
+      prompt_ms_p50: percentile(requests.map((r) => r.prompt_ms ?? 0), 50),
+      decode_ms_per_token: mean(requests.map((r) => r.predicted_per_token_ms ?? 0)),
       metrics_prompt_tokens: before !== null && after !== null ? after - before : null,
       prompt_cache_hits: server === 'cria' ? await metricValue(srv.port, 'prompt_cache_hits_total') : null,
       retries: sum(requests.map((r) => r.retries)), load_start: load0, load_end: os.loadavg()[0], requests,
@@ -290,6 +300,14 @@ function report(results, o) {
     L.push(`| ${r.round} | ${r.server} | ${fmt(r.gen_tps, 1)} | ${fmt(r.ttft_ms_p50, 0)} | ${fmt(r.ttft_ms_p99, 0)} | ` +
       `${r.prompt_n}${r.metrics_prompt_tokens !== null ? ` (/metrics ${r.metrics_prompt_tokens})` : ''} | ${r.cache_n} | ` +
       `${fmt(r.wall_s, 1)} | ${fmt(r.load_start, 1)} / ${fmt(r.load_end, 1)} | ${r.retries} |`);
+  }
+  L.push('');
+  L.push('Where TTFT goes (server timings): wait = TTFT less the prompt time; decode = each slot\'s ms per generated token.');
+  L.push('');
+  L.push('| round | server | wait p50 ms | wait p99 ms | prompt ms p50 | decode ms/token (mean) |');
+  L.push('|---:|---|---:|---:|---:|---:|');
+  for (const r of results.rows) {
+    L.push(`| ${r.round} | ${r.server} | ${fmt(r.wait_ms_p50, 0)} | ${fmt(r.wait_ms_p99, 0)} | ${fmt(r.prompt_ms_p50, 0)} | ${fmt(r.decode_ms_per_token, 1)} |`);
   }
   if (results.ratios.length) {
     L.push('');

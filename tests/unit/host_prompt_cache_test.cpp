@@ -67,6 +67,10 @@ TEST(HostPromptCache, FindsTheEntrySharingTheLongestPrefix) {
     // Nothing in common, or less than asked for.
     EXPECT_FALSE(cache.find({}, range(5000, 10)));
     EXPECT_FALSE(cache.find({}, a_next, 81));
+    // A limit compares only the prompt's first tokens (the last one is always evaluated again).
+    match = cache.find({}, a_next, 1, 60);
+    ASSERT_TRUE(match);
+    EXPECT_EQ(match->n_tokens, 60u);
 }
 
 TEST(HostPromptCache, AnEntryReplacesThoseItExtendsAndIsNotStoredTwice) {
@@ -126,6 +130,54 @@ TEST(HostPromptCache, KeysNeverMixLoraScalesOrSelfExtend) {
     // The same tokens under another key are another entry, not a duplicate.
     ASSERT_TRUE(cache.insert(entry(range(0, 40), 100, grouped)));
     EXPECT_EQ(cache.entries(), 2u);
+}
+
+TEST(HostPromptCache, DifferentImagesNeverMatchPastWhereTheyStart) {
+    // An image's positions hold negative placeholder tokens derived from its pixels
+    // (generation_request.h): two images are two different runs of tokens.
+    HostPromptCache cache(HostPromptCache::kUnlimited);
+    const auto text = range(1, 20);
+    const auto image_a = range(-1000, 16);
+    const auto image_b = range(-2000, 16);
+    ASSERT_TRUE(cache.insert(entry(concat(concat(text, image_a), range(50, 10)))));
+    auto match = cache.find({}, concat(concat(text, image_b), range(50, 10)));
+    ASSERT_TRUE(match);
+    EXPECT_EQ(match->n_tokens, 20u) << "only the text before the image is shared";
+    EXPECT_FALSE(cache.find({}, concat(concat(text, image_b), range(50, 10)), 21));
+    match = cache.find({}, concat(concat(text, image_a), range(50, 10)));
+    ASSERT_TRUE(match);
+    EXPECT_EQ(match->n_tokens, 46u) << "the same image is the same tokens";
+    // And no entry is found for an image alone under another LoRA key.
+    HostCacheKey lora_half;
+    lora_half.lora = {0.5f};
+    EXPECT_FALSE(cache.find(lora_half, concat(concat(text, image_a), range(50, 10))));
+}
+
+TEST(HostPromptCache, ManyConversationsKeepTheBudgetExactAndTheLookupRight) {
+    // 300 conversations over one system prompt, each saved after every turn (the new entry
+    // replaces the one it extends), under a budget that holds about 100 of them.
+    const auto system = range(1, 64);
+    const size_t one = entry(concat(system, range(0, 40))).bytes();
+    HostPromptCache cache(static_cast<int64_t>(100 * one));
+    std::vector<std::vector<Token>> history(300, system);
+    for (Token turn = 0; turn < 3; ++turn) {
+        for (size_t c = 0; c < history.size(); ++c) {
+            history[c] = concat(history[c], range(static_cast<Token>(10000 * (c + 1) + 100 * turn), 12));
+            ASSERT_TRUE(cache.insert(entry(history[c])));
+            size_t sum = 0;
+            for (const auto& e : cache.in_lru_order()) sum += e.bytes();
+            ASSERT_EQ(cache.bytes(), sum);
+            ASSERT_LE(cache.bytes(), 100 * one);
+        }
+    }
+    // The most recent conversations are held whole, one entry each; the oldest went.
+    const auto last = cache.find({}, concat(history.back(), range(7, 3)));
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->n_tokens, history.back().size());
+    const auto first = cache.find({}, concat(history.front(), range(7, 3)));
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->n_tokens, system.size()) << "evicted: only the system prompt is found";
+    for (const auto& e : cache.in_lru_order()) EXPECT_EQ(e.tokens.size(), system.size() + 36);
 }
 
 TEST(HostPromptCache, ImagesMatchOnlyTheSameImage) {

@@ -9,13 +9,12 @@
 // placeholder tokens derived from the pixels (generation_request.h), so a different image is a
 // different token and a match stops there.
 //
-// Index: per key, the entries' token sequences. A new entry replaces the entries of its key whose
-// tokens are a prefix of its own (they can serve nothing it cannot: a state restores any prefix of
-// itself), and is not stored when an entry already holds it as a prefix. A lookup compares the
-// prompt with each entry of its key, each compare stopping at the first differing token: entries
-// are whole conversations, so even a budget of GiBs holds thousands at most and a lookup costs
-// microseconds next to the decode it saves. (A radix tree would turn entries x shared prefix into
-// the prompt's length; not needed at these sizes.)
+// Index: per key, a radix tree of the entries' token sequences (token_prefix_index.h), so a
+// lookup costs the prompt's length, however many entries are held. A new entry replaces the
+// entries of its key whose tokens are a prefix of its own (they can serve nothing it cannot: a
+// state restores any prefix of itself), and is not stored when an entry already holds it as a
+// prefix. So no entry is a prefix of another, and among the entries that share the longest prefix
+// with a prompt the most recently used one is taken.
 //
 // Budget: bytes() (states plus tokens) never exceeds the budget; inserting evicts the least recently
 // used entries (inserted or looked up) until the new one fits. An entry larger than the whole
@@ -28,9 +27,12 @@
 #include <cstdint>
 #include <list>
 #include <optional>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/generation_request.h"  // Token
+#include "engine/kv/token_prefix_index.h"
 #include "engine/lora_adapters.h"       // LoraScales
 
 namespace cria {
@@ -64,14 +66,15 @@ public:
     size_t entries() const { return lru_.size(); }
     int64_t budget() const { return budget_; }
 
-    // The entry under `key` sharing the longest prefix with `prompt` (at least `min_tokens`, >= 1),
-    // and how many tokens it shares. The entry becomes the most recently used. The pointer stays
-    // valid until the next insert() or erase().
+    // The entry under `key` sharing the longest prefix with prompt[0, limit) (at least `min_tokens`,
+    // >= 1), and how many tokens it shares. The entry becomes the most recently used. The pointer
+    // stays valid until the next insert() or erase().
     struct Match {
         const HostCacheEntry* entry = nullptr;
         size_t n_tokens = 0;
     };
-    std::optional<Match> find(const HostCacheKey& key, const std::vector<Token>& prompt, size_t min_tokens = 1);
+    std::optional<Match> find(const HostCacheKey& key, const std::vector<Token>& prompt, size_t min_tokens = 1,
+                              size_t limit = SIZE_MAX);
 
     // True when an entry under `key` holds `tokens` whole (as itself or a prefix of its own): saving
     // them again would add nothing. Marks that entry used.
@@ -89,12 +92,24 @@ public:
     const std::list<HostCacheEntry>& in_lru_order() const { return lru_; }
 
 private:
+    using Position = std::list<HostCacheEntry>::iterator;
+    static TokenPrefixIndex::Id id_of(const HostCacheEntry& entry) {
+        return static_cast<TokenPrefixIndex::Id>(reinterpret_cast<uintptr_t>(&entry));  // list nodes do not move
+    }
     bool fits(size_t bytes) const { return budget_ < 0 || bytes <= static_cast<size_t>(budget_); }
     void evict_until_fits(size_t incoming);
+    TokenPrefixIndex* index_for(const HostCacheKey& key);  // null when no entry has that key
+    Position mark_used(TokenPrefixIndex& index, TokenPrefixIndex::Id id);
+    void remove(Position position);  // from the list, its index and the byte count
 
     const int64_t budget_;
     size_t bytes_ = 0;
+    uint64_t clock_ = 0;             // recency stamps: one tick per insert or use
     std::list<HostCacheEntry> lru_;  // least recently used first; moved to the back when used
+    std::unordered_map<TokenPrefixIndex::Id, Position> by_id_;
+    // One tree per key (LoRA scales and self-extend settings): entries under different keys never
+    // meet. Few keys in practice; a key's tree goes when its last entry does.
+    std::vector<std::pair<HostCacheKey, TokenPrefixIndex>> indexes_;
 };
 
 }  // namespace cria

@@ -195,8 +195,7 @@ size_t KvCache::save_to_host(int32_t seq, size_t n_kept) {
 size_t KvCache::restore_from_host(int32_t seq, const std::vector<Token>& prompt, size_t limit, const LoraScales& lora,
                                   size_t n_own) {
     if (!host_.enabled() || at(seq).copy_pending || at(seq).copy_source) return 0;
-    const std::vector<Token> usable(prompt.begin(), prompt.begin() + static_cast<std::ptrdiff_t>(std::min(limit, prompt.size())));
-    const auto match = host_.find(host_key(lora), usable, n_own + kMinRestoreGain);
+    const auto match = host_.find(host_key(lora), prompt, n_own + kMinRestoreGain, limit);
     if (!match) return 0;
     Sequence& s = at(seq);
     clear(seq);
