@@ -585,9 +585,11 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
     assert.deepEqual(filesGot(since(before), 'user/vision'), ['tiny-Q8_0.gguf']);
     assert.ok(!since(before).some((r) => r.path.includes('mmproj')));
 
+    // Offline, the cache holds user_vision_mmproj-tiny-Q8_0.gguf too: it is never taken as the model.
     const envOff = await startCria(['-hf', 'user/vision:Q8_0', '--offline'], { model: null, env: { ...env(), LLAMA_ARG_MMPROJ_AUTO: '0' } });
     try {
       assert.equal(await vision(envOff), false);
+      assert.equal((await envOff.get('/props')).body.model_path, path.join(cache.dir, 'user_vision_tiny-Q8_0.gguf'));
     } finally {
       await envOff.stop();
     }
