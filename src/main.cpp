@@ -59,6 +59,7 @@ bool check_generation_defaults(const cria::ServerOptions& o, const cria::Engine&
 cria::download::ModelFetchRequest fetch_request(const cria::ServerOptions& o) {
     cria::download::ModelFetchRequest r = o.download;
     r.destination = o.engine.model_path;
+    r.mmproj_path = o.engine.mmproj_path;
     // A progress line only where someone watches it; log files and pipes get start and end lines.
     r.show_progress = !o.log_disable && ::isatty(STDERR_FILENO) == 1;
     return r;
@@ -277,9 +278,10 @@ int main(int argc, char** argv) {
     cria::download::ModelFetchRequest fetch = fetch_request(options);
     if (cria::download::needs_fetch(fetch)) {
         fetch.cancel = &stop_download;
-        const auto path = cria::download::fetch_model(fetch, cria::download::process_env(), &error);
-        if (path) {
-            engine.set_model_path(*path);
+        const auto fetched = cria::download::fetch_model(fetch, cria::download::process_env(), &error);
+        if (fetched) {
+            if (!fetched->model_path.empty()) engine.set_model_path(fetched->model_path);
+            if (!fetched->projector_path.empty()) engine.set_mmproj_path(fetched->projector_path);
         } else {
             ready_to_load = false;
         }

@@ -7,6 +7,8 @@
 
 #include <curl/curl.h>
 
+#include "download/model_source.h"
+
 namespace cria::download {
 
 namespace {
@@ -185,6 +187,18 @@ bool parse_content_range(const std::string& value, int64_t* start, int64_t* tota
     }
     *start = s;
     return true;
+}
+
+std::vector<std::string> bearer_headers(const std::string& token) {
+    if (token.empty()) return {};
+    return {"Authorization: Bearer " + token};
+}
+
+std::string describe_http_status(long status, const std::string& url) {
+    std::string why = "HTTP " + std::to_string(status);
+    if (status == 401 || status == 403) why += " (access denied: a gated or private model needs --hf-token or HF_TOKEN)";
+    if (status == 404) why += " (not found)";
+    return why + " from " + url_for_log(url);
 }
 
 }  // namespace cria::download

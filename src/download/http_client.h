@@ -44,4 +44,11 @@ HttpResponse http_perform(const HttpRequest& request);
 // Returns false when the header is not of that form.
 bool parse_content_range(const std::string& value, int64_t* start, int64_t* total);
 
+// {"Authorization: Bearer <token>"}, or no header when the token is "".
+std::vector<std::string> bearer_headers(const std::string& token);
+
+// "HTTP 404 (not found) from <url>": an error status in words, with a hint for 401/403 (a gated
+// model needs a token). The URL is shown without credentials (url_for_log), never the token.
+std::string describe_http_status(long status, const std::string& url);
+
 }  // namespace cria::download

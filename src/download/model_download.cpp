@@ -15,6 +15,7 @@
 
 #include "download/download_progress.h"
 #include "download/http_client.h"
+#include "download/repo_files.h"
 #include "util/log.h"
 
 namespace cria::download {
@@ -24,7 +25,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kPartSuffix = ".downloadInProgress";
-constexpr size_t kMaxTreeBytes = 32u << 20;  // a repository's file list; far more than any real one
 
 // What a metadata file records about a downloaded (or partly downloaded) file.
 struct FileMeta {
@@ -85,25 +85,13 @@ void pause_before_retry(int seconds, const std::atomic<bool>* cancel) {
     }
 }
 
-std::vector<std::string> auth_headers(const std::string& token) {
-    if (token.empty()) return {};
-    return {"Authorization: Bearer " + token};
-}
-
-std::string http_error(long status, const std::string& url) {
-    std::string why = "HTTP " + std::to_string(status);
-    if (status == 401 || status == 403) why += " (access denied: a gated or private model needs --hf-token or HF_TOKEN)";
-    if (status == 404) why += " (not found)";
-    return why + " from " + url_for_log(url);
-}
-
 // The cached file is current unless the server's validator differs from the one recorded.
 bool cached_copy_is_current(const FileFetch& fetch) {
     const std::string meta_path = fetch.path + ".json";
     const auto stored = read_meta(meta_path);
     HttpRequest head;
     head.url = fetch.url;
-    head.headers = auth_headers(fetch.bearer_token);
+    head.headers = bearer_headers(fetch.bearer_token);
     head.head_only = true;
     head.timeout_s = 60;
     head.cancel = fetch.cancel;
@@ -148,7 +136,7 @@ Attempt download_once(const FileFetch& fetch, const std::string& part_path, bool
 
     HttpRequest get;
     get.url = fetch.url;
-    get.headers = auth_headers(fetch.bearer_token);
+    get.headers = bearer_headers(fetch.bearer_token);
     get.cancel = fetch.cancel;
     if (offset > 0) {
         get.headers.push_back("Range: bytes=" + std::to_string(offset) + "-");
@@ -232,7 +220,7 @@ Attempt download_once(const FileFetch& fetch, const std::string& part_path, bool
         return Attempt::failed;
     }
     if (r.status >= 400 && r.status != 0) {
-        *why = http_error(r.status, fetch.url);
+        *why = describe_http_status(r.status, fetch.url);
         *retry = r.status >= 500 || r.status == 408 || r.status == 429;
         return Attempt::failed;
     }
@@ -256,80 +244,102 @@ Attempt download_once(const FileFetch& fetch, const std::string& part_path, bool
     return Attempt::complete;
 }
 
-// The file names kept in `dir` for a repository: "user_repo_<name>.gguf" -> "<name>.gguf".
-std::vector<std::string> cached_repo_files(const std::string& dir, const std::string& repo) {
-    const std::string prefix = hf_cache_file_name(repo, "");
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (!it->is_regular_file() || name.rfind(prefix, 0) != 0) continue;
-        names.push_back(name.substr(prefix.size()));
-    }
-    std::sort(names.begin(), names.end());
-    std::vector<std::string> models;
-    for (const auto& n : names) {
-        if (n.size() > 5 && n.compare(n.size() - 5, 5, ".gguf") == 0) models.push_back(n);
-    }
-    return models;
+FileFetch file_fetch_base(const ModelFetchRequest& request) {
+    FileFetch fetch;
+    fetch.offline = request.offline;
+    fetch.show_progress = request.show_progress;
+    fetch.cancel = request.cancel;
+    return fetch;
 }
 
-// -hf without -hff: the file for the quant, from the repository's list (or the cache, offline).
-std::optional<std::string> choose_repo_file(const ModelFetchRequest& request, const HfRepo& repo,
-                                            const std::string& endpoint, const std::string& dir, std::string* error) {
-    std::string why;
-    if (!request.offline) {
-        const std::string tree_url = hf_tree_url(endpoint, repo.repo);
-        std::string body;
-        HttpRequest get;
-        get.url = tree_url;
-        get.headers = auth_headers(request.hf_token);
-        get.headers.push_back("Accept: application/json");
-        get.timeout_s = 60;
-        get.cancel = request.cancel;
-        get.on_body = [&body](const char* data, size_t size) {
-            if (body.size() + size > kMaxTreeBytes) return false;
-            body.append(data, size);
-            return true;
-        };
-        const HttpResponse r = http_perform(get);
-        if (r.transport_ok && r.status == 200) {
-            const auto files = gguf_files_in_tree(body);
-            if (!files) {
-                *error = "the file list of " + repo.repo + " from " + url_for_log(tree_url) + " is not valid JSON";
-                return std::nullopt;
-            }
-            std::string choose_error;
-            std::string file = choose_hf_file(*files, repo.tag, &choose_error);
-            if (file.empty()) {
-                *error = repo.repo + ": " + choose_error;
-                return std::nullopt;
-            }
-            log_info(repo.repo + (repo.tag.empty() ? "" : ":" + repo.tag) + ": using the file " + file);
-            return file;
-        }
-        if (r.transport_ok && r.status >= 400 && r.status < 500) {
-            *error = "cannot list the files of " + repo.repo + ": " + http_error(r.status, tree_url);
-            return std::nullopt;
-        }
-        why = r.transport_ok ? http_error(r.status, tree_url) : r.error + " (" + url_for_log(tree_url) + ")";
-    }
-    // Offline, or the hub cannot be reached: a file of this repository already in the cache.
-    std::string choose_error;
-    const std::string cached = dir.empty() ? "" : choose_hf_file(cached_repo_files(dir, repo.repo), repo.tag, &choose_error);
-    if (cached.empty()) {
-        *error = request.offline ? "--offline: no file of " + repo.repo + (repo.tag.empty() ? "" : ":" + repo.tag) +
-                                       " is in the cache (" + (dir.empty() ? std::string("no cache directory") : dir) + ")"
-                                 : "cannot list the files of " + repo.repo + ": " + why;
+// Where the file of a -mu or -mmu URL is kept: `destination` (the path given with `path_option`,
+// -m or --mmproj) when there is one, else the cache directory under the URL's file name. nullopt
+// and *error when there is no such place.
+std::optional<FileFetch> url_fetch(const ModelFetchRequest& request, const std::string& url, const char* option,
+                                   const std::string& destination, const char* path_option, const std::string& dir,
+                                   std::string* error) {
+    if (!is_http_url(url)) {
+        *error = std::string(option) + " must be an http:// or https:// URL";
         return std::nullopt;
     }
-    if (!request.offline) log_warn("cannot list the files of " + repo.repo + " (" + why + "); using the cached " + cached);
-    return cached;
+    FileFetch fetch = file_fetch_base(request);
+    fetch.url = url;
+    fetch.path = destination;
+    if (fetch.path.empty()) {
+        const std::string name = file_name_from_url(url);
+        if (name.empty()) {
+            *error = "the URL " + url_for_log(url) + " names no file; give the local path with " + path_option;
+            return std::nullopt;
+        }
+        if (dir.empty()) {
+            *error = std::string("no cache directory: set LLAMA_CACHE (or HOME), or give the local path with ") +
+                     path_option;
+            return std::nullopt;
+        }
+        fetch.path = dir + "/" + name;
+    }
+    return fetch;
+}
+
+// The downloads of -hf.
+struct RepoFetches {
+    FileFetch model;
+    std::optional<FileFetch> projector;  // none wanted, or the repository has none
+};
+
+// -hf: the model's file and, when wanted and the repository has one, its projector's, kept beside
+// the model: "user_repo_<file>" in the cache directory, or the model at -m and the projector in its folder.
+std::optional<RepoFetches> repo_fetches(const ModelFetchRequest& request, const EnvLookup& env, const std::string& dir,
+                                        bool want_projector, std::string* error) {
+    std::string why;
+    const auto repo = parse_hf_repo(request.hf_repo, &why);
+    if (!repo) {
+        *error = "--hf-repo '" + request.hf_repo + "': " + why;
+        return std::nullopt;
+    }
+    if (request.destination.empty() && dir.empty()) {
+        *error = "no cache directory: set LLAMA_CACHE (or HOME), or give the local path with -m";
+        return std::nullopt;
+    }
+    std::string model_folder = dir;
+    if (!request.destination.empty()) {
+        model_folder = fs::path(request.destination).parent_path().string();
+        if (model_folder.empty()) model_folder = ".";
+    }
+    RepoFilesQuery query;
+    query.repo = *repo;
+    query.endpoint = hf_endpoint(env);
+    query.token = request.hf_token;
+    query.model_file = request.hf_file;
+    if (query.model_file.empty() && request.offline && !request.destination.empty()) {
+        query.model_file = fs::path(request.destination).filename().string();
+    }
+    query.want_projector = want_projector;
+    query.offline = request.offline;
+    query.model_cache_dir = dir;
+    query.projector_cache_dir = model_folder;
+    query.cancel = request.cancel;
+    const auto files = choose_repo_files(query, error);
+    if (!files) return std::nullopt;
+
+    auto file_fetch = [&](const std::string& file) {
+        FileFetch fetch = file_fetch_base(request);
+        fetch.url = hf_file_url(query.endpoint, repo->repo, file);
+        fetch.bearer_token = request.hf_token;
+        fetch.path = model_folder + "/" + hf_cache_file_name(repo->repo, file);
+        return fetch;
+    };
+    RepoFetches out{file_fetch(files->model), std::nullopt};
+    if (!request.destination.empty()) out.model.path = request.destination;
+    if (!files->projector.empty()) out.projector = file_fetch(files->projector);
+    return out;
 }
 
 }  // namespace
 
-bool needs_fetch(const ModelFetchRequest& request) { return !request.model_url.empty() || !request.hf_repo.empty(); }
+bool needs_fetch(const ModelFetchRequest& request) {
+    return !request.model_url.empty() || !request.hf_repo.empty() || !request.mmproj_url.empty();
+}
 
 bool fetch_file(const FileFetch& fetch, std::string* error) {
     std::error_code ec;
@@ -387,58 +397,31 @@ bool fetch_file(const FileFetch& fetch, std::string* error) {
     return false;
 }
 
-std::optional<std::string> fetch_model(const ModelFetchRequest& request, const EnvLookup& env, std::string* error) {
+std::optional<FetchedModel> fetch_model(const ModelFetchRequest& request, const EnvLookup& env, std::string* error) {
     const std::string dir = cache_dir(env);
-    auto local_path = [&](const std::string& name) -> std::string {
-        if (!request.destination.empty()) return request.destination;
-        if (dir.empty()) return "";
-        return dir + "/" + name;
-    };
-    FileFetch fetch;
-    fetch.offline = request.offline;
-    fetch.show_progress = request.show_progress;
-    fetch.cancel = request.cancel;
-
+    FetchedModel out;
+    std::optional<FileFetch> projector;
+    if (!request.mmproj_url.empty()) {
+        projector = url_fetch(request, request.mmproj_url, "--mmproj-url", request.mmproj_path, "--mmproj", dir, error);
+        if (!projector) return std::nullopt;
+    }
     if (!request.model_url.empty()) {
-        if (!is_http_url(request.model_url)) {
-            *error = "--model-url must be an http:// or https:// URL";
-            return std::nullopt;
-        }
-        const std::string name = file_name_from_url(request.model_url);
-        if (name.empty() && request.destination.empty()) {
-            *error = "the URL " + url_for_log(request.model_url) + " names no file; give the local path with -m";
-            return std::nullopt;
-        }
-        fetch.url = request.model_url;
-        fetch.path = local_path(name);
-    } else {
-        std::string why;
-        const auto repo = parse_hf_repo(request.hf_repo, &why);
-        if (!repo) {
-            *error = "--hf-repo '" + request.hf_repo + "': " + why;
-            return std::nullopt;
-        }
-        const std::string endpoint = hf_endpoint(env);
-        std::string file = request.hf_file;
-        if (file.empty()) {
-            if (request.offline && !request.destination.empty()) {
-                file = fs::path(request.destination).filename().string();
-            } else {
-                const auto chosen = choose_repo_file(request, *repo, endpoint, dir, error);
-                if (!chosen) return std::nullopt;
-                file = *chosen;
-            }
-        }
-        fetch.url = hf_file_url(endpoint, repo->repo, file);
-        fetch.path = local_path(hf_cache_file_name(repo->repo, file));
-        fetch.bearer_token = request.hf_token;
+        const auto model = url_fetch(request, request.model_url, "--model-url", request.destination, "-m", dir, error);
+        if (!model || !fetch_file(*model, error)) return std::nullopt;
+        out.model_path = model->path;
+    } else if (!request.hf_repo.empty()) {
+        // --mmproj FILE or --mmproj-url: the projector is given, the repository's is not looked for.
+        const bool want_projector = request.mmproj_auto && request.mmproj_url.empty() && request.mmproj_path.empty();
+        const auto files = repo_fetches(request, env, dir, want_projector, error);
+        if (!files || !fetch_file(files->model, error)) return std::nullopt;
+        out.model_path = files->model.path;
+        if (files->projector) projector = files->projector;
     }
-    if (fetch.path.empty()) {
-        *error = "no cache directory: set LLAMA_CACHE (or HOME), or give the local path with -m";
-        return std::nullopt;
+    if (projector) {
+        if (!fetch_file(*projector, error)) return std::nullopt;
+        out.projector_path = projector->path;
     }
-    if (!fetch_file(fetch, error)) return std::nullopt;
-    return fetch.path;
+    return out;
 }
 
 }  // namespace cria::download

@@ -1,5 +1,6 @@
 #include "download/model_source.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <regex>
@@ -139,10 +140,14 @@ std::string hf_cache_file_name(const std::string& repo, const std::string& file)
     return prefix + "_" + base_name(file);
 }
 
-std::optional<std::vector<std::string>> gguf_files_in_tree(const std::string& tree_json) {
+bool is_projector_file(const std::string& path) {
+    return ends_with_ci(path, ".gguf") && contains_ci(base_name(path), "mmproj");
+}
+
+std::optional<RepoGgufFiles> gguf_files_in_tree(const std::string& tree_json) {
     const auto tree = nlohmann::json::parse(tree_json, nullptr, /*allow_exceptions=*/false);
     if (!tree.is_array()) return std::nullopt;
-    std::vector<std::string> files;
+    RepoGgufFiles files;
     for (const auto& item : tree) {
         if (!item.is_object()) continue;
         const auto type = item.find("type");
@@ -150,8 +155,8 @@ std::optional<std::vector<std::string>> gguf_files_in_tree(const std::string& tr
         if (type == item.end() || !type->is_string() || *type != "file") continue;
         if (path == item.end() || !path->is_string()) continue;
         const std::string p = path->get<std::string>();
-        if (!ends_with_ci(p, ".gguf") || contains_ci(base_name(p), "mmproj")) continue;
-        files.push_back(p);
+        if (!ends_with_ci(p, ".gguf")) continue;
+        (is_projector_file(p) ? files.projectors : files.models).push_back(p);
     }
     return files;
 }
@@ -186,6 +191,48 @@ std::string choose_hf_file(const std::vector<std::string>& files, const std::str
         return "";
     }
     return chosen;
+}
+
+int quant_bits(const std::string& path) {
+    std::string name = base_name(path);
+    if (!ends_with_ci(name, ".gguf")) return 0;
+    name.resize(name.size() - 5);
+    static const std::regex split_part(R"(-\d{5}-of-\d{5}$)", std::regex::icase);
+    name = std::regex_replace(name, split_part, "");
+    // The last word: letters, digits and '_' after the last '-' or '.'.
+    size_t start = name.size();
+    while (start > 0 && (std::isalnum(static_cast<unsigned char>(name[start - 1])) || name[start - 1] == '_')) --start;
+    if (start == name.size() || start == 0 || (name[start - 1] != '-' && name[start - 1] != '.')) return 0;
+    const size_t digit = name.find_first_of("0123456789", start);
+    if (digit == std::string::npos) return 0;
+    int bits = 0;
+    for (size_t i = digit; i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) && bits < 100000; ++i) {
+        bits = bits * 10 + (name[i] - '0');
+    }
+    return bits;
+}
+
+std::string choose_projector(const std::vector<std::string>& projectors, const std::string& model) {
+    const auto model_slash = model.find_last_of('/');
+    const std::string model_dir = model_slash == std::string::npos ? "" : model.substr(0, model_slash + 1);
+    const int model_bits = quant_bits(model);
+    std::string best;
+    size_t best_depth = 0;
+    int best_diff = 0;
+    for (const auto& p : projectors) {
+        const auto slash = p.find_last_of('/');
+        const std::string dir = slash == std::string::npos ? "" : p.substr(0, slash + 1);
+        // The projector's folder ("a/b/") must be the model's folder or one above it.
+        if (model_dir.compare(0, dir.size(), dir) != 0) continue;
+        const size_t depth = static_cast<size_t>(std::count(dir.begin(), dir.end(), '/'));
+        const int diff = std::abs(quant_bits(p) - model_bits);
+        if (best.empty() || depth > best_depth || (depth == best_depth && diff < best_diff)) {
+            best = p;
+            best_depth = depth;
+            best_diff = diff;
+        }
+    }
+    return best;
 }
 
 std::string file_name_from_url(const std::string& url) {

@@ -45,16 +45,35 @@ std::string hf_tree_url(const std::string& endpoint, const std::string& repo);
 // The cache file name of a repository file: "user_repo_<base name of file>".
 std::string hf_cache_file_name(const std::string& repo, const std::string& file);
 
-// The file names a repository's file list (the hub's tree JSON text) holds that could be a model:
-// paths of files ending in ".gguf" (case-insensitive), without multimodal projectors ("mmproj"
-// in the name). Returns nullopt when the text is not such a list.
-std::optional<std::vector<std::string>> gguf_files_in_tree(const std::string& tree_json);
+// Whether a repository file is a multimodal projector: a ".gguf" file (case-insensitive) whose base
+// name contains "mmproj". Such files are never taken as the model.
+bool is_projector_file(const std::string& path);
+
+// The .gguf files of a repository's file list (the hub's tree JSON text), as paths in the
+// repository, in the list's order.
+struct RepoGgufFiles {
+    std::vector<std::string> models;      // what could be the model: not projectors
+    std::vector<std::string> projectors;  // is_projector_file()
+};
+// Returns nullopt when the text is not such a list.
+std::optional<RepoGgufFiles> gguf_files_in_tree(const std::string& tree_json);
 
 // Picks the model file for `tag` out of `files` (paths as in the repository): the first whose base
 // name contains the tag (case-insensitive); without a tag, the first containing "Q4_K_M", else the
 // first file. Split models ("-00001-of-00003.gguf") are refused. Returns "" and sets *error when
 // nothing fits.
 std::string choose_hf_file(const std::vector<std::string>& files, const std::string& tag, std::string* error);
+
+// The bit count of a GGUF file's quantization, read from the last '-' or '.' separated word of its
+// name (without ".gguf" and a split suffix): its first number, so "m-Q4_K_M.gguf" 4, "m.Q8_0.gguf"
+// 8, "mmproj-m-f16.gguf" and "mmproj-BF16.gguf" 16; 0 when the name has no such word or number.
+int quant_bits(const std::string& path);
+
+// The projector llama-server's --mmproj-auto takes for `model` out of `projectors` (paths in the
+// repository, in the listing's order): only those in the model's folder or one of the folders above
+// it, the deepest folder first, then the quantization nearest in bits to the model's (quant_bits),
+// then the first listed. "" when none is in such a folder (text only).
+std::string choose_projector(const std::vector<std::string>& projectors, const std::string& model);
 
 // The local file name for a URL: the last path segment, without query or fragment, percent-
 // decoded, with characters other than letters, digits, '.', '_' and '-' replaced by '_'.

@@ -150,6 +150,8 @@ public:
     // Where load() reads the model, replacing EngineConfig::model_path. Call before load() (main
     // learns the path of a downloaded model only after the HTTP server is listening).
     void set_model_path(std::string path) { config_.model_path = std::move(path); }
+    // Likewise EngineConfig::mmproj_path, for a projector downloaded with -mmu or found with -hf.
+    void set_mmproj_path(std::string path) { config_.mmproj_path = std::move(path); }
 
     // Loads the model and creates the context. Call once, on the thread that will call run().
     // Returns false and sets *error on failure (an --rpc worker that does not answer is named).

@@ -50,8 +50,6 @@ struct LaterOptions {
     // Devices and backends this build may lack
     CpuPlacement cpu;                      // -C, -Cr, --cpu-strict, --prio, --poll
     CpuPlacement cpu_batch;                // the -batch forms
-    std::string mmproj_url;                // -mmu, --mmproj-url
-    bool mmproj_auto = true;               // --mmproj-auto / --no-mmproj
 
     // Options with no counterpart here at all (model presets, Docker Hub, video, draft-model
     // placement, ...): the value as given, by canonical name, for --print-options.

@@ -418,16 +418,22 @@ void add_model_options(std::vector<OptionSpec>& t) {
             .help("model tags, comma-separated (informational: shown by --print-options)")
             .bind(string_list(at(&ServerOptions::tags))));
     add(Opt(S::Model, {"--mmproj-auto"}).negative({"--no-mmproj", "--no-mmproj-auto"}).env({"LLAMA_ARG_MMPROJ_AUTO"})
-            .help("with -hf, llama-server also downloads the repository's projector")
-            .bind(boolean(at_later(&LaterOptions::mmproj_auto)))
-            .notice([](const ServerOptions& o) -> std::string {
-                return o.later.mmproj_auto ? "accepted; cria does not download a projector with -hf yet: give --mmproj FILE"
-                                           : "";
-            }));
+            .help("with --hf-repo, also download the repository's multimodal projector (an mmproj*.gguf file in "
+                  "the model's folder, the quantization nearest the model's) and load it; none in the repository: "
+                  "text only. --mmproj or --mmproj-url wins")
+            .def("on").bind(boolean(at(&ServerOptions::download, &download::ModelFetchRequest::mmproj_auto))));
     add(Opt(S::Model, {"-mmu", "--mmproj-url"}).value(K::String, "URL").env({"LLAMA_ARG_MMPROJ_URL"})
-            .help("download the multimodal projector from this URL")
-            .bind(nonempty_text(at_later(&LaterOptions::mmproj_url)))
-            .says("accepted and kept; cria does not download projectors yet: download it and give --mmproj FILE"));
+            .help("download the multimodal projector from this http(s) URL into the cache directory (as "
+                  "--model-url: the URL's file name, resumed, kept while its ETag is unchanged), or to --mmproj if "
+                  "given, and load it")
+            .def("unused").bind({
+                [](ServerOptions& o, const std::string& v) -> std::string {
+                    if (!download::is_http_url(v)) return "must be an http:// or https:// URL";
+                    o.download.mmproj_url = v;
+                    return "";
+                },
+                [](const ServerOptions& o) { return download::url_for_log(o.download.mmproj_url); },
+            }));
     add(Opt(S::Model, {"-mmdev", "--mmproj-device"}).value(K::String, "DEVICE").env({"MTMD_BACKEND_DEVICE"})
             .help("the device the multimodal projector runs on (none = the CPU)").def("follows --device")
             .bind(nonempty_text(at_backend(&BackendConfig::mmproj_device))));

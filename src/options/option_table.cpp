@@ -612,7 +612,8 @@ std::vector<OptionSpec> build_table() {
             .env({"LLAMA_ARG_HF_REPO"})
             .help("download the model from this Hugging Face repository at $HF_ENDPOINT (else $MODEL_ENDPOINT, "
                   "else https://huggingface.co); without --hf-file the first .gguf file whose name contains the quant "
-                  "(default Q4_K_M, else the first file) is taken")
+                  "(default Q4_K_M, else the first file) is taken; the repository's multimodal projector is "
+                  "downloaded and loaded too, if it has one (--no-mmproj: not)")
             .def("unused").bind(hf_repo_binding()));
     add(Opt(S::Model, {"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
             .help("the file to download from --hf-repo (overrides its quant)").def("unused")
@@ -664,7 +665,8 @@ std::vector<OptionSpec> build_table() {
             .help("check the model's tensor data for invalid values while loading")
             .bind(boolean(at_engine(&EngineConfig::check_tensors))));
     add(Opt(S::Model, {"-mm", "--mmproj"}).value(K::String, "FILE").env({"LLAMA_ARG_MMPROJ"})
-            .help("multimodal projector file (the model's vision encoder): prompts may then hold images")
+            .help("multimodal projector file (the model's vision encoder): prompts may then hold images; with "
+                  "--mmproj-url, where the download is kept; with --hf-repo it may be left out (--mmproj-auto)")
             .def("none").bind(text(at_engine(&EngineConfig::mmproj_path))));
     add(Opt(S::Model, {"--mmproj-offload"}).negative({"--no-mmproj-offload"}).env({"LLAMA_ARG_MMPROJ_OFFLOAD"})
             .help("run the multimodal projector on the GPU, where there is one; --no-mmproj-offload keeps it "

@@ -1,4 +1,5 @@
-// Models from the network: -mu/--model-url and -hf/--hf-repo with -hff/--hf-file, against a model
+// Models from the network: -mu/--model-url and -hf/--hf-repo with -hff/--hf-file, and multimodal
+// projectors: -mmu/--mmproj-url and the one of an -hf repository (--mmproj-auto), against a model
 // server on loopback written here. It serves the tiny test model with an ETag and Range support, can
 // drop the connection mid-file or hold the body back, and records every request, so the tests see
 // exactly what cria asked for: full downloads, HEAD checks, "Range: bytes=N-" resumes, tokens.
@@ -7,10 +8,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startCria, runCria, freePort, waitForHealth, TINY_MODEL } from './lib/cria.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import { startCria, runCria, freePort, waitForHealth, TINY_MODEL, MODELS } from './lib/cria.mjs';
 import { makeTempDir } from './lib/misc-helpers.mjs';
 
 const TINY = fs.readFileSync(TINY_MODEL);
+const MMPROJ_FILE = path.join(MODELS, 'tiny-mmproj.gguf');
+const MMPROJ = fs.readFileSync(MMPROJ_FILE);
 const TOKEN = 'hf_e2eSecretTokenThatMustNeverBeLogged';
 
 // A loopback HTTP server of model files. `files` maps a URL path to its bytes.
@@ -22,7 +26,7 @@ async function startModelServer(files) {
     dropAfter: null,       // the next full GET sends this many bytes, then the connection is cut
     holdBody: null,        // a Promise: the next GET sends half the body, waits for it, sends the rest
     requireToken: null,    // paths under this prefix answer 401 without "Authorization: Bearer <TOKEN>"
-    trees: {},             // "/api/models/<repo>/tree/main" -> JSON value
+    trees: {},             // "/api/models/<repo>/tree/main" (or /refs) -> JSON value
   };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
@@ -354,6 +358,7 @@ describe('-hf: Hugging Face repositories through HF_ENDPOINT', () => {
     hub = await startModelServer({
       '/user/repo/resolve/main/tiny-Q8_0.gguf': TINY,
       '/user/repo/resolve/main/tiny-Q4_K_M.gguf': TINY,
+      '/user/repo/resolve/main/mmproj-tiny-f16.gguf': MMPROJ,
       '/user/private/resolve/main/tiny-Q8_0.gguf': TINY,
     });
     hub.state.trees['/api/models/user/repo/tree/main'] = [
@@ -435,5 +440,238 @@ describe('-hf: Hugging Face repositories through HF_ENDPOINT', () => {
     const res = await runCria(['-hf', 'user/repo:IQ1_S', '--port', String(await freePort())], { env: env() });
     assert.equal(res.code, 1, res.stderr);
     assert.match(res.stderr, /no \.gguf file matches the quantization 'IQ1_S'.*tiny-Q8_0\.gguf/);
+  });
+});
+
+// A repository of llama-server's shape: models of two quants and projectors of two, in the hub's
+// listing order (README first, then the files by name).
+const VISION_FILES = {
+  'README.md': Buffer.from('# tiny\n'),
+  'mmproj-tiny-f16.gguf': MMPROJ,
+  'mmproj-tiny-Q8_0.gguf': MMPROJ,
+  'tiny-Q8_0.gguf': TINY,
+  'tiny-Q4_K_M.gguf': TINY,
+};
+const TEXT_FILES = { 'tiny-Q4_K_M.gguf': TINY };
+// The commit llama-server 0.7 resolves main to (it asks /api/models/<repo>/refs first) and then
+// downloads from: /<repo>/resolve/<commit>/<file>. cria downloads from resolve/main.
+const COMMIT = 'c0ffee'.padEnd(40, '0');
+
+async function startProjectorHub() {
+  const files = { '/x/tiny-mmproj.gguf': MMPROJ };
+  const hub = await startModelServer(files);
+  for (const [repo, repoFiles] of [['user/vision', VISION_FILES], ['user/text', TEXT_FILES]]) {
+    const listing = Object.entries(repoFiles).map(([p, bytes]) => ({ type: 'file', path: p, size: bytes.length }));
+    hub.state.trees[`/api/models/${repo}/tree/main`] = listing;
+    hub.state.trees[`/api/models/${repo}/tree/${COMMIT}`] = listing;
+    hub.state.trees[`/api/models/${repo}/refs`] = { branches: [{ name: 'main', ref: 'refs/heads/main', targetCommit: COMMIT }] };
+    for (const [p, bytes] of Object.entries(repoFiles)) {
+      files[`/${repo}/resolve/main/${p}`] = bytes;
+      files[`/${repo}/resolve/${COMMIT}/${p}`] = bytes;
+    }
+  }
+  return hub;
+}
+
+// The files of `repo` a run downloaded (full GETs), by name, sorted; and every request, in order.
+function filesGot(requests, repo) {
+  const prefix = new RegExp(`^/${repo}/resolve/[^/]+/`);
+  return requests.filter((r) => r.method === 'GET' && prefix.test(r.path) && !r.headers.range)
+    .map((r) => r.path.replace(prefix, '')).sort();
+}
+const shape = (requests) => requests.map((r) => `${r.method} ${r.path}${r.query}`);
+
+async function vision(cria) {
+  const props = await cria.get('/props');
+  assert.equal(props.status, 200);
+  return props.body.modalities.vision;
+}
+
+describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
+  let hub;
+  let cache;
+  const env = () => ({ HF_ENDPOINT: hub.base, LLAMA_CACHE: cache.dir, HF_TOKEN: '' });
+  const since = (n) => hub.state.requests.slice(n);
+  before(async () => {
+    hub = await startProjectorHub();
+    cache = makeTempDir('cria-dl-mmproj-');
+  });
+  after(async () => { await hub?.close(); cache?.cleanup(); });
+
+  test('-mmu downloads the projector into the cache under its URL name and loads it (vision); later starts check its ETag', async () => {
+    const url = `${hub.base}/x/tiny-mmproj.gguf`;
+    const cria = await startCria(['-mmu', url], { env: env() });
+    try {
+      assert.equal(await vision(cria), true);
+      await completes(cria);
+    } finally {
+      await cria.stop();
+    }
+    assert.deepEqual(shape(hub.state.requests), ['GET /x/tiny-mmproj.gguf']);
+    const file = path.join(cache.dir, 'tiny-mmproj.gguf');
+    assert.ok(fs.readFileSync(file).equals(MMPROJ), 'the cached projector differs from the served one');
+    const meta = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8'));
+    assert.equal(meta.url, url);
+    assert.equal(meta.etag, '"v1"');
+    assert.deepEqual(leftovers(cache.dir), []);
+
+    const before = hub.state.requests.length;
+    const again = await startCria(['--mmproj-url', url], { env: env() });
+    try {
+      assert.equal(await vision(again), true);
+    } finally {
+      await again.stop();
+    }
+    assert.deepEqual(shape(since(before)), ['HEAD /x/tiny-mmproj.gguf']);
+  });
+
+  test('-mmu with --mmproj keeps the download at that path; a 404 exits 1 naming the URL', async () => {
+    const dest = path.join(cache.dir, 'sub', 'my-projector.gguf');
+    const cria = await startCria(['-mmu', `${hub.base}/x/tiny-mmproj.gguf`, '--mmproj', dest], { env: env() });
+    try {
+      assert.equal(await vision(cria), true);
+    } finally {
+      await cria.stop();
+    }
+    assert.ok(fs.readFileSync(dest).equals(MMPROJ));
+
+    const missing = `${hub.base}/x/missing-mmproj.gguf`;
+    const res = await runCria(['-m', TINY_MODEL, '-mmu', missing, '--port', String(await freePort())], { env: env() });
+    assert.equal(res.code, 1, res.stderr);
+    assert.ok(res.stderr.includes(`HTTP 404 (not found) from ${missing}`), res.stderr);
+  });
+
+  test('-hf takes the projector of the model\'s quant from the repository, as llama-server 0.7 does, and loads it', async () => {
+    const before = hub.state.requests.length;
+    const cria = await startCria(['-hf', 'user/vision'], { model: null, env: env() });
+    try {
+      assert.equal(await vision(cria), true);
+      await completes(cria);
+      assert.equal((await cria.get('/props')).body.model_path, path.join(cache.dir, 'user_vision_tiny-Q4_K_M.gguf'));
+    } finally {
+      await cria.stop();
+    }
+    // For tiny-Q4_K_M llama-server 0.7 took mmproj-tiny-Q8_0 (8 bits, nearer 4 than f16's 16); the
+    // test below runs it against this hub where it is installed.
+    assert.deepEqual(shape(since(before)), [
+      'GET /api/models/user/vision/tree/main?recursive=true',
+      'GET /user/vision/resolve/main/tiny-Q4_K_M.gguf',
+      'GET /user/vision/resolve/main/mmproj-tiny-Q8_0.gguf',
+    ]);
+    assert.ok(fs.readFileSync(path.join(cache.dir, 'user_vision_mmproj-tiny-Q8_0.gguf')).equals(MMPROJ));
+    assert.match(cria.log(), /user\/vision: using the multimodal projector mmproj-tiny-Q8_0\.gguf/);
+  });
+
+  test('-hf --offline uses the cached projector without asking the hub', async () => {
+    const before = hub.state.requests.length;
+    const cria = await startCria(['-hf', 'user/vision', '--offline'], { model: null, env: env() });
+    try {
+      assert.equal(await vision(cria), true);
+    } finally {
+      await cria.stop();
+    }
+    assert.deepEqual(since(before), []);
+  });
+
+  test('--no-mmproj (or LLAMA_ARG_MMPROJ_AUTO=0) downloads no projector and serves text only', async () => {
+    const before = hub.state.requests.length;
+    const cria = await startCria(['-hf', 'user/vision:Q8_0', '--no-mmproj'], { model: null, env: env() });
+    try {
+      assert.equal(await vision(cria), false);
+      await completes(cria);
+    } finally {
+      await cria.stop();
+    }
+    assert.deepEqual(filesGot(since(before), 'user/vision'), ['tiny-Q8_0.gguf']);
+    assert.ok(!since(before).some((r) => r.path.includes('mmproj')));
+
+    // Offline, the cache holds user_vision_mmproj-tiny-Q8_0.gguf too: it is never taken as the model.
+    const envOff = await startCria(['-hf', 'user/vision:Q8_0', '--offline'], { model: null, env: { ...env(), LLAMA_ARG_MMPROJ_AUTO: '0' } });
+    try {
+      assert.equal(await vision(envOff), false);
+      assert.equal((await envOff.get('/props')).body.model_path, path.join(cache.dir, 'user_vision_tiny-Q8_0.gguf'));
+    } finally {
+      await envOff.stop();
+    }
+  });
+
+  test('an explicit --mmproj FILE wins: the repository\'s projector is not looked for', async () => {
+    const before = hub.state.requests.length;
+    const cria = await startCria(['-hf', 'user/vision', '-hff', 'tiny-Q8_0.gguf', '--mmproj', MMPROJ_FILE],
+      { model: null, env: env() });
+    try {
+      assert.equal(await vision(cria), true);
+    } finally {
+      await cria.stop();
+    }
+    assert.deepEqual(shape(since(before)), ['HEAD /user/vision/resolve/main/tiny-Q8_0.gguf']);
+  });
+
+  test('with -hff the projector is still looked for in the listing (as llama-server)', async () => {
+    const own = makeTempDir('cria-dl-mmproj-hff-');
+    try {
+      const cria = await startCria(['-hf', 'user/vision', '-hff', 'tiny-Q8_0.gguf'],
+        { model: null, env: { ...env(), LLAMA_CACHE: own.dir } });
+      try {
+        assert.equal(await vision(cria), true);
+      } finally {
+        await cria.stop();
+      }
+      assert.ok(fs.existsSync(path.join(own.dir, 'user_vision_mmproj-tiny-Q8_0.gguf')));
+    } finally {
+      own.cleanup();
+    }
+  });
+
+  test('a repository without a projector serves text, with no error', async () => {
+    const before = hub.state.requests.length;
+    const cria = await startCria(['-hf', 'user/text'], { model: null, env: env() });
+    try {
+      assert.equal(await vision(cria), false);
+      await completes(cria);
+    } finally {
+      await cria.stop();
+    }
+    assert.deepEqual(shape(since(before)), [
+      'GET /api/models/user/text/tree/main?recursive=true',
+      'GET /user/text/resolve/main/tiny-Q4_K_M.gguf',
+    ]);
+    assert.match(cria.log(), /no multimodal projector for tiny-Q4_K_M\.gguf in the repository \(text only\)/);
+  });
+
+  // The oracle, where it is installed: llama-server 0.7 against the same hub (it resolves main to a
+  // commit through /refs first, and keeps its own cache layout) downloads the same files.
+  const llamaServer = spawnSync('llama-server', ['--version'], { encoding: 'utf8' });
+  test('llama-server 0.7 downloads the same model and projector files from this hub', { skip: llamaServer.status !== 0 && 'no llama-server' }, async () => {
+    for (const [repo, args] of [['user/vision', []], ['user/vision', ['--no-mmproj']], ['user/text', []]]) {
+      const own = makeTempDir('cria-dl-oracle-');
+      const port = await freePort();
+      const before = hub.state.requests.length;
+      const proc = spawn('llama-server', ['-hf', repo, ...args, '--host', '127.0.0.1', '--port', String(port)],
+        { stdio: 'ignore', env: { ...process.env, ...env(), LLAMA_CACHE: own.dir, HF_HUB_CACHE: own.dir } });
+      const exited = new Promise((resolve) => proc.on('exit', resolve));
+      try {
+        let ok = false;
+        for (let i = 0; i < 600 && !ok && proc.exitCode === null; ++i) {
+          try { ok = (await fetch(`http://127.0.0.1:${port}/health`)).status === 200; } catch { /* not up yet */ }
+          if (!ok) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(ok, `llama-server -hf ${repo} ${args.join(' ')} did not start`);
+      } finally {
+        proc.kill('SIGKILL');
+        await exited;
+        own.cleanup();
+      }
+      const theirs = filesGot(since(before), repo);
+      const cache2 = makeTempDir('cria-dl-ours-');
+      const mark = hub.state.requests.length;
+      try {
+        const cria = await startCria(['-hf', repo, ...args], { model: null, env: { ...env(), LLAMA_CACHE: cache2.dir } });
+        await cria.stop();
+      } finally {
+        cache2.cleanup();
+      }
+      assert.deepEqual(filesGot(since(mark), repo), theirs, `-hf ${repo} ${args.join(' ')}`);
+    }
   });
 });

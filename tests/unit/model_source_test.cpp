@@ -82,7 +82,8 @@ TEST(ModelSource, GgufFilesInTree) {
     ])";
     const auto files = gguf_files_in_tree(tree);
     ASSERT_TRUE(files);
-    EXPECT_EQ(*files, (std::vector<std::string>{"m-Q8_0.gguf", "sub/m-Q4_K_M.GGUF"}));
+    EXPECT_EQ(files->models, (std::vector<std::string>{"m-Q8_0.gguf", "sub/m-Q4_K_M.GGUF"}));
+    EXPECT_EQ(files->projectors, (std::vector<std::string>{"mmproj-m-f16.gguf"}));
     EXPECT_FALSE(gguf_files_in_tree("{\"error\": \"x\"}"));
     EXPECT_FALSE(gguf_files_in_tree("not json"));
 }
@@ -103,6 +104,41 @@ TEST(ModelSource, ChooseHfFile) {
     error.clear();
     EXPECT_EQ(choose_hf_file({"big-Q4_K_M-00001-of-00002.gguf", "big-Q4_K_M-00002-of-00002.gguf"}, "", &error), "");
     EXPECT_NE(error.find("split"), std::string::npos) << error;
+}
+
+TEST(ModelSource, ProjectorFiles) {
+    EXPECT_TRUE(is_projector_file("mmproj-m-f16.gguf"));
+    EXPECT_TRUE(is_projector_file("sub/Model-MMPROJ-Q8_0.GGUF"));
+    EXPECT_FALSE(is_projector_file("mmproj/m-Q8_0.gguf"));  // the folder's name does not count
+    EXPECT_FALSE(is_projector_file("mmproj-m-f16.bin"));
+}
+
+TEST(ModelSource, QuantBits) {
+    EXPECT_EQ(quant_bits("m-Q4_K_M.gguf"), 4);
+    EXPECT_EQ(quant_bits("m.Q8_0.gguf"), 8);
+    EXPECT_EQ(quant_bits("mmproj-m-f16.gguf"), 16);
+    EXPECT_EQ(quant_bits("sub/mmproj-BF16.gguf"), 16);
+    EXPECT_EQ(quant_bits("m-IQ2_XXS-00001-of-00003.gguf"), 2);
+    EXPECT_EQ(quant_bits("mmproj.gguf"), 0);          // no word after '-' or '.'
+    EXPECT_EQ(quant_bits("mmproj-model.gguf"), 0);    // a word without a number
+    EXPECT_EQ(quant_bits("m-f16+x.gguf"), 0);         // the last word is not letters and digits
+    EXPECT_EQ(quant_bits("m-Q4_K_M.bin"), 0);
+}
+
+TEST(ModelSource, ChooseProjectorAsLlamaServer) {
+    // Against a hub serving these, llama-server 0.7 took mmproj-m-Q8_0 for m-Q4_K_M and for m-Q8_0.
+    const std::vector<std::string> root = {"mmproj-m-f16.gguf", "mmproj-m-Q8_0.gguf"};
+    EXPECT_EQ(choose_projector(root, "m-Q4_K_M.gguf"), "mmproj-m-Q8_0.gguf");  // |8-4| < |16-4|
+    EXPECT_EQ(choose_projector(root, "m-Q8_0.gguf"), "mmproj-m-Q8_0.gguf");
+    EXPECT_EQ(choose_projector(root, "m-F16.gguf"), "mmproj-m-f16.gguf");
+    EXPECT_EQ(choose_projector({"mmproj-a-f16.gguf", "mmproj-b-BF16.gguf"}, "m-Q8_0.gguf"), "mmproj-a-f16.gguf");  // tie: first
+    // The model's folder or one above it, the deepest first (llama-server took sub/mmproj-sub-bf16).
+    const std::vector<std::string> nested = {"mmproj-root-f16.gguf", "sub/mmproj-sub-bf16.gguf", "other/mmproj-o-q4_0.gguf"};
+    EXPECT_EQ(choose_projector(nested, "sub/m-Q4_K_M.gguf"), "sub/mmproj-sub-bf16.gguf");
+    EXPECT_EQ(choose_projector(nested, "m-Q4_K_M.gguf"), "mmproj-root-f16.gguf");
+    EXPECT_EQ(choose_projector({"other/mmproj-o-q4_0.gguf"}, "m-Q4_K_M.gguf"), "");
+    EXPECT_EQ(choose_projector({"subdir/mmproj-f16.gguf"}, "sub/m-Q4_K_M.gguf"), "");  // not a folder prefix
+    EXPECT_EQ(choose_projector({}, "m-Q4_K_M.gguf"), "");
 }
 
 TEST(ModelSource, FileNameFromUrl) {

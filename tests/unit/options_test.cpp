@@ -550,7 +550,6 @@ std::vector<std::string> notices(std::vector<std::string> args, const Env& env =
 
 TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-        {{"--mmproj-url", "http://127.0.0.1/p.gguf"}, "--mmproj-url"},
         {{"--reasoning-budget", "100"}, "--reasoning-budget"},  // above 0: not enforced yet
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
         {{"--media-path", "/tmp"}, "--media-path"},
