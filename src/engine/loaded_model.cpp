@@ -390,6 +390,7 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
                  config.model_path + "'";
         return false;
     }
+    if (!out->threadpools.attach(out->context.get(), config.cpu, config.cpu_batch, error)) return false;
     if (config.warmup) warm_up(out->context.get(), out->vocab);
 
     describe_model(config, *out, ctx_params.n_ctx, info);
