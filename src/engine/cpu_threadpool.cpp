@@ -72,16 +72,16 @@ const char* priority_name(ggml_sched_priority prio) {
 void check_feasible(const util::CpuSet& cpus, const std::string& role, ggml_threadpool_params* params) {
     const util::CpuSet usable = cpus & allowed_cpus();
     if (cpus.any() && usable.none()) {
-        log_warn("CPU placement of the " + role + " threads: none of CPUs " + util::cpu_list(cpus) +
+        log_warn("CPU placement of the threads of " + role + ": none of CPUs " + util::cpu_list(cpus) +
                  " is available to this process (" + util::cpu_list(allowed_cpus()) +
                  "): they run where the system puts them");
     } else if (params->strict_cpu && usable.count() < static_cast<size_t>(params->n_threads)) {
-        log_warn("CPU placement of the " + role + " threads: " + std::to_string(params->n_threads) + " threads on " +
+        log_warn("CPU placement of the threads of " + role + ": " + std::to_string(params->n_threads) + " threads on " +
                  std::to_string(usable.count()) + " CPU(s): some share a CPU");
     }
     if (params->prio > GGML_SCHED_PRIO_NORMAL && !may_raise_thread_priority()) {
-        log_warn(std::string("thread priority ") + priority_name(params->prio) + " of the " + role +
-                 " threads: not permitted (needs CAP_SYS_NICE or root); they run at normal priority");
+        log_warn(std::string("thread priority ") + priority_name(params->prio) + " for " + role +
+                 ": not permitted (needs CAP_SYS_NICE or root); they run at normal priority");
         params->prio = GGML_SCHED_PRIO_NORMAL;
     }
 }
@@ -97,12 +97,12 @@ ggml_threadpool_params params_for(const CpuPlacement& p, int32_t n_threads, cons
     return params;
 }
 
-void log_pool(const ggml_threadpool_params& params, const std::string& role) {
+void log_pool(const ggml_threadpool_params& params, const std::string& model, const std::string& role) {
     util::CpuSet cpus;
     for (size_t cpu = 0; cpu < util::kMaxCpus; ++cpu) cpus.set(cpu, params.cpumask[cpu]);
     const std::string where = cpus.any() ? "CPUs " + util::cpu_list(cpus) + (params.strict_cpu ? " (strict)" : "")
                                          : "any CPU";
-    log_info("CPU threads (" + role + "): " + std::to_string(params.n_threads) + " on " + where + ", priority " +
+    log_info("CPU threads of " + model + " (" + role + "): " + std::to_string(params.n_threads) + " on " + where + ", priority " +
              priority_name(params.prio) + ", poll " + std::to_string(params.poll));
 }
 
@@ -133,7 +133,7 @@ void CpuThreadpools::release() {
 }
 
 bool CpuThreadpools::attach(llama_context* context, const CpuPlacement& placement, const CpuPlacement& batch,
-                            std::string* error) {
+                            const std::string& model, std::string* error) {
     if (!placement.given() && !batch.given()) return true;
     const auto make = reinterpret_cast<ThreadpoolNew>(cpu_backend_function("ggml_threadpool_new"));
     const auto unmake = reinterpret_cast<ThreadpoolFree>(cpu_backend_function("ggml_threadpool_free"));
@@ -143,8 +143,8 @@ bool CpuThreadpools::attach(llama_context* context, const CpuPlacement& placemen
     }
     release();
     free_ = unmake;
-    ggml_threadpool_params generation = params_for(placement, llama_n_threads(context), "generation");
-    ggml_threadpool_params batched = params_for(inherited(batch, placement), llama_n_threads_batch(context), "batch");
+    ggml_threadpool_params generation = params_for(placement, llama_n_threads(context), model + " (generation)");
+    ggml_threadpool_params batched = params_for(inherited(batch, placement), llama_n_threads_batch(context), model + " (batch)");
     const bool shared = ggml_threadpool_params_match(&generation, &batched);
     generation_ = make(&generation);
     if (!shared) batch_ = make(&batched);
@@ -154,8 +154,8 @@ bool CpuThreadpools::attach(llama_context* context, const CpuPlacement& placemen
         return false;
     }
     llama_attach_threadpool(context, generation_, batch_);
-    log_pool(generation, shared ? "generation and batches" : "generation");
-    if (!shared) log_pool(batched, "batch");
+    log_pool(generation, model, shared ? "generation and batches" : "generation");
+    if (!shared) log_pool(batched, model, "batch");
     return true;
 }
 

@@ -36,7 +36,9 @@ public:
     // both when the two come out the same, and attaches them to `context`. Otherwise does nothing.
     // Returns false with *error set when ggml's CPU backend cannot make a pool (nothing attached
     // then). Placements hold values the option parser has checked.
-    bool attach(llama_context* context, const CpuPlacement& placement, const CpuPlacement& batch, std::string* error);
+    // `model` names the model in the log lines that say what each pool got.
+    bool attach(llama_context* context, const CpuPlacement& placement, const CpuPlacement& batch,
+                const std::string& model, std::string* error);
 
     bool active() const { return generation_ != nullptr; }
 

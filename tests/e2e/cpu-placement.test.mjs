@@ -5,7 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { startCria } from './lib/cria.mjs';
+import path from 'node:path';
+import { startCria, MODELS } from './lib/cria.mjs';
 import { greedy, complete } from './lib/generation-helpers.mjs';
 
 const TWO_THREADS = ['-t', '2', '-tb', '2'];
@@ -57,7 +58,7 @@ describe('CPU affinity', { skip: ONE_CPU || !CPU0_ALLOWED ? `needs CPU 0 and ano
       assert.ok(pinned.length >= 2, `fewer than 2 threads on CPU 0: ${JSON.stringify(threads)}`);
       // The HTTP threads were started before the model loaded, where the system put them.
       assert.ok(threads.some((t) => t.cpus === OWN_CPUS), `every thread pinned: ${JSON.stringify(threads)}`);
-      assert.match(log, /CPU threads \(generation and batches\): 2 on CPUs 0[ ,]/);
+      assert.match(log, /CPU threads of tiny.gguf \(generation and batches\): 2 on CPUs 0[ ,]/);
       assert.doesNotMatch(log, /notice: (-C|-Cr|--cpu-strict)/);
     });
   }
@@ -65,14 +66,25 @@ describe('CPU affinity', { skip: ONE_CPU || !CPU0_ALLOWED ? `needs CPU 0 and ano
   test('without placement options no thread is pinned', async () => {
     const { threads, log } = await threadsAfterCompletion([]);
     for (const t of threads) assert.equal(t.cpus, OWN_CPUS, JSON.stringify(threads));
-    assert.doesNotMatch(log, /CPU threads \(/);
+    assert.doesNotMatch(log, /CPU threads of/);
   });
 
   test('-Cb places the batch threads; the generation threads keep theirs', async () => {
     const { threads, log } = await threadsAfterCompletion(['-C', '0x1', '-Cb', '0x3']);
-    assert.match(log, /CPU threads \(generation\): 2 on CPUs 0,/);
-    assert.match(log, /CPU threads \(batch\): 2 on CPUs 0-1,/);
+    assert.match(log, /CPU threads of tiny.gguf \(generation\): 2 on CPUs 0,/);
+    assert.match(log, /CPU threads of tiny.gguf \(batch\): 2 on CPUs 0-1,/);
     assert.ok(threads.some((t) => t.cpus === '0'), JSON.stringify(threads));
+  });
+});
+
+describe('the draft model\'s threads (-Cd)', { skip: ONE_CPU || !CPU0_ALLOWED ? `needs CPU 0 and another (${OWN_CPUS})` : false }, () => {
+  test('-Cd 0x1 places the draft context\'s threads; the main context keeps ggml\'s own', async () => {
+    const { threads, pid, log } = await threadsAfterCompletion(['-md', path.join(MODELS, 'tiny-draft.gguf'), '-Cd', '0x1']);
+    assert.match(log, /CPU threads of tiny-draft\.gguf \(generation and batches\): 2 on CPUs 0,/);
+    assert.doesNotMatch(log, /CPU threads of tiny\.gguf/);
+    // The main context's computations (ggml's own threads) place nothing: the engine thread stays
+    // where the draft's last computation put it.
+    assert.equal(threads.find((t) => t.tid === pid).cpus, '0', JSON.stringify(threads));
   });
 });
 
@@ -96,7 +108,7 @@ describe('priority (--prio)', () => {
       assert.ok(threads.filter((t) => t.policy === SCHED_FIFO).length >= 2, JSON.stringify(threads));
     } else {
       assert.match(log, /--prio 1: cannot set the process priority/);
-      assert.match(log, /thread priority medium of the generation threads: not permitted/);
+      assert.match(log, /thread priority medium for tiny.gguf \(generation\): not permitted/);
       assert.equal(main.policy, SCHED_OTHER, JSON.stringify(threads));
     }
   });
