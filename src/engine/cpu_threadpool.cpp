@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "util/cpu_set.h"
@@ -79,11 +80,17 @@ void check_feasible(const util::CpuSet& cpus, const std::string& role, ggml_thre
         log_warn("CPU placement of the threads of " + role + ": " + std::to_string(params->n_threads) + " threads on " +
                  std::to_string(usable.count()) + " CPU(s): some share a CPU");
     }
-    if (params->prio > GGML_SCHED_PRIO_NORMAL && !may_raise_thread_priority()) {
-        log_warn(std::string("thread priority ") + priority_name(params->prio) + " for " + role +
-                 ": not permitted (needs CAP_SYS_NICE or root); they run at normal priority");
-        params->prio = GGML_SCHED_PRIO_NORMAL;
-    }
+}
+
+// Pools above normal priority that this process may not raise to run at normal, said once.
+void lower_unpermitted_priority(ggml_threadpool_params* generation, ggml_threadpool_params* batched,
+                                const std::string& model) {
+    const ggml_sched_priority highest = std::max(generation->prio, batched->prio);
+    if (highest <= GGML_SCHED_PRIO_NORMAL || may_raise_thread_priority()) return;
+    log_warn(std::string("thread priority ") + priority_name(highest) + " for " + model +
+             ": not permitted (needs CAP_SYS_NICE or root); its threads run at normal priority");
+    generation->prio = std::min(generation->prio, GGML_SCHED_PRIO_NORMAL);
+    batched->prio = std::min(batched->prio, GGML_SCHED_PRIO_NORMAL);
 }
 
 ggml_threadpool_params params_for(const CpuPlacement& p, int32_t n_threads, const std::string& role) {
@@ -145,6 +152,7 @@ bool CpuThreadpools::attach(llama_context* context, const CpuPlacement& placemen
     free_ = unmake;
     ggml_threadpool_params generation = params_for(placement, llama_n_threads(context), model + " (generation)");
     ggml_threadpool_params batched = params_for(inherited(batch, placement), llama_n_threads_batch(context), model + " (batch)");
+    lower_unpermitted_priority(&generation, &batched, model);
     const bool shared = ggml_threadpool_params_match(&generation, &batched);
     generation_ = make(&generation);
     if (!shared) batch_ = make(&batched);
