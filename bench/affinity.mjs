@@ -5,7 +5,8 @@
 // round-robin: prompt tokens the replicas computed (their /metrics), time to first token, and the
 // workload's wall time.
 // Usage: bench/affinity [--model PATH] [--conversations N] [--turns N] [--clients N] [--threads N]
-import { spawn, spawnSync } from 'node:child_process';
+// The replicas and HAProxy run through server-process.mjs; their logs: bench/results/logs/affinity-*.log.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { freePort, sleep } from '../tests/e2e/lib/cria.mjs';
 import { trackChildren } from './children.mjs';
+import { startServer, startProcess } from './server-process.mjs';
 import { streamRequest, percentile, metric } from './sse-client.mjs';
 import { rngFor } from './random.mjs';
 
@@ -34,36 +36,6 @@ function options(argv) {
 const WORDS = 'the a king queen river mountain city road music light garden winter summer story ship island'.split(' ');
 function words(rng, n) { return Array.from({ length: n }, () => WORDS[Math.floor(rng() * WORDS.length)]).join(' '); }
 
-function start(bin, args, env = {}) {
-  const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-  let log = '';
-  proc.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
-  children.add(proc);
-  proc.lastLog = () => log;
-  return proc;
-}
-
-async function stop(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((resolve) => proc.on('exit', resolve));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitStatus(url, proc, status = 200, timeoutMs = 120000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`exited early:\n${proc.lastLog()}`);
-    try {
-      if ((await fetch(url)).status === status) return;
-    } catch { /* not yet */ }
-    await sleep(50);
-  }
-  throw new Error(`${url} never answered ${status}:\n${proc.lastLog()}`);
-}
-
 // The example configuration, or the same with round-robin instead of the affinity hash.
 function configFor(mode) {
   if (mode === 'affinity') return CONFIG;
@@ -74,16 +46,23 @@ function configFor(mode) {
 }
 
 async function runMode(o, mode) {
-  const ports = [await freePort(), await freePort()];
-  const replicas = ports.map((port) => start(o.cria, ['-m', o.model, '--port', String(port), '-np', String(o.parallel),
-    '-c', String(2048 * o.parallel), '--metrics', '-t', String(o.threads), '-tb', String(o.threads)]));
-  const lbPort = await freePort();
+  const logs = path.join(path.dirname(o.out), 'logs');
+  fs.mkdirSync(logs, { recursive: true });
+  const replicas = [];
   let haproxy = null;
   try {
-    for (let i = 0; i < 2; ++i) await waitStatus(`http://127.0.0.1:${ports[i]}/health`, replicas[i]);
-    haproxy = start('haproxy', ['-db', '-f', configFor(mode)], { CRIA_LB_BIND: `127.0.0.1:${lbPort}`,
-      CRIA_1: `127.0.0.1:${ports[0]}`, CRIA_2: `127.0.0.1:${ports[1]}` });
+    for (let i = 0; i < 2; ++i) {
+      replicas.push(await startServer({ bin: o.cria, children, cwd: ROOT, logPath: path.join(logs, `affinity-${mode}-cria${i + 1}.log`),
+        args: ['-m', o.model, '-np', String(o.parallel), '-c', String(2048 * o.parallel), '--metrics',
+          '-t', String(o.threads), '-tb', String(o.threads)] }));
+    }
+    const ports = replicas.map((r) => r.port);
+    const lbPort = await freePort();
+    haproxy = startProcess({ bin: 'haproxy', args: ['-db', '-f', configFor(mode)], children, cwd: ROOT,
+      logPath: path.join(logs, `affinity-${mode}-haproxy.log`), stopTimeoutMs: 5000,
+      env: { CRIA_LB_BIND: `127.0.0.1:${lbPort}`, CRIA_1: `127.0.0.1:${ports[0]}`, CRIA_2: `127.0.0.1:${ports[1]}` } });
     await sleep(2500);  // both replicas pass their first health check (inter 1s, rise 1)
+    if (haproxy.exitStatus()) throw new Error(`haproxy exited (${JSON.stringify(haproxy.exitStatus())}); see its log in ${logs}`);
     const before = await Promise.all(ports.map((p) => metric(p, 'llamacpp:prompt_tokens_total')));
     const rng = rngFor('affinity');
     const conversations = Array.from({ length: o.conversations }, (_, c) => [
@@ -111,8 +90,8 @@ async function runMode(o, mode) {
     return { mode, wall_s: wallS, prompt_tokens_computed: after[0] - before[0] + after[1] - before[1],
       ttft_p50_ms: percentile(ttfts, 50), ttft_p99_ms: percentile(ttfts, 99), requests: records.length };
   } finally {
-    if (haproxy) await stop(haproxy);
-    for (const r of replicas) await stop(r);
+    if (haproxy) await haproxy.stop();
+    for (const r of replicas) await r.stop();
   }
 }
 

@@ -5,13 +5,14 @@
 // CPUs: the figures measure the protocol's overhead (serialising graphs and tensors, round trips
 // per ubatch), not what a second machine's memory or compute would add.
 // Usage: bench/rpc [--model PATH] [--clients N] [--requests N] [--n-predict N] [--threads N]
-import { spawn } from 'node:child_process';
+// cria and the workers run through server-process.mjs; their logs: bench/results/logs/rpc-*.log.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { freePort, sleep } from '../tests/e2e/lib/cria.mjs';
 import { trackChildren } from './children.mjs';
+import { startServer, startProcess } from './server-process.mjs';
 import { streamRequest, percentile } from './sse-client.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,54 +36,27 @@ function rpcServerPath() {
   return found;
 }
 
-function start(bin, args) {
-  const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
-  children.add(proc);
-  proc.lastLog = () => log;
-  return proc;
-}
-
-async function waitHealthy(port, proc, timeoutMs = 120000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`exited early:\n${proc.lastLog()}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).status === 200) return;
-    } catch { /* not yet */ }
-    await sleep(50);
-  }
-  throw new Error(`not healthy within ${timeoutMs} ms:\n${proc.lastLog()}`);
-}
-
-async function stop(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((resolve) => proc.on('exit', resolve));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-  children.delete(proc);
-}
-
 const prompt = (c, r) => `Client ${c} request ${r}: once upon a time in a village by the sea there lived a ` +
   'fisherman who told long stories about the weather, the boats and the people of the town. '.repeat(4);
 
 async function measure(o, nWorkers) {
   const rpcServer = nWorkers > 0 ? rpcServerPath() : null;
+  const logs = path.join(path.dirname(o.out), 'logs');
+  fs.mkdirSync(logs, { recursive: true });
   const workers = [];
-  for (let i = 0; i < nWorkers; ++i) {
-    const port = await freePort();
-    workers.push({ port, proc: start(rpcServer, ['-H', '127.0.0.1', '-p', String(port), '-t', String(o.threads)]) });
-  }
-  await sleep(500);
-  const port = await freePort();
-  const rpcArgs = nWorkers > 0 ? ['-ngl', '99', '--rpc', workers.map((w) => `127.0.0.1:${w.port}`).join(',')] : [];
-  const cria = start(o.cria, ['-m', o.model, '--port', String(port), '-np', String(o.clients), '-c', String(1024 * o.clients),
-    '-t', String(o.threads), '-tb', String(o.threads), ...rpcArgs]);
+  let cria = null;
   try {
-    await waitHealthy(port, cria);
+    for (let i = 0; i < nWorkers; ++i) {
+      const port = await freePort();
+      workers.push({ port, ...startProcess({ bin: rpcServer, args: ['-H', '127.0.0.1', '-p', String(port), '-t', String(o.threads)],
+        children, cwd: ROOT, logPath: path.join(logs, `rpc-${nWorkers}-worker${i + 1}.log`), stopTimeoutMs: 5000 }) });
+    }
+    await sleep(500);  // the workers listen (they have no health route)
+    const rpcArgs = nWorkers > 0 ? ['-ngl', '99', '--rpc', workers.map((w) => `127.0.0.1:${w.port}`).join(',')] : [];
+    cria = await startServer({ bin: o.cria, children, cwd: ROOT, logPath: path.join(logs, `rpc-${nWorkers}-cria.log`),
+      stopTimeoutMs: 5000, args: ['-m', o.model, '-np', String(o.clients), '-c', String(1024 * o.clients),
+        '-t', String(o.threads), '-tb', String(o.threads), ...rpcArgs] });
+    const { port } = cria;
     await streamRequest({ port, path: '/completion', body: { prompt: 'warm up', n_predict: 4 } });
     const t0 = performance.now();
     const records = (await Promise.all(Array.from({ length: o.clients }, async (_, c) => {
@@ -100,8 +74,8 @@ async function measure(o, nWorkers) {
     return { workers: nWorkers, tokens_per_s: records.reduce((s, r) => s + r.tokens, 0) / wallS,
       ttft_p50_ms: percentile(ttfts, 50), ttft_p99_ms: percentile(ttfts, 99), requests: records.length };
   } finally {
-    await stop(cria);
-    for (const w of workers) await stop(w.proc);
+    if (cria) await cria.stop();
+    for (const w of workers) await w.stop();
   }
 }
 

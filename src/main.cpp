@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
     mtmd_helper_log_set(forward_llama_log, nullptr);  // libmtmd (--mmproj) and its image decoding
     // What the llama-server options given do here, where that is less than there: one line each.
     for (const auto& notice : options.notices) cria::log_warn("notice: " + notice);
-    set_process_priority(options.later.cpu.prio);
+    set_process_priority(options.engine.cpu.prio.value_or(0));
     // Router mode, or one model that sleeps when idle: a router process in front of child cria
     // processes (src/router/, docs/router.md). It never loads a model in this process.
     if (cria::router::wants_router(options)) return cria::router::run_router(options, argc, argv);

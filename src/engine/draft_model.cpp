@@ -39,6 +39,10 @@ std::unique_ptr<DraftModel> DraftModel::load(const EngineConfig& config, const l
     if (config.speculative.n_ctx_draft > 0) draft_config.n_ctx = config.speculative.n_ctx_draft;
     draft_config.embedding = false;
     draft_config.pooling.clear();
+    // Its own CPU thread pools: -Cd, --prio-draft, ... (each unset one as the main model's), and
+    // -Cbd, --prio-batch-draft, ... for its batches (each unset one as the draft's own).
+    draft_config.cpu = inherited(config.speculative.cpu_draft, config.cpu);
+    draft_config.cpu_batch = config.speculative.cpu_batch_draft;
 
     std::unique_ptr<DraftModel> draft(new DraftModel());
     std::string why;

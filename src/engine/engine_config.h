@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/backend_config.h"
+#include "engine/cpu_placement.h"
 #include "engine/metadata_override.h"
 #include "engine/speculative_config.h"
 
@@ -65,6 +66,8 @@ struct EngineConfig {
     bool kv_unified = false;        // -kvu; false: each slot its own KV stream (attends only to its own cells)
     int32_t n_threads = -1;         // -t; -1: hardware threads
     int32_t n_threads_batch = -1;   // -tb; -1: same as n_threads
+    CpuPlacement cpu;               // -C, -Cr, --cpu-strict, --prio, --poll: the generation threads
+    CpuPlacement cpu_batch;         // -Cb, -Crb, --cpu-strict-batch, ...: the batch threads (unset: as `cpu`)
     int32_t n_gpu_layers = -1;      // -ngl; -1: "auto" (libllama's default; llama.h itself reads any negative
                                     // value as "all layers", so the engine maps -1); "all" = kAllGpuLayers
     int32_t main_gpu = 0;           // -mg

@@ -390,6 +390,8 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
                  config.model_path + "'";
         return false;
     }
+    const std::string name = config.model_path.substr(config.model_path.find_last_of('/') + 1);
+    if (!out->threadpools.attach(out->context.get(), config.cpu, config.cpu_batch, name, error)) return false;
     if (config.warmup) warm_up(out->context.get(), out->vocab);
 
     describe_model(config, *out, ctx_params.n_ctx, info);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/cpu_threadpool.h"
 #include "engine/engine.h"
 #include "engine/multimodal.h"
 #include "engine/lora_adapters.h"
@@ -14,6 +15,7 @@
 namespace cria {
 
 struct LoadedModel {
+    CpuThreadpools threadpools;  // -C, --prio, ...: attached to `context`, so declared first (freed after it)
     llama_model_ptr model;
     llama_context_ptr context;
     const llama_vocab* vocab = nullptr;

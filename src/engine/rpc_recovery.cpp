@@ -18,7 +18,10 @@ namespace {
 
 // Whatever was made over lost connections is never freed (rpc_fault.h): its destructors would
 // queue commands to a dispatcher thread that has ended, and wait for them forever.
+// Its CPU thread pools are not made over connections: they are freed, once the abandoned context
+// no longer points at them.
 void abandon(LoadedModel& model) {
+    if (model.context) llama_detach_threadpool(model.context.get());
     static_cast<void>(model.context.release());
     static_cast<void>(model.model.release());
 }
@@ -128,6 +131,7 @@ bool Engine::reload_model(std::string* error) {
     }
     model_->model = std::move(fresh->model);
     model_->context = std::move(fresh->context);
+    model_->threadpools = std::move(fresh->threadpools);  // the old context is abandoned and detached: frees its pools
     model_->vocab = fresh->vocab;  // the old one stays valid (never freed): vocabulary_ keeps it
     auto speculator = Speculator::create(config_, *model_, error);
     if (!speculator && !error->empty()) return false;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/cpu_placement.h"
+
 namespace cria {
 
 // Where a step's draft comes from.
@@ -20,6 +22,9 @@ struct SpeculativeConfig {
     int32_t n_gpu_layers_draft = -1;   // -1: libllama's default
     int32_t n_ctx_draft = 0;           // the draft context, shared by all slots; 0: the main context's size
     int32_t ngram_size = 12;           // tokens matched by n-gram lookup
+    CpuPlacement cpu_draft;            // -Cd, -Crd, --cpu-strict-draft, ...: the draft context's threads
+                                       // (unset: as EngineConfig::cpu)
+    CpuPlacement cpu_batch_draft;      // -Cbd, --cpu-strict-batch-draft, ...: its batch threads (unset: as cpu_draft)
 
     bool enabled() const { return !sources.empty(); }
 };

@@ -11,15 +11,6 @@
 
 namespace cria {
 
-// -C/-Cr/--cpu-strict/--prio/--poll and their -batch forms: where the CPU threads run.
-struct CpuPlacement {
-    std::string mask;      // -C: hex affinity mask ("" = none)
-    std::string range;     // -Cr: "lo-hi" ("" = none)
-    int32_t strict = 0;    // --cpu-strict 0|1
-    int32_t prio = 0;      // --prio: -1 low, 0 normal, 1 medium, 2 high, 3 realtime
-    int32_t poll = 50;     // --poll: 0 (no polling) .. 100
-};
-
 struct LaterOptions {
     // Chat templates: --no-jinja is ServerOptions::jinja, the reasoning options are ChatSettings (api/chat_settings.h)
     bool prefill_assistant = true;         // --prefill-assistant / --no-prefill-assistant
@@ -48,8 +39,6 @@ struct LaterOptions {
     int32_t kv_unified_per_slot = -1;      // --kv-unified-per-slot (-1 = unset)
 
     // Devices and backends this build may lack
-    CpuPlacement cpu;                      // -C, -Cr, --cpu-strict, --prio, --poll
-    CpuPlacement cpu_batch;                // the -batch forms
 
     // Options with no counterpart here at all (model presets, Docker Hub, video, draft-model
     // placement, ...): the value as given, by canonical name, for --print-options.

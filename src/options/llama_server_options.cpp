@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "options/cpu_placement_options.h"
 #include "options/option_builder.h"
 
 namespace cria::options {
@@ -131,37 +132,6 @@ Binding kept_choice(std::string name, std::vector<std::string> words) {
             return "must be one of " + join(words, ", ");
         },
         inner.show,
-    };
-}
-
-// -C: an affinity mask of any length, in hex ("0x" optional).
-Binding cpu_mask(Field<std::string> field) {
-    return {
-        [field](ServerOptions& o, const std::string& v) -> std::string {
-            const size_t start = v.rfind("0x", 0) == 0 || v.rfind("0X", 0) == 0 ? 2 : 0;
-            if (v.size() == start) return "expected a hexadecimal CPU mask, e.g. 0xff";
-            for (size_t i = start; i < v.size(); ++i) {
-                if (!std::isxdigit(static_cast<unsigned char>(v[i]))) return "expected a hexadecimal CPU mask, e.g. 0xff";
-            }
-            field.in(o) = v;
-            return "";
-        },
-        [field](const ServerOptions& o) { return field.of(o); },
-    };
-}
-
-// -Cr: "lo-hi", CPU numbers with lo <= hi.
-Binding cpu_range(Field<std::string> field) {
-    return {
-        [field](ServerOptions& o, const std::string& v) -> std::string {
-            const auto dash = v.find('-');
-            const auto lo = dash == std::string::npos ? std::nullopt : parse_int(v.substr(0, dash));
-            const auto hi = dash == std::string::npos ? std::nullopt : parse_int(v.substr(dash + 1));
-            if (!lo || !hi || *lo < 0 || *hi < *lo || *hi >= 512) return "expected lo-hi, CPU numbers from 0 to 511 with lo <= hi";
-            field.in(o) = v;
-            return "";
-        },
-        [field](const ServerOptions& o) { return field.of(o); },
     };
 }
 
@@ -293,44 +263,6 @@ Notice later_feature(std::string what) {
 }
 
 // ---- the sections ----
-
-void add_thread_options(std::vector<OptionSpec>& t) {
-    auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
-    const std::string placement =
-        "accepted and checked; cria leaves thread placement, priority and polling to ggml's defaults for now";
-    const auto cpu = [](int32_t CpuPlacement::*m) { return at(&ServerOptions::later, &LaterOptions::cpu, m); };
-    const auto batch = [](int32_t CpuPlacement::*m) { return at(&ServerOptions::later, &LaterOptions::cpu_batch, m); };
-    const auto cpu_s = [](std::string CpuPlacement::*m) { return at(&ServerOptions::later, &LaterOptions::cpu, m); };
-    const auto batch_s = [](std::string CpuPlacement::*m) { return at(&ServerOptions::later, &LaterOptions::cpu_batch, m); };
-    add(Opt(S::Threads, {"-C", "--cpu-mask"}).value(K::String, "M")
-            .help("CPU affinity mask of the generation threads, hexadecimal of any length").def("none")
-            .bind(cpu_mask(cpu_s(&CpuPlacement::mask))).says(placement));
-    add(Opt(S::Threads, {"-Cr", "--cpu-range"}).value(K::String, "lo-hi")
-            .help("range of CPUs for the generation threads' affinity").def("none")
-            .bind(cpu_range(cpu_s(&CpuPlacement::range))).says(placement));
-    add(Opt(S::Threads, {"--cpu-strict"}).value(K::Int, "<0|1>")
-            .help("strict CPU placement").bind(int_in(cpu(&CpuPlacement::strict), 0, 1)).says(placement));
-    add(Opt(S::Threads, {"--prio"}).value(K::Int, "N")
-            .help("process priority: -1 low, 0 normal, 1 medium, 2 high, 3 realtime (above normal needs the "
-                  "privilege to raise it: else a warning, and normal)")
-            .bind(int_in(cpu(&CpuPlacement::prio), -1, 3)));
-    add(Opt(S::Threads, {"--poll"}).value(K::Int, "<0...100>")
-            .help("how much threads poll for work instead of sleeping; 0 = no polling")
-            .bind(int_in(cpu(&CpuPlacement::poll), 0, 100)).says(placement));
-    add(Opt(S::Threads, {"-Cb", "--cpu-mask-batch"}).value(K::String, "M")
-            .help("the same as --cpu-mask, for the batch threads").def("same as --cpu-mask")
-            .bind(cpu_mask(batch_s(&CpuPlacement::mask))).says(placement));
-    add(Opt(S::Threads, {"-Crb", "--cpu-range-batch"}).value(K::String, "lo-hi")
-            .help("the same as --cpu-range, for the batch threads").def("none")
-            .bind(cpu_range(batch_s(&CpuPlacement::range))).says(placement));
-    add(Opt(S::Threads, {"--cpu-strict-batch"}).value(K::Int, "<0|1>")
-            .help("the same as --cpu-strict, for the batch threads")
-            .bind(int_in(batch(&CpuPlacement::strict), 0, 1)).says(placement));
-    add(Opt(S::Threads, {"--prio-batch"}).value(K::Int, "N")
-            .help("the same as --prio, for the batch threads").bind(int_in(batch(&CpuPlacement::prio), -1, 3)).says(placement));
-    add(Opt(S::Threads, {"--poll-batch"}).value(K::Int, "<0|1>")
-            .help("the same as --poll, for the batch threads").bind(int_in(batch(&CpuPlacement::poll), 0, 100)).says(placement));
-}
 
 void add_device_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
@@ -572,17 +504,7 @@ void add_speculative_options(std::vector<OptionSpec>& t) {
             .says("accepted and kept; cria does not download draft models yet: download it and give -md FILE"));
     kept_as({"--spec-draft-threads", "-td", "--threads-draft"}, K::Int, "N", "draft model generation threads");
     kept_as({"--spec-draft-threads-batch", "-tbd", "--threads-batch-draft"}, K::Int, "N", "draft model batch threads");
-    kept_as({"--spec-draft-cpu-mask", "-Cd", "--cpu-mask-draft"}, K::String, "M", "draft model CPU affinity mask");
-    kept_as({"--spec-draft-cpu-range", "-Crd", "--cpu-range-draft"}, K::String, "lo-hi", "draft model CPU range");
-    kept_as({"--spec-draft-cpu-strict", "--cpu-strict-draft"}, K::Int, "<0|1>", "draft model strict CPU placement");
-    kept_as({"--spec-draft-prio", "--prio-draft"}, K::Int, "N", "draft model thread priority");
-    kept_as({"--spec-draft-poll", "--poll-draft"}, K::Int, "<0|1>", "draft model polling");
-    kept_as({"--spec-draft-cpu-mask-batch", "-Cbd", "--cpu-mask-batch-draft"}, K::String, "M",
-            "draft model batch CPU affinity mask");
-    kept_as({"--spec-draft-cpu-strict-batch", "--cpu-strict-batch-draft"}, K::Int, "<0|1>",
-            "draft model batch strict CPU placement");
-    kept_as({"--spec-draft-prio-batch", "--prio-batch-draft"}, K::Int, "N", "draft model batch thread priority");
-    kept_as({"--spec-draft-poll-batch", "--poll-batch-draft"}, K::Int, "<0|1>", "draft model batch polling");
+    add_draft_cpu_placement_options(t);  // -Cd, --prio-draft, ...: applied to the draft model's context
     kept_as({"--spec-draft-override-tensor", "-otd", "--override-tensor-draft"}, K::String,
             "PATTERN=TYPE,...", "draft model tensor buffer overrides");
     kept_as({"--spec-draft-device", "-devd", "--device-draft"}, K::List, "<dev1,dev2,..>", "draft model devices");
@@ -803,7 +725,7 @@ void add_router_options(std::vector<OptionSpec>& t) {
 
 void add_llama_server_options(std::vector<OptionSpec>* table) {
     std::vector<OptionSpec>& t = *table;
-    add_thread_options(t);
+    add_cpu_placement_options(t);
     add_device_options(t);
     add_model_options(t);
     add_context_options(t);

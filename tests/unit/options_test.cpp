@@ -556,7 +556,6 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
         {{"--tools", "all"}, "--tools"},
         {{"--ui-config", "{}"}, "--ui-config"},
         {{"--models-dir", "/tmp"}, "--models-dir"},
-        {{"--poll", "10"}, "--poll"},
         {{"--gpt-oss-20b-default"}, "--gpt-oss-20b-default"},
     };
     for (const auto& [args, option] : cases) {
