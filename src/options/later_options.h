@@ -38,8 +38,6 @@ struct LaterOptions {
     int32_t checkpoint_min_step = 8192;    // -cms, --checkpoint-min-step
     int32_t kv_unified_per_slot = -1;      // --kv-unified-per-slot (-1 = unset)
 
-    // Devices and backends this build may lack
-
     // Options with no counterpart here at all (model presets, Docker Hub, video, draft-model
     // placement, ...): the value as given, by canonical name, for --print-options.
     std::map<std::string, std::string> kept;
