@@ -11,7 +11,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startCria, ROOT, assertErrorShape } from './lib/cria.mjs';
+import { startCria, ROOT, TINY_MODEL, assertErrorShape } from './lib/cria.mjs';
 import { THREADS } from './lib/generation-helpers.mjs';
 
 const templates = path.join(ROOT, 'tests/templates/models');
@@ -92,6 +92,18 @@ test('--reasoning-budget is the default a request may override; the message opti
   assert.match(reasoning.slice(two.length), /^\s*Done\.$/);
   const asked = await chat(server, { max_tokens: 20, reasoning_budget_tokens: 6, reasoning_budget_message: '' });
   assert.equal(asked.body.choices[0].message.reasoning_content, six);
+});
+
+test('with speculative decoding (a draft model that agrees) the budgeted answer is the same', async () => {
+  const plain = await cria(r1);
+  const drafting = await cria([...r1, '-md', TINY_MODEL]);
+  const body = { max_tokens: 40, reasoning_budget_tokens: 5, reasoning_budget_message: ' Enough.' };
+  const want = await chat(plain, body);
+  const got = await chat(drafting, body);
+  assert.deepEqual(got.body.choices[0].message, want.body.choices[0].message);
+  assert.equal(got.body.usage.completion_tokens, 40);
+  // Drafting resumed after the block: some draft tokens were accepted in the content.
+  assert.ok(got.body.timings.draft_n_accepted > 0, JSON.stringify(got.body.timings));
 });
 
 test('a grammar wins over the budget (forcing text could break it)', async () => {
