@@ -13,8 +13,8 @@ struct ChatSettings {
     std::string reasoning_format = "auto";     // --reasoning-format: none, deepseek, deepseek-legacy, auto
     std::string reasoning = "auto";            // -rea, --reasoning: on (enable_thinking true), off (false), auto
     std::string reasoning_effort = "default";  // --reasoning-effort: given to templates as reasoning_effort
-    int32_t reasoning_budget = -1;             // --reasoning-budget: -1 unrestricted, 0 no thinking
-    std::string reasoning_budget_message;      // --reasoning-budget-message (kept; see docs/tool-calls.md)
+    int32_t reasoning_budget = -1;             // --reasoning-budget: -1 unrestricted, 0 no thinking, N: N tokens
+    std::string reasoning_budget_message;      // --reasoning-budget-message: forced before the end tag
     bool reasoning_preserve = true;            // --reasoning-preserve: earlier reasoning_content reaches the template
     bool skip_chat_parsing = false;            // --skip-chat-parsing: the whole answer is content
     std::string chat_template_kwargs;          // --chat-template-kwargs: a JSON object's text ("" = none)

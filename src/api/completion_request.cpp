@@ -223,6 +223,41 @@ std::vector<LogitBiasRequest> parse_logit_bias(const json& value, const RequestL
     return entries;
 }
 
+int32_t read_reasoning_budget(const json& body) {
+    for (const char* name : {"reasoning_budget_tokens", "thinking_budget_tokens", "reasoning_budget"}) {
+        if (has_field(body, name)) return static_cast<int32_t>(read_int(body, name, -1, -1, kInt32Max));
+    }
+    return -1;
+}
+
+std::optional<std::string> read_reasoning_budget_text(const json& body, const char* field) {
+    if (!has_field(body, field)) return std::nullopt;
+    if (!body.at(field).is_string()) throw invalid_request(std::string("'") + field + "' must be a string", field);
+    std::string text = body.at(field).get<std::string>();
+    if (text.size() > kMaxReasoningBudgetText) {
+        throw invalid_request(std::string("'") + field + "' has " + std::to_string(text.size()) + " bytes; at most " +
+                                  std::to_string(kMaxReasoningBudgetText) + " are accepted",
+                              field);
+    }
+    return text;
+}
+
+namespace {
+
+// /completion has no chat template to say where thinking is: the request may name the tags
+// (llama-server's reasoning_budget_start_tag / _end_tag), else <think> ... </think>. Whether the
+// prompt opened the block is the front end's to say (it has the prompt's text).
+ReasoningBudgetParams parse_reasoning_budget(const json& body) {
+    ReasoningBudgetParams p;
+    p.tokens = read_reasoning_budget(body);
+    p.start_tag = read_reasoning_budget_text(body, "reasoning_budget_start_tag").value_or("<think>");
+    p.end_tag = read_reasoning_budget_text(body, "reasoning_budget_end_tag").value_or("</think>");
+    p.message = read_reasoning_budget_text(body, "reasoning_budget_message").value_or("");
+    return p;
+}
+
+}  // namespace
+
 CompletionRequest parse_completion_request(const json& body, const CompletionDefaults& defaults,
                                            const std::string& raw_body, bool accept_image_data) {
     reject_pending_fields(body, accept_image_data);
@@ -287,6 +322,7 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     g.stop.t_max_predict_ms = read_int(body, "t_max_predict_ms", 0, 0, INT64_MAX);
     g.stop.t_max_predict_ms = read_int(body, "t_max_predict_ms", 0, 0, INT64_MAX);
     g.speculative = parse_speculative(body, defaults.speculative);
+    g.reasoning_budget = parse_reasoning_budget(body);
     request.response = parse_response_options(body, defaults.limits);
     request.response = parse_response_options(body, defaults.limits);
     if (has_field(body, "lora")) g.lora = parse_lora_scales(body.at("lora"), defaults.n_lora_adapters, "lora");

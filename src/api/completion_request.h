@@ -57,6 +57,16 @@ struct CompletionRequest {
 CompletionRequest parse_completion_request(const nlohmann::json& body, const CompletionDefaults& defaults,
                                            const std::string& raw_body = {}, bool accept_image_data = false);
 
+// The thinking budget a request asks for: `reasoning_budget_tokens` (llama-server's name; also
+// `thinking_budget_tokens`, and `reasoning_budget` on chat routes), an integer from -1 (the
+// server's default) to INT32_MAX; -1 when absent. A bad value is a 400 naming the field given.
+int32_t read_reasoning_budget(const nlohmann::json& body);
+
+// `reasoning_budget_message` (and /completion's `reasoning_budget_start_tag` / `_end_tag`): a
+// string of at most kMaxReasoningBudgetText bytes, else a 400 naming it; nullopt when absent.
+inline constexpr size_t kMaxReasoningBudgetText = 4096;
+std::optional<std::string> read_reasoning_budget_text(const nlohmann::json& body, const char* field);
+
 // Parses `prompt`: a string, an array of token ids, or an array mixing strings and token ids.
 std::vector<PromptPart> parse_prompt(const nlohmann::json& body, const char* field);
 

@@ -120,7 +120,8 @@ json response_schema(const json& body) {
     throw invalid_request(shape, "response_format");
 }
 
-// chat_template_kwargs, reasoning_budget (or llama-server's thinking_budget_tokens),
+// chat_template_kwargs, reasoning_budget_tokens (or thinking_budget_tokens, reasoning_budget) and
+// reasoning_budget_message,
 // parallel_tool_calls, reasoning_format.
 void read_reasoning_fields(const json& body, ChatRequest* r) {
     if (has_field(body, "chat_template_kwargs")) {
@@ -129,8 +130,8 @@ void read_reasoning_fields(const json& body, ChatRequest* r) {
         }
         r->chat_template_kwargs = body.at("chat_template_kwargs");
     }
-    const char* budget = has_field(body, "reasoning_budget") ? "reasoning_budget" : "thinking_budget_tokens";
-    r->reasoning_budget = static_cast<int32_t>(read_int(body, budget, -1, -1, INT32_MAX));
+    r->reasoning_budget = read_reasoning_budget(body);
+    r->reasoning_budget_message = read_reasoning_budget_text(body, "reasoning_budget_message");
     r->parallel_tool_calls = read_bool(body, "parallel_tool_calls", true);
     if (has_field(body, "reasoning_format")) {
         const json& f = body.at("reasoning_format");
@@ -190,7 +191,9 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
     json native = body;
     for (const char* key : {"messages", "n", "logprobs", "top_logprobs", "max_tokens", "max_completion_tokens",
                             "response_format", "tools", "tool_choice", "stream_options", "chat_template_kwargs",
-                            "reasoning_budget", "thinking_budget_tokens", "parallel_tool_calls", "reasoning_format"}) {
+                            "reasoning_budget", "thinking_budget_tokens", "reasoning_budget_tokens", "reasoning_budget_message",
+                            "reasoning_budget_start_tag", "reasoning_budget_end_tag", "parallel_tool_calls",
+                            "reasoning_format"}) {
         native.erase(key);
     }
     native["prompt"] = "";

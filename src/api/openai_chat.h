@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,8 @@ struct ChatRequest {
     // Every chat dialect maps its own fields onto these two (OpenAI's chat_template_kwargs and
     // reasoning_budget, Anthropic's thinking, Responses' reasoning, Ollama's think):
     nlohmann::json chat_template_kwargs = nlohmann::json::object();  // extra template variables (enable_thinking, ...)
-    int32_t reasoning_budget = -1;  // tokens of reasoning allowed: -1 unlimited, 0 none
+    int32_t reasoning_budget = -1;  // tokens of reasoning allowed: -1 the server's --reasoning-budget, 0 none
+    std::optional<std::string> reasoning_budget_message;  // unset: --reasoning-budget-message
     bool parallel_tool_calls = true;  // false: at most one call per answer
     std::string reasoning_format;  // the request's reasoning_format ("" = the server's --reasoning-format)
     bool force_tool_call() const { return !tools.empty() && tool_choice != "none" && tool_choice != "auto"; }

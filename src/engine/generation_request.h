@@ -107,6 +107,21 @@ struct SpeculativeParams {
     float p_min = 0.75f;           // the draft model stops drafting at a token it gives less probability
 };
 
+// A thinking budget (--reasoning-budget, reasoning_budget_tokens; engine/reasoning_budget.h runs
+// it). Inside a thinking block (opened by the prompt, or by start_tag at the very start of the
+// answer) the engine counts generated tokens; at `tokens` it stops sampling and feeds the tokens
+// of message + end_tag instead, one per step, as ordinary output. No effect when tokens < 0,
+// end_tag is empty, or the request has a grammar (forcing a token the grammar refuses would break
+// its state, so a grammar wins).
+struct ReasoningBudgetParams {
+    int32_t tokens = -1;           // -1: unrestricted; 0: end thinking at once; N > 0: N tokens of thinking
+    std::string start_tag;         // "<think>": opens the block when the answer starts with it
+    std::string end_tag;           // "</think>": closes it (naturally, or forced)
+    std::string message;           // forced before end_tag when the budget is spent ("" = none)
+    bool prompt_opened = false;    // the prompt ends inside an opened block: counting starts at once
+    bool enabled() const { return tokens >= 0 && !end_tag.empty(); }
+};
+
 struct GenerationRequest {
     std::vector<Token> prompt;           // never empty; every id is inside the vocabulary, or an image position
     SamplingParams sampling;
@@ -119,6 +134,10 @@ struct GenerationRequest {
     bool embed = false;                  // embedding mode: compute the prompt's embedding, generate nothing
     std::vector<PromptImage> images;     // in prompt order; empty for a text-only prompt
     SpeculativeParams speculative;
+    ReasoningBudgetParams reasoning_budget;
+    // Control tokens' text goes into the output, as with --special, for this request only: the
+    // answer reader of gpt-oss (Harmony) needs <|channel|>, <|message|>, <|end|>, <|start|>.
+    bool render_special = false;
     // LoRA adapter scales by adapter id (one per loaded adapter). Unset: the server's scales when
     // the request is submitted (Engine::submit fills them in).
     std::optional<std::vector<float>> lora;

@@ -231,8 +231,10 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     if (auto refusal = admission_refusal(request)) return task->push(std::move(*refusal));
     // The chain first: if building it throws, the slot and its cache are untouched.
     llama_sampler_ptr sampler;
+    std::optional<ReasoningBudget> budget;
     try {
         if (!request.embed) sampler = make_sampler_chain(request.sampling, model_.vocab, info_.n_ctx_slot, request.prompt);
+        budget = reasoning_budget_for(request);
     } catch (...) {
         const bool by_request = !request.sampling.grammar.empty();
         return task->push(failure_for_exception(std::current_exception(), "building the sampler chain", by_request));
@@ -250,6 +252,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.truncated = false;
     slot.output.emplace(request.stop.stop);
     slot.sampler = std::move(sampler);
+    slot.budget = std::move(budget);
     slot.started = Clock::now();
     slot.last_used = step_;
     slot.donor = -1;

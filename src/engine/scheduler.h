@@ -134,6 +134,13 @@ private:
     void sample_outputs();
     void sample_output(Slot& slot);  // the slot's logits (or embedding) are in the batch just decoded
     Token sample(Slot& slot, int32_t batch_index);  // throws when the chain selects no token
+    // The thinking budget (scheduler_reasoning_budget.cpp): the slot's machine for its request, and
+    // the next token: the one the budget forces (accepted into the chain as if sampled), else sampled.
+    std::optional<ReasoningBudget> reasoning_budget_for(const GenerationRequest& request) const;
+    Token next_token(Slot& slot, int32_t batch_index);
+    Token force_token(Slot& slot, Token token);
+    bool forcing(const Slot& slot) const;  // the slot's next token is forced (no sampling, no draft)
+    void observe_for_budget(Slot& slot, Token token);  // after each emitted token
     void keep_probabilities(Slot& slot, TokenProbabilities probs);  // what a slot keeps of them: see there
     // Speculative decoding (scheduler_speculative.cpp): drafts for the generating slots in the
     // batch go in after their next input; after the decode, verify_draft() emits what the main

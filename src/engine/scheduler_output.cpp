@@ -90,7 +90,7 @@ void Scheduler::sample_output(Slot& slot) {
     if (!slot.draft.empty()) {
         verify_draft(slot);
     } else {
-        accept_token(slot, sample(slot, slot.batch_index));
+        accept_token(slot, next_token(slot, slot.batch_index));
     }
 }
 
@@ -157,7 +157,9 @@ void Scheduler::accept_token(Slot& slot, Token token) {
         return;
     }
     slot.generated.push_back(token);
-    const std::string piece = vocabulary_.piece(token, config_.special);
+    // A forced token's text is written with special tokens, so the reader sees a control-token tag.
+    const std::string piece = vocabulary_.piece(token, config_.special || request.render_special || forcing(slot));
+    observe_for_budget(slot, token);
     slot.has_new_line = slot.has_new_line || piece.find('\n') != std::string::npos;
     const bool hit_stop_string = slot.output->append(piece);
     if (request.stream) {
@@ -261,6 +263,7 @@ void Scheduler::release(Slot& slot) {
     slot.task.reset();
     slot.sampler.reset();
     slot.output.reset();
+    slot.budget.reset();
     slot.batch_index = -1;
     slot.last_used = step_;
 }

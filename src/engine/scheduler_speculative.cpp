@@ -43,6 +43,8 @@ int64_t Scheduler::draft_budget(const Slot& slot) const {
     // Image positions hold placeholders, no tokens: neither a draft model nor an n-gram copy
     // can continue them (and an n-gram draft could copy one into the batch).
     if (!request.images.empty()) return 0;
+    // A thinking budget counts (and forces) one token at a time: no drafts until it is done.
+    if (slot.budget) return 0;
     int64_t n = request.speculative.n_max;
     n = std::min<int64_t>(n, n_batch_ - batch_.n_tokens);
     n = std::min<int64_t>(n, static_cast<int64_t>(info_.n_ctx_slot) - static_cast<int64_t>(kv_.size(slot.id)));

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/output_text.h"
+#include "engine/reasoning_budget.h"
 #include "engine/task.h"
 
 namespace cria {
@@ -32,6 +33,7 @@ struct Slot {
     std::shared_ptr<Task> task;
     llama_sampler_ptr sampler;
     std::optional<OutputText> output;
+    std::optional<ReasoningBudget> budget;  // the request's thinking budget (reasoning_budget.h); none: no budget
     size_t prompt_done = 0;          // prompt tokens already in the slot's KV sequence (prefill progress)
     Token next_input = 0;            // generate state: the sampled token to feed at the next step
     int32_t batch_index = -1;        // where this slot's logits are in the current batch, or -1

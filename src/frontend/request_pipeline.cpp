@@ -7,6 +7,7 @@
 #include "api/tool_calls.h"
 #include "frontend/chat_prompt.h"
 #include "frontend/prompt_tokens.h"
+#include "frontend/reasoning_budget.h"
 
 namespace cria {
 
@@ -108,6 +109,7 @@ PreparedRequest prepare_completion(const FrontendModel& model, const CompletionR
     std::string text = prompt_as_text(request.prompt, prompt.tokens, model.tokenizer);
     PreparedRequest prepared;
     prepared.prompts.push_back({finish_generation(model, request, std::move(prompt), &system), std::move(text)});
+    open_if_prompt_ends_in_tag(prepared.prompts.back().generation.reasoning_budget, prepared.prompts.back().prompt_text);
     prepared.new_system_prompt = system.pending();
     return prepared;
 }
@@ -120,6 +122,7 @@ PreparedRequest prepare_openai_completion(const FrontendModel& model, const Open
         PromptTokens prompt{tokenize_prompt(parts, model.tokenizer), {}};
         std::string text = prompt_as_text(parts, prompt.tokens, model.tokenizer);
         prepared.prompts.push_back({finish_generation(model, request.options, std::move(prompt), &system), std::move(text)});
+        open_if_prompt_ends_in_tag(prepared.prompts.back().generation.reasoning_budget, prepared.prompts.back().prompt_text);
     }
     prepared.new_system_prompt = system.pending();
     return prepared;
@@ -172,6 +175,10 @@ PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& requ
     }
     PreparedRequest prepared;
     prepared.answer = answer_options_for(model.chat_template, text, model.chat, request);
+    generation.reasoning_budget = chat_reasoning_budget(model.chat, request, prepared.answer);
+    // As llama-server (its preserved tokens): Harmony's markup is control tokens, which the answer
+    // reader must see as text to find the channels.
+    generation.render_special = prepared.answer.format == ToolFormat::gpt_oss;
     prepared.prompts.push_back({std::move(generation), std::move(text)});
     return prepared;
 }

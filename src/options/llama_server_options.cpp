@@ -584,17 +584,13 @@ void add_template_options(std::vector<OptionSpec>& t) {
                   "medium, high, xhigh, max")
             .bind(nonempty_text(chat(&ChatSettings::reasoning_effort))));
     add(Opt(S::Compatibility, {"--reasoning-budget"}).value(K::Int, "N").env({"LLAMA_ARG_THINK_BUDGET"})
-            .help("thinking token budget: -1 unrestricted, 0 no thinking (the template's enable_thinking is false)")
-            .bind(int_or_auto(chat(&ChatSettings::reasoning_budget), 0))
-            .notice([](const ServerOptions& o) {
-                return o.chat.reasoning_budget > 0 ? std::string("accepted; a budget above 0 does not cut thinking short "
-                                                                 "yet (0 turns thinking off)")
-                                                   : std::string();
-            }));
+            .help("thinking token budget: -1 unrestricted, 0 no thinking (the template's enable_thinking is false, "
+                  "and a think block the prompt opens is closed at once), N > 0: the end of thinking is forced after "
+                  "N tokens of it")
+            .bind(int_or_auto(chat(&ChatSettings::reasoning_budget), 0)));
     add(Opt(S::Compatibility, {"--reasoning-budget-message"}).value(K::String, "MESSAGE")
-            .env({"LLAMA_ARG_THINK_BUDGET_MESSAGE"}).help("text put before the end of thinking when the budget is spent")
-            .bind(text(chat(&ChatSettings::reasoning_budget_message)))
-            .notice(later_feature("a budget above 0 does not cut thinking short yet")));
+            .env({"LLAMA_ARG_THINK_BUDGET_MESSAGE"}).help("text forced before the end-of-thinking tag when the budget is spent")
+            .bind(text(chat(&ChatSettings::reasoning_budget_message))));
     add(Opt(S::Compatibility, {"--reasoning-preserve"}).negative({"--no-reasoning-preserve"})
             .env({"LLAMA_ARG_REASONING_PRESERVE"})
             .help("give templates the reasoning_content of every earlier assistant message (off: only the last one's)")

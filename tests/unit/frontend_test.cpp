@@ -187,3 +187,37 @@ TEST_F(FrontendTest, EmbeddingModeRefusesGeneration) {
 
 }  // namespace
 }  // namespace cria
+
+namespace cria {
+namespace {
+
+// The thinking budget and the per-request special-token rendering that prepare_chat sets.
+class ChatBudgetTest : public FrontendTest {
+protected:
+    ChatRequest chat(const json& extra) {
+        json body = {{"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+        body.update(extra);
+        return parse_chat_request(body, CompletionDefaults{});
+    }
+};
+
+TEST_F(ChatBudgetTest, APromptThatOpensThinkingCarriesTheBudgetToTheEngine) {
+    model.chat_template = "{% for m in messages %}{{ m.content }}{% endfor %}<think>\n";
+    const PreparedRequest prepared = prepare_chat(model, chat({{"reasoning_budget_tokens", 3}}));
+    const ReasoningBudgetParams& budget = prepared.prompts[0].generation.reasoning_budget;
+    EXPECT_EQ(budget.tokens, 3);
+    EXPECT_EQ(budget.end_tag, "</think>");
+    EXPECT_TRUE(budget.prompt_opened);
+    EXPECT_FALSE(prepared.prompts[0].generation.render_special);
+}
+
+TEST_F(ChatBudgetTest, HarmonyAnswersRenderSpecialTokensAndHaveNoTagBudget) {
+    model.chat_template = "{% for m in messages %}<|start|>{{ m.role }}<|channel|>final<|message|>{{ m.content }}<|end|>"
+                          "{% endfor %}<|start|>assistant";
+    const PreparedRequest prepared = prepare_chat(model, chat({{"reasoning_budget_tokens", 3}}));
+    EXPECT_TRUE(prepared.prompts[0].generation.render_special);
+    EXPECT_FALSE(prepared.prompts[0].generation.reasoning_budget.enabled());
+}
+
+}  // namespace
+}  // namespace cria

@@ -550,7 +550,6 @@ std::vector<std::string> notices(std::vector<std::string> args, const Env& env =
 
 TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-        {{"--reasoning-budget", "100"}, "--reasoning-budget"},  // above 0: not enforced yet
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
         {{"--media-path", "/tmp"}, "--media-path"},
         {{"--tools", "all"}, "--tools"},
@@ -588,6 +587,8 @@ TEST(Options, RpcServersReachTheEngineWithoutNotice) {
 }
 
 TEST(Options, ReasoningOptionsAreImplementedWithoutNotices) {
+    EXPECT_TRUE(notices({"--reasoning-budget", "100", "--reasoning-budget-message", "Enough."}).empty());
+    EXPECT_EQ(ok({"--reasoning-budget", "100"}).chat.reasoning_budget, 100);
     EXPECT_TRUE(notices({"--reasoning-format", "none", "--reasoning", "off", "--reasoning-budget", "0",
                          "--chat-template-kwargs", "{\"enable_thinking\": false}", "--no-reasoning-preserve",
                          "--skip-chat-parsing", "--reasoning-effort", "high"})
