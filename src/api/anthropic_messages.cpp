@@ -7,6 +7,7 @@
 #include "api/image_input.h"
 #include "api/json_fields.h"
 #include "api/tool_calls.h"
+#include "api/tool_schema_limit.h"
 
 namespace cria {
 
@@ -253,7 +254,7 @@ bool valid_tool_name(const std::string& name) {
 }
 
 // Anthropic's client tools as OpenAI function tools.
-json function_tools(const json& tools) {
+json function_tools(const json& tools, const RequestLimits& limits) {
     if (!tools.is_array()) refuse("tools", "must be an array of tools {\"name\", \"description\", \"input_schema\"}");
     if (tools.size() > kMaxMessagesTools) {
         refuse("tools", "has " + std::to_string(tools.size()) + " tools; at most " + std::to_string(kMaxMessagesTools) +
@@ -276,6 +277,8 @@ json function_tools(const json& tools) {
         if (schema == tool.end() || !schema->is_object()) {
             refuse(where + ".input_schema", "is required: a JSON Schema object");
         }
+        check_tool_schema_size(*schema, static_cast<size_t>(limits.max_grammar_bytes), where + ".input_schema",
+                               where + ".input_schema");
         json function = {{"name", name}, {"parameters", *schema}};
         if (has_field(tool, "description")) function["description"] = string_field(tool, "description", where);
         out.push_back({{"type", "function"}, {"function", std::move(function)}});
@@ -390,7 +393,7 @@ ChatRequest parse_anthropic_messages(const json& body, const CompletionDefaults&
     const json native = native_options(body, limits, route);  // max_tokens first: Anthropic's first complaint
     ChatRequest r;
     r.messages = conversation(body, limits, &r.images);
-    if (has_field(body, "tools")) r.tools = function_tools(body.at("tools"));
+    if (has_field(body, "tools")) r.tools = function_tools(body.at("tools"), limits);
     read_tool_choice(body, &r);
     r.max_grammar_bytes = static_cast<size_t>(limits.max_grammar_bytes);
     read_thinking(body, native.value("n_predict", int64_t{-1}), &r);

@@ -53,11 +53,12 @@ std::vector<ImageFile> generate_images(const json& body, const RequestLimits& li
     return images;
 }
 
-std::vector<Token> generate_context(const json& body) {
+std::vector<Token> generate_context(const json& body, const RequestLimits& limits) {
     std::vector<Token> tokens;
     if (!has_field(body, "context")) return tokens;
     const json& list = body.at("context");
     if (!list.is_array()) throw invalid_request("'context' must be an array of token ids", "context");
+    check_limit(list.size(), limits.max_detokenize_tokens, "context", "token ids", "--max-detokenize-tokens");
     for (const auto& id : list) {
         if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > INT32_MAX) {
             throw invalid_request("'context' must contain only token ids (integers >= 0)", "context");
@@ -67,9 +68,45 @@ std::vector<Token> generate_context(const json& body) {
     return tokens;
 }
 
+// check_limit for a part of one message: the message names its path, the param is "messages"
+// (as chat's parser names every error inside the conversation).
+void check_message_limit(size_t count, int32_t max, const std::string& where, const char* what, const char* option) {
+    try {
+        check_limit(count, max, where.c_str(), what, option);
+    } catch (ApiError& e) {
+        e.param = "messages";
+        throw;
+    }
+}
+
+// The sizes of a chat body, before any of it is converted: messages (as Responses counts its input
+// items), tools, and per message its images and tool calls.
+void check_chat_sizes(const json& body, const RequestLimits& limits) {
+    if (has_field(body, "messages") && body.at("messages").is_array()) {
+        const json& messages = body.at("messages");
+        check_limit(messages.size(), limits.max_input_items, "messages", "messages", "--max-input-items");
+        for (size_t i = 0; i < messages.size(); ++i) {
+            if (!messages[i].is_object()) continue;  // named by the conversion
+            const std::string where = "messages[" + std::to_string(i) + "]";
+            const auto images = messages[i].find("images");
+            if (images != messages[i].end() && images->is_array()) {
+                check_message_limit(images->size(), limits.max_images, where + ".images", "images", "--max-images");
+            }
+            const auto calls = messages[i].find("tool_calls");
+            if (calls != messages[i].end() && calls->is_array()) {
+                check_message_limit(calls->size(), limits.max_tools, where + ".tool_calls", "calls", "--max-tools");
+            }
+        }
+    }
+    if (has_field(body, "tools") && body.at("tools").is_array()) {
+        check_limit(body.at("tools").size(), limits.max_tools, "tools", "tools", "--max-tools");
+    }
+}
+
 }  // namespace
 
 ChatRequest parse_ollama_chat(const json& body, const CompletionDefaults& defaults, const std::string& raw_body) {
+    check_chat_sizes(body, defaults.limits);
     json openai = ollama_options_to_native(body, /*for_chat=*/true);
     openai["messages"] = ollama_messages_to_openai(body);
     openai["stream"] = read_bool(body, "stream", true);  // Ollama streams unless told not to
@@ -112,7 +149,7 @@ OllamaGenerateRequest parse_ollama_generate(const json& body, const CompletionDe
         throw invalid_request("'suffix' (fill in the middle) is not supported on /api/generate; use /infill", "suffix");
     }
     r.images = generate_images(body, defaults.limits);
-    r.context = generate_context(body);
+    r.context = generate_context(body, defaults.limits);
     if (!r.images.empty() && !r.context.empty()) {
         throw invalid_request("'context' cannot be combined with 'images'", "context");
     }

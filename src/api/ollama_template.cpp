@@ -25,7 +25,8 @@ ApiError template_error(const std::string& what) {
 
 class Renderer {
 public:
-    Renderer(const std::string& system, const std::string& prompt) : system_(system), prompt_(prompt) {}
+    Renderer(const std::string& system, const std::string& prompt, size_t max_output)
+        : system_(system), prompt_(prompt), max_output_(max_output) {}
 
     void text(std::string literal) {
         if (trim_next_) {
@@ -46,14 +47,17 @@ public:
         trim_next_ = trim_right;
         if (body == "end") {
             if (active_.empty()) throw template_error("{{ end }} without {{ if }}");
+            if (!active_.back()) --not_taken_;
             active_.pop_back();
         } else if (body == "else") {
             if (active_.empty()) throw template_error("{{ else }} without {{ if }}");
+            not_taken_ += active_.back() ? 1 : -1;
             active_.back() = !active_.back();
         } else if (body.compare(0, 3, "if ") == 0) {
             active_.push_back(!value(trimmed(body.substr(3))).empty());
+            if (!active_.back()) ++not_taken_;
         } else if (enabled()) {
-            out_ += value(body);
+            append(value(body));
         } else {
             value(body);  // still checked
         }
@@ -72,20 +76,24 @@ private:
         if (name == ".Response") return "";
         throw template_error("cannot render {{ " + name + " }}");
     }
-    bool enabled() const {
-        for (const bool a : active_) {
-            if (!a) return false;
+    // Counted, not looked up: a template of a million nested ifs must not cost a million squared.
+    bool enabled() const { return not_taken_ == 0; }
+    void append(const std::string& text) {
+        if (text.size() > max_output_ - out_.size()) {
+            throw template_error("the rendered text would be longer than " + std::to_string(max_output_) + " bytes");
         }
-        return true;
+        out_ += text;
     }
     void flush() {
-        if (enabled()) out_ += pending_;
+        if (enabled()) append(pending_);
         pending_.clear();
     }
 
     const std::string& system_;
     const std::string& prompt_;
+    const size_t max_output_;
     std::vector<bool> active_;  // one per open {{ if }}: whether its branch is taken
+    size_t not_taken_ = 0;      // entries of active_ that are false: text shows only at 0
     std::string pending_;       // literal text since the last action (an action's {{- trims it)
     std::string out_;
     bool trim_next_ = false;
@@ -93,8 +101,9 @@ private:
 
 }  // namespace
 
-std::string render_ollama_template(const std::string& tmpl, const std::string& system, const std::string& prompt) {
-    Renderer r(system, prompt);
+std::string render_ollama_template(const std::string& tmpl, const std::string& system, const std::string& prompt,
+                                   size_t max_output) {
+    Renderer r(system, prompt, max_output);
     size_t at = 0;
     while (at < tmpl.size()) {
         const size_t open = tmpl.find("{{", at);

@@ -6,6 +6,7 @@
 #include "api/json_fields.h"
 #include "api/json_schema_grammar.h"
 #include "api/tool_calls.h"
+#include "api/tool_schema_limit.h"
 #include "template/builtin_templates.h"
 
 namespace cria {
@@ -157,6 +158,7 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
     r.messages = validate_messages(body, &r.images, defaults.limits);
     if (has_field(body, "tools")) {
         validate_tools(body.at("tools"));
+        check_tool_schema_sizes(body.at("tools"), static_cast<size_t>(defaults.limits.max_grammar_bytes));
         r.tools = body.at("tools");
     }
     r.max_grammar_bytes = static_cast<size_t>(defaults.limits.max_grammar_bytes);

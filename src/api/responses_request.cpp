@@ -6,6 +6,7 @@
 
 #include "api/json_fields.h"
 #include "api/responses_items.h"
+#include "api/tool_schema_limit.h"
 
 namespace cria {
 
@@ -42,7 +43,7 @@ json read_metadata(const json& body) {
 // A Responses function tool {type: "function", name, description, parameters, strict} as chat's
 // {type: "function", function: {...}}. Tools of other types (web_search, namespace, mcp, ...) are
 // hosted by OpenAI; they are not offered to the model (null).
-json chat_tool(const json& tool, size_t i) {
+json chat_tool(const json& tool, size_t i, const RequestLimits& limits) {
     const std::string where = "tools[" + std::to_string(i) + "]";
     if (!tool.is_object() || !tool.contains("type") || !tool["type"].is_string()) {
         throw invalid_request("'" + where + "' must be an object with a 'type'", "tools");
@@ -58,6 +59,8 @@ json chat_tool(const json& tool, size_t i) {
     }
     if (has_field(tool, "parameters")) {
         if (!tool["parameters"].is_object()) throw invalid_request("'" + where + ".parameters' must be a JSON Schema object", "tools");
+        check_tool_schema_size(tool["parameters"], static_cast<size_t>(limits.max_grammar_bytes), where + ".parameters",
+                               "tools");
         function["parameters"] = tool["parameters"];
     }
     if (has_field(tool, "strict")) {
@@ -76,7 +79,7 @@ json chat_tools(const json& body, const RequestLimits& limits, json* offered) {
     check_limit(tools.size(), limits.max_tools, "tools", "tools", "--max-tools");
     json out = json::array();
     for (size_t i = 0; i < tools.size(); ++i) {
-        json tool = chat_tool(tools[i], i);
+        json tool = chat_tool(tools[i], i, limits);
         if (tool.is_null()) continue;
         out.push_back(std::move(tool));
         offered->push_back(tools[i]);

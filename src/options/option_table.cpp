@@ -941,13 +941,15 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Endpoints, {"--max-embedding-inputs"}).value(K::Int, "N")
             .help("most inputs in one /v1/embeddings request").bind(limit(&RequestLimits::max_embedding_inputs)));
     add(Opt(S::Endpoints, {"--max-input-items"}).value(K::Int, "N")
-            .help("most items in a /v1/responses `input` (messages, function calls and their outputs)")
+            .help("most items in a /v1/responses `input` (messages, function calls and their outputs); "
+                  "most messages of an Ollama /api/chat")
             .bind(limit(&RequestLimits::max_input_items)));
     add(Opt(S::Endpoints, {"--max-content-parts"}).value(K::Int, "N")
             .help("most content parts in one message of a /v1/responses `input`")
             .bind(limit(&RequestLimits::max_content_parts)));
     add(Opt(S::Endpoints, {"--max-tools"}).value(K::Int, "N")
-            .help("most entries in a /v1/responses `tools`").bind(limit(&RequestLimits::max_tools)));
+            .help("most entries in a /v1/responses or Ollama /api/chat `tools` (and calls in one Ollama message)")
+            .bind(limit(&RequestLimits::max_tools)));
 
     // ---- sampling defaults ----
     add(Opt(S::Sampling, {"-s", "--seed"}).value(K::Int, "SEED")
