@@ -133,17 +133,20 @@ PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& 
     return prepared;
 }
 
-std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request) {
+namespace {
+
+// `messages` (the request's, or all but its last) through the template in effect, with the
+// request's tools and template variables.
+std::string render_messages(const FrontendModel& model, const ChatRequest& request, const nlohmann::json& messages) {
     if (model.builtin_chat != nullptr) {  // --no-jinja
         return render_builtin_conversation(*model.builtin_chat, model.builtin_chat_template, model.chat_template,
-                                           request.messages, request.offers_tools());
+                                           messages, request.offers_tools());
     }
     const nlohmann::json tools = request.offers_tools() ? request.tools : nlohmann::json::array();
     const nlohmann::json variables = template_variables(model.chat, request);
     auto render = [&](int shape) {
         return render_conversation(model.chat_template, model.tokenizer,
-                                   template_messages(model.chat, request.messages, shape % 2 == 0, shape < 2), tools,
-                                   variables);
+                                   template_messages(model.chat, messages, shape % 2 == 0, shape < 2), tools, variables);
     };
     // Null contents kept or made "", arguments as objects or text: the first shape the template takes.
     for (int shape = 0; shape < 3; ++shape) {
@@ -153,6 +156,42 @@ std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& re
         }
     }
     return render(3);  // its refusal is the answer
+}
+
+bool is_assistant(const nlohmann::json& message) { return message.value("role", "") == "assistant"; }
+
+// --prefill-assistant: the conversation before its last message, up to the assistant's turn
+// opening (the generation prompt), then that message's text as it is, with no end of turn, so
+// that the model continues it. Its reasoning_content is not part of the text. As llama-server,
+// two assistant messages at the end, or a last one with tool calls, cannot be continued (400).
+std::string render_prefilled(const FrontendModel& model, const ChatRequest& request) {
+    const nlohmann::json& messages = request.messages;
+    const nlohmann::json& last = messages.back();
+    if (messages.size() >= 2 && is_assistant(messages[messages.size() - 2])) {
+        throw invalid_request("Cannot have 2 or more assistant messages at the end of the list (a last assistant "
+                              "message is continued: --prefill-assistant)",
+                              "messages");
+    }
+    const auto calls = last.find("tool_calls");
+    if (calls != last.end() && calls->is_array() && !calls->empty()) {
+        throw invalid_request("Cannot continue an assistant message that contains tool calls (a last assistant "
+                              "message is continued: --prefill-assistant)",
+                              "messages");
+    }
+    const nlohmann::json before(messages.begin(), messages.end() - 1);
+    const auto content = last.find("content");
+    const std::string text = content != last.end() && content->is_string() ? content->get<std::string>() : "";
+    return render_messages(model, request, before) + text;
+}
+
+}  // namespace
+
+std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request) {
+    if (model.chat.prefill_assistant && request.messages.is_array() && !request.messages.empty() &&
+        is_assistant(request.messages.back())) {
+        return render_prefilled(model, request);
+    }
+    return render_messages(model, request, request.messages);
 }
 
 PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& request) {

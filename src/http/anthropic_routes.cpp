@@ -26,8 +26,9 @@ void handle_messages(ServerContext& context, const httplib::Request& req, httpli
     const auto input_tokens = static_cast<int64_t>(prepared.prompts.at(0).generation.prompt.size());
     const AnthropicEnvelope envelope{openai_id("msg_"), context.model_name, input_tokens};
     auto formatter = std::make_shared<AnthropicFormat>(envelope, prepared.answer);
-    respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, 1)), std::move(formatter),
-                         request.options.generation.stream);
+    respond_with_results(req, res, submit_all(context, expand_choices(prepared.prompts, 1)), std::move(formatter),
+                         request.options.generation.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 // The prompt's tokens as /v1/messages would read them: the same template, tools and images.

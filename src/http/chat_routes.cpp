@@ -20,8 +20,9 @@ void handle_chat(ServerContext& context, const httplib::Request& req, httplib::R
     PreparedRequest prepared = prepare_chat(frontend.model(), request);
     const OpenAiEnvelope envelope{openai_id("chatcmpl-"), static_cast<int64_t>(std::time(nullptr)), context.model_name};
     auto formatter = std::make_shared<ChatFormat>(request, envelope, frontend.pieces(), choice_prompts(prepared), prepared.answer);
-    respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, request.n)),
-                         std::move(formatter), request.options.generation.stream);
+    respond_with_results(req, res, submit_all(context, expand_choices(prepared.prompts, request.n)),
+                         std::move(formatter), request.options.generation.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 void handle_apply_template(ServerContext& context, const httplib::Request& req, httplib::Response& res) {

@@ -23,7 +23,8 @@ void answer_native_completion(ServerContext& context, const httplib::Request& re
         ResponseContext{context.model_name, context.engine.info().n_ctx_slot, std::move(prompt.prompt_text),
                         frontend.pieces(), response},
         requests.size());
-    respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter), stream);
+    respond_with_results(req, res, submit_all(context, std::move(requests)), std::move(formatter), stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 namespace {

@@ -81,8 +81,9 @@ void handle_chat(ServerContext& context, const httplib::Request& req, httplib::R
         OllamaAnswerContext{model, started, prepared.answer});
     std::vector<GenerationRequest> requests;
     requests.push_back(std::move(prepared.prompts.front().generation));
-    respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter),
-                         request.options.generation.stream);
+    respond_with_results(req, res, submit_all(context, std::move(requests)), std::move(formatter),
+                         request.options.generation.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 // The text a generate request runs: the prompt as it is (raw), through the request's own
@@ -122,8 +123,9 @@ void handle_generate(ServerContext& context, const httplib::Request& req, httpli
         OllamaAnswerContext{model, started, AnswerOptions{}}, /*with_context=*/!parsed.raw);
     std::vector<GenerationRequest> requests;
     requests.push_back(std::move(prepared.prompts.front().generation));
-    respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter),
-                         request.generation.stream);
+    respond_with_results(req, res, submit_all(context, std::move(requests)), std::move(formatter),
+                         request.generation.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 // Ollama's embeddings are one vector per input: an embedding model with pooling.
@@ -143,7 +145,8 @@ void answer_embeddings(ServerContext& context, const httplib::Request& req, http
     if (request.inputs.empty()) return send_json(res, formatter->whole_response());  // nothing to compute
     const ModelFrontend frontend(context);
     std::vector<GenerationRequest> inputs = prepare_embeddings(frontend.model(), request);
-    respond_with_results(req, res, submit_all(context.engine, std::move(inputs)), std::move(formatter), /*stream=*/false);
+    respond_with_results(req, res, submit_all(context, std::move(inputs)), std::move(formatter), /*stream=*/false,
+                         context.options.http.sse_ping_interval_s);
 }
 
 void handle_embed(ServerContext& context, const httplib::Request& req, httplib::Response& res) {

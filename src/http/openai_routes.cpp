@@ -76,8 +76,9 @@ void handle_completions(ServerContext& context, const httplib::Request& req, htt
     install_system_prompt(context, prepared);
     const OpenAiEnvelope envelope{openai_id("cmpl-"), static_cast<int64_t>(std::time(nullptr)), context.model_name};
     auto formatter = std::make_shared<OpenAiCompletionFormat>(request, envelope, frontend.pieces(), choice_prompts(prepared));
-    respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, request.n)),
-                         std::move(formatter), request.options.generation.stream);
+    respond_with_results(req, res, submit_all(context, expand_choices(prepared.prompts, request.n)),
+                         std::move(formatter), request.options.generation.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 }  // namespace

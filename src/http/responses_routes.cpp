@@ -86,8 +86,9 @@ void handle_create(ServerContext& context, const httplib::Request& req, httplib:
     ResponsesEnvelope envelope{openai_id("resp_"), static_cast<int64_t>(std::time(nullptr)), context.model_name};
     auto formatter = std::make_shared<ResponsesFormat>(request, std::move(envelope), prepared.answer,
                                                        keeper(context, request));
-    respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, 1)), std::move(formatter),
-                         request.stream);
+    respond_with_results(req, res, submit_all(context, expand_choices(prepared.prompts, 1)), std::move(formatter),
+                         request.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 // The tokens the request's input takes, as POST /v1/responses would send them to the model.

@@ -15,15 +15,18 @@
 
 namespace cria {
 
-// Submits every request, or none: 503 when the engine is shutting down or its queue is full (the
-// client may retry), 400 when they are more tasks than the queue ever holds.
-std::vector<TaskHandle> submit_all(Engine& engine, std::vector<GenerationRequest> requests);
+// Submits every request to context.engine, or none: 503 when the engine is shutting down or its
+// queue is full (the client may retry), 400 when they are more tasks than the queue ever holds.
+// With --log-prompts-dir, each generation's prompt is written first (context.prompt_log).
+std::vector<TaskHandle> submit_all(ServerContext& context, std::vector<GenerationRequest> requests);
 
 // Answers with the tasks' results, streamed when `stream`. Returns once the whole response is
 // written, or (streaming) once the stream's provider is installed; the stream keeps the tasks.
+// A stream that has written nothing for `sse_ping_interval_s` seconds (--sse-ping-interval; -1 =
+// never) sends its formatter's keep-alive (ResultFormatter::stream_keepalive).
 // A task that fails a whole response is thrown as its ApiError, for the route's wrapper
 // (api_route) to answer in its dialect's shape.
 void respond_with_results(const httplib::Request& req, httplib::Response& res, std::vector<TaskHandle> tasks,
-                          std::shared_ptr<ResultFormatter> formatter, bool stream);
+                          std::shared_ptr<ResultFormatter> formatter, bool stream, int32_t sse_ping_interval_s);
 
 }  // namespace cria
