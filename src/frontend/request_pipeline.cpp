@@ -135,9 +135,11 @@ PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& 
 
 namespace {
 
-// `messages` (the request's, or all but its last) through the template in effect, with the
-// request's tools and template variables.
-std::string render_messages(const FrontendModel& model, const ChatRequest& request, const nlohmann::json& messages) {
+// `messages` through the template in effect, with the request's tools and template variables,
+// ending with the assistant's turn opening unless !add_generation_prompt (Jinja templates only:
+// libllama's built-in formats always add it).
+std::string render_messages(const FrontendModel& model, const ChatRequest& request, const nlohmann::json& messages,
+                            bool add_generation_prompt = true) {
     if (model.builtin_chat != nullptr) {  // --no-jinja
         return render_builtin_conversation(*model.builtin_chat, model.builtin_chat_template, model.chat_template,
                                            messages, request.offers_tools());
@@ -146,7 +148,8 @@ std::string render_messages(const FrontendModel& model, const ChatRequest& reque
     const nlohmann::json variables = template_variables(model.chat, request);
     auto render = [&](int shape) {
         return render_conversation(model.chat_template, model.tokenizer,
-                                   template_messages(model.chat, messages, shape % 2 == 0, shape < 2), tools, variables);
+                                   template_messages(model.chat, messages, shape % 2 == 0, shape < 2), tools, variables,
+                                   add_generation_prompt);
     };
     // Null contents kept or made "", arguments as objects or text: the first shape the template takes.
     for (int shape = 0; shape < 3; ++shape) {
@@ -160,27 +163,37 @@ std::string render_messages(const FrontendModel& model, const ChatRequest& reque
 
 bool is_assistant(const nlohmann::json& message) { return message.value("role", "") == "assistant"; }
 
-// --prefill-assistant: the conversation before its last message, up to the assistant's turn
-// opening (the generation prompt), then that message's text as it is, with no end of turn, so
-// that the model continues it. Its reasoning_content is not part of the text. As llama-server,
-// two assistant messages at the end, or a last one with tool calls, cannot be continued (400).
+// --prefill-assistant: the whole conversation as the template writes it, cut right after the last
+// assistant message's text, so that the model continues it (what llama-server's /apply-template shows): whatever the template puts before
+// that text in the message (a think block of its reasoning_content, say) stays, its end of turn
+// goes. A template that does not write the text as it is (or an empty text, or --no-jinja) gets
+// the conversation before the message up to the assistant's turn opening, then the text. As
+// llama-server, two assistant messages at the end, or a last one with tool calls, cannot be
+// continued (400).
 std::string render_prefilled(const FrontendModel& model, const ChatRequest& request) {
     const nlohmann::json& messages = request.messages;
     const nlohmann::json& last = messages.back();
+    const std::string continued = "(a last assistant message is continued: --prefill-assistant)";
     if (messages.size() >= 2 && is_assistant(messages[messages.size() - 2])) {
-        throw invalid_request("Cannot have 2 or more assistant messages at the end of the list (a last assistant "
-                              "message is continued: --prefill-assistant)",
-                              "messages");
+        throw invalid_request("Cannot have 2 or more assistant messages at the end of the list " + continued, "messages");
     }
     const auto calls = last.find("tool_calls");
     if (calls != last.end() && calls->is_array() && !calls->empty()) {
-        throw invalid_request("Cannot continue an assistant message that contains tool calls (a last assistant "
-                              "message is continued: --prefill-assistant)",
-                              "messages");
+        throw invalid_request("Cannot continue an assistant message that contains tool calls " + continued, "messages");
     }
-    const nlohmann::json before(messages.begin(), messages.end() - 1);
     const auto content = last.find("content");
     const std::string text = content != last.end() && content->is_string() ? content->get<std::string>() : "";
+    if (!text.empty() && model.builtin_chat == nullptr) {
+        // The text is found by a marker in its place: searching for the text itself could match
+        // inside the end of turn ("m" in "<|im_end|>").
+        static const std::string marker = "\x01cria-prefill-assistant\x01";
+        nlohmann::json marked = messages;
+        marked.back()["content"] = marker;
+        const std::string whole = render_messages(model, request, marked, /*add_generation_prompt=*/false);
+        const size_t at = whole.rfind(marker);
+        if (at != std::string::npos) return whole.substr(0, at) + text;
+    }
+    const nlohmann::json before(messages.begin(), messages.end() - 1);
     return render_messages(model, request, before) + text;
 }
 

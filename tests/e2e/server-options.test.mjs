@@ -395,8 +395,8 @@ describe('--log-prompts-dir', () => {
 });
 
 describe('--prefill-assistant', () => {
-  // The tiny model's template is ChatML; the expected prompts are llama-server 0.7's /apply-template
-  // answers for the same messages (with and without --no-prefill-assistant).
+  // The tiny model's template is ChatML; the expected prompts here and below are llama-server 0.7's
+  // /apply-template answers for the same messages and template (with and without --no-prefill-assistant).
   const CONVERSATION = [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Sure thing' }];
   const PREFILLED = '<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nSure thing';
   const FINISHED = '<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nSure thing<|im_end|>\n<|im_start|>assistant\n';
@@ -448,6 +448,25 @@ describe('--prefill-assistant', () => {
     });
     assertErrorShape(assert, calls, 400, 'messages');
     assert.match(calls.body.error.message, /tool calls/);
+  });
+
+  test('a template that writes a think block before the text keeps it (Qwen3), as llama-server', async () => {
+    const template = path.join(import.meta.dirname, '../fuzz/corpus/fuzz_jinja_template/qwen3_think.jinja');
+    const qwen = await startCria(['--chat-template-file', template, '-np', '1', ...THREADS]);
+    try {
+      const plain = await qwen.post('/apply-template', { messages: [{ role: 'system', content: 'S' }, ...CONVERSATION] });
+      assert.equal(plain.body.prompt,
+        '<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nSure thing');
+      const reasoning = await qwen.post('/apply-template', {
+        messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Sure', reasoning_content: 'think' }],
+      });
+      assert.equal(reasoning.body.prompt, '<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\nthink\n</think>\n\nSure');
+      // A text that also occurs in the end of turn is cut at its own place.
+      const m = await qwen.post('/apply-template', { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'm' }] });
+      assert.ok(m.body.prompt.endsWith('</think>\n\nm'), m.body.prompt);
+    } finally {
+      await qwen.stop();
+    }
   });
 
   test('--no-prefill-assistant: the last assistant message is a finished turn', async () => {
