@@ -14,30 +14,29 @@ import { makeTempDir } from './lib/misc-helpers.mjs';
 import { pngFile } from './lib/image-files.mjs';
 import { launchChromium } from './lib/browser.mjs';
 
-// A stream read as raw text, so that comment lines (which SSE readers drop) can be seen.
-// read(until) reads until until(text) holds (or the stream ends) and returns the text so far.
-async function rawStream(server, path, body) {
-  const res = await fetch(server.url(path), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ ...body, stream: true }),
-    signal: AbortSignal.timeout(120000),
-  });
-  assert.equal(res.status, 200);
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  let ended = false;
+// A stream read as raw text, so that comment lines (which SSE readers drop) can be seen. It is read
+// in the background from the start; text() is what came so far, read(until) waits until
+// until(text) holds or the stream ended, and returns the text.
+function rawStream(server, path, body) {
+  const state = { text: '', ended: false, error: null };
+  state.done = (async () => {
+    const res = await fetch(server.url(path), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...body, stream: true }),
+      signal: AbortSignal.timeout(120000),
+    });
+    state.status = res.status;
+    const decoder = new TextDecoder();
+    for await (const bytes of res.body) state.text += decoder.decode(bytes, { stream: true });
+  })().catch((e) => { state.error = e; }).finally(() => { state.ended = true; });
   return {
-    res,
-    text: () => text,
+    text: () => state.text,
     async read(until = () => false) {
-      while (!ended && !until(text)) {
-        const { value, done } = await reader.read();
-        if (done) ended = true;
-        else text += decoder.decode(value, { stream: true });
-      }
-      return text;
+      while (!state.ended && !until(state.text)) await new Promise((resolve) => setTimeout(resolve, 20));
+      if (state.error) throw state.error;
+      if (state.ended) assert.equal(state.status, 200, state.text);
+      return state.text;
     },
   };
 }
@@ -94,47 +93,50 @@ describe('--sse-ping-interval', () => {
     async () => {
       const release = await holdSlot();
       let streams;
+      let held;
       try {
         const chat = { messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 4, temperature: 0 };
         streams = {
-          completion: await rawStream(cria, '/completion', { prompt: 'Hello there', n_predict: 4, temperature: 0 }),
-          chat: await rawStream(cria, '/v1/chat/completions', chat),
-          completions: await rawStream(cria, '/v1/completions', { prompt: 'Hello there', max_tokens: 4, temperature: 0 }),
-          responses: await rawStream(cria, '/v1/responses', { input: 'Hello there', max_output_tokens: 4, temperature: 0 }),
-          messages: await rawStream(cria, '/v1/messages', { ...chat, model: 'tiny' }),
-          ollama: await rawStream(cria, '/api/chat', { model: 'tiny', messages: chat.messages, options: { num_predict: 4 } }),
+          completion: rawStream(cria, '/completion', { prompt: 'Hello there', n_predict: 4, temperature: 0 }),
+          chat: rawStream(cria, '/v1/chat/completions', chat),
+          completions: rawStream(cria, '/v1/completions', { prompt: 'Hello there', max_tokens: 4, temperature: 0 }),
+          responses: rawStream(cria, '/v1/responses', { input: 'Hello there', max_output_tokens: 4, temperature: 0 }),
+          messages: rawStream(cria, '/v1/messages', { ...chat, model: 'tiny' }),
+          ollama: rawStream(cria, '/api/chat', { model: 'tiny', messages: chat.messages, options: { num_predict: 4 } }),
         };
-        // Two pings each: the silence is measured from the stream's last write, again and again.
+        // Two pings each, read while the slot is held, so before anything was generated for them:
+        // the silence is measured from the stream's last write, again and again.
         await streams.completion.read((t) => countOf(t, ':\n\n') >= 2);
         await streams.chat.read((t) => countOf(t, ':\n\n') >= 2);
         await streams.completions.read((t) => countOf(t, ':\n\n') >= 2);
         await streams.responses.read((t) => countOf(t, ':\n\n') >= 2);
         // Anthropic's stream opens with message_start and one ping; its keep-alives are ping events.
-        await streams.messages.read((t) => countOf(t, 'event: ping') >= 3);
+        await streams.messages.read((t) => countOf(t, 'event: ping\ndata: {"type":"ping"}\n\n') >= 3);
+        held = Object.fromEntries(Object.entries(streams).map(([route, stream]) => [route, stream.text()]));
       } finally {
         await release();
       }
+      // Nothing generated was sent while the slot was held.
+      assert.ok(!/"content":"[^"]|"text":"[^"]|"delta":"[^"]/.test(held.completion + held.chat + held.completions), JSON.stringify(held));
+      assert.ok(!held.messages.includes('content_block_delta') && !held.responses.includes('output_text.delta'));
+      assert.ok(!EMPTY_COMMENT.test(held.messages), 'Anthropic streams ping with events, not comments');
+      assert.equal(held.ollama, '', 'an NDJSON stream sent something while waiting');
+      const ends = {
+        completion: '"stop":true', chat: 'data: [DONE]', completions: 'data: [DONE]', responses: 'response.completed',
+        messages: 'event: message_stop',
+      };
       for (const [route, stream] of Object.entries(streams)) {
         const text = await stream.read();
         if (route === 'ollama') {
-          // NDJSON has no comments: every line is a JSON object, pings or not.
+          // NDJSON has no comments: every line is a JSON object.
           const lines = text.split('\n').filter((line) => line !== '');
-          assert.ok(lines.length >= 2, text);
+          assert.ok(lines.length >= 1, text);
           for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `${route}: ${line}`);
           assert.equal(JSON.parse(lines.at(-1)).done, true);
           continue;
         }
-        const firstToken = route === 'messages' ? text.indexOf('content_block_delta')
-          : route === 'responses' ? text.indexOf('response.output_text.delta')
-            : text.search(/"(content|text)":"[^"]/);
-        assert.ok(firstToken > 0, `${route}: no generated text in ${text}`);
-        const beforeData = text.slice(0, firstToken);
-        if (route === 'messages') {
-          assert.ok(countOf(beforeData, 'event: ping\ndata: {"type":"ping"}\n\n') >= 3, beforeData);
-          assert.ok(!EMPTY_COMMENT.test(text), 'Anthropic streams ping with events, not comments');
-        } else {
-          assert.ok(countOf(beforeData, ':\n\n') >= 2, `${route}: ${beforeData}`);
-        }
+        assert.ok(text.startsWith(held[route]));
+        assert.ok(text.includes(ends[route]), `${route} did not finish: ${text}`);
       }
     });
 
