@@ -175,11 +175,13 @@ std::string render_prefilled(const FrontendModel& model, const ChatRequest& requ
     const nlohmann::json& last = messages.back();
     const std::string continued = "(a last assistant message is continued: --prefill-assistant)";
     if (messages.size() >= 2 && is_assistant(messages[messages.size() - 2])) {
-        throw invalid_request("Cannot have 2 or more assistant messages at the end of the list " + continued, "messages");
+        throw invalid_request("'messages': Cannot have 2 or more assistant messages at the end of the list " + continued,
+                              "messages");
     }
     const auto calls = last.find("tool_calls");
     if (calls != last.end() && calls->is_array() && !calls->empty()) {
-        throw invalid_request("Cannot continue an assistant message that contains tool calls " + continued, "messages");
+        throw invalid_request("'messages': Cannot continue an assistant message that contains tool calls " + continued,
+                              "messages");
     }
     const auto content = last.find("content");
     const std::string text = content != last.end() && content->is_string() ? content->get<std::string>() : "";

@@ -3,13 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 
-#include "api/image_input.h"
 #include "util/log.h"
 
 namespace cria {
@@ -34,38 +32,16 @@ bool write_new_file(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-std::string prompt_log_text(const Tokenizer& tokenizer, const GenerationRequest& request) {
-    std::string text;
-    std::vector<Token> run;
-    size_t next_image = 0;
-    for (size_t i = 0; i < request.prompt.size();) {
-        if (!is_image_position(request.prompt[i])) {
-            run.push_back(request.prompt[i++]);
-            continue;
-        }
-        text += tokenizer.detokenize(run, /*render_special=*/true);
-        run.clear();
-        text += kImageMarker;
-        // Skip the image's positions (one placeholder run per image).
-        const bool known = next_image < request.images.size() && request.images[next_image].position == i;
-        i += known ? std::max<size_t>(1, request.images[next_image++].n_positions) : 1;
-        while (!known && i < request.prompt.size() && is_image_position(request.prompt[i])) ++i;
-    }
-    return text + tokenizer.detokenize(run, /*render_special=*/true);
-}
-
-void PromptLog::write(const Tokenizer& tokenizer, const std::vector<GenerationRequest>& requests) {
+void PromptLog::write(const std::vector<PreparedPrompt>& prompts) {
     if (!enabled()) return;
     std::error_code error;
     std::filesystem::create_directories(directory_, error);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch()).count();
-    for (const auto& request : requests) {
-        if (request.embed) continue;
+    for (const auto& prompt : prompts) {
         const std::string path =
             directory_ + "/" + std::to_string(ms) + "-" + std::to_string(written_.fetch_add(1) + 1) + ".txt";
-        const std::string text = prompt_log_text(tokenizer, request);
-        if (!write_new_file(path, text)) {
+        if (!write_new_file(path, prompt.prompt_text)) {
             log_warn("--log-prompts-dir: could not write " + path + ": " + std::strerror(errno));
         }
     }

@@ -1,4 +1,4 @@
-// --log-prompts-dir: each generation's prompt written to a file, for debugging what the model
+// --log-prompts-dir: each generation prompt written to a file, for debugging what the model
 // really reads (the chat template's rendering, the system prompt, infill's layout).
 //
 // One file per prompt, named by the server alone: "<milliseconds since the epoch>-<number>.txt",
@@ -13,8 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/generation_request.h"
-#include "frontend/tokenizer.h"
+#include "frontend/request_pipeline.h"
 
 namespace cria {
 
@@ -24,17 +23,14 @@ public:
 
     bool enabled() const { return !directory_.empty(); }
 
-    // Writes the prompt of each request that generates (embedding tasks are skipped): its tokens
-    // as text, special tokens included, each image as "<__media__>". Thread-safe.
-    void write(const Tokenizer& tokenizer, const std::vector<GenerationRequest>& requests);
+    // Writes each prompt's text as the model reads it (PreparedPrompt::prompt_text: a chat's
+    // rendered template, special tokens and image markers as text), once per prompt, before the
+    // request is submitted. Thread-safe.
+    void write(const std::vector<PreparedPrompt>& prompts);
 
 private:
     std::string directory_;
     std::atomic<uint64_t> written_{0};
 };
-
-// The prompt of `request` as text: its tokens detokenized with special tokens shown, and the
-// marker "<__media__>" once for each image's positions.
-std::string prompt_log_text(const Tokenizer& tokenizer, const GenerationRequest& request);
 
 }  // namespace cria

@@ -5,7 +5,6 @@
 #include <optional>
 #include <variant>
 
-#include "frontend/engine_adapters.h"
 #include "util/log.h"
 
 namespace cria {
@@ -174,10 +173,9 @@ struct StreamState {
 
 }  // namespace
 
-std::vector<TaskHandle> submit_all(ServerContext& context, std::vector<GenerationRequest> requests) {
+std::vector<TaskHandle> submit_all(Engine& engine, std::vector<GenerationRequest> requests) {
     const size_t n = requests.size();
-    if (context.prompt_log.enabled()) context.prompt_log.write(VocabularyTokenizer(context.engine.vocabulary()), requests);
-    Engine::Submission submission = context.engine.submit(std::move(requests));
+    Engine::Submission submission = engine.submit(std::move(requests));
     const std::string capacity = std::to_string(submission.queue_capacity);
     switch (submission.admission) {
         case QueueAdmission::queued: return std::move(submission.tasks);

@@ -15,10 +15,9 @@
 
 namespace cria {
 
-// Submits every request to context.engine, or none: 503 when the engine is shutting down or its
-// queue is full (the client may retry), 400 when they are more tasks than the queue ever holds.
-// With --log-prompts-dir, each generation's prompt is written first (context.prompt_log).
-std::vector<TaskHandle> submit_all(ServerContext& context, std::vector<GenerationRequest> requests);
+// Submits every request, or none: 503 when the engine is shutting down or its queue is full (the
+// client may retry), 400 when they are more tasks than the queue ever holds.
+std::vector<TaskHandle> submit_all(Engine& engine, std::vector<GenerationRequest> requests);
 
 // Answers with the tasks' results, streamed when `stream`. Returns once the whole response is
 // written, or (streaming) once the stream's provider is installed; the stream keeps the tasks.

@@ -97,7 +97,7 @@ struct ServerContext {
     SystemPrompt initial_system_prompt;  // --system-prompt-file, installed by set_ready()
 
     ResponsesStore responses;  // /v1/responses answers sent with store: true (--responses-store)
-    PromptLog prompt_log;      // --log-prompts-dir (off when unset); submit_all() writes to it
+    PromptLog prompt_log;      // --log-prompts-dir (off when unset); generation routes write their prompts
 
     // Set before listening: the canonical --path directory ("" = none; then the built-in UI, if on).
     std::string static_root;

@@ -122,8 +122,8 @@ describe('--sse-ping-interval', () => {
       assert.ok(!EMPTY_COMMENT.test(held.messages), 'Anthropic streams ping with events, not comments');
       assert.equal(held.ollama, '', 'an NDJSON stream sent something while waiting');
       const ends = {
-        completion: '"stop":true', chat: 'data: [DONE]', completions: 'data: [DONE]', responses: 'response.completed',
-        messages: 'event: message_stop',
+        completion: /"stop":true/, chat: /data: \[DONE\]/, completions: /data: \[DONE\]/,
+        responses: /event: response\.(completed|incomplete)/, messages: /event: message_stop/,
       };
       for (const [route, stream] of Object.entries(streams)) {
         const text = await stream.read();
@@ -136,7 +136,7 @@ describe('--sse-ping-interval', () => {
           continue;
         }
         assert.ok(text.startsWith(held[route]));
-        assert.ok(text.includes(ends[route]), `${route} did not finish: ${text}`);
+        assert.match(text, ends[route], `${route} did not finish`);
       }
     });
 
@@ -199,7 +199,7 @@ describe('--ui-config', () => {
   });
 
   test('--ui-config-file: the same from a file', async () => {
-    const dir = makeTempDir();
+    const { dir } = makeTempDir();
     const file = path.join(dir, 'ui.json');
     fs.writeFileSync(file, JSON.stringify({ theme: 'light' }));
     const other = await startCria(['--webui-config-file', file, '-np', '1', ...THREADS]);
@@ -236,7 +236,6 @@ describe('--ui-config', () => {
         await page.getByTestId('settings-done').click();
         await page.reload();
         await page.getByTestId('composer-input').and(page.locator(':not([disabled])')).waitFor({ timeout: 20000 });
-        await page.getByTestId('new-conversation').click().catch(() => {});
         const again = await send('Hello again');
         assert.equal(again.temperature, 0.9);
         assert.equal(again.max_tokens, 7);
@@ -255,8 +254,8 @@ describe('--media-path', () => {
   let cria;
   let plain;
   before(async () => {
-    dir = makeTempDir();
-    outside = makeTempDir();
+    dir = makeTempDir().dir;
+    outside = makeTempDir().dir;
     fs.mkdirSync(path.join(dir, 'photos'));
     fs.writeFileSync(path.join(dir, 'photos', 'cat.png'), image);
     fs.writeFileSync(path.join(dir, 'big.png'), Buffer.concat([image, Buffer.alloc(4096)]));
@@ -351,7 +350,7 @@ describe('--log-prompts-dir', () => {
   let dir;
   let cria;
   before(async () => {
-    dir = path.join(makeTempDir(), 'nested', 'prompts');  // created by the server
+    dir = path.join(makeTempDir().dir, 'nested', 'prompts');  // created by the server
     cria = await startCria(['--log-prompts-dir', dir, '-np', '1', ...THREADS]);
   });
   after(async () => {
@@ -370,9 +369,9 @@ describe('--log-prompts-dir', () => {
     const afterChat = files();
     assert.equal(afterChat.length, 1, afterChat.join(','));
     assert.match(afterChat[0], /^\d+-\d+\.txt$/);
+    // The rendered conversation, as /apply-template shows it (llama-server writes the same).
     const rendered = (await cria.post('/apply-template', { messages: [{ role: 'user', content: '../../escape' }] })).body.prompt;
-    assert.ok(fs.readFileSync(path.join(dir, afterChat[0]), 'utf8').endsWith(rendered),
-      fs.readFileSync(path.join(dir, afterChat[0]), 'utf8'));
+    assert.equal(fs.readFileSync(path.join(dir, afterChat[0]), 'utf8'), rendered);
 
     const completion = await cria.post('/completion', { prompt: 'hello world', n_predict: 2 });
     assert.equal(completion.status, 200);
@@ -381,8 +380,8 @@ describe('--log-prompts-dir', () => {
     const all = files();
     assert.equal(all.length, 4, all.join(','));
     const texts = all.map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
-    assert.ok(texts.some((t) => t.endsWith('hello world')), texts.join('|'));
-    assert.ok(texts.some((t) => t.endsWith('first prompt')) && texts.some((t) => t.endsWith('second prompt')));
+    assert.ok(texts.includes('hello world'), texts.join('|'));
+    assert.ok(texts.includes('first prompt') && texts.includes('second prompt'), texts.join('|'));
     assert.equal(new Set(all).size, 4);
     // Nothing was written anywhere else: only these files are in the directory tree.
     assert.deepEqual(fs.readdirSync(path.dirname(dir)), ['prompts']);
