@@ -139,6 +139,8 @@ std::string AnthropicFormat::stream_end(size_t, const GenerationRequest&, const 
 
 std::string AnthropicFormat::stream_failure(const ApiError& error) { return anthropic_error_event(error); }
 
+std::string AnthropicFormat::stream_keepalive() const { return anthropic_event({{"type", "ping"}}); }
+
 void AnthropicFormat::take_result(size_t, const GenerationRequest&, const CompletionResult& result) {
     apply(answer_.feed(result.content));
     finish(result);

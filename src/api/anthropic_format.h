@@ -34,6 +34,8 @@ public:
     std::string stream_token(size_t task, const TokenChunk& chunk) override;
     std::string stream_end(size_t task, const GenerationRequest& request, const CompletionResult& result) override;
     std::string stream_failure(const ApiError& error) override;
+    // Anthropic's own keep-alive: a `ping` event, which its clients expect and skip.
+    std::string stream_keepalive() const override;
 
     void take_result(size_t task, const GenerationRequest& request, const CompletionResult& result) override;
     nlohmann::json whole_response() override;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "api/image_input.h"
+#include "api/media_file.h"
 #include "api/json_fields.h"
 #include "api/tool_calls.h"
 #include "api/tool_schema_limit.h"
@@ -85,27 +86,35 @@ private:
         }
     }
 
-    // An image block: {"type": "image", "source": {"type": "base64", "media_type", "data"}}. It
-    // goes the way of an image_url part: a data URL, decoded and checked against the same limits.
+    // An image block: {"type": "image", "source": {"type": "base64", "media_type", "data"}}, or
+    // {"type": "url", "url": "file://..."} under --media-path (no other URL: this server fetches
+    // nothing). It goes the way of an image_url part, checked against the same limits.
     std::string image(const json& block, const std::string& where) {
         check_limit(images_->size() + 1, limits_.max_images, "messages", "images or more", "--max-images");
         const auto source = block.find("source");
         if (source == block.end() || !source->is_object()) {
             refuse(where + ".source", "is required: {\"type\": \"base64\", ...}");
         }
-        if (string_field(*source, "type", where + ".source") != "base64") {
-            refuse(where + ".source.type", "must be \"base64\" (this server fetches no URLs)");
-        }
-        const std::string& media_type = string_field(*source, "media_type", where + ".source");
-        if (media_type.rfind("image/", 0) != 0) {
-            refuse(where + ".source.media_type", "must be an image type (image/png, ...)");
-        }
-        const std::string& data = string_field(*source, "data", where + ".source");
         ImageFile file;
         file.id = static_cast<int64_t>(images_->size());
-        file.field = where + ".source.data";
-        file.bytes = decode_data_url("data:" + media_type + ";base64," + data, file.field, limits_.max_image_bytes,
-                                     limits_.max_image_pixels);
+        const std::string& type = string_field(*source, "type", where + ".source");
+        if (type == "url") {
+            file.field = where + ".source.url";
+            const std::string& url = string_field(*source, "url", where + ".source");
+            if (!is_file_url(url)) refuse(file.field, "must be a file:// URL under --media-path (this server fetches no URLs)");
+            file.bytes = read_media_file(url, file.field, limits_);
+        } else if (type == "base64") {
+            const std::string& media_type = string_field(*source, "media_type", where + ".source");
+            if (media_type.rfind("image/", 0) != 0) {
+                refuse(where + ".source.media_type", "must be an image type (image/png, ...)");
+            }
+            const std::string& data = string_field(*source, "data", where + ".source");
+            file.field = where + ".source.data";
+            file.bytes = decode_data_url("data:" + media_type + ";base64," + data, file.field, limits_.max_image_bytes,
+                                         limits_.max_image_pixels);
+        } else {
+            refuse(where + ".source.type", "must be \"base64\" (or \"url\" with a file:// URL under --media-path)");
+        }
         file.description = "'" + file.field + "'";
         images_->push_back(std::move(file));
         return kImageMarker;

@@ -18,6 +18,10 @@ struct ChatSettings {
     bool reasoning_preserve = true;            // --reasoning-preserve: earlier reasoning_content reaches the template
     bool skip_chat_parsing = false;            // --skip-chat-parsing: the whole answer is content
     std::string chat_template_kwargs;          // --chat-template-kwargs: a JSON object's text ("" = none)
+    // --prefill-assistant: a conversation that ends with an assistant message is continued: the
+    // prompt ends with that message's text, no end of turn (frontend/request_pipeline.h).
+    // --no-prefill-assistant: that message is a finished turn, and the model writes the next one.
+    bool prefill_assistant = true;
 };
 
 }  // namespace cria

@@ -30,6 +30,8 @@ struct OllamaAnswerContext {
 class OllamaAnswerFormat : public ResultFormatter {
 public:
     const char* stream_content_type() const override { return "application/x-ndjson"; }
+    // NDJSON has no comment lines: every line is an object its clients parse, so no pings.
+    std::string stream_keepalive() const override { return {}; }
     std::string stream_token(size_t task, const TokenChunk& chunk) override;
     std::string stream_end(size_t task, const GenerationRequest& request, const CompletionResult& result) override;
     std::string stream_failure(const ApiError& error) override;  // {"error": "..."} as one line

@@ -5,6 +5,7 @@
 #include "api/answer_stream.h"
 #include "api/json_fields.h"
 #include "api/json_schema_grammar.h"
+#include "api/media_file.h"
 #include "api/tool_calls.h"
 #include "api/tool_schema_limit.h"
 #include "template/builtin_templates.h"
@@ -25,7 +26,7 @@ ImageFile image_part(const json& part, const std::string& field, size_t index, c
     if (url == nullptr) throw invalid_request("'" + field + "' must be {\"url\": \"data:image/...;base64,...\"}", field);
     ImageFile image;
     image.id = static_cast<int64_t>(index);
-    image.bytes = decode_data_url(url->get<std::string>(), field, limits.max_image_bytes, limits.max_image_pixels);
+    image.bytes = image_url_bytes(url->get<std::string>(), field, limits);
     image.field = field;
     image.description = "'" + field + "'";
     return image;

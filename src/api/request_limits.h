@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace cria {
 
@@ -38,6 +39,9 @@ struct RequestLimits {
     int32_t max_input_items = 4096;               // --max-input-items
     int32_t max_content_parts = 1024;             // --max-content-parts: parts of one message's content
     int32_t max_tools = 512;                      // --max-tools: entries of `tools`
+    // --media-path: the one directory whose files a request may name as file:// image URLs
+    // ("" = none: file:// URLs are refused). Nothing outside it is read (api/media_file.h).
+    std::string media_path;
 };
 
 // Throws a 400 naming `field` when `count` > `max`: "'field' has <count> <what>; at most <max> are

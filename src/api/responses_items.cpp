@@ -4,6 +4,7 @@
 #include <string>
 
 #include "api/api_error.h"
+#include "api/media_file.h"
 
 namespace cria {
 
@@ -27,11 +28,17 @@ bool is_text_part(const std::string& type) { return type == "input_text" || type
 
 void check_text_part(const json& part, const std::string& path) { required_string(part, "text", path); }
 
-void check_image_part(const json& part, const std::string& path) {
+void check_image_part(const json& part, const std::string& path, const RequestLimits& limits) {
     if (part.contains("file_id")) {
         throw bad_input(path + ".file_id", "is not supported (this server keeps no files): send the image as a data URL in 'image_url'");
     }
     const std::string& url = required_string(part, "image_url", path);
+    // A file:// URL is checked here, so that its errors name the input item; the chat request
+    // it becomes reads the file again (api/media_file.h bounds both reads).
+    if (is_file_url(url)) {
+        read_media_file(url, path + ".image_url", limits);
+        return;
+    }
     if (url.rfind("data:", 0) != 0) {
         throw bad_input(path + ".image_url", "must be a data URL (\"data:image/png;base64,...\"): this server fetches nothing");
     }
@@ -51,7 +58,7 @@ void check_parts(const json& parts, const std::string& path, const RequestLimits
             if (type == "refusal") required_string(parts[j], "refusal", where);
             else check_text_part(parts[j], where);
         } else if (type == "input_image" && images_allowed) {
-            check_image_part(parts[j], where);
+            check_image_part(parts[j], where, limits);
         } else {
             throw bad_input(where + ".type", "'" + type + "' is not supported here (input_text, output_text" +
                                                  std::string(images_allowed ? ", input_image" : "") + ")");

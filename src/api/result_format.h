@@ -35,6 +35,10 @@ public:
     virtual std::string stream_closing() { return {}; }  // after every task finished
     virtual std::string stream_failure(const ApiError& error);  // default: one SSE event, the error's JSON
     virtual const char* stream_content_type() const { return "text/event-stream"; }  // the stream's framing
+    // What an open stream sends after --sse-ping-interval seconds with nothing written, so that
+    // clients and proxies keep it open ("" = nothing; a framing without comments must not ping).
+    // Default: an empty SSE comment line, which every SSE reader skips (what llama-server sends).
+    virtual std::string stream_keepalive() const { return ":\n\n"; }
 
     // Whole response.
     virtual void take_result(size_t task, const GenerationRequest& request, const CompletionResult& result) = 0;

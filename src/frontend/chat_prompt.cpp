@@ -26,14 +26,15 @@ std::string today_date_string() {
 }  // namespace
 
 std::string render_conversation(const std::string& template_source, const Tokenizer& tokenizer,
-                                const nlohmann::json& messages, const nlohmann::json& tools, const nlohmann::json& variables) {
+                                const nlohmann::json& messages, const nlohmann::json& tools, const nlohmann::json& variables,
+                                bool add_generation_prompt) {
     nlohmann::json extra = variables.is_object() ? variables : nlohmann::json::object();
     extra["bos_token"] = tokenizer.piece(tokenizer.bos(), true);
     extra["eos_token"] = tokenizer.piece(tokenizer.eos(), true);
     if (!extra.contains("date_string")) extra["date_string"] = today_date_string();  // Llama 3.x reads it
     if (!tools.empty()) extra["tools"] = tools;
     try {
-        return render_chat(template_source, messages, true, extra);
+        return render_chat(template_source, messages, add_generation_prompt, extra);
     } catch (const jinja::TemplateError& e) {
         // raise_exception() in a template is how it refuses a conversation (e.g. roles that do
         // not alternate): that is the client's request, not a server fault.

@@ -19,11 +19,13 @@ namespace cria {
 const std::string& chat_template_source(const std::string& chosen, const std::string& model_template);
 
 // The conversation as `template_source` writes it, with the tools offered (if any: `tools` is an
-// array) and the extra template `variables` (an object: chat_template_kwargs and the like). A
-// template that refuses the messages (raise_exception) is a 400 naming `messages`.
+// array) and the extra template `variables` (an object: chat_template_kwargs and the like), ending
+// with the assistant's turn opening unless !add_generation_prompt. A template that refuses the
+// messages (raise_exception) is a 400 naming `messages`.
 std::string render_conversation(const std::string& template_source, const Tokenizer& tokenizer,
                                 const nlohmann::json& messages, const nlohmann::json& tools,
-                                const nlohmann::json& variables = nlohmann::json::object());
+                                const nlohmann::json& variables = nlohmann::json::object(),
+                                bool add_generation_prompt = true);
 
 // The extra template variables of a chat request, later ones winning: --reasoning on/off and a
 // --reasoning-budget of 0 (enable_thinking), --reasoning-effort (reasoning_effort),

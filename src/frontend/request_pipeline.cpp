@@ -136,17 +136,23 @@ PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& 
     return prepared;
 }
 
-std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request) {
+namespace {
+
+// `messages` through the template in effect, with the request's tools and template variables,
+// ending with the assistant's turn opening unless !add_generation_prompt (Jinja templates only:
+// libllama's built-in formats always add it).
+std::string render_messages(const FrontendModel& model, const ChatRequest& request, const nlohmann::json& messages,
+                            bool add_generation_prompt = true) {
     if (model.builtin_chat != nullptr) {  // --no-jinja
         return render_builtin_conversation(*model.builtin_chat, model.builtin_chat_template, model.chat_template,
-                                           request.messages, request.offers_tools());
+                                           messages, request.offers_tools());
     }
     const nlohmann::json tools = request.offers_tools() ? request.tools : nlohmann::json::array();
     const nlohmann::json variables = template_variables(model.chat, request);
     auto render = [&](int shape) {
         return render_conversation(model.chat_template, model.tokenizer,
-                                   template_messages(model.chat, request.messages, shape % 2 == 0, shape < 2), tools,
-                                   variables);
+                                   template_messages(model.chat, messages, shape % 2 == 0, shape < 2), tools, variables,
+                                   add_generation_prompt);
     };
     // Null contents kept or made "", arguments as objects or text: the first shape the template takes.
     for (int shape = 0; shape < 3; ++shape) {
@@ -156,6 +162,54 @@ std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& re
         }
     }
     return render(3);  // its refusal is the answer
+}
+
+bool is_assistant(const nlohmann::json& message) { return message.value("role", "") == "assistant"; }
+
+// --prefill-assistant: the whole conversation as the template writes it, cut right after the last
+// assistant message's text, so that the model continues it (what llama-server's /apply-template shows): whatever the template puts before
+// that text in the message (a think block of its reasoning_content, say) stays, its end of turn
+// goes. A template that does not write the text as it is (or an empty text, or --no-jinja) gets
+// the conversation before the message up to the assistant's turn opening, then the text. As
+// llama-server, two assistant messages at the end, or a last one with tool calls, cannot be
+// continued (400).
+std::string render_prefilled(const FrontendModel& model, const ChatRequest& request) {
+    const nlohmann::json& messages = request.messages;
+    const nlohmann::json& last = messages.back();
+    const std::string continued = "(a last assistant message is continued: --prefill-assistant)";
+    if (messages.size() >= 2 && is_assistant(messages[messages.size() - 2])) {
+        throw invalid_request("'messages': Cannot have 2 or more assistant messages at the end of the list " + continued,
+                              "messages");
+    }
+    const auto calls = last.find("tool_calls");
+    if (calls != last.end() && calls->is_array() && !calls->empty()) {
+        throw invalid_request("'messages': Cannot continue an assistant message that contains tool calls " + continued,
+                              "messages");
+    }
+    const auto content = last.find("content");
+    const std::string text = content != last.end() && content->is_string() ? content->get<std::string>() : "";
+    if (!text.empty() && model.builtin_chat == nullptr) {
+        // The text is found by a marker in its place: searching for the text itself could match
+        // inside the end of turn ("m" in "<|im_end|>").
+        static const std::string marker = "\x01cria-prefill-assistant\x01";
+        nlohmann::json marked = messages;
+        marked.back()["content"] = marker;
+        const std::string whole = render_messages(model, request, marked, /*add_generation_prompt=*/false);
+        const size_t at = whole.rfind(marker);
+        if (at != std::string::npos) return whole.substr(0, at) + text;
+    }
+    const nlohmann::json before(messages.begin(), messages.end() - 1);
+    return render_messages(model, request, before) + text;
+}
+
+}  // namespace
+
+std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request) {
+    if (model.chat.prefill_assistant && request.messages.is_array() && !request.messages.empty() &&
+        is_assistant(request.messages.back())) {
+        return render_prefilled(model, request);
+    }
+    return render_messages(model, request, request.messages);
 }
 
 PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& request) {

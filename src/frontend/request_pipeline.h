@@ -79,7 +79,9 @@ PreparedRequest prepare_infill(const FrontendModel& model, const InfillRequest& 
 PreparedRequest prepare_chat(const FrontendModel& model, const ChatRequest& request);
 
 // The prompt text of a chat request (what /apply-template answers): the template with the
-// request's tools and template variables, or with --no-jinja libllama's built-in format.
+// request's tools and template variables, or with --no-jinja libllama's built-in format. With
+// --prefill-assistant (model.chat, the default) a last assistant message is continued: the
+// prompt ends with its text instead of its end of turn and a new generation prompt.
 std::string render_chat_prompt(const FrontendModel& model, const ChatRequest& request);
 
 // /embedding, /v1/embeddings: one engine request per input, each checked to fit one batch.

@@ -23,11 +23,13 @@ void handle_messages(ServerContext& context, const httplib::Request& req, httpli
     const ChatRequest request = parse_anthropic_messages(parse_json_object(req.body), *context.completion_defaults.get());
     const ModelFrontend frontend(context);
     PreparedRequest prepared = prepare_chat(frontend.model(), request);
+    context.prompt_log.write(prepared.prompts);
     const auto input_tokens = static_cast<int64_t>(prepared.prompts.at(0).generation.prompt.size());
     const AnthropicEnvelope envelope{openai_id("msg_"), context.model_name, input_tokens};
     auto formatter = std::make_shared<AnthropicFormat>(envelope, prepared.answer);
     respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, 1)), std::move(formatter),
-                         request.options.generation.stream);
+                         request.options.generation.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 // The prompt's tokens as /v1/messages would read them: the same template, tools and images.

@@ -18,10 +18,12 @@ void handle_chat(ServerContext& context, const httplib::Request& req, httplib::R
     const ChatRequest request = parse_chat_request(parse_json_object(req.body), *context.completion_defaults.get(), req.body);
     const ModelFrontend frontend(context);
     PreparedRequest prepared = prepare_chat(frontend.model(), request);
+    context.prompt_log.write(prepared.prompts);
     const OpenAiEnvelope envelope{openai_id("chatcmpl-"), static_cast<int64_t>(std::time(nullptr)), context.model_name};
     auto formatter = std::make_shared<ChatFormat>(request, envelope, frontend.pieces(), choice_prompts(prepared), prepared.answer);
     respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, request.n)),
-                         std::move(formatter), request.options.generation.stream);
+                         std::move(formatter), request.options.generation.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 void handle_apply_template(ServerContext& context, const httplib::Request& req, httplib::Response& res) {

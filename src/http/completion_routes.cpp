@@ -16,6 +16,7 @@ void answer_native_completion(ServerContext& context, const httplib::Request& re
                               const ModelFrontend& frontend, PreparedRequest prepared,
                               const CompletionResponseOptions& response) {
     install_system_prompt(context, prepared);
+    context.prompt_log.write(prepared.prompts);
     std::vector<GenerationRequest> requests = expand_choices(prepared.prompts, response.n_cmpl);
     PreparedPrompt& prompt = prepared.prompts.front();
     const bool stream = prompt.generation.stream;
@@ -23,7 +24,8 @@ void answer_native_completion(ServerContext& context, const httplib::Request& re
         ResponseContext{context.model_name, context.engine.info().n_ctx_slot, std::move(prompt.prompt_text),
                         frontend.pieces(), response},
         requests.size());
-    respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter), stream);
+    respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter), stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 namespace {

@@ -27,7 +27,8 @@ void answer_embeddings(ServerContext& context, const httplib::Request& req, http
                        const EmbeddingRequest& request, std::shared_ptr<ResultFormatter> formatter) {
     const ModelFrontend frontend(context);
     std::vector<GenerationRequest> inputs = prepare_embeddings(frontend.model(), request);
-    respond_with_results(req, res, submit_all(context.engine, std::move(inputs)), std::move(formatter), /*stream=*/false);
+    respond_with_results(req, res, submit_all(context.engine, std::move(inputs)), std::move(formatter), /*stream=*/false,
+                         context.options.http.sse_ping_interval_s);
 }
 
 void handle_native(ServerContext& context, const httplib::Request& req, httplib::Response& res) {

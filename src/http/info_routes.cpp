@@ -157,7 +157,7 @@ json props_json(const ServerContext& context) {
             {"ui", http.webui},
             {"is_sleeping", false},
             {"cors_proxy_enabled", false},
-            {"ui_settings", ui_settings_json(context.options.later.ui_config)},
+            {"ui_settings", ui_settings_json(http.ui_config)},
             {"model_ftype", info.model_description.substr(info.model_description.rfind(' ') + 1)},
             {"runtime", runtime_json(info)},
             {"build_info", "cria"}};

@@ -77,12 +77,14 @@ void handle_chat(ServerContext& context, const httplib::Request& req, httplib::R
     const ChatRequest request = parse_ollama_chat(body, *context.completion_defaults.get(), req.body);
     const ModelFrontend frontend(context);
     PreparedRequest prepared = prepare_chat(frontend.model(), request);
+    context.prompt_log.write(prepared.prompts);
     auto formatter = std::make_shared<OllamaChatFormat>(
         OllamaAnswerContext{model, started, prepared.answer});
     std::vector<GenerationRequest> requests;
     requests.push_back(std::move(prepared.prompts.front().generation));
     respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter),
-                         request.options.generation.stream);
+                         request.options.generation.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 // The text a generate request runs: the prompt as it is (raw), through the request's own
@@ -118,12 +120,14 @@ void handle_generate(ServerContext& context, const httplib::Request& req, httpli
     request.prompt.emplace_back(generate_text(frontend.model(), parsed));
     request.images = parsed.images;
     PreparedRequest prepared = prepare_completion(frontend.model(), request, nullptr);
+    context.prompt_log.write(prepared.prompts);
     auto formatter = std::make_shared<OllamaGenerateFormat>(
         OllamaAnswerContext{model, started, AnswerOptions{}}, /*with_context=*/!parsed.raw);
     std::vector<GenerationRequest> requests;
     requests.push_back(std::move(prepared.prompts.front().generation));
     respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter),
-                         request.generation.stream);
+                         request.generation.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 // Ollama's embeddings are one vector per input: an embedding model with pooling.
@@ -143,7 +147,8 @@ void answer_embeddings(ServerContext& context, const httplib::Request& req, http
     if (request.inputs.empty()) return send_json(res, formatter->whole_response());  // nothing to compute
     const ModelFrontend frontend(context);
     std::vector<GenerationRequest> inputs = prepare_embeddings(frontend.model(), request);
-    respond_with_results(req, res, submit_all(context.engine, std::move(inputs)), std::move(formatter), /*stream=*/false);
+    respond_with_results(req, res, submit_all(context.engine, std::move(inputs)), std::move(formatter), /*stream=*/false,
+                         context.options.http.sse_ping_interval_s);
 }
 
 void handle_embed(ServerContext& context, const httplib::Request& req, httplib::Response& res) {

@@ -73,11 +73,13 @@ void handle_completions(ServerContext& context, const httplib::Request& req, htt
         parse_openai_completion_request(parse_json_object(req.body), *context.completion_defaults.get(), req.body);
     const ModelFrontend frontend(context);
     PreparedRequest prepared = prepare_openai_completion(frontend.model(), request, context.system_prompt.get());
+    context.prompt_log.write(prepared.prompts);
     install_system_prompt(context, prepared);
     const OpenAiEnvelope envelope{openai_id("cmpl-"), static_cast<int64_t>(std::time(nullptr)), context.model_name};
     auto formatter = std::make_shared<OpenAiCompletionFormat>(request, envelope, frontend.pieces(), choice_prompts(prepared));
     respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, request.n)),
-                         std::move(formatter), request.options.generation.stream);
+                         std::move(formatter), request.options.generation.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 }  // namespace

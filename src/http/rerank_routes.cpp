@@ -20,7 +20,8 @@ void handle_rerank(ServerContext& context, const httplib::Request& req, httplib:
     const ModelFrontend frontend(context);
     std::vector<GenerationRequest> pairs = prepare_rerank(frontend.model(), info.rerank, request);
     auto formatter = std::make_shared<RerankResultFormat>(std::move(request), context.model_name);
-    respond_with_results(req, res, submit_all(context.engine, std::move(pairs)), std::move(formatter), /*stream=*/false);
+    respond_with_results(req, res, submit_all(context.engine, std::move(pairs)), std::move(formatter), /*stream=*/false,
+                         context.options.http.sse_ping_interval_s);
 }
 
 }  // namespace

@@ -83,11 +83,13 @@ void handle_create(ServerContext& context, const httplib::Request& req, httplib:
     const ResponsesRequest request = read_request(context, req);
     const ModelFrontend frontend(context);
     PreparedRequest prepared = prepare(frontend.model(), request.chat);
+    context.prompt_log.write(prepared.prompts);
     ResponsesEnvelope envelope{openai_id("resp_"), static_cast<int64_t>(std::time(nullptr)), context.model_name};
     auto formatter = std::make_shared<ResponsesFormat>(request, std::move(envelope), prepared.answer,
                                                        keeper(context, request));
     respond_with_results(req, res, submit_all(context.engine, expand_choices(prepared.prompts, 1)), std::move(formatter),
-                         request.stream);
+                         request.stream,
+                         context.options.http.sse_ping_interval_s);
 }
 
 // The tokens the request's input takes, as POST /v1/responses would send them to the model.

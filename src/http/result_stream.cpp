@@ -90,14 +90,41 @@ bool write_text(httplib::DataSink& sink, const std::string& text) {
     return text.empty() || sink.write(text.data(), text.size());
 }
 
+// --sse-ping-interval: sends the formatter's keep-alive once the stream has written nothing for
+// the interval (a prompt being evaluated, a request queued behind busy slots). Every write of the
+// stream restarts the interval, so pings only fill silences.
+class KeepAlive {
+public:
+    KeepAlive(int32_t interval_s, std::string text)
+        : interval_(std::chrono::seconds(interval_s)), text_(std::move(text)), enabled_(interval_s > 0 && !text_.empty()) {}
+
+    void wrote() { last_write_ = std::chrono::steady_clock::now(); }
+
+    // Writes the keep-alive if one is due; false when the client is gone.
+    bool ping_if_due(httplib::DataSink& sink) {
+        if (!enabled_ || std::chrono::steady_clock::now() - last_write_ < interval_) return true;
+        wrote();
+        return write_text(sink, text_);
+    }
+
+private:
+    std::chrono::steady_clock::duration interval_;
+    std::string text_;
+    bool enabled_;
+    std::chrono::steady_clock::time_point last_write_ = std::chrono::steady_clock::now();
+};
+
 // The stream's whole life. Returns false when the client left (the provider's "abort").
-bool stream_results(std::vector<TaskHandle>& tasks, ResultFormatter& formatter, httplib::DataSink& sink) {
+bool stream_results(std::vector<TaskHandle>& tasks, ResultFormatter& formatter, httplib::DataSink& sink,
+                    int32_t ping_interval_s) {
+    KeepAlive keepalive(ping_interval_s, formatter.stream_keepalive());
     if (!write_text(sink, formatter.stream_opening())) return false;
     EventPump pump(tasks);
     while (!pump.finished()) {
         auto next = pump.next();
         if (!next) {
-            if (!sink.is_writable()) return false;  // client gone while nothing was generated
+            // client gone while nothing was generated
+            if (!sink.is_writable() || !keepalive.ping_if_due(sink)) return false;
             continue;
         }
         note_result(formatter, next->task, next->event);
@@ -112,6 +139,7 @@ bool stream_results(std::vector<TaskHandle>& tasks, ResultFormatter& formatter, 
             return true;
         }
         if (!write_text(sink, text)) return false;
+        if (!text.empty()) keepalive.wrote();
     }
     write_text(sink, formatter.stream_closing());
     sink.done();
@@ -120,9 +148,10 @@ bool stream_results(std::vector<TaskHandle>& tasks, ResultFormatter& formatter, 
 
 // stream_results, with whatever it throws (a formatter's fault, memory) turned into the stream's
 // error event: an exception must not leave a content provider, where httplib would end the process.
-bool stream_results_guarded(std::vector<TaskHandle>& tasks, ResultFormatter& formatter, httplib::DataSink& sink) {
+bool stream_results_guarded(std::vector<TaskHandle>& tasks, ResultFormatter& formatter, httplib::DataSink& sink,
+                            int32_t ping_interval_s) {
     try {
-        return stream_results(tasks, formatter, sink);
+        return stream_results(tasks, formatter, sink, ping_interval_s);
     } catch (...) {
         bool unexpected = false;
         const ApiError error = api_error_from(std::current_exception(), &unexpected);
@@ -162,14 +191,14 @@ std::vector<TaskHandle> submit_all(Engine& engine, std::vector<GenerationRequest
 }
 
 void respond_with_results(const httplib::Request& req, httplib::Response& res, std::vector<TaskHandle> tasks,
-                          std::shared_ptr<ResultFormatter> formatter, bool stream) {
+                          std::shared_ptr<ResultFormatter> formatter, bool stream, int32_t sse_ping_interval_s) {
     if (!stream) return respond_whole(req, res, tasks, *formatter);
     const char* content_type = formatter->stream_content_type();
     auto state = std::make_shared<StreamState>(StreamState{std::move(tasks), std::move(formatter)});
     send_event_stream(
         res,
-        [state](size_t, httplib::DataSink& sink) {
-            const bool ok = stream_results_guarded(state->tasks, *state->formatter, sink);
+        [state, sse_ping_interval_s](size_t, httplib::DataSink& sink) {
+            const bool ok = stream_results_guarded(state->tasks, *state->formatter, sink, sse_ping_interval_s);
             state->tasks.clear();  // cancels whatever still runs (the client left, or a task failed)
             return ok;
         },

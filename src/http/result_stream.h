@@ -21,9 +21,11 @@ std::vector<TaskHandle> submit_all(Engine& engine, std::vector<GenerationRequest
 
 // Answers with the tasks' results, streamed when `stream`. Returns once the whole response is
 // written, or (streaming) once the stream's provider is installed; the stream keeps the tasks.
+// A stream that has written nothing for `sse_ping_interval_s` seconds (--sse-ping-interval; -1 =
+// never) sends its formatter's keep-alive (ResultFormatter::stream_keepalive).
 // A task that fails a whole response is thrown as its ApiError, for the route's wrapper
 // (api_route) to answer in its dialect's shape.
 void respond_with_results(const httplib::Request& req, httplib::Response& res, std::vector<TaskHandle> tasks,
-                          std::shared_ptr<ResultFormatter> formatter, bool stream);
+                          std::shared_ptr<ResultFormatter> formatter, bool stream, int32_t sse_ping_interval_s);
 
 }  // namespace cria

@@ -15,6 +15,7 @@
 #include "api/completion_request.h"
 #include "engine/engine.h"
 #include "frontend/system_prompt_state.h"
+#include "http/prompt_log.h"
 #include "http/responses_store.h"
 #include "http/routes.h"
 #include "options/server_options.h"
@@ -81,7 +82,8 @@ struct ServerContext {
         : options(server_options),
           engine(server_engine),
           responses(static_cast<size_t>(server_options.http.responses_store),
-                    static_cast<size_t>(server_options.http.responses_store_size)) {}
+                    static_cast<size_t>(server_options.http.responses_store_size)),
+          prompt_log(server_options.http.log_prompts_dir) {}
 
     const ServerOptions& options;  // as parsed (main.cpp's, outlives the server); routes read options.http.
                                    // The request defaults are read from completion_defaults, not from here.
@@ -95,6 +97,7 @@ struct ServerContext {
     SystemPrompt initial_system_prompt;  // --system-prompt-file, installed by set_ready()
 
     ResponsesStore responses;  // /v1/responses answers sent with store: true (--responses-store)
+    PromptLog prompt_log;      // --log-prompts-dir (off when unset); generation routes write their prompts
 
     // Set before listening: the canonical --path directory ("" = none; then the built-in UI, if on).
     std::string static_root;

@@ -24,6 +24,8 @@ struct HttpConfig {
     int32_t timeout_s = 600;           // -to, --timeout: read/write timeout in seconds
     int32_t idle_timeout_s = 5;        // --http-idle-timeout: how long a connection may send nothing
                                        // (before its first request and between keep-alive requests)
+    int32_t sse_ping_interval_s = 30;  // --sse-ping-interval: seconds of silence before an open stream
+                                       // sends a keep-alive (-1 = never)
     int32_t max_json_depth = 100;      // --max-json-depth: deepest nesting of a request body's arrays
                                        // and objects (api/json_fields.h kDefaultMaxJsonDepth)
     std::vector<std::string> api_keys; // --api-key (repeatable, comma-separated) and --api-key-file (empty = no auth)
@@ -34,9 +36,13 @@ struct HttpConfig {
     std::string static_path;           // --path: directory of static files served instead of the built-in UI
                                        // ("" = none; checked to be a directory when the server binds)
     bool webui = true;                 // --webui / --no-webui: the built-in web UI (ignored when static_path is set)
+    std::string ui_config;             // --ui-config / --ui-config-file: the web UI's default settings, a JSON
+                                       // object's text ("" = none); GET /props answers it as ui_settings
     bool slots_endpoint = true;        // --slots / --no-slots / --slots-endpoint-disable
     bool metrics = false;              // --metrics
     bool props_endpoint = false;       // --props: POST /props may change the default generation settings
+    std::string log_prompts_dir;       // --log-prompts-dir: where each generation's prompt is written, one file
+                                       // per prompt named by the server ("" = none; http/prompt_log.h)
     std::string slot_save_path;        // --slot-save-path: directory of slot files ("" = slot actions off);
                                        // no trailing '/' (validate() drops it)
     // The in-memory store of /v1/responses answers sent with `store: true` (http/responses_store.h),

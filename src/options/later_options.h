@@ -12,14 +12,11 @@
 namespace cria {
 
 struct LaterOptions {
-    // Chat templates: --no-jinja is ServerOptions::jinja, the reasoning options are ChatSettings (api/chat_settings.h)
-    bool prefill_assistant = true;         // --prefill-assistant / --no-prefill-assistant
+    // Chat templates: --no-jinja is ServerOptions::jinja; the reasoning options and
+    // --prefill-assistant are ChatSettings (api/chat_settings.h)
 
     // Server features
     int32_t sleep_idle_seconds = -1;       // --sleep-idle-seconds (-1 = never)
-    std::string media_path;                // --media-path: directory of file:// media ("" = off)
-    int32_t sse_ping_interval = 30;        // --sse-ping-interval (-1 = off)
-    std::string ui_config;                 // --ui-config / --ui-config-file: a JSON object's text
     bool ui_mcp_proxy = false;             // --ui-mcp-proxy
     std::vector<std::string> tools;        // --tools
     std::string tools_runtime;             // --tools-runtime
@@ -30,7 +27,6 @@ struct LaterOptions {
     std::string models_preset;             // --models-preset
     int32_t models_max = 4;                // --models-max
     bool models_autoload = true;           // --models-autoload
-    std::string log_prompts_dir;           // --log-prompts-dir
 
     // KV cache and prompt cache
     bool cache_idle_slots = true;          // --cache-idle-slots

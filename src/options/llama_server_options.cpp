@@ -601,8 +601,7 @@ void add_template_options(std::vector<OptionSpec>& t) {
     add(Opt(S::Compatibility, {"--prefill-assistant"}).negative({"--no-prefill-assistant"})
             .env({"LLAMA_ARG_PREFILL_ASSISTANT"})
             .help("a last assistant message is continued (prefilled) rather than taken as a whole message")
-            .bind(boolean(at_later(&LaterOptions::prefill_assistant)))
-            .notice(later_feature("the chat template's rendering of a last assistant message is used as it is")));
+            .bind(boolean(chat(&ChatSettings::prefill_assistant))));
 }
 
 // Server features of later work, and llama-server's agent tools (not in cria).
@@ -610,9 +609,9 @@ void add_server_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
     const std::string agent = "accepted and kept; cria has no built-in agent tools or MCP proxy: nothing is enabled";
     add(Opt(S::Compatibility, {"--media-path"}).value(K::String, "PATH")
-            .help("directory of local media files that requests may name as file:// URLs")
-            .bind(nonempty_text(at_later(&LaterOptions::media_path)))
-            .notice(later_feature("file:// URLs in requests are refused")));
+            .help("directory of local media files that requests may name as file:// URLs (relative to it; nothing "
+                  "outside it is read)")
+            .bind(nonempty_text(at(&ServerOptions::defaults, &CompletionDefaults::limits, &RequestLimits::media_path))));
     add(Opt(S::Compatibility, {"--cache-idle-slots"}).negative({"--no-cache-idle-slots"})
             .env({"LLAMA_ARG_CACHE_IDLE_SLOTS"}).help("save idle slots to the prompt cache (with --cache-ram)")
             .bind(boolean(at_later(&LaterOptions::cache_idle_slots)))
@@ -630,16 +629,15 @@ void add_server_options(std::vector<OptionSpec>& t) {
             .bind(int_in(at_later(&LaterOptions::kv_unified_per_slot), 1))
             .notice(later_feature("each slot holds -c / -np tokens")));
     add(Opt(S::Compatibility, {"--sse-ping-interval"}).value(K::Int, "N").env({"LLAMA_ARG_SSE_PING_INTERVAL"})
-            .help("seconds between SSE pings; -1 = none")
-            .bind(int_or_auto(at_later(&LaterOptions::sse_ping_interval), 1))
-            .notice(later_feature("streams send no pings")));
+            .help("seconds an open SSE stream may stay silent before it sends a keep-alive (a comment line; Anthropic: a "
+                  "ping event; none on NDJSON streams); -1 = never")
+            .bind(int_or_auto(at_http(&HttpConfig::sse_ping_interval_s), 1)));
     add(Opt(S::Compatibility, {"--ui-config", "--webui-config"}).value(K::String, "JSON").env({"LLAMA_ARG_UI_CONFIG"})
-            .help("default settings of the web UI, a JSON object").bind(json_object(at_later(&LaterOptions::ui_config)))
-            .notice(later_feature("the web UI starts with its own defaults")));
+            .help("default settings of the web UI, a JSON object (GET /props: ui_settings)")
+            .bind(json_object(at_http(&HttpConfig::ui_config))));
     add(Opt(S::Compatibility, {"--ui-config-file", "--webui-config-file"}).value(K::String, "PATH")
             .env({"LLAMA_ARG_UI_CONFIG_FILE"}).help("the same, from a file")
-            .bind(json_object_file(at_later(&LaterOptions::ui_config)))
-            .notice(later_feature("the web UI starts with its own defaults")));
+            .bind(json_object_file(at_http(&HttpConfig::ui_config))));
     add(Opt(S::Compatibility, {"--ui-mcp-proxy", "--webui-mcp-proxy"}).negative({"--no-ui-mcp-proxy", "--no-webui-mcp-proxy"})
             .env({"LLAMA_ARG_UI_MCP_PROXY"}).help("the web UI's MCP CORS proxy")
             .bind(boolean(at_later(&LaterOptions::ui_mcp_proxy))).says(agent));
@@ -656,8 +654,8 @@ void add_server_options(std::vector<OptionSpec>& t) {
     add(Opt(S::Compatibility, {"-ag", "--agent"}).negative({"-no-ag", "--no-agent"}).env({"LLAMA_ARG_AGENT"})
             .help("the CORS proxy and every built-in tool").bind(boolean(at_later(&LaterOptions::agent))).says(agent));
     add(Opt(S::Compatibility, {"--log-prompts-dir"}).value(K::String, "PATH")
-            .help("write prompts to this directory (debugging)").bind(nonempty_text(at_later(&LaterOptions::log_prompts_dir)))
-            .notice(later_feature("prompts are logged only at -lv 4 and above")));
+            .help("write each generation's prompt to a file in this directory, created if missing (debugging)")
+            .bind(nonempty_text(at_http(&HttpConfig::log_prompts_dir))));
 }
 
 // Other sources of models: cria loads local files, -mu URLs and -hf repositories.

@@ -137,7 +137,12 @@ TEST(AnthropicMessages, ImagesGoThroughTheImagePathWithAMarkerInTheText) {
     EXPECT_EQ(r.images[0].field, "messages[0].content[1].source.data");
     EXPECT_EQ(r.images[0].bytes.substr(1, 3), "PNG");
 
+    // A url source may only name a file:// URL under --media-path (api/media_file.h); this server fetches nothing.
     body["messages"][0]["content"][1]["source"] = {{"type", "url"}, {"url", "http://x.invalid/a.png"}};
+    EXPECT_EQ(error_of(body).param, "messages[0].content[1].source.url");
+    body["messages"][0]["content"][1]["source"] = {{"type", "url"}, {"url", "file://a.png"}};
+    EXPECT_EQ(error_of(body).param, "messages[0].content[1].source.url");  // no --media-path
+    body["messages"][0]["content"][1]["source"] = {{"type", "file"}, {"file_id", "f"}};
     EXPECT_EQ(error_of(body).param, "messages[0].content[1].source.type");
     body["messages"][0]["content"][1]["source"] = {{"type", "base64"}, {"media_type", "image/png"}, {"data", "***"}};
     EXPECT_EQ(error_of(body).param, "messages[0].content[1].source.data");

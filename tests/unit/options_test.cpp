@@ -551,9 +551,7 @@ std::vector<std::string> notices(std::vector<std::string> args, const Env& env =
 TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
-        {{"--media-path", "/tmp"}, "--media-path"},
         {{"--tools", "all"}, "--tools"},
-        {{"--ui-config", "{}"}, "--ui-config"},
         {{"--models-dir", "/tmp"}, "--models-dir"},
         {{"--gpt-oss-20b-default"}, "--gpt-oss-20b-default"},
     };
@@ -597,6 +595,22 @@ TEST(Options, ReasoningOptionsAreImplementedWithoutNotices) {
     EXPECT_FALSE(o.chat.reasoning_preserve);
     EXPECT_TRUE(o.chat.skip_chat_parsing);
     EXPECT_EQ(o.chat.reasoning_effort, "high");
+}
+
+TEST(Options, ServerFeatureOptionsAreImplementedWithoutNotices) {
+    const ServerOptions o = ok({"--sse-ping-interval", "5", "--ui-config", "{\"theme\":\"dark\"}", "--media-path", "/tmp",
+                                "--log-prompts-dir", "/tmp/prompts", "--no-prefill-assistant"});
+    EXPECT_TRUE(o.notices.empty());
+    EXPECT_EQ(o.http.sse_ping_interval_s, 5);
+    EXPECT_EQ(o.http.ui_config, "{\"theme\":\"dark\"}");
+    EXPECT_EQ(o.defaults.limits.media_path, "/tmp");
+    EXPECT_EQ(o.http.log_prompts_dir, "/tmp/prompts");
+    EXPECT_FALSE(o.chat.prefill_assistant);
+    const ServerOptions d = ok({});
+    EXPECT_EQ(d.http.sse_ping_interval_s, 30);  // llama-server's default
+    EXPECT_TRUE(d.chat.prefill_assistant);
+    EXPECT_EQ(ok({"--sse-ping-interval", "-1"}).http.sse_ping_interval_s, -1);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_SSE_PING_INTERVAL", "7"}, {"LLAMA_ARG_PREFILL_ASSISTANT", "false"}}).http.sse_ping_interval_s, 7);
 }
 
 TEST(Options, NoticeOptionsFromTheEnvironment) {

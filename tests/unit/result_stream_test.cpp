@@ -51,7 +51,7 @@ httplib::Response respond(const std::vector<std::shared_ptr<Task>>& tasks, std::
     httplib::Response res;
     res.status = -1;
     // As a route runs it: inside the route wrapper's error path (a failed task is thrown to it).
-    answer_errors(res, [&] { respond_with_results(req, res, handles(tasks), std::move(formatter), /*stream=*/false); });
+    answer_errors(res, [&] { respond_with_results(req, res, handles(tasks), std::move(formatter), /*stream=*/false, /*sse_ping_interval_s=*/-1); });
     return res;
 }
 
@@ -140,7 +140,7 @@ TEST(ResultStream, AnExceptionInsideAStreamBecomesItsErrorEvent) {
     a->push(TokenChunk{});
     const httplib::Request req = client(false);
     httplib::Response res;
-    respond_with_results(req, res, handles({a}), std::make_shared<BrokenStreamFormat>(), /*stream=*/true);
+    respond_with_results(req, res, handles({a}), std::make_shared<BrokenStreamFormat>(), /*stream=*/true, -1);
     ASSERT_TRUE(res.content_provider_);
     std::string written;
     bool done = false;

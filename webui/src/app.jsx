@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { getModels, getProps, isAvailable, streamChat } from './api.js';
 import { onMathReady, splitThinking } from './markdown.js';
-import { chatParams, loadSettings, saveSettings } from './settings.js';
+import { chatParams, loadSettings, saveSettings, withServerDefaults } from './settings.js';
 import {
   deleteConversation, exportDocument, loadConversations, newId, parseImport, saveConversation, titleFor,
 } from './storage.js';
@@ -67,6 +67,7 @@ export function App() {
   const conversationsRef = useRef(conversations);
   const controller = useRef(null);
   const lastSave = useRef(0);
+  const serverDefaultsApplied = useRef(false);
 
   const notify = useCallback((text) => {
     setToast(text);
@@ -114,6 +115,12 @@ export function App() {
         const p = await getProps(settings.apiKey, model);
         if (cancelled) return;
         setProps(p);
+        // The server's defaults for this UI (--ui-config), once per page, under what the user
+        // saved (written to this browser only once the user changes a setting).
+        if (!serverDefaultsApplied.current && p.ui_settings) {
+          serverDefaultsApplied.current = true;
+          setSettingsState((s) => withServerDefaults(s, p.ui_settings));
+        }
         setServerError(null);
         // /props says which monitoring routes are on (endpoint_slots, endpoint_metrics): asking a
         // route that is off would only log a 501 in the console. Servers that do not say are probed.

@@ -49,13 +49,59 @@ export const DEFAULT_SETTINGS = {
   model: '', // the model requests name, on a server with several (router mode); '' = the only one
 };
 
-export function loadSettings() {
+function savedSettings() {
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) || '{}');
-    return { ...DEFAULT_SETTINGS, ...saved, overrides: { ...(saved.overrides || {}) } };
+    return saved && typeof saved === 'object' && !Array.isArray(saved) ? saved : {};
   } catch {
-    return { ...DEFAULT_SETTINGS };
+    return {};
   }
+}
+
+export function loadSettings() {
+  const saved = savedSettings();
+  return { ...DEFAULT_SETTINGS, ...saved, overrides: { ...(saved.overrides || {}) } };
+}
+
+// The server's defaults for this UI (GET /props `ui_settings`, from --ui-config): llama-server's
+// web UI setting names, those that mean the same here, as this UI's settings. Unknown names and
+// values of the wrong type are skipped.
+const SERVER_SAMPLING_NAMES = { max_tokens: 'n_predict', typ_p: 'typical_p' };
+const THEMES = { system: 'auto', auto: 'auto', light: 'light', dark: 'dark' };
+
+export function settingsFromServer(ui) {
+  const out = { overrides: {} };
+  if (!ui || typeof ui !== 'object' || Array.isArray(ui)) return out;
+  if (typeof ui.apiKey === 'string') out.apiKey = ui.apiKey;
+  if (typeof ui.systemMessage === 'string') out.systemMessage = ui.systemMessage;
+  if (typeof ui.theme === 'string' && THEMES[ui.theme]) out.theme = THEMES[ui.theme];
+  if (typeof ui.samplers === 'string') out.samplers = ui.samplers;
+  if (typeof ui.custom === 'string') out.extraJson = ui.custom;
+  else if (ui.custom && typeof ui.custom === 'object' && !Array.isArray(ui.custom)) out.extraJson = JSON.stringify(ui.custom);
+  for (const [name, raw] of Object.entries(ui)) {
+    const key = SERVER_SAMPLING_NAMES[name] || name;
+    const field = SAMPLING_FIELDS.find((f) => f.key === key);
+    if (!field || raw === '' || raw === null) continue;
+    const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
+    if (Number.isFinite(value)) out.overrides[key] = field.kind === 'number' ? value : Math.trunc(value);
+  }
+  return out;
+}
+
+// `settings` with the server's defaults (settingsFromServer()) wherever this browser has saved
+// nothing of its own: a setting the user chose always wins over the server's default.
+export function withServerDefaults(settings, ui) {
+  const fromServer = settingsFromServer(ui);
+  const saved = savedSettings();
+  const savedOverrides = saved.overrides || {};
+  const next = { ...settings, overrides: { ...settings.overrides } };
+  for (const [key, value] of Object.entries(fromServer)) {
+    if (key !== 'overrides' && !(key in saved)) next[key] = value;
+  }
+  for (const [key, value] of Object.entries(fromServer.overrides)) {
+    if (!(key in savedOverrides)) next.overrides[key] = value;
+  }
+  return next;
 }
 
 export function saveSettings(settings) {
