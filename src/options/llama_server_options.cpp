@@ -492,16 +492,12 @@ void add_output_options(std::vector<OptionSpec>& t) {
                   "no breakers")
             .bind(dry_breaker_binding()));
     add(Opt(S::Sampling, {"--adaptive-target"}).value(K::Float, "N")
-            .help("adaptive-p: select tokens near this probability (0 to 1; negative = off)")
-            .bind(kept_float("--adaptive-target", -1000.0, 1.0))
-            .notice([](const ServerOptions& o) -> std::string {
-                const auto it = o.later.kept.find("--adaptive-target");
-                const auto x = it == o.later.kept.end() ? std::nullopt : parse_float(it->second);
-                return x && *x >= 0 ? "accepted and kept; cria has no adaptive-p sampler yet: sampling is unchanged" : "";
-            }));
+            .help("adaptive-p: select tokens near this probability (0 to 1; negative = off); it draws the token "
+                  "when the sampler order names adaptive_p (--samplers ...;adaptive_p, --sampler-seq ...a)")
+            .bind(float_in(at_sampling(&SamplingParams::adaptive_target), -1000.0, 1.0)));
     add(Opt(S::Sampling, {"--adaptive-decay"}).value(K::Float, "N")
-            .help("adaptive-p: decay rate of the target (0 to 0.99)").bind(kept_float("--adaptive-decay", 0.0, 0.99))
-            .says("accepted and kept; cria has no adaptive-p sampler yet"));
+            .help("adaptive-p: decay of its moving average of chosen probabilities (0 to 0.99; lower reacts faster)")
+            .bind(float_in(at_sampling(&SamplingParams::adaptive_decay), 0.0, 0.99)));
     add(Opt(S::Sampling, {"-bs", "--backend-sampling"}).env({"LLAMA_ARG_BACKEND_SAMPLING"})
             .help("sample on the backend device (experimental in llama-server)").bind(kept("--backend-sampling"))
             .notice([](const ServerOptions& o) -> std::string {

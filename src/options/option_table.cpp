@@ -63,6 +63,7 @@ std::optional<std::string> sampler_name_for_letter(char letter) {
         case 'm': return "min_p";
         case 'x': return "xtc";
         case 't': return "temperature";
+        case 'a': return "adaptive_p";
         default: return std::nullopt;
     }
 }
@@ -78,7 +79,7 @@ Binding sampling_seq_binding() {
                 if (!name) {
                     return std::string("unknown sampler letter '") + letter +
                            "' (known: e penalties, d dry, s top_n_sigma, k top_k, y typical_p, p top_p, m min_p, "
-                           "x xtc, t temperature)";
+                           "x xtc, t temperature, a adaptive_p)";
                 }
                 stages.push_back(*sampler_stage_from_name(*name));
             }
@@ -1003,12 +1004,12 @@ std::vector<OptionSpec> build_table() {
             .help("DRY: tokens looked back at; -1 = the whole context").bind(int_in(at_sampling(&SamplingParams::dry_penalty_last_n), -1)));
     add(Opt(S::Sampling, {"--samplers"}).value(K::String, "SAMPLERS")
             .help("the order of the sampling stages, separated by ';' (penalties, dry, top_n_sigma, top_k, tfs_z, "
-                  "typical_p, top_p, min_p, xtc, temperature)")
-            .def("all of them, in the order listed")
+                  "typical_p, top_p, min_p, xtc, temperature; adaptive_p, named anywhere, draws the token last)")
+            .def("all of them but adaptive_p, in the order listed")
             .bind(samplers_binding()));
     add(Opt(S::Sampling, {"--sampling-seq", "--sampler-seq"}).value(K::String, "SEQUENCE")
             .help("the order of the sampling stages, one letter each: e penalties, d dry, s top_n_sigma, k top_k, "
-                  "y typical_p, p top_p, m min_p, x xtc, t temperature (the same as --samplers)")
+                  "y typical_p, p top_p, m min_p, x xtc, t temperature, a adaptive_p (the same as --samplers)")
             .def("edskypmxt").bind(sampling_seq_binding()));
     add(Opt(S::Sampling, {"--ignore-eos"})
             .help("keep generating past the end-of-stream token (requests' default ignore_eos)")

@@ -1380,6 +1380,19 @@ TEST(Options, SamplingSeqLettersBecomeTheSamplerOrder) {
     EXPECT_TRUE(contains(err({"--sampling-seq", ""}), "--sampling-seq"));
 }
 
+TEST(Options, AdaptivePIsASamplerStageWithItsTargetAndDecay) {
+    const ServerOptions o = ok({"--adaptive-target", "0.4", "--adaptive-decay", "0.5", "--sampler-seq", "ka"});
+    EXPECT_FLOAT_EQ(o.defaults.sampling.adaptive_target, 0.4f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.adaptive_decay, 0.5f);
+    EXPECT_EQ(stage_names(o.defaults.sampling.samplers), "top_k;adaptive_p");
+    EXPECT_TRUE(o.notices.empty()) << o.notices.front();
+    EXPECT_EQ(stage_names(ok({"--samplers", "min_p;adaptive-p"}).defaults.sampling.samplers), "min_p;adaptive_p");
+    EXPECT_FLOAT_EQ(ok({}).defaults.sampling.adaptive_target, -1.0f);  // off
+    EXPECT_FLOAT_EQ(ok({}).defaults.sampling.adaptive_decay, 0.9f);
+    EXPECT_TRUE(contains(err({"--adaptive-decay", "0.995"}), "--adaptive-decay"));
+    EXPECT_TRUE(contains(err({"--adaptive-target", "1.5"}), "--adaptive-target"));
+}
+
 TEST(Options, OverrideKvParsesEachType) {
     const ServerOptions o = ok({"--override-kv", "a.int=int:-3,a.float=float:0.5", "--override-kv",
                                 "tokenizer.ggml.add_bos_token=bool:false", "--override-kv", "a.str=str:hello"});
