@@ -63,6 +63,8 @@ struct EngineConfig {
     int32_t max_queued_requests = kDefaultMaxQueuedRequests;  // --max-queued-requests: generation tasks
                                     // (one per prompt and choice) waiting for a slot at most; more get a 503
     bool kv_unified = false;        // -kvu; false: each slot its own KV stream (attends only to its own cells)
+    int32_t n_ctx_slot_max = 0;     // --kv-unified-per-slot: no slot's context exceeds this (0 = no cap);
+                                    // without -c, options size n_ctx to n_parallel times it
     int32_t n_threads = -1;         // -t; -1: hardware threads
     int32_t n_threads_batch = -1;   // -tb; -1: same as n_threads
     int32_t n_gpu_layers = -1;      // -ngl; -1: "auto" (libllama's default; llama.h itself reads any negative

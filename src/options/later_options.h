@@ -45,7 +45,6 @@ struct LaterOptions {
     bool cache_idle_slots = true;          // --cache-idle-slots
     int32_t ctx_checkpoints = 32;          // -ctxcp, --ctx-checkpoints
     int32_t checkpoint_min_step = 8192;    // -cms, --checkpoint-min-step
-    int32_t kv_unified_per_slot = -1;      // --kv-unified-per-slot (-1 = unset)
 
     // Devices and backends this build may lack
     CpuPlacement cpu;                      // -C, -Cr, --cpu-strict, --prio, --poll

@@ -697,10 +697,9 @@ void add_server_options(std::vector<OptionSpec>& t) {
             .env({"LLAMA_ARG_CHECKPOINT_MIN_SPACING_NT"}).help("fewest tokens between context checkpoints")
             .bind(int_in(at_later(&LaterOptions::checkpoint_min_step), 0))
             .notice(later_feature("cria makes no context checkpoints")));
-    add(Opt(S::Compatibility, {"--kv-unified-per-slot"}).value(K::Int, "N").env({"LLAMA_ARG_KV_UNIFIED_PER_SLOT"})
-            .help("context limit per slot with a unified KV cache")
-            .bind(int_in(at_later(&LaterOptions::kv_unified_per_slot), 1))
-            .notice(later_feature("each slot holds -c / -np tokens")));
+    add(Opt(S::ContextBatching, {"--kv-unified-per-slot"}).value(K::Int, "N").env({"LLAMA_ARG_KV_UNIFIED_PER_SLOT"})
+            .help("no slot's context exceeds N tokens; without -c the KV pool is sized to -np times N")
+            .bind(int_in(at_engine(&EngineConfig::n_ctx_slot_max), 1)));
     add(Opt(S::Compatibility, {"--sse-ping-interval"}).value(K::Int, "N").env({"LLAMA_ARG_SSE_PING_INTERVAL"})
             .help("seconds between SSE pings; -1 = none")
             .bind(int_or_auto(at_later(&LaterOptions::sse_ping_interval), 1))

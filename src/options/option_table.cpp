@@ -51,6 +51,19 @@ Binding samplers_binding() {
     };
 }
 
+// -c: the total context, noting that it was given (without it, --kv-unified-per-slot sizes it).
+Binding ctx_size_binding() {
+    Binding plain = int_in(at_engine(&EngineConfig::n_ctx), 0);
+    return {
+        [set = plain.set](ServerOptions& o, const std::string& v) -> std::string {
+            std::string why = set(o, v);
+            if (why.empty()) o.ctx_size_given = true;
+            return why;
+        },
+        plain.show,
+    };
+}
+
 // --sampling-seq: one letter per stage, as today's llama-server spells them.
 std::optional<std::string> sampler_name_for_letter(char letter) {
     switch (letter) {
@@ -677,7 +690,7 @@ std::vector<OptionSpec> build_table() {
     // ---- context and batching ----
     add(Opt(S::ContextBatching, {"-c", "--ctx-size"}).value(K::Int, "N").env({"LLAMA_ARG_CTX_SIZE"})
             .help("total context size in tokens, shared by all slots; 0 = the model's training context")
-            .bind(int_in(at_engine(&EngineConfig::n_ctx), 0)));
+            .bind(ctx_size_binding()));
     add(Opt(S::ContextBatching, {"-b", "--batch-size"}).value(K::Int, "N").env({"LLAMA_ARG_BATCH"})
             .help("logical batch size: the most tokens given to the model in one decode call")
             .bind(int_in(at_engine(&EngineConfig::n_batch), 1)));

@@ -1393,6 +1393,24 @@ TEST(Options, AdaptivePIsASamplerStageWithItsTargetAndDecay) {
     EXPECT_TRUE(contains(err({"--adaptive-target", "1.5"}), "--adaptive-target"));
 }
 
+TEST(Options, KvUnifiedPerSlotCapsSlotsAndSizesThePoolWithoutCtxSize) {
+    const ServerOptions sized = ok({"-np", "3", "--kv-unified-per-slot", "512"});
+    EXPECT_EQ(sized.engine.n_ctx_slot_max, 512);
+    EXPECT_EQ(sized.engine.n_ctx, 1536);  // -np times N: no -c
+    EXPECT_TRUE(sized.notices.empty()) << sized.notices.front();
+    // In any order, from the environment too.
+    EXPECT_EQ(ok({"--kv-unified-per-slot", "512", "-np", "2"}).engine.n_ctx, 1024);
+    EXPECT_EQ(ok({"-np", "2"}, {{"LLAMA_ARG_KV_UNIFIED_PER_SLOT", "256"}}).engine.n_ctx, 512);
+    // -c given (even 0, the model's own context): the pool is what -c says; slots are only capped.
+    const ServerOptions capped = ok({"-c", "8192", "-np", "2", "--kv-unified-per-slot", "512"});
+    EXPECT_EQ(capped.engine.n_ctx, 8192);
+    EXPECT_EQ(capped.engine.n_ctx_slot_max, 512);
+    EXPECT_EQ(ok({"-c", "0", "--kv-unified-per-slot", "512"}).engine.n_ctx, 0);
+    EXPECT_EQ(ok({"-np", "2"}).engine.n_ctx_slot_max, 0);  // unset: no cap
+    EXPECT_EQ(ok({"-np", "2"}).engine.n_ctx, 4096);
+    EXPECT_TRUE(contains(err({"--kv-unified-per-slot", "0"}), "--kv-unified-per-slot"));
+}
+
 TEST(Options, OverrideKvParsesEachType) {
     const ServerOptions o = ok({"--override-kv", "a.int=int:-3,a.float=float:0.5", "--override-kv",
                                 "tokenizer.ggml.add_bos_token=bool:false", "--override-kv", "a.str=str:hello"});
