@@ -45,6 +45,8 @@ struct PromptCacheConfig {
     float slot_similarity = 0.1f;   // --slot-prompt-similarity: the share of the prompt a slot's cache must
                                     // match for its slot to be chosen by it (else the least recently used); 0 = never
     std::string dir;                // --cache-dir: the host cache is written here at shutdown, read at start ("" = not)
+    bool cache_idle_slots = true;   // --cache-idle-slots: a starting task saves the idle slots to the host
+                                    // cache (and, with a unified KV cache, empties those it saved)
 };
 
 // The default of --max-queued-requests: room for bursts far beyond any slot count, while a flood

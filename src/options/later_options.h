@@ -42,7 +42,6 @@ struct LaterOptions {
     std::string log_prompts_dir;           // --log-prompts-dir
 
     // KV cache and prompt cache
-    bool cache_idle_slots = true;          // --cache-idle-slots
     int32_t ctx_checkpoints = 32;          // -ctxcp, --ctx-checkpoints
     int32_t checkpoint_min_step = 8192;    // -cms, --checkpoint-min-step
 

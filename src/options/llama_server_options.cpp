@@ -685,10 +685,11 @@ void add_server_options(std::vector<OptionSpec>& t) {
             .help("directory of local media files that requests may name as file:// URLs")
             .bind(nonempty_text(at_later(&LaterOptions::media_path)))
             .notice(later_feature("file:// URLs in requests are refused")));
-    add(Opt(S::Compatibility, {"--cache-idle-slots"}).negative({"--no-cache-idle-slots"})
-            .env({"LLAMA_ARG_CACHE_IDLE_SLOTS"}).help("save idle slots to the prompt cache (with --cache-ram)")
-            .bind(boolean(at_later(&LaterOptions::cache_idle_slots)))
-            .notice(later_feature("idle slots keep their cache in place")));
+    add(Opt(S::ContextBatching, {"--cache-idle-slots"}).negative({"--no-cache-idle-slots"})
+            .env({"LLAMA_ARG_CACHE_IDLE_SLOTS"})
+            .help("when a task starts, save the idle slots to the host prompt cache (with --cache-ram), and empty "
+                  "them with --kv-unified")
+            .bind(boolean(at_prompt_cache(&PromptCacheConfig::cache_idle_slots))));
     add(Opt(S::Compatibility, {"-ctxcp", "--ctx-checkpoints", "--swa-checkpoints"}).value(K::Int, "N")
             .env({"LLAMA_ARG_CTX_CHECKPOINTS"}).help("context checkpoints per slot")
             .bind(int_in(at_later(&LaterOptions::ctx_checkpoints), 0))

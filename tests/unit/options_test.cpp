@@ -1411,6 +1411,14 @@ TEST(Options, KvUnifiedPerSlotCapsSlotsAndSizesThePoolWithoutCtxSize) {
     EXPECT_TRUE(contains(err({"--kv-unified-per-slot", "0"}), "--kv-unified-per-slot"));
 }
 
+TEST(Options, CacheIdleSlotsIsOnByDefault) {
+    EXPECT_TRUE(ok({}).engine.prompt_cache.cache_idle_slots);
+    const ServerOptions off = ok({"--no-cache-idle-slots"});
+    EXPECT_FALSE(off.engine.prompt_cache.cache_idle_slots);
+    EXPECT_TRUE(off.notices.empty()) << off.notices.front();
+    EXPECT_FALSE(ok({}, {{"LLAMA_ARG_CACHE_IDLE_SLOTS", "false"}}).engine.prompt_cache.cache_idle_slots);
+}
+
 TEST(Options, OverrideKvParsesEachType) {
     const ServerOptions o = ok({"--override-kv", "a.int=int:-3,a.float=float:0.5", "--override-kv",
                                 "tokenizer.ggml.add_bos_token=bool:false", "--override-kv", "a.str=str:hello"});
