@@ -681,6 +681,9 @@ void add_template_options(std::vector<OptionSpec>& t) {
 void add_server_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
     const std::string agent = "accepted and kept; cria has no built-in agent tools or MCP proxy: nothing is enabled";
+    const std::string no_checkpoints =
+        "cria makes no context checkpoints: a slot's cache is reused only as far as libllama can cut it; on "
+        "recurrent and hybrid models a prompt that does not extend it is computed from the start";
     add(Opt(S::Compatibility, {"--media-path"}).value(K::String, "PATH")
             .help("directory of local media files that requests may name as file:// URLs")
             .bind(nonempty_text(at_later(&LaterOptions::media_path)))
@@ -693,11 +696,11 @@ void add_server_options(std::vector<OptionSpec>& t) {
     add(Opt(S::Compatibility, {"-ctxcp", "--ctx-checkpoints", "--swa-checkpoints"}).value(K::Int, "N")
             .env({"LLAMA_ARG_CTX_CHECKPOINTS"}).help("context checkpoints per slot")
             .bind(int_in(at_later(&LaterOptions::ctx_checkpoints), 0))
-            .notice(later_feature("cria makes no context checkpoints")));
+            .notice(later_feature(no_checkpoints)));
     add(Opt(S::Compatibility, {"-cms", "--checkpoint-min-step"}).value(K::Int, "N")
             .env({"LLAMA_ARG_CHECKPOINT_MIN_SPACING_NT"}).help("fewest tokens between context checkpoints")
             .bind(int_in(at_later(&LaterOptions::checkpoint_min_step), 0))
-            .notice(later_feature("cria makes no context checkpoints")));
+            .notice(later_feature(no_checkpoints)));
     add(Opt(S::ContextBatching, {"--kv-unified-per-slot"}).value(K::Int, "N").env({"LLAMA_ARG_KV_UNIFIED_PER_SLOT"})
             .help("no slot's context exceeds N tokens; without -c the KV pool is sized to -np times N")
             .bind(int_in(at_engine(&EngineConfig::n_ctx_slot_max), 1)));
