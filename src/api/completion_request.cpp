@@ -50,7 +50,7 @@ void reject_pending_fields(const json& body, bool accept_image_data) {
     }
 }
 
-// `samplers`: the stages in the order given ("typical" and "temp" are accepted as aliases).
+// `samplers`: the stages in the order given ("typical", "temp", "adaptive-p" are accepted as aliases).
 std::vector<SamplerStage> parse_sampler_order(const json& value, const RequestLimits& limits) {
     if (!value.is_array()) throw invalid_request("'samplers' must be an array of sampler names", "samplers");
     check_limit(value.size(), limits.max_samplers, "samplers", "entries", "--max-samplers");
@@ -61,6 +61,7 @@ std::vector<SamplerStage> parse_sampler_order(const json& value, const RequestLi
         if (!stage) {
             std::string known;
             for (const auto s : default_sampler_order()) known += std::string(known.empty() ? "" : ", ") + sampler_stage_name(s);
+            known += std::string(", ") + sampler_stage_name(SamplerStage::adaptive_p);
             throw invalid_request("'samplers' has unknown sampler '" + item.get<std::string>() + "' (known: " + known + ")",
                                   "samplers");
         }
@@ -106,6 +107,10 @@ SamplingParams parse_sampling(const json& body, const SamplingParams& defaults, 
     s.mirostat = static_cast<int32_t>(read_int(body, "mirostat", defaults.mirostat, 0, 2));
     s.mirostat_tau = number("mirostat_tau", defaults.mirostat_tau, 0.0, 1000.0);
     s.mirostat_eta = number("mirostat_eta", defaults.mirostat_eta, 0.0, 1000.0);
+    // adaptive-p: like llama-server, a target above 1 reads as 1 and a negative one turns it off;
+    // a decay outside 0 .. 0.99 is refused.
+    s.adaptive_target = std::min(1.0f, number("adaptive_target", defaults.adaptive_target, -1e9, 1e9));
+    s.adaptive_decay = number("adaptive_decay", defaults.adaptive_decay, 0.0, 0.99);
     s.xtc_probability = number("xtc_probability", defaults.xtc_probability, 0.0, 1.0);
     s.xtc_threshold = number("xtc_threshold", defaults.xtc_threshold, 0.0, 1.0);
     s.top_n_sigma = number("top_n_sigma", defaults.top_n_sigma, -1.0, 1000.0);
@@ -367,6 +372,8 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"mirostat", s.mirostat},
         {"mirostat_tau", s.mirostat_tau},
         {"mirostat_eta", s.mirostat_eta},
+        {"adaptive_target", s.adaptive_target},
+        {"adaptive_decay", s.adaptive_decay},
         {"xtc_probability", s.xtc_probability},
         {"xtc_threshold", s.xtc_threshold},
         {"top_n_sigma", s.top_n_sigma},
@@ -392,10 +399,8 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"speculative.p_min", r.speculative.p_min},
         {"lora", lora_scales_json(r.lora.value_or(LoraScales{}))},
         // llama-server's names for what cria does without a setting (same values as its defaults):
-        // no adaptive-p sampler, n_predict under OpenAI's name, no lazy grammars, no chat parsing
-        // on this route, sampling on the CPU.
-        {"adaptive_target", -1.0},
-        {"adaptive_decay", 0.9},
+        // n_predict under OpenAI's name, no lazy grammars, no chat parsing on this route,
+        // sampling on the CPU.
         {"max_tokens", r.stop.n_predict},
         {"n_discard", 0},
         {"grammar_lazy", false},

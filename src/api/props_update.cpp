@@ -19,6 +19,7 @@ constexpr const char* kSettableFields[] = {
     "dynatemp_exponent", "typical_p",      "tfs_z",
     "min_keep",          "presence_penalty", "frequency_penalty",
     "mirostat",          "mirostat_tau",   "mirostat_eta",
+    "adaptive_target",   "adaptive_decay",
     "xtc_probability",   "xtc_threshold",  "top_n_sigma",
     "dry_multiplier",    "dry_base",       "dry_allowed_length",
     "dry_penalty_last_n", "dry_sequence_breakers", "samplers",

@@ -46,6 +46,8 @@ struct PromptCacheConfig {
     float slot_similarity = 0.1f;   // --slot-prompt-similarity: the share of the prompt a slot's cache must
                                     // match for its slot to be chosen by it (else the least recently used); 0 = never
     std::string dir;                // --cache-dir: the host cache is written here at shutdown, read at start ("" = not)
+    bool cache_idle_slots = true;   // --cache-idle-slots: a starting task saves the idle slots to the host
+                                    // cache (and, with a unified KV cache, empties those it saved)
 };
 
 // The default of --max-queued-requests: room for bursts far beyond any slot count, while a flood
@@ -64,6 +66,8 @@ struct EngineConfig {
     int32_t max_queued_requests = kDefaultMaxQueuedRequests;  // --max-queued-requests: generation tasks
                                     // (one per prompt and choice) waiting for a slot at most; more get a 503
     bool kv_unified = false;        // -kvu; false: each slot its own KV stream (attends only to its own cells)
+    int32_t n_ctx_slot_max = 0;     // --kv-unified-per-slot: no slot's context exceeds this (0 = no cap);
+                                    // without -c, options size n_ctx to n_parallel times it
     int32_t n_threads = -1;         // -t; -1: hardware threads
     int32_t n_threads_batch = -1;   // -tb; -1: same as n_threads
     CpuPlacement cpu;               // -C, -Cr, --cpu-strict, --prio, --poll: the generation threads

@@ -40,8 +40,9 @@ struct PromptImage {
 // Random seed value that means "pick a fresh random seed for this request".
 inline constexpr uint32_t kRandomSeed = 0xFFFFFFFFu;
 
-// The truncation and shaping samplers a request can order with `samplers`.
-enum class SamplerStage { top_k, tfs_z, typical_p, top_p, min_p, temperature, xtc, top_n_sigma, dry, penalties };
+// The truncation and shaping samplers a request can order with `samplers`. adaptive_p chooses the
+// token itself: wherever it is named, it replaces the final random draw (as in llama-server).
+enum class SamplerStage { top_k, tfs_z, typical_p, top_p, min_p, temperature, xtc, top_n_sigma, dry, penalties, adaptive_p };
 
 // Names as the API spells them ("top_k", "typical_p", ...), in SamplerStage order.
 const char* sampler_stage_name(SamplerStage stage);
@@ -77,6 +78,8 @@ struct SamplingParams {
     int32_t mirostat = 0;          // 1 or 2: Mirostat replaces the truncation samplers
     float mirostat_tau = 5.0f;
     float mirostat_eta = 0.1f;
+    float adaptive_target = -1.0f; // adaptive-p (when `samplers` names it): < 0 plain random draw; at most 1
+    float adaptive_decay = 0.9f;   // 0 .. 0.99: how slowly its moving average of chosen probabilities forgets
     float xtc_probability = 0.0f;  // 0: off
     float xtc_threshold = 0.1f;
     float top_n_sigma = -1.0f;     // <= 0: off

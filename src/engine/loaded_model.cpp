@@ -224,6 +224,26 @@ const char* pooling_name(enum llama_pooling_type type) {
     }
 }
 
+// The context of the whole pool (info->n_ctx) and of one slot (info->n_ctx_slot).
+// libllama rounds context sizes up (to 256 per stream); slots get exactly what was asked for,
+// so -c means the same whatever the rounding, and never more than libllama really holds.
+void size_slots(const EngineConfig& config, uint32_t n_ctx_asked, llama_context* context, EngineInfo* info) {
+    const int32_t n_parallel = std::max(1, config.n_parallel);
+    int32_t pool_per_slot = 0;
+    if (config.kv_unified) {
+        // One KV buffer shared by every slot: as in llama-server, one slot may fill all of it (the
+        // slots together still hold at most -c tokens; a step that finds no room fails its requests).
+        pool_per_slot = static_cast<int32_t>(std::min<uint32_t>(n_ctx_asked, llama_n_ctx(context)));
+        info->n_ctx = pool_per_slot;
+    } else {
+        pool_per_slot = static_cast<int32_t>(
+            std::min<uint32_t>(n_ctx_asked / static_cast<uint32_t>(n_parallel), llama_n_ctx_seq(context)));
+        info->n_ctx = pool_per_slot * n_parallel;
+    }
+    // --kv-unified-per-slot: no slot holds more than N tokens, whatever room the pool has.
+    info->n_ctx_slot = config.n_ctx_slot_max > 0 ? std::min(pool_per_slot, config.n_ctx_slot_max) : pool_per_slot;
+}
+
 // The sizes and shape of the loaded model and context, for /props, /slots and the engine.
 void describe_model(const EngineConfig& config, const LoadedModel& out, uint32_t n_ctx_asked, EngineInfo* info) {
     const llama_model* model = out.model.get();
@@ -233,18 +253,7 @@ void describe_model(const EngineConfig& config, const LoadedModel& out, uint32_t
     llama_model_desc(model, description, sizeof(description));
     info->model_path = config.model_path;
     info->model_description = description;
-    // libllama rounds context sizes up (to 256 per stream); slots get exactly what was asked for,
-    // so -c means the same whatever the rounding, and never more than libllama really holds.
-    if (config.kv_unified) {
-        // One KV buffer shared by every slot: as in llama-server, one slot may fill all of it (the
-        // slots together still hold at most -c tokens; a step that finds no room fails its requests).
-        info->n_ctx_slot = static_cast<int32_t>(std::min<uint32_t>(n_ctx_asked, llama_n_ctx(context)));
-        info->n_ctx = info->n_ctx_slot;
-    } else {
-        info->n_ctx_slot = static_cast<int32_t>(
-            std::min<uint32_t>(n_ctx_asked / static_cast<uint32_t>(n_parallel), llama_n_ctx_seq(context)));
-        info->n_ctx = info->n_ctx_slot * n_parallel;
-    }
+    size_slots(config, n_ctx_asked, context, info);
     info->n_ctx_train = llama_model_n_ctx_train(model);
     info->n_slots = n_parallel;
     info->n_vocab = llama_vocab_n_tokens(out.vocab);

@@ -14,13 +14,17 @@ const char* sampler_stage_name(SamplerStage stage) {
         case SamplerStage::top_n_sigma: return "top_n_sigma";
         case SamplerStage::dry: return "dry";
         case SamplerStage::penalties: return "penalties";
+        case SamplerStage::adaptive_p: return "adaptive_p";
     }
     return "?";
 }
 
 std::optional<SamplerStage> sampler_stage_from_name(const std::string& name) {
-    const std::string canonical = name == "typical" ? "typical_p" : name == "temp" ? "temperature" : name;
-    for (int i = 0; i <= static_cast<int>(SamplerStage::penalties); ++i) {
+    const std::string canonical = name == "typical"      ? "typical_p"
+                                  : name == "temp"       ? "temperature"
+                                  : name == "adaptive-p" ? "adaptive_p"
+                                                         : name;
+    for (int i = 0; i <= static_cast<int>(SamplerStage::adaptive_p); ++i) {
         const auto stage = static_cast<SamplerStage>(i);
         if (canonical == sampler_stage_name(stage)) return stage;
     }

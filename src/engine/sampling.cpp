@@ -115,8 +115,21 @@ llama_sampler* stage_sampler(SamplerStage stage, const ChainInputs& in) {
             return params.dynatemp_range > 0.0f
                        ? llama_sampler_init_temp_ext(params.temperature, params.dynatemp_range, params.dynatemp_exponent)
                        : llama_sampler_init_temp(params.temperature);
+        case SamplerStage::adaptive_p: return nullptr;  // it draws the token: final_draw() places it last
     }
     return nullptr;
+}
+
+// The stage that picks the token: argmax when greedy (adaptive-p would pick the only candidate
+// left by a zero temperature anyway); adaptive-p when the order names it, wherever (it must
+// come last, as llama-server places it); otherwise a seeded random draw.
+llama_sampler* final_draw(const ChainInputs& in) {
+    const SamplingParams& params = in.params;
+    if (in.greedy) return llama_sampler_init_greedy();
+    const bool adaptive = std::find(params.samplers.begin(), params.samplers.end(), SamplerStage::adaptive_p) !=
+                          params.samplers.end();
+    return adaptive ? llama_sampler_init_adaptive_p(params.adaptive_target, params.adaptive_decay, params.seed)
+                    : llama_sampler_init_dist(params.seed);
 }
 
 void add_if_any(llama_sampler* chain, llama_sampler* stage) {
@@ -155,7 +168,7 @@ llama_sampler_ptr make_sampler_chain(const SamplingParams& params, const llama_v
         if (in.greedy && keeps_top_token(stage)) continue;
         add_if_any(c, stage_sampler(stage, in));
     }
-    llama_sampler_chain_add(c, in.greedy ? llama_sampler_init_greedy() : llama_sampler_init_dist(params.seed));
+    llama_sampler_chain_add(c, final_draw(in));
     return chain;
 }
 

@@ -177,6 +177,7 @@ bool Scheduler::admit_waiting() {
         }
         started = true;
     }
+    if (started) cache_idle_slots(taken);
     return started;
 }
 

@@ -99,6 +99,7 @@ private:
     // into place. Returns how many prompt tokens the sequence holds (never the last one).
     size_t prepare_cache(Slot& slot, const GenerationRequest& request);
     void record_prompt_cache(size_t restored, bool saved);  // metrics: a hit, a save, the bytes held
+    void cache_idle_slots(const std::vector<bool>& taken);  // --cache-idle-slots: save (and maybe empty) idle slots
     void load_prompt_cache();     // at construction, from --cache-dir
     void persist_prompt_cache();  // when run() ends: every slot's cache too, into --cache-dir
 

@@ -52,6 +52,21 @@ size_t Scheduler::prepare_cache(Slot& slot, const GenerationRequest& request) {
     return kv_.reuse_prefix(slot.id, image_boundary_at_or_before(request.images, reuse), lora);
 }
 
+// --cache-idle-slots, as llama-server: when tasks start, every slot left idle (not in `taken`) has
+// its cells saved to the host cache, so that its conversation comes back from there whatever
+// happens to the slot meanwhile. With a unified KV cache, a slot whose cells were saved is then
+// emptied: the shared pool holds only the running sequences (room for them, and less to attend
+// over). A slot that could not be saved (too short, no state) keeps its cells.
+void Scheduler::cache_idle_slots(const std::vector<bool>& taken) {
+    if (!config_.prompt_cache.cache_idle_slots || !kv_.host_cache().enabled()) return;
+    for (const auto& slot : slots_) {
+        if (taken[static_cast<size_t>(slot.id)] || kv_.size(slot.id) == 0) continue;
+        if (kv_.save_to_host(slot.id, 0) == 0) continue;  // nothing new to keep, or it cannot be kept
+        record_prompt_cache(0, true);
+        if (config_.kv_unified) kv_.clear(slot.id);
+    }
+}
+
 void Scheduler::record_prompt_cache(size_t restored, bool saved) {
     const HostPromptCache& host = kv_.host_cache();
     metrics_.record_prompt_cache(restored > 0, restored, saved, host.bytes(), host.entries());

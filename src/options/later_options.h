@@ -29,10 +29,8 @@ struct LaterOptions {
     bool models_autoload = true;           // --models-autoload
 
     // KV cache and prompt cache
-    bool cache_idle_slots = true;          // --cache-idle-slots
     int32_t ctx_checkpoints = 32;          // -ctxcp, --ctx-checkpoints
     int32_t checkpoint_min_step = 8192;    // -cms, --checkpoint-min-step
-    int32_t kv_unified_per_slot = -1;      // --kv-unified-per-slot (-1 = unset)
 
     // Options with no counterpart here at all (model presets, Docker Hub, video, draft-model
     // placement, ...): the value as given, by canonical name, for --print-options.

@@ -430,16 +430,12 @@ void add_output_options(std::vector<OptionSpec>& t) {
                   "no breakers")
             .bind(dry_breaker_binding()));
     add(Opt(S::Sampling, {"--adaptive-target"}).value(K::Float, "N")
-            .help("adaptive-p: select tokens near this probability (0 to 1; negative = off)")
-            .bind(kept_float("--adaptive-target", -1000.0, 1.0))
-            .notice([](const ServerOptions& o) -> std::string {
-                const auto it = o.later.kept.find("--adaptive-target");
-                const auto x = it == o.later.kept.end() ? std::nullopt : parse_float(it->second);
-                return x && *x >= 0 ? "accepted and kept; cria has no adaptive-p sampler yet: sampling is unchanged" : "";
-            }));
+            .help("adaptive-p: select tokens near this probability (0 to 1; negative = off); it draws the token "
+                  "when the sampler order names adaptive_p (--samplers ...;adaptive_p, --sampler-seq ...a)")
+            .bind(float_in(at_sampling(&SamplingParams::adaptive_target), -1000.0, 1.0)));
     add(Opt(S::Sampling, {"--adaptive-decay"}).value(K::Float, "N")
-            .help("adaptive-p: decay rate of the target (0 to 0.99)").bind(kept_float("--adaptive-decay", 0.0, 0.99))
-            .says("accepted and kept; cria has no adaptive-p sampler yet"));
+            .help("adaptive-p: decay of its moving average of chosen probabilities (0 to 0.99; lower reacts faster)")
+            .bind(float_in(at_sampling(&SamplingParams::adaptive_decay), 0.0, 0.99)));
     add(Opt(S::Sampling, {"-bs", "--backend-sampling"}).env({"LLAMA_ARG_BACKEND_SAMPLING"})
             .help("sample on the backend device (experimental in llama-server)").bind(kept("--backend-sampling"))
             .notice([](const ServerOptions& o) -> std::string {
@@ -608,26 +604,29 @@ void add_template_options(std::vector<OptionSpec>& t) {
 void add_server_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
     const std::string agent = "accepted and kept; cria has no built-in agent tools or MCP proxy: nothing is enabled";
+    const std::string no_checkpoints =
+        "cria makes no context checkpoints: a slot's cache is reused only as far as libllama can cut it; on "
+        "recurrent and hybrid models a prompt that does not extend it is computed from the start";
     add(Opt(S::Compatibility, {"--media-path"}).value(K::String, "PATH")
             .help("directory of local media files that requests may name as file:// URLs (relative to it; nothing "
                   "outside it is read)")
             .bind(nonempty_text(at(&ServerOptions::defaults, &CompletionDefaults::limits, &RequestLimits::media_path))));
-    add(Opt(S::Compatibility, {"--cache-idle-slots"}).negative({"--no-cache-idle-slots"})
-            .env({"LLAMA_ARG_CACHE_IDLE_SLOTS"}).help("save idle slots to the prompt cache (with --cache-ram)")
-            .bind(boolean(at_later(&LaterOptions::cache_idle_slots)))
-            .notice(later_feature("idle slots keep their cache in place")));
+    add(Opt(S::ContextBatching, {"--cache-idle-slots"}).negative({"--no-cache-idle-slots"})
+            .env({"LLAMA_ARG_CACHE_IDLE_SLOTS"})
+            .help("when a task starts, save the idle slots to the host prompt cache (with --cache-ram), and empty "
+                  "them with --kv-unified")
+            .bind(boolean(at_prompt_cache(&PromptCacheConfig::cache_idle_slots))));
     add(Opt(S::Compatibility, {"-ctxcp", "--ctx-checkpoints", "--swa-checkpoints"}).value(K::Int, "N")
             .env({"LLAMA_ARG_CTX_CHECKPOINTS"}).help("context checkpoints per slot")
             .bind(int_in(at_later(&LaterOptions::ctx_checkpoints), 0))
-            .notice(later_feature("cria makes no context checkpoints")));
+            .notice(later_feature(no_checkpoints)));
     add(Opt(S::Compatibility, {"-cms", "--checkpoint-min-step"}).value(K::Int, "N")
             .env({"LLAMA_ARG_CHECKPOINT_MIN_SPACING_NT"}).help("fewest tokens between context checkpoints")
             .bind(int_in(at_later(&LaterOptions::checkpoint_min_step), 0))
-            .notice(later_feature("cria makes no context checkpoints")));
-    add(Opt(S::Compatibility, {"--kv-unified-per-slot"}).value(K::Int, "N").env({"LLAMA_ARG_KV_UNIFIED_PER_SLOT"})
-            .help("context limit per slot with a unified KV cache")
-            .bind(int_in(at_later(&LaterOptions::kv_unified_per_slot), 1))
-            .notice(later_feature("each slot holds -c / -np tokens")));
+            .notice(later_feature(no_checkpoints)));
+    add(Opt(S::ContextBatching, {"--kv-unified-per-slot"}).value(K::Int, "N").env({"LLAMA_ARG_KV_UNIFIED_PER_SLOT"})
+            .help("no slot's context exceeds N tokens; without -c the KV pool is sized to -np times N")
+            .bind(int_in(at_engine(&EngineConfig::n_ctx_slot_max), 1)));
     add(Opt(S::Compatibility, {"--sse-ping-interval"}).value(K::Int, "N").env({"LLAMA_ARG_SSE_PING_INTERVAL"})
             .help("seconds an open SSE stream may stay silent before it sends a keep-alive (a comment line; Anthropic: a "
                   "ping event; none on NDJSON streams); -1 = never")

@@ -51,6 +51,19 @@ Binding samplers_binding() {
     };
 }
 
+// -c: the total context, noting that it was given (without it, --kv-unified-per-slot sizes it).
+Binding ctx_size_binding() {
+    Binding plain = int_in(at_engine(&EngineConfig::n_ctx), 0);
+    return {
+        [set = plain.set](ServerOptions& o, const std::string& v) -> std::string {
+            std::string why = set(o, v);
+            if (why.empty()) o.ctx_size_given = true;
+            return why;
+        },
+        plain.show,
+    };
+}
+
 // --sampling-seq: one letter per stage, as today's llama-server spells them.
 std::optional<std::string> sampler_name_for_letter(char letter) {
     switch (letter) {
@@ -63,6 +76,7 @@ std::optional<std::string> sampler_name_for_letter(char letter) {
         case 'm': return "min_p";
         case 'x': return "xtc";
         case 't': return "temperature";
+        case 'a': return "adaptive_p";
         default: return std::nullopt;
     }
 }
@@ -78,7 +92,7 @@ Binding sampling_seq_binding() {
                 if (!name) {
                     return std::string("unknown sampler letter '") + letter +
                            "' (known: e penalties, d dry, s top_n_sigma, k top_k, y typical_p, p top_p, m min_p, "
-                           "x xtc, t temperature)";
+                           "x xtc, t temperature, a adaptive_p)";
                 }
                 stages.push_back(*sampler_stage_from_name(*name));
             }
@@ -678,7 +692,7 @@ std::vector<OptionSpec> build_table() {
     // ---- context and batching ----
     add(Opt(S::ContextBatching, {"-c", "--ctx-size"}).value(K::Int, "N").env({"LLAMA_ARG_CTX_SIZE"})
             .help("total context size in tokens, shared by all slots; 0 = the model's training context")
-            .bind(int_in(at_engine(&EngineConfig::n_ctx), 0)));
+            .bind(ctx_size_binding()));
     add(Opt(S::ContextBatching, {"-b", "--batch-size"}).value(K::Int, "N").env({"LLAMA_ARG_BATCH"})
             .help("logical batch size: the most tokens given to the model in one decode call")
             .bind(int_in(at_engine(&EngineConfig::n_batch), 1)));
@@ -1007,12 +1021,12 @@ std::vector<OptionSpec> build_table() {
             .help("DRY: tokens looked back at; -1 = the whole context").bind(int_in(at_sampling(&SamplingParams::dry_penalty_last_n), -1)));
     add(Opt(S::Sampling, {"--samplers"}).value(K::String, "SAMPLERS")
             .help("the order of the sampling stages, separated by ';' (penalties, dry, top_n_sigma, top_k, tfs_z, "
-                  "typical_p, top_p, min_p, xtc, temperature)")
-            .def("all of them, in the order listed")
+                  "typical_p, top_p, min_p, xtc, temperature; adaptive_p, named anywhere, draws the token last)")
+            .def("all of them but adaptive_p, in the order listed")
             .bind(samplers_binding()));
     add(Opt(S::Sampling, {"--sampling-seq", "--sampler-seq"}).value(K::String, "SEQUENCE")
             .help("the order of the sampling stages, one letter each: e penalties, d dry, s top_n_sigma, k top_k, "
-                  "y typical_p, p top_p, m min_p, x xtc, t temperature (the same as --samplers)")
+                  "y typical_p, p top_p, m min_p, x xtc, t temperature, a adaptive_p (the same as --samplers)")
             .def("edskypmxt").bind(sampling_seq_binding()));
     add(Opt(S::Sampling, {"--ignore-eos"})
             .help("keep generating past the end-of-stream token (requests' default ignore_eos)")

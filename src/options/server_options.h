@@ -47,6 +47,7 @@ struct ServerOptions {
     std::string grammar_option;        // the option that set defaults.grammar (named in main.cpp's start-up
                                        // error when libllama refuses the grammar)
     bool spec_type_none = false;       // --spec-type none was given (validate(): it contradicts -md)
+    bool ctx_size_given = false;       // -c was given (validate(): else --kv-unified-per-slot sizes the pool)
     std::vector<std::string> spec_types_not_built;  // --spec-type kinds of llama-server cria lacks (notice)
 
     // llama-server options kept for features still to come; each given one logs a start-up notice

@@ -1,6 +1,8 @@
 #include "options/validate.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 namespace cria {
@@ -94,13 +96,19 @@ std::string process_escapes(const std::string& text) {
 }
 
 // Options whose effect depends on others given in any order: -e on -r, --lora-init-without-apply
-// on the adapters.
+// on the adapters, -c and -np on --kv-unified-per-slot.
 void apply_late_rules(ServerOptions& o) {
     if (o.escape) {
         for (auto& stop : o.defaults.stop) stop = process_escapes(stop);
     }
     if (o.lora_init_without_apply) {
         for (auto& adapter : o.engine.lora_adapters) adapter.scale = 0.0f;
+    }
+    // --kv-unified-per-slot N without -c: a pool of N tokens per slot, as llama-server sizes it.
+    if (o.engine.n_ctx_slot_max > 0 && !o.ctx_size_given) {
+        o.engine.n_ctx = static_cast<int32_t>(std::min<int64_t>(
+            static_cast<int64_t>(o.engine.n_ctx_slot_max) * std::max(1, o.engine.n_parallel),
+            std::numeric_limits<int32_t>::max()));
     }
 }
 

@@ -1393,6 +1393,45 @@ TEST(Options, SamplingSeqLettersBecomeTheSamplerOrder) {
     EXPECT_TRUE(contains(err({"--sampling-seq", ""}), "--sampling-seq"));
 }
 
+TEST(Options, AdaptivePIsASamplerStageWithItsTargetAndDecay) {
+    const ServerOptions o = ok({"--adaptive-target", "0.4", "--adaptive-decay", "0.5", "--sampler-seq", "ka"});
+    EXPECT_FLOAT_EQ(o.defaults.sampling.adaptive_target, 0.4f);
+    EXPECT_FLOAT_EQ(o.defaults.sampling.adaptive_decay, 0.5f);
+    EXPECT_EQ(stage_names(o.defaults.sampling.samplers), "top_k;adaptive_p");
+    EXPECT_TRUE(o.notices.empty()) << o.notices.front();
+    EXPECT_EQ(stage_names(ok({"--samplers", "min_p;adaptive-p"}).defaults.sampling.samplers), "min_p;adaptive_p");
+    EXPECT_FLOAT_EQ(ok({}).defaults.sampling.adaptive_target, -1.0f);  // off
+    EXPECT_FLOAT_EQ(ok({}).defaults.sampling.adaptive_decay, 0.9f);
+    EXPECT_TRUE(contains(err({"--adaptive-decay", "0.995"}), "--adaptive-decay"));
+    EXPECT_TRUE(contains(err({"--adaptive-target", "1.5"}), "--adaptive-target"));
+}
+
+TEST(Options, KvUnifiedPerSlotCapsSlotsAndSizesThePoolWithoutCtxSize) {
+    const ServerOptions sized = ok({"-np", "3", "--kv-unified-per-slot", "512"});
+    EXPECT_EQ(sized.engine.n_ctx_slot_max, 512);
+    EXPECT_EQ(sized.engine.n_ctx, 1536);  // -np times N: no -c
+    EXPECT_TRUE(sized.notices.empty()) << sized.notices.front();
+    // In any order, from the environment too.
+    EXPECT_EQ(ok({"--kv-unified-per-slot", "512", "-np", "2"}).engine.n_ctx, 1024);
+    EXPECT_EQ(ok({"-np", "2"}, {{"LLAMA_ARG_KV_UNIFIED_PER_SLOT", "256"}}).engine.n_ctx, 512);
+    // -c given (even 0, the model's own context): the pool is what -c says; slots are only capped.
+    const ServerOptions capped = ok({"-c", "8192", "-np", "2", "--kv-unified-per-slot", "512"});
+    EXPECT_EQ(capped.engine.n_ctx, 8192);
+    EXPECT_EQ(capped.engine.n_ctx_slot_max, 512);
+    EXPECT_EQ(ok({"-c", "0", "--kv-unified-per-slot", "512"}).engine.n_ctx, 0);
+    EXPECT_EQ(ok({"-np", "2"}).engine.n_ctx_slot_max, 0);  // unset: no cap
+    EXPECT_EQ(ok({"-np", "2"}).engine.n_ctx, 4096);
+    EXPECT_TRUE(contains(err({"--kv-unified-per-slot", "0"}), "--kv-unified-per-slot"));
+}
+
+TEST(Options, CacheIdleSlotsIsOnByDefault) {
+    EXPECT_TRUE(ok({}).engine.prompt_cache.cache_idle_slots);
+    const ServerOptions off = ok({"--no-cache-idle-slots"});
+    EXPECT_FALSE(off.engine.prompt_cache.cache_idle_slots);
+    EXPECT_TRUE(off.notices.empty()) << off.notices.front();
+    EXPECT_FALSE(ok({}, {{"LLAMA_ARG_CACHE_IDLE_SLOTS", "false"}}).engine.prompt_cache.cache_idle_slots);
+}
+
 TEST(Options, OverrideKvParsesEachType) {
     const ServerOptions o = ok({"--override-kv", "a.int=int:-3,a.float=float:0.5", "--override-kv",
                                 "tokenizer.ggml.add_bos_token=bool:false", "--override-kv", "a.str=str:hello"});
