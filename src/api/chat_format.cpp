@@ -62,7 +62,9 @@ ChatFormat::ChatFormat(const ChatRequest& request, OpenAiEnvelope envelope, std:
     : OpenAiChoicesFormat(prompts, request.n, request.include_usage, std::move(envelope), std::move(pieces)),
       answer_(answer),
       logprobs_(request.logprobs) {
-    streams_.assign(prompts.size() * static_cast<size_t>(request.n), AnswerStream(answer_));
+    const size_t choices = prompts.size() * static_cast<size_t>(request.n);
+    streams_.reserve(choices);
+    for (size_t i = 0; i < choices; ++i) streams_.emplace_back(answer_);  // AnswerStream is move-only
 }
 
 json ChatFormat::chunk(const Choice& c, json delta, const json& logprobs, const json& finish) const {
