@@ -47,6 +47,33 @@ bool reasoning_format_from_name(const std::string& name, ReasoningFormat* out) {
     return true;
 }
 
+ToolParameterTypes tool_parameter_types(const nlohmann::json& tools) {
+    ToolParameterTypes out;
+    if (!tools.is_array()) return out;
+    for (const auto& tool : tools) {
+        const auto fn = tool.find("function");
+        if (fn == tool.end() || !fn->is_object() || !fn->contains("name") || !(*fn)["name"].is_string()) continue;
+        auto& types = out[(*fn)["name"].get<std::string>()];
+        const auto params = fn->find("parameters");
+        if (params == fn->end() || !params->is_object()) continue;
+        const auto props = params->find("properties");
+        if (props == params->end() || !props->is_object()) continue;
+        for (const auto& [name, schema] : props->items()) {
+            if (!schema.is_object() || !schema.contains("type")) continue;
+            const auto& type = schema["type"];
+            if (type.is_string()) types[name] = type.get<std::string>();
+            if (!type.is_array()) continue;
+            for (const auto& t : type) {
+                if (t.is_string() && t != "null") {
+                    types[name] = t.get<std::string>();
+                    break;
+                }
+            }
+        }
+    }
+    return out;
+}
+
 AnswerStream::AnswerStream(AnswerOptions options) : options_(std::make_unique<AnswerOptions>(options)) {}
 AnswerStream::~AnswerStream() = default;
 AnswerStream::AnswerStream(AnswerStream&&) noexcept = default;

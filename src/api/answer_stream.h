@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,14 @@ enum class ReasoningFormat {
 // "none", "deepseek", "deepseek-legacy", "auto" (= deepseek); false for anything else.
 bool reasoning_format_from_name(const std::string& name, ReasoningFormat* out);
 
+// The offered tools' parameters' JSON types ("string", "integer", ...): by tool name, then by
+// parameter name. Families that write each argument as text (Qwen3-Coder, GLM 4.5) read values by it.
+using ToolParameterTypes = std::map<std::string, std::map<std::string, std::string>>;
+
+// From validated OpenAI-style tools ([{"type": "function", "function": {"name", "parameters"}}]):
+// each property's "type" (the first one that is not "null" when it lists several).
+ToolParameterTypes tool_parameter_types(const nlohmann::json& tools);
+
 // How to read one answer. A formatter takes these from the front end (PreparedRequest::answer,
 // which answer_options_for() in frontend/chat_prompt.h fills in from the template and the
 // request); {tools_offered, format} alone reads Hermes-style calls and <think> reasoning.
@@ -56,6 +65,7 @@ struct AnswerOptions {
     bool starts_in_reasoning = false;  // the prompt ended inside an opened think block
     bool parallel_tool_calls = true;   // false: calls after the first are dropped
     bool parse = true;                 // false (--skip-chat-parsing): everything is content
+    std::shared_ptr<const ToolParameterTypes> parameter_types = nullptr;  // null: values' types are guessed
 };
 
 class AnswerParse;   // api/answer_syntax/answer_parse.h

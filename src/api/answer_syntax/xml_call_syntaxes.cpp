@@ -8,17 +8,26 @@ namespace cria {
 
 namespace {
 
-// An element's text as a JSON value: JSON where it reads as JSON (numbers, true, objects...),
-// else a string. The tool's schema is not consulted, so a string parameter holding "42" comes
-// out as the number 42.
-std::string value_json(std::string_view text) {
+// An element's text as a JSON value. The offered tool's schema decides: a "string" parameter
+// stays a string (even "42" or "{}"), other types are read as JSON (a string when that fails);
+// a parameter the schema does not type is JSON where it reads as JSON, else a string.
+std::string value_json(AnswerParse& p, const std::string& key, std::string_view text) {
+    std::string type;
+    if (const auto& types = p.options().parameter_types) {
+        const auto tool = types->find(p.call_name());
+        if (tool != types->end()) {
+            const auto param = tool->second.find(key);
+            if (param != tool->second.end()) type = param->second;
+        }
+    }
+    if (type == "string") return nlohmann::json(std::string(text)).dump();
     const auto v = nlohmann::json::parse(text, nullptr, false);
     if (!v.is_discarded()) return v.dump();
     return nlohmann::json(std::string(text)).dump();
 }
 
 void add_member(AnswerParse& p, const std::string& key, std::string_view value) {
-    p.add_arguments((p.arguments_size() > 1 ? ", " : "") + nlohmann::json(key).dump() + ": " + value_json(value));
+    p.add_arguments((p.arguments_size() > 1 ? ", " : "") + nlohmann::json(key).dump() + ": " + value_json(p, key, value));
 }
 
 // Text up to `closer` (consumed), in *value. more: the closer has not come yet.
