@@ -20,6 +20,8 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +47,14 @@ enum class ReasoningFormat {
 // "none", "deepseek", "deepseek-legacy", "auto" (= deepseek); false for anything else.
 bool reasoning_format_from_name(const std::string& name, ReasoningFormat* out);
 
+// The offered tools' parameters' JSON types ("string", "integer", ...): by tool name, then by
+// parameter name. Families that write each argument as text (Qwen3-Coder, GLM 4.5) read values by it.
+using ToolParameterTypes = std::map<std::string, std::map<std::string, std::string>>;
+
+// From validated OpenAI-style tools ([{"type": "function", "function": {"name", "parameters"}}]):
+// each property's "type" (the first one that is not "null" when it lists several).
+ToolParameterTypes tool_parameter_types(const nlohmann::json& tools);
+
 // How to read one answer. A formatter takes these from the front end (PreparedRequest::answer,
 // which answer_options_for() in frontend/chat_prompt.h fills in from the template and the
 // request); {tools_offered, format} alone reads Hermes-style calls and <think> reasoning.
@@ -55,13 +65,22 @@ struct AnswerOptions {
     bool starts_in_reasoning = false;  // the prompt ended inside an opened think block
     bool parallel_tool_calls = true;   // false: calls after the first are dropped
     bool parse = true;                 // false (--skip-chat-parsing): everything is content
+    std::shared_ptr<const ToolParameterTypes> parameter_types = nullptr;  // null: values' types are guessed
 };
 
-struct ParsedAnswer;  // api/answer_syntax/answer_parse.h
+class AnswerParse;   // api/answer_syntax/answer_parse.h
+struct ParsedAnswer;  // the same
 
+// Work: a piece costs time in proportion to its own length (plus a bounded look-back for a
+// marker it may complete, and the number of members or parameters of a call still open), not to
+// the answer's: readings resume from checkpoints (answer_parse.h). finish() reads the whole text
+// once more, as complete.
 class AnswerStream {
 public:
     explicit AnswerStream(AnswerOptions options);
+    ~AnswerStream();
+    AnswerStream(AnswerStream&&) noexcept;
+    AnswerStream& operator=(AnswerStream&&) noexcept;
 
     std::vector<AnswerEvent> feed(std::string_view text);
     std::vector<AnswerEvent> finish();
@@ -69,15 +88,22 @@ public:
     // The answer so far; the whole answer once finish() was called.
     const AssistantAnswer& answer() const { return answer_; }
 
+    // Characters the readings have looked at so far (tests check that it grows linearly).
+    size_t chars_scanned() const { return scanned_; }
+
 private:
     void apply(const AnswerEvent& event);
-    // Sends what `now` (a reading of all the text so far) adds to answer_.
-    std::vector<AnswerEvent> send_growth(ParsedAnswer now, bool final);
+    // Sends what the reading `now` adds to answer_ (each field of `now` extends what was sent,
+    // up to whitespace held at its end).
+    std::vector<AnswerEvent> send_growth(const ParsedAnswer& now, bool final);
 
-    AnswerOptions options_;
-    std::string text_;  // everything fed so far (re-read after each piece: readers keep no state)
+    std::unique_ptr<AnswerOptions> options_;  // boxed: parse_ keeps a pointer to it
+    std::string text_;  // everything fed so far
+    std::unique_ptr<AnswerParse> parse_;  // the reading of text_, resumed after each piece
     size_t plain_from_ = std::string::npos;  // from here on, all text is content as it comes
     AssistantAnswer answer_;
+    size_t scanned_ = 0;
+    bool content_diverged_ = false, reasoning_diverged_ = false;  // see send_more()
     bool finished_ = false;
 };
 

@@ -7,13 +7,13 @@ namespace {
 using json = nlohmann::json;
 
 // The assistant message for a finished answer: content, reasoning_content, tool_calls.
-json assistant_message(const AssistantAnswer& answer) {
+json assistant_message(const AssistantAnswer& answer, ToolFormat format) {
     json message = {{"role", "assistant"}, {"content", answer.content}};
     if (!answer.reasoning_content.empty()) message["reasoning_content"] = answer.reasoning_content;
     if (!answer.tool_calls.empty()) {
         json calls = json::array();
         for (const auto& c : answer.tool_calls) {
-            calls.push_back({{"id", openai_id("call_")},
+            calls.push_back({{"id", tool_call_id(format)},
                              {"type", "function"},
                              {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
         }
@@ -25,7 +25,7 @@ json assistant_message(const AssistantAnswer& answer) {
 
 // One chunk's delta for `events` (empty when they carry nothing). A call's begin opens its entry
 // with index, id, type and name; its argument fragments extend the entry or open one of their own.
-json delta_of(const std::vector<AnswerEvent>& events) {
+json delta_of(const std::vector<AnswerEvent>& events, ToolFormat format) {
     std::string content;
     std::string reasoning;
     json calls = json::array();
@@ -35,7 +35,7 @@ json delta_of(const std::vector<AnswerEvent>& events) {
             case AnswerEvent::Kind::reasoning: reasoning += e.text; break;
             case AnswerEvent::Kind::tool_call_begin:
                 calls.push_back({{"index", e.tool_index},
-                                 {"id", openai_id("call_")},
+                                 {"id", tool_call_id(format)},
                                  {"type", "function"},
                                  {"function", {{"name", e.text}, {"arguments", ""}}}});
                 break;
@@ -62,7 +62,9 @@ ChatFormat::ChatFormat(const ChatRequest& request, OpenAiEnvelope envelope, std:
     : OpenAiChoicesFormat(prompts, request.n, request.include_usage, std::move(envelope), std::move(pieces)),
       answer_(answer),
       logprobs_(request.logprobs) {
-    streams_.assign(prompts.size() * static_cast<size_t>(request.n), AnswerStream(answer_));
+    const size_t choices = prompts.size() * static_cast<size_t>(request.n);
+    streams_.reserve(choices);
+    for (size_t i = 0; i < choices; ++i) streams_.emplace_back(answer_);  // AnswerStream is move-only
 }
 
 json ChatFormat::chunk(const Choice& c, json delta, const json& logprobs, const json& finish) const {
@@ -73,7 +75,7 @@ json ChatFormat::chunk(const Choice& c, json delta, const json& logprobs, const 
 json ChatFormat::start_chunk(const Choice& c) { return chunk(c, {{"role", "assistant"}, {"content", ""}}, nullptr, nullptr); }
 
 json ChatFormat::token_chunk(const Choice& c, const TokenChunk& t) {
-    json delta = delta_of(streams_.at(static_cast<size_t>(c.index)).feed(t.text));
+    json delta = delta_of(streams_.at(static_cast<size_t>(c.index)).feed(t.text), answer_.format);
     if (delta.empty() && !logprobs_) return nullptr;
     return chunk(c, std::move(delta), logprobs_ ? chat_logprobs_json(t.probabilities, *pieces_) : json(nullptr), nullptr);
 }
@@ -83,13 +85,13 @@ json ChatFormat::end_chunk(const Choice& c, const CompletionResult& r) {
     std::vector<AnswerEvent> events = stream.feed(r.unsent_text);
     for (auto& e : stream.finish()) events.push_back(std::move(e));
     const bool calls = !stream.answer().tool_calls.empty();
-    return chunk(c, delta_of(events), nullptr, calls ? "tool_calls" : finish_reason(r.stop_reason));
+    return chunk(c, delta_of(events, answer_.format), nullptr, calls ? "tool_calls" : finish_reason(r.stop_reason));
 }
 
 json ChatFormat::whole_choice(const Choice& c, const CompletionResult& r) {
     const AssistantAnswer answer = parse_assistant_answer(r.content, answer_);
     return json{{"index", c.index},
-                {"message", assistant_message(answer)},
+                {"message", assistant_message(answer, answer_.format)},
                 {"logprobs", logprobs_ ? chat_logprobs_json(r.probabilities, *pieces_) : json(nullptr)},
                 {"finish_reason", answer.tool_calls.empty() ? finish_reason(r.stop_reason) : "tool_calls"}};
 }

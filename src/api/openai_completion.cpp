@@ -131,12 +131,22 @@ json openai_usage(int64_t prompt_tokens, int64_t completion_tokens, int64_t cach
             {"prompt_tokens_details", {{"cached_tokens", cached_tokens}}}};
 }
 
-std::string openai_id(const std::string& prefix) {
+namespace {
+
+std::string random_id(const std::string& prefix, int length) {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     static const char* alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     std::string id = prefix;
-    for (int i = 0; i < 24; ++i) id += alphabet[rng() % 62];
+    for (int i = 0; i < length; ++i) id += alphabet[rng() % 62];
     return id;
+}
+
+}  // namespace
+
+std::string openai_id(const std::string& prefix) { return random_id(prefix, 24); }
+
+std::string tool_call_id(ToolFormat format) {
+    return format == ToolFormat::mistral ? random_id("", 9) : openai_id("call_");
 }
 
 }  // namespace cria

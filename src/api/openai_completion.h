@@ -14,6 +14,7 @@
 #include "api/completion_request.h"
 #include "engine/task.h"
 #include "api/token_pieces.h"
+#include "api/tool_calls.h"
 
 namespace cria {
 
@@ -58,5 +59,9 @@ nlohmann::json openai_usage(int64_t prompt_tokens, int64_t completion_tokens, in
 
 // A fresh id with the given prefix ("cmpl-", "chatcmpl-").
 std::string openai_id(const std::string& prefix);
+
+// The id of a tool call cria generates, in the shape the family's template accepts back: 9
+// letters and digits for Mistral (its templates reject any other), "call_" + 24 otherwise.
+std::string tool_call_id(ToolFormat format);
 
 }  // namespace cria

@@ -1,6 +1,7 @@
 #include "frontend/chat_prompt.h"
 
 #include <ctime>
+#include <memory>
 
 #include "api/openai_chat.h"
 #include "template/builtin_templates.h"
@@ -133,6 +134,7 @@ AnswerOptions answer_options_for(const std::string& template_source, const std::
     if (!o.starts_in_reasoning && !template_thinks(template_source)) o.reasoning = ReasoningFormat::none;
     o.parallel_tool_calls = request.parallel_tool_calls;
     o.parse = !settings.skip_chat_parsing;
+    if (o.tools_offered) o.parameter_types = std::make_shared<const ToolParameterTypes>(tool_parameter_types(request.tools));
     return o;
 }
 

@@ -1,5 +1,6 @@
 // Every family's sample answers read whole, byte by byte and in random pieces must give the same
 // answer, and the right one; calls' arguments must stream before the call ends.
+#include <memory>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -192,6 +193,43 @@ TEST(AnswerFamilies, ParallelToolCallsFalseKeepsTheFirstCall) {
     const auto a = parse_assistant_answer(samples()[0].text, o);
     ASSERT_EQ(a.tool_calls.size(), 1u);
     EXPECT_EQ(a.tool_calls[0].name, "get_weather");
+}
+
+TEST(AnswerFamilies, XmlArgumentValuesTakeTheirTypeFromTheToolSchema) {
+    const json tools = json::array({{{"type", "function"},
+                                     {"function",
+                                      {{"name", "f"},
+                                       {"parameters",
+                                        {{"type", "object"},
+                                         {"properties",
+                                          {{"code", {{"type", "string"}}},
+                                           {"n", {{"type", "integer"}}},
+                                           {"opts", {{"type", json::array({"object", "null"})}}},
+                                           {"flag", {{"type", "boolean"}}}}}}}}}}});
+    const json expected = {{"code", "42"}, {"n", 7}, {"opts", {{"a", 1}}}, {"flag", true}, {"other", 5}, {"text", "{\"x\"}"}};
+    const std::vector<std::pair<ToolFormat, std::string>> answers = {
+        {ToolFormat::qwen3_coder,
+         "<tool_call>\n<function=f>\n<parameter=code>\n42\n</parameter>\n<parameter=n>\n7\n</parameter>\n"
+         "<parameter=opts>\n{\"a\": 1}\n</parameter>\n<parameter=flag>\ntrue\n</parameter>\n<parameter=other>\n5\n"
+         "</parameter>\n<parameter=text>\n{\"x\"}\n</parameter>\n</function>\n</tool_call>"},
+        {ToolFormat::glm_4_5,
+         "<tool_call>f\n<arg_key>code</arg_key>\n<arg_value>42</arg_value>\n<arg_key>n</arg_key>\n<arg_value>7</arg_value>\n"
+         "<arg_key>opts</arg_key>\n<arg_value>{\"a\": 1}</arg_value>\n<arg_key>flag</arg_key>\n<arg_value>true</arg_value>\n"
+         "<arg_key>other</arg_key>\n<arg_value>5</arg_value>\n<arg_key>text</arg_key>\n<arg_value>{\"x\"}</arg_value>\n</tool_call>"},
+    };
+    std::mt19937 rng(5);
+    for (const auto& [format, text] : answers) {
+        AnswerOptions o{true, format};
+        o.parameter_types = std::make_shared<const ToolParameterTypes>(tool_parameter_types(tools));
+        const Sample sample{format, text, "", "", {{"f", expected}}};
+        expect_sample(sample, parse_assistant_answer(text, o), std::string("whole ") + tool_format_name(format));
+        expect_sample(sample, streamed(o, text, nullptr, 1), std::string("bytes ") + tool_format_name(format));
+        expect_sample(sample, streamed(o, text, &rng, 0), std::string("random ") + tool_format_name(format));
+        // Without the schema the string "42" is guessed to be a number, as before.
+        const AssistantAnswer guessed = parse_assistant_answer(text, AnswerOptions{true, format});
+        ASSERT_EQ(guessed.tool_calls.size(), 1u);
+        EXPECT_EQ(json::parse(guessed.tool_calls[0].arguments)["code"], 42);
+    }
 }
 
 TEST(AnswerFamilies, FamiliesFromTemplates) {

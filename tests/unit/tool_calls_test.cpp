@@ -1,9 +1,12 @@
 #include "api/tool_calls.h"
 
+#include <cctype>
+
 #include <gtest/gtest.h>
 
 #include "api/answer_stream.h"
 #include "api/api_error.h"
+#include "api/openai_completion.h"
 
 namespace cria {
 namespace {
@@ -84,6 +87,26 @@ TEST(ToolCalls, ValidationNamesTools) {
         FAIL();
     } catch (const ApiError& e) {
         EXPECT_EQ(e.param, "tools");
+    }
+}
+
+}  // namespace
+}  // namespace cria
+
+namespace cria {
+namespace {
+
+TEST(ToolCallIds, MistralGetsNineLettersAndDigitsOthersCallPrefix) {
+    for (int i = 0; i < 50; ++i) {
+        const std::string mistral = tool_call_id(ToolFormat::mistral);
+        ASSERT_EQ(mistral.size(), 9u) << mistral;
+        for (char c : mistral) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c))) << mistral;
+    }
+    EXPECT_NE(tool_call_id(ToolFormat::mistral), tool_call_id(ToolFormat::mistral));
+    for (ToolFormat f : {ToolFormat::hermes, ToolFormat::qwen3_coder, ToolFormat::llama3, ToolFormat::gpt_oss}) {
+        const std::string id = tool_call_id(f);
+        EXPECT_EQ(id.rfind("call_", 0), 0u) << id;
+        EXPECT_EQ(id.size(), 29u) << id;
     }
 }
 

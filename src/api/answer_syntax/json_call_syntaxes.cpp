@@ -82,10 +82,12 @@ Scan read_json_call_list(AnswerParse& p, const JsonCallKeys& keys) {
     }
 }
 
-// Calls announced by `marker` and written as a JSON list, until `closer` (may be empty).
-void read_marked_lists(AnswerParse& p, std::string_view marker, std::string_view closer, const JsonCallKeys& keys) {
+// Calls announced by `marker` and written as a JSON list, until `closer` (may be empty); `self`
+// is the family's reader, which calls this.
+void read_marked_lists(AnswerParse& p, std::string_view marker, std::string_view closer, const JsonCallKeys& keys,
+                       AnswerParse::Resume self) {
     for (;;) {
-        if (!p.content_until({marker}).found()) return;
+        if (!p.content_until({marker}, self).found()) return;
         const size_t open = p.pos();
         p.consume(marker);
         const Scan s = read_json_call_list(p, keys);
@@ -95,6 +97,8 @@ void read_marked_lists(AnswerParse& p, std::string_view marker, std::string_view
             continue;
         }
         p.skip_spaces();
+        // Spaces up to the end may go on: the loop's head is not there yet (no checkpoint).
+        if (p.at_end() && p.partial()) return;
         if (closer.empty() || p.consume(closer)) continue;
         if (p.could_become(closer)) return;
     }
@@ -104,7 +108,7 @@ void read_marked_lists(AnswerParse& p, std::string_view marker, std::string_view
 
 void read_hermes_calls(AnswerParse& p) {
     for (;;) {
-        if (!p.content_until({"<tool_call>"}).found()) return;
+        if (!p.content_until({"<tool_call>"}, read_hermes_calls).found()) return;
         const size_t open = p.pos();
         p.consume("<tool_call>");
         const Scan s = read_json_call(p, kNameArguments);
@@ -126,7 +130,7 @@ void read_generic_calls(AnswerParse& p) {
 
 void read_mistral_calls(AnswerParse& p) {
     for (;;) {
-        if (!p.content_until({"[TOOL_CALLS]"}).found()) return;
+        if (!p.content_until({"[TOOL_CALLS]"}, read_mistral_calls).found()) return;
         const size_t open = p.pos();
         p.consume("[TOOL_CALLS]");
         p.skip_spaces();
@@ -144,13 +148,15 @@ void read_mistral_calls(AnswerParse& p) {
             p.keep_as_content(open, 12);
             continue;
         }
-        if (stream_json_arguments(p, p.begin_call(name)) == Scan::more) return;
+        p.begin_call(name);
+        if (stream_json_arguments(p) == Scan::more) return;
     }
 }
 
 void read_llama3_calls(AnswerParse& p) {
     // The whole answer is one call: {"name": ..., "parameters": {...}}, perhaps after <|python_tag|>;
     // or a built-in tool, <|python_tag|>name.call(arg="value", ...).
+    p.checkpoint(read_llama3_calls);
     const size_t start = p.pos();
     p.skip_spaces();
     if (p.could_become("<|python_tag|>")) return;
@@ -163,8 +169,9 @@ void read_llama3_calls(AnswerParse& p) {
         if (s == Scan::more) return;
         if (s == Scan::done) {
             p.skip_spaces();
-            if (p.consume(";") || p.at_end()) return read_llama3_calls(p);
-            p.content_until({});
+            if (p.consume(";")) return read_llama3_calls(p);
+            if (p.at_end()) return;  // (more may follow: the checkpoint stays before this call)
+            read_content_to_end(p);
             return;
         }
         p.seek(object);
@@ -175,24 +182,26 @@ void read_llama3_calls(AnswerParse& p) {
         const std::string code(p.rest());
         const size_t dot = code.find(".call(");
         if (dot != std::string::npos && code.back() == ')' && code.find_first_of(" \n(") > dot) {
-            ToolCall& call = p.begin_call(code.substr(0, dot));
-            call.arguments = builtin_call_arguments(code.substr(dot + 6, code.size() - dot - 7));
+            p.begin_call(code.substr(0, dot));
+            p.replace_arguments(builtin_call_arguments(code.substr(dot + 6, code.size() - dot - 7)));
         } else {
-            p.begin_call("python").arguments = nlohmann::json{{"code", code}}.dump();
+            p.begin_call("python");
+            p.replace_arguments(nlohmann::json{{"code", code}}.dump());
         }
         p.seek(p.text().size());
         return;
     }
     p.seek(start);
-    p.content_until({});
+    read_content_to_end(p);
 }
 
-void read_granite_calls(AnswerParse& p) { read_marked_lists(p, "<|tool_call|>", "", kNameArguments); }
+void read_granite_calls(AnswerParse& p) { read_marked_lists(p, "<|tool_call|>", "", kNameArguments, read_granite_calls); }
 
 void read_command_r7b_calls(AnswerParse& p) {
     // The reply is wrapped in <|START_RESPONSE|> ... <|END_RESPONSE|>; calls are an action list.
     for (;;) {
-        const MarkerAt m = p.content_until({"<|START_RESPONSE|>", "<|END_RESPONSE|>", "<|START_ACTION|>"});
+        const MarkerAt m =
+            p.content_until({"<|START_RESPONSE|>", "<|END_RESPONSE|>", "<|START_ACTION|>"}, read_command_r7b_calls);
         if (!m.found()) return;
         if (m.which < 2) {
             p.consume(m.which == 0 ? "<|START_RESPONSE|>" : "<|END_RESPONSE|>");
@@ -212,35 +221,62 @@ void read_command_r7b_calls(AnswerParse& p) {
     }
 }
 
+namespace {
+
+void read_functionary_v3_2_parts(AnswerParse& p);
+
+// The text of an "all" part, up to the next ">>>" (where a reading resumes inside it).
+void read_functionary_v3_2_text(AnswerParse& p) {
+    if (p.content_until({">>>"}, read_functionary_v3_2_text).found()) read_functionary_v3_2_parts(p);
+}
+
+// One part at pos() ("name\n" then JSON arguments, or "all\n" then text), after its ">>>"
+// (none before the first part: the prompt ends with it). False when the answer ends here.
+bool read_functionary_v3_2_part(AnswerParse& p, size_t open) {
+    std::string name;
+    const Scan s = read_call_name(p, "\n", &name);
+    if (s == Scan::more) return false;
+    if (s == Scan::invalid) {
+        p.seek(open);
+        // The first part's ">>>" is optional: while the text could still become one, this
+        // reading is not final, so it leaves no checkpoint.
+        if (p.could_become(">>>")) {
+            p.content_until({});
+        } else {
+            read_content_to_end(p);
+        }
+        return false;
+    }
+    if (name == "all") return p.content_until({">>>"}, read_functionary_v3_2_text).found();
+    p.begin_call(name);
+    if (stream_json_arguments(p) != Scan::done) return false;
+    p.skip_spaces();
+    if (p.could_become(">>>")) return false;
+    if (!p.rest().empty() && p.rest().substr(0, 3) != ">>>") {
+        read_content_to_end(p);
+        return false;
+    }
+    return true;
+}
+
+// The parts after the first, each starting with ">>>".
+void read_functionary_v3_2_parts(AnswerParse& p) {
+    for (;;) {
+        p.checkpoint(read_functionary_v3_2_parts);
+        const size_t open = p.pos();
+        if (!p.consume(">>>")) return;
+        if (!read_functionary_v3_2_part(p, open)) return;
+    }
+}
+
+}  // namespace
+
 void read_functionary_v3_2_calls(AnswerParse& p) {
     // The prompt ends with ">>>": the answer is "name\n" then JSON arguments, or "all\n" then text;
     // each next part starts with ">>>".
-    bool first = true;
-    for (;;) {
-        const size_t open = p.pos();
-        if (!first && !p.consume(">>>")) return;
-        if (first) p.consume(">>>");
-        std::string name;
-        const Scan s = read_call_name(p, "\n", &name);
-        if (s == Scan::more) return;
-        if (s == Scan::invalid) {
-            p.seek(open);
-            p.content_until({});
-            return;
-        }
-        first = false;
-        if (name == "all") {
-            if (!p.content_until({">>>"}).found()) return;
-            continue;
-        }
-        if (stream_json_arguments(p, p.begin_call(name)) != Scan::done) return;
-        p.skip_spaces();
-        if (p.could_become(">>>")) return;
-        if (!p.rest().empty() && p.rest().substr(0, 3) != ">>>") {
-            p.content_until({});
-            return;
-        }
-    }
+    const size_t open = p.pos();
+    p.consume(">>>");
+    if (read_functionary_v3_2_part(p, open)) read_functionary_v3_2_parts(p);
 }
 
 }  // namespace cria

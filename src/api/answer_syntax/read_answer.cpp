@@ -19,13 +19,33 @@ ThinkTags think_tags(ToolFormat format) {
     }
 }
 
-void trim_back(std::string& s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) s.pop_back();
+void read_after_reasoning(AnswerParse& p);
+
+// Reasoning from pos() (after the open tag) to the close tag; with deepseek-legacy, the text also
+// stays in the content. Returns false when nothing after it can be read yet.
+bool read_reasoning_body(AnswerParse& p) {
+    const AnswerOptions& o = p.options();
+    const ThinkTags tags = think_tags(o.format);
+    const size_t from = p.pos();
+    const bool closed = p.reasoning_until({tags.close}).found();
+    if (closed) p.consume(tags.close);
+    if (closed || !p.partial()) p.trim_reasoning();
+    // deepseek-legacy: the thinking also stays in the content, tags and all.
+    if (o.reasoning == ReasoningFormat::deepseek_legacy) p.add_content(p.text().substr(from, p.pos() - from));
+    if (!closed) {
+        p.checkpoint([](AnswerParse& q) {
+            if (read_reasoning_body(q)) read_after_reasoning(q);
+        });
+        return false;
+    }
+    p.skip_spaces();
+    return !(p.at_end() && p.partial());
 }
 
 // Reasoning at the start of the answer (or the whole answer, when the prompt opened it).
 // Returns false when nothing after it can be read yet.
-bool read_reasoning(AnswerParse& p, const AnswerOptions& o) {
+bool read_reasoning(AnswerParse& p) {
+    const AnswerOptions& o = p.options();
     if (o.reasoning == ReasoningFormat::none) return true;
     const ThinkTags tags = think_tags(o.format);
     const size_t start = p.pos();
@@ -40,18 +60,8 @@ bool read_reasoning(AnswerParse& p, const AnswerOptions& o) {
     }
     p.skip_spaces();
     if (p.at_end() && p.partial()) return false;
-    const bool closed = p.reasoning_until({tags.close}).found();
-    if (closed) {
-        p.consume(tags.close);
-        trim_back(p.out().reasoning);
-    } else if (!p.partial()) {
-        trim_back(p.out().reasoning);
-    }
-    // deepseek-legacy: the thinking also stays in the content, tags and all.
     if (o.reasoning == ReasoningFormat::deepseek_legacy) p.add_content(p.text().substr(raw_from, p.pos() - raw_from));
-    if (!closed) return false;
-    p.skip_spaces();
-    return !(p.at_end() && p.partial());
+    return read_reasoning_body(p);
 }
 
 void read_calls(AnswerParse& p, ToolFormat format) {
@@ -68,33 +78,33 @@ void read_calls(AnswerParse& p, ToolFormat format) {
         case ToolFormat::granite: return read_granite_calls(p);
         case ToolFormat::glm_4_5: return read_glm_4_5_calls(p);
         case ToolFormat::kimi_k2: return read_kimi_k2_calls(p);
-        case ToolFormat::gpt_oss: return read_harmony(p, true, true);
+        case ToolFormat::gpt_oss: return read_harmony(p);
         case ToolFormat::generic: return read_generic_calls(p);
     }
 }
 
-}  // namespace
-
-ParsedAnswer read_answer(const AnswerOptions& o, std::string_view text, bool partial, size_t* plain_from) {
-    AnswerParse p(text, partial);
-    if (plain_from != nullptr) *plain_from = std::string_view::npos;
-    if (!o.parse) {
-        p.add_content(text);
-        if (plain_from != nullptr) *plain_from = 0;
-        return std::move(p.out());
-    }
-    if (o.format == ToolFormat::gpt_oss) {
-        read_harmony(p, o.reasoning != ReasoningFormat::none, o.tools_offered);
-        return std::move(p.out());
-    }
-    if (!read_reasoning(p, o)) return std::move(p.out());
+void read_after_reasoning(AnswerParse& p) {
+    const AnswerOptions& o = p.options();
     if (!o.tools_offered) {
-        if (plain_from != nullptr) *plain_from = p.pos();
-        p.content_until({});
-        return std::move(p.out());
+        p.mark_plain();
+        read_content_to_end(p);
+        return;
     }
     read_calls(p, o.format);
-    return std::move(p.out());
+}
+
+}  // namespace
+
+void read_answer(AnswerParse& p, AnswerParse::Resume resume) {
+    if (resume != nullptr) return resume(p);
+    const AnswerOptions& o = p.options();
+    if (!o.parse) {
+        p.mark_plain();
+        read_content_to_end(p);
+        return;
+    }
+    if (o.format == ToolFormat::gpt_oss) return read_harmony(p);
+    if (read_reasoning(p)) read_after_reasoning(p);
 }
 
 }  // namespace cria

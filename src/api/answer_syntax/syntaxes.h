@@ -25,8 +25,9 @@ void read_kimi_k2_calls(AnswerParse& p);
 void read_functionary_v3_1_calls(AnswerParse& p);
 void read_qwen3_coder_calls(AnswerParse& p);
 void read_glm_4_5_calls(AnswerParse& p);
-// Harmony carries its own reasoning channel: `reasoning` false leaves it in the content.
-void read_harmony(AnswerParse& p, bool reasoning, bool tools);
+// Harmony carries its own reasoning channel (kept in the content with reasoning "none"), and
+// reads calls only with tools offered.
+void read_harmony(AnswerParse& p);
 
 // A call's name at pos(), ending at `separator` (consumed): a plain identifier (letters, digits,
 // _ - . :), at most 128 bytes. more: could still be one; invalid: is not.

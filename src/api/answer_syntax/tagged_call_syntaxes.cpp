@@ -27,9 +27,9 @@ Scan read_tagged_call(AnswerParse& p, std::string_view separator, std::string_vi
         if (p.could_become(before_args)) return Scan::more;
         return Scan::invalid;
     }
-    ToolCall& call = p.begin_call(fix(name));
-    s = stream_json_arguments(p, call);
-    if (s == Scan::invalid && call.arguments.empty()) call.arguments = "{}";  // the call began: it stays one
+    p.begin_call(fix(name));
+    s = stream_json_arguments(p);
+    if (s == Scan::invalid && p.arguments_size() == 0) p.replace_arguments("{}");  // the call began: it stays one
     if (s != Scan::done) return s == Scan::invalid ? Scan::done : s;
     p.skip_spaces();
     for (std::string_view closer : {after_args, end}) {
@@ -40,23 +40,25 @@ Scan read_tagged_call(AnswerParse& p, std::string_view separator, std::string_vi
         }
         if (p.could_become(closer)) return Scan::more;
     }
-    return Scan::done;
+    // Spaces up to the end may go on: the caller's loop head is not there yet.
+    return p.at_end() && p.partial() ? Scan::more : Scan::done;
 }
 
 std::string same(const std::string& name) { return name; }
 
 // The loop every tagged family shares: content up to a call's `begin` (section markers in
-// `dropped` vanish), then the call.
+// `dropped` vanish), then the call. `self` is the family's reader, which calls this.
 template <typename ReadCall>
-void read_tagged_calls(AnswerParse& p, std::string_view begin, std::initializer_list<std::string_view> dropped, ReadCall read) {
+void read_tagged_calls(AnswerParse& p, std::string_view begin, std::initializer_list<std::string_view> dropped, ReadCall read,
+                       AnswerParse::Resume self) {
     for (;;) {
         MarkerAt m;
         if (dropped.size() == 0) {
-            m = p.content_until({begin});
+            m = p.content_until({begin}, self);
         } else if (dropped.size() == 2) {
-            m = p.content_until({begin, *dropped.begin(), *(dropped.begin() + 1)});
+            m = p.content_until({begin, *dropped.begin(), *(dropped.begin() + 1)}, self);
         } else {
-            m = p.content_until({begin, *dropped.begin()});
+            m = p.content_until({begin, *dropped.begin()}, self);
         }
         if (!m.found()) return;
         if (m.which > 0) {
@@ -96,14 +98,14 @@ void read_deepseek_r1_calls(AnswerParse& p) {
             return Scan::invalid;
         }
         return read_tagged_call(q, "\n", "```json", "```", "<｜tool▁call▁end｜>", same);
-    });
+    }, read_deepseek_r1_calls);
 }
 
 void read_deepseek_v3_1_calls(AnswerParse& p) {
     // <｜tool▁calls▁begin｜><｜tool▁call▁begin｜>name<｜tool▁sep｜>{...}<｜tool▁call▁end｜><｜tool▁calls▁end｜>
     read_tagged_calls(p, "<｜tool▁call▁begin｜>", {"<｜tool▁calls▁begin｜>", "<｜tool▁calls▁end｜>"}, [](AnswerParse& q) {
         return read_tagged_call(q, "<｜tool▁sep｜>", "", "", "<｜tool▁call▁end｜>", same);
-    });
+    }, read_deepseek_v3_1_calls);
 }
 
 void read_kimi_k2_calls(AnswerParse& p) {
@@ -116,14 +118,15 @@ void read_kimi_k2_calls(AnswerParse& p) {
     read_tagged_calls(p, "<|tool_call_begin|>", {"<|tool_calls_section_begin|>", "<|tool_calls_section_end|>"},
                       [&fix](AnswerParse& q) {
                           return read_tagged_call(q, "<|tool_call_argument_begin|>", "", "", "<|tool_call_end|>", fix);
-                      });
+                      },
+                      read_kimi_k2_calls);
 }
 
 void read_functionary_v3_1_calls(AnswerParse& p) {
     // <function=name>{...}</function>
     read_tagged_calls(p, "<function=", {}, [](AnswerParse& q) {
         return read_tagged_call(q, ">", "", "", "</function>", same);
-    });
+    }, read_functionary_v3_1_calls);
 }
 
 }  // namespace cria

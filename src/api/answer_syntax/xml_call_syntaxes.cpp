@@ -8,17 +8,26 @@ namespace cria {
 
 namespace {
 
-// An element's text as a JSON value: JSON where it reads as JSON (numbers, true, objects...),
-// else a string. The tool's schema is not consulted, so a string parameter holding "42" comes
-// out as the number 42.
-std::string value_json(std::string_view text) {
+// An element's text as a JSON value. The offered tool's schema decides: a "string" parameter
+// stays a string (even "42" or "{}"), other types are read as JSON (a string when that fails);
+// a parameter the schema does not type is JSON where it reads as JSON, else a string.
+std::string value_json(AnswerParse& p, const std::string& key, std::string_view text) {
+    std::string type;
+    if (const auto& types = p.options().parameter_types) {
+        const auto tool = types->find(p.call_name());
+        if (tool != types->end()) {
+            const auto param = tool->second.find(key);
+            if (param != tool->second.end()) type = param->second;
+        }
+    }
+    if (type == "string") return nlohmann::json(std::string(text)).dump();
     const auto v = nlohmann::json::parse(text, nullptr, false);
     if (!v.is_discarded()) return v.dump();
     return nlohmann::json(std::string(text)).dump();
 }
 
-void add_member(ToolCall& call, const std::string& key, std::string_view value) {
-    call.arguments += (call.arguments.size() > 1 ? ", " : "") + nlohmann::json(key).dump() + ": " + value_json(value);
+void add_member(AnswerParse& p, const std::string& key, std::string_view value) {
+    p.add_arguments((p.arguments_size() > 1 ? ", " : "") + nlohmann::json(key).dump() + ": " + value_json(p, key, value));
 }
 
 // Text up to `closer` (consumed), in *value. more: the closer has not come yet.
@@ -41,31 +50,55 @@ std::string_view strip_newlines(std::string_view v) {
     return v;
 }
 
-// The elements of one call, then `end` (consumed). The call has begun with "{".
-Scan read_elements(AnswerParse& p, ToolCall& call, std::string_view key_open, std::string_view key_close,
-                   std::string_view value_open, std::string_view value_close, std::string_view end) {
+struct ElementTags {
+    std::string_view key_open, key_close, value_open, value_close, end;
+};
+
+// The elements of one call, then `end` (consumed). The call has begun with "{". A reading
+// resumes at each element by calling `resume`.
+Scan read_elements(AnswerParse& p, const ElementTags& tags, AnswerParse::Resume resume) {
     for (;;) {
+        p.checkpoint(resume);
         p.skip_spaces();
-        if (p.consume(end)) {
-            call.arguments += "}";
+        if (p.consume(tags.end)) {
+            p.add_arguments("}");
             return Scan::done;
         }
-        if (p.could_become(end) || p.could_become(key_open)) return Scan::more;
-        if (!p.consume(key_open)) break;
+        if (p.could_become(tags.end) || p.could_become(tags.key_open)) return Scan::more;
+        if (!p.consume(tags.key_open)) break;
         std::string_view key;
         std::string_view value;
-        if (read_until(p, key_close, &key) == Scan::more) return Scan::more;
-        if (!value_open.empty()) {
+        if (read_until(p, tags.key_close, &key) == Scan::more) return Scan::more;
+        if (!tags.value_open.empty()) {
             p.skip_spaces();
-            if (p.could_become(value_open)) return Scan::more;
-            if (!p.consume(value_open)) break;
+            if (p.could_become(tags.value_open)) return Scan::more;
+            if (!p.consume(tags.value_open)) break;
         }
-        if (read_until(p, value_close, &value) == Scan::more) return Scan::more;
-        add_member(call, std::string(key), strip_newlines(value));
+        if (read_until(p, tags.value_close, &value) == Scan::more) return Scan::more;
+        add_member(p, std::string(key), strip_newlines(value));
     }
     if (p.partial() && p.at_end()) return Scan::more;
-    call.arguments += "}";  // ended without its closer: the call is what was read
+    p.add_arguments("}");  // ended without its closer: the call is what was read
     return Scan::done;
+}
+
+constexpr ElementTags kQwenTags{"<parameter=", ">", "", "</parameter>", "</function>"};
+constexpr ElementTags kGlmTags{"<arg_key>", "</arg_key>", "<arg_value>", "</arg_value>", "</tool_call>"};
+
+// After a Qwen3-Coder call's </function>: its </tool_call>. False when more text must come.
+bool past_qwen3_coder_call(AnswerParse& p) {
+    p.skip_spaces();
+    return p.consume("</tool_call>") || !p.could_become("</tool_call>");
+}
+
+void resume_qwen3_coder_elements(AnswerParse& p) {
+    if (read_elements(p, kQwenTags, resume_qwen3_coder_elements) == Scan::more) return;
+    if (past_qwen3_coder_call(p)) read_qwen3_coder_calls(p);
+}
+
+void resume_glm_4_5_elements(AnswerParse& p) {
+    if (read_elements(p, kGlmTags, resume_glm_4_5_elements) == Scan::more) return;
+    read_glm_4_5_calls(p);
 }
 
 }  // namespace
@@ -73,7 +106,7 @@ Scan read_elements(AnswerParse& p, ToolCall& call, std::string_view key_open, st
 void read_qwen3_coder_calls(AnswerParse& p) {
     // <tool_call>\n<function=name>\n<parameter=key>\nvalue\n</parameter>\n</function>\n</tool_call>
     for (;;) {
-        if (!p.content_until({"<tool_call>"}).found()) return;
+        if (!p.content_until({"<tool_call>"}, read_qwen3_coder_calls).found()) return;
         const size_t open = p.pos();
         p.consume("<tool_call>");
         p.skip_spaces();
@@ -85,23 +118,22 @@ void read_qwen3_coder_calls(AnswerParse& p) {
             p.keep_as_content(open, 11);
             continue;
         }
-        ToolCall& call = p.begin_call(name);
-        call.arguments = "{";
-        if (read_elements(p, call, "<parameter=", ">", "", "</parameter>", "</function>") == Scan::more) return;
-        p.skip_spaces();
-        if (p.consume("</tool_call>")) continue;
-        if (p.could_become("</tool_call>")) return;
+        p.begin_call(name);
+        p.set_arguments("{");
+        if (read_elements(p, kQwenTags, resume_qwen3_coder_elements) == Scan::more) return;
+        if (!past_qwen3_coder_call(p)) return;
     }
 }
 
 void read_glm_4_5_calls(AnswerParse& p) {
     // <tool_call>name\n<arg_key>key</arg_key>\n<arg_value>value</arg_value>\n</tool_call>
     for (;;) {
-        if (!p.content_until({"<tool_call>"}).found()) return;
+        if (!p.content_until({"<tool_call>"}, read_glm_4_5_calls).found()) return;
         const size_t open = p.pos();
         p.consume("<tool_call>");
         const std::string_view rest = p.rest();
         const size_t name_end = rest.find_first_of("\n<");
+        p.count_scanned(name_end == std::string_view::npos ? rest.size() : name_end);
         if (name_end == std::string_view::npos) {
             if (p.partial() && rest.size() <= 128) return;
             p.keep_as_content(open, 11);
@@ -114,11 +146,9 @@ void read_glm_4_5_calls(AnswerParse& p) {
             continue;
         }
         p.seek(p.pos() + name_end);
-        ToolCall& call = p.begin_call(name);
-        call.arguments = "{";
-        if (read_elements(p, call, "<arg_key>", "</arg_key>", "<arg_value>", "</arg_value>", "</tool_call>") == Scan::more) {
-            return;
-        }
+        p.begin_call(name);
+        p.set_arguments("{");
+        if (read_elements(p, kGlmTags, resume_glm_4_5_elements) == Scan::more) return;
     }
 }
 
