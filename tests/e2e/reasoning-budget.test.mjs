@@ -11,18 +11,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startCria, ROOT, TINY_MODEL, assertErrorShape } from './lib/cria.mjs';
+import { criaPool, ROOT, TINY_MODEL, assertErrorShape } from './lib/cria.mjs';
 import { THREADS } from './lib/generation-helpers.mjs';
 
 const templates = path.join(ROOT, 'tests/templates/models');
 const r1 = ['--chat-template-file', path.join(templates, 'DeepSeek-R1.jinja'), '--reasoning-format', 'deepseek'];
-const servers = [];
-after(async () => { for (const s of servers) await s.stop(); });
-async function cria(args) {
-  const s = await startCria([...THREADS, ...args]);
-  servers.push(s);
-  return s;
-}
+const pool = criaPool(THREADS);
+after(() => pool.stopAll());
+const cria = pool.start;
 
 const messages = [{ role: 'user', content: 'Think, then answer.' }];
 const chat = (server, extra) => server.post('/v1/chat/completions', { messages, temperature: 0, ...extra });

@@ -4,17 +4,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startCria, ROOT } from './lib/cria.mjs';
+import { criaPool, ROOT } from './lib/cria.mjs';
 import { THREADS } from './lib/generation-helpers.mjs';
 
 const templates = path.join(ROOT, 'tests/templates/models');
-const servers = [];
-after(async () => { for (const s of servers) await s.stop(); });
-async function cria(args) {
-  const s = await startCria([...THREADS, ...args]);
-  servers.push(s);
-  return s;
-}
+const pool = criaPool(THREADS);
+after(() => pool.stopAll());
+const cria = pool.start;
 
 const messages = [{ role: 'user', content: 'Think, then answer.' }];
 const grammar = 'root ::= "<think>I should think hard about this</think>The answer is four."';

@@ -18,6 +18,7 @@
 #include "engine/kv/host_cache_file.h"
 #include "engine/kv/host_prompt_cache.h"
 #include "engine/kv/kv_cache.h"
+#include "token_sequences.h"
 
 namespace {
 
@@ -29,16 +30,8 @@ using cria::LoraScales;
 using cria::SelfExtend;
 using cria::Token;
 
-std::vector<Token> range(Token first, Token n) {
-    std::vector<Token> out;
-    for (Token t = first; t < first + n; ++t) out.push_back(t);
-    return out;
-}
-
-std::vector<Token> concat(std::vector<Token> a, const std::vector<Token>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
+using cria::test::concat;
+using cria::test::range;
 
 HostCacheEntry entry(std::vector<Token> tokens, size_t state_bytes = 100, HostCacheKey key = {}) {
     HostCacheEntry e;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/kv/token_prefix_index.h"
+#include "token_sequences.h"
 
 namespace {
 
@@ -20,16 +21,8 @@ using cria::TokenPrefixIndex;
 
 std::vector<Token> seq(std::initializer_list<Token> tokens) { return tokens; }
 
-std::vector<Token> range(Token first, Token n) {
-    std::vector<Token> out;
-    for (Token t = first; t < first + n; ++t) out.push_back(t);
-    return out;
-}
-
-std::vector<Token> concat(std::vector<Token> a, const std::vector<Token>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
+using cria::test::concat;
+using cria::test::range;
 
 TEST(TokenPrefixIndex, FindsTheLongestSharedPrefixAcrossForksAndInsideEdges) {
     TokenPrefixIndex index;

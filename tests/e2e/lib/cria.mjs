@@ -126,6 +126,20 @@ export async function startCria(args = [], { model = TINY_MODEL, waitReady = tru
   return server;
 }
 
+// For files that start several servers: `start(args)` starts cria with `base` before `args`, and
+// `stopAll()` (given to node:test's after) stops every one it started.
+export function criaPool(base = []) {
+  const servers = [];
+  return {
+    start: async (args = [], options) => {
+      const server = await startCria([...base, ...args], options);
+      servers.push(server);
+      return server;
+    },
+    stopAll: async () => { for (const server of servers.splice(0)) await server.stop(); },
+  };
+}
+
 // Polls /health until it answers `status`; throws (with the server's log) after timeoutMs.
 export async function waitForHealth(server, status = 200, timeoutMs = 30000, healthPath = '/health') {
   const deadline = Date.now() + timeoutMs;
