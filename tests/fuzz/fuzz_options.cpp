@@ -38,7 +38,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     };
     try {
         const cria::ParseOutcome outcome = cria::parse_server_options(static_cast<int>(argv.size()), argv.data(), lookup);
-        if (!outcome.options && !outcome.show_help && !outcome.show_version && outcome.error.empty()) {
+        // Every outcome asks for something: start, print (help, version, completion script,
+        // devices, cache list) or fail with a message.
+        const bool prints = outcome.show_help || outcome.show_version || outcome.completion_bash ||
+                            outcome.list_devices || outcome.cache_list;
+        if (!outcome.options && !prints && outcome.error.empty()) {
             cria::fuzz::report("an outcome that says nothing", all);
         }
     } catch (const std::exception& e) {
