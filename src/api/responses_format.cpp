@@ -41,7 +41,8 @@ ResponsesFormat::ResponsesFormat(const ResponsesRequest& request, ResponsesEnvel
     : envelope_(std::move(envelope)),
       settings_(request.settings),
       on_finished_(std::move(on_finished)),
-      answer_(answer) {}
+      answer_(answer),
+      output_(answer.format) {}
 
 std::string ResponsesFormat::send(json event) {
     const std::string type = event["type"].get<std::string>();

@@ -39,7 +39,7 @@ std::vector<json> ResponsesOutput::open(Open kind, const std::string& name) {
             break;
         case Open::function_call:
             item_ = {{"id", openai_id("fc_")}, {"type", "function_call"}, {"status", "in_progress"},
-                     {"call_id", openai_id("call_")}, {"name", name}, {"arguments", ""}};
+                     {"call_id", tool_call_id(format_)}, {"name", name}, {"arguments", ""}};
             break;
         case Open::none: return events;
     }

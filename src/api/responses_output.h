@@ -7,7 +7,7 @@
 //                         then output_text.done, content_part.done, output_item.done
 //   reasoning          -> a "reasoning" item (rs_…) with one "reasoning_text" part: the same
 //                         shape with reasoning_text.delta / reasoning_text.done
-//   tool_call_begin    -> a "function_call" item (fc_…, call_id call_…): output_item.added,
+//   tool_call_begin    -> a "function_call" item (fc_…, call_id as chat's tool_call_id): output_item.added,
 //   tool_call_arguments   function_call_arguments.delta…, function_call_arguments.done, output_item.done
 //
 // One item is open at a time; an event of another kind (or another call) closes it. Every event
@@ -27,6 +27,10 @@ namespace cria {
 
 class ResponsesOutput {
 public:
+    // `format`: the template family, whose call ids the function calls get (Mistral's templates
+    // take only 9 letters and digits, and the client sends the call_id back in the next turn).
+    explicit ResponsesOutput(ToolFormat format = ToolFormat::hermes) : format_(format) {}
+
     // The stream events `event` causes (objects with their "type"; no sequence_number yet).
     std::vector<nlohmann::json> apply(const AnswerEvent& event);
 
@@ -50,6 +54,7 @@ private:
     std::string text_;         // its text so far: output_text, reasoning_text or arguments
     Open open_ = Open::none;
     size_t call_index_ = 0;    // AnswerEvent::tool_index of the open function call
+    ToolFormat format_;
 };
 
 }  // namespace cria

@@ -7,6 +7,7 @@
 #include "api/answer_stream.h"
 #include "api/api_error.h"
 #include "api/openai_completion.h"
+#include "api/responses_output.h"
 
 namespace cria {
 namespace {
@@ -108,6 +109,23 @@ TEST(ToolCallIds, MistralGetsNineLettersAndDigitsOthersCallPrefix) {
         EXPECT_EQ(id.rfind("call_", 0), 0u) << id;
         EXPECT_EQ(id.size(), 29u) << id;
     }
+}
+
+// Responses clients send a function call's call_id back with its output, and the template renders
+// it: for Mistral it must have the shape its templates take.
+TEST(ToolCallIds, ResponsesFunctionCallsUseTheFamilysIds) {
+    const cria::AnswerEvent begin{cria::AnswerEvent::Kind::tool_call_begin, "get_weather", 0};
+    cria::ResponsesOutput mistral(ToolFormat::mistral);
+    mistral.apply(begin);
+    mistral.finish(false);
+    const std::string id = mistral.items().at(0).at("call_id");
+    ASSERT_EQ(id.size(), 9u) << id;
+    for (char c : id) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c))) << id;
+
+    cria::ResponsesOutput hermes(ToolFormat::hermes);
+    hermes.apply(begin);
+    hermes.finish(false);
+    EXPECT_EQ(hermes.items().at(0).at("call_id").get<std::string>().rfind("call_", 0), 0u);
 }
 
 }  // namespace
