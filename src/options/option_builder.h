@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -199,15 +200,27 @@ inline Binding boolean(Field<bool> field) {
     };
 }
 
+// A directory opens as a stream but its first read throws from inside libstdc++ (not through the
+// stream's state), so it is refused before reading, and a read that throws anyway is an error too.
 inline std::string read_whole_file(const std::string& path, std::string* error) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        *error = "it is a directory, not a file";
+        return "";
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         *error = "cannot open the file";
         return "";
     }
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) *error = "cannot read the file";
-    return text;
+    try {
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (in.bad()) *error = "cannot read the file";
+        return text;
+    } catch (const std::exception&) {
+        *error = "cannot read the file";
+        return "";
+    }
 }
 
 // ---- the builder that keeps the table readable ----

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <fstream>
 #include <iterator>
 #include <limits>
+#include <sstream>
 #include <utility>
 
 #include <cmath>
@@ -462,15 +462,15 @@ Binding api_key_file_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
             if (v.empty()) return "must not be empty";
-            std::ifstream in(v);
-            if (!in) return "cannot open the file";
+            std::string error;
+            std::istringstream lines(read_whole_file(v, &error));
+            if (!error.empty()) return error;
             std::string line;
-            while (std::getline(in, line)) {
+            while (std::getline(lines, line)) {
                 const std::string key = trim(line);
                 if (key.empty() || key[0] == '#') continue;
                 o.http.api_keys.push_back(key);
             }
-            if (in.bad()) return "cannot read the file";
             return "";
         },
         [](const ServerOptions&) { return std::string(); },
@@ -539,10 +539,9 @@ Binding spec_type_binding() {
 Binding chat_template_file_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
-            std::ifstream in(v, std::ios::binary);
-            if (!in) return "cannot open the file";
-            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            if (in.bad()) return "cannot read the file";
+            std::string error;
+            const std::string text = read_whole_file(v, &error);
+            if (!error.empty()) return error;
             if (text.empty()) return "the file is empty";
             o.chat_template = text;
             return "";

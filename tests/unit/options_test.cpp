@@ -1455,3 +1455,15 @@ TEST(Options, OverrideKvParsesEachType) {
 }
 
 }  // namespace
+
+// A directory given where a file is read opens as a stream, and its first read throws from inside
+// libstdc++: each such option is an error naming it (found by fuzz_options: `-jf /`).
+TEST(Options, AFileOptionGivenADirectoryIsAnErrorNotAThrow) {
+    for (const char* option : {"-jf", "--grammar-file", "--chat-template-file", "--api-key-file", "--ui-config-file"}) {
+        ParseOutcome out;
+        ASSERT_NO_THROW(out = parse({"-m", "model.gguf", option, "/"})) << option;
+        EXPECT_FALSE(out.options.has_value()) << option;
+        EXPECT_NE(out.error.find("a directory"), std::string::npos) << option << ": " << out.error;
+        EXPECT_NE(out.error.find(option), std::string::npos) << option << ": " << out.error;
+    }
+}
