@@ -1,23 +1,10 @@
 #include "frontend/reasoning_budget.h"
 
+#include "api/answer_syntax/read_answer.h"
+
 namespace cria {
 
 namespace {
-
-struct ThinkingTags {
-    const char* start;
-    const char* end;
-};
-
-// The same pairs as the answer reader's (api/answer_syntax/read_answer.cpp, think_tags): the
-// forced end tag must be the one it looks for.
-ThinkingTags thinking_tags(ToolFormat format) {
-    switch (format) {
-        case ToolFormat::command_r7b: return {"<|START_THINKING|>", "<|END_THINKING|>"};
-        case ToolFormat::mistral: return {"[THINK]", "[/THINK]"};
-        default: return {"<think>", "</think>"};
-    }
-}
 
 bool ends_with_tag(const std::string& text, const std::string& tag) {
     const size_t end = text.find_last_not_of(" \t\r\n");
@@ -33,9 +20,10 @@ ReasoningBudgetParams chat_reasoning_budget(const ChatSettings& settings, const 
     if (!answer.parse || answer.reasoning == ReasoningFormat::none || answer.format == ToolFormat::gpt_oss) return budget;
     budget.tokens = request.reasoning_budget >= 0 ? request.reasoning_budget : settings.reasoning_budget;
     budget.message = request.reasoning_budget_message.value_or(settings.reasoning_budget_message);
-    const ThinkingTags tags = thinking_tags(answer.format);
-    budget.start_tag = tags.start;
-    budget.end_tag = tags.end;
+    // The answer reader's own tags: the forced end tag must be the one it looks for.
+    const ThinkTags tags = think_tags(answer.format);
+    budget.start_tag = std::string(tags.open);
+    budget.end_tag = std::string(tags.close);
     budget.prompt_opened = answer.starts_in_reasoning;
     return budget;
 }

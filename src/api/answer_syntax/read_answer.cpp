@@ -4,13 +4,6 @@
 
 namespace cria {
 
-namespace {
-
-struct ThinkTags {
-    std::string_view open;
-    std::string_view close;
-};
-
 ThinkTags think_tags(ToolFormat format) {
     switch (format) {
         case ToolFormat::command_r7b: return {"<|START_THINKING|>", "<|END_THINKING|>"};
@@ -18,6 +11,8 @@ ThinkTags think_tags(ToolFormat format) {
         default: return {"<think>", "</think>"};
     }
 }
+
+namespace {
 
 void read_after_reasoning(AnswerParse& p);
 
