@@ -1,4 +1,4 @@
-// N-gram lookup drafting: speculative decoding without a draft model.
+// N-gram lookup drafting (--spec-type ngram-simple): speculative decoding without a draft model.
 //
 // Text that repeats itself (code being edited, quoted passages, lists, a model stuck in a loop)
 // predicts its own continuation: when the last few tokens already occurred earlier in the slot's
@@ -22,7 +22,9 @@ namespace cria {
 // pattern repeating with a period shorter than the draft is continued around its cycle (e.g.
 // "a b c a b c a b" with n_gram 2 drafts "c a b c ..."). Returns an empty draft when `history` has
 // no earlier occurrence of its last n-gram, or is shorter than n_gram + 1 tokens, or when n_gram or
-// n_draft is below 1.
-std::vector<Token> ngram_lookup_draft(const std::vector<Token>& history, int32_t n_gram, int32_t n_draft);
+// n_draft is below 1. With min_hits > 1 the last n-gram must have occurred that many times earlier
+// (--spec-ngram-simple-min-hits); the draft still copies from the most recent occurrence.
+std::vector<Token> ngram_lookup_draft(const std::vector<Token>& history, int32_t n_gram, int32_t n_draft,
+                                      int32_t min_hits = 1);
 
 }  // namespace cria

@@ -75,16 +75,19 @@ void Scheduler::verify_draft(Slot& slot) {
     // The cache holds the next input, then the draft as unverified tokens. Each accepted draft
     // token joins the cache before the token sampled after it, so the cache is always what plain
     // decoding would hold at that point.
+    int32_t n_accepted = 0;
     for (size_t j = 0; j <= draft.size(); ++j) {
         if (j > 0) kv_.accept_draft(slot.id);
         // Position j's logits: after the next input (j = 0) or after draft token j-1.
         const int32_t index = j == 0 ? slot.batch_index : slot.draft_index + static_cast<int32_t>(j) - 1;
         const Token token = sample(slot, index);
         const bool agreed = j < draft.size() && token == draft[j];
-        if (agreed) ++slot.n_draft_accepted;
+        if (agreed) ++n_accepted;
         accept_token(slot, token);  // may finish the request (EOS, stop string, n_predict)
         if (!slot.busy() || !agreed) break;
     }
+    slot.n_draft_accepted += n_accepted;
+    speculator_->accepted(slot.id, n_accepted);  // the n-gram kinds learn from how their draft fared
     // The positions of rejected (or never needed) draft tokens leave the KV cache.
     if (!kv_.drop_drafts(slot.id) && slot.busy()) fail(slot, 500, "the KV cache could not drop rejected draft tokens");
 }

@@ -1,8 +1,19 @@
 #include "engine/speculative.h"
 
+#include <algorithm>
+
 #include "engine/ngram_lookup.h"
+#include "util/log.h"
 
 namespace cria {
+
+namespace {
+
+bool lists(const SpeculativeConfig& spec, DraftSource source) {
+    return std::find(spec.sources.begin(), spec.sources.end(), source) != spec.sources.end();
+}
+
+}  // namespace
 
 std::unique_ptr<Speculator> Speculator::create(const EngineConfig& config, const LoadedModel& main,
                                                std::string* error) {
@@ -15,30 +26,117 @@ std::unique_ptr<Speculator> Speculator::create(const EngineConfig& config, const
         return nullptr;
     }
     std::unique_ptr<DraftModel> draft_model;
-    for (const DraftSource source : spec.sources) {
-        if (source != DraftSource::draft_model || draft_model) continue;
+    if (lists(spec, DraftSource::draft_model)) {
         draft_model = DraftModel::load(config, main.vocab, error);
         if (!draft_model) return nullptr;
     }
-    return std::unique_ptr<Speculator>(new Speculator(spec, std::move(draft_model)));
+    std::unique_ptr<NgramCacheDrafter> cache;
+    if (lists(spec, DraftSource::ngram_cache)) {
+        cache = NgramCacheDrafter::create(spec.ngram, config.n_parallel, llama_vocab_n_tokens(main.vocab), error);
+        if (!cache) return nullptr;
+    }
+    return std::unique_ptr<Speculator>(new Speculator(spec, std::move(draft_model), std::move(cache)));
 }
 
-Speculator::Speculator(SpeculativeConfig config, std::unique_ptr<DraftModel> draft_model)
-    : config_(std::move(config)), draft_model_(std::move(draft_model)) {}
+Speculator::Speculator(SpeculativeConfig config, std::unique_ptr<DraftModel> draft_model,
+                       std::unique_ptr<NgramCacheDrafter> cache)
+    : config_(std::move(config)), draft_model_(std::move(draft_model)), cache_(std::move(cache)) {
+    if (lists(config_, DraftSource::ngram_mod)) mod_ = std::make_unique<NgramMod>(config_.ngram.mod, 1);
+    stateful_ = cache_ || mod_ || lists(config_, DraftSource::ngram_map_k) || lists(config_, DraftSource::ngram_map_k4v);
+}
+
+Speculator::~Speculator() {
+    if (!cache_) return;
+    std::string error;
+    if (!cache_->save(&error)) log_warn("the dynamic lookup cache was not saved: " + error);
+}
+
+Speculator::SlotState& Speculator::slot(int32_t seq) {
+    const size_t i = static_cast<size_t>(std::max(0, seq));
+    if (i >= slots_.size()) slots_.resize(i + 1);
+    return slots_[i];
+}
+
+void Speculator::follow(const DraftJob& job) {
+    SlotState& state = slot(job.seq);
+    const std::vector<Token>& context = *job.history;
+    const bool grows = context.size() >= state.seen.size() &&
+                       std::equal(state.seen.begin(), state.seen.end(), context.begin());
+    if (grows) {
+        state.seen.insert(state.seen.end(), context.begin() + static_cast<std::ptrdiff_t>(state.seen.size()),
+                          context.end());
+        return;
+    }
+    // The slot's sequence changed: what was indexed no longer describes it.
+    state.seen = context;
+    if (state.map_k) state.map_k->reset();
+    if (state.map_k4v) state.map_k4v->reset();
+    if (mod_) mod_->begin(job.seq);
+    if (cache_) cache_->begin(job.seq);
+}
+
+std::vector<Token> Speculator::draft_ngram(DraftSource source, const DraftJob& job) {
+    const NgramConfig& ngram = config_.ngram;
+    const std::vector<Token>& context = *job.history;
+    switch (source) {
+        case DraftSource::ngram:
+            return ngram_lookup_draft(context, ngram.simple.size_n, std::min(job.n_max, ngram.simple.size_m),
+                                      ngram.simple.min_hits);
+        case DraftSource::ngram_map_k: {
+            auto& map = slot(job.seq).map_k;
+            if (!map) map = std::make_unique<NgramMap>(ngram.map_k, false);
+            return map->draft(context, job.n_max);
+        }
+        case DraftSource::ngram_map_k4v: {
+            auto& map = slot(job.seq).map_k4v;
+            if (!map) map = std::make_unique<NgramMap>(ngram.map_k4v, true);
+            return map->draft(context, job.n_max);
+        }
+        case DraftSource::ngram_mod: return mod_->draft(job.seq, context, job.n_max);
+        case DraftSource::ngram_cache: return cache_->draft(job.seq, context, job.n_max);
+        case DraftSource::draft_model: break;
+    }
+    return {};
+}
 
 void Speculator::draft(std::vector<DraftJob>& jobs) {
-    for (auto& job : jobs) job.draft.clear();
-    for (const DraftSource source : config_.sources) {
+    for (auto& job : jobs) {
+        job.draft.clear();
+        if (stateful_) follow(job);
+        slot(job.seq).last_source = -1;
+    }
+    for (size_t s = 0; s < config_.sources.size(); ++s) {
+        const DraftSource source = config_.sources[s];
         std::vector<DraftJob*> undrafted;
         for (auto& job : jobs) {
             if (job.draft.empty()) undrafted.push_back(&job);
         }
         if (undrafted.empty()) return;
-        if (source == DraftSource::ngram) {
-            for (auto* job : undrafted) job->draft = ngram_lookup_draft(*job->history, config_.ngram_size, job->n_max);
-        } else if (draft_model_) {
-            draft_model_->draft(undrafted);
+        if (source == DraftSource::draft_model) {
+            if (draft_model_) draft_model_->draft(undrafted);
+        } else {
+            for (auto* job : undrafted) job->draft = draft_ngram(source, *job);
         }
+        for (auto* job : undrafted) {
+            if (!job->draft.empty()) slot(job->seq).last_source = static_cast<int>(s);
+        }
+    }
+}
+
+void Speculator::accepted(int32_t seq, int32_t n_accepted) {
+    SlotState& state = slot(seq);
+    const int s = state.last_source;
+    state.last_source = -1;
+    if (s < 0) return;
+    switch (config_.sources[static_cast<size_t>(s)]) {
+        case DraftSource::ngram_map_k:
+            if (state.map_k) state.map_k->accepted(n_accepted);
+            break;
+        case DraftSource::ngram_map_k4v:
+            if (state.map_k4v) state.map_k4v->accepted(n_accepted);
+            break;
+        case DraftSource::ngram_mod: mod_->accepted(seq, n_accepted); break;
+        default: break;
     }
 }
 

@@ -12,8 +12,12 @@
 // same state as without a draft, so the output is the same as plain decoding's: at temperature 0,
 // and also when sampling with a seed (a draft is then accepted only where the draw matches it).
 //
-// Drafts are greedy. A draft model drafts from its own context (draft_model.h); n-gram lookup
-// (ngram_lookup.h) copies from the slot's own history.
+// The sources, each tried in the order given until one drafts: a draft model (draft_model.h),
+// and the draft-free kinds that copy from text already seen: ngram-simple (ngram_lookup.h),
+// ngram-map-k and ngram-map-k4v (ngram_map.h), ngram-mod (ngram_mod.h) and ngram-cache
+// (ngram_cache_drafter.h). The stateful ones index each slot's context as it grows; the Speculator
+// resets a slot's state when its context stops extending what they saw (a new request on another
+// prefix, a context shift).
 #pragma once
 
 #include <memory>
@@ -23,24 +27,52 @@
 #include "engine/draft_model.h"
 #include "engine/engine.h"
 #include "engine/loaded_model.h"
+#include "engine/ngram_cache_drafter.h"
+#include "engine/ngram_map.h"
+#include "engine/ngram_mod.h"
 
 namespace cria {
 
 class Speculator {
 public:
     // Null (with *error empty) when config.speculative drafts nothing; null with *error set when
-    // it cannot work: the draft model fails to load or does not match, or the main model cannot
-    // take back rejected tokens (recurrent models).
+    // it cannot work: the draft model fails to load or does not match, a lookup cache file is not
+    // valid, or the main model cannot take back rejected tokens (recurrent models).
     static std::unique_ptr<Speculator> create(const EngineConfig& config, const LoadedModel& main, std::string* error);
+
+    // Writes the dynamic lookup cache (-lcd), if there is one.
+    ~Speculator();
+    Speculator(const Speculator&) = delete;
+    Speculator& operator=(const Speculator&) = delete;
 
     // Fills each job's draft from the first source that proposes one (it may stay empty).
     void draft(std::vector<DraftJob>& jobs);
 
+    // The main model accepted `n_accepted` tokens of slot `seq`'s last draft (the kinds that learn
+    // from it adjust).
+    void accepted(int32_t seq, int32_t n_accepted);
+
 private:
-    Speculator(SpeculativeConfig config, std::unique_ptr<DraftModel> draft_model);
+    // One slot's state across steps.
+    struct SlotState {
+        std::vector<Token> seen;       // the context the stateful kinds have indexed
+        std::unique_ptr<NgramMap> map_k;
+        std::unique_ptr<NgramMap> map_k4v;
+        int last_source = -1;          // index in config_.sources of the source of the last draft
+    };
+
+    Speculator(SpeculativeConfig config, std::unique_ptr<DraftModel> draft_model,
+               std::unique_ptr<NgramCacheDrafter> cache);
+    SlotState& slot(int32_t seq);
+    void follow(const DraftJob& job);  // resets the slot's state when its context changed otherwise than growing
+    std::vector<Token> draft_ngram(DraftSource source, const DraftJob& job);
 
     SpeculativeConfig config_;
     std::unique_ptr<DraftModel> draft_model_;
+    std::unique_ptr<NgramCacheDrafter> cache_;  // ngram-cache, when listed
+    std::unique_ptr<NgramMod> mod_;             // ngram-mod, when listed
+    bool stateful_ = false;                     // a listed kind keeps state per slot
+    std::vector<SlotState> slots_;
 };
 
 }  // namespace cria

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/cpu_placement.h"
+#include "engine/ngram_config.h"
 
 namespace cria {
 
@@ -14,6 +15,10 @@ namespace cria {
 enum class DraftSource {
     draft_model,  // "draft-simple": a small model with the main model's vocabulary, run greedily
     ngram,        // "ngram-simple": what followed the latest n-gram's previous occurrence in the context
+    ngram_map_k,    // "ngram-map-k": the same from an index of the context's n-grams, after min_hits occurrences
+    ngram_map_k4v,  // "ngram-map-k4v": the clearly most frequent of up to four continuations of the n-gram
+    ngram_mod,      // "ngram-mod": chained lookups in one hash pool of n-grams shared by all slots
+    ngram_cache,    // "ngram-cache": n-gram statistics of the context and of the -lcd/-lcs lookup caches
 };
 
 struct SpeculativeConfig {
@@ -21,7 +26,7 @@ struct SpeculativeConfig {
     std::string draft_model_path;      // needed by DraftSource::draft_model
     int32_t n_gpu_layers_draft = -1;   // -1: libllama's default
     int32_t n_ctx_draft = 0;           // the draft context, shared by all slots; 0: the main context's size
-    int32_t ngram_size = 12;           // tokens matched by n-gram lookup
+    NgramConfig ngram;                 // the ngram-* kinds' settings (ngram_config.h)
     CpuPlacement cpu_draft;            // -Cd, -Crd, --cpu-strict-draft, ...: the draft context's threads
                                        // (unset: as EngineConfig::cpu)
     CpuPlacement cpu_batch_draft;      // -Cbd, --cpu-strict-batch-draft, ...: its batch threads (unset: as cpu_draft)

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "options/cpu_placement_options.h"
+#include "options/ngram_options.h"
 #include "options/option_builder.h"
 
 namespace cria::options {
@@ -532,31 +533,7 @@ void add_speculative_options(std::vector<OptionSpec>& t) {
     add(Opt(S::Speculative, {"--spec-synth-rates"}).value(K::List, "P0,P1,...").env({"LLAMA_ARG_SPEC_SYNTH_RATES"})
             .help("synthetic acceptance probabilities (llama-server benchmarking only)").bind(kept("--spec-synth-rates"))
             .says("accepted and kept; cria has no synthetic acceptance mode"));
-    const std::string ngram_kinds = "accepted and kept; cria's n-gram drafting is ngram-simple "
-                                    "(--spec-ngram-simple-size-n); the other n-gram kinds are not built";
-    const std::string simple = "accepted and kept; cria's ngram-simple drafts up to --draft-max tokens after the "
-                               "latest earlier match of the last --spec-ngram-simple-size-n tokens";
-    for (const char* name : {"--spec-ngram-simple-size-m", "--spec-ngram-simple-min-hits"}) {
-        add(Opt(S::Speculative, {name}).value(K::Int, "N").help("ngram-simple drafting parameter of llama-server")
-                .bind(kept_int(name, 0)).says(simple));
-    }
-    for (const char* name : {"--spec-ngram-mod-n-min", "--spec-ngram-mod-n-max", "--spec-ngram-mod-n-match",
-                             "--spec-ngram-map-k-size-n",
-                             "--spec-ngram-map-k-size-m", "--spec-ngram-map-k-min-hits", "--spec-ngram-map-k4v-size-n",
-                             "--spec-ngram-map-k4v-size-m", "--spec-ngram-map-k4v-min-hits", "--spec-ngram-size-m",
-                             "--spec-ngram-min-hits"}) {
-        add(Opt(S::Speculative, {name}).value(K::Int, "N").help("n-gram drafting parameter of llama-server")
-                .bind(kept_int(name, 0)).says(ngram_kinds));
-    }
-    add(Opt(S::Speculative, {"--spec-ngram-size-n"}).value(K::Int, "N")
-            .help("the old name of --spec-ngram-simple-size-n")
-            .bind(int_in(at_draft(&SpeculativeConfig::ngram_size), 1, 1024)));
-    add(Opt(S::Speculative, {"-lcs", "--lookup-cache-static"}).value(K::String, "FNAME")
-            .help("static lookup cache for lookup decoding").bind(kept("--lookup-cache-static"))
-            .says("accepted and kept; cria has no lookup caches (see --spec-type ngram-simple)"));
-    add(Opt(S::Speculative, {"-lcd", "--lookup-cache-dynamic"}).value(K::String, "FNAME")
-            .help("dynamic lookup cache for lookup decoding").bind(kept("--lookup-cache-dynamic"))
-            .says("accepted and kept; cria has no lookup caches (see --spec-type ngram-simple)"));
+    add_ngram_options(t);  // --spec-ngram-*, -lcs, -lcd: options/ngram_options.cpp
 }
 
 // Chat templates and reasoning (ChatSettings: the front end applies them to every chat request).

@@ -207,12 +207,17 @@ const char* draft_source_name(DraftSource source) {
     switch (source) {
         case DraftSource::draft_model: return "draft-simple";
         case DraftSource::ngram: return "ngram-simple";
+        case DraftSource::ngram_map_k: return "ngram-map-k";
+        case DraftSource::ngram_map_k4v: return "ngram-map-k4v";
+        case DraftSource::ngram_mod: return "ngram-mod";
+        case DraftSource::ngram_cache: return "ngram-cache";
     }
     return "";
 }
 
 std::optional<DraftSource> draft_source_from_name(const std::string& name) {
-    for (const DraftSource source : {DraftSource::draft_model, DraftSource::ngram}) {
+    for (const DraftSource source : {DraftSource::draft_model, DraftSource::ngram, DraftSource::ngram_map_k,
+                                     DraftSource::ngram_map_k4v, DraftSource::ngram_mod, DraftSource::ngram_cache}) {
         if (name == draft_source_name(source)) return source;
     }
     return std::nullopt;

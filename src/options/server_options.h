@@ -105,7 +105,8 @@ ParseOutcome parse_server_options(int argc, const char* const* argv, const EnvLo
 // The same, reading the process environment.
 ParseOutcome parse_server_options(int argc, const char* const* argv);
 
-// The --spec-type names of the kinds of drafting: "draft-simple", "ngram-simple".
+// The --spec-type names of the kinds of drafting: "draft-simple", "ngram-simple", "ngram-map-k",
+// "ngram-map-k4v", "ngram-mod", "ngram-cache".
 const char* draft_source_name(DraftSource source);
 std::optional<DraftSource> draft_source_from_name(const std::string& name);
 // The names joined by ',' ("draft-simple,ngram-simple").

@@ -46,3 +46,11 @@ TEST(NgramLookup, NothingForNonPositiveSizes) {
     EXPECT_TRUE(ngram_lookup_draft(history, 1, 0).empty());
     EXPECT_TRUE(ngram_lookup_draft(history, -1, -1).empty());
 }
+
+TEST(NgramLookup, MinHitsNeedsThatManyEarlierOccurrences) {
+    // "1 2" occurred twice before the end: once followed by 3, most recently by 4.
+    const Tokens history = {1, 2, 3, 1, 2, 4, 1, 2};
+    EXPECT_EQ(ngram_lookup_draft(history, 2, 1, 1), (Tokens{4}));
+    EXPECT_EQ(ngram_lookup_draft(history, 2, 1, 2), (Tokens{4}));  // still the most recent one's
+    EXPECT_TRUE(ngram_lookup_draft(history, 2, 1, 3).empty());
+}

@@ -1061,7 +1061,18 @@ TEST(Options, SpeculativeDefaults) {
     EXPECT_FLOAT_EQ(o.defaults.speculative.p_min, 0.75f);
     EXPECT_EQ(o.engine.speculative.n_gpu_layers_draft, -1);
     EXPECT_EQ(o.engine.speculative.n_ctx_draft, 0);
-    EXPECT_EQ(o.engine.speculative.ngram_size, 12);
+    // llama-server's defaults for the n-gram kinds.
+    const cria::NgramConfig& ngram = o.engine.speculative.ngram;
+    for (const auto* kind : {&ngram.simple, &ngram.map_k, &ngram.map_k4v}) {
+        EXPECT_EQ(kind->size_n, 12);
+        EXPECT_EQ(kind->size_m, 48);
+        EXPECT_EQ(kind->min_hits, 1);
+    }
+    EXPECT_EQ(ngram.mod.n_match, 24);
+    EXPECT_EQ(ngram.mod.n_min, 48);
+    EXPECT_EQ(ngram.mod.n_max, 64);
+    EXPECT_EQ(ngram.lookup_cache_static, "");
+    EXPECT_EQ(ngram.lookup_cache_dynamic, "");
 }
 
 TEST(Options, DraftModelImpliesDraftSimple) {
@@ -1091,7 +1102,7 @@ TEST(Options, SpeculativeForms) {
     EXPECT_EQ(ok({"-ngld", "auto"}).engine.speculative.n_gpu_layers_draft, -1);
     EXPECT_EQ(ok({"-cd", "512"}).engine.speculative.n_ctx_draft, 512);
     EXPECT_EQ(ok({"--ctx-size-draft", "256"}).engine.speculative.n_ctx_draft, 256);
-    EXPECT_EQ(ok({"--spec-ngram-simple-size-n", "3"}).engine.speculative.ngram_size, 3);
+    EXPECT_EQ(ok({"--spec-ngram-simple-size-n", "3"}).engine.speculative.ngram.simple.size_n, 3);
     EXPECT_EQ(ok({}, {{"LLAMA_ARG_DRAFT_MAX", "7"}}).defaults.speculative.n_max, 7);
     EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_N_MAX", "8"}}).defaults.speculative.n_max, 8);
     EXPECT_EQ(ok({}, {{"LLAMA_ARG_DRAFT_MIN", "1"}}).defaults.speculative.n_min, 1);
@@ -1107,6 +1118,54 @@ TEST(Options, SpecTypes) {
     EXPECT_EQ(type_names(ok({}, {{"LLAMA_ARG_SPEC_TYPE", "ngram-simple"}}).engine.speculative.sources), (std::vector<std::string>{"ngram-simple"}));
 }
 
+TEST(Options, NgramKindsAndTheirOptions) {
+    EXPECT_EQ(type_names(ok({"--spec-type", "ngram-map-k,ngram-map-k4v,ngram-mod,ngram-cache,ngram-simple"})
+                             .engine.speculative.sources),
+              (std::vector<std::string>{"ngram-map-k", "ngram-map-k4v", "ngram-mod", "ngram-cache", "ngram-simple"}));
+    const ServerOptions o = ok({"--spec-ngram-simple-size-m", "5", "--spec-ngram-simple-min-hits", "2",
+                                "--spec-ngram-map-k-size-n", "3", "--spec-ngram-map-k-size-m", "6",
+                                "--spec-ngram-map-k-min-hits", "4", "--spec-ngram-map-k4v-size-n", "7",
+                                "--spec-ngram-map-k4v-size-m", "8", "--spec-ngram-map-k4v-min-hits", "9",
+                                "--spec-ngram-mod-n-match", "10", "--spec-ngram-mod-n-min", "11",
+                                "--spec-ngram-mod-n-max", "12", "-lcs", "s.bin", "-lcd", "d.bin"});
+    const cria::NgramConfig& n = o.engine.speculative.ngram;
+    EXPECT_EQ(n.simple.size_m, 5);
+    EXPECT_EQ(n.simple.min_hits, 2);
+    EXPECT_EQ(n.map_k.size_n, 3);
+    EXPECT_EQ(n.map_k.size_m, 6);
+    EXPECT_EQ(n.map_k.min_hits, 4);
+    EXPECT_EQ(n.map_k4v.size_n, 7);
+    EXPECT_EQ(n.map_k4v.size_m, 8);
+    EXPECT_EQ(n.map_k4v.min_hits, 9);
+    EXPECT_EQ(n.mod.n_match, 10);
+    EXPECT_EQ(n.mod.n_min, 11);
+    EXPECT_EQ(n.mod.n_max, 12);
+    EXPECT_EQ(n.lookup_cache_static, "s.bin");
+    EXPECT_EQ(n.lookup_cache_dynamic, "d.bin");
+    EXPECT_EQ(ok({"--lookup-cache-static", "a"}).engine.speculative.ngram.lookup_cache_static, "a");
+    EXPECT_EQ(ok({"--lookup-cache-dynamic", "b"}).engine.speculative.ngram.lookup_cache_dynamic, "b");
+    // llama-server's older shared names set every kind that has the value; a later own option wins.
+    const ServerOptions old = ok({"--spec-ngram-size-n", "4", "--spec-ngram-size-m", "5", "--spec-ngram-min-hits", "3",
+                                  "--spec-ngram-map-k-size-n", "6"});
+    const cria::NgramConfig& m = old.engine.speculative.ngram;
+    EXPECT_EQ(m.simple.size_n, 4);
+    EXPECT_EQ(m.map_k.size_n, 6);
+    EXPECT_EQ(m.map_k4v.size_n, 4);
+    EXPECT_EQ(m.mod.n_match, 4);
+    for (const auto* kind : {&m.simple, &m.map_k, &m.map_k4v}) {
+        EXPECT_EQ(kind->size_m, 5);
+        EXPECT_EQ(kind->min_hits, 3);
+    }
+    // The lookup caches serve ngram-cache only: without it a notice says they are unused.
+    const ServerOptions unused = ok({"-lcs", "s.bin"});
+    ASSERT_EQ(unused.notices.size(), 1u);
+    EXPECT_TRUE(contains(unused.notices[0], "unused"));
+    EXPECT_TRUE(ok({"--spec-type", "ngram-cache", "-lcs", "s.bin"}).notices.empty());
+    EXPECT_TRUE(contains(err({"--spec-ngram-map-k-min-hits", "0"}), "--spec-ngram-map-k-min-hits"));
+    EXPECT_TRUE(contains(err({"--spec-ngram-mod-n-max", "0"}), "must be between 1 and 1024"));
+    EXPECT_TRUE(contains(err({"-lcs", ""}), "must not be empty"));
+}
+
 TEST(Options, BadSpeculativeOptionsAreErrors) {
     EXPECT_TRUE(contains(err({"--spec-type", "bogus"}), "unknown type 'bogus'"));
     // llama-server's other kinds are accepted, left out, and named by a notice.
@@ -1114,7 +1173,7 @@ TEST(Options, BadSpeculativeOptionsAreErrors) {
     EXPECT_EQ(type_names(eagle.engine.speculative.sources), (std::vector<std::string>{"ngram-simple"}));
     ASSERT_EQ(eagle.notices.size(), 1u);
     EXPECT_TRUE(contains(eagle.notices[0], "draft-eagle3") && contains(eagle.notices[0], "drafting with: ngram-simple"));
-    EXPECT_TRUE(ok({"--spec-type", "ngram-mod"}).engine.speculative.sources.empty());
+    EXPECT_TRUE(ok({"--spec-type", "draft-mtp"}).engine.speculative.sources.empty());
     EXPECT_TRUE(contains(err({"--spec-type", "none,ngram-simple"}), "'none' cannot be combined"));
     EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple,ngram-simple"}), "given twice"));
     EXPECT_TRUE(contains(err({"--spec-type", "draft-simple"}), "needs a draft model"));
