@@ -80,8 +80,14 @@ void Scheduler::verify_draft(Slot& slot) {
         if (j > 0) kv_.accept_draft(slot.id);
         // Position j's logits: after the next input (j = 0) or after draft token j-1.
         const int32_t index = j == 0 ? slot.batch_index : slot.draft_index + static_cast<int32_t>(j) - 1;
-        const Token token = sample(slot, index);
-        const bool agreed = j < draft.size() && token == draft[j];
+        Token token = sample(slot, index);
+        bool agreed = j < draft.size() && token == draft[j];
+        if (j < draft.size() && speculator_->synthetic()) {
+            // Benchmarking only (--spec-synth-*): a coin toss, not the model, accepts the draft
+            // token, which is then emitted whatever the model sampled (the KV cache holds it).
+            agreed = speculator_->synthetic_accept(j);
+            if (agreed) token = draft[j];
+        }
         if (agreed) ++n_accepted;
         accept_token(slot, token);  // may finish the request (EOS, stop string, n_predict)
         if (!slot.busy() || !agreed) break;

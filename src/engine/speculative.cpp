@@ -140,4 +140,10 @@ void Speculator::accepted(int32_t seq, int32_t n_accepted) {
     }
 }
 
+bool Speculator::synthetic_accept(size_t position) {
+    const std::vector<double>& accept = config_.synthetic.accept;
+    if (position >= accept.size()) return false;
+    return std::uniform_real_distribution<double>(0.0, 1.0)(synthetic_rng_) < accept[position];
+}
+
 }  // namespace cria

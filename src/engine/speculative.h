@@ -21,6 +21,7 @@
 #pragma once
 
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,12 @@ public:
     // from it adjust).
     void accepted(int32_t seq, int32_t n_accepted);
 
+    // Benchmarking only (--spec-synth-len, --spec-synth-rates): whether synthetic acceptance
+    // replaces the main model's verdict, and the coin toss for draft position `position`, given
+    // that every position before it was accepted.
+    bool synthetic() const { return config_.synthetic.enabled(); }
+    bool synthetic_accept(size_t position);
+
 private:
     // One slot's state across steps.
     struct SlotState {
@@ -73,6 +80,7 @@ private:
     std::unique_ptr<NgramMod> mod_;             // ngram-mod, when listed
     bool stateful_ = false;                     // a listed kind keeps state per slot
     std::vector<SlotState> slots_;
+    std::mt19937_64 synthetic_rng_{0x5eed};  // fixed: a benchmark run is repeatable
 };
 
 }  // namespace cria

@@ -517,7 +517,9 @@ void add_speculative_options(std::vector<OptionSpec>& t) {
     add(Opt(S::Speculative, {"--spec-draft-p-split", "--draft-p-split"}).value(K::Float, "P")
             .env({"LLAMA_ARG_SPEC_DRAFT_P_SPLIT"}).help("speculative decoding split probability (tree drafts)")
             .bind(kept_float("--spec-draft-p-split", 0.0, 1.0))
-            .says("accepted and kept; cria drafts one sequence, never a tree, so there is nothing to split"));
+            .says("accepted and kept; llama-server reads it but none of its drafting kinds uses it (it is the "
+                  "branch-split threshold of the tree drafts of the llama-speculative example); cria, like "
+                  "llama-server, drafts one sequence, never a tree"));
     add(Opt(S::Speculative, {"--spec-draft-backend-sampling"}).negative({"--no-spec-draft-backend-sampling"})
             .env({"LLAMA_ARG_SPEC_DRAFT_BACKEND_SAMPLING"}).help("sample the draft on the backend device")
             .bind(kept("--spec-draft-backend-sampling"))
@@ -525,15 +527,16 @@ void add_speculative_options(std::vector<OptionSpec>& t) {
     add(Opt(S::Speculative, {"--spec-draft-sampling"}).choices({"greedy", "probabilistic"})
             .env({"LLAMA_ARG_SPEC_DRAFT_SAMPLING"}).help("how the draft is sampled")
             .bind(kept_choice("--spec-draft-sampling", {"greedy", "probabilistic"}))
-            .says("accepted and kept; cria drafts greedily and verifies exactly, so the output is the same "
-                  "as without drafting"));
-    add(Opt(S::Speculative, {"--spec-synth-len"}).value(K::Float, "L").env({"LLAMA_ARG_SPEC_SYNTH_LEN"})
-            .help("synthetic acceptance length (llama-server benchmarking only)").bind(kept("--spec-synth-len"))
-            .says("accepted and kept; cria has no synthetic acceptance mode"));
-    add(Opt(S::Speculative, {"--spec-synth-rates"}).value(K::List, "P0,P1,...").env({"LLAMA_ARG_SPEC_SYNTH_RATES"})
-            .help("synthetic acceptance probabilities (llama-server benchmarking only)").bind(kept("--spec-synth-rates"))
-            .says("accepted and kept; cria has no synthetic acceptance mode"));
-    add_ngram_options(t);  // --spec-ngram-*, -lcs, -lcd: options/ngram_options.cpp
+            .notice([](const ServerOptions& o) -> std::string {
+                const auto it = o.later.kept.find("--spec-draft-sampling");
+                if (it == o.later.kept.end() || it->second != "probabilistic") return "";
+                return "accepted and kept; cria verifies every draft by sampling the main model with the "
+                       "request's sampler and keeping the draft while they agree, which keeps the main model's "
+                       "distribution exactly. For the n-gram kinds (a draft token is certain) that is already "
+                       "rejection sampling; the draft model still drafts its most likely tokens (same output "
+                       "distribution, fewer tokens accepted than sampled drafts would give)";
+            }));
+    add_ngram_options(t);  // --spec-ngram-*, -lcs, -lcd, --spec-synth-*: options/ngram_options.cpp
 }
 
 // Chat templates and reasoning (ChatSettings: the front end applies them to every chat request).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/ngram_cache_drafter.h"
 #include "options/option_builder.h"
 
 namespace cria::options {
@@ -62,6 +63,69 @@ void add_map_kind(std::vector<OptionSpec>& t, const std::string& kind, NgramMapP
                     .bind(int_in(at_ngram(part, &NgramMapParams::min_hits), 1, kMaxHits)));
 }
 
+// A comma-separated list of numbers (checked against the draft length after parsing).
+Binding number_list(Field<std::vector<double>> field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            std::vector<double> numbers;
+            for (const auto& item : split_list(v, ',')) {
+                const auto x = parse_float(trim(item));
+                if (!x) return "expected comma-separated numbers";
+                numbers.push_back(*x);
+            }
+            if (numbers.empty()) return "must not be empty";
+            field.in(o) = std::move(numbers);
+            return "";
+        },
+        [field](const ServerOptions& o) {
+            std::string out;
+            for (const double x : field.of(o)) out += (out.empty() ? "" : ",") + std::to_string(x);
+            return out;
+        },
+    };
+}
+
+Field<double> at_synth_length() {
+    return {[](ServerOptions& o) -> double& { return o.engine.speculative.synthetic.length; },
+            [](const ServerOptions& o) -> const double& { return o.engine.speculative.synthetic.length; }};
+}
+
+Field<std::vector<double>> at_synth_rates() {
+    return {[](ServerOptions& o) -> std::vector<double>& { return o.engine.speculative.synthetic.rates; },
+            [](const ServerOptions& o) -> const std::vector<double>& { return o.engine.speculative.synthetic.rates; }};
+}
+
+Binding any_number(Field<double> field) {
+    return {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
+            const auto x = parse_float(v);
+            if (!x) return "not a number";
+            field.in(o) = *x;
+            return "";
+        },
+        [field](const ServerOptions& o) { return std::to_string(field.of(o)); },
+    };
+}
+
+// The longest draft any listed kind gives (each is also cut to --draft-max).
+int32_t longest_draft(const ServerOptions& o) {
+    const SpeculativeConfig& spec = o.engine.speculative;
+    int32_t longest = 0;
+    for (const DraftSource source : spec.sources) {
+        int32_t n = o.defaults.speculative.n_max;
+        switch (source) {
+            case DraftSource::draft_model: break;
+            case DraftSource::ngram: n = spec.ngram.simple.size_m; break;
+            case DraftSource::ngram_map_k: n = spec.ngram.map_k.size_m; break;
+            case DraftSource::ngram_map_k4v: n = spec.ngram.map_k4v.size_m; break;
+            case DraftSource::ngram_mod: n = spec.ngram.mod.n_max; break;
+            case DraftSource::ngram_cache: n = NgramCacheDrafter::kMaxDraft; break;
+        }
+        longest = std::max(longest, n);
+    }
+    return std::min(longest, o.defaults.speculative.n_max);
+}
+
 // -lcs/-lcd without ngram-cache in --spec-type have nothing to do (as in llama-server).
 Notice unused_without_ngram_cache() {
     return [](const ServerOptions& o) -> std::string {
@@ -71,6 +135,16 @@ Notice unused_without_ngram_cache() {
 }
 
 }  // namespace
+
+std::string check_synthetic_acceptance(ServerOptions& o) {
+    SyntheticAcceptanceConfig& synthetic = o.engine.speculative.synthetic;
+    if (synthetic.length == -1.0 && synthetic.rates.empty()) return "";
+    if (!o.engine.speculative.enabled()) {
+        return "synthetic acceptance (--spec-synth-len, --spec-synth-rates) needs speculative decoding: give --spec-type "
+               "or --model-draft";
+    }
+    return resolve_synthetic_acceptance(&synthetic, longest_draft(o));
+}
 
 void add_ngram_options(std::vector<OptionSpec>& t) {
     add_map_kind(t, "simple", &NgramConfig::simple, "what followed the key's most recent earlier occurrence");
@@ -106,6 +180,23 @@ void add_ngram_options(std::vector<OptionSpec>& t) {
                     .bind(shared_int({hits(&NgramConfig::simple), hits(&NgramConfig::map_k), hits(&NgramConfig::map_k4v)},
                                      1, kMaxHits)));
 
+    t.push_back(Opt(S::Speculative, {"--spec-synth-len"}).value(K::Float, "L").env({"LLAMA_ARG_SPEC_SYNTH_LEN"})
+                    .help("BENCHMARKING ONLY, the output is not the model's: accept draft tokens by chance instead of "
+                          "by the main model, for a mean of L tokens per step (counting the one the model adds)")
+                    .bind(any_number(at_synth_length()))
+                    .notice([](const ServerOptions& o) -> std::string {
+                        return o.engine.speculative.synthetic.enabled()
+                                   ? "synthetic acceptance for benchmarking: generated output is not valid" : "";
+                    }));
+    t.push_back(Opt(S::Speculative, {"--spec-synth-rates"}).value(K::List, "P0,P1,...")
+                    .env({"LLAMA_ARG_SPEC_SYNTH_RATES"})
+                    .help("BENCHMARKING ONLY, the output is not the model's: the chance that draft position i (and all "
+                          "before it) is accepted, one non-increasing rate per position of the longest draft")
+                    .bind(number_list(at_synth_rates()))
+                    .notice([](const ServerOptions& o) -> std::string {
+                        return o.engine.speculative.synthetic.enabled()
+                                   ? "synthetic acceptance for benchmarking: generated output is not valid" : "";
+                    }));
     t.push_back(Opt(S::Speculative, {"-lcs", "--lookup-cache-static"}).value(K::String, "FNAME")
                     .help("ngram-cache: n-gram statistics of a corpus (llama.cpp's lookup-cache format, e.g. from "
                           "llama-lookup-create), read at start and never written")

@@ -5,6 +5,8 @@
 #include <limits>
 #include <string>
 
+#include "options/ngram_options.h"
+
 namespace cria {
 
 namespace {
@@ -50,7 +52,7 @@ std::string check_speculative(ServerOptions& o) {
         return "--draft-min (" + std::to_string(limits.n_min) + ") is above --draft-max (" +
                std::to_string(limits.n_max) + ")";
     }
-    return "";
+    return options::check_synthetic_acceptance(o);
 }
 
 std::string check_self_extend(const EngineConfig& e) {

@@ -53,7 +53,9 @@ const accepted = (rs) => rs.reduce((n, r) => n + (r.timings.draft_n_accepted ?? 
 for (const { kind, args } of KINDS) {
   describe(`--spec-type ${kind}`, () => {
     let cria;
-    before(async () => { cria = await startCria(['-np', '1', ...THREADS, '--spec-type', kind, ...args]); });
+    before(async () => {
+      cria = await startCria(['-np', '1', ...THREADS, '--spec-type', kind, '--spec-draft-sampling', 'probabilistic', ...args]);
+    });
     after(async () => { await cria?.stop(); });
 
     test('greedy output is plain decoding\'s, and drafts were accepted', async () => {
@@ -78,6 +80,30 @@ for (const { kind, args } of KINDS) {
     });
   });
 }
+
+describe('synthetic acceptance (--spec-synth-rates, benchmarking only)', () => {
+  // Drafts of at most 4 tokens; every rate 1: every draft token is accepted; every rate 0: none. (The output is then not the model's: only the counts are checked.)
+  for (const [rates, all] of [['1,1,1,1', true], ['0,0,0,0', false]]) {
+    test(`rates ${rates}: ${all ? 'every' : 'no'} draft token is accepted`, async () => {
+      const cria = await startCria(['-np', '1', ...THREADS, '--spec-type', 'ngram-simple', '--spec-ngram-simple-size-n',
+        '2', '--draft-max', '4', '--spec-synth-rates', rates]);
+      try {
+        assert.match(cria.log(), /notice: --spec-synth-rates: .*not valid/);
+        const r = await complete(cria, greedy(CASES[0].prompt, N_PREDICT, { cache_prompt: false }));
+        assert.equal(r.tokens_predicted, N_PREDICT);
+        assert.ok(r.timings.draft_n > 0);
+        if (all) {
+          // All but the tail of the last draft, which n_predict may end before it is verified.
+          assert.ok(r.timings.draft_n - r.timings.draft_n_accepted < 4, JSON.stringify(r.timings));
+        } else {
+          assert.equal(r.timings.draft_n_accepted, 0);
+        }
+      } finally {
+        await cria.stop();
+      }
+    });
+  }
+});
 
 describe('lookup caches (-lcd, -lcs)', () => {
   const { dir, cleanup } = makeTempDir('cria-lookup-');

@@ -1166,6 +1166,24 @@ TEST(Options, NgramKindsAndTheirOptions) {
     EXPECT_TRUE(contains(err({"-lcs", ""}), "must not be empty"));
 }
 
+TEST(Options, SyntheticAcceptanceIsCheckedAgainstTheLongestDraft) {
+    // ngram-simple drafts at most min(--spec-ngram-simple-size-m, --draft-max) = 3 tokens.
+    const ServerOptions o = ok({"--spec-type", "ngram-simple", "--spec-ngram-simple-size-m", "3", "--spec-synth-rates",
+                                "0.9,0.5,0.1"});
+    ASSERT_EQ(o.engine.speculative.synthetic.accept.size(), 3u);
+    EXPECT_EQ(o.notices.size(), 1u);  // "generated output is not valid"
+    EXPECT_EQ(ok({"--spec-type", "ngram-simple", "--spec-synth-len", "2"}).engine.speculative.synthetic.accept.size(),
+              16u);  // --draft-max 16
+    EXPECT_EQ(ok({"--spec-type", "ngram-simple"}, {{"LLAMA_ARG_SPEC_SYNTH_LEN", "3"}}).engine.speculative.synthetic.accept.size(),
+              16u);
+    EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple", "--spec-ngram-simple-size-m", "3", "--spec-synth-rates",
+                              "0.9,0.5"}),
+                         "one rate per draft position: 3"));
+    EXPECT_TRUE(contains(err({"--spec-synth-len", "2"}), "needs speculative decoding"));
+    EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple", "--spec-synth-len", "40"}), "between 1 and 17"));
+    EXPECT_TRUE(contains(err({"--spec-synth-rates", "a,b"}), "--spec-synth-rates"));
+}
+
 TEST(Options, BadSpeculativeOptionsAreErrors) {
     EXPECT_TRUE(contains(err({"--spec-type", "bogus"}), "unknown type 'bogus'"));
     // llama-server's other kinds are accepted, left out, and named by a notice.
