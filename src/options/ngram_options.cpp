@@ -126,6 +126,14 @@ int32_t longest_draft(const ServerOptions& o) {
     return std::min(longest, o.defaults.speculative.n_max);
 }
 
+// Synthetic acceptance makes the output invalid: say so at start-up, as llama-server does.
+Notice synthetic_notice() {
+    return [](const ServerOptions& o) -> std::string {
+        return o.engine.speculative.synthetic.enabled()
+                   ? "synthetic acceptance for benchmarking: generated output is not valid" : "";
+    };
+}
+
 // -lcs/-lcd without ngram-cache in --spec-type have nothing to do (as in llama-server).
 Notice unused_without_ngram_cache() {
     return [](const ServerOptions& o) -> std::string {
@@ -184,19 +192,13 @@ void add_ngram_options(std::vector<OptionSpec>& t) {
                     .help("BENCHMARKING ONLY, the output is not the model's: accept draft tokens by chance instead of "
                           "by the main model, for a mean of L tokens per step (counting the one the model adds)")
                     .bind(any_number(at_synth_length()))
-                    .notice([](const ServerOptions& o) -> std::string {
-                        return o.engine.speculative.synthetic.enabled()
-                                   ? "synthetic acceptance for benchmarking: generated output is not valid" : "";
-                    }));
+                    .notice(synthetic_notice()));
     t.push_back(Opt(S::Speculative, {"--spec-synth-rates"}).value(K::List, "P0,P1,...")
                     .env({"LLAMA_ARG_SPEC_SYNTH_RATES"})
                     .help("BENCHMARKING ONLY, the output is not the model's: the chance that draft position i (and all "
                           "before it) is accepted, one non-increasing rate per position of the longest draft")
                     .bind(number_list(at_synth_rates()))
-                    .notice([](const ServerOptions& o) -> std::string {
-                        return o.engine.speculative.synthetic.enabled()
-                                   ? "synthetic acceptance for benchmarking: generated output is not valid" : "";
-                    }));
+                    .notice(synthetic_notice()));
     t.push_back(Opt(S::Speculative, {"-lcs", "--lookup-cache-static"}).value(K::String, "FNAME")
                     .help("ngram-cache: n-gram statistics of a corpus (llama.cpp's lookup-cache format, e.g. from "
                           "llama-lookup-create), read at start and never written")
