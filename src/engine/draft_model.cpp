@@ -103,7 +103,10 @@ void DraftModel::sync(DraftJob& job) {
 }
 
 void DraftModel::draft(std::vector<DraftJob*>& jobs) {
-    for (auto* job : jobs) job->draft.clear();
+    for (auto* job : jobs) {
+        job->draft.clear();
+        job->q.clear();
+    }
     // One token per job goes into each decode of the drafting loop, so a group fits one batch.
     const size_t group = static_cast<size_t>(std::max(1, n_batch_));
     for (size_t first = 0; first < jobs.size(); first += group) {
@@ -140,12 +143,15 @@ void DraftModel::draft_group(const std::vector<DraftJob*>& jobs) {
     }
     while (batch_.n_tokens > 0) {
         if (!decode()) {
-            for (auto& w : work) w.job->draft.clear();  // its logits never came
+            for (auto& w : work) {
+                w.job->draft.clear();  // its logits never came
+                w.job->q.clear();
+            }
             return;
         }
         for (auto& w : work) {
             if (w.logits_at < 0) continue;
-            const Token best = best_token(w.logits_at, w.job->p_min);
+            const Token best = w.job->sample ? sampled_token(w.logits_at, *w.job) : best_token(w.logits_at, w.job->p_min);
             w.logits_at = -1;
             if (best < 0) continue;  // no logits, or not sure enough: the draft ends here
             w.job->draft.push_back(best);
@@ -183,6 +189,38 @@ Token DraftModel::best_token(int32_t i, float p_min) const {
         if (1.0 / sum < p_min) return -1;
     }
     return best;
+}
+
+Token DraftModel::sampled_token(int32_t i, DraftJob& job) {
+    constexpr size_t kTopK = 10;  // as llama-server's draft sampler
+    const float* logits = llama_get_logits_ith(model_.context.get(), i);
+    if (logits == nullptr) return -1;
+    std::vector<TokenProb> top;
+    top.reserve(kTopK + 1);
+    for (Token t = 0; t < info_.n_vocab; ++t) {
+        if (top.size() == kTopK && logits[t] <= top.back().p) continue;
+        const TokenProb candidate{t, logits[t]};
+        top.insert(std::upper_bound(top.begin(), top.end(), candidate,
+                                    [](const TokenProb& a, const TokenProb& b) { return a.p > b.p; }),
+                   candidate);
+        if (top.size() > kTopK) top.pop_back();
+    }
+    // Softmax over the kept ones (their logits are in .p until here).
+    const float max_logit = top.front().p;
+    double sum = 0.0;
+    for (auto& tp : top) sum += (tp.p = static_cast<float>(std::exp(static_cast<double>(tp.p - max_logit))));
+    for (auto& tp : top) tp.p = static_cast<float>(tp.p / sum);
+    if (top.front().p < job.p_min) return -1;
+    double target = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    Token token = top.back().token;
+    for (const auto& tp : top) {
+        if ((target -= tp.p) < 0.0) {
+            token = tp.token;
+            break;
+        }
+    }
+    job.q.push_back(std::move(top));
+    return token;
 }
 
 }  // namespace cria

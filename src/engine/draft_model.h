@@ -1,7 +1,9 @@
 // DraftModel: the small model of --model-draft and its own context, with one sequence per slot.
 //
 // Owned by the engine thread (like the main context). Drafting is greedy: each step the draft
-// model's most likely token, while its probability stays at or above the request's p_min. All
+// model's most likely token, while its probability stays at or above the request's p_min (with
+// --spec-draft-sampling probabilistic and a sampling request: a token drawn from its most likely
+// ones instead, whose distribution goes with the draft for rejection sampling). All
 // slots that want a draft are drafted together, one draft-model decode per drafted position.
 //
 // The draft context has its own KV cache owner (`kv_`, engine/kv/kv_cache.h, one sequence per
@@ -15,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -22,6 +25,7 @@
 #include "engine/kv/kv_cache.h"
 #include "engine/kv/llama_kv_memory.h"
 #include "engine/loaded_model.h"
+#include "engine/rejection_sampling.h"
 
 namespace cria {
 
@@ -31,7 +35,9 @@ struct DraftJob {
     const std::vector<Token>* history = nullptr;  // everything the slot holds, ending with its next input
     int32_t n_max = 0;             // most tokens to draft
     float p_min = 0.0f;            // stop at a token the draft model gives less probability
+    bool sample = false;           // --spec-draft-sampling probabilistic, for a sampling request
     std::vector<Token> draft;      // out
+    std::vector<std::vector<TokenProb>> q;  // out, when `sample`: the distribution each draft token was drawn from
 };
 
 class DraftModel {
@@ -64,6 +70,9 @@ private:
     bool catch_up(const std::vector<DraftJob*>& jobs);
     // The draft model's most likely token at batch index `i`, or -1 when none is sure enough.
     Token best_token(int32_t i, float p_min) const;
+    // With job.sample: a token drawn from the draft model's kTopK most likely ones at batch index
+    // `i` (their distribution appended to job.q), or -1 when the most likely is not sure enough.
+    Token sampled_token(int32_t i, DraftJob& job);
 
     LoadedModel model_;
     EngineInfo info_;
@@ -71,6 +80,7 @@ private:
     std::unique_ptr<KvCache> kv_;  // the draft context's KV cache: the only code that changes it
     int32_t n_batch_ = 0;
     llama_batch batch_ = {};
+    std::mt19937_64 rng_{0xd4af7};  // sampled drafts only: the main model's verification keeps its distribution
 };
 
 // Empty if the two vocabularies are interchangeable (same type, size, special tokens and token

@@ -135,6 +135,9 @@ private:
     void sample_outputs();
     void sample_output(Slot& slot);  // the slot's logits (or embedding) are in the batch just decoded
     Token sample(Slot& slot, int32_t batch_index);  // throws when the chain selects no token
+    // Verifies a sampled draft token by rejection sampling (rejection_sampling.h) against the
+    // distribution the request's chain gives at `batch_index`; the chain accepts the result.
+    Token sample_against_draft(Slot& slot, int32_t batch_index, Token draft, const std::vector<TokenProb>& q);
     // The thinking budget (scheduler_reasoning_budget.cpp): the slot's machine for its request, and
     // the next token: the one the budget forces (accepted into the chain as if sampled), else sampled.
     std::optional<ReasoningBudget> reasoning_budget_for(const GenerationRequest& request) const;

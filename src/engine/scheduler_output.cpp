@@ -114,6 +114,34 @@ Token Scheduler::sample(Slot& slot, int32_t batch_index) {
     return token;
 }
 
+Token Scheduler::sample_against_draft(Slot& slot, int32_t batch_index, Token draft, const std::vector<TokenProb>& q) {
+    const float* logits = llama_get_logits_ith(ctx_, batch_index);
+    if (logits == nullptr) throw std::runtime_error("the model produced no logits for this position");
+    const int32_t n_vocab = info_.n_vocab;
+    candidates_.resize(static_cast<size_t>(n_vocab));
+    for (int32_t i = 0; i < n_vocab; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};
+    llama_token_data_array cur = {candidates_.data(), candidates_.size(), -1, false};
+    // The chain's stages (penalties, grammar, top-k/p, temperature, ...) shape the candidates; its
+    // own draw is not used: p is the softmax of what it leaves.
+    llama_sampler_apply(slot.sampler.get(), &cur);
+    float max_logit = -INFINITY;
+    for (size_t i = 0; i < cur.size; ++i) max_logit = std::max(max_logit, cur.data[i].logit);
+    if (!std::isfinite(max_logit)) throw std::runtime_error("the sampler chain left no token");
+    std::vector<TokenProb> p;
+    double sum = 0.0;
+    for (size_t i = 0; i < cur.size; ++i) {
+        if (!std::isfinite(cur.data[i].logit)) continue;
+        const double e = std::exp(static_cast<double>(cur.data[i].logit - max_logit));
+        p.push_back({cur.data[i].id, static_cast<float>(e)});
+        sum += e;
+    }
+    for (auto& tp : p) tp.p = static_cast<float>(tp.p / sum);
+    const Token token = rejection_sample(p, q, draft, speculator_->uniform(), speculator_->uniform());
+    llama_sampler_accept(slot.sampler.get(), token);
+    if (slot.request().n_probs > 0) keep_probabilities(slot, probabilities_of(cur, token, slot.request().n_probs));
+    return token;
+}
+
 void Scheduler::keep_probabilities(Slot& slot, TokenProbabilities probs) {
     // A stream sends each token's probabilities in its own event and its final event none, so it
     // keeps only the token's being sent. A whole response keeps those of its first n_ctx_slot

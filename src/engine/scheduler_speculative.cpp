@@ -19,6 +19,8 @@ void Scheduler::add_drafts() {
         job.history = &kv_.tokens(slot.id);  // unchanged until the drafts are placed below
         job.n_max = static_cast<int32_t>(n);
         job.p_min = slot.request().speculative.p_min;
+        // Sampled drafts only for a sampling request: a greedy one keeps exact verification.
+        job.sample = config_.speculative.sample_drafts && slot.request().sampling.temperature > 0.0f;
         draft_jobs_.push_back(std::move(job));
     }
     if (draft_jobs_.empty()) return;
@@ -75,12 +77,18 @@ void Scheduler::verify_draft(Slot& slot) {
     // The cache holds the next input, then the draft as unverified tokens. Each accepted draft
     // token joins the cache before the token sampled after it, so the cache is always what plain
     // decoding would hold at that point.
+    // A sampled draft (--spec-draft-sampling probabilistic) brings the distributions it was drawn from.
+    const std::vector<std::vector<TokenProb>>* q = nullptr;
+    for (const auto& job : draft_jobs_) {
+        if (job.seq == slot.id && !job.q.empty()) q = &job.q;
+    }
     int32_t n_accepted = 0;
     for (size_t j = 0; j <= draft.size(); ++j) {
         if (j > 0) kv_.accept_draft(slot.id);
         // Position j's logits: after the next input (j = 0) or after draft token j-1.
         const int32_t index = j == 0 ? slot.batch_index : slot.draft_index + static_cast<int32_t>(j) - 1;
-        Token token = sample(slot, index);
+        const bool by_rejection = q && j < draft.size() && j < q->size();
+        Token token = by_rejection ? sample_against_draft(slot, index, draft[j], (*q)[j]) : sample(slot, index);
         bool agreed = j < draft.size() && token == draft[j];
         if (j < draft.size() && speculator_->synthetic()) {
             // Benchmarking only (--spec-synth-*): a coin toss, not the model, accepts the draft

@@ -102,6 +102,7 @@ std::vector<Token> Speculator::draft_ngram(DraftSource source, const DraftJob& j
 void Speculator::draft(std::vector<DraftJob>& jobs) {
     for (auto& job : jobs) {
         job.draft.clear();
+        job.q.clear();
         if (stateful_) follow(job);
         slot(job.seq).last_source = -1;
     }

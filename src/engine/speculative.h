@@ -59,6 +59,9 @@ public:
     bool synthetic() const { return config_.synthetic.enabled(); }
     bool synthetic_accept(size_t position);
 
+    // A uniform draw in [0, 1) for rejection sampling of sampled drafts.
+    double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(synthetic_rng_); }
+
 private:
     // One slot's state across steps.
     struct SlotState {
@@ -80,7 +83,7 @@ private:
     std::unique_ptr<NgramMod> mod_;             // ngram-mod, when listed
     bool stateful_ = false;                     // a listed kind keeps state per slot
     std::vector<SlotState> slots_;
-    std::mt19937_64 synthetic_rng_{0x5eed};  // fixed: a benchmark run is repeatable
+    std::mt19937_64 synthetic_rng_{0x5eed};  // coin tosses: fixed seed, a run is repeatable
 };
 
 }  // namespace cria

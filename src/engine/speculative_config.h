@@ -29,6 +29,7 @@ struct SpeculativeConfig {
     int32_t n_ctx_draft = 0;           // the draft context, shared by all slots; 0: the main context's size
     NgramConfig ngram;                 // the ngram-* kinds' settings (ngram_config.h)
     SyntheticAcceptanceConfig synthetic;  // --spec-synth-*: benchmarking only (synthetic_acceptance.h)
+    bool sample_drafts = false;        // --spec-draft-sampling probabilistic (rejection_sampling.h)
     CpuPlacement cpu_draft;            // -Cd, -Crd, --cpu-strict-draft, ...: the draft context's threads
                                        // (unset: as EngineConfig::cpu)
     CpuPlacement cpu_batch_draft;      // -Cbd, --cpu-strict-batch-draft, ...: its batch threads (unset: as cpu_draft)

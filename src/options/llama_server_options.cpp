@@ -525,17 +525,20 @@ void add_speculative_options(std::vector<OptionSpec>& t) {
             .bind(kept("--spec-draft-backend-sampling"))
             .says("accepted; cria samples drafts on the CPU (the output is the same)"));
     add(Opt(S::Speculative, {"--spec-draft-sampling"}).choices({"greedy", "probabilistic"})
-            .env({"LLAMA_ARG_SPEC_DRAFT_SAMPLING"}).help("how the draft is sampled")
-            .bind(kept_choice("--spec-draft-sampling", {"greedy", "probabilistic"}))
-            .notice([](const ServerOptions& o) -> std::string {
-                const auto it = o.later.kept.find("--spec-draft-sampling");
-                if (it == o.later.kept.end() || it->second != "probabilistic") return "";
-                return "accepted and kept; cria verifies every draft by sampling the main model with the "
-                       "request's sampler and keeping the draft while they agree, which keeps the main model's "
-                       "distribution exactly. For the n-gram kinds (a draft token is certain) that is already "
-                       "rejection sampling; the draft model still drafts its most likely tokens (same output "
-                       "distribution, fewer tokens accepted than sampled drafts would give)";
-            }));
+            .env({"LLAMA_ARG_SPEC_DRAFT_SAMPLING"})
+            .help("how the draft model drafts for a sampling request: greedy (its most likely tokens; output "
+                  "exactly as without drafting) or probabilistic (tokens drawn from its distribution, verified by "
+                  "rejection sampling: the main model's distribution is kept, not the exact output for a seed)")
+            .def("greedy")
+            .bind({[](ServerOptions& o, const std::string& v) -> std::string {
+                       const std::string word = to_lower(v);
+                       if (word != "greedy" && word != "probabilistic") return "must be one of greedy, probabilistic";
+                       o.engine.speculative.sample_drafts = word == "probabilistic";
+                       return "";
+                   },
+                   [](const ServerOptions& o) {
+                       return std::string(o.engine.speculative.sample_drafts ? "probabilistic" : "greedy");
+                   }}));
     add_ngram_options(t);  // --spec-ngram-*, -lcs, -lcd, --spec-synth-*: options/ngram_options.cpp
 }
 

@@ -3,7 +3,8 @@
 // some of its drafts are accepted, and greedy output is token for token what plain decoding gives.
 // The lookup caches: -lcd writes a file when the server stops that -lcs loads at the next start
 // (and llama-server loads it too: the file format is llama.cpp's); a bad file stops the start-up
-// with an error naming the option.
+// with an error naming the option. Also: probabilistic draft sampling (a draft model's sampled
+// drafts verified by rejection sampling) and synthetic acceptance.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -71,7 +72,7 @@ for (const { kind, args } of KINDS) {
       assert.ok(accepted(responses) > 0, `${kind}: no draft token was accepted`);
     });
 
-    test('sampling at temperature 0.9 with probabilistic draft sampling completes well-formed', async () => {
+    test('sampling at temperature 0.9 (with --spec-draft-sampling probabilistic) completes well-formed', async () => {
       const r = await complete(cria, { prompt: CASES[0].prompt, n_predict: 32, temperature: 0.9, seed: 5,
         cache_prompt: false });
       assert.equal(r.tokens_predicted, 32);
@@ -80,6 +81,37 @@ for (const { kind, args } of KINDS) {
     });
   });
 }
+
+describe('--spec-draft-sampling probabilistic with a draft model', () => {
+  // The draft model samples its draft and the main model verifies by rejection sampling: the
+  // output keeps the main model's distribution (unit test: rejection_sampling_test), not the
+  // exact tokens for a seed. Greedy requests still draft greedily and give plain decoding's tokens.
+  let cria;
+  before(async () => {
+    cria = await startCria(['-np', '1', ...THREADS, '-md', TINY_MODEL, '--spec-draft-sampling', 'probabilistic']);
+  });
+  after(async () => { await cria?.stop(); });
+
+  test('greedy output is still plain decoding\'s', async () => {
+    const r = await complete(cria, greedy(CASES[0].prompt, N_PREDICT, { cache_prompt: false }));
+    assert.deepEqual(r.tokens, CASES[0].reference.tokens);
+    assert.ok(r.timings.draft_n_accepted > 0);
+  });
+
+  test('sampling at temperature 0.9 completes well-formed, and sampled drafts are accepted', async () => {
+    const responses = [];
+    for (const seed of [1, 2]) {
+      const r = await complete(cria, { prompt: CASES[1].prompt, n_predict: 48, temperature: 0.9, seed, n_probs: 2,
+        cache_prompt: false, 'speculative.p_min': 0 });
+      assert.equal(r.tokens_predicted, 48);
+      assert.equal(r.completion_probabilities.length, 48);
+      assert.ok(r.timings.draft_n_accepted <= r.timings.draft_n);
+      responses.push(r);
+    }
+    // The draft model has the main model's weights: most sampled drafts agree with it.
+    assert.ok(accepted(responses) > 0, JSON.stringify(responses.map((r) => r.timings)));
+  });
+});
 
 describe('synthetic acceptance (--spec-synth-rates, benchmarking only)', () => {
   // Drafts of at most 4 tokens; every rate 1: every draft token is accepted; every rate 0: none. (The output is then not the model's: only the counts are checked.)

@@ -122,6 +122,9 @@ describe('every llama-server option and variable is known to cria', () => {
         LLAMA_ARG_HF_FILE: { LLAMA_ARG_HF_REPO: 'user/repo' },
         LLAMA_ARG_SSL_KEY_FILE: { LLAMA_ARG_SSL_CERT_FILE: 'cert.pem' },
         LLAMA_ARG_SSL_CERT_FILE: { LLAMA_ARG_SSL_KEY_FILE: 'key.pem' },
+        // Synthetic acceptance needs drafting, and one rate per position of the longest draft.
+        LLAMA_ARG_SPEC_SYNTH_LEN: { LLAMA_ARG_SPEC_TYPE: 'ngram-simple' },
+        LLAMA_ARG_SPEC_SYNTH_RATES: { LLAMA_ARG_SPEC_TYPE: 'ngram-simple', LLAMA_ARG_DRAFT_MAX: '1' },
       };
       const env = { [name]: name === 'LLAMA_ARG_MODEL' ? TINY_MODEL : '1', ...(companions[name] ?? {}) };
       const res = await runCria(args, { env });
