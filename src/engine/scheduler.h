@@ -134,6 +134,8 @@ private:
     // Sampling and emission (scheduler_output.cpp).
     void sample_outputs();
     void sample_output(Slot& slot);  // the slot's logits (or embedding) are in the batch just decoded
+    // The candidates at `batch_index` after the slot's sampler chain (in candidates_).
+    llama_token_data_array apply_chain(Slot& slot, int32_t batch_index);
     Token sample(Slot& slot, int32_t batch_index);  // throws when the chain selects no token
     // Verifies a sampled draft token by rejection sampling (rejection_sampling.h) against the
     // distribution the request's chain gives at `batch_index`; the chain accepts the result.

@@ -94,10 +94,7 @@ void Scheduler::sample_output(Slot& slot) {
     }
 }
 
-Token Scheduler::sample(Slot& slot, int32_t batch_index) {
-    // The steps of llama_sampler_sample, which checks the chain's choice with an assert that ends
-    // the process: here a chain that selects no token throws, and only this request fails. The
-    // candidates are kept to report probabilities.
+llama_token_data_array Scheduler::apply_chain(Slot& slot, int32_t batch_index) {
     const float* logits = llama_get_logits_ith(ctx_, batch_index);
     if (logits == nullptr) throw std::runtime_error("the model produced no logits for this position");
     const int32_t n_vocab = info_.n_vocab;
@@ -105,6 +102,14 @@ Token Scheduler::sample(Slot& slot, int32_t batch_index) {
     for (int32_t i = 0; i < n_vocab; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};
     llama_token_data_array cur = {candidates_.data(), candidates_.size(), -1, false};
     llama_sampler_apply(slot.sampler.get(), &cur);
+    return cur;
+}
+
+Token Scheduler::sample(Slot& slot, int32_t batch_index) {
+    // The steps of llama_sampler_sample, which checks the chain's choice with an assert that ends
+    // the process: here a chain that selects no token throws, and only this request fails. The
+    // candidates are kept to report probabilities.
+    llama_token_data_array cur = apply_chain(slot, batch_index);
     if (cur.selected < 0 || cur.selected >= static_cast<int64_t>(cur.size)) {
         throw std::runtime_error("the sampler chain selected no token");
     }
@@ -115,15 +120,9 @@ Token Scheduler::sample(Slot& slot, int32_t batch_index) {
 }
 
 Token Scheduler::sample_against_draft(Slot& slot, int32_t batch_index, Token draft, const std::vector<TokenProb>& q) {
-    const float* logits = llama_get_logits_ith(ctx_, batch_index);
-    if (logits == nullptr) throw std::runtime_error("the model produced no logits for this position");
-    const int32_t n_vocab = info_.n_vocab;
-    candidates_.resize(static_cast<size_t>(n_vocab));
-    for (int32_t i = 0; i < n_vocab; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};
-    llama_token_data_array cur = {candidates_.data(), candidates_.size(), -1, false};
     // The chain's stages (penalties, grammar, top-k/p, temperature, ...) shape the candidates; its
     // own draw is not used: p is the softmax of what it leaves.
-    llama_sampler_apply(slot.sampler.get(), &cur);
+    llama_token_data_array cur = apply_chain(slot, batch_index);
     float max_logit = -INFINITY;
     for (size_t i = 0; i < cur.size; ++i) max_logit = std::max(max_logit, cur.data[i].logit);
     if (!std::isfinite(max_logit)) throw std::runtime_error("the sampler chain left no token");
