@@ -134,10 +134,11 @@ Notice synthetic_notice() {
     };
 }
 
-// -lcs/-lcd without ngram-cache in --spec-type have nothing to do (as in llama-server).
-Notice unused_without_ngram_cache() {
-    return [](const ServerOptions& o) -> std::string {
-        if (lists(o, DraftSource::ngram_cache)) return "";
+// -lcs/-lcd without ngram-cache in --spec-type have nothing to do (as in llama-server). (Silent
+// while the file is not given, so --help shows nothing.)
+Notice unused_without_ngram_cache(std::string NgramConfig::*file) {
+    return [file](const ServerOptions& o) -> std::string {
+        if ((ngram_of(o).*file).empty() || lists(o, DraftSource::ngram_cache)) return "";
         return "accepted; the lookup caches serve --spec-type ngram-cache, which is not listed: unused";
     };
 }
@@ -203,12 +204,12 @@ void add_ngram_options(std::vector<OptionSpec>& t) {
                     .help("ngram-cache: n-gram statistics of a corpus (llama.cpp's lookup-cache format, e.g. from "
                           "llama-lookup-create), read at start and never written")
                     .bind(nonempty_text(at_cache(&NgramConfig::lookup_cache_static)))
-                    .notice(unused_without_ngram_cache()));
+                    .notice(unused_without_ngram_cache(&NgramConfig::lookup_cache_static)));
     t.push_back(Opt(S::Speculative, {"-lcd", "--lookup-cache-dynamic"}).value(K::String, "FNAME")
                     .help("ngram-cache: n-gram statistics learnt from generated text: read at start (if the file "
                           "exists), updated with every slot's text and written back when the server stops")
                     .bind(nonempty_text(at_cache(&NgramConfig::lookup_cache_dynamic)))
-                    .notice(unused_without_ngram_cache()));
+                    .notice(unused_without_ngram_cache(&NgramConfig::lookup_cache_dynamic)));
 }
 
 }  // namespace cria::options
