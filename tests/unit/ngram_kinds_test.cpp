@@ -1,9 +1,14 @@
 // The draft-free kinds of drafting beyond ngram-simple: ngram-map-k, ngram-map-k4v (NgramMap),
 // ngram-mod (NgramMod) and ngram-cache (ngram_cache_draft, NgramCacheDrafter). Known contexts give
-// known drafts; state is bounded and forgotten on reset.
+// known drafts; state is bounded and forgotten on reset; ngram-cache's dynamic cache learns and is
+// saved.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "engine/ngram_cache.h"
+#include "engine/ngram_cache_drafter.h"
 #include "engine/ngram_map.h"
 #include "engine/ngram_mod.h"
 
@@ -203,4 +208,44 @@ TEST(NgramCounts, CapStopsNewNgramsButKeepsCounting) {
     EXPECT_EQ(counts.size(), 2u);
     EXPECT_EQ(counts.find(c), nullptr);
     EXPECT_EQ((*counts.find(a))[0].second, 2);
+}
+
+TEST(NgramMod, ANewSequenceEmptiesAPoolOverAQuarterFull) {
+    NgramMod mod(NgramModParams{1, 1, 4}, 1, 8);
+    mod.draft(0, {1, 2, 3, 4}, 4);  // 3 of 8 buckets (or fewer, on collisions): over a quarter
+    ASSERT_GT(mod.buckets_used(), 2u);
+    mod.begin(0);
+    EXPECT_EQ(mod.buckets_used(), 0u);
+    // The new sequence is indexed from its start.
+    EXPECT_EQ(mod.draft(0, {5, 6, 5}, 4).front(), 6);
+}
+
+// ---- ngram-cache's slots and caches ----
+
+TEST(NgramCacheDrafter, ASlotsNewSequenceTeachesTheDynamicCacheWhichIsSaved) {
+    cria::NgramConfig config;
+    config.lookup_cache_dynamic = "/tmp/cria-ngram-drafter-test-" + std::to_string(::getpid());
+    std::remove(config.lookup_cache_dynamic.c_str());
+    std::string error;
+    auto drafter = cria::NgramCacheDrafter::create(config, 1, 100, &error);  // a missing -lcd file: empty
+    ASSERT_TRUE(drafter) << error;
+    const Tokens first = {1, 2, 3, 1, 2, 3, 1, 2};
+    EXPECT_EQ(drafter->draft(0, first, 8), (Tokens{3, 1, 2, 3, 1, 2, 3, 1}));  // from the slot's own statistics
+    EXPECT_TRUE(drafter->dynamic_counts().empty());
+    drafter->begin(0);  // the slot moves on: what it learnt goes to the dynamic cache
+    EXPECT_FALSE(drafter->dynamic_counts().empty());
+    // A new sequence drafts from the dynamic cache, which is stricter: "2 3 1" was followed by 2
+    // twice (enough for 3 tokens), then "3 1 2" by 3 once (2 needed) ends the draft.
+    EXPECT_EQ(drafter->draft(0, {9, 2, 3, 1}, 2), (Tokens{2}));
+    ASSERT_TRUE(drafter->save(&error)) << error;
+    // The file loads as a static cache in a new drafter.
+    cria::NgramConfig reader;
+    reader.lookup_cache_static = config.lookup_cache_dynamic;
+    auto loaded = cria::NgramCacheDrafter::create(reader, 1, 100, &error);
+    ASSERT_TRUE(loaded) << error;
+    EXPECT_FALSE(loaded->draft(0, {7, 1, 2}, 1).empty());
+    // Token ids beyond the vocabulary: refused, naming the option.
+    EXPECT_FALSE(cria::NgramCacheDrafter::create(reader, 1, 3, &error));
+    EXPECT_NE(error.find("--lookup-cache-static: "), std::string::npos) << error;
+    std::remove(config.lookup_cache_dynamic.c_str());
 }
