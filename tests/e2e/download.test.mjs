@@ -675,3 +675,96 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
     }
   });
 });
+
+describe('-hfd: the draft model from a Hugging Face repository', () => {
+  let hub;
+  let cache;
+  const env = () => ({ HF_ENDPOINT: hub.base, LLAMA_CACHE: cache.dir, HF_TOKEN: '' });
+  const since = (n) => hub.state.requests.slice(n);
+  before(async () => {
+    hub = await startProjectorHub();
+    cache = makeTempDir('cria-dl-hfd-');
+  });
+  after(async () => { await hub?.close(); cache?.cleanup(); });
+
+  // The draft model is tiny.gguf itself, so it agrees with the main model: drafts are accepted.
+  async function drafts(cria) {
+    const res = await cria.post('/completion', { prompt: 'Hello', n_predict: 16, temperature: 0, 'speculative.p_min': 0 });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(res.body.timings.draft_n > 0, 'nothing was drafted');
+    assert.ok(res.body.timings.draft_n_accepted > 0, 'no draft token was accepted');
+  }
+
+  test('-hfd downloads the quant\'s file (no projector) into the cache, as -hf does, and drafts with it', async () => {
+    const before = hub.state.requests.length;
+    const cria = await startCria(['-hfd', 'user/vision:Q8_0', '-t', '1', '-tb', '1'], { env: env() });
+    try {
+      await drafts(cria);
+      assert.equal((await cria.get('/props')).body.model_path, TINY_MODEL, 'the main model is still -m');
+    } finally {
+      await cria.stop();
+    }
+    assert.deepEqual(filesGot(since(before), 'user/vision'), ['tiny-Q8_0.gguf']);
+    assertSameBytes(path.join(cache.dir, 'user_vision_tiny-Q8_0.gguf'));
+    assert.match(cria.log(), /speculative decoding: draft-simple, draft model \S*user_vision_tiny-Q8_0\.gguf/);
+  });
+
+  test('-hfd --offline uses the cached file without asking the hub; with -md the download is kept there', async () => {
+    const before = hub.state.requests.length;
+    const offline = await startCria(['--hf-repo-draft', 'user/vision:Q8_0', '--offline', '-t', '1', '-tb', '1'], { env: env() });
+    try {
+      await drafts(offline);
+    } finally {
+      await offline.stop();
+    }
+    assert.equal(hub.state.requests.length, before);
+
+    const dest = path.join(cache.dir, 'own', 'draft.gguf');
+    const kept = await startCria(['-hfd', 'user/text', '-md', dest, '-t', '1', '-tb', '1'], { env: env() });
+    try {
+      await drafts(kept);
+    } finally {
+      await kept.stop();
+    }
+    assertSameBytes(dest);
+  });
+
+  test('a quant the draft repository lacks exits 1 naming --hf-repo-draft', async () => {
+    const res = await runCria(['-m', TINY_MODEL, '-hfd', 'user/vision:IQ1_S', '--port', String(await freePort())], { env: env() });
+    assert.equal(res.code, 1, res.stderr);
+    assert.match(res.stderr, /draft model \(--hf-repo-draft\): .*IQ1_S/);
+  });
+
+  // The oracle: llama-server 0.7 given the same -hfd downloads the same file, and no projector.
+  const llamaServer = spawnSync('llama-server', ['--version'], { encoding: 'utf8' });
+  test('llama-server 0.7 downloads the same draft file from this hub', { skip: llamaServer.status !== 0 && 'no llama-server' }, async () => {
+    const own = makeTempDir('cria-dl-hfd-oracle-');
+    const port = await freePort();
+    const before = hub.state.requests.length;
+    const proc = spawn('llama-server', ['-m', TINY_MODEL, '-hfd', 'user/vision', '-t', '1', '--host', '127.0.0.1', '--port', String(port)],
+      { stdio: 'ignore', env: { ...process.env, ...env(), LLAMA_CACHE: own.dir, HF_HUB_CACHE: own.dir } });
+    const exited = new Promise((resolve) => proc.on('exit', resolve));
+    try {
+      let up = false;
+      for (let i = 0; i < 600 && !up && proc.exitCode === null; ++i) {
+        try { up = (await fetch(`http://127.0.0.1:${port}/health`)).status === 200; } catch { /* not up yet */ }
+        if (!up) await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      proc.kill('SIGKILL');
+      await exited;
+      own.cleanup();
+    }
+    const theirs = filesGot(since(before), 'user/vision');
+    const cache2 = makeTempDir('cria-dl-hfd-ours-');
+    const mark = hub.state.requests.length;
+    try {
+      const cria = await startCria(['-hfd', 'user/vision', '-t', '1'], { env: { ...env(), LLAMA_CACHE: cache2.dir } });
+      await cria.stop();
+    } finally {
+      cache2.cleanup();
+    }
+    assert.deepEqual(filesGot(since(mark), 'user/vision'), theirs);
+    assert.deepEqual(theirs, ['tiny-Q4_K_M.gguf']);
+  });
+});
