@@ -1,6 +1,20 @@
 #include "engine/draft_engine_config.h"
 
+#include <algorithm>
+#include <thread>
+
 namespace cria {
+
+namespace {
+
+// The main context's batch threads: -tb, else -t, else (-t's default) one per hardware thread.
+int32_t main_batch_threads(const EngineConfig& main) {
+    if (main.n_threads_batch > 0) return main.n_threads_batch;
+    if (main.n_threads > 0) return main.n_threads;
+    return static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
 
 EngineConfig draft_engine_config(const EngineConfig& main) {
     const SpeculativeConfig& spec = main.speculative;
@@ -16,9 +30,11 @@ EngineConfig draft_engine_config(const EngineConfig& main) {
     draft.embedding = false;
     draft.pooling.clear();
 
-    // Threads: -td (unset: -t), -tbd (unset: the draft's -td, not -tb, as llama-server has it).
+    // Threads: -td (unset: -t), -tbd (unset: the main model's batch threads, -tb, else -t: what
+    // llama-server does, though its --help says "same as --threads-draft").
     if (spec.n_threads_draft != -1) draft.n_threads = spec.n_threads_draft;
-    draft.n_threads_batch = spec.n_threads_batch_draft;
+    draft.n_threads_batch = main_batch_threads(main);
+    if (spec.n_threads_batch_draft != -1) draft.n_threads_batch = spec.n_threads_batch_draft;
     // Their CPU pools: -Cd, --prio-draft, ... (each unset one as the main model's), and -Cbd,
     // --prio-batch-draft, ... for its batches (each unset one as the draft's own).
     draft.cpu = inherited(spec.cpu_draft, main.cpu);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "engine/draft_engine_config.h"
+#include "util/log.h"
 
 namespace cria {
 
@@ -49,6 +50,11 @@ std::unique_ptr<DraftModel> DraftModel::load(const EngineConfig& config, const l
         return nullptr;
     }
     llama_context* context = draft->model_.context.get();
+    // What the draft options (-td, -tbd, --spec-draft-n-ubatch, -ctkd, -ctvd) made of its context.
+    log_info("draft context: " + std::to_string(llama_n_ctx(context)) + " tokens, threads " +
+             std::to_string(llama_n_threads(context)) + " (batch " + std::to_string(llama_n_threads_batch(context)) +
+             "), n_ubatch " + std::to_string(llama_n_ubatch(context)) + ", KV cache " +
+             draft_config.tuning.cache_type_k + "/" + draft_config.tuning.cache_type_v);
     draft->kv_memory_ = std::make_unique<LlamaKvMemory>(context);
     draft->kv_ = std::make_unique<KvCache>(*draft->kv_memory_, draft->info_.n_slots, SelfExtend(1, 0), config.kv_unified);
     draft->n_batch_ = static_cast<int32_t>(llama_n_batch(context));

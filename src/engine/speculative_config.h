@@ -30,7 +30,7 @@ struct SpeculativeConfig {
     // The draft model's own context and placement, as llama-server takes them (draft_engine_config.h
     // applies them to a copy of the main model's EngineConfig), and where it comes from with -hfd.
     int32_t n_threads_draft = -1;        // -td; -1: as the main model's -t
-    int32_t n_threads_batch_draft = -1;  // -tbd; -1: as the draft's own -td
+    int32_t n_threads_batch_draft = -1;  // -tbd; -1: as the main model's batch threads (-tb, else -t)
     int32_t n_ubatch_draft = 0;          // --spec-draft-n-ubatch; 0: as -ub
     std::string cache_type_k_draft = "f16";  // -ctkd: f16 whatever -ctk says, as in llama-server
     std::string cache_type_v_draft = "f16";  // -ctvd

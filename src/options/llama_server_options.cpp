@@ -492,7 +492,7 @@ void add_speculative_options(std::vector<OptionSpec>& t) {
             .bind(int_or_auto(at_draft(&SpeculativeConfig::n_threads_draft), 1)));
     add(Opt(S::Speculative, {"--spec-draft-threads-batch", "-tbd", "--threads-batch-draft"}).value(K::Int, "N")
             .help("CPU threads of the draft model while processing prompts and batches")
-            .def("-1 = same as --threads-draft")
+            .def("-1 = same as --threads-batch")
             .bind(int_or_auto(at_draft(&SpeculativeConfig::n_threads_batch_draft), 1)));
     add_draft_cpu_placement_options(t);  // -Cd, --prio-draft, ...: applied to the draft model's context
     add(Opt(S::Speculative, {"--spec-draft-override-tensor", "-otd", "--override-tensor-draft"})

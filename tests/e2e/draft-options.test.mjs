@@ -65,8 +65,17 @@ test('the draft context gets its KV types, ubatch and threads; greedy output is 
   const { ubatch, kv } = contexts(log);
   assert.deepEqual(ubatch, [512, 32], `n_ubatch of the main and draft contexts:\n${log}`);
   assert.deepEqual(kv, ['f16/f16', 'bf16/f32'], `KV cache types of the main and draft contexts:\n${log}`);
-  assert.match(log, /n_threads = 1, n_threads_batch = 1[^]*n_threads = 2, n_threads_batch = 1/,
-    'the draft context should run 2 generation threads and 1 batch thread');
+  // cria's line with what libllama's draft context reports (llama_n_threads, llama_n_ubatch).
+  assert.match(log, /draft context: \d+ tokens, threads 2 \(batch 1\), n_ubatch 32, KV cache bf16\/f32/);
+});
+
+test('without -td and -tbd the draft context has the main one\'s threads (-tbd: as -tb, as llama-server does)', async () => {
+  const cria = await startCria(['-np', '1', '-t', '2', '-tb', '3', '-md', TINY_MODEL]);
+  await cria.stop();
+  assert.match(cria.log(), /draft context: \d+ tokens, threads 2 \(batch 3\), n_ubatch 512, KV cache f16\/f16/);
+  const own = await startCria(['-np', '1', '-t', '2', '-tb', '3', '-td', '1', '-md', TINY_MODEL]);
+  await own.stop();
+  assert.match(own.log(), /draft context: \d+ tokens, threads 1 \(batch 3\)/);
 });
 
 test('bad draft settings exit 1 naming the option', async () => {

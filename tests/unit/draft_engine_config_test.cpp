@@ -30,7 +30,7 @@ TEST(DraftEngineConfig, WithoutDraftOptionsAsLlamaServerSetsUpItsDraftContext) {
     const EngineConfig d = cria::draft_engine_config(main_config());
     EXPECT_EQ(d.model_path, "draft.gguf");
     EXPECT_EQ(d.n_threads, 6);         // -td unset: -t
-    EXPECT_EQ(d.n_threads_batch, -1);  // -tbd unset: the draft's -td (not -tb)
+    EXPECT_EQ(d.n_threads_batch, 8);   // -tbd unset: the main model's -tb
     EXPECT_EQ(d.n_ubatch, 256);        // --spec-draft-n-ubatch unset: -ub
     EXPECT_EQ(d.tuning.cache_type_k, "f16");  // -ctkd's default, not -ctk
     EXPECT_EQ(d.tuning.cache_type_v, "f16");
@@ -42,6 +42,17 @@ TEST(DraftEngineConfig, WithoutDraftOptionsAsLlamaServerSetsUpItsDraftContext) {
     EXPECT_EQ(d.backend.n_cpu_ffn, 0);
     EXPECT_TRUE(d.lora_adapters.empty());
     EXPECT_EQ(d.n_gpu_layers, -1);
+}
+
+TEST(DraftEngineConfig, BatchThreadsWithoutTbdAreTheMainModelsBatchThreads) {
+    EngineConfig c = main_config();
+    c.speculative.n_threads_draft = 2;
+    EXPECT_EQ(cria::draft_engine_config(c).n_threads, 2);
+    EXPECT_EQ(cria::draft_engine_config(c).n_threads_batch, 8);  // -tb, not -td
+    c.n_threads_batch = -1;
+    EXPECT_EQ(cria::draft_engine_config(c).n_threads_batch, 6);  // no -tb: -t
+    c.n_threads = -1;
+    EXPECT_GE(cria::draft_engine_config(c).n_threads_batch, 1);  // no -t: the hardware threads, not -td's 2
 }
 
 TEST(DraftEngineConfig, TheDraftOptionsApply) {
