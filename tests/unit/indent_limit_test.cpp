@@ -68,8 +68,10 @@ TEST(IndentLimit, EachByteIsReadOnceAcrossCalls) {
     const std::string answer = "f(x)\n    g(x)\n\th\n  i\nj";
     std::vector<std::string> bytes;
     for (char c : answer) bytes.emplace_back(1, c);
+    EXPECT_EQ(generate(1, bytes), generate(1, {answer}));
+    EXPECT_EQ(generate(1, bytes).first, "f(x)\n    g(x)\n\th\n  i\n");
     EXPECT_EQ(generate(2, bytes), generate(2, {answer}));
-    EXPECT_EQ(generate(2, bytes).first, "f(x)\n    g(x)\n\th\n  i\n");
+    EXPECT_EQ(generate(2, bytes).first, "f(x)\n    g(x)\n\t");
 }
 
 TEST(OutputTextCut, CutsTheUnsentTextAndReleasesTheRest) {
