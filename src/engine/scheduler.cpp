@@ -252,6 +252,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.probabilities.clear();
     slot.truncated = false;
     slot.output.emplace(request.stop.stop);
+    slot.indent_limit = IndentLimit(request.stop.n_indent);
     slot.sampler = std::move(sampler);
     slot.budget = std::move(budget);
     slot.started = Clock::now();

@@ -955,13 +955,15 @@ std::vector<OptionSpec> build_table() {
             .help("most inputs in one /v1/embeddings request").bind(limit(&RequestLimits::max_embedding_inputs)));
     add(Opt(S::Endpoints, {"--max-input-items"}).value(K::Int, "N")
             .help("most items in a /v1/responses `input` (messages, function calls and their outputs); "
-                  "most messages of an Ollama /api/chat")
+                  "most messages of a chat (/v1/chat/completions, Ollama /api/chat, and the conversation a "
+                  "request continues)")
             .bind(limit(&RequestLimits::max_input_items)));
     add(Opt(S::Endpoints, {"--max-content-parts"}).value(K::Int, "N")
-            .help("most content parts in one message of a /v1/responses `input`")
+            .help("most content parts in one message of a /v1/responses `input` or a chat")
             .bind(limit(&RequestLimits::max_content_parts)));
     add(Opt(S::Endpoints, {"--max-tools"}).value(K::Int, "N")
-            .help("most entries in a /v1/responses or Ollama /api/chat `tools` (and calls in one Ollama message)")
+            .help("most entries in a chat's, /v1/responses' or Ollama /api/chat's `tools`, and tool calls in one "
+                  "message")
             .bind(limit(&RequestLimits::max_tools)));
 
     // ---- sampling defaults ----
