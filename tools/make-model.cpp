@@ -264,6 +264,11 @@ struct Config {
     // whose rank pooling reads the last token through `cls.output` (n_embd x 2 labels, softmax:
     // the score is the first label's probability), pooling_type 4 (rank).
     bool rerank = false;
+    // A sliding-window model (--swa N): the gemma3 architecture (llama's plus per-head q/k norms and
+    // norms after attention and after the FFN), every other layer attending to the last N positions
+    // only. libllama then gives those layers a small cache of their own that forgets older cells,
+    // which is what context checkpoints are for (tests/e2e/context-checkpoints.test.mjs).
+    int32_t swa = 0;
     bool lora = false;        // write a LoRA adapter for the model of these dimensions instead
     int32_t lora_rank = 4;
     float lora_gain = 1.0f;   // the adapter's contribution relative to the base weights' (at scale 1)
@@ -315,6 +320,8 @@ void usage(const char * argv0) {
                  "  --pooling none|mean|cls|last writes llama.pooling_type: an embedding model.\n"
                  "  --rerank writes a reranker (qwen3 architecture, rank pooling, classifier head cls.output\n"
                  "    with the labels yes/no): the score of a pair is the probability of 'yes'.\n"
+                 "  --swa N writes a sliding-window model (gemma3 architecture): every other layer attends to the\n"
+                 "    last N positions only.\n"
                  "  --lora [--lora-rank N] [--lora-gain X] writes a LoRA adapter (general.type 'adapter') for the\n"
                  "    model that the same preset and dimensions describe, instead of a model; --seed picks its weights.\n",
                  argv0);
@@ -386,6 +393,8 @@ Config parse_args(int argc, char ** argv) {
             else throw std::runtime_error("--pooling must be none, mean, cls or last");
         } else if (a == "--rerank") {
             c.rerank = true;
+        } else if (a == "--swa") {
+            c.swa = int_value();
         } else if (a == "--out-gain") {
             c.out_gain = float_value();
         } else if (a == "--qk-gain") {
@@ -454,6 +463,9 @@ Config parse_args(int argc, char ** argv) {
     if (c.rerank && (c.lora || c.pooling >= 0)) {
         throw std::runtime_error("--rerank writes a model with its own pooling (rank): not with --lora or --pooling");
     }
+    if (c.swa > 0 && (c.rerank || c.lora || c.pooling >= 0)) {
+        throw std::runtime_error("--swa writes a generative model: not with --rerank, --lora or --pooling");
+    }
     if (c.lora && c.lora_rank <= 0) {
         throw std::runtime_error("--lora-rank must be positive");
     }
@@ -503,9 +515,13 @@ std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
     for (int32_t il = 0; il < c.n_layer; ++il) {
         const std::string p = "blk." + std::to_string(il) + ".";
         norm(p + "attn_norm.weight", n_embd);
-        if (c.rerank) {
+        if (c.rerank || c.swa > 0) {
             norm(p + "attn_q_norm.weight", n_embd / c.n_head);
             norm(p + "attn_k_norm.weight", n_embd / c.n_head);
+        }
+        if (c.swa > 0) {
+            norm(p + "post_attention_norm.weight", n_embd);
+            norm(p + "post_ffw_norm.weight", n_embd);
         }
         matrix(p + "attn_q.weight", n_embd, n_embd, c.qk_gain * inv_sqrt_embd);
         matrix(p + "attn_k.weight", n_embd, n_embd_kv, c.qk_gain * inv_sqrt_embd);
@@ -634,8 +650,8 @@ Written write_model(const Config & c) {
     const std::vector<bool> suppressed = suppressed_tokens(vocab, ids);
 
     std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_empty());
-    const std::string name = "cria-" + c.preset + "-random" + (c.rerank ? "-rerank" : "");
-    const std::string arch = c.rerank ? "qwen3" : "llama";
+    const std::string name = "cria-" + c.preset + "-random" + (c.rerank ? "-rerank" : c.swa > 0 ? "-swa" : "");
+    const std::string arch = c.rerank ? "qwen3" : c.swa > 0 ? "gemma3" : "llama";
     auto key = [&arch](const char * suffix) { return arch + "." + suffix; };
     gguf_set_val_str(g.get(), "general.architecture", arch.c_str());
     gguf_set_val_str(g.get(), "general.name", name.c_str());
@@ -656,6 +672,10 @@ Written write_model(const Config & c) {
     gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), c.rope_freq_base);
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), c.rms_eps);
     if (c.pooling >= 0) gguf_set_val_u32(g.get(), key("pooling_type").c_str(), static_cast<uint32_t>(c.pooling));
+    if (c.swa > 0) {
+        gguf_set_val_u32(g.get(), key("attention.sliding_window").c_str(), static_cast<uint32_t>(c.swa));
+        gguf_set_val_u32(g.get(), key("attention.sliding_window_pattern").c_str(), 2u);  // layer 0 windowed, 1 not, ...
+    }
     if (c.rerank) {
         gguf_set_val_u32(g.get(), key("pooling_type").c_str(), 4u);  // LLAMA_POOLING_TYPE_RANK
         const char * labels[] = {"yes", "no"};
