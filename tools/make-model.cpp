@@ -475,7 +475,7 @@ Config parse_args(int argc, char ** argv) {
 // ---------------------------------------------------------------------------------------------
 // Tensors
 
-enum class Init { Ones, Uniform };
+enum class Init { Ones, Constant, Uniform };  // Constant: every value is the spec's stddev
 
 struct TensorSpec {
     std::string name;
@@ -515,13 +515,24 @@ std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
     for (int32_t il = 0; il < c.n_layer; ++il) {
         const std::string p = "blk." + std::to_string(il) + ".";
         norm(p + "attn_norm.weight", n_embd);
-        if (c.rerank || c.swa > 0) {
+        if (c.rerank) {
             norm(p + "attn_q_norm.weight", n_embd / c.n_head);
             norm(p + "attn_k_norm.weight", n_embd / c.n_head);
         }
         if (c.swa > 0) {
-            norm(p + "post_attention_norm.weight", n_embd);
-            norm(p + "post_ffw_norm.weight", n_embd);
+            // The per-head q/k norms fix the attention logits' scale, whatever attn_q and attn_k do:
+            // --qk-gain scales them here instead (so that attention is sharp enough for a position's
+            // output to depend on which cells its window holds).
+            specs.push_back({p + "attn_q_norm.weight", n_embd / c.n_head, 0, GGML_TYPE_F32, Init::Constant, c.qk_gain, false});
+            specs.push_back({p + "attn_k_norm.weight", n_embd / c.n_head, 0, GGML_TYPE_F32, Init::Constant, c.qk_gain, false});
+        }
+        if (c.swa > 0) {
+            // gemma scales the input embeddings by sqrt(n_embd) and normalizes each block's output:
+            // these gains give the blocks' outputs a weight against the embedding (the norms after
+            // attention and after the FFN, to --attn-gain and --ffn-gain times sqrt(n_embd)).
+            const float root = std::sqrt(static_cast<float>(n_embd));
+            specs.push_back({p + "post_attention_norm.weight", n_embd, 0, GGML_TYPE_F32, Init::Constant, c.attn_gain * root, false});
+            specs.push_back({p + "post_ffw_norm.weight", n_embd, 0, GGML_TYPE_F32, Init::Constant, c.ffn_gain * root, false});
         }
         matrix(p + "attn_q.weight", n_embd, n_embd, c.qk_gain * inv_sqrt_embd);
         matrix(p + "attn_k.weight", n_embd, n_embd_kv, c.qk_gain * inv_sqrt_embd);
@@ -557,8 +568,8 @@ std::vector<uint8_t> tensor_data(const TensorSpec & s, const Config & c, const s
     const int64_t n = n_elements(s);
     const int64_t rows = s.ne1 > 0 ? s.ne1 : 1;
     std::vector<float> f;
-    if (s.init == Init::Ones) {
-        f.assign(static_cast<size_t>(n), 1.0f);
+    if (s.init == Init::Ones || s.init == Init::Constant) {
+        f.assign(static_cast<size_t>(n), s.init == Init::Ones ? 1.0f : s.stddev);
     } else {
         f = random_values(s.name, n, s.stddev, c.seed);
     }
