@@ -1,0 +1,112 @@
+// Context checkpoints (-ctxcp, -cms) and the sliding-window check before a slot's cache is reused,
+// on models/tiny-swa.gguf (gemma3 architecture; layer 0 attends to the last 16 positions, and its
+// small cache, n_swa + a ubatch rounded up to 256 cells, forgets older ones).
+//
+// The conversation: A; then A + B, long enough that the window's cache no longer holds A's end;
+// then A + C, back to the first turn. The slot's cache shares A with the last prompt, but its
+// windowed layers lost the cells the window of A's end needs: without a checkpoint the prompt is
+// computed from the start (before this change cria reused A with those cells missing, and the
+// output differed from a fresh server's); with checkpoints, the one saved 4 tokens before A's end
+// comes back and only the rest is computed.
+//
+// Checked against llama-server 0.7 (same model and options): the same checkpoints (at 264 and 324
+// of A's 328 tokens, 591 and 651 of A + B's 655), the same restore, the same output; llama-server
+// computes one token more after a restore (prompt_n 25 where cria's is 24).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MODELS, criaPool } from './lib/cria.mjs';
+import { THREADS, greedy, complete } from './lib/generation-helpers.mjs';
+import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
+
+const MODEL = path.join(MODELS, 'tiny-swa.gguf');
+const missing = fs.existsSync(MODEL) ? false : `${MODEL} is missing: run scripts/make-test-models`;
+// One slot, small ubatches: the windowed layers' cache is then 256 cells.
+const ARGS = ['-np', '1', '-c', '2048', '-ub', '64', '-b', '64', ...THREADS];
+const N = 24;
+
+// Deterministic text of `n` words (about one token each).
+function words(n, seed) {
+  const pool = ('the quick brown fox jumps over the lazy dog and then runs into the forest where a dragon ' +
+    'sleeps near a river').split(' ');
+  const out = [];
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 48271) % 2147483647;  // exact in doubles
+    out.push(pool[s % pool.length]);
+  }
+  return out.join(' ');
+}
+const A = words(300, 1);
+const B = words(300, 2);
+const C = words(20, 3);
+
+// The three turns on one server; returns the answers.
+async function backToTheFirstTurn(server) {
+  const first = await complete(server, greedy(A, 8));
+  const second = await complete(server, greedy(`${A} ${B}`, 8));
+  return [first, second, await complete(server, greedy(`${A} ${C}`, N))];
+}
+// A prompt's length in tokens: what the cache held plus what was computed.
+const promptLength = (r) => r.timings.cache_n + r.timings.prompt_n;
+
+describe('context checkpoints on a sliding-window model', { skip: missing }, () => {
+  const pool = criaPool(ARGS);
+  let fresh;
+  before(async () => {
+    const server = await pool.start([], { model: MODEL });
+    fresh = await complete(server, greedy(`${A} ${C}`, N, { cache_prompt: false }));
+  });
+  after(pool.stopAll);
+
+  test('with checkpoints, a prompt back at an earlier turn restores one and computes only the rest', async () => {
+    const server = await pool.start([], { model: MODEL });
+    const [first, second, r] = await backToTheFirstTurn(server);
+    assert.equal(r.content, fresh.content);
+    // Checkpoints one ubatch (64) and 4 tokens before each prompt's end; A's last one comes back, so
+    // its last 4 tokens and C are computed.
+    const a = promptLength(first);
+    const ab = promptLength(second);
+    assert.equal(r.timings.prompt_n, promptLength(r) - (a - 4));
+    const log = server.log();
+    assert.match(log, /context checkpoints enabled, max = 32 per slot, min spacing = 8192/);
+    for (const [i, n] of [[1, a - 64], [2, a - 4], [3, ab - 64], [4, ab - 4]]) {
+      assert.match(log, new RegExp(`created context checkpoint ${i} of 32 \\(pos_min = \\d+, pos_max = ${n - 1}, n_tokens = ${n},`));
+    }
+    assert.match(log, new RegExp(`restored context checkpoint \\(pos_min = \\d+, pos_max = ${a - 5}, n_tokens = ${a - 4},`));
+    assert.match(log, new RegExp(`erased invalidated context checkpoint \\(pos_min = \\d+, pos_max = ${ab - 5}, n_tokens = ${ab - 4},`));
+  });
+
+  test('without checkpoints (-ctxcp 0), a prefix the window forgot is computed from the start, not reused', async () => {
+    const server = await pool.start(['-ctxcp', '0'], { model: MODEL });
+    const [, , r] = await backToTheFirstTurn(server);
+    assert.equal(r.content, fresh.content);
+    assert.equal(r.timings.prompt_n, fresh.timings.prompt_n);
+    assert.doesNotMatch(server.log(), /(created|restored) context checkpoint/);
+    assert.match(server.log(), /computing the prompt from the start: the cache no longer holds the \d+-token prefix/);
+  });
+
+  test('a prefix the window still holds is reused as it is', async () => {
+    const server = await pool.start([], { model: MODEL });
+    await complete(server, greedy(`${A} ${B}`, 8));
+    const again = await complete(server, greedy(`${A} ${B} ${C}`, N));
+    const from = await complete(server, greedy(`${A} ${B} ${C}`, N, { cache_prompt: false }));
+    assert.equal(again.content, from.content);
+    assert.ok(again.timings.prompt_n <= 30, `prompt_n ${again.timings.prompt_n}`);
+  });
+
+  test('llama-server computes the same answer with a checkpoint restored', { skip: !llamaServerPath() && 'llama-server is not installed' }, async () => {
+    const server = await startLlamaServer(MODEL, ARGS);
+    try {
+      const [, , r] = await backToTheFirstTurn(server);
+      const [, , ours] = await backToTheFirstTurn(await pool.start([], { model: MODEL }));
+      assert.equal(ours.content, r.content);
+      assert.equal(r.content, fresh.content);
+      assert.ok(ours.timings.prompt_n <= r.timings.prompt_n, `cria ${ours.timings.prompt_n}, llama-server ${r.timings.prompt_n}`);
+      assert.ok(r.timings.prompt_n < fresh.timings.prompt_n, 'llama-server restored no checkpoint');
+    } finally {
+      await server.stop();
+    }
+  });
+});
