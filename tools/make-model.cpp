@@ -269,6 +269,9 @@ struct Config {
     // only. libllama then gives those layers a small cache of their own that forgets older cells,
     // which is what context checkpoints are for (tests/e2e/context-checkpoints.test.mjs).
     int32_t swa = 0;
+    // A recurrent model (--mamba): the mamba architecture (one selective state-space block per layer,
+    // no attention), whose state cannot be cut back at all: context checkpoints are all it has.
+    bool mamba = false;
     bool lora = false;        // write a LoRA adapter for the model of these dimensions instead
     int32_t lora_rank = 4;
     float lora_gain = 1.0f;   // the adapter's contribution relative to the base weights' (at scale 1)
@@ -322,6 +325,7 @@ void usage(const char * argv0) {
                  "    with the labels yes/no): the score of a pair is the probability of 'yes'.\n"
                  "  --swa N writes a sliding-window model (gemma3 architecture): every other layer attends to the\n"
                  "    last N positions only.\n"
+                 "  --mamba writes a recurrent model (mamba architecture: no attention; -n-ff and the heads unused).\n"
                  "  --lora [--lora-rank N] [--lora-gain X] writes a LoRA adapter (general.type 'adapter') for the\n"
                  "    model that the same preset and dimensions describe, instead of a model; --seed picks its weights.\n",
                  argv0);
@@ -395,6 +399,8 @@ Config parse_args(int argc, char ** argv) {
             c.rerank = true;
         } else if (a == "--swa") {
             c.swa = int_value();
+        } else if (a == "--mamba") {
+            c.mamba = true;
         } else if (a == "--out-gain") {
             c.out_gain = float_value();
         } else if (a == "--qk-gain") {
@@ -463,8 +469,11 @@ Config parse_args(int argc, char ** argv) {
     if (c.rerank && (c.lora || c.pooling >= 0)) {
         throw std::runtime_error("--rerank writes a model with its own pooling (rank): not with --lora or --pooling");
     }
-    if (c.swa > 0 && (c.rerank || c.lora || c.pooling >= 0)) {
-        throw std::runtime_error("--swa writes a generative model: not with --rerank, --lora or --pooling");
+    if ((c.swa > 0 || c.mamba) && (c.rerank || c.lora || c.pooling >= 0)) {
+        throw std::runtime_error("--swa and --mamba write generative models: not with --rerank, --lora or --pooling");
+    }
+    if (c.swa > 0 && c.mamba) {
+        throw std::runtime_error("--swa and --mamba are different architectures");
     }
     if (c.lora && c.lora_rank <= 0) {
         throw std::runtime_error("--lora-rank must be positive");
@@ -496,6 +505,38 @@ ggml_type weight_type(const std::string & t, int64_t ne0) {
     return (ne0 % ggml_blck_size(GGML_TYPE_Q8_0) == 0) ? GGML_TYPE_Q8_0 : GGML_TYPE_F16;
 }
 
+// The mamba block's dimensions (libllama supports an expansion factor of 2 only).
+struct MambaDims {
+    int64_t d_inner, d_conv, d_state, dt_rank;
+};
+MambaDims mamba_dims(const Config & c) { return {2 * int64_t{c.n_embd}, 4, 16, (c.n_embd + 15) / 16}; }
+
+// The mamba layers' tensors: what libllama's loader asks for. A = -1 everywhere (a stable decay), the
+// time step's bias about softplus^-1(0.05), D = 1, the convolution's bias 0.
+void mamba_layer_specs(const Config & c, std::vector<TensorSpec> & specs) {
+    const MambaDims m = mamba_dims(c);
+    const int64_t n_embd = c.n_embd;
+    auto add = [&](const std::string & name, int64_t ne0, int64_t ne1, ggml_type type, Init init, float value) {
+        specs.push_back({name, ne0, ne1, type, init, value, false});
+    };
+    auto inv_sqrt = [](int64_t n) { return 1.0f / std::sqrt(static_cast<float>(n)); };
+    for (int32_t il = 0; il < c.n_layer; ++il) {
+        const std::string p = "blk." + std::to_string(il) + ".";
+        add(p + "attn_norm.weight", n_embd, 0, GGML_TYPE_F32, Init::Ones, 0.0f);
+        add(p + "ssm_in.weight", n_embd, 2 * m.d_inner, weight_type(c.type, n_embd), Init::Uniform, inv_sqrt(n_embd));
+        add(p + "ssm_conv1d.weight", m.d_conv, m.d_inner, GGML_TYPE_F32, Init::Uniform, inv_sqrt(m.d_conv));
+        add(p + "ssm_conv1d.bias", m.d_inner, 0, GGML_TYPE_F32, Init::Constant, 0.0f);
+        add(p + "ssm_x.weight", m.d_inner, m.dt_rank + 2 * m.d_state, weight_type(c.type, m.d_inner), Init::Uniform,
+            inv_sqrt(m.d_inner));
+        add(p + "ssm_dt.weight", m.dt_rank, m.d_inner, GGML_TYPE_F32, Init::Uniform, inv_sqrt(m.dt_rank));
+        add(p + "ssm_dt.bias", m.d_inner, 0, GGML_TYPE_F32, Init::Constant, -3.0f);
+        add(p + "ssm_a", m.d_state, m.d_inner, GGML_TYPE_F32, Init::Constant, -1.0f);
+        add(p + "ssm_d", m.d_inner, 0, GGML_TYPE_F32, Init::Ones, 0.0f);
+        add(p + "ssm_out.weight", m.d_inner, n_embd, weight_type(c.type, m.d_inner), Init::Uniform,
+            c.attn_gain * inv_sqrt(m.d_inner));
+    }
+}
+
 std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
     const int64_t n_embd = c.n_embd;
     const int64_t n_embd_kv = static_cast<int64_t>(c.n_embd / c.n_head) * c.n_head_kv;
@@ -512,7 +553,10 @@ std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
     };
 
     matrix("token_embd.weight", n_embd, n_vocab, kEmbdStd);
-    for (int32_t il = 0; il < c.n_layer; ++il) {
+    if (c.mamba) {
+        mamba_layer_specs(c, specs);
+    }
+    for (int32_t il = 0; il < (c.mamba ? 0 : c.n_layer); ++il) {
         const std::string p = "blk." + std::to_string(il) + ".";
         norm(p + "attn_norm.weight", n_embd);
         if (c.rerank) {
@@ -661,8 +705,9 @@ Written write_model(const Config & c) {
     const std::vector<bool> suppressed = suppressed_tokens(vocab, ids);
 
     std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_empty());
-    const std::string name = "cria-" + c.preset + "-random" + (c.rerank ? "-rerank" : c.swa > 0 ? "-swa" : "");
-    const std::string arch = c.rerank ? "qwen3" : c.swa > 0 ? "gemma3" : "llama";
+    const std::string name =
+        "cria-" + c.preset + "-random" + (c.rerank ? "-rerank" : c.swa > 0 ? "-swa" : c.mamba ? "-mamba" : "");
+    const std::string arch = c.rerank ? "qwen3" : c.swa > 0 ? "gemma3" : c.mamba ? "mamba" : "llama";
     auto key = [&arch](const char * suffix) { return arch + "." + suffix; };
     gguf_set_val_str(g.get(), "general.architecture", arch.c_str());
     gguf_set_val_str(g.get(), "general.name", name.c_str());
@@ -676,11 +721,22 @@ Written write_model(const Config & c) {
     gguf_set_val_u32(g.get(), key("context_length").c_str(), static_cast<uint32_t>(c.n_ctx_train));
     gguf_set_val_u32(g.get(), key("embedding_length").c_str(), static_cast<uint32_t>(c.n_embd));
     gguf_set_val_u32(g.get(), key("block_count").c_str(), static_cast<uint32_t>(c.n_layer));
-    gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), static_cast<uint32_t>(c.n_ff));
-    gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), static_cast<uint32_t>(c.n_head));
-    gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), static_cast<uint32_t>(c.n_head_kv));
-    gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), static_cast<uint32_t>(c.n_embd / c.n_head));
-    gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), c.rope_freq_base);
+    if (c.mamba) {  // no attention, no FFN
+        const MambaDims m = mamba_dims(c);
+        gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), 0u);
+        gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), 0u);
+        gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), 0u);
+        gguf_set_val_u32(g.get(), key("ssm.conv_kernel").c_str(), static_cast<uint32_t>(m.d_conv));
+        gguf_set_val_u32(g.get(), key("ssm.inner_size").c_str(), static_cast<uint32_t>(m.d_inner));
+        gguf_set_val_u32(g.get(), key("ssm.state_size").c_str(), static_cast<uint32_t>(m.d_state));
+        gguf_set_val_u32(g.get(), key("ssm.time_step_rank").c_str(), static_cast<uint32_t>(m.dt_rank));
+    } else {
+        gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), static_cast<uint32_t>(c.n_ff));
+        gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), static_cast<uint32_t>(c.n_head));
+        gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), static_cast<uint32_t>(c.n_head_kv));
+        gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), static_cast<uint32_t>(c.n_embd / c.n_head));
+        gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), c.rope_freq_base);
+    }
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), c.rms_eps);
     if (c.pooling >= 0) gguf_set_val_u32(g.get(), key("pooling_type").c_str(), static_cast<uint32_t>(c.pooling));
     if (c.swa > 0) {

@@ -1,17 +1,18 @@
-// Context checkpoints (-ctxcp, -cms) and the sliding-window check before a slot's cache is reused,
-// on models/tiny-swa.gguf (gemma3 architecture; layer 0 attends to the last 16 positions, and its
-// small cache, n_swa + a ubatch rounded up to 256 cells, forgets older ones).
+// Context checkpoints (-ctxcp, -cms) and the check before a slot's cache is reused, on a
+// sliding-window model, models/tiny-swa.gguf (gemma3 architecture; layer 0 attends to the last 16
+// positions, and its small cache, n_swa + a ubatch rounded up to 256 cells, forgets older ones), and
+// on a recurrent one, models/tiny-mamba.gguf (its state cannot be cut back at all).
 //
 // The conversation: A; then A + B, long enough that the window's cache no longer holds A's end;
 // then A + C, back to the first turn. The slot's cache shares A with the last prompt, but its
-// windowed layers lost the cells the window of A's end needs: without a checkpoint the prompt is
-// computed from the start (before this change cria reused A with those cells missing, and the
-// output differed from a fresh server's); with checkpoints, the one saved 4 tokens before A's end
-// comes back and only the rest is computed.
+// windowed layers lost the cells the window of A's end needs (the recurrent state is past it): without
+// a checkpoint the prompt is computed from the start (before this change cria reused A on the SWA
+// model with those cells missing, and the output differed from a fresh server's); with
+// checkpoints, the one saved 4 tokens before A's end comes back and only the rest is computed.
 //
-// Checked against llama-server 0.7 (same model and options): the same checkpoints (at 264 and 324
-// of A's 328 tokens, 591 and 651 of A + B's 655), the same restore, the same output; llama-server
-// computes one token more after a restore (prompt_n 25 where cria's is 24).
+// Checked against llama-server 0.7 (same models and options, -v): the same checkpoints (at 264 and
+// 324 of A's 328 tokens, 591 and 651 of A + B's 655), the same restores, the same output; after a
+// restore on the SWA model llama-server computes one token more (prompt_n 25 where cria's is 24).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -20,8 +21,7 @@ import { MODELS, criaPool } from './lib/cria.mjs';
 import { THREADS, greedy, complete } from './lib/generation-helpers.mjs';
 import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
 
-const MODEL = path.join(MODELS, 'tiny-swa.gguf');
-const missing = fs.existsSync(MODEL) ? false : `${MODEL} is missing: run scripts/make-test-models`;
+const missing = (model) => (fs.existsSync(model) ? false : `${model} is missing: run scripts/make-test-models`);
 // One slot, small ubatches: the windowed layers' cache is then 256 cells.
 const ARGS = ['-np', '1', '-c', '2048', '-ub', '64', '-b', '64', ...THREADS];
 const N = 24;
@@ -51,7 +51,9 @@ async function backToTheFirstTurn(server) {
 // A prompt's length in tokens: what the cache held plus what was computed.
 const promptLength = (r) => r.timings.cache_n + r.timings.prompt_n;
 
-describe('context checkpoints on a sliding-window model', { skip: missing }, () => {
+for (const [kind, name] of [['a sliding-window', 'tiny-swa.gguf'], ['a recurrent', 'tiny-mamba.gguf']]) {
+const MODEL = path.join(MODELS, name);
+describe(`context checkpoints on ${kind} model (${name})`, { skip: missing(MODEL) }, () => {
   const pool = criaPool(ARGS);
   let fresh;
   before(async () => {
@@ -78,7 +80,7 @@ describe('context checkpoints on a sliding-window model', { skip: missing }, () 
     assert.match(log, new RegExp(`erased invalidated context checkpoint \\(pos_min = \\d+, pos_max = ${ab - 5}, n_tokens = ${ab - 4},`));
   });
 
-  test('without checkpoints (-ctxcp 0), a prefix the window forgot is computed from the start, not reused', async () => {
+  test('without checkpoints (-ctxcp 0), a prefix the cache can no longer give is computed from the start, not reused', async () => {
     const server = await pool.start(['-ctxcp', '0'], { model: MODEL });
     const [, , r] = await backToTheFirstTurn(server);
     assert.equal(r.content, fresh.content);
@@ -87,7 +89,7 @@ describe('context checkpoints on a sliding-window model', { skip: missing }, () 
     assert.match(server.log(), /computing the prompt from the start: the cache no longer holds the \d+-token prefix/);
   });
 
-  test('a prefix the window still holds is reused as it is', async () => {
+  test('a prefix the window still holds is reused as it is', { skip: name !== 'tiny-swa.gguf' && 'no window' }, async () => {
     const server = await pool.start([], { model: MODEL });
     await complete(server, greedy(`${A} ${B}`, 8));
     const again = await complete(server, greedy(`${A} ${B} ${C}`, N));
@@ -110,3 +112,4 @@ describe('context checkpoints on a sliding-window model', { skip: missing }, () 
     }
   });
 });
+}
