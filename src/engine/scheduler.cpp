@@ -246,6 +246,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
         return task->push(failure_for_exception(std::current_exception(), "building the sampler chain", by_request));
     }
     const size_t reuse = prepare_cache(slot, request);  // scheduler_prompt_cache.cpp
+    if (kv_.checkpoints_enabled()) record_checkpoints();  // the cut may have restored or dropped some
     slot.last_batched = 0;  // a new request goes first among the LoRA groups
 
     slot.task = std::move(task);

@@ -109,6 +109,7 @@ private:
     // of a conversation, or a retry, diverges). checkpoint_stop(): where the slot's chunk must stop.
     size_t checkpoint_stop(const Slot& slot) const;
     void checkpoint_at_chunk_start(Slot& slot);
+    void record_checkpoints();  // metrics: restores so far, checkpoints and bytes held
     void persist_prompt_cache();  // when run() ends: every slot's cache too, into --cache-dir
 
     // Batch building and decoding (scheduler_batch.cpp). A step batches only the slots of one

@@ -67,7 +67,11 @@ void Scheduler::checkpoint_at_chunk_start(Slot& slot) {
     if (!kv_.checkpoints_enabled() || request.embed || !request.images.empty()) return;
     const auto [first, last] = checkpoint_span(request.prompt.size(), n_batch_);
     if (slot.prompt_done < first || slot.prompt_done > last || kv_.size(slot.id) != slot.prompt_done) return;
-    kv_.save_checkpoint(slot.id, admitted_at_[static_cast<size_t>(slot.id)]);
+    if (kv_.save_checkpoint(slot.id, admitted_at_[static_cast<size_t>(slot.id)]) > 0) record_checkpoints();
+}
+
+void Scheduler::record_checkpoints() {
+    metrics_.record_checkpoints(kv_.checkpoint_restores(), kv_.checkpoint_count(), kv_.checkpoint_bytes());
 }
 
 size_t Scheduler::prepare_cache(Slot& slot, const GenerationRequest& request) {

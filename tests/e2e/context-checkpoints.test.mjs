@@ -23,7 +23,7 @@ import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
 
 const missing = (model) => (fs.existsSync(model) ? false : `${model} is missing: run scripts/make-test-models`);
 // One slot, small ubatches: the windowed layers' cache is then 256 cells.
-const ARGS = ['-np', '1', '-c', '2048', '-ub', '64', '-b', '64', ...THREADS];
+const ARGS = ['-np', '1', '-c', '2048', '-ub', '64', '-b', '64', '--metrics', ...THREADS];
 const N = 24;
 
 // Deterministic text of `n` words (about one token each).
@@ -48,6 +48,13 @@ async function backToTheFirstTurn(server) {
   const second = await complete(server, greedy(`${A} ${B}`, 8));
   return [first, second, await complete(server, greedy(`${A} ${C}`, N))];
 }
+async function metric(server, name) {
+  const text = await (await fetch(server.url('/metrics'))).text();
+  const line = text.split('\n').find((l) => l.startsWith(`llamacpp:${name} `));
+  assert.ok(line, `no ${name} in /metrics:\n${text}`);
+  return Number(line.split(' ')[1]);
+}
+
 // A prompt's length in tokens: what the cache held plus what was computed.
 const promptLength = (r) => r.timings.cache_n + r.timings.prompt_n;
 
@@ -78,6 +85,10 @@ describe(`context checkpoints on ${kind} model (${name})`, { skip: missing(MODEL
     }
     assert.match(log, new RegExp(`restored context checkpoint \\(pos_min = \\d+, pos_max = ${a - 5}, n_tokens = ${a - 4},`));
     assert.match(log, new RegExp(`erased invalidated context checkpoint \\(pos_min = \\d+, pos_max = ${ab - 5}, n_tokens = ${ab - 4},`));
+    // Left: the two of A and the one at A + C's end (the one 64 before it lies before A's end).
+    assert.equal(await metric(server, 'context_checkpoints'), 3);
+    assert.ok(await metric(server, 'context_checkpoint_bytes') > 0);
+    assert.equal(await metric(server, 'context_checkpoint_restores_total'), name === 'tiny-mamba.gguf' ? 2 : 1);
   });
 
   test('without checkpoints (-ctxcp 0), a prefix the cache can no longer give is computed from the start, not reused', async () => {

@@ -76,12 +76,19 @@ size_t KvCache::checkpoint_bytes() const {
     return total;
 }
 
+size_t KvCache::checkpoint_count() const {
+    size_t total = 0;
+    for (const auto& s : sequences_) total += s.checkpoints.size();
+    return total;
+}
+
 size_t KvCache::restore_checkpoint(int32_t seq, size_t n_tokens) {
     Sequence& s = at(seq);
     const ContextCheckpoint* c = s.checkpoints.latest_at_or_before(n_tokens);
     if (c != nullptr && memory_.set_seq_partial_state(seq, c->state)) {
         log_info(seq_name(seq) + "restored context checkpoint " + describe(*c) + " for a prefix of " +
                  std::to_string(n_tokens) + " tokens");
+        ++checkpoint_restores_;
         return c->n_tokens;
     }
     // A refused state may have been loaded in part: nothing of the sequence can be trusted.

@@ -188,6 +188,8 @@ public:
     size_t save_checkpoint(int32_t seq, uint64_t request);
     const ContextCheckpoints& checkpoints(int32_t seq) const { return at(seq).checkpoints; }
     size_t checkpoint_bytes() const;  // all sequences'
+    size_t checkpoint_count() const;  // all sequences'
+    uint64_t checkpoint_restores() const { return checkpoint_restores_; }  // since construction
 
     // ---- host-memory prompt cache ----------------------------------------------------------------
     HostPromptCache& host_cache() { return host_; }
@@ -236,6 +238,7 @@ private:
     std::vector<Sequence> sequences_;
     HostPromptCache host_;
     const PartialMemory partial_;
+    uint64_t checkpoint_restores_ = 0;
 };
 
 }  // namespace cria
