@@ -100,6 +100,18 @@ describe(`context checkpoints on ${kind} model (${name})`, { skip: missing(MODEL
     assert.match(server.log(), /computing the prompt from the start: the cache no longer holds the \d+-token prefix/);
   });
 
+  test('-ctxcp 2 keeps two per slot: A + B\'s push out A\'s, and the way back is computed from the start', async () => {
+    const server = await pool.start(['-ctxcp', '2'], { model: MODEL });
+    const [, , r] = await backToTheFirstTurn(server);
+    assert.equal(r.content, fresh.content);
+    assert.equal(r.timings.prompt_n, fresh.timings.prompt_n);
+    const log = server.log();
+    assert.equal(log.split('\n').filter((l) => l.includes('erasing context checkpoint to make room')).length, 2, log);
+    // (The recurrent model restored one for A + B itself: its state could not be cut at A's end.)
+    const restores = log.split('\n').filter((l) => l.includes('restored context checkpoint')).length;
+    assert.equal(restores, name === 'tiny-mamba.gguf' ? 1 : 0, log);
+  });
+
   test('a prefix the window still holds is reused as it is', { skip: name !== 'tiny-swa.gguf' && 'no window' }, async () => {
     const server = await pool.start([], { model: MODEL });
     await complete(server, greedy(`${A} ${B}`, 8));
