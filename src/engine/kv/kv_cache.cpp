@@ -43,6 +43,15 @@ bool KvCache::keeps_prefix(int32_t seq, size_t n_tokens) const {
     return memory_.seq_pos_min(seq) <= std::max<llama_pos>(0, n - partial_.n_swa);
 }
 
+size_t KvCache::shortest_prefix(int32_t seq) const {
+    const size_t size = at(seq).tokens.size();
+    if (cuts_anywhere()) return 0;
+    if (partial_.recurrent) return size;
+    const llama_pos pos_min = memory_.seq_pos_min(seq);
+    if (pos_min <= 0) return 0;
+    return std::min(size, static_cast<size_t>(pos_min) + static_cast<size_t>(partial_.n_swa));
+}
+
 bool KvCache::checkpoints_enabled() const {
     return partial_.max_checkpoints > 0 && !cuts_anywhere() && !self_extend_.enabled();
 }
@@ -293,6 +302,7 @@ size_t KvCache::save_to_host(int32_t seq, size_t n_kept) {
     entry.tokens = s.tokens;
     entry.state = memory_.seq_state(seq);
     if (entry.state.empty()) return 0;
+    entry.cut_from = shortest_prefix(seq);
     const size_t bytes = entry.bytes();
     return host_.insert(std::move(entry)) ? bytes : 0;
 }
@@ -302,6 +312,8 @@ size_t KvCache::restore_from_host(int32_t seq, const std::vector<Token>& prompt,
     if (!host_.enabled() || at(seq).copy_pending || at(seq).copy_source) return 0;
     const auto match = host_.find(host_key(lora), prompt, n_own + kMinRestoreGain, limit);
     if (!match) return 0;
+    // An entry whose state cannot be cut to the shared prefix would be loaded only to be cleared.
+    if (match->n_tokens < match->entry->tokens.size() && match->n_tokens < match->entry->cut_from) return 0;
     Sequence& s = at(seq);
     clear(seq);
     s.lora = lora;

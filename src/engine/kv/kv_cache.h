@@ -105,6 +105,8 @@ public:
     // with a small sliding-window cache, while it still holds the cells from n_tokens - n_swa on (the
     // window of the next position; llama-server's rule); never on a recurrent memory.
     bool keeps_prefix(int32_t seq, size_t n_tokens) const;
+    // The shortest prefix keeps_prefix() allows `seq` now (its size when nothing shorter).
+    size_t shortest_prefix(int32_t seq) const;
 
     // ---- starting a request ------------------------------------------------------------------
     // Keeps the first n_tokens tokens of `seq` for a request under `lora` (the caller reuses a
@@ -205,7 +207,8 @@ public:
     static constexpr size_t kMinRestoreGain = 32;
     // Loads into `seq` the host entry under `lora` that shares the longest prefix with prompt[0,
     // limit), if that is at least kMinRestoreGain tokens more than `n_own` (what seq would keep of
-    // its own cells: loading a whole state to save a few tokens costs more than it saves). Returns
+    // its own cells: loading a whole state to save a few tokens costs more than it saves), and if
+    // the entry's state can be cut to that prefix (HostCacheEntry::cut_from). Returns
     // how many prompt tokens `seq` then holds as its prefix (the entry may hold more: the caller
     // cuts with reuse_prefix()), or 0 when nothing was restored (always while copy_pending(seq) or
     // copy_source_pending(seq)). A state the memory refuses is
