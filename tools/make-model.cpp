@@ -1,5 +1,6 @@
 // make-model: writes a llama-architecture GGUF model with random weights, or (--lora) a LoRA
-// adapter GGUF for such a model, or (--rerank) a reranking model with a classification head.
+// adapter GGUF for such a model, or (--rerank) a reranking model with a classification head, or
+// (--swa N) a sliding-window gemma3 model, or (--mamba) a recurrent mamba model.
 //
 // The weights come from our own PRNG (splitmix64 + uniform distribution), so a given
 // (preset, seed, type, dims) always produces byte-identical files on every machine.
