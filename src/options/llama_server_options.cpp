@@ -258,11 +258,6 @@ Binding dry_breaker_binding() {
     };
 }
 
-// The text of a notice about an option kept for a feature still to come.
-Notice later_feature(std::string what) {
-    return [what](const ServerOptions&) { return "accepted and kept; " + what; };
-}
-
 // ---- the sections ----
 
 void add_device_options(std::vector<OptionSpec>& t) {
@@ -410,6 +405,17 @@ void add_prompt_cache_options(std::vector<OptionSpec>& t) {
     add(Opt(S::ContextBatching, {"--cache-reuse"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_REUSE"})
             .help("smallest chunk of a slot's cache, after the common prefix, reused by KV shifting; 0 = off")
             .bind(int_in(at_prompt_cache(&PromptCacheConfig::reuse_min_chunk), 0)));
+    add(Opt(S::ContextBatching, {"-ctxcp", "--ctx-checkpoints", "--swa-checkpoints"}).value(K::Int, "N")
+            .env({"LLAMA_ARG_CTX_CHECKPOINTS"})
+            .help("context checkpoints per slot: on sliding-window (without --swa-full), recurrent and hybrid models, "
+                  "the partial state saved near the end of each prompt, so that a prompt diverging from the slot's "
+                  "cache is computed from the latest one before the divergence, not from the start; 0 = none")
+            .bind(int_in(at_prompt_cache(&PromptCacheConfig::ctx_checkpoints), 0)));
+    add(Opt(S::ContextBatching, {"-cms", "--checkpoint-min-step"}).value(K::Int, "N")
+            .env({"LLAMA_ARG_CHECKPOINT_MIN_SPACING_NT"})
+            .help("when a slot's checkpoints are full, one of an earlier request closer than N tokens to the one "
+                  "before it is dropped first (else the oldest); 0 = no minimum")
+            .bind(int_in(at_prompt_cache(&PromptCacheConfig::checkpoint_min_step), 0)));
     add(Opt(S::ContextBatching, {"-sps", "--slot-prompt-similarity"}).value(K::Float, "SIMILARITY")
             .help("how much of a prompt a slot's cache must match for that slot to be chosen by it (else the "
                   "least recently used idle slot); 0 = always the least recently used")
@@ -604,9 +610,6 @@ void add_template_options(std::vector<OptionSpec>& t) {
 void add_server_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
     const std::string agent = "accepted and kept; cria has no built-in agent tools or MCP proxy: nothing is enabled";
-    const std::string no_checkpoints =
-        "cria makes no context checkpoints: a slot's cache is reused only as far as libllama can cut it; on "
-        "recurrent and hybrid models a prompt that does not extend it is computed from the start";
     add(Opt(S::Compatibility, {"--media-path"}).value(K::String, "PATH")
             .help("directory of local media files that requests may name as file:// URLs (relative to it; nothing "
                   "outside it is read)")
@@ -616,14 +619,6 @@ void add_server_options(std::vector<OptionSpec>& t) {
             .help("when a task starts, save the idle slots to the host prompt cache (with --cache-ram), and empty "
                   "them with --kv-unified")
             .bind(boolean(at_prompt_cache(&PromptCacheConfig::cache_idle_slots))));
-    add(Opt(S::Compatibility, {"-ctxcp", "--ctx-checkpoints", "--swa-checkpoints"}).value(K::Int, "N")
-            .env({"LLAMA_ARG_CTX_CHECKPOINTS"}).help("context checkpoints per slot")
-            .bind(int_in(at_later(&LaterOptions::ctx_checkpoints), 0))
-            .notice(later_feature(no_checkpoints)));
-    add(Opt(S::Compatibility, {"-cms", "--checkpoint-min-step"}).value(K::Int, "N")
-            .env({"LLAMA_ARG_CHECKPOINT_MIN_SPACING_NT"}).help("fewest tokens between context checkpoints")
-            .bind(int_in(at_later(&LaterOptions::checkpoint_min_step), 0))
-            .notice(later_feature(no_checkpoints)));
     add(Opt(S::ContextBatching, {"--kv-unified-per-slot"}).value(K::Int, "N").env({"LLAMA_ARG_KV_UNIFIED_PER_SLOT"})
             .help("no slot's context exceeds N tokens; without -c the KV pool is sized to -np times N")
             .bind(int_in(at_engine(&EngineConfig::n_ctx_slot_max), 1)));

@@ -550,7 +550,7 @@ std::vector<std::string> notices(std::vector<std::string> args, const Env& env =
 
 TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-        {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
+        {{"--ui-mcp-proxy"}, "--ui-mcp-proxy"},
         {{"--tools", "all"}, "--tools"},
         {{"--models-dir", "/tmp"}, "--models-dir"},
         {{"--gpt-oss-20b-default"}, "--gpt-oss-20b-default"},
@@ -614,11 +614,11 @@ TEST(Options, ServerFeatureOptionsAreImplementedWithoutNotices) {
 }
 
 TEST(Options, NoticeOptionsFromTheEnvironment) {
-    const ServerOptions o = ok({}, {{"LLAMA_ARG_CTX_CHECKPOINTS", "4"}, {"LLAMA_ARG_JINJA", "false"}});
-    EXPECT_EQ(o.later.ctx_checkpoints, 4);
+    const ServerOptions o = ok({}, {{"LLAMA_ARG_UI_MCP_PROXY", "1"}, {"LLAMA_ARG_JINJA", "false"}});
+    EXPECT_TRUE(o.later.ui_mcp_proxy);
     EXPECT_FALSE(o.jinja);
     EXPECT_EQ(o.notices.size(), 1u);
-    EXPECT_EQ(o.environment_used, (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_CTX_CHECKPOINTS"}));
+    EXPECT_EQ(o.environment_used, (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_UI_MCP_PROXY"}));
 }
 
 TEST(Options, PromptCacheOptionsReachTheEngine) {
@@ -627,6 +627,12 @@ TEST(Options, PromptCacheOptionsReachTheEngine) {
     EXPECT_EQ(d.engine.prompt_cache.reuse_min_chunk, 0);
     EXPECT_FLOAT_EQ(d.engine.prompt_cache.slot_similarity, 0.1f);
     EXPECT_TRUE(d.engine.prompt_cache.dir.empty());
+    EXPECT_EQ(d.engine.prompt_cache.ctx_checkpoints, 32);  // llama-server's defaults
+    EXPECT_EQ(d.engine.prompt_cache.checkpoint_min_step, 8192);
+    EXPECT_EQ(ok({"-ctxcp", "3", "-cms", "0"}).engine.prompt_cache.ctx_checkpoints, 3);
+    EXPECT_EQ(ok({"--swa-checkpoints", "0"}).engine.prompt_cache.ctx_checkpoints, 0);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_CHECKPOINT_MIN_SPACING_NT", "64"}}).engine.prompt_cache.checkpoint_min_step, 64);
+    EXPECT_TRUE(ok({"-ctxcp", "3"}).notices.empty());
     const ServerOptions o = ok({"-cram", "-1", "--cache-reuse", "64", "-sps", "0.5", "--cache-dir", "/tmp/x"});
     EXPECT_EQ(o.engine.prompt_cache.ram_mib, -1);
     EXPECT_EQ(o.engine.prompt_cache.reuse_min_chunk, 64);
@@ -917,11 +923,11 @@ TEST(Options, HelpLayout) {
     // Options that only take a notice here come last, in their own section; the implemented ones
     // of llama-server are in the sections of their kind.
     const auto compatibility = help.find("----- accepted for llama-server compatibility");
-    for (const std::string s : {"--ctx-checkpoints", "--reasoning-format", "--tools"}) {
+    for (const std::string s : {"--ui-mcp-proxy", "--reasoning-format", "--tools"}) {
         EXPECT_GT(help.find("  " + s + " "), compatibility) << s;
     }
     for (const std::string s : {"--override-tensor", "--reverse-prompt", "--log-timestamps", "--print-options",
-                                "--cache-reuse", "--cache-ram", "--cache-dir"}) {
+                                "--cache-reuse", "--cache-ram", "--cache-dir", "--ctx-checkpoints"}) {
         EXPECT_LT(help.find(" " + s), compatibility) << s;
     }
 }
