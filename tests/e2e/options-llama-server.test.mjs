@@ -289,7 +289,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
   let server;
   before(async () => {
     server = await startCria([...THREADS, '--no-jinja', '--reasoning-budget', '100',
-      '--cache-reuse', '256', '--fim-qwen-7b-default', '--ctx-checkpoints', '4'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
+      '--cache-reuse', '256', '--video-fps', '2', '--ctx-checkpoints', '4'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
   });
   after(async () => { await server?.stop(); });
 
@@ -299,7 +299,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
 
   test('each such option logs one notice line naming it', () => {
     const log = server.log();
-    for (const name of ['--fim-qwen-7b-default', '--ctx-checkpoints', '--models-dir']) {
+    for (const name of ['--video-fps', '--ctx-checkpoints', '--models-dir']) {
       const lines = log.split('\n').filter((l) => l.includes(`notice: ${name}:`));
       assert.equal(lines.length, 1, `${name}: ${lines.length} notice lines in\n${log}`);
     }

@@ -15,23 +15,14 @@
 
 #include "options/option_table.h"
 #include "options/server_options.h"
+#include "parse_options.h"
 
 namespace {
 
 using cria::ParseOutcome;
 using cria::ServerOptions;
-using Env = std::map<std::string, std::string>;
-
-ParseOutcome parse(const std::vector<std::string>& args, const Env& env = {}) {
-    std::vector<const char*> argv{"cria"};
-    for (const auto& a : args) argv.push_back(a.c_str());
-    return cria::parse_server_options(static_cast<int>(argv.size()), argv.data(),
-                                      [env](const std::string& name) -> std::optional<std::string> {
-                                          const auto it = env.find(name);
-                                          if (it == env.end()) return std::nullopt;
-                                          return it->second;
-                                      });
-}
+using cria::test::Env;
+using cria::test::parse;
 
 // Parses with a model given and expects success.
 ServerOptions ok(std::vector<std::string> args, const Env& env = {}) {
