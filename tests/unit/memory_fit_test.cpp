@@ -171,6 +171,7 @@ TEST(MemoryFit, PerDeviceTargets) {
 
 TEST(MemoryFit, CpuOnlyChecksHostMemory) {
     FitRequest r;
+    r.n_ctx = 0;  // the training context, 32768
     r.host_free_bytes = 24 * GiB;
     FitPlan plan = plan_memory_fit(r, model_8g());
     EXPECT_FALSE(plan.changed);

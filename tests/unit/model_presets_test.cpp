@@ -162,6 +162,9 @@ TEST(ModelPresets, FalseDoesNothingAndHelpListsTheSettings) {
     const ServerOptions o = ok({"-m", "m.gguf", "--fim-qwen-7b-default=false"});
     EXPECT_EQ(o.download.hf_repo, "");
     EXPECT_TRUE(o.model_presets.empty());
-    const std::string help = cria::server_options_help();
-    EXPECT_NE(help.find("--hf-repo ggml-org/Qwen2.5-Coder-7B-Q8_0-GGUF"), std::string::npos);
+    std::string help = cria::server_options_help();
+    for (size_t at = help.find("\n "); at != std::string::npos; at = help.find("\n ")) help.replace(at, 2, " ");
+    for (size_t at = help.find("  "); at != std::string::npos; at = help.find("  ")) help.replace(at, 2, " ");
+    EXPECT_NE(help.find("--hf-repo ggml-org/Qwen2.5-Coder-7B-Q8_0-GGUF --hf-file qwen2.5-coder-7b-q8_0.gguf --port 8012"),
+              std::string::npos);
 }

@@ -213,7 +213,7 @@ TEST(DockerRegistry, ReferencesDefaultToAiAndLatest) {
 
 TEST(DockerRegistry, MalformedReferencesAreRefused) {
     std::string why;
-    for (const std::string bad : {"", ":latest", "ai/", "/x", "a//b", "x:", "x:a:b", "x y", "../x", "x:" + std::string(129, 't')}) {
+    for (const std::string& bad : std::vector<std::string>{"", ":latest", "ai/", "/x", "a//b", "x:", "x:a:b", "x y", "../x", "x:" + std::string(129, 't')}) {
         why.clear();
         EXPECT_FALSE(parse_docker_reference(bad, &why)) << bad;
         EXPECT_NE(why, "") << bad;

@@ -134,8 +134,8 @@ TEST(Options, DefaultsWithOnlyAModel) {
 TEST(Options, NoModelIsAnError) {
     const ParseOutcome out = parse({"--port", "9000"});
     EXPECT_FALSE(out.options.has_value());
-    EXPECT_EQ(out.error, "no model given: use -m FILE, -mu URL or -hf REPO");
-    EXPECT_EQ(parse({}).error, "no model given: use -m FILE, -mu URL or -hf REPO");
+    EXPECT_EQ(out.error, "no model given: use -m FILE, -mu URL, -hf REPO or -dr REPO");
+    EXPECT_EQ(parse({}).error, "no model given: use -m FILE, -mu URL, -hf REPO or -dr REPO");
     EXPECT_NE(parse({"-m", ""}).error, "");  // an empty path is no model either
 }
 
@@ -462,7 +462,7 @@ TEST(Options, ModelDownloadMistakes) {
     EXPECT_TRUE(contains(parse({"-mu", "models/m.gguf"}).error, "--model-url"));
     const std::string bad_repo = parse({"-hf", "just-a-name"}).error;
     EXPECT_TRUE(contains(bad_repo, "--hf-repo") && contains(bad_repo, "<user>/<model>[:quant]")) << bad_repo;
-    EXPECT_EQ(parse({"-hff", "m.gguf"}).error, "no model given: use -m FILE, -mu URL or -hf REPO");
+    EXPECT_EQ(parse({"-hff", "m.gguf"}).error, "no model given: use -m FILE, -mu URL, -hf REPO or -dr REPO");
     EXPECT_EQ(parse({"-m", "x.gguf", "-hff", "m.gguf"}).error, "--hf-file needs --hf-repo (the repository it is in)");
     EXPECT_TRUE(contains(parse({"-mu", "http://h/m.gguf", "-hf", "a/b"}).error, "use one of them"));
     // An empty token is no token (e.g. HF_TOKEN= in a container's environment).
@@ -544,7 +544,7 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
         {{"--tools", "all"}, "--tools"},
         {{"--models-dir", "/tmp"}, "--models-dir"},
-        {{"--gpt-oss-20b-default"}, "--gpt-oss-20b-default"},
+        {{"--video-fps", "2"}, "--video-fps"},
     };
     for (const auto& [args, option] : cases) {
         const std::vector<std::string> got = notices(args);
