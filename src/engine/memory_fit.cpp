@@ -1,6 +1,7 @@
 #include "engine/memory_fit.h"
 
 #include <algorithm>
+#include <climits>
 
 #include "util/value_parse.h"
 
@@ -9,7 +10,7 @@ namespace cria {
 namespace {
 
 constexpr int64_t kMiB = 1024 * 1024;
-constexpr int32_t kCtxStep = 256;  // contexts fit chooses are multiples of this (as llama-server's)
+constexpr int32_t kCtxStep = 256;  // contexts fit chooses are multiples of this per stream (as llama-server's)
 
 std::string mib(int64_t bytes) { return std::to_string(bytes / kMiB) + " MiB"; }
 
@@ -25,6 +26,10 @@ struct Sizes {
     const FitModel& model;
 
     int32_t layers() const { return model.n_layer + 1; }  // -ngl counts the output layer
+    int32_t streams() const { return std::max(1, request.n_streams); }
+    int32_t min_ctx() const {
+        return static_cast<int32_t>(std::min<int64_t>(int64_t{request.fit.min_ctx} * streams(), INT32_MAX));
+    }
     // One layer's share of the weights and of the KV cache at `ctx` tokens.
     int64_t per_layer(int32_t ctx) const {
         return (model.weight_bytes + model.kv_bytes_per_token * static_cast<int64_t>(ctx)) / layers();
@@ -51,11 +56,11 @@ struct Sizes {
     }
 };
 
-// The largest context in [floor, ceiling], a multiple of kCtxStep or the floor itself, at which
+// The largest context in [floor, ceiling], a multiple of `step` or the floor itself, at which
 // `fits` holds; 0 when none does.
 template <typename Fits>
-int32_t largest_fitting_ctx(int32_t floor, int32_t ceiling, Fits fits) {
-    for (int32_t ctx = ceiling - ceiling % kCtxStep; ctx > floor; ctx -= kCtxStep) {
+int32_t largest_fitting_ctx(int32_t floor, int32_t ceiling, int32_t step, Fits fits) {
+    for (int32_t ctx = ceiling - ceiling % step; ctx > floor; ctx -= step) {
         if (ctx < ceiling && fits(ctx)) return ctx;
     }
     return fits(floor) ? floor : 0;
@@ -116,12 +121,14 @@ int32_t smaller_context(const Sizes& sizes, int32_t ctx_max, int32_t gpu_layers,
                "): no automatic reduction";
         return 0;
     }
-    if (ctx_max <= request.fit.min_ctx) {
+    if (ctx_max <= sizes.min_ctx()) {
         *why = "fit: the context of " + std::to_string(ctx_max) + " tokens is not above the minimum of " +
-               std::to_string(request.fit.min_ctx) + " (-fitc): no reduction";
+               std::to_string(sizes.min_ctx()) + " (-fitc" + (sizes.streams() > 1 ? " per KV stream" : "") +
+               "): no reduction";
         return 0;
     }
-    return largest_fitting_ctx(request.fit.min_ctx, ctx_max, [&](int32_t c) { return sizes.fits(c, gpu_layers); });
+    return largest_fitting_ctx(sizes.min_ctx(), ctx_max, kCtxStep * sizes.streams(),
+                               [&](int32_t c) { return sizes.fits(c, gpu_layers); });
 }
 
 // Steps 3-4: why the layers cannot be moved ("" = they can).
@@ -169,7 +176,7 @@ FitPlan plan_memory_fit(const FitRequest& request, const FitModel& model) {
         plan.log.push_back("fit: cannot fit the model to the memory targets (" + stop + "): the options are used as given");
         return plan;
     }
-    const int32_t ctx = why.empty() ? request.fit.min_ctx : ctx_max;  // no context fitted: the floor
+    const int32_t ctx = why.empty() ? sizes.min_ctx() : ctx_max;  // no context fitted: the floor
     if (ctx != ctx_max) {
         plan.log.push_back("fit: context reduced from " + std::to_string(ctx_max) + " to the minimum of " +
                            std::to_string(ctx) + " tokens");

@@ -5,7 +5,8 @@
 //
 //   1. If the model, its KV cache and the compute buffers fit with every margin kept, nothing changes.
 //   2. Else, if the context was not given by the user (-c, also -c 0 = "the full training
-//      context"), it is cut, in steps of 256 tokens and not below -fitc, to the largest that fits.
+//      context"), it is cut, in steps of 256 tokens and not below -fitc (both per KV stream: times
+//      -np unless --kv-unified), to the largest that fits.
 //   3. Else, with no GPU device, nothing more can be done: the values stay as they are.
 //   4. Else, if the user gave -ngl, -ts (several GPUs) or tensor overrides (-ot, --cpu-moe,
 //      --n-cpu-moe), they stay as given ("already set by user").
@@ -51,7 +52,9 @@ struct FitModel {
 // The options as given (after presets and defaults) that fit may change.
 struct FitRequest {
     MemoryFitConfig fit;
-    int32_t n_ctx = 4096;              // 0 = the training context
+    int32_t n_ctx = 4096;              // the whole KV pool; 0 = the training context
+    int32_t n_streams = 1;             // KV streams: -np without --kv-unified; -fitc and the 256-token
+                                       // step are per stream, as in llama-server
     int32_t n_gpu_layers = -1;         // -1 = auto (not given)
     bool tensor_split_given = false;   // -ts with a non-zero entry
     bool tensor_overrides_given = false;  // -ot, --cpu-moe, --n-cpu-moe

@@ -105,6 +105,7 @@ void fit_to_device_memory(EngineConfig* config) {
     FitRequest request;
     request.fit = config->fit;
     request.n_ctx = config->n_ctx;
+    request.n_streams = config->kv_unified ? 1 : std::max(1, config->n_parallel);
     request.n_gpu_layers = config->n_gpu_layers;
     request.tensor_split_given = std::any_of(config->tensor_split.begin(), config->tensor_split.end(),
                                              [](float share) { return share != 0.0f; });

@@ -203,6 +203,26 @@ TEST(MemoryFit, ContextAtOrBelowTheFloorIsNotReduced) {
     EXPECT_EQ(plan.n_ctx, 4096);
 }
 
+TEST(MemoryFit, FloorAndStepsArePerKvStream) {
+    // Four slots with a KV stream each: the floor is 4 x 4096 and the steps 4 x 256 tokens.
+    FitRequest r = on_gpus({12});
+    r.n_streams = 4;
+    const FitPlan plan = plan_memory_fit(r, model_8g());
+    EXPECT_EQ(plan.n_ctx % 1024, 0);
+    EXPECT_LE(plan.n_ctx, 20480);
+    EXPECT_GE(plan.n_ctx, 16384);
+    FitRequest small = on_gpus({6});
+    small.n_streams = 4;
+    const FitPlan floor = plan_memory_fit(small, model_8g());
+    EXPECT_EQ(floor.n_ctx, 16384);
+    EXPECT_NE(log_of(floor).find("the minimum of 16384 tokens"), std::string::npos) << log_of(floor);
+    FitRequest at_floor = on_gpus({6}, 16384);
+    at_floor.n_streams = 4;
+    at_floor.n_gpu_layers = 20;  // 14 layers of 320 MiB fit: not 20, and -ngl stops the layer step
+    EXPECT_NE(log_of(plan_memory_fit(at_floor, model_8g())).find("not above the minimum of 16384 (-fitc per KV stream)"),
+              std::string::npos);
+}
+
 TEST(MemoryFit, UnknownModelLeavesEverything) {
     FitModel none;
     const FitPlan plan = plan_memory_fit(on_gpus({1}), none);
