@@ -63,9 +63,12 @@ TEST(ModelPresets, FimQwenPresets) {
     expect_fim(spec7, "ggml-org/Qwen2.5-Coder-7B-Q8_0-GGUF", "qwen2.5-coder-7b-q8_0.gguf");
     const ServerOptions spec14 = ok({"--fim-qwen-14b-spec"});
     expect_fim(spec14, "ggml-org/Qwen2.5-Coder-14B-Q8_0-GGUF", "qwen2.5-coder-14b-q8_0.gguf");
-    // The draft repository goes through -hfd, whatever this build does with it.
-    const std::string json = cria::server_options_json(spec14);
-    EXPECT_NE(json.find("ggml-org/Qwen2.5-Coder-0.5B-Q8_0-GGUF:Q8_0"), std::string::npos) << json;
+    // The draft model comes through -hfd (downloaded as -hf does), which implies draft-simple drafting.
+    for (const ServerOptions* o : {&spec7, &spec14}) {
+        EXPECT_EQ(o->engine.speculative.draft_hf_repo, "ggml-org/Qwen2.5-Coder-0.5B-Q8_0-GGUF:Q8_0");
+        EXPECT_EQ(o->engine.speculative.sources, std::vector<cria::DraftSource>{cria::DraftSource::draft_model});
+        EXPECT_TRUE(o->notices.empty());
+    }
 }
 
 TEST(ModelPresets, GptOssPresets) {
