@@ -167,6 +167,16 @@ HttpResponse http_perform(const HttpRequest& request) {
     return out;
 }
 
+HttpResponse http_get_text(HttpRequest request, size_t max_bytes, std::string* body) {
+    body->clear();
+    request.on_body = [body, max_bytes](const char* data, size_t size) {
+        if (body->size() + size > max_bytes) return false;
+        body->append(data, size);
+        return true;
+    };
+    return http_perform(request);
+}
+
 bool parse_content_range(const std::string& value, int64_t* start, int64_t* total) {
     const std::string v = trim(value);
     if (lower(v.substr(0, 6)) != "bytes ") return false;

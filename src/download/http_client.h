@@ -40,6 +40,10 @@ struct HttpRequest {
 // Runs the request. Never throws.
 HttpResponse http_perform(const HttpRequest& request);
 
+// A GET of a small text (a JSON document): the body is collected into *body, at most `max_bytes` of
+// it (a longer one aborts the transfer: transport_ok false). The request's on_body is replaced.
+HttpResponse http_get_text(HttpRequest request, size_t max_bytes, std::string* body);
+
 // The value of a "bytes START-END/TOTAL" Content-Range: start and total (-1 when "*").
 // Returns false when the header is not of that form.
 bool parse_content_range(const std::string& value, int64_t* start, int64_t* total);

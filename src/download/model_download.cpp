@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "download/docker_registry.h"
 #include "download/download_progress.h"
 #include "download/http_client.h"
 #include "download/repo_files.h"
@@ -338,7 +339,8 @@ std::optional<RepoFetches> repo_fetches(const ModelFetchRequest& request, const 
 }  // namespace
 
 bool needs_fetch(const ModelFetchRequest& request) {
-    return !request.model_url.empty() || !request.hf_repo.empty() || !request.mmproj_url.empty();
+    return !request.model_url.empty() || !request.hf_repo.empty() || !request.docker_repo.empty() ||
+           !request.mmproj_url.empty();
 }
 
 bool fetch_file(const FileFetch& fetch, std::string* error) {
@@ -407,6 +409,10 @@ std::optional<FetchedModel> fetch_model(const ModelFetchRequest& request, const 
     }
     if (!request.model_url.empty()) {
         const auto model = url_fetch(request, request.model_url, "--model-url", request.destination, "-m", dir, error);
+        if (!model || !fetch_file(*model, error)) return std::nullopt;
+        out.model_path = model->path;
+    } else if (!request.docker_repo.empty()) {
+        const auto model = docker_model_fetch(request, env, dir, error);
         if (!model || !fetch_file(*model, error)) return std::nullopt;
         out.model_path = model->path;
     } else if (!request.hf_repo.empty()) {

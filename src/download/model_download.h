@@ -1,4 +1,4 @@
-// Models from the network: -mu URL, or -hf user/repo[:quant] with -hff FILE, and multimodal
+// Models from the network: -mu URL, -hf user/repo[:quant] with -hff FILE, or -dr (Docker Hub), and multimodal
 // projectors: -mmu URL, or with -hf the repository's own (--mmproj-auto, repo_files.h). Resolves
 // each source to a URL and a local file, then makes sure that file is there and current,
 // downloading it with libcurl when it is not. main() calls fetch_model() before the engine loads;
@@ -23,6 +23,7 @@ struct ModelFetchRequest {
     std::string model_url;    // -mu: a http(s) URL
     std::string hf_repo;      // -hf: "user/repo[:quant]"
     std::string hf_file;      // -hff: the file in the repository ("" = chosen by quant)
+    std::string docker_repo;  // -dr: "[<repo>/]<model>[:tag]" on Docker Hub (docker_registry.h)
     std::string hf_token;     // sent as "Authorization: Bearer" to the Hugging Face endpoint only
     std::string destination;  // -m: where the file is kept ("" = the cache directory)
     bool offline = false;     // never touch the network: use the cached file or fail

@@ -31,12 +31,7 @@ Listing list_repo(const RepoFilesQuery& query) {
     get.headers.push_back("Accept: application/json");
     get.timeout_s = 60;
     get.cancel = query.cancel;
-    get.on_body = [&body](const char* data, size_t size) {
-        if (body.size() + size > kMaxTreeBytes) return false;
-        body.append(data, size);
-        return true;
-    };
-    const HttpResponse r = http_perform(get);
+    const HttpResponse r = http_get_text(get, kMaxTreeBytes, &body);
     Listing out;
     if (r.transport_ok && r.status == 200) {
         out.files = gguf_files_in_tree(body);

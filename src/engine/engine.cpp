@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "engine/loaded_model.h"
+#include "engine/memory_fit_probe.h"
 #include "engine/rpc_fault.h"
 #include "engine/rpc_workers.h"
 #include "engine/scheduler.h"
@@ -19,6 +20,7 @@ Engine::~Engine() = default;
 
 bool Engine::load(std::string* error) {
     if (!connect_rpc_workers(error)) return false;
+    fit_to_device_memory(&config_);  // -fit: before the load, with the RPC workers' devices known
     auto model = std::make_unique<LoadedModel>();
     try {
         if (!load_model(config_, model.get(), &info_, error, rpc_.get())) return false;

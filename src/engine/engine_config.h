@@ -9,6 +9,7 @@
 
 #include "engine/backend_config.h"
 #include "engine/cpu_placement.h"
+#include "engine/memory_fit.h"
 #include "engine/metadata_override.h"
 #include "engine/speculative_config.h"
 
@@ -96,6 +97,7 @@ struct EngineConfig {
     PromptCacheConfig prompt_cache;
     bool context_shift = true;      // --no-context-shift: a slot whose context is full stops instead of shifting
     bool warmup = true;             // --warmup: one empty decode at load, so the first request does not pay for it
+    MemoryFitConfig fit;            // -fit, -fitt, -fitc: Engine::load() adjusts what was not given (memory_fit.h)
     BackendConfig backend;          // -dev, -ot, --cpu-moe, -lm, --control-vector, ... (engine/backend_config.h)
     int32_t embd_normalize = 2;     // --embd-normalize: -1 none, 0 max-abs to int16, 1 taxicab, 2 euclidean, >2 p-norm
     bool special = false;           // -sp, --special: special tokens are rendered in generated text

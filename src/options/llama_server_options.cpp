@@ -1,13 +1,17 @@
 #include "options/llama_server_options.h"
 
+#include <algorithm>
 #include <cctype>
 #include <regex>
 
 #include <nlohmann/json.hpp>
 
+#include "download/docker_registry.h"
 #include "options/cpu_placement_options.h"
+#include "options/model_presets.h"
 #include "options/ngram_options.h"
 #include "options/option_builder.h"
+#include "options/validate.h"
 
 namespace cria::options {
 
@@ -18,6 +22,8 @@ using K = ValueKind;
 
 template <typename T>
 Field<T> at_later(T LaterOptions::*member) { return at(&ServerOptions::later, member); }
+template <typename T>
+Field<T> at_engine_fit(T MemoryFitConfig::*member) { return at(&ServerOptions::engine, &EngineConfig::fit, member); }
 template <typename T>
 Field<T> at_backend(T BackendConfig::*member) { return at(&ServerOptions::engine, &EngineConfig::backend, member); }
 
@@ -259,6 +265,104 @@ Binding dry_breaker_binding() {
     };
 }
 
+// -fit on|off.
+Binding fit_switch_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            const std::string word = to_lower(v);
+            if (word != "on" && word != "off") return "must be one of on, off";
+            o.engine.fit.enabled = word == "on";
+            return "";
+        },
+        [](const ServerOptions& o) { return std::string(o.engine.fit.enabled ? "on" : "off"); },
+    };
+}
+
+// -fitt MiB0,MiB1,...
+Binding fit_target_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            return parse_fit_targets(v, &o.engine.fit.target_mib);
+        },
+        [](const ServerOptions& o) {
+            std::string shown;
+            for (const int64_t mib : o.engine.fit.target_mib) shown += (shown.empty() ? "" : ",") + std::to_string(mib);
+            return shown;
+        },
+    };
+}
+
+// -dr: checked now, resolved and downloaded by main.cpp (download/docker_registry.h).
+Binding docker_repo_binding() {
+    return {
+        [](ServerOptions& o, const std::string& v) -> std::string {
+            std::string why;
+            if (!download::parse_docker_reference(v, &why)) return why;
+            o.download.docker_repo = v;
+            return "";
+        },
+        [](const ServerOptions& o) { return o.download.docker_repo; },
+    };
+}
+
+// ---- model presets ----
+
+const OptionSpec* option_named(const std::string& name) {
+    for (const auto& spec : option_table()) {
+        if (std::find(spec.names.begin(), spec.names.end(), name) != spec.names.end()) return &spec;
+    }
+    return nullptr;
+}
+
+// A preset flag: its settings go through the table's own bindings, in order, where the flag stands
+// on the command line (model_presets.h says why: llama-server's precedence). Its context size does
+// not count as the user's for --fit.
+Binding preset_binding(const ModelPreset& preset) {
+    return {
+        [preset](ServerOptions& o, const std::string& v) -> std::string {
+            if (v != "true") return "";
+            const bool ctx_given = o.engine.fit.ctx_given;
+            for (const auto& [name, value] : preset.settings) {
+                const OptionSpec* spec = option_named(name);
+                if (!spec) return "the preset sets an unknown option " + name;  // a table mistake; tests catch it
+                if (std::string why = spec->binding.set(o, value); !why.empty()) return name + " " + value + ": " + why;
+            }
+            o.engine.fit.ctx_given = ctx_given;
+            o.model_presets.push_back(preset.name);
+            return "";
+        },
+        [name = preset.name](const ServerOptions& o) {
+            const bool used = std::find(o.model_presets.begin(), o.model_presets.end(), name) != o.model_presets.end();
+            return std::string(used ? "enabled" : "disabled");
+        },
+    };
+}
+
+// What the options a preset sets do here, where they say something (e.g. a kind of drafting cria
+// does not build).
+Notice preset_notice(const ModelPreset& preset) {
+    return [preset](const ServerOptions& o) {
+        std::string said;
+        for (const auto& [name, value] : preset.settings) {
+            const OptionSpec* spec = option_named(name);
+            const std::string text = spec && spec->notice ? spec->notice(o) : std::string();
+            if (!text.empty()) said += (said.empty() ? "" : "; ") + name + ": " + text;
+        }
+        return said;
+    };
+}
+
+OptionSpec preset_option(const ModelPreset& preset) {
+    std::string sets;
+    for (const auto& [name, value] : preset.settings) sets += " " + name + (value == "true" ? "" : " " + value);
+    const bool downloads = preset.settings.front().first == "--hf-repo";
+    return Opt(S::Model, {preset.name})
+        .help("use " + preset.description + (downloads ? " (note: can download weights from the internet)" : "") +
+              ", as llama-server's preset: sets" + sets + " where it stands on the command line (later options win)")
+        .bind(preset_binding(preset))
+        .notice(preset_notice(preset));
+}
+
 // ---- the sections ----
 
 void add_device_options(std::vector<OptionSpec>& t) {
@@ -312,15 +416,17 @@ void add_device_options(std::vector<OptionSpec>& t) {
                   "auto (only those above 4 GiB) or off")
             .bind(choice(at_backend(&BackendConfig::lazy_mode), {"on", "auto", "off"})));
     add(Opt(S::DevicesMemory, {"-fit", "--fit"}).choices({"on", "off"}).implicit_value("on").env({"LLAMA_ARG_FIT"})
-            .help("llama-server adjusts unset options to fit device memory").def("on")
-            .bind(kept_choice("--fit", {"on", "off"}))
-            .says("accepted; cria does not adjust options to device memory: it uses the values given or their defaults"));
+            .help("adjust the options not given (-c, -ngl, -ts) so that the model fits in device memory, as "
+                  "llama-server does: a smaller context first (not below --fit-ctx), then fewer layers on the GPUs; "
+                  "without a GPU the host memory is checked and the start-up log says what was decided")
+            .bind(fit_switch_binding()));
     add(Opt(S::DevicesMemory, {"-fitt", "--fit-target"}).value(K::List, "MiB0,MiB1,...").env({"LLAMA_ARG_FIT_TARGET"})
-            .help("memory margin per device for --fit").bind(kept("--fit-target"))
-            .says("accepted; cria does not adjust options to device memory (see --fit)"));
+            .help("memory in MiB that --fit leaves free on each device, comma-separated; a single value applies to "
+                  "every device (without a GPU: to the host)")
+            .bind(fit_target_binding()));
     add(Opt(S::DevicesMemory, {"-fitc", "--fit-ctx"}).value(K::Int, "N").env({"LLAMA_ARG_FIT_CTX"})
-            .help("smallest context --fit may choose").bind(kept_int("--fit-ctx", 0))
-            .says("accepted; cria does not adjust options to device memory (see --fit)"));
+            .help("the smallest context size --fit may choose")
+            .bind(int_in(at_engine_fit(&MemoryFitConfig::min_ctx), 0)));
     add(Opt(S::DevicesMemory, {"--rpc"}).value(K::List, "SERVERS").env({"LLAMA_ARG_RPC"})
             .help("comma-separated RPC servers (host:port, ggml-rpc-server) whose devices join the local ones; "
                   "-ngl, -ts, -sm and -dev apply across all of them")
@@ -638,9 +744,12 @@ void add_server_options(std::vector<OptionSpec>& t) {
 // Other sources of models: cria loads local files, -mu URLs and -hf repositories.
 void add_source_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
-    add(Opt(S::Compatibility, {"-dr", "--docker-repo"}).value(K::String, "[<repo>/]<model>[:quant]")
-            .env({"LLAMA_ARG_DOCKER_REPO"}).help("a Docker Hub model repository").bind(kept("--docker-repo"))
-            .says("accepted and kept; cria does not download from Docker Hub: give -m FILE, -mu URL or -hf REPO"));
+    add(Opt(S::Model, {"-dr", "--docker-repo"}).value(K::String, "[<repo>/]<model>[:quant]")
+            .env({"LLAMA_ARG_DOCKER_REPO"})
+            .help("download the model from Docker Hub's registry: the repository defaults to ai/ and the tag to latest "
+                  "(e.g. gemma3, ai/smollm2:135M-Q4_0); kept in the cache as <repo>_<tag>.gguf, or at -m; "
+                  "CRIA_DOCKER_REGISTRY and CRIA_DOCKER_AUTH name another registry and token service")
+            .def("unused").bind(docker_repo_binding()));
     const std::string video = "accepted and kept; cria takes images, not video";
     add(Opt(S::Compatibility, {"--mtmd-batch-max-tokens"}).value(K::Int, "N").env({"LLAMA_ARG_MTMD_BATCH_MAX_TOKENS"})
             .help("most image tokens per batch when encoding images").bind(kept_int("--mtmd-batch-max-tokens", 1))
@@ -655,14 +764,7 @@ void add_source_options(std::vector<OptionSpec>& t) {
             .help("build /infill prompts in Suffix/Prefix/Middle order instead of Prefix/Suffix/Middle (some models "
                   "were trained on that order)")
             .bind(boolean(at(&ServerOptions::spm_infill))));
-    const std::string preset = "accepted; cria has no built-in model presets: give the model with -hf REPO or "
-                               "-m FILE and the options you want";
-    for (const char* name : {"--embd-gemma-default", "--fim-qwen-1.5b-default", "--fim-qwen-3b-default",
-                             "--fim-qwen-7b-default", "--fim-qwen-7b-spec", "--fim-qwen-14b-spec",
-                             "--fim-qwen-30b-default", "--gpt-oss-20b-default", "--gpt-oss-120b-default",
-                             "--vision-gemma-4b-default", "--vision-gemma-12b-default", "--spec-default"}) {
-        add(Opt(S::Compatibility, {name}).help("a llama-server model preset").bind(kept(name)).says(preset));
-    }
+    for (const ModelPreset& preset : model_presets()) add(preset_option(preset));
 }
 
 // Router mode (src/router/, docs/router.md) and sleeping when idle. With a model given (-m, -mu,
@@ -672,8 +774,7 @@ void add_source_options(std::vector<OptionSpec>& t) {
 void add_router_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
     const auto ignored_with_a_model = [](const ServerOptions& o) -> std::string {
-        const bool model_given = !o.engine.model_path.empty() || !o.download.model_url.empty() || !o.download.hf_repo.empty();
-        return model_given ? "ignored: a model is given (-m, -mu or -hf), so cria serves that one model" : "";
+        return names_a_model(o) ? "ignored: a model is given (-m, -mu, -hf or -dr), so cria serves that one model" : "";
     };
     add(Opt(S::Http, {"--models-dir"}).value(K::String, "PATH").env({"LLAMA_ARG_MODELS_DIR"})
             .help("router mode: serve every GGUF in this directory, each loaded on demand in its own process")

@@ -57,7 +57,7 @@ Binding ctx_size_binding() {
     return {
         [set = plain.set](ServerOptions& o, const std::string& v) -> std::string {
             std::string why = set(o, v);
-            if (why.empty()) o.ctx_size_given = true;
+            if (why.empty()) o.ctx_size_given = o.engine.fit.ctx_given = true;
             return why;
         },
         plain.show,

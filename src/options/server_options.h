@@ -55,6 +55,7 @@ struct ServerOptions {
     bool lora_init_without_apply = false;  // --lora-init-without-apply: adapters start at scale 0
     bool escape = true;                // -e / --no-escape: \n, \t, ... in -r strings are processed
     bool spm_infill = false;           // --spm-infill: /infill prompts in Suffix/Prefix/Middle order
+    std::vector<std::string> model_presets;  // the presets given (--fim-qwen-7b-default, ...), in order
     std::vector<std::string> tags;     // --tags: informational (reported by --print-options)
     bool print_options = false;        // --print-options: print the parsed options as JSON and exit
     bool dry_breakers_given = false;   // --dry-sequence-breaker was used (its first use drops the defaults)

@@ -16,12 +16,13 @@ bool has_source(const SpeculativeConfig& config, DraftSource source) {
 }
 
 std::string check_model_source(const ServerOptions& o) {
-    if (o.engine.model_path.empty() && o.download.model_url.empty() && o.download.hf_repo.empty()) {
+    if (!names_a_model(o)) {
         if (!o.later.models_dir.empty() || !o.later.models_preset.empty()) return "";  // router mode: the directory or the preset names the models
-        return "no model given: use -m FILE, -mu URL or -hf REPO";
+        return "no model given: use -m FILE, -mu URL, -hf REPO or -dr REPO";
     }
-    if (!o.download.model_url.empty() && !o.download.hf_repo.empty()) {
-        return "--model-url and --hf-repo both name a model to download: use one of them";
+    const int downloads = !o.download.model_url.empty() + !o.download.hf_repo.empty() + !o.download.docker_repo.empty();
+    if (downloads > 1) {
+        return "more than one of --model-url, --hf-repo and --docker-repo name a model to download: use one of them";
     }
     if (!o.download.hf_file.empty() && o.download.hf_repo.empty()) return "--hf-file needs --hf-repo (the repository it is in)";
     return "";
@@ -115,6 +116,11 @@ void apply_late_rules(ServerOptions& o) {
 }
 
 }  // namespace
+
+bool names_a_model(const ServerOptions& o) {
+    return !o.engine.model_path.empty() || !o.download.model_url.empty() || !o.download.hf_repo.empty() ||
+           !o.download.docker_repo.empty();
+}
 
 std::string validate(ServerOptions& o) {
     apply_late_rules(o);

@@ -11,8 +11,8 @@ namespace cria {
 
 // Checks the rules across options and applies the few that complete a value rather than refuse it.
 // Returns "" when the options may run, else a message naming the options involved. Rules:
-// - A model: -m, -mu or -hf ("no model given: use -m FILE, -mu URL or -hf REPO"); -mu and -hf
-//   exclude each other; -hff needs -hf.
+// - A model: -m, -mu, -hf or -dr ("no model given: use -m FILE, -mu URL, -hf REPO or -dr REPO");
+//   -mu, -hf and -dr exclude each other; -hff needs -hf.
 // - --ssl-key-file and --ssl-cert-file come together or not at all.
 // - --slot-save-path loses its trailing '/'.
 // - n_ubatch larger than n_batch is lowered to n_batch (as libllama would), not an error.
@@ -25,5 +25,8 @@ namespace cria {
 // the default grammar (main.cpp, once the vocabulary is loaded), and whether --path and
 // --slot-save-path name existing directories (checked when the server binds / at start-up).
 std::string validate(ServerOptions& options);
+
+// Whether the options name one model to serve: -m, -mu, -hf or -dr (else router mode may apply).
+bool names_a_model(const ServerOptions& options);
 
 }  // namespace cria

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "options/validate.h"
 #include "router/model_registry.h"
 #include "router/option_arguments.h"
 #include "router/router_server.h"
@@ -19,9 +20,7 @@ namespace cria::router {
 
 namespace {
 
-bool model_given(const ServerOptions& o) {
-    return !o.engine.model_path.empty() || !o.download.model_url.empty() || !o.download.hf_repo.empty();
-}
+bool model_given(const ServerOptions& o) { return names_a_model(o); }
 
 std::string self_executable() {
     char path[PATH_MAX];
@@ -62,7 +61,9 @@ ModelSpec single_model(const ServerOptions& o) {
     } else if (!o.engine.model_path.empty()) {
         spec.name = std::filesystem::path(o.engine.model_path).stem().string();
     } else {
-        spec.name = !o.download.hf_repo.empty() ? o.download.hf_repo : o.download.model_url;
+        spec.name = !o.download.hf_repo.empty()       ? o.download.hf_repo
+                    : !o.download.docker_repo.empty() ? o.download.docker_repo
+                                                      : o.download.model_url;
     }
     return spec;
 }

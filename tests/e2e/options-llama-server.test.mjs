@@ -292,7 +292,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
   let server;
   before(async () => {
     server = await startCria([...THREADS, '--no-jinja', '--reasoning-budget', '100',
-      '--cache-reuse', '256', '--fim-qwen-7b-default', '--ui-mcp-proxy'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
+      '--cache-reuse', '256', '--video-fps', '2', '--ui-mcp-proxy'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
   });
   after(async () => { await server?.stop(); });
 
@@ -302,7 +302,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
 
   test('each such option logs one notice line naming it', () => {
     const log = server.log();
-    for (const name of ['--fim-qwen-7b-default', '--ui-mcp-proxy', '--models-dir']) {
+    for (const name of ['--video-fps', '--ui-mcp-proxy', '--models-dir']) {
       const lines = log.split('\n').filter((l) => l.includes(`notice: ${name}:`));
       assert.equal(lines.length, 1, `${name}: ${lines.length} notice lines in\n${log}`);
     }

@@ -1,11 +1,13 @@
 // Tests of the network-free parts of model downloads (src/download/): the cache directory, Hugging
-// Face URLs and file names, the choice of a file in a repository, URL file names, the progress line.
+// Face URLs and file names, the choice of a file in a repository, URL file names, the progress line,
+// and Docker Hub (-dr) references, endpoints and manifests.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 #include <vector>
 
+#include "download/docker_registry.h"
 #include "download/download_progress.h"
 #include "download/http_client.h"
 #include "download/model_source.h"
@@ -185,4 +187,69 @@ TEST(DownloadProgress, Formats) {
     EXPECT_EQ(format_progress("m.gguf", 512, 1024, -1), "m.gguf   50% [############............] 512 B / 1.0 KiB");
     EXPECT_EQ(format_progress("m.gguf", 2048, -1, 1024), "m.gguf  2.0 KiB  1.0 KiB/s");
     EXPECT_EQ(format_progress("m.gguf", 1024, 1024, -1), "m.gguf  100% [########################] 1.0 KiB / 1.0 KiB");
+}
+
+namespace {
+const std::string kDigest = "sha256:" + std::string(64, 'a');
+}  // namespace
+
+
+TEST(DockerRegistry, ReferencesDefaultToAiAndLatest) {
+    std::string why;
+    auto ref = parse_docker_reference("gemma3", &why);
+    ASSERT_TRUE(ref) << why;
+    EXPECT_EQ(ref->repo, "ai/gemma3");
+    EXPECT_EQ(ref->tag, "latest");
+    ref = parse_docker_reference("ai/smollm2:135M-Q4_0", &why);
+    ASSERT_TRUE(ref);
+    EXPECT_EQ(ref->repo, "ai/smollm2");
+    EXPECT_EQ(ref->tag, "135M-Q4_0");
+    ref = parse_docker_reference("me/models/tiny:Q8_0", &why);
+    ASSERT_TRUE(ref);
+    EXPECT_EQ(ref->repo, "me/models/tiny");
+    EXPECT_EQ(docker_cache_file_name(*ref), "me_models_tiny_Q8_0.gguf");
+    EXPECT_EQ(docker_cache_file_name({"ai/smollm2", "latest"}), "ai_smollm2_latest.gguf");
+}
+
+TEST(DockerRegistry, MalformedReferencesAreRefused) {
+    std::string why;
+    for (const std::string& bad : std::vector<std::string>{"", ":latest", "ai/", "/x", "a//b", "x:", "x:a:b", "x y", "../x", "x:" + std::string(129, 't')}) {
+        why.clear();
+        EXPECT_FALSE(parse_docker_reference(bad, &why)) << bad;
+        EXPECT_NE(why, "") << bad;
+    }
+}
+
+TEST(DockerRegistry, EndpointsDefaultToDockerHubAndCanBeReplaced) {
+    EXPECT_EQ(docker_registry_url(env_of({})), "https://registry-1.docker.io");
+    EXPECT_EQ(docker_token_url(env_of({}), "ai/x"),
+              "https://auth.docker.io/token?service=registry.docker.io&scope=repository:ai/x:pull");
+    const auto env = env_of({{"CRIA_DOCKER_REGISTRY", "http://127.0.0.1:9/"}, {"CRIA_DOCKER_AUTH", "http://127.0.0.1:9/token"}});
+    EXPECT_EQ(docker_registry_url(env), "http://127.0.0.1:9");
+    EXPECT_EQ(docker_token_url(env, "ai/x"), "http://127.0.0.1:9/token?service=registry.docker.io&scope=repository:ai/x:pull");
+    EXPECT_EQ(docker_registry_url(env_of({{"CRIA_DOCKER_REGISTRY", ""}})), "https://registry-1.docker.io");
+}
+
+TEST(DockerRegistry, ManifestGivesTheGgufLayer) {
+    std::string why;
+    const std::string upper = "sha256:" + std::string(64, 'B');
+    const std::string manifest = R"({"schemaVersion":2,"config":{"mediaType":"application/vnd.docker.ai.model.config.v0.1+json"},
+        "layers":[{"mediaType":"application/vnd.docker.ai.license","digest":"sha256:)" + std::string(64, '1') + R"("},
+                  {"mediaType":"application/vnd.docker.ai.gguf.v3","digest":")" + upper + R"(","size":10}]})";
+    const auto digest = gguf_layer_digest(manifest, &why);
+    ASSERT_TRUE(digest) << why;
+    EXPECT_EQ(*digest, "sha256:" + std::string(64, 'b'));  // lower-cased
+    // Another media type that names gguf is taken too (as llama-server does).
+    EXPECT_EQ(gguf_layer_digest(R"({"layers":[{"mediaType":"application/x-gguf","digest":")" + kDigest + R"("}]})", &why),
+              kDigest);
+}
+
+TEST(DockerRegistry, ManifestsWithoutAGoodGgufLayerAreErrors) {
+    std::string why;
+    EXPECT_FALSE(gguf_layer_digest("not json", &why));
+    EXPECT_FALSE(gguf_layer_digest(R"({"manifests":[]})", &why));
+    EXPECT_FALSE(gguf_layer_digest(R"({"layers":[{"mediaType":"application/vnd.docker.ai.license","digest":")" + kDigest + R"("}]})", &why));
+    EXPECT_NE(why.find("no GGUF layer"), std::string::npos) << why;
+    EXPECT_FALSE(gguf_layer_digest(R"({"layers":[{"mediaType":"application/vnd.docker.ai.gguf.v3","digest":"sha256:../../etc"}]})", &why));
+    EXPECT_NE(why.find("malformed digest"), std::string::npos) << why;
 }

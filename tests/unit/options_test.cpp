@@ -15,23 +15,14 @@
 
 #include "options/option_table.h"
 #include "options/server_options.h"
+#include "parse_options.h"
 
 namespace {
 
 using cria::ParseOutcome;
 using cria::ServerOptions;
-using Env = std::map<std::string, std::string>;
-
-ParseOutcome parse(const std::vector<std::string>& args, const Env& env = {}) {
-    std::vector<const char*> argv{"cria"};
-    for (const auto& a : args) argv.push_back(a.c_str());
-    return cria::parse_server_options(static_cast<int>(argv.size()), argv.data(),
-                                      [env](const std::string& name) -> std::optional<std::string> {
-                                          const auto it = env.find(name);
-                                          if (it == env.end()) return std::nullopt;
-                                          return it->second;
-                                      });
-}
+using cria::test::Env;
+using cria::test::parse;
 
 // Parses with a model given and expects success.
 ServerOptions ok(std::vector<std::string> args, const Env& env = {}) {
@@ -143,8 +134,8 @@ TEST(Options, DefaultsWithOnlyAModel) {
 TEST(Options, NoModelIsAnError) {
     const ParseOutcome out = parse({"--port", "9000"});
     EXPECT_FALSE(out.options.has_value());
-    EXPECT_EQ(out.error, "no model given: use -m FILE, -mu URL or -hf REPO");
-    EXPECT_EQ(parse({}).error, "no model given: use -m FILE, -mu URL or -hf REPO");
+    EXPECT_EQ(out.error, "no model given: use -m FILE, -mu URL, -hf REPO or -dr REPO");
+    EXPECT_EQ(parse({}).error, "no model given: use -m FILE, -mu URL, -hf REPO or -dr REPO");
     EXPECT_NE(parse({"-m", ""}).error, "");  // an empty path is no model either
 }
 
@@ -471,7 +462,7 @@ TEST(Options, ModelDownloadMistakes) {
     EXPECT_TRUE(contains(parse({"-mu", "models/m.gguf"}).error, "--model-url"));
     const std::string bad_repo = parse({"-hf", "just-a-name"}).error;
     EXPECT_TRUE(contains(bad_repo, "--hf-repo") && contains(bad_repo, "<user>/<model>[:quant]")) << bad_repo;
-    EXPECT_EQ(parse({"-hff", "m.gguf"}).error, "no model given: use -m FILE, -mu URL or -hf REPO");
+    EXPECT_EQ(parse({"-hff", "m.gguf"}).error, "no model given: use -m FILE, -mu URL, -hf REPO or -dr REPO");
     EXPECT_EQ(parse({"-m", "x.gguf", "-hff", "m.gguf"}).error, "--hf-file needs --hf-repo (the repository it is in)");
     EXPECT_TRUE(contains(parse({"-mu", "http://h/m.gguf", "-hf", "a/b"}).error, "use one of them"));
     // An empty token is no token (e.g. HF_TOKEN= in a container's environment).
@@ -553,7 +544,7 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
         {{"--ui-mcp-proxy"}, "--ui-mcp-proxy"},
         {{"--tools", "all"}, "--tools"},
         {{"--models-dir", "/tmp"}, "--models-dir"},
-        {{"--gpt-oss-20b-default"}, "--gpt-oss-20b-default"},
+        {{"--video-fps", "2"}, "--video-fps"},
     };
     for (const auto& [args, option] : cases) {
         const std::vector<std::string> got = notices(args);

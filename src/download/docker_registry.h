@@ -1,0 +1,50 @@
+// -dr, --docker-repo [<repo>/]<model>[:tag]: a GGUF model from Docker Hub's OCI registry, as
+// llama-server 0.7 fetches it: the repository defaults to the "ai/" namespace and the tag to
+// "latest"; an anonymous pull token from the registry's token service; the image manifest; the
+// first layer whose media type is application/vnd.docker.ai.gguf.v3 (or names gguf); that blob,
+// downloaded with the bearer token into the cache as "<repo with '/' as '_'>_<tag>.gguf".
+//
+// llama-server's endpoints are fixed (https://auth.docker.io/token, https://registry-1.docker.io);
+// cria reads two variables of its own so that a mirror or a test registry can stand in:
+//   CRIA_DOCKER_REGISTRY  the registry's base URL   (default https://registry-1.docker.io)
+//   CRIA_DOCKER_AUTH      the token service's URL   (default https://auth.docker.io/token)
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "download/model_download.h"
+#include "download/model_source.h"
+
+namespace cria::download {
+
+struct DockerReference {
+    std::string repo;  // "ai/smollm2"
+    std::string tag;   // "latest", "135M-Q4_0"
+};
+
+// "smollm2" -> ai/smollm2:latest; "me/model:Q8_0" -> me/model:Q8_0. Names are letters, digits and
+// '.', '_', '-', starting with a letter, digit or '_' (path parts joined by '/'); the tag at most
+// 128 of those. nullopt and *error when not.
+std::optional<DockerReference> parse_docker_reference(const std::string& text, std::string* error);
+
+// Where llama-server keeps the model: "ai_smollm2_latest.gguf".
+std::string docker_cache_file_name(const DockerReference& ref);
+
+// $CRIA_DOCKER_REGISTRY (without a trailing '/') or https://registry-1.docker.io.
+std::string docker_registry_url(const EnvLookup& env);
+// $CRIA_DOCKER_AUTH or https://auth.docker.io/token, with ?service=registry.docker.io&scope=repository:<repo>:pull.
+std::string docker_token_url(const EnvLookup& env, const std::string& repo);
+
+// The digest ("sha256:<64 hex>", lower-cased) of the manifest's GGUF layer. nullopt and *error when
+// the text is no manifest, has no such layer, or the digest is malformed.
+std::optional<std::string> gguf_layer_digest(const std::string& manifest_json, std::string* error);
+
+// The download of request.docker_repo: token and manifest are fetched now (not with --offline, nor
+// when the registry cannot be reached but the file is cached: then the cached file is used, with a
+// warning). The returned fetch is the blob with its token, kept at request.destination (-m) or in
+// `cache_dir`. nullopt and *error on failure.
+std::optional<FileFetch> docker_model_fetch(const ModelFetchRequest& request, const EnvLookup& env,
+                                            const std::string& cache_dir, std::string* error);
+
+}  // namespace cria::download
