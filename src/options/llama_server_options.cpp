@@ -128,20 +128,6 @@ Binding kept_float(std::string name, double lo, double hi) {
     };
 }
 
-// A kept option whose value is one of `words`.
-Binding kept_choice(std::string name, std::vector<std::string> words) {
-    Binding inner = kept(name);
-    return {
-        [inner, words](ServerOptions& o, const std::string& v) -> std::string {
-            for (const auto& w : words) {
-                if (to_lower(v) == w) return inner.set(o, w);
-            }
-            return "must be one of " + join(words, ", ");
-        },
-        inner.show,
-    };
-}
-
 // -ot (and -otd, for the draft model) PATTERN=TYPE[,PATTERN=TYPE...]: every use adds entries. The
 // pattern is a regular expression (checked here); the buffer type is looked up among the backend
 // devices when the model loads.
