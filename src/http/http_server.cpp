@@ -317,6 +317,8 @@ void HttpServer::install_routes() {
     register_anthropic_routes(routes, context_);
     register_ollama_routes(routes, context_);
     register_rerank_routes(routes, context_);
+    register_agent_tool_routes(routes, context_);
+    register_mcp_proxy_routes(routes, context_);
     register_static_routes(routes, context_);  // last: its catch-all GET must not shadow an API route
 }
 

@@ -18,6 +18,8 @@ using K = ValueKind;
 template <typename T>
 Field<T> at_later(T LaterOptions::*member) { return at(&ServerOptions::later, member); }
 template <typename T>
+Field<T> at_agent(T AgentConfig::*member) { return at(&ServerOptions::agent, member); }
+template <typename T>
 Field<T> at_backend(T BackendConfig::*member) { return at(&ServerOptions::engine, &EngineConfig::backend, member); }
 
 std::string join(const std::vector<std::string>& items, const char* separator = ",") {
@@ -600,10 +602,9 @@ void add_template_options(std::vector<OptionSpec>& t) {
             .bind(boolean(chat(&ChatSettings::prefill_assistant))));
 }
 
-// Server features of later work, and llama-server's agent tools (not in cria).
+// Server features of later work, and llama-server's agent tools (src/agent/).
 void add_server_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
-    const std::string agent = "accepted and kept; cria has no built-in agent tools or MCP proxy: nothing is enabled";
     const std::string no_checkpoints =
         "cria makes no context checkpoints: a slot's cache is reused only as far as libllama can cut it; on "
         "recurrent and hybrid models a prompt that does not extend it is computed from the start";
@@ -637,21 +638,32 @@ void add_server_options(std::vector<OptionSpec>& t) {
     add(Opt(S::Compatibility, {"--ui-config-file", "--webui-config-file"}).value(K::String, "PATH")
             .env({"LLAMA_ARG_UI_CONFIG_FILE"}).help("the same, from a file")
             .bind(json_object_file(at_http(&HttpConfig::ui_config))));
-    add(Opt(S::Compatibility, {"--ui-mcp-proxy", "--webui-mcp-proxy"}).negative({"--no-ui-mcp-proxy", "--no-webui-mcp-proxy"})
-            .env({"LLAMA_ARG_UI_MCP_PROXY"}).help("the web UI's MCP CORS proxy")
-            .bind(boolean(at_later(&LaterOptions::ui_mcp_proxy))).says(agent));
-    add(Opt(S::Compatibility, {"--tools"}).value(K::List, "TOOL1,TOOL2,...").env({"LLAMA_ARG_TOOLS"})
-            .help("built-in tools for agents").bind(string_list(at_later(&LaterOptions::tools))).says(agent));
-    add(Opt(S::Compatibility, {"--tools-runtime"}).value(K::String, "OPTION").env({"LLAMA_ARG_TOOLS_RUNTIME"})
-            .help("where the built-in tools run").bind(nonempty_text(at_later(&LaterOptions::tools_runtime))).says(agent));
-    add(Opt(S::Compatibility, {"--mcp-servers-config"}).value(K::String, "PATH").env({"LLAMA_ARG_MCP_SERVERS_CONFIG"})
-            .help("MCP server definitions, a JSON file")
-            .bind(nonempty_text(at_later(&LaterOptions::mcp_servers_config))).says(agent));
-    add(Opt(S::Compatibility, {"--mcp-servers-json"}).value(K::String, "JSON").env({"LLAMA_ARG_MCP_SERVERS_JSON"})
-            .help("MCP server definitions, inline JSON")
-            .bind(json_object(at_later(&LaterOptions::mcp_servers_json))).says(agent));
-    add(Opt(S::Compatibility, {"-ag", "--agent"}).negative({"-no-ag", "--no-agent"}).env({"LLAMA_ARG_AGENT"})
-            .help("the CORS proxy and every built-in tool").bind(boolean(at_later(&LaterOptions::agent))).says(agent));
+    add(Opt(S::Endpoints, {"--ui-mcp-proxy", "--webui-mcp-proxy"}).negative({"--no-ui-mcp-proxy", "--no-webui-mcp-proxy"})
+            .env({"LLAMA_ARG_UI_MCP_PROXY"})
+            .help("experimental: GET/POST /cors-proxy?url=URL forwards the web UI's requests to MCP servers (any URL "
+                  "the caller names: do not enable in untrusted environments)")
+            .def("disabled").bind(boolean(at_agent(&AgentConfig::mcp_proxy))));
+    add(Opt(S::Endpoints, {"--tools"}).value(K::List, "TOOL1,TOOL2,...").env({"LLAMA_ARG_TOOLS"})
+            .help("experimental: built-in tools for agents, run by POST /tools (do not enable in untrusted "
+                  "environments): read_file, file_glob_search, grep_search, exec_shell_command, write_file, edit_file, "
+                  "get_info, or all. Limits --cors-origins to localhost unless it is given")
+            .def("no tools").bind(string_list(at_agent(&AgentConfig::tools))));
+    add(Opt(S::Endpoints, {"--tools-runtime"}).value(K::String, "OPTION").env({"LLAMA_ARG_TOOLS_RUNTIME"})
+            .help("where the tools run: docker:IMAGE or podman:IMAGE (a container started on first use, removed at "
+                  "exit), docker-container:ID or podman-container:ID (an existing one), ssh:TARGET (key-based auth, "
+                  "a known host key)")
+            .def("the host").bind(nonempty_text(at_agent(&AgentConfig::tools_runtime))));
+    add(Opt(S::Endpoints, {"--mcp-servers-config"}).value(K::String, "PATH").env({"LLAMA_ARG_MCP_SERVERS_CONFIG"})
+            .help("experimental: MCP servers whose tools POST /tools runs, a JSON file in Cursor's format "
+                  "({\"mcpServers\": {NAME: {\"command\", \"args\", \"env\"}}}). Limits --cors-origins to localhost")
+            .bind(nonempty_text(at_agent(&AgentConfig::mcp_servers_config))));
+    add(Opt(S::Endpoints, {"--mcp-servers-json"}).value(K::String, "JSON").env({"LLAMA_ARG_MCP_SERVERS_JSON"})
+            .help("experimental: the same, inline JSON")
+            .bind(json_object(at_agent(&AgentConfig::mcp_servers_json))));
+    add(Opt(S::Endpoints, {"-ag", "--agent"}).negative({"-no-ag", "--no-agent"}).env({"LLAMA_ARG_AGENT"})
+            .help("the MCP CORS proxy and every built-in tool (do not enable in untrusted environments). Limits "
+                  "--cors-origins to localhost")
+            .def("disabled").bind(boolean(at_agent(&AgentConfig::agent))));
     add(Opt(S::Compatibility, {"--log-prompts-dir"}).value(K::String, "PATH")
             .help("write each generation's prompt to a file in this directory, created if missing (debugging)")
             .bind(nonempty_text(at_http(&HttpConfig::log_prompts_dir))));

@@ -551,7 +551,7 @@ std::vector<std::string> notices(std::vector<std::string> args, const Env& env =
 TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
         {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
-        {{"--tools", "all"}, "--tools"},
+        {{"-cms", "4"}, "--checkpoint-min-step"},
         {{"--models-dir", "/tmp"}, "--models-dir"},
         {{"--gpt-oss-20b-default"}, "--gpt-oss-20b-default"},
     };
@@ -574,6 +574,40 @@ TEST(Options, NoticeOptionsKeepTheirValuesForLaterWork) {
     EXPECT_EQ(o.chat.reasoning_format, "deepseek");
     EXPECT_EQ(o.chat.reasoning, "on");  // -rea alone means on
     EXPECT_EQ(o.chat.chat_template_kwargs, "{\"a\":1}");
+}
+
+TEST(Options, AgentToolsAreOffByDefaultAndLimitCorsWhenOn) {
+    const ServerOptions plain = ok({});
+    EXPECT_TRUE(plain.agent.tools.empty());
+    EXPECT_FALSE(plain.agent.mcp_proxy);
+    EXPECT_FALSE(plain.agent.tools_route_on());
+    EXPECT_EQ(plain.http.cors.origins, (std::vector<std::string>{"*"}));
+    const ServerOptions some = ok({"--tools", "read_file,get_info"});
+    EXPECT_EQ(some.agent.tools, (std::vector<std::string>{"read_file", "get_info"}));
+    EXPECT_EQ(some.http.cors.origins, (std::vector<std::string>{"localhost"}));
+    EXPECT_TRUE(some.notices.empty());
+    const ServerOptions agent = ok({"-ag"});
+    EXPECT_EQ(agent.agent.tools.size(), 7u);  // every built-in tool
+    EXPECT_TRUE(agent.agent.mcp_proxy);
+    EXPECT_EQ(agent.http.cors.origins, (std::vector<std::string>{"localhost"}));
+    // --cors-origins given (before or after) wins
+    EXPECT_EQ(ok({"--cors-origins", "*", "--tools", "all"}).http.cors.origins, (std::vector<std::string>{"*"}));
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_TOOLS", "all"}}).agent.tools.size(), 7u);
+    // the proxy alone does not limit CORS (as llama-server)
+    const ServerOptions proxy = ok({"--ui-mcp-proxy"});
+    EXPECT_TRUE(proxy.agent.mcp_proxy);
+    EXPECT_EQ(proxy.http.cors.origins, (std::vector<std::string>{"*"}));
+    EXPECT_TRUE(ok({"--mcp-servers-json", R"({"mcpServers":{"a":{"command":"true"}}})"}).agent.tools_route_on());
+}
+
+TEST(Options, AgentToolValuesAreCheckedAtStartUp) {
+    EXPECT_TRUE(contains(err({"--tools", "read_file,bogus"}), "--tools: unknown tool \"bogus\""));
+    EXPECT_TRUE(contains(err({"--tools-runtime", "vm:x"}), "--tools-runtime"));
+    EXPECT_TRUE(contains(err({"--tools-runtime", "docker-container:a;b"}), "--tools-runtime"));
+    EXPECT_EQ(ok({"--tools-runtime", "docker:alpine:3"}).agent.tools_runtime, "docker:alpine:3");
+    EXPECT_TRUE(contains(err({"--mcp-servers-json", "nojson"}), "--mcp-servers-json"));
+    EXPECT_TRUE(contains(err({"--mcp-servers-json", R"({"mcpServers":{"a b":{"command":"x"}}})"}), "--mcp-servers-json"));
+    EXPECT_TRUE(contains(err({"--mcp-servers-config", "/nonexistent/mcp.json"}), "--mcp-servers-config"));
 }
 
 TEST(Options, RpcServersReachTheEngineWithoutNotice) {
@@ -917,10 +951,10 @@ TEST(Options, HelpLayout) {
     // Options that only take a notice here come last, in their own section; the implemented ones
     // of llama-server are in the sections of their kind.
     const auto compatibility = help.find("----- accepted for llama-server compatibility");
-    for (const std::string s : {"--ctx-checkpoints", "--reasoning-format", "--tools"}) {
+    for (const std::string s : {"--ctx-checkpoints", "--reasoning-format"}) {
         EXPECT_GT(help.find("  " + s + " "), compatibility) << s;
     }
-    for (const std::string s : {"--override-tensor", "--reverse-prompt", "--log-timestamps", "--print-options",
+    for (const std::string s : {"--override-tensor", "--reverse-prompt", "--log-timestamps", "--print-options", "--tools",
                                 "--cache-reuse", "--cache-ram", "--cache-dir"}) {
         EXPECT_LT(help.find(" " + s), compatibility) << s;
     }
