@@ -5,6 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/builtin_tools.h"
+#include "agent/tool_runtime.h"
+#include "agent/toolbox.h"
 #include "options/cpu_placement_options.h"
 #include "options/option_builder.h"
 
@@ -602,6 +605,37 @@ void add_template_options(std::vector<OptionSpec>& t) {
             .bind(boolean(chat(&ChatSettings::prefill_assistant))));
 }
 
+// `inner`, then `check` on the options it wrote ("" = fine, else why the value is refused).
+Binding checked(Binding inner, std::function<std::string(const ServerOptions&)> check) {
+    return {[inner, check](ServerOptions& o, const std::string& v) -> std::string {
+                if (std::string why = inner.set(o, v); !why.empty()) return why;
+                return check(o);
+            },
+            inner.show};
+}
+
+// --tools: names of built-in tools, or "all".
+std::string check_tool_names(const ServerOptions& o) {
+    for (const auto& name : o.agent.tools) {
+        if (name == "all" || agent::find_builtin_tool(name) != nullptr) continue;
+        std::string known;
+        for (const auto& tool : agent::builtin_tools()) known += (known.empty() ? "" : ", ") + tool.name;
+        return "unknown tool \"" + name + "\" (available: " + known + ", or all)";
+    }
+    return "";
+}
+
+std::string check_tools_runtime(const ServerOptions& o) {
+    std::string error;
+    return agent::parse_runtime(o.agent.tools_runtime, &error) ? "" : error;
+}
+
+// The MCP server definitions of both options, read and parsed now (the file too).
+std::string check_mcp_servers(const ServerOptions& o) {
+    std::string error;
+    return agent::configured_mcp_servers(o.agent, &error) ? "" : error;
+}
+
 // Server features of later work, and llama-server's agent tools (src/agent/).
 void add_server_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
@@ -647,19 +681,19 @@ void add_server_options(std::vector<OptionSpec>& t) {
             .help("experimental: built-in tools for agents, run by POST /tools (do not enable in untrusted "
                   "environments): read_file, file_glob_search, grep_search, exec_shell_command, write_file, edit_file, "
                   "get_info, or all. Limits --cors-origins to localhost unless it is given")
-            .def("no tools").bind(string_list(at_agent(&AgentConfig::tools))));
+            .def("no tools").bind(checked(string_list(at_agent(&AgentConfig::tools)), check_tool_names)));
     add(Opt(S::Endpoints, {"--tools-runtime"}).value(K::String, "OPTION").env({"LLAMA_ARG_TOOLS_RUNTIME"})
             .help("where the tools run: docker:IMAGE or podman:IMAGE (a container started on first use, removed at "
                   "exit), docker-container:ID or podman-container:ID (an existing one), ssh:TARGET (key-based auth, "
                   "a known host key)")
-            .def("the host").bind(nonempty_text(at_agent(&AgentConfig::tools_runtime))));
+            .def("the host").bind(checked(nonempty_text(at_agent(&AgentConfig::tools_runtime)), check_tools_runtime)));
     add(Opt(S::Endpoints, {"--mcp-servers-config"}).value(K::String, "PATH").env({"LLAMA_ARG_MCP_SERVERS_CONFIG"})
             .help("experimental: MCP servers whose tools POST /tools runs, a JSON file in Cursor's format "
                   "({\"mcpServers\": {NAME: {\"command\", \"args\", \"env\"}}}). Limits --cors-origins to localhost")
-            .bind(nonempty_text(at_agent(&AgentConfig::mcp_servers_config))));
+            .bind(checked(nonempty_text(at_agent(&AgentConfig::mcp_servers_config)), check_mcp_servers)));
     add(Opt(S::Endpoints, {"--mcp-servers-json"}).value(K::String, "JSON").env({"LLAMA_ARG_MCP_SERVERS_JSON"})
             .help("experimental: the same, inline JSON")
-            .bind(json_object(at_agent(&AgentConfig::mcp_servers_json))));
+            .bind(checked(json_object(at_agent(&AgentConfig::mcp_servers_json)), check_mcp_servers)));
     add(Opt(S::Endpoints, {"-ag", "--agent"}).negative({"-no-ag", "--no-agent"}).env({"LLAMA_ARG_AGENT"})
             .help("the MCP CORS proxy and every built-in tool (do not enable in untrusted environments). Limits "
                   "--cors-origins to localhost")

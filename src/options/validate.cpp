@@ -1,8 +1,6 @@
 #include "options/validate.h"
 
 #include "agent/builtin_tools.h"
-#include "agent/tool_runtime.h"
-#include "agent/toolbox.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -116,9 +114,10 @@ void apply_late_rules(ServerOptions& o) {
     }
 }
 
-// --agent and "all" become the tool list; names, the runtime and the MCP servers are checked; the
-// tools and MCP servers limit CORS to pages of this machine unless --cors-origins says otherwise.
-std::string check_agent(ServerOptions& o) {
+// --agent and "all" become the tool list (the option table checked the names, the runtime and
+// the MCP servers); the tools and MCP servers limit CORS to pages of this machine unless
+// --cors-origins says otherwise.
+void apply_agent_rules(ServerOptions& o) {
     AgentConfig& agent = o.agent;
     const bool all = agent.agent || std::find(agent.tools.begin(), agent.tools.end(), "all") != agent.tools.end();
     std::vector<std::string> names;
@@ -126,26 +125,16 @@ std::string check_agent(ServerOptions& o) {
         const bool named = std::find(agent.tools.begin(), agent.tools.end(), tool.name) != agent.tools.end();
         if (all || named) names.push_back(tool.name);
     }
-    for (const auto& name : agent.tools) {
-        if (name != "all" && !name.empty() && agent::find_builtin_tool(name) == nullptr) {
-            std::string known;
-            for (const auto& tool : agent::builtin_tools()) known += (known.empty() ? "" : ", ") + tool.name;
-            return "--tools: unknown tool \"" + name + "\" (available: " + known + ", or all)";
-        }
-    }
     agent.tools = std::move(names);
     if (agent.agent) agent.mcp_proxy = true;
-    std::string error;
-    if (!agent::parse_runtime(agent.tools_runtime, &error)) return "--tools-runtime: " + error;
-    if (!agent::configured_mcp_servers(agent, &error)) return error;
     if (agent.tools_route_on() && !o.cors_origins_given) o.http.cors.origins = {"localhost"};
-    return "";
 }
 
 }  // namespace
 
 std::string validate(ServerOptions& o) {
     apply_late_rules(o);
+    apply_agent_rules(o);
     if (std::string why = check_model_source(o); !why.empty()) return why;
     std::string& slot_dir = o.http.slot_save_path;
     while (slot_dir.size() > 1 && slot_dir.back() == '/') slot_dir.pop_back();
@@ -155,7 +144,6 @@ std::string validate(ServerOptions& o) {
     // Like libllama, which never runs a physical batch larger than the logical one.
     if (o.engine.n_ubatch > o.engine.n_batch) o.engine.n_ubatch = o.engine.n_batch;
     if (std::string why = check_speculative(o); !why.empty()) return why;
-    if (std::string why = check_agent(o); !why.empty()) return why;
     return check_self_extend(o.engine);
 }
 

@@ -241,8 +241,11 @@ TEST_F(AgentToolsOnHost, GrepFindsLinesWithContextAndRejectsBadRegex) {
     EXPECT_EQ(call(grep_search_tool, {{"path", "a.txt"}, {"pattern", "WOR"}, {"ignore_case", true}, {"return_line_numbers", true}})
                   ["plain_text_response"],
               "a.txt:2:world\n\n---\nTotal matches: 1\n");
-    EXPECT_EQ(call(grep_search_tool, {{"path", "."}, {"pattern", "("}, {"literal", true}})["plain_text_response"],
-              "\n---\nTotal matches: 0\n");
+    EXPECT_EQ(call(grep_search_tool, {{"path", "."}, {"pattern", "() {"}, {"literal", true}})["plain_text_response"],
+              "sub/m.cpp:int main() {}\n\n---\nTotal matches: 1\n");
+    EXPECT_EQ(call(grep_search_tool, {{"path", "."}, {"pattern", "zzz"}})["plain_text_response"], "\n---\nTotal matches: 0\n");
+    EXPECT_EQ(call(grep_search_tool, {{"path", "."}, {"pattern", "o"}, {"exclude", "*.txt"}})["plain_text_response"],
+              "\n---\nTotal matches: 0\n");  // node_modules/x.cpp is skipped too
     EXPECT_NE(call(grep_search_tool, {{"path", "."}, {"pattern", "("}})["error"].get<std::string>().find("invalid regex"),
               std::string::npos);
     const std::string context =

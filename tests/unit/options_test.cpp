@@ -601,7 +601,9 @@ TEST(Options, AgentToolsAreOffByDefaultAndLimitCorsWhenOn) {
 }
 
 TEST(Options, AgentToolValuesAreCheckedAtStartUp) {
-    EXPECT_TRUE(contains(err({"--tools", "read_file,bogus"}), "--tools: unknown tool \"bogus\""));
+    const std::string unknown = err({"--tools", "read_file,bogus"});
+    EXPECT_TRUE(contains(unknown, "--tools") && contains(unknown, "unknown tool \"bogus\"")) << unknown;
+    EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_TOOLS", "bogus"}}), "LLAMA_ARG_TOOLS"));
     EXPECT_TRUE(contains(err({"--tools-runtime", "vm:x"}), "--tools-runtime"));
     EXPECT_TRUE(contains(err({"--tools-runtime", "docker-container:a;b"}), "--tools-runtime"));
     EXPECT_EQ(ok({"--tools-runtime", "docker:alpine:3"}).agent.tools_runtime, "docker:alpine:3");
