@@ -2,23 +2,28 @@
 // servers that send no CORS headers. The request goes to URL with its body, its Content-Type and
 // the headers it sent as x-llama-server-proxy-header-NAME (as NAME), as llama-server 0.7 forwards
 // them; the answer comes back with its status and headers. Off unless enabled (403
-// feature_disabled). The URL is whatever the caller names, so the answer is bounded in size and
-// time: it is read whole (up to kMaxProxyAnswerBytes) before it is sent on.
+// feature_disabled). The answer is relayed as it comes (an MCP server's SSE stream too), bounded:
+// the URL is whatever the caller names, so it may send at most kMaxProxyAnswerBytes and stay
+// silent at most kProxyReadTimeoutS.
 #include <algorithm>
 #include <cctype>
 
 #include "http/server_context.h"
+#include "http/upstream_relay.h"
 #include "util/log.h"
 
 namespace cria {
 
 namespace {
 
-constexpr size_t kMaxProxyAnswerBytes = 16 * 1024 * 1024;
+constexpr size_t kMaxProxyAnswerBytes = 64 * 1024 * 1024;
 constexpr int kProxyConnectTimeoutS = 10;
 constexpr int kProxyReadTimeoutS = 60;
 constexpr size_t kMaxUrlBytes = 8192;
 const std::string kHeaderPrefix = "x-llama-server-proxy-header-";
+// Set on what the proxy sends: a request that carries it came through a proxy of ours (perhaps
+// this one, pointed at itself) and is refused, so a loop cannot tie up every HTTP thread.
+const char* const kHopHeader = "X-Cria-Cors-Proxy";
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -54,7 +59,7 @@ ProxyTarget parse_target(const std::string& url) {
 bool passes_back(const std::string& name) {
     const std::string n = lower(name);
     static const char* const dropped[] = {"content-length", "transfer-encoding", "connection", "keep-alive",
-                                          "content-encoding", "upgrade", "te", "trailer", "content-type"};
+                                          "content-encoding", "upgrade", "te", "trailer", "server"};
     for (const char* d : dropped) {
         if (n == d) return false;
     }
@@ -71,45 +76,38 @@ httplib::Headers forwarded_headers(const httplib::Request& req) {
 }
 
 void handle_proxy(const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header(kHopHeader)) throw invalid_request("the URL leads back to a CORS proxy", "url");
     const ProxyTarget target = parse_target(req.get_param_value("url"));
-    httplib::Client client(target.origin);
-    if (!client.is_valid()) throw invalid_request("invalid URL: " + target.origin, "url");
-    client.set_connection_timeout(kProxyConnectTimeoutS, 0);
-    client.set_read_timeout(kProxyReadTimeoutS, 0);
-    client.set_write_timeout(kProxyReadTimeoutS, 0);
-    client.set_keep_alive(false);
-    client.set_follow_location(false);
     httplib::Request upstream;
     upstream.method = req.method;
     upstream.path = target.path;
     upstream.headers = forwarded_headers(req);
+    upstream.set_header(kHopHeader, "1");
     if (req.method == "POST") {
         upstream.body = req.body;
         if (!upstream.has_header("Content-Type")) {
             upstream.set_header("Content-Type", req.get_header_value("Content-Type", "application/octet-stream"));
         }
     }
-    std::string body;
-    bool too_large = false;
-    upstream.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
-        if (body.size() + size > kMaxProxyAnswerBytes) {
-            too_large = true;
-            return false;
-        }
-        body.append(data, size);
-        return true;
-    };
-    httplib::Response answer;
-    httplib::Error error = httplib::Error::Success;
-    if (!client.send(upstream, answer, error)) {
-        if (too_large) throw ApiError{502, "server_error", "proxy error: the answer is larger than 16 MiB", "url"};
-        throw ApiError{502, "server_error", "proxy error: " + httplib::to_string(error), "url"};
+    RelayLimits limits;
+    limits.connect_timeout_s = kProxyConnectTimeoutS;
+    limits.read_timeout_s = kProxyReadTimeoutS;
+    limits.max_total_bytes = kMaxProxyAnswerBytes;
+    const auto relay = UpstreamRelay::start(target.origin, std::move(upstream), limits);
+    if (!relay->has_head()) {
+        const std::string why = relay->error();
+        relay->stop();
+        throw ApiError{502, "server_error", "proxy error: " + why, "url"};
     }
-    res.status = answer.status;
-    for (const auto& [name, value] : answer.headers) {
-        if (passes_back(name)) res.set_header(name, value);
+    res.status = relay->status();
+    std::string content_type = "application/octet-stream";
+    for (const auto& [name, value] : relay->headers()) {
+        if (lower(name) == "content-type") content_type = value;
+        else if (passes_back(name)) res.set_header(name, value);
     }
-    res.set_content(std::move(body), answer.get_header_value("Content-Type", "application/octet-stream"));
+    res.set_header("X-Accel-Buffering", "no");
+    // An answer broken off (or cut at the size limit) ends with a cut connection.
+    UpstreamRelay::stream_to(relay, res, content_type, nullptr);
 }
 
 }  // namespace

@@ -64,7 +64,19 @@ before(async () => {
   fakebin = fs.mkdtempSync(path.join(os.tmpdir(), 'cria-fakebin-'));
   fs.writeFileSync(path.join(fakebin, 'docker'), FAKE_DOCKER, { mode: 0o755 });
   dockerLog = path.join(fakebin, 'docker.log');
+  let release = null;  // ends the held SSE stream
   upstream = http.createServer((req, res) => {
+    if (req.url === '/sse') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      release = () => { res.end('data: second\n\n'); };
+      return;
+    }
+    if (req.url === '/release') {
+      release?.();
+      res.end('released');
+      return;
+    }
     let body = '';
     req.on('data', (d) => { body += d; });
     req.on('end', () => {
@@ -214,6 +226,33 @@ test('/cors-proxy forwards method, body and x-llama-server-proxy-header-* header
     assert.equal(refused.status, 400, url);
   }
   assert.equal((await agent.get('/cors-proxy?url=http://127.0.0.1:1/')).status, 502);
+  // pointed at itself, it stops at the second hop
+  const loop = await agent.get(`/cors-proxy?url=${encodeURIComponent(agent.url(`/cors-proxy?url=${encodeURIComponent(agent.url('/health'))}`))}`);
+  assert.equal(loop.status, 400);
+  assert.match(loop.body.error.message, /leads back to a CORS proxy/);
+});
+
+test('/cors-proxy relays an SSE stream as it comes', async () => {
+  const res = await fetch(agent.url(`/cors-proxy?url=${encodeURIComponent(`http://127.0.0.1:${upstreamPort}/sse`)}`),
+    { signal: AbortSignal.timeout(20000) });
+  assert.equal(res.headers.get('content-type'), 'text/event-stream');
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let seen = '';
+  // The upstream holds the stream open after its first event: a proxy that buffered whole
+  // answers would never hand it on (the signal above ends the wait).
+  while (!seen.includes('data: first\n\n')) {
+    const { value, done } = await reader.read();
+    assert.ok(!done, 'the stream ended before its first event');
+    seen += decoder.decode(value, { stream: true });
+  }
+  await fetch(`http://127.0.0.1:${upstreamPort}/release`);
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += decoder.decode(value, { stream: true });
+  }
+  assert.equal(seen, 'data: first\n\ndata: second\n\n');
 });
 
 test('--tools-runtime docker-container:ID runs every command through docker exec', async () => {
