@@ -31,7 +31,9 @@ rl.on('line', (line) => {
   if (m.method === 'initialize') send({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: '2024-11-05', capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '1' } } });
   else if (m.method === 'tools/list') send({ jsonrpc: '2.0', id: m.id, result: { tools: [
     { name: 'echo', description: 'Echo text', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } },
-    { name: 'fail', description: 'Fails', inputSchema: { type: 'object', properties: {} } }] } });
+    { name: 'fail', description: 'Fails', inputSchema: { type: 'object', properties: {} } },
+    { name: 'hang', description: 'Never answers', inputSchema: { type: 'object', properties: {} } }] } });
+  else if (m.method === 'tools/call' && m.params.name === 'hang') return;
   else if (m.method === 'tools/call' && m.params.name === 'fail') send({ jsonrpc: '2.0', id: m.id, result: { content: [{ type: 'text', text: 'boom' }], isError: true } });
   else if (m.method === 'tools/call') send({ jsonrpc: '2.0', id: m.id, result: { content: [{ type: 'text', text: 'echo: ' + m.params.arguments.text + ' ' + process.env.MCP_FLAG }] } });
 });
@@ -114,12 +116,13 @@ test('off by default: /tools and /cors-proxy answer 403 feature_disabled, as lla
 let agent;  // --tools all, an MCP server, the proxy
 test('--tools all: GET /tools lists the seven tools with llama-server\'s shape', async (t) => {
   agent = await pool.start(['--tools', 'all', '--ui-mcp-proxy', '--mcp-servers-json',
-    JSON.stringify({ mcpServers: { fk: { command: process.execPath, args: [path.join(dir, 'mcp.js')], env: { MCP_FLAG: 'on' } } } })]);
+    JSON.stringify({ mcpServers: { fk: { command: process.execPath, args: [path.join(dir, 'mcp.js')], env: { MCP_FLAG: 'on' },
+      timeout_ms: 3000 } } })]);
   const res = await agent.get('/tools');
   assert.equal(res.status, 200);
   const names = res.body.map((x) => x.tool);
   assert.deepEqual(names, ['read_file', 'file_glob_search', 'grep_search', 'exec_shell_command', 'write_file',
-    'edit_file', 'get_info', 'fk_echo', 'fk_fail']);
+    'edit_file', 'get_info', 'fk_echo', 'fk_fail', 'fk_hang']);
   const exec = res.body.find((x) => x.tool === 'exec_shell_command');
   assert.equal(exec.type, 'server');
   assert.equal(exec.permissions.write, true);
@@ -199,6 +202,19 @@ test('errors: bad bodies are 400 in llama-server\'s flat shape, an unknown tool 
 test('MCP server tools run over stdio; their errors are {"error"}', async () => {
   assert.deepEqual((await tool(agent, { tool: 'fk_echo', params: { text: 'hi' } })).body, { plain_text_response: 'echo: hi on' });
   assert.deepEqual((await tool(agent, { tool: 'fk_fail', params: {} })).body, { error: 'boom' });
+  // a server that does not answer in its timeout_ms: an error, and the next call gets a fresh process
+  const hung = await tool(agent, { tool: 'fk_hang', params: {} });
+  assert.equal(hung.status, 200);
+  assert.match(hung.body.error, /timed out/);
+  assert.deepEqual((await tool(agent, { tool: 'fk_echo', params: { text: 'again' } })).body, { plain_text_response: 'echo: again on' });
+});
+
+test('--agent: every tool and the proxy, CORS limited to localhost', async () => {
+  const server = await pool.start(['-ag']);
+  assert.equal((await server.get('/tools')).body.length, 7);
+  assert.equal((await server.get('/props')).body.cors_proxy_enabled, true);
+  const evil = await server.get('/health', { Origin: 'http://evil.example' });
+  assert.equal(evil.headers.get('access-control-allow-origin'), null);
 });
 
 test('CORS is limited to localhost once tools are on; /props says the proxy is on', async () => {
