@@ -199,6 +199,26 @@ test('errors: bad bodies are 400 in llama-server\'s flat shape, an unknown tool 
   assert.equal((await tool(agent, { tool: 'get_info', params: {} }, { 'x-tool-runtime': 'host' })).status, 500);
 });
 
+test('odd params never take the server down: every tool answers 200, 400 or 404', async () => {
+  const odd = [null, 5, -1, 1e300, true, 'x', '', [], ['a'], {}, { a: 1 }, 'a\u0000b', '../'.repeat(2000), '\u00e9\ud800'];
+  const fields = ['path', 'pattern', 'content', 'command', 'edits', 'start_line', 'end_line', 'limit', 'max_depth',
+    'type', 'include', 'exclude', 'context_lines', 'timeout', 'max_output_size', 'literal'];
+  const names = ['read_file', 'file_glob_search', 'grep_search', 'write_file', 'edit_file', 'get_info', 'exec_shell_command'];
+  for (const [i, name] of names.entries()) {
+    for (const [j, value] of odd.entries()) {
+      const field = fields[(i * 7 + j) % fields.length];
+      const params = { path: 'a.txt', pattern: 'x', content: 'c', command: 'true', edits: [], [field]: value };
+      if (name === 'write_file' || name === 'edit_file') params.path = `odd/${name}-${j}.txt`;
+      const res = await tool(agent, { tool: name, params });
+      assert.ok([200, 400, 404].includes(res.status), `${name} ${field}=${JSON.stringify(value)}: ${res.status}`);
+    }
+    for (const params of [null, 5, 'x', []]) {
+      assert.ok([200, 400].includes((await tool(agent, { tool: name, params })).status), `${name} params=${JSON.stringify(params)}`);
+    }
+  }
+  assert.equal((await agent.get('/health')).status, 200);
+});
+
 test('MCP server tools run over stdio; their errors are {"error"}', async () => {
   assert.deepEqual((await tool(agent, { tool: 'fk_echo', params: { text: 'hi' } })).body, { plain_text_response: 'echo: hi on' });
   assert.deepEqual((await tool(agent, { tool: 'fk_fail', params: {} })).body, { error: 'boom' });
