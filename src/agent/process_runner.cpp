@@ -151,7 +151,7 @@ struct RunLoop {
         if (kept < n) result.truncated = true;
         if (kept == 0) return;
         result.output.append(data, kept);
-        if (sink) sink(std::string(data, kept));
+        if (sink && !sink(std::string(data, kept))) result.abandoned = true;
     }
 
     void feed_stdin() {
@@ -172,7 +172,7 @@ struct RunLoop {
         if (input.empty()) close_fd(child.stdin_fd);
         if (child.stdin_fd >= 0) ::fcntl(child.stdin_fd, F_SETFL, O_NONBLOCK);
         const auto deadline = std::chrono::steady_clock::now() + limits.timeout;
-        while (child.stdout_fd >= 0) {
+        while (child.stdout_fd >= 0 && !result.abandoned) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) {
                 result.timed_out = true;
@@ -206,7 +206,7 @@ RunResult run_to_end(const SpawnSpec& spec, const std::string& input, const RunL
     // group (what it left running, or all of it on a timeout).
     int status = 0;
     pid_t done = 0;
-    while (!result.timed_out && (done = ::waitpid(child.pid, &status, WNOHANG)) == 0) {
+    while (!result.timed_out && !result.abandoned && (done = ::waitpid(child.pid, &status, WNOHANG)) == 0) {
         if (std::chrono::steady_clock::now() >= deadline) result.timed_out = true;
         else std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }

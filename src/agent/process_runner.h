@@ -53,11 +53,13 @@ struct RunResult {
     int exit_code = -1;       // the exit status; 128+N when killed by signal N
     bool timed_out = false;
     bool truncated = false;   // the output was longer than max_output
+    bool abandoned = false;   // the sink refused more output (its reader left): the command was killed
     std::string output;       // stdout and stderr, interleaved as written
 };
 
-// Called with each piece of output as it arrives (already within max_output), for streaming.
-using OutputSink = std::function<void(const std::string& piece)>;
+// Called with each piece of output as it arrives (already within max_output), for streaming;
+// false when nobody reads any more (a client that left): the command is then killed.
+using OutputSink = std::function<bool(const std::string& piece)>;
 
 // Runs `spec` to its end: writes `input` to its stdin (then closes it), gathers its output.
 RunResult run_to_end(const SpawnSpec& spec, const std::string& input, const RunLimits& limits,

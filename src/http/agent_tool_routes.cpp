@@ -44,8 +44,9 @@ void stream_tool(agent::AgentToolbox& toolbox, const std::string& name, nlohmann
                 return sink.write(text.data(), text.size());
             };
             try {
+                // A client that leaves ends the command (its output has nowhere to go).
                 const nlohmann::json answer = toolbox.invoke(name, params, place, [&](const std::string& piece) {
-                    event({{"chunk", piece}});
+                    return event({{"chunk", piece}});
                 });
                 if (answer.contains("error")) event(answer);
             } catch (const std::exception& e) {

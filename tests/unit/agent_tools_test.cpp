@@ -172,6 +172,21 @@ TEST(AgentProcess, TimeoutKillsAndOutputIsCapped) {
     EXPECT_EQ(run_to_end(spec, "", limits).exit_code, 127);
 }
 
+TEST(AgentProcess, AReaderThatLeavesEndsTheCommand) {
+    RunLimits limits;
+    limits.timeout = std::chrono::seconds(60);
+    SpawnSpec spec;
+    spec.argv = {"sh", "-c", "echo a; sleep 60"};
+    std::string seen;
+    const RunResult r = run_to_end(spec, "", limits, [&](const std::string& piece) {
+        seen += piece;
+        return false;  // the client is gone
+    });
+    EXPECT_TRUE(r.abandoned);
+    EXPECT_FALSE(r.timed_out);  // killed at once, not at its timeout
+    EXPECT_EQ(seen, "a\n");
+}
+
 class AgentToolsOnHost : public ::testing::Test {
 protected:
     void SetUp() override {
