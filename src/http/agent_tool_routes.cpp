@@ -1,11 +1,13 @@
 // GET and POST /tools: the built-in agent tools (--tools) and the MCP servers' tools, as
 // llama-server 0.7 serves them. Off unless an option turns them on (403 feature_disabled). A tool
 // runs on the request's own HTTP thread, never the engine's; its errors are answers, not crashes.
+#include <algorithm>
 #include <memory>
 #include <mutex>
 
 #include "agent/toolbox.h"
 #include "api/json_fields.h"
+#include "engine/output_text.h"
 #include "http/server_context.h"
 #include "util/log.h"
 
@@ -44,10 +46,17 @@ void stream_tool(agent::AgentToolbox& toolbox, const std::string& name, nlohmann
                 return sink.write(text.data(), text.size());
             };
             try {
-                // A client that leaves ends the command (its output has nowhere to go).
+                // A client that leaves ends the command (its output has nowhere to go). A UTF-8
+                // character split between two reads is held back until it is whole.
+                std::string pending;
                 const nlohmann::json answer = toolbox.invoke(name, params, place, [&](const std::string& piece) {
-                    return event({{"chunk", piece}});
+                    pending += piece;
+                    const size_t whole = pending.size() - std::min(pending.size(), incomplete_utf8_suffix(pending));
+                    const std::string chunk = pending.substr(0, whole);
+                    pending.erase(0, whole);
+                    return chunk.empty() || event({{"chunk", chunk}});
                 });
+                if (!pending.empty()) event({{"chunk", pending}});
                 if (answer.contains("error")) event(answer);
             } catch (const std::exception& e) {
                 event({{"error", e.what()}});

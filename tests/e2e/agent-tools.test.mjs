@@ -181,6 +181,13 @@ test('exec_shell_command: exit code, timeout, and a stream of chunks', async () 
   const events = (await res.text()).split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)));
   assert.deepEqual(events.at(-1), { done: true });
   assert.equal(events.slice(0, -1).map((x) => x.chunk).join(''), '1\n2\n\n[exit code: 0]');
+  // a character whose bytes arrive in two reads (the pause between them) comes whole
+  const split = await fetch(agent.url('/tools'), {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'x-tool-cwd': dir },
+    body: JSON.stringify({ tool: 'exec_shell_command', params: { command: "printf '\\303'; sleep 0.3; printf '\\251\\n'" }, stream: true }),
+  });
+  const parts = (await split.text()).split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice(6)));
+  assert.equal(parts.filter((x) => x.chunk !== undefined).map((x) => x.chunk).join(''), 'é\n\n[exit code: 0]');
 });
 
 test('errors: bad bodies are 400 in llama-server\'s flat shape, an unknown tool 404, tool failures 200', async () => {
