@@ -1,7 +1,7 @@
 // cria: serve a GGUF model over HTTP.
 //
 // Start-up order matters: the HTTP server listens first (so /health answers "loading model"),
-// then a model named by -mu/-hf is downloaded (or found in the cache), then the model loads, then
+// then a model named by -mu/-hf (and a draft model named by -hfd) is downloaded (or found in the cache), then the model loads, then
 // this thread becomes the engine thread and runs the step loop until SIGINT or SIGTERM.
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -63,6 +63,46 @@ cria::download::ModelFetchRequest fetch_request(const cria::ServerOptions& o) {
     // A progress line only where someone watches it; log files and pipes get start and end lines.
     r.show_progress = !o.log_disable && ::isatty(STDERR_FILENO) == 1;
     return r;
+}
+
+// -hfd: the draft model's repository, fetched as -hf fetches the model (the same endpoint, quant
+// choice, token, --offline and cache), without a projector, as llama-server does; -md, if given, is
+// where the download is kept.
+cria::download::ModelFetchRequest draft_fetch_request(const cria::ServerOptions& o) {
+    cria::download::ModelFetchRequest r;
+    r.hf_repo = o.engine.speculative.draft_hf_repo;
+    r.hf_token = o.download.hf_token;
+    r.offline = o.download.offline;
+    r.destination = o.engine.speculative.draft_model_path;
+    r.mmproj_auto = false;
+    r.show_progress = !o.log_disable && ::isatty(STDERR_FILENO) == 1;
+    return r;
+}
+
+// Downloads what -mu, -hf, -mmu and -hfd name (or finds it in the cache) and tells the engine where
+// it is; *draft_path: the draft model's file. False with *error when something is not there.
+bool fetch_models(const cria::ServerOptions& o, cria::Engine& engine, const std::atomic<bool>* cancel,
+                  std::string* draft_path, std::string* error) {
+    cria::download::ModelFetchRequest fetch = fetch_request(o);
+    if (cria::download::needs_fetch(fetch)) {
+        fetch.cancel = cancel;
+        const auto fetched = cria::download::fetch_model(fetch, cria::download::process_env(), error);
+        if (!fetched) return false;
+        if (!fetched->model_path.empty()) engine.set_model_path(fetched->model_path);
+        if (!fetched->projector_path.empty()) engine.set_mmproj_path(fetched->projector_path);
+    }
+    cria::download::ModelFetchRequest draft = draft_fetch_request(o);
+    if (cria::download::needs_fetch(draft)) {
+        draft.cancel = cancel;
+        const auto fetched = cria::download::fetch_model(draft, cria::download::process_env(), error);
+        if (!fetched) {
+            *error = "draft model (--hf-repo-draft): " + *error;
+            return false;
+        }
+        *draft_path = fetched->model_path;
+        engine.set_draft_model_path(fetched->model_path);
+    }
+    return true;
 }
 
 // libllama's own messages: errors and warnings always, the rest with --verbose.
@@ -274,19 +314,8 @@ int main(int argc, char** argv) {
         std::_Exit(1);
     });
 
-    bool ready_to_load = true;
-    cria::download::ModelFetchRequest fetch = fetch_request(options);
-    if (cria::download::needs_fetch(fetch)) {
-        fetch.cancel = &stop_download;
-        const auto fetched = cria::download::fetch_model(fetch, cria::download::process_env(), &error);
-        if (fetched) {
-            if (!fetched->model_path.empty()) engine.set_model_path(fetched->model_path);
-            if (!fetched->projector_path.empty()) engine.set_mmproj_path(fetched->projector_path);
-        } else {
-            ready_to_load = false;
-        }
-    }
-
+    std::string draft_path = options.engine.speculative.draft_model_path;
+    const bool ready_to_load = fetch_models(options, engine, &stop_download, &draft_path, &error);
     const bool loaded = ready_to_load && engine.load(&error) && check_generation_defaults(options, engine, &error);
     if (!ready_to_load && stop_download) {
         // A stop asked for during the download: not a failure (the partial file is kept for next time).
@@ -310,8 +339,7 @@ int main(int argc, char** argv) {
                    std::to_string(info.n_ctx_slot) + " tokens");
     const cria::SpeculativeConfig& speculative = options.engine.speculative;
     if (speculative.enabled()) {
-        const std::string draft =
-            speculative.draft_model_path.empty() ? "" : ", draft model " + speculative.draft_model_path;
+        const std::string draft = draft_path.empty() ? "" : ", draft model " + draft_path;
         cria::log_info("speculative decoding: " + cria::draft_source_names(speculative.sources) + draft);
     }
     log_runtime(info);

@@ -1,5 +1,6 @@
 // make-model: writes a llama-architecture GGUF model with random weights, or (--lora) a LoRA
-// adapter GGUF for such a model, or (--rerank) a reranking model with a classification head.
+// adapter GGUF for such a model, or (--rerank) a reranking model with a classification head, or
+// (--swa N) a sliding-window gemma3 model, or (--mamba) a recurrent mamba model.
 //
 // The weights come from our own PRNG (splitmix64 + uniform distribution), so a given
 // (preset, seed, type, dims) always produces byte-identical files on every machine.
@@ -264,6 +265,14 @@ struct Config {
     // whose rank pooling reads the last token through `cls.output` (n_embd x 2 labels, softmax:
     // the score is the first label's probability), pooling_type 4 (rank).
     bool rerank = false;
+    // A sliding-window model (--swa N): the gemma3 architecture (llama's plus per-head q/k norms and
+    // norms after attention and after the FFN), every other layer attending to the last N positions
+    // only. libllama then gives those layers a small cache of their own that forgets older cells,
+    // which is what context checkpoints are for (tests/e2e/context-checkpoints.test.mjs).
+    int32_t swa = 0;
+    // A recurrent model (--mamba): the mamba architecture (one selective state-space block per layer,
+    // no attention), whose state cannot be cut back at all: context checkpoints are all it has.
+    bool mamba = false;
     bool lora = false;        // write a LoRA adapter for the model of these dimensions instead
     int32_t lora_rank = 4;
     float lora_gain = 1.0f;   // the adapter's contribution relative to the base weights' (at scale 1)
@@ -315,6 +324,9 @@ void usage(const char * argv0) {
                  "  --pooling none|mean|cls|last writes llama.pooling_type: an embedding model.\n"
                  "  --rerank writes a reranker (qwen3 architecture, rank pooling, classifier head cls.output\n"
                  "    with the labels yes/no): the score of a pair is the probability of 'yes'.\n"
+                 "  --swa N writes a sliding-window model (gemma3 architecture): every other layer attends to the\n"
+                 "    last N positions only.\n"
+                 "  --mamba writes a recurrent model (mamba architecture: no attention; -n-ff and the heads unused).\n"
                  "  --lora [--lora-rank N] [--lora-gain X] writes a LoRA adapter (general.type 'adapter') for the\n"
                  "    model that the same preset and dimensions describe, instead of a model; --seed picks its weights.\n",
                  argv0);
@@ -386,6 +398,10 @@ Config parse_args(int argc, char ** argv) {
             else throw std::runtime_error("--pooling must be none, mean, cls or last");
         } else if (a == "--rerank") {
             c.rerank = true;
+        } else if (a == "--swa") {
+            c.swa = int_value();
+        } else if (a == "--mamba") {
+            c.mamba = true;
         } else if (a == "--out-gain") {
             c.out_gain = float_value();
         } else if (a == "--qk-gain") {
@@ -454,6 +470,12 @@ Config parse_args(int argc, char ** argv) {
     if (c.rerank && (c.lora || c.pooling >= 0)) {
         throw std::runtime_error("--rerank writes a model with its own pooling (rank): not with --lora or --pooling");
     }
+    if ((c.swa > 0 || c.mamba) && (c.rerank || c.lora || c.pooling >= 0)) {
+        throw std::runtime_error("--swa and --mamba write generative models: not with --rerank, --lora or --pooling");
+    }
+    if (c.swa > 0 && c.mamba) {
+        throw std::runtime_error("--swa and --mamba are different architectures");
+    }
     if (c.lora && c.lora_rank <= 0) {
         throw std::runtime_error("--lora-rank must be positive");
     }
@@ -463,7 +485,7 @@ Config parse_args(int argc, char ** argv) {
 // ---------------------------------------------------------------------------------------------
 // Tensors
 
-enum class Init { Ones, Uniform };
+enum class Init { Ones, Constant, Uniform };  // Constant: every value is the spec's stddev
 
 struct TensorSpec {
     std::string name;
@@ -484,6 +506,38 @@ ggml_type weight_type(const std::string & t, int64_t ne0) {
     return (ne0 % ggml_blck_size(GGML_TYPE_Q8_0) == 0) ? GGML_TYPE_Q8_0 : GGML_TYPE_F16;
 }
 
+// The mamba block's dimensions (libllama supports an expansion factor of 2 only).
+struct MambaDims {
+    int64_t d_inner, d_conv, d_state, dt_rank;
+};
+MambaDims mamba_dims(const Config & c) { return {2 * int64_t{c.n_embd}, 4, 16, (c.n_embd + 15) / 16}; }
+
+// The mamba layers' tensors: what libllama's loader asks for. A = -1 everywhere (a stable decay), the
+// time step's bias about softplus^-1(0.05), D = 1, the convolution's bias 0.
+void mamba_layer_specs(const Config & c, std::vector<TensorSpec> & specs) {
+    const MambaDims m = mamba_dims(c);
+    const int64_t n_embd = c.n_embd;
+    auto add = [&](const std::string & name, int64_t ne0, int64_t ne1, ggml_type type, Init init, float value) {
+        specs.push_back({name, ne0, ne1, type, init, value, false});
+    };
+    auto inv_sqrt = [](int64_t n) { return 1.0f / std::sqrt(static_cast<float>(n)); };
+    for (int32_t il = 0; il < c.n_layer; ++il) {
+        const std::string p = "blk." + std::to_string(il) + ".";
+        add(p + "attn_norm.weight", n_embd, 0, GGML_TYPE_F32, Init::Ones, 0.0f);
+        add(p + "ssm_in.weight", n_embd, 2 * m.d_inner, weight_type(c.type, n_embd), Init::Uniform, inv_sqrt(n_embd));
+        add(p + "ssm_conv1d.weight", m.d_conv, m.d_inner, GGML_TYPE_F32, Init::Uniform, inv_sqrt(m.d_conv));
+        add(p + "ssm_conv1d.bias", m.d_inner, 0, GGML_TYPE_F32, Init::Constant, 0.0f);
+        add(p + "ssm_x.weight", m.d_inner, m.dt_rank + 2 * m.d_state, weight_type(c.type, m.d_inner), Init::Uniform,
+            inv_sqrt(m.d_inner));
+        add(p + "ssm_dt.weight", m.dt_rank, m.d_inner, GGML_TYPE_F32, Init::Uniform, inv_sqrt(m.dt_rank));
+        add(p + "ssm_dt.bias", m.d_inner, 0, GGML_TYPE_F32, Init::Constant, -3.0f);
+        add(p + "ssm_a", m.d_state, m.d_inner, GGML_TYPE_F32, Init::Constant, -1.0f);
+        add(p + "ssm_d", m.d_inner, 0, GGML_TYPE_F32, Init::Ones, 0.0f);
+        add(p + "ssm_out.weight", m.d_inner, n_embd, weight_type(c.type, m.d_inner), Init::Uniform,
+            c.attn_gain * inv_sqrt(m.d_inner));
+    }
+}
+
 std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
     const int64_t n_embd = c.n_embd;
     const int64_t n_embd_kv = static_cast<int64_t>(c.n_embd / c.n_head) * c.n_head_kv;
@@ -500,12 +554,30 @@ std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
     };
 
     matrix("token_embd.weight", n_embd, n_vocab, kEmbdStd);
-    for (int32_t il = 0; il < c.n_layer; ++il) {
+    if (c.mamba) {
+        mamba_layer_specs(c, specs);
+    }
+    for (int32_t il = 0; il < (c.mamba ? 0 : c.n_layer); ++il) {
         const std::string p = "blk." + std::to_string(il) + ".";
         norm(p + "attn_norm.weight", n_embd);
         if (c.rerank) {
             norm(p + "attn_q_norm.weight", n_embd / c.n_head);
             norm(p + "attn_k_norm.weight", n_embd / c.n_head);
+        }
+        if (c.swa > 0) {
+            // The per-head q/k norms fix the attention logits' scale, whatever attn_q and attn_k do:
+            // --qk-gain scales them here instead (so that attention is sharp enough for a position's
+            // output to depend on which cells its window holds).
+            specs.push_back({p + "attn_q_norm.weight", n_embd / c.n_head, 0, GGML_TYPE_F32, Init::Constant, c.qk_gain, false});
+            specs.push_back({p + "attn_k_norm.weight", n_embd / c.n_head, 0, GGML_TYPE_F32, Init::Constant, c.qk_gain, false});
+        }
+        if (c.swa > 0) {
+            // gemma scales the input embeddings by sqrt(n_embd) and normalizes each block's output:
+            // these gains give the blocks' outputs a weight against the embedding (the norms after
+            // attention and after the FFN, to --attn-gain and --ffn-gain times sqrt(n_embd)).
+            const float root = std::sqrt(static_cast<float>(n_embd));
+            specs.push_back({p + "post_attention_norm.weight", n_embd, 0, GGML_TYPE_F32, Init::Constant, c.attn_gain * root, false});
+            specs.push_back({p + "post_ffw_norm.weight", n_embd, 0, GGML_TYPE_F32, Init::Constant, c.ffn_gain * root, false});
         }
         matrix(p + "attn_q.weight", n_embd, n_embd, c.qk_gain * inv_sqrt_embd);
         matrix(p + "attn_k.weight", n_embd, n_embd_kv, c.qk_gain * inv_sqrt_embd);
@@ -541,8 +613,8 @@ std::vector<uint8_t> tensor_data(const TensorSpec & s, const Config & c, const s
     const int64_t n = n_elements(s);
     const int64_t rows = s.ne1 > 0 ? s.ne1 : 1;
     std::vector<float> f;
-    if (s.init == Init::Ones) {
-        f.assign(static_cast<size_t>(n), 1.0f);
+    if (s.init == Init::Ones || s.init == Init::Constant) {
+        f.assign(static_cast<size_t>(n), s.init == Init::Ones ? 1.0f : s.stddev);
     } else {
         f = random_values(s.name, n, s.stddev, c.seed);
     }
@@ -634,8 +706,9 @@ Written write_model(const Config & c) {
     const std::vector<bool> suppressed = suppressed_tokens(vocab, ids);
 
     std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_empty());
-    const std::string name = "cria-" + c.preset + "-random" + (c.rerank ? "-rerank" : "");
-    const std::string arch = c.rerank ? "qwen3" : "llama";
+    const std::string name =
+        "cria-" + c.preset + "-random" + (c.rerank ? "-rerank" : c.swa > 0 ? "-swa" : c.mamba ? "-mamba" : "");
+    const std::string arch = c.rerank ? "qwen3" : c.swa > 0 ? "gemma3" : c.mamba ? "mamba" : "llama";
     auto key = [&arch](const char * suffix) { return arch + "." + suffix; };
     gguf_set_val_str(g.get(), "general.architecture", arch.c_str());
     gguf_set_val_str(g.get(), "general.name", name.c_str());
@@ -649,13 +722,28 @@ Written write_model(const Config & c) {
     gguf_set_val_u32(g.get(), key("context_length").c_str(), static_cast<uint32_t>(c.n_ctx_train));
     gguf_set_val_u32(g.get(), key("embedding_length").c_str(), static_cast<uint32_t>(c.n_embd));
     gguf_set_val_u32(g.get(), key("block_count").c_str(), static_cast<uint32_t>(c.n_layer));
-    gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), static_cast<uint32_t>(c.n_ff));
-    gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), static_cast<uint32_t>(c.n_head));
-    gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), static_cast<uint32_t>(c.n_head_kv));
-    gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), static_cast<uint32_t>(c.n_embd / c.n_head));
-    gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), c.rope_freq_base);
+    if (c.mamba) {  // no attention, no FFN
+        const MambaDims m = mamba_dims(c);
+        gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), 0u);
+        gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), 0u);
+        gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), 0u);
+        gguf_set_val_u32(g.get(), key("ssm.conv_kernel").c_str(), static_cast<uint32_t>(m.d_conv));
+        gguf_set_val_u32(g.get(), key("ssm.inner_size").c_str(), static_cast<uint32_t>(m.d_inner));
+        gguf_set_val_u32(g.get(), key("ssm.state_size").c_str(), static_cast<uint32_t>(m.d_state));
+        gguf_set_val_u32(g.get(), key("ssm.time_step_rank").c_str(), static_cast<uint32_t>(m.dt_rank));
+    } else {
+        gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), static_cast<uint32_t>(c.n_ff));
+        gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), static_cast<uint32_t>(c.n_head));
+        gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), static_cast<uint32_t>(c.n_head_kv));
+        gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), static_cast<uint32_t>(c.n_embd / c.n_head));
+        gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), c.rope_freq_base);
+    }
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), c.rms_eps);
     if (c.pooling >= 0) gguf_set_val_u32(g.get(), key("pooling_type").c_str(), static_cast<uint32_t>(c.pooling));
+    if (c.swa > 0) {
+        gguf_set_val_u32(g.get(), key("attention.sliding_window").c_str(), static_cast<uint32_t>(c.swa));
+        gguf_set_val_u32(g.get(), key("attention.sliding_window_pattern").c_str(), 2u);  // layer 0 windowed, 1 not, ...
+    }
     if (c.rerank) {
         gguf_set_val_u32(g.get(), key("pooling_type").c_str(), 4u);  // LLAMA_POOLING_TYPE_RANK
         const char * labels[] = {"yes", "no"};

@@ -29,8 +29,6 @@ bool is_empty_string(const json& v) { return v.is_string() && v.get<std::string>
 const std::vector<PendingField>& pending_fields() {
     static const std::vector<PendingField> fields = {
         {"image_data", is_empty_container},
-        // FIM's line-indentation stop: only 0 (off) until cria cuts a line's text at generation.
-        {"n_indent", [](const json& v) { return v.is_number_integer() && v.get<int64_t>() <= 0; }},
     };
     return fields;
 }
@@ -325,10 +323,10 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
     g.stream = read_bool(body, "stream", false);
     g.n_probs = static_cast<int32_t>(read_int(body, "n_probs", 0, 0, defaults.limits.max_n_probs));  // --max-n-probs
     g.stop.t_max_predict_ms = read_int(body, "t_max_predict_ms", 0, 0, INT64_MAX);
-    g.stop.t_max_predict_ms = read_int(body, "t_max_predict_ms", 0, 0, INT64_MAX);
+    // As in llama-server, a value of 0 or below asks for nothing.
+    g.stop.n_indent = static_cast<int32_t>(std::max<int64_t>(0, read_int(body, "n_indent", 0, INT32_MIN, kInt32Max)));
     g.speculative = parse_speculative(body, defaults.speculative);
     g.reasoning_budget = parse_reasoning_budget(body);
-    request.response = parse_response_options(body, defaults.limits);
     request.response = parse_response_options(body, defaults.limits);
     if (has_field(body, "lora")) g.lora = parse_lora_scales(body.at("lora"), defaults.n_lora_adapters, "lora");
     return request;
@@ -385,6 +383,7 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"penalize_nl", s.penalize_nl},
         {"stop", r.stop.stop},
         {"n_keep", r.n_keep},
+        {"n_indent", r.stop.n_indent},
         {"ignore_eos", r.stop.ignore_eos},
         {"stream", r.stream},
         {"logit_bias", logit_bias_json(s.logit_bias)},

@@ -67,6 +67,13 @@ std::string prometheus_text(const MetricsSnapshot& m, const MetricsGauges& g) {
            static_cast<double>(m.prompt_cache_bytes));
     metric(out, "prompt_cache_entries", "gauge", "Entries held by the host-memory prompt cache.",
            static_cast<double>(m.prompt_cache_entries));
+    metric(out, "context_checkpoint_restores_total", "counter",
+           "Prompts computed from a context checkpoint instead of from the start (-ctxcp).",
+           static_cast<double>(m.context_checkpoint_restores_total));
+    metric(out, "context_checkpoints", "gauge", "Context checkpoints the slots hold.",
+           static_cast<double>(m.context_checkpoints));
+    metric(out, "context_checkpoint_bytes", "gauge", "Bytes held by the slots' context checkpoints.",
+           static_cast<double>(m.context_checkpoint_bytes));
     metric(out, "n_busy_slots_per_decode", "gauge", "Average number of busy slots per llama_decode() call.",
            m.n_decode_total > 0 ? static_cast<double>(m.busy_slots_total) / static_cast<double>(m.n_decode_total) : 0.0);
     histogram(out, "time_to_first_token_seconds", "Time from a request's admission to its first token.",

@@ -70,15 +70,6 @@ std::vector<Token> generate_context(const json& body, const RequestLimits& limit
 
 // check_limit for a part of one message: the message names its path, the param is "messages"
 // (as chat's parser names every error inside the conversation).
-void check_message_limit(size_t count, int32_t max, const std::string& where, const char* what, const char* option) {
-    try {
-        check_limit(count, max, where.c_str(), what, option);
-    } catch (ApiError& e) {
-        e.param = "messages";
-        throw;
-    }
-}
-
 // The sizes of a chat body, before any of it is converted: messages (as Responses counts its input
 // items), tools, and per message its images and tool calls.
 void check_chat_sizes(const json& body, const RequestLimits& limits) {
@@ -90,11 +81,11 @@ void check_chat_sizes(const json& body, const RequestLimits& limits) {
             const std::string where = "messages[" + std::to_string(i) + "]";
             const auto images = messages[i].find("images");
             if (images != messages[i].end() && images->is_array()) {
-                check_message_limit(images->size(), limits.max_images, where + ".images", "images", "--max-images");
+                check_limit_in(images->size(), limits.max_images, where + ".images", "messages", "images", "--max-images");
             }
             const auto calls = messages[i].find("tool_calls");
             if (calls != messages[i].end() && calls->is_array()) {
-                check_message_limit(calls->size(), limits.max_tools, where + ".tool_calls", "calls", "--max-tools");
+                check_limit_in(calls->size(), limits.max_tools, where + ".tool_calls", "messages", "calls", "--max-tools");
             }
         }
     }

@@ -43,6 +43,7 @@ std::string content_text(const json& message, size_t i, std::vector<ImageFile>* 
     }
     if (it->is_string()) return it->get<std::string>();
     if (!it->is_array()) throw invalid_request("'" + where + "' must be a string or an array of content parts", "messages");
+    check_limit_in(it->size(), limits.max_content_parts, where, "messages", "parts", "--max-content-parts");
     std::string text;
     for (size_t j = 0; j < it->size(); ++j) {
         const json& part = (*it)[j];
@@ -71,6 +72,8 @@ json validate_messages(const json& body, std::vector<ImageFile>* images, const R
     if (!has_field(body, "messages")) throw invalid_request("'messages' is required", "messages");
     const json& list = body.at("messages");
     if (!list.is_array() || list.empty()) throw invalid_request("'messages' must be a non-empty array of messages", "messages");
+    // Bounded before anything is copied: the template renders every message and tool call.
+    check_limit(list.size(), limits.max_input_items, "messages", "messages", "--max-input-items");
     json out = json::array();
     for (size_t i = 0; i < list.size(); ++i) {
         const json& m = list[i];
@@ -83,6 +86,11 @@ json validate_messages(const json& body, std::vector<ImageFile>* images, const R
             throw invalid_request("'messages[" + std::to_string(i) + "].role' is '" + role +
                                       "'; it must be system, developer, user, assistant or tool",
                                   "messages");
+        }
+        const auto calls = m.find("tool_calls");
+        if (calls != m.end() && calls->is_array()) {
+            check_limit_in(calls->size(), limits.max_tools, "messages[" + std::to_string(i) + "].tool_calls", "messages",
+                           "calls", "--max-tools");
         }
         json message = m;
         // An assistant's tool-call message without text keeps its null content: templates (DeepSeek
@@ -158,6 +166,9 @@ ChatRequest parse_chat_request(const json& body, const CompletionDefaults& defau
     ChatRequest r;
     r.messages = validate_messages(body, &r.images, defaults.limits);
     if (has_field(body, "tools")) {
+        if (body.at("tools").is_array()) {
+            check_limit(body.at("tools").size(), defaults.limits.max_tools, "tools", "tools", "--max-tools");
+        }
         validate_tools(body.at("tools"));
         check_tool_schema_sizes(body.at("tools"), static_cast<size_t>(defaults.limits.max_grammar_bytes));
         r.tools = body.at("tools");

@@ -13,4 +13,14 @@ void check_limit(size_t count, int32_t max, const char* field, const char* what,
                           field);
 }
 
+void check_limit_in(size_t count, int32_t max, const std::string& where, const char* param, const char* what,
+                    const char* option) {
+    try {
+        check_limit(count, max, where.c_str(), what, option);
+    } catch (ApiError& e) {
+        e.param = param;
+        throw;
+    }
+}
+
 }  // namespace cria

@@ -48,4 +48,9 @@ struct RequestLimits {
 // accepted (<option>)".
 void check_limit(size_t count, int32_t max, const char* field, const char* what, const char* option);
 
+// The same for a part of a field: the message names `where` (e.g. "messages[3].tool_calls"), the
+// error's field is `param` (e.g. "messages").
+void check_limit_in(size_t count, int32_t max, const std::string& where, const char* param, const char* what,
+                    const char* option);
+
 }  // namespace cria

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/draft_engine_config.h"
+#include "util/log.h"
+
 namespace cria {
 
 std::string vocabulary_mismatch(const llama_vocab* main_vocab, const llama_vocab* draft_vocab) {
@@ -27,27 +30,11 @@ std::string vocabulary_mismatch(const llama_vocab* main_vocab, const llama_vocab
 
 std::unique_ptr<DraftModel> DraftModel::load(const EngineConfig& config, const llama_vocab* main_vocab,
                                              std::string* error) {
-    // The draft context is set up like the main one (threads, batch sizes, one sequence per slot,
-    // the same KV layout), only from another file and with its own size and GPU layers. The main
-    // model's LoRA adapters are not for it; NUMA is set up once, by the main model.
-    EngineConfig draft_config = config;
-    draft_config.model_path = config.speculative.draft_model_path;
-    draft_config.lora_adapters.clear();
-    draft_config.numa.clear();
-    draft_config.grp_attn_n = 1;
-    draft_config.n_gpu_layers = config.speculative.n_gpu_layers_draft;
-    if (config.speculative.n_ctx_draft > 0) draft_config.n_ctx = config.speculative.n_ctx_draft;
-    draft_config.embedding = false;
-    draft_config.pooling.clear();
-    // Its own CPU thread pools: -Cd, --prio-draft, ... (each unset one as the main model's), and
-    // -Cbd, --prio-batch-draft, ... for its batches (each unset one as the draft's own).
-    draft_config.cpu = inherited(config.speculative.cpu_draft, config.cpu);
-    draft_config.cpu_batch = config.speculative.cpu_batch_draft;
-
+    const EngineConfig draft_config = draft_engine_config(config);
     std::unique_ptr<DraftModel> draft(new DraftModel());
     std::string why;
     if (!load_model(draft_config, &draft->model_, &draft->info_, &why)) {
-        *error = "draft model (--model-draft): " + why;
+        *error = draft_load_error(why);
         return nullptr;
     }
     llama_model* model = draft->model_.model.get();
@@ -63,6 +50,11 @@ std::unique_ptr<DraftModel> DraftModel::load(const EngineConfig& config, const l
         return nullptr;
     }
     llama_context* context = draft->model_.context.get();
+    // What the draft options (-td, -tbd, --spec-draft-n-ubatch, -ctkd, -ctvd) made of its context.
+    log_info("draft context: " + std::to_string(llama_n_ctx(context)) + " tokens, threads " +
+             std::to_string(llama_n_threads(context)) + " (batch " + std::to_string(llama_n_threads_batch(context)) +
+             "), n_ubatch " + std::to_string(llama_n_ubatch(context)) + ", KV cache " +
+             draft_config.tuning.cache_type_k + "/" + draft_config.tuning.cache_type_v);
     draft->kv_memory_ = std::make_unique<LlamaKvMemory>(context);
     draft->kv_ = std::make_unique<KvCache>(*draft->kv_memory_, draft->info_.n_slots, SelfExtend(1, 0), config.kv_unified);
     draft->n_batch_ = static_cast<int32_t>(llama_n_batch(context));

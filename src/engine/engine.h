@@ -152,6 +152,8 @@ public:
     void set_model_path(std::string path) { config_.model_path = std::move(path); }
     // Likewise EngineConfig::mmproj_path, for a projector downloaded with -mmu or found with -hf.
     void set_mmproj_path(std::string path) { config_.mmproj_path = std::move(path); }
+    // Likewise SpeculativeConfig::draft_model_path, for a draft model downloaded with -hfd.
+    void set_draft_model_path(std::string path) { config_.speculative.draft_model_path = std::move(path); }
 
     // Loads the model and creates the context. Call once, on the thread that will call run().
     // Returns false and sets *error on failure (an --rpc worker that does not answer is named).

@@ -48,6 +48,8 @@ struct PromptCacheConfig {
     std::string dir;                // --cache-dir: the host cache is written here at shutdown, read at start ("" = not)
     bool cache_idle_slots = true;   // --cache-idle-slots: a starting task saves the idle slots to the host
                                     // cache (and, with a unified KV cache, empties those it saved)
+    int32_t ctx_checkpoints = 32;   // -ctxcp: context checkpoints per slot (engine/kv/context_checkpoints.h); 0 = none
+    int32_t checkpoint_min_step = 8192;  // -cms: spacing the eviction of earlier requests' checkpoints keeps; 0 = none
 };
 
 // The default of --max-queued-requests: room for bursts far beyond any slot count, while a flood

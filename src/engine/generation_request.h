@@ -100,6 +100,9 @@ struct StopRules {
     // > 0: once a '\n' was generated, stop (as "limit") when generation has run this long (FIM
     // clients' time budget, llama-server's t_max_predict_ms); 0: no limit.
     int64_t t_max_predict_ms = 0;
+    // > 0: a generated line indented by fewer spaces/tabs ends generation as "limit", cut where the
+    // line's content begins (llama-server's n_indent; engine/indent_limit.h). 0: no such rule.
+    int32_t n_indent = 0;
 };
 
 // Speculative decoding limits for one request (`speculative.n_max` and friends). They matter only

@@ -40,6 +40,10 @@ struct MetricsSnapshot {
     uint64_t prompt_cache_saves_total = 0;            // sequences stored in it as they left a slot
     uint64_t prompt_cache_bytes = 0;                  // bytes it holds now
     uint64_t prompt_cache_entries = 0;                // entries it holds now
+    // Context checkpoints (-ctxcp, engine/kv/context_checkpoints.h).
+    uint64_t context_checkpoint_restores_total = 0;   // prompts that went back to one instead of the start
+    uint64_t context_checkpoints = 0;                 // checkpoints the slots hold now
+    uint64_t context_checkpoint_bytes = 0;            // their bytes
     uint64_t prompt_tokens_cached_total = 0;  // prompt tokens reused from a cache instead of evaluated
     uint64_t n_tokens_max = 0;            // longest sequence a request reached (prompt + generated)
     uint64_t draft_tokens_total = 0;      // speculative decoding: tokens drafted
@@ -96,6 +100,14 @@ public:
         m_.prompt_cache_saves_total += saved ? 1 : 0;
         m_.prompt_cache_bytes = bytes;
         m_.prompt_cache_entries = entries;
+    }
+
+    // Engine thread: the context checkpoints' totals now.
+    void record_checkpoints(uint64_t restores_total, uint64_t count, uint64_t bytes) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        m_.context_checkpoint_restores_total = restores_total;
+        m_.context_checkpoints = count;
+        m_.context_checkpoint_bytes = bytes;
     }
 
     MetricsSnapshot snapshot() const {

@@ -48,6 +48,11 @@ bool OutputText::append(const std::string& piece) {
     return true;
 }
 
+void OutputText::cut_and_finish(size_t at) {
+    if (at < text_.size()) text_.resize(std::max(at, sent_));
+    finished_ = true;
+}
+
 std::string OutputText::take_sendable() {
     size_t end = text_.size();
     if (!finished_) {

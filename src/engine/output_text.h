@@ -36,6 +36,10 @@ public:
     // Generation ended for another reason (EOS, limit, cancel): nothing is held back any more.
     void finish() { finished_ = true; }
 
+    // Generation ends with the text cut at `at` (n_indent's under-indented line). Only bytes not
+    // sent yet can be cut: `at` is clamped to what was already sent.
+    void cut_and_finish(size_t at);
+
     const std::string& text() const { return text_; }
     const std::string& stopping_word() const { return stopping_word_; }
 

@@ -9,6 +9,7 @@
 #include "engine/request_failure.h"
 #include "engine/rpc_fault.h"
 #include "engine/sampling.h"
+#include "util/log.h"
 
 namespace cria {
 
@@ -37,12 +38,16 @@ Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const Engin
       vocabulary_(model.vocab),
       kv_memory_(model.context.get()),
       kv_(kv_memory_, info.n_slots, SelfExtend(config.grp_attn_n, config.grp_attn_w), config.kv_unified,
-          host_cache_budget(config.prompt_cache)),
+          host_cache_budget(config.prompt_cache), partial_memory(model.model.get(), config)),
       slots_(static_cast<size_t>(info.n_slots)),
       n_batch_(static_cast<int32_t>(std::min(llama_n_batch(model.context.get()), llama_n_ubatch(model.context.get())))),
       batch_(llama_batch_init(n_batch_, 0, 1)),
       admitted_at_(static_cast<size_t>(info.n_slots), 0) {
     for (size_t i = 0; i < slots_.size(); ++i) slots_[i].id = static_cast<int32_t>(i);
+    if (kv_.checkpoints_enabled()) {
+        log_info("context checkpoints enabled, max = " + std::to_string(config.prompt_cache.ctx_checkpoints) +
+                 " per slot, min spacing = " + std::to_string(config.prompt_cache.checkpoint_min_step));
+    }
     load_prompt_cache();
     publish_status();
 }
@@ -241,6 +246,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
         return task->push(failure_for_exception(std::current_exception(), "building the sampler chain", by_request));
     }
     const size_t reuse = prepare_cache(slot, request);  // scheduler_prompt_cache.cpp
+    if (kv_.checkpoints_enabled()) record_checkpoints();  // the cut may have restored or dropped some
     slot.last_batched = 0;  // a new request goes first among the LoRA groups
 
     slot.task = std::move(task);
@@ -252,6 +258,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.probabilities.clear();
     slot.truncated = false;
     slot.output.emplace(request.stop.stop);
+    slot.indent_limit = IndentLimit(request.stop.n_indent);
     slot.sampler = std::move(sampler);
     slot.budget = std::move(budget);
     slot.started = Clock::now();
@@ -295,6 +302,10 @@ void Scheduler::take_donated_prefixes() {
         if (kv_.copy_pending(donor.id)) continue;  // its own copy lands at the next decode: wait for it
         const auto& held = kv_.tokens(donor.id);
         if (held.size() >= slot.donor_tokens && common_prefix(held, prompt) >= slot.donor_tokens) {
+            if (!kv_.keeps_prefix(donor.id, slot.donor_tokens)) {
+                slot.donor = -1;  // its sliding-window (or recurrent) cells moved past the prefix: read it ourselves
+                continue;
+            }
             kv_.share_prefix(donor.id, slot.id, slot.donor_tokens);
             slot.prompt_done = slot.donor_tokens;
             slot.cache_reused = static_cast<int32_t>(slot.donor_tokens);

@@ -57,6 +57,8 @@ std::vector<float> normalized_embedding(const float* v, int32_t n, int32_t mode)
 
 // The host prompt cache's budget in bytes (HostPromptCache's convention) for --cache-ram.
 int64_t host_cache_budget(const PromptCacheConfig& config);
+// What of `model`'s memory cannot be cut back anywhere under `config`, and the checkpoints kept for it.
+PartialMemory partial_memory(const llama_model* model, const EngineConfig& config);
 
 class Scheduler {
 public:
@@ -101,6 +103,13 @@ private:
     void record_prompt_cache(size_t restored, bool saved);  // metrics: a hit, a save, the bytes held
     void cache_idle_slots(const std::vector<bool>& taken);  // --cache-idle-slots: save (and maybe empty) idle slots
     void load_prompt_cache();     // at construction, from --cache-dir
+    // Context checkpoints (-ctxcp): while a slot reads a prompt of P tokens, its chunks stop at P -
+    // n_ubatch and at P - 4, and at the start of each chunk from P - n_ubatch on (up to P - 4) the
+    // sequence is checkpointed (llama-server's places: the end of the prompt is where the next turn
+    // of a conversation, or a retry, diverges). checkpoint_stop(): where the slot's chunk must stop.
+    size_t checkpoint_stop(const Slot& slot) const;
+    void checkpoint_at_chunk_start(Slot& slot);
+    void record_checkpoints();  // metrics: restores so far, checkpoints and bytes held
     void persist_prompt_cache();  // when run() ends: every slot's cache too, into --cache-dir
 
     // Batch building and decoding (scheduler_batch.cpp). A step batches only the slots of one

@@ -78,8 +78,10 @@ bool Scheduler::add_prompt_chunk(Slot& slot) {
         slot.prompt_done = prompt.size();
         return false;
     }
-    // Text up to the next image; the image itself is decoded by decode_next_image().
-    const size_t text_end = next_image_start(slot.request(), slot.prompt_done);
+    // Text up to the next image; the image itself is decoded by decode_next_image(). A chunk also
+    // ends where a context checkpoint is due (scheduler_prompt_cache.cpp).
+    if (batch_.n_tokens < n_batch_) checkpoint_at_chunk_start(slot);
+    const size_t text_end = std::min(next_image_start(slot.request(), slot.prompt_done), checkpoint_stop(slot));
     // With self-extend, a chunk ends where the current window is full: it is grouped first.
     int32_t room = slot.prompt_done < prompt.size() && batch_.n_tokens < n_batch_ ? kv_.make_room(slot.id) : n_batch_;
     while (slot.prompt_done < text_end && batch_.n_tokens < n_batch_ && room-- > 0) {

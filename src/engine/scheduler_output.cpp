@@ -162,6 +162,9 @@ void Scheduler::accept_token(Slot& slot, Token token) {
     observe_for_budget(slot, token);
     slot.has_new_line = slot.has_new_line || piece.find('\n') != std::string::npos;
     const bool hit_stop_string = slot.output->append(piece);
+    // n_indent: the cut is made before this token's text is offered to the stream.
+    const size_t indent_cut = hit_stop_string ? std::string::npos : slot.indent_limit.check(slot.output->text());
+    if (indent_cut != std::string::npos) slot.output->cut_and_finish(indent_cut);
     if (request.stream) {
         TokenChunk chunk{token, slot.output->take_sendable(), {}, slot.id,
                          static_cast<int32_t>(request.prompt.size()), slot_timings(slot, Clock::now())};
@@ -172,7 +175,8 @@ void Scheduler::accept_token(Slot& slot, Token token) {
     }
     if (hit_stop_string) {
         finish(slot, StopReason::word);
-    } else if ((request.stop.n_predict > 0 && static_cast<int32_t>(slot.generated.size()) >= request.stop.n_predict) ||
+    } else if (indent_cut != std::string::npos ||
+               (request.stop.n_predict > 0 && static_cast<int32_t>(slot.generated.size()) >= request.stop.n_predict) ||
                over_time_budget(slot)) {
         finish(slot, StopReason::limit);
     } else {

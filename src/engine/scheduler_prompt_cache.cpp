@@ -3,7 +3,9 @@
 // moved into place by KV shifting), and the host cache's life across restarts (--cache-dir).
 // The KV cache itself is changed only through KvCache (engine/kv/kv_cache.h).
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <utility>
 #include <system_error>
 
 #include "engine/kv/host_cache_file.h"
@@ -26,6 +28,52 @@ int64_t host_cache_budget(const PromptCacheConfig& config) {
     return static_cast<int64_t>(config.ram_mib) << 20;
 }
 
+PartialMemory partial_memory(const llama_model* model, const EngineConfig& config) {
+    PartialMemory p;
+    p.recurrent = llama_model_is_recurrent(model) || llama_model_is_hybrid(model);
+    p.n_swa = config.tuning.swa_full ? 0 : std::max(0, llama_model_n_swa(model));
+    p.max_checkpoints = static_cast<size_t>(std::max(0, config.prompt_cache.ctx_checkpoints));
+    p.checkpoint_min_step = static_cast<size_t>(std::max(0, config.prompt_cache.checkpoint_min_step));
+    return p;
+}
+
+namespace {
+
+constexpr size_t kLastCheckpointOffset = 4;  // llama-server's: the last few prompt tokens often change
+
+// Where a prompt of `n` tokens read in chunks of `n_ubatch` is checkpointed: at the start of every
+// chunk in [first, last] (first > last: nowhere). Chunks are made to stop at n - n_ubatch (when
+// positive) and at last.
+std::pair<size_t, size_t> checkpoint_span(size_t n, int32_t n_ubatch) {
+    const auto ub = static_cast<size_t>(n_ubatch);
+    return {n > ub ? n - ub : 1, n > kLastCheckpointOffset ? n - kLastCheckpointOffset : 0};
+}
+
+}  // namespace
+
+size_t Scheduler::checkpoint_stop(const Slot& slot) const {
+    const GenerationRequest& request = slot.request();
+    if (!kv_.checkpoints_enabled() || request.embed || !request.images.empty()) return SIZE_MAX;
+    const auto [first, last] = checkpoint_span(request.prompt.size(), n_batch_);
+    if (slot.prompt_done < first && request.prompt.size() > static_cast<size_t>(n_batch_)) return first;
+    if (slot.prompt_done < last) return last;
+    return SIZE_MAX;
+}
+
+void Scheduler::checkpoint_at_chunk_start(Slot& slot) {
+    const GenerationRequest& request = slot.request();
+    // Images: a checkpoint between an image's positions could not be restored whole (llama-server
+    // makes none after one either).
+    if (!kv_.checkpoints_enabled() || request.embed || !request.images.empty()) return;
+    const auto [first, last] = checkpoint_span(request.prompt.size(), n_batch_);
+    if (slot.prompt_done < first || slot.prompt_done > last || kv_.size(slot.id) != slot.prompt_done) return;
+    if (kv_.save_checkpoint(slot.id, admitted_at_[static_cast<size_t>(slot.id)]) > 0) record_checkpoints();
+}
+
+void Scheduler::record_checkpoints() {
+    metrics_.record_checkpoints(kv_.checkpoint_restores(), kv_.checkpoint_count(), kv_.checkpoint_bytes());
+}
+
 size_t Scheduler::prepare_cache(Slot& slot, const GenerationRequest& request) {
     const LoraScales lora = request.lora.value_or(LoraScales{});
     // An embedding is computed from scratch, in one batch: no cache to reuse. Nor are cells
@@ -45,7 +93,7 @@ size_t Scheduler::prepare_cache(Slot& slot, const GenerationRequest& request) {
     // A refused restore leaves the sequence empty.
     const size_t reuse = std::min(own, kv_.size(slot.id));
     const int32_t min_chunk = config_.prompt_cache.reuse_min_chunk;
-    if (wanted && same_lora && min_chunk > 0 && kv_.can_shift() && request.images.empty() &&
+    if (wanted && same_lora && min_chunk > 0 && kv_.can_shift() && kv_.cuts_anywhere() && request.images.empty() &&
         kv_.draft(slot.id).empty() && !kv_.copy_source_pending(slot.id)) {
         return kv_.reuse_chunks(slot.id, request.prompt, limit, reuse, static_cast<size_t>(min_chunk), lora);
     }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/indent_limit.h"
 #include "engine/output_text.h"
 #include "engine/reasoning_budget.h"
 #include "engine/task.h"
@@ -33,6 +34,7 @@ struct Slot {
     std::shared_ptr<Task> task;
     llama_sampler_ptr sampler;
     std::optional<OutputText> output;
+    IndentLimit indent_limit{0};            // the request's n_indent (0: none)
     std::optional<ReasoningBudget> budget;  // the request's thinking budget (reasoning_budget.h); none: no budget
     size_t prompt_done = 0;          // prompt tokens already in the slot's KV sequence (prefill progress)
     Token next_input = 0;            // generate state: the sampled token to feed at the next step

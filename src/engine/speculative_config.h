@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/backend_config.h"
 #include "engine/cpu_placement.h"
 
 namespace cria {
@@ -25,6 +26,20 @@ struct SpeculativeConfig {
     CpuPlacement cpu_draft;            // -Cd, -Crd, --cpu-strict-draft, ...: the draft context's threads
                                        // (unset: as EngineConfig::cpu)
     CpuPlacement cpu_batch_draft;      // -Cbd, --cpu-strict-batch-draft, ...: its batch threads (unset: as cpu_draft)
+
+    // The draft model's own context and placement, as llama-server takes them (draft_engine_config.h
+    // applies them to a copy of the main model's EngineConfig), and where it comes from with -hfd.
+    int32_t n_threads_draft = -1;        // -td; -1: as the main model's -t
+    int32_t n_threads_batch_draft = -1;  // -tbd; -1: as the main model's batch threads (-tb, else -t)
+    int32_t n_ubatch_draft = 0;          // --spec-draft-n-ubatch; 0: as -ub
+    std::string cache_type_k_draft = "f16";  // -ctkd: f16 whatever -ctk says, as in llama-server
+    std::string cache_type_v_draft = "f16";  // -ctvd
+    std::vector<std::string> devices_draft;  // -devd; {} = as -dev; {"none"} = no offloading
+    std::vector<TensorOverride> tensor_overrides_draft;  // -otd (the main model's -ot is not for it)
+    bool cpu_moe_draft = false;          // -cmoed (the main model's --cpu-moe is not for it)
+    int32_t n_cpu_moe_draft = 0;         // -ncmoed
+    std::string draft_hf_repo;           // -hfd "user/repo[:quant]": main.cpp downloads it as -hf does and
+                                         // sets draft_model_path (with -md given: downloaded there)
 
     bool enabled() const { return !sources.empty(); }
 };

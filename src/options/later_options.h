@@ -22,10 +22,6 @@ struct LaterOptions {
     int32_t models_max = 4;                // --models-max
     bool models_autoload = true;           // --models-autoload
 
-    // KV cache and prompt cache
-    int32_t ctx_checkpoints = 32;          // -ctxcp, --ctx-checkpoints
-    int32_t checkpoint_min_step = 8192;    // -cms, --checkpoint-min-step
-
     // Options with no counterpart here at all (model presets, Docker Hub, video, draft-model
     // placement, ...): the value as given, by canonical name, for --print-options.
     std::map<std::string, std::string> kept;

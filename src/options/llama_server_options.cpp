@@ -140,11 +140,12 @@ Binding kept_choice(std::string name, std::vector<std::string> words) {
     };
 }
 
-// -ot PATTERN=TYPE[,PATTERN=TYPE...]: every use adds entries. The pattern is a regular expression
-// (checked here); the buffer type is looked up among the backend devices when the model loads.
-Binding tensor_override_binding() {
+// -ot (and -otd, for the draft model) PATTERN=TYPE[,PATTERN=TYPE...]: every use adds entries. The
+// pattern is a regular expression (checked here); the buffer type is looked up among the backend
+// devices when the model loads.
+Binding tensor_override_binding(Field<std::vector<TensorOverride>> field) {
     return {
-        [](ServerOptions& o, const std::string& v) -> std::string {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
             std::vector<TensorOverride> parsed;
             for (const auto& item : split_list(v, ',')) {
                 const auto eq = item.rfind('=');
@@ -158,13 +159,13 @@ Binding tensor_override_binding() {
                 }
                 parsed.push_back({item.substr(0, eq), item.substr(eq + 1)});
             }
-            auto& list = o.engine.backend.tensor_overrides;
+            auto& list = field.in(o);
             list.insert(list.end(), parsed.begin(), parsed.end());
             return "";
         },
-        [](const ServerOptions& o) {
+        [field](const ServerOptions& o) {
             std::string shown;
-            for (const auto& entry : o.engine.backend.tensor_overrides) {
+            for (const auto& entry : field.of(o)) {
                 shown += (shown.empty() ? "" : ",") + entry.pattern + "=" + entry.buffer_type;
             }
             return shown;
@@ -262,11 +263,6 @@ Binding dry_breaker_binding() {
     };
 }
 
-// The text of a notice about an option kept for a feature still to come.
-Notice later_feature(std::string what) {
-    return [what](const ServerOptions&) { return "accepted and kept; " + what; };
-}
-
 // ---- the sections ----
 
 void add_device_options(std::vector<OptionSpec>& t) {
@@ -281,7 +277,7 @@ void add_device_options(std::vector<OptionSpec>& t) {
             .env({"LLAMA_ARG_OVERRIDE_TENSOR"}).repeatable()
             .help("keep the tensors whose name matches a regular expression in a buffer type (a device name, "
                   "e.g. CPU); the first matching pattern wins")
-            .def("none").bind(tensor_override_binding()));
+            .def("none").bind(tensor_override_binding(at_backend(&BackendConfig::tensor_overrides))));
     add(Opt(S::DevicesMemory, {"-cmoe", "--cpu-moe"}).env({"LLAMA_ARG_CPU_MOE"})
             .help("keep all Mixture of Experts (MoE) expert weights on the CPU")
             .bind(boolean(at_backend(&BackendConfig::cpu_moe))));
@@ -414,6 +410,17 @@ void add_prompt_cache_options(std::vector<OptionSpec>& t) {
     add(Opt(S::ContextBatching, {"--cache-reuse"}).value(K::Int, "N").env({"LLAMA_ARG_CACHE_REUSE"})
             .help("smallest chunk of a slot's cache, after the common prefix, reused by KV shifting; 0 = off")
             .bind(int_in(at_prompt_cache(&PromptCacheConfig::reuse_min_chunk), 0)));
+    add(Opt(S::ContextBatching, {"-ctxcp", "--ctx-checkpoints", "--swa-checkpoints"}).value(K::Int, "N")
+            .env({"LLAMA_ARG_CTX_CHECKPOINTS"})
+            .help("context checkpoints per slot: on sliding-window (without --swa-full), recurrent and hybrid models, "
+                  "the partial state saved near the end of each prompt, so that a prompt diverging from the slot's "
+                  "cache is computed from the latest one before the divergence, not from the start; 0 = none")
+            .bind(int_in(at_prompt_cache(&PromptCacheConfig::ctx_checkpoints), 0)));
+    add(Opt(S::ContextBatching, {"-cms", "--checkpoint-min-step"}).value(K::Int, "N")
+            .env({"LLAMA_ARG_CHECKPOINT_MIN_SPACING_NT"})
+            .help("when a slot's checkpoints are full, one of an earlier request closer than N tokens to the one "
+                  "before it is dropped first (else the oldest); 0 = no minimum")
+            .bind(int_in(at_prompt_cache(&PromptCacheConfig::checkpoint_min_step), 0)));
     add(Opt(S::ContextBatching, {"-sps", "--slot-prompt-similarity"}).value(K::Float, "SIMILARITY")
             .help("how much of a prompt a slot's cache must match for that slot to be chosen by it (else the "
                   "least recently used idle slot); 0 = always the least recently used")
@@ -484,40 +491,39 @@ void add_logging_options(std::vector<OptionSpec>& t) {
 }
 void add_speculative_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
-    const std::string draft_place = "accepted and kept; the draft model uses the main model's threads and devices";
-    const auto kept_as = [&add, &draft_place](std::vector<std::string> names, ValueKind kind, std::string placeholder,
-                                              std::string help) {
-        Opt o(S::Speculative, names);
-        o.value(kind, std::move(placeholder)).help(std::move(help)).bind(kept(names.front())).says(draft_place);
-        add(o);
-    };
+    // The draft model's own context and placement (-hfd, its download, is beside -md in option_table.cpp).
     add(Opt(S::Speculative, {"--spec-draft-type-k", "-ctkd", "--cache-type-k-draft"}).choices(kCacheTypes)
-            .env({"LLAMA_ARG_SPEC_DRAFT_CACHE_TYPE_K"}).help("data type of the draft model's K cache")
-            .bind(kept_choice("--spec-draft-type-k", kCacheTypes))
-            .says("accepted and kept; the draft model's KV cache has the main model's types (-ctk, -ctv)"));
+            .env({"LLAMA_ARG_SPEC_DRAFT_CACHE_TYPE_K"}).help("data type of the draft model's K cache (not -ctk's)")
+            .bind(choice(at_draft(&SpeculativeConfig::cache_type_k_draft), kCacheTypes)));
     add(Opt(S::Speculative, {"--spec-draft-type-v", "-ctvd", "--cache-type-v-draft"}).choices(kCacheTypes)
-            .env({"LLAMA_ARG_SPEC_DRAFT_CACHE_TYPE_V"}).help("data type of the draft model's V cache")
-            .bind(kept_choice("--spec-draft-type-v", kCacheTypes))
-            .says("accepted and kept; the draft model's KV cache has the main model's types (-ctk, -ctv)"));
-    add(Opt(S::Speculative, {"--spec-draft-hf", "-hfd", "-hfrd", "--hf-repo-draft"}).value(K::String, "<user>/<model>[:quant]")
-            .env({"LLAMA_ARG_SPEC_DRAFT_HF_REPO"}).help("download the draft model from a Hugging Face repository")
-            .bind(kept("--spec-draft-hf"))
-            .says("accepted and kept; cria does not download draft models yet: download it and give -md FILE"));
-    kept_as({"--spec-draft-threads", "-td", "--threads-draft"}, K::Int, "N", "draft model generation threads");
-    kept_as({"--spec-draft-threads-batch", "-tbd", "--threads-batch-draft"}, K::Int, "N", "draft model batch threads");
+            .env({"LLAMA_ARG_SPEC_DRAFT_CACHE_TYPE_V"}).help("data type of the draft model's V cache (not -ctv's)")
+            .bind(choice(at_draft(&SpeculativeConfig::cache_type_v_draft), kCacheTypes)));
+    add(Opt(S::Speculative, {"--spec-draft-threads", "-td", "--threads-draft"}).value(K::Int, "N")
+            .help("CPU threads of the draft model while generating").def("-1 = same as --threads")
+            .bind(int_or_auto(at_draft(&SpeculativeConfig::n_threads_draft), 1)));
+    add(Opt(S::Speculative, {"--spec-draft-threads-batch", "-tbd", "--threads-batch-draft"}).value(K::Int, "N")
+            .help("CPU threads of the draft model while processing prompts and batches")
+            .def("-1 = same as --threads-batch")
+            .bind(int_or_auto(at_draft(&SpeculativeConfig::n_threads_batch_draft), 1)));
     add_draft_cpu_placement_options(t);  // -Cd, --prio-draft, ...: applied to the draft model's context
-    kept_as({"--spec-draft-override-tensor", "-otd", "--override-tensor-draft"}, K::String,
-            "PATTERN=TYPE,...", "draft model tensor buffer overrides");
-    kept_as({"--spec-draft-device", "-devd", "--device-draft"}, K::List, "<dev1,dev2,..>", "draft model devices");
+    add(Opt(S::Speculative, {"--spec-draft-override-tensor", "-otd", "--override-tensor-draft"})
+            .value(K::String, "PATTERN=TYPE,...").repeatable()
+            .help("as --override-tensor, for the draft model (which does not take the main model's)")
+            .def("none").bind(tensor_override_binding(at_draft(&SpeculativeConfig::tensor_overrides_draft))));
+    add(Opt(S::Speculative, {"--spec-draft-device", "-devd", "--device-draft"}).value(K::List, "<dev1,dev2,..>")
+            .help("comma-separated backend devices to offload the draft model to; none = no offloading")
+            .def("same as --device").bind(string_list(at_draft(&SpeculativeConfig::devices_draft))));
     add(Opt(S::Speculative, {"--spec-draft-cpu-moe", "-cmoed", "--cpu-moe-draft"}).env({"LLAMA_ARG_SPEC_DRAFT_CPU_MOE"})
-            .help("keep the draft model's MoE expert weights on the CPU").bind(kept("--spec-draft-cpu-moe")).says(draft_place));
+            .help("keep all of the draft model's MoE expert weights on the CPU")
+            .bind(boolean(at_draft(&SpeculativeConfig::cpu_moe_draft))));
     add(Opt(S::Speculative, {"--spec-draft-n-cpu-moe", "--spec-draft-ncmoe", "-ncmoed", "--n-cpu-moe-draft"})
             .value(K::Int, "N").env({"LLAMA_ARG_SPEC_DRAFT_N_CPU_MOE"})
             .help("keep the draft model's MoE expert weights of the first N layers on the CPU")
-            .bind(kept_int("--spec-draft-n-cpu-moe", 0)).says(draft_place));
+            .bind(int_in(at_draft(&SpeculativeConfig::n_cpu_moe_draft), 0)));
     add(Opt(S::Speculative, {"--spec-draft-n-ubatch"}).value(K::Int, "N").env({"LLAMA_ARG_SPEC_DRAFT_N_UBATCH"})
-            .help("physical batch size of the draft context").bind(kept_int("--spec-draft-n-ubatch", 0))
-            .says("accepted and kept; the draft context uses -ub"));
+            .help("physical batch size of the draft context (smaller spares memory); lowered to --batch-size "
+                  "when larger").def("0 = same as --ubatch-size")
+            .bind(int_in(at_draft(&SpeculativeConfig::n_ubatch_draft), 0)));
     add(Opt(S::Speculative, {"--spec-draft-p-split", "--draft-p-split"}).value(K::Float, "P")
             .env({"LLAMA_ARG_SPEC_DRAFT_P_SPLIT"}).help("speculative decoding split probability (tree drafts)")
             .bind(kept_float("--spec-draft-p-split", 0.0, 1.0))
@@ -639,9 +645,6 @@ std::string check_mcp_servers(const ServerOptions& o) {
 // Server features of later work, and llama-server's agent tools (src/agent/).
 void add_server_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
-    const std::string no_checkpoints =
-        "cria makes no context checkpoints: a slot's cache is reused only as far as libllama can cut it; on "
-        "recurrent and hybrid models a prompt that does not extend it is computed from the start";
     add(Opt(S::Compatibility, {"--media-path"}).value(K::String, "PATH")
             .help("directory of local media files that requests may name as file:// URLs (relative to it; nothing "
                   "outside it is read)")
@@ -651,14 +654,6 @@ void add_server_options(std::vector<OptionSpec>& t) {
             .help("when a task starts, save the idle slots to the host prompt cache (with --cache-ram), and empty "
                   "them with --kv-unified")
             .bind(boolean(at_prompt_cache(&PromptCacheConfig::cache_idle_slots))));
-    add(Opt(S::Compatibility, {"-ctxcp", "--ctx-checkpoints", "--swa-checkpoints"}).value(K::Int, "N")
-            .env({"LLAMA_ARG_CTX_CHECKPOINTS"}).help("context checkpoints per slot")
-            .bind(int_in(at_later(&LaterOptions::ctx_checkpoints), 0))
-            .notice(later_feature(no_checkpoints)));
-    add(Opt(S::Compatibility, {"-cms", "--checkpoint-min-step"}).value(K::Int, "N")
-            .env({"LLAMA_ARG_CHECKPOINT_MIN_SPACING_NT"}).help("fewest tokens between context checkpoints")
-            .bind(int_in(at_later(&LaterOptions::checkpoint_min_step), 0))
-            .notice(later_feature(no_checkpoints)));
     add(Opt(S::ContextBatching, {"--kv-unified-per-slot"}).value(K::Int, "N").env({"LLAMA_ARG_KV_UNIFIED_PER_SLOT"})
             .help("no slot's context exceeds N tokens; without -c the KV pool is sized to -np times N")
             .bind(int_in(at_engine(&EngineConfig::n_ctx_slot_max), 1)));

@@ -301,15 +301,15 @@ Binding model_url_binding() {
     };
 }
 
-Binding hf_repo_binding() {
+Binding hf_repo_binding(Field<std::string> field) {
     return {
-        [](ServerOptions& o, const std::string& v) -> std::string {
+        [field](ServerOptions& o, const std::string& v) -> std::string {
             std::string why;
             if (!download::parse_hf_repo(v, &why)) return why;
-            o.download.hf_repo = v;
+            field.in(o) = v;
             return "";
         },
-        [](const ServerOptions& o) { return o.download.hf_repo; },
+        [field](const ServerOptions& o) { return field.of(o); },
     };
 }
 
@@ -628,7 +628,7 @@ std::vector<OptionSpec> build_table() {
                   "else https://huggingface.co); without --hf-file the first .gguf file whose name contains the quant "
                   "(default Q4_K_M, else the first file) is taken; the repository's multimodal projector is "
                   "downloaded and loaded too, if it has one (--no-mmproj: not)")
-            .def("unused").bind(hf_repo_binding()));
+            .def("unused").bind(hf_repo_binding(at(&ServerOptions::download, &download::ModelFetchRequest::hf_repo))));
     add(Opt(S::Model, {"-hff", "--hf-file"}).value(K::String, "FILE").env({"LLAMA_ARG_HF_FILE"})
             .help("the file to download from --hf-repo (overrides its quant)").def("unused")
             .bind(nonempty_text(at(&ServerOptions::download, &download::ModelFetchRequest::hf_file))));
@@ -956,13 +956,15 @@ std::vector<OptionSpec> build_table() {
             .help("most inputs in one /v1/embeddings request").bind(limit(&RequestLimits::max_embedding_inputs)));
     add(Opt(S::Endpoints, {"--max-input-items"}).value(K::Int, "N")
             .help("most items in a /v1/responses `input` (messages, function calls and their outputs); "
-                  "most messages of an Ollama /api/chat")
+                  "most messages of a chat (/v1/chat/completions, Ollama /api/chat, and the conversation a "
+                  "request continues)")
             .bind(limit(&RequestLimits::max_input_items)));
     add(Opt(S::Endpoints, {"--max-content-parts"}).value(K::Int, "N")
-            .help("most content parts in one message of a /v1/responses `input`")
+            .help("most content parts in one message of a /v1/responses `input` or a chat")
             .bind(limit(&RequestLimits::max_content_parts)));
     add(Opt(S::Endpoints, {"--max-tools"}).value(K::Int, "N")
-            .help("most entries in a /v1/responses or Ollama /api/chat `tools` (and calls in one Ollama message)")
+            .help("most entries in a chat's, /v1/responses' or Ollama /api/chat's `tools`, and tool calls in one "
+                  "message")
             .bind(limit(&RequestLimits::max_tools)));
 
     // ---- sampling defaults ----
@@ -1053,6 +1055,12 @@ std::vector<OptionSpec> build_table() {
             .help("draft model for speculative decoding: a small model with the same vocabulary as -m that "
                   "guesses the next tokens, which the main model then checks in one batch")
             .def("none").bind(nonempty_text(at_draft(&SpeculativeConfig::draft_model_path))));
+    add(Opt(S::Speculative, {"--spec-draft-hf", "-hfd", "-hfrd", "--hf-repo-draft"}).value(K::String, "<user>/<model>[:quant]")
+            .env({"LLAMA_ARG_SPEC_DRAFT_HF_REPO"})
+            .help("download the draft model from this Hugging Face repository, as --hf-repo does the model (same "
+                  "endpoint, quant choice, --hf-token, --offline and cache; no projector); with --model-draft, "
+                  "where the download is kept")
+            .def("unused").bind(hf_repo_binding(at_draft(&SpeculativeConfig::draft_hf_repo))));
     add(Opt(S::Speculative, {"-ngld", "--gpu-layers-draft", "--n-gpu-layers-draft", "--spec-draft-ngl"})
             .value(K::Int, "N").env({"LLAMA_ARG_N_GPU_LAYERS_DRAFT"})
             .help("draft model layers to keep in GPU memory: a number, 'auto' or 'all'").def("-1 = auto")

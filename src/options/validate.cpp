@@ -31,12 +31,12 @@ std::string check_model_source(const ServerOptions& o) {
 // --spec-type is not given). Fills in that implied type.
 std::string check_speculative(ServerOptions& o) {
     SpeculativeConfig& spec = o.engine.speculative;
-    const bool has_draft_model = !spec.draft_model_path.empty();
+    const bool has_draft_model = !spec.draft_model_path.empty() || !spec.draft_hf_repo.empty();  // -md or -hfd
     const bool uses_draft_model = has_source(spec, DraftSource::draft_model);
     if (o.spec_type_none && has_draft_model) return "--spec-type none contradicts --model-draft: give one or the other";
     if (spec.sources.empty() && has_draft_model) spec.sources.push_back(DraftSource::draft_model);
     if (uses_draft_model && !has_draft_model) {
-        return "--spec-type draft-simple needs a draft model: give --model-draft FNAME";
+        return "--spec-type draft-simple needs a draft model: give --model-draft FNAME or --hf-repo-draft REPO";
     }
     if (has_draft_model && !has_source(spec, DraftSource::draft_model)) {
         return "--model-draft is given but --spec-type does not list draft-simple";

@@ -71,6 +71,16 @@ test('messages.create: a whole message whose text is the greedy continuation of 
   assert.equal(message.usage.input_tokens, counted.input_tokens);
 });
 
+test('a prefilled answer (a last assistant message) is continued; the text is only what the model adds', async () => {
+  const prefilled = [...messages, { role: 'assistant', content: 'The answer is' }];
+  const message = await client.messages.create({ model: 'cria-tiny', max_tokens: 6, temperature: 0, system, messages: prefilled });
+  const { prompt } = (await cria.post('/apply-template', { messages: [{ role: 'system', content: system }, ...prefilled] })).body;
+  assert.ok(prompt.endsWith('The answer is'), `the prompt ends with the prefill: ${JSON.stringify(prompt)}`);
+  const plain = await cria.post('/completion', { prompt, n_predict: 6, temperature: 0 });
+  assert.equal(textOf(message), plain.body.content);
+  assert.equal(message.usage.input_tokens, plain.body.tokens_evaluated);
+});
+
 test('count_tokens equals /tokenize of the prompt /apply-template renders (tools included)', async () => {
   const { prompt } = (await cria.post('/apply-template', { messages: openaiConversation })).body;
   const tokens = (await cria.post('/tokenize', { content: prompt, add_special: true, parse_special: true })).body.tokens;

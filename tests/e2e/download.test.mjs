@@ -487,19 +487,27 @@ async function vision(cria) {
   return props.body.modalities.vision;
 }
 
-describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
-  let hub;
-  let cache;
-  const env = () => ({ HF_ENDPOINT: hub.base, LLAMA_CACHE: cache.dir, HF_TOKEN: '' });
-  const since = (n) => hub.state.requests.slice(n);
+// A describe's projector hub and cache directory, made before its tests and removed after them:
+// fx.hub, fx.cache, fx.env() (the variables that point cria at them), fx.since(n) (the requests
+// after the first n).
+function projectorHubFixture(cachePrefix) {
+  const fx = { hub: null, cache: null };
+  fx.env = () => ({ HF_ENDPOINT: fx.hub.base, LLAMA_CACHE: fx.cache.dir, HF_TOKEN: '' });
+  fx.since = (n) => fx.hub.state.requests.slice(n);
   before(async () => {
-    hub = await startProjectorHub();
-    cache = makeTempDir('cria-dl-mmproj-');
+    fx.hub = await startProjectorHub();
+    fx.cache = makeTempDir(cachePrefix);
   });
-  after(async () => { await hub?.close(); cache?.cleanup(); });
+  after(async () => { await fx.hub?.close(); fx.cache?.cleanup(); });
+  return fx;
+}
+
+describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
+  const fx = projectorHubFixture('cria-dl-mmproj-');
+  const { env, since } = fx;
 
   test('-mmu downloads the projector into the cache under its URL name and loads it (vision); later starts check its ETag', async () => {
-    const url = `${hub.base}/x/tiny-mmproj.gguf`;
+    const url = `${fx.hub.base}/x/tiny-mmproj.gguf`;
     const cria = await startCria(['-mmu', url], { env: env() });
     try {
       assert.equal(await vision(cria), true);
@@ -507,15 +515,15 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
     } finally {
       await cria.stop();
     }
-    assert.deepEqual(shape(hub.state.requests), ['GET /x/tiny-mmproj.gguf']);
-    const file = path.join(cache.dir, 'tiny-mmproj.gguf');
+    assert.deepEqual(shape(fx.hub.state.requests), ['GET /x/tiny-mmproj.gguf']);
+    const file = path.join(fx.cache.dir, 'tiny-mmproj.gguf');
     assert.ok(fs.readFileSync(file).equals(MMPROJ), 'the cached projector differs from the served one');
     const meta = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8'));
     assert.equal(meta.url, url);
     assert.equal(meta.etag, '"v1"');
-    assert.deepEqual(leftovers(cache.dir), []);
+    assert.deepEqual(leftovers(fx.cache.dir), []);
 
-    const before = hub.state.requests.length;
+    const before = fx.hub.state.requests.length;
     const again = await startCria(['--mmproj-url', url], { env: env() });
     try {
       assert.equal(await vision(again), true);
@@ -526,8 +534,8 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
   });
 
   test('-mmu with --mmproj keeps the download at that path; a 404 exits 1 naming the URL', async () => {
-    const dest = path.join(cache.dir, 'sub', 'my-projector.gguf');
-    const cria = await startCria(['-mmu', `${hub.base}/x/tiny-mmproj.gguf`, '--mmproj', dest], { env: env() });
+    const dest = path.join(fx.cache.dir, 'sub', 'my-projector.gguf');
+    const cria = await startCria(['-mmu', `${fx.hub.base}/x/tiny-mmproj.gguf`, '--mmproj', dest], { env: env() });
     try {
       assert.equal(await vision(cria), true);
     } finally {
@@ -535,19 +543,19 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
     }
     assert.ok(fs.readFileSync(dest).equals(MMPROJ));
 
-    const missing = `${hub.base}/x/missing-mmproj.gguf`;
+    const missing = `${fx.hub.base}/x/missing-mmproj.gguf`;
     const res = await runCria(['-m', TINY_MODEL, '-mmu', missing, '--port', String(await freePort())], { env: env() });
     assert.equal(res.code, 1, res.stderr);
     assert.ok(res.stderr.includes(`HTTP 404 (not found) from ${missing}`), res.stderr);
   });
 
   test('-hf takes the projector of the model\'s quant from the repository, as llama-server 0.7 does, and loads it', async () => {
-    const before = hub.state.requests.length;
+    const before = fx.hub.state.requests.length;
     const cria = await startCria(['-hf', 'user/vision'], { model: null, env: env() });
     try {
       assert.equal(await vision(cria), true);
       await completes(cria);
-      assert.equal((await cria.get('/props')).body.model_path, path.join(cache.dir, 'user_vision_tiny-Q4_K_M.gguf'));
+      assert.equal((await cria.get('/props')).body.model_path, path.join(fx.cache.dir, 'user_vision_tiny-Q4_K_M.gguf'));
     } finally {
       await cria.stop();
     }
@@ -558,12 +566,12 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
       'GET /user/vision/resolve/main/tiny-Q4_K_M.gguf',
       'GET /user/vision/resolve/main/mmproj-tiny-Q8_0.gguf',
     ]);
-    assert.ok(fs.readFileSync(path.join(cache.dir, 'user_vision_mmproj-tiny-Q8_0.gguf')).equals(MMPROJ));
+    assert.ok(fs.readFileSync(path.join(fx.cache.dir, 'user_vision_mmproj-tiny-Q8_0.gguf')).equals(MMPROJ));
     assert.match(cria.log(), /user\/vision: using the multimodal projector mmproj-tiny-Q8_0\.gguf/);
   });
 
   test('-hf --offline uses the cached projector without asking the hub', async () => {
-    const before = hub.state.requests.length;
+    const before = fx.hub.state.requests.length;
     const cria = await startCria(['-hf', 'user/vision', '--offline'], { model: null, env: env() });
     try {
       assert.equal(await vision(cria), true);
@@ -574,7 +582,7 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
   });
 
   test('--no-mmproj (or LLAMA_ARG_MMPROJ_AUTO=0) downloads no projector and serves text only', async () => {
-    const before = hub.state.requests.length;
+    const before = fx.hub.state.requests.length;
     const cria = await startCria(['-hf', 'user/vision:Q8_0', '--no-mmproj'], { model: null, env: env() });
     try {
       assert.equal(await vision(cria), false);
@@ -589,14 +597,14 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
     const envOff = await startCria(['-hf', 'user/vision:Q8_0', '--offline'], { model: null, env: { ...env(), LLAMA_ARG_MMPROJ_AUTO: '0' } });
     try {
       assert.equal(await vision(envOff), false);
-      assert.equal((await envOff.get('/props')).body.model_path, path.join(cache.dir, 'user_vision_tiny-Q8_0.gguf'));
+      assert.equal((await envOff.get('/props')).body.model_path, path.join(fx.cache.dir, 'user_vision_tiny-Q8_0.gguf'));
     } finally {
       await envOff.stop();
     }
   });
 
   test('an explicit --mmproj FILE wins: the repository\'s projector is not looked for', async () => {
-    const before = hub.state.requests.length;
+    const before = fx.hub.state.requests.length;
     const cria = await startCria(['-hf', 'user/vision', '-hff', 'tiny-Q8_0.gguf', '--mmproj', MMPROJ_FILE],
       { model: null, env: env() });
     try {
@@ -624,7 +632,7 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
   });
 
   test('a repository without a projector serves text, with no error', async () => {
-    const before = hub.state.requests.length;
+    const before = fx.hub.state.requests.length;
     const cria = await startCria(['-hf', 'user/text'], { model: null, env: env() });
     try {
       assert.equal(await vision(cria), false);
@@ -646,7 +654,7 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
     for (const [repo, args] of [['user/vision', []], ['user/vision', ['--no-mmproj']], ['user/text', []]]) {
       const own = makeTempDir('cria-dl-oracle-');
       const port = await freePort();
-      const before = hub.state.requests.length;
+      const before = fx.hub.state.requests.length;
       const proc = spawn('llama-server', ['-hf', repo, ...args, '--host', '127.0.0.1', '--port', String(port)],
         { stdio: 'ignore', env: { ...process.env, ...env(), LLAMA_CACHE: own.dir, HF_HUB_CACHE: own.dir } });
       const exited = new Promise((resolve) => proc.on('exit', resolve));
@@ -664,7 +672,7 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
       }
       const theirs = filesGot(since(before), repo);
       const cache2 = makeTempDir('cria-dl-ours-');
-      const mark = hub.state.requests.length;
+      const mark = fx.hub.state.requests.length;
       try {
         const cria = await startCria(['-hf', repo, ...args], { model: null, env: { ...env(), LLAMA_CACHE: cache2.dir } });
         await cria.stop();
@@ -673,5 +681,73 @@ describe('multimodal projectors: -mmu, and -hf with --mmproj-auto', () => {
       }
       assert.deepEqual(filesGot(since(mark), repo), theirs, `-hf ${repo} ${args.join(' ')}`);
     }
+  });
+});
+
+describe('-hfd: the draft model from a Hugging Face repository', () => {
+  const fx = projectorHubFixture('cria-dl-hfd-');
+  const { env, since } = fx;
+
+  // The draft model is tiny.gguf itself, so it agrees with the main model: drafts are accepted.
+  async function drafts(cria) {
+    const res = await cria.post('/completion', { prompt: 'Hello', n_predict: 16, temperature: 0, 'speculative.p_min': 0 });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(res.body.timings.draft_n > 0, 'nothing was drafted');
+    assert.ok(res.body.timings.draft_n_accepted > 0, 'no draft token was accepted');
+  }
+
+  test('-hfd downloads the quant\'s file (no projector) into the cache, as -hf does, and drafts with it', async () => {
+    const before = fx.hub.state.requests.length;
+    const cria = await startCria(['-hfd', 'user/vision:Q8_0', '-t', '1', '-tb', '1'], { env: env() });
+    try {
+      await drafts(cria);
+      assert.equal((await cria.get('/props')).body.model_path, TINY_MODEL, 'the main model is still -m');
+    } finally {
+      await cria.stop();
+    }
+    assert.deepEqual(filesGot(since(before), 'user/vision'), ['tiny-Q8_0.gguf']);
+    assertSameBytes(path.join(fx.cache.dir, 'user_vision_tiny-Q8_0.gguf'));
+    assert.match(cria.log(), /speculative decoding: draft-simple, draft model \S*user_vision_tiny-Q8_0\.gguf/);
+  });
+
+  test('-hfd --offline uses the cached file without asking the hub; with -md the download is kept there', async () => {
+    const before = fx.hub.state.requests.length;
+    const offline = await startCria(['--hf-repo-draft', 'user/vision:Q8_0', '--offline', '-t', '1', '-tb', '1'], { env: env() });
+    try {
+      await drafts(offline);
+    } finally {
+      await offline.stop();
+    }
+    assert.equal(fx.hub.state.requests.length, before);
+
+    const dest = path.join(fx.cache.dir, 'own', 'draft.gguf');
+    const kept = await startCria(['-hfd', 'user/text', '-md', dest, '-t', '1', '-tb', '1'], { env: env() });
+    try {
+      await drafts(kept);
+    } finally {
+      await kept.stop();
+    }
+    assertSameBytes(dest);
+  });
+
+  test('a quant the draft repository lacks exits 1 naming --hf-repo-draft', async () => {
+    const res = await runCria(['-m', TINY_MODEL, '-hfd', 'user/vision:IQ1_S', '--port', String(await freePort())], { env: env() });
+    assert.equal(res.code, 1, res.stderr);
+    assert.match(res.stderr, /draft model \(--hf-repo-draft\): .*IQ1_S/);
+  });
+
+  // (No oracle here: llama-server 0.7's -hfd asks the hub for nothing and exits 1 failing to load a
+  // draft model named ''. cria does what its --help says: "same as --hf-repo, but for the draft model".)
+  test('without a quant -hfd takes the file -hf would take (Q4_K_M), never a projector', async () => {
+    const own = makeTempDir('cria-dl-hfd-default-');
+    const mark = fx.hub.state.requests.length;
+    try {
+      const cria = await startCria(['-hfd', 'user/vision', '-t', '1'], { env: { ...env(), LLAMA_CACHE: own.dir } });
+      await cria.stop();
+      assertSameBytes(path.join(own.dir, 'user_vision_tiny-Q4_K_M.gguf'));
+    } finally {
+      own.cleanup();
+    }
+    assert.deepEqual(filesGot(since(mark), 'user/vision'), ['tiny-Q4_K_M.gguf']);
   });
 });

@@ -289,7 +289,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
   let server;
   before(async () => {
     server = await startCria([...THREADS, '--no-jinja', '--reasoning-budget', '100',
-      '--cache-reuse', '256', '--fim-qwen-7b-default', '--ctx-checkpoints', '4'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
+      '--cache-reuse', '256', '--fim-qwen-7b-default', '--mtmd-batch-max-tokens', '4'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
   });
   after(async () => { await server?.stop(); });
 
@@ -299,7 +299,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
 
   test('each such option logs one notice line naming it', () => {
     const log = server.log();
-    for (const name of ['--fim-qwen-7b-default', '--ctx-checkpoints', '--models-dir']) {
+    for (const name of ['--fim-qwen-7b-default', '--mtmd-batch-max-tokens', '--models-dir']) {
       const lines = log.split('\n').filter((l) => l.includes(`notice: ${name}:`));
       assert.equal(lines.length, 1, `${name}: ${lines.length} notice lines in\n${log}`);
     }
@@ -308,8 +308,10 @@ describe('options whose feature cria lacks here are accepted with a start-up not
   });
 
   test('--print-options gives the same notices, and none for an option set to what it does here', async () => {
-    const out = await printOptions(['-m', TINY_MODEL, '--ctx-checkpoints', '4', '--cache-reuse', '0', '--jinja']);
+    const out = await printOptions(['-m', TINY_MODEL, '--mtmd-batch-max-tokens', '4', '--cache-reuse', '0', '--jinja']);
     assert.equal(out.notices.length, 1, JSON.stringify(out.notices));
-    assert.match(out.notices[0], /^--ctx-checkpoints: /);
+    assert.match(out.notices[0], /^--mtmd-batch-max-tokens: /);
+    // implemented: no notice (docs/agent-tools.md)
+    assert.deepEqual((await printOptions(['-m', TINY_MODEL, '--ui-mcp-proxy', '--tools', 'all'])).notices, []);
   });
 });

@@ -148,6 +148,33 @@ function assertOllamaError(res, field, status = 400) {
   assert.ok(res.body.error.includes(field), `should name '${field}': ${res.body.error}`);
 }
 
+// ---- OpenAI chat: {"error": {"code", "message", "type", "param"}} ----
+
+test('Chat completions: too many messages, content parts, tools and calls are 400s naming the field', async () => {
+  const chat = (extra) => ({ model: 'tiny', max_tokens: 4, messages: [{ role: 'user', content: 'Hi' }], ...extra });
+  const tool = (name) => ({ type: 'function', function: { name, parameters: { type: 'object' } } });
+  const part = { type: 'text', text: 'x' };
+  const call = (i) => ({ id: `c${i}`, type: 'function', function: { name: 'f', arguments: '{}' } });
+  const cases = [
+    [{ messages: times(LIMITS.inputItems + 1, () => ({ role: 'user', content: 'x' })) }, 'messages', '--max-input-items'],
+    [{ messages: [{ role: 'user', content: times(LIMITS.contentParts + 1, () => part) }] }, 'messages', '--max-content-parts'],
+    [{ tools: times(LIMITS.tools + 1, (i) => tool(`t${i}`)) }, 'tools', '--max-tools'],
+    [{ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: null, tool_calls: times(LIMITS.tools + 1, call) }] },
+      'messages', '--max-tools'],
+  ];
+  for (const [extra, param, option] of cases) {
+    const res = await cria.post('/v1/chat/completions', chat(extra));
+    assertErrorShape(assert, res, 400, param);
+    assert.ok(res.body.error.message.includes(option), res.body.error.message);
+  }
+  // At the limits: answered.
+  const atLimit = await cria.post('/v1/chat/completions', chat({
+    messages: [{ role: 'user', content: times(LIMITS.contentParts, () => part) }],
+    tools: times(LIMITS.tools, (i) => tool(`t${i}`)),
+  }));
+  assert.equal(atLimit.status, 200, JSON.stringify(atLimit.body).slice(0, 500));
+});
+
 test('Ollama: too many messages, tools, images and calls, a huge schema and an oversized image are 400s', async () => {
   const messages = times(LIMITS.inputItems + 1, () => ({ role: 'user', content: 'x' }));
   assertOllamaError(await cria.post('/api/chat', ollamaChat({ messages })), 'messages');

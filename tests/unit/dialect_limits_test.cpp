@@ -7,6 +7,7 @@
 
 #include "api/anthropic_messages.h"
 #include "api/ollama_request.h"
+#include "api/openai_chat.h"
 #include "api/ollama_template.h"
 #include "api/responses_request.h"
 #include "api_error_of.h"
@@ -93,6 +94,50 @@ TEST(DialectLimits, OllamaChatToolsImagesAndToolCallsAreBoundedBeforeTheyAreConv
     const json call = {{"function", {{"name", "f"}, {"arguments", json::object()}}}};
     body["messages"][0]["tool_calls"] = {call, call, call};
     e = error_of([&] { parse_ollama_chat(body, d, ""); });
+    EXPECT_EQ(e.param, "messages");
+    EXPECT_NE(e.message.find("'messages[0].tool_calls' has 3 calls"), std::string::npos) << e.message;
+}
+
+json openai_chat(size_t messages) {
+    json list = json::array();
+    for (size_t i = 0; i < messages; ++i) list.push_back({{"role", "user"}, {"content", "m"}});
+    return {{"messages", list}};
+}
+
+TEST(DialectLimits, ChatMessagesPartsToolsAndCallsAreBoundedAtTheirLimitsInclusive) {
+    CompletionDefaults d;
+    d.limits.max_input_items = 3;
+    d.limits.max_content_parts = 2;
+    d.limits.max_tools = 2;
+    EXPECT_NO_THROW(parse_chat_request(openai_chat(3), d, ""));
+    ApiError e = error_of([&] { parse_chat_request(openai_chat(4), d, ""); });
+    EXPECT_EQ(e.param, "messages");
+    EXPECT_NE(e.message.find("'messages' has 4 messages"), std::string::npos) << e.message;
+    EXPECT_NE(e.message.find("--max-input-items"), std::string::npos) << e.message;
+
+    const json part = {{"type", "text"}, {"text", "t"}};
+    json body = openai_chat(1);
+    body["messages"][0]["content"] = {part, part};
+    EXPECT_NO_THROW(parse_chat_request(body, d, ""));
+    body["messages"][0]["content"] = {part, part, part};
+    e = error_of([&] { parse_chat_request(body, d, ""); });
+    EXPECT_EQ(e.param, "messages");
+    EXPECT_NE(e.message.find("'messages[0].content' has 3 parts"), std::string::npos) << e.message;
+    EXPECT_NE(e.message.find("--max-content-parts"), std::string::npos) << e.message;
+
+    const json tool = {{"type", "function"}, {"function", {{"name", "f"}}}};
+    body = openai_chat(1);
+    body["tools"] = {tool, tool};
+    EXPECT_NO_THROW(parse_chat_request(body, d, ""));
+    body["tools"] = {tool, tool, tool};
+    e = error_of([&] { parse_chat_request(body, d, ""); });
+    EXPECT_EQ(e.param, "tools");
+    EXPECT_NE(e.message.find("--max-tools"), std::string::npos) << e.message;
+
+    body = openai_chat(1);
+    const json call = {{"id", "c"}, {"type", "function"}, {"function", {{"name", "f"}, {"arguments", "{}"}}}};
+    body["messages"][0] = {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", {call, call, call}}};
+    e = error_of([&] { parse_chat_request(body, d, ""); });
     EXPECT_EQ(e.param, "messages");
     EXPECT_NE(e.message.find("'messages[0].tool_calls' has 3 calls"), std::string::npos) << e.message;
 }

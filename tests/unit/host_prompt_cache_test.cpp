@@ -202,6 +202,8 @@ public:
     bool present() const override { return true; }
     bool seq_rm(llama_seq_id seq, llama_pos p0, llama_pos p1) override {
         auto& cells = cells_[seq];
+        // Like a recurrent state: only the whole sequence, or nothing it holds, can be removed.
+        if (recurrent && !(p0 <= 0 && p1 < 0) && seq_pos_max(seq) >= std::max(p0, 0)) return false;
         cells.erase(std::remove_if(cells.begin(), cells.end(),
                                    [&](const Cell& c) { return c.pos >= std::max(p0, 0) && (p1 < 0 || c.pos < p1); }),
                     cells.end());
@@ -230,8 +232,12 @@ public:
         }
         return best;
     }
-    bool can_shift() const override { return true; }
+    llama_pos seq_pos_min(llama_seq_id seq) const override {
+        return recurrent ? seq_pos_max(seq) : KvMemory::seq_pos_min(seq);
+    }
+    bool can_shift() const override { return !recurrent; }
     void clear() override { cells_.clear(); }
+    bool recurrent = false;
 
     std::vector<uint8_t> seq_state(llama_seq_id seq) const override {
         const auto it = cells_.find(seq);
@@ -261,8 +267,10 @@ private:
 };
 
 struct Harness {
-    explicit Harness(int64_t budget, SelfExtend self_extend = SelfExtend(1, 0))
-        : kv(memory, 2, self_extend, true, budget) {}
+    explicit Harness(int64_t budget, SelfExtend self_extend = SelfExtend(1, 0), cria::PartialMemory partial = {})
+        : kv(memory, 2, self_extend, true, budget, partial) {
+        memory.recurrent = partial.recurrent;
+    }
 
     void feed(int32_t seq, const std::vector<Token>& tokens) {
         for (Token t : tokens) {
@@ -312,6 +320,26 @@ TEST(HostPromptCacheInKvCache, ASequenceLeavingItsSlotIsRestoredForItsNextTurn) 
     EXPECT_EQ(h.kv.reuse_prefix(0, restored, {}), a.size());
     h.feed(0, range(700, 20));  // only the new tokens are computed
     EXPECT_EQ(h.kv.tokens(0), a_next);
+}
+
+TEST(HostPromptCacheInKvCache, AnEntryThatCannotBeCutToTheSharedPrefixIsNotLoaded) {
+    cria::PartialMemory recurrent;
+    recurrent.recurrent = true;
+    Harness h(HostPromptCache::kUnlimited, SelfExtend(1, 0), recurrent);
+    const auto a = range(100, 80);
+    h.feed(0, a);
+    EXPECT_GT(h.kv.save_to_host(0, 0), 0u);
+    h.kv.clear(0);
+    h.feed(0, range(1, 5));  // the slot's own cells, which a refused restore must leave alone
+    // Sharing 60 of A's 80 tokens: a recurrent state cannot go back there.
+    const auto diverging = concat(range(100, 60), range(900, 10));
+    EXPECT_EQ(h.kv.restore_from_host(0, diverging, diverging.size() - 1, {}, 0), 0u);
+    EXPECT_EQ(h.kv.tokens(0), range(1, 5));
+    // All of A and more: restored.
+    const auto extending = concat(a, range(900, 10));
+    EXPECT_EQ(h.kv.restore_from_host(0, extending, extending.size() - 1, {}, 0), 80u);
+    EXPECT_EQ(h.kv.reuse_prefix(0, 80, {}), 80u);
+    h.check(0);
 }
 
 TEST(HostPromptCacheInKvCache, SavesOnlyWhatWouldBeLostAndNotTwice) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <vector>
 
@@ -14,6 +15,7 @@ namespace {
 
 using cria::KvCache;
 using cria::LoraScales;
+using cria::PartialMemory;
 using cria::SelfExtend;
 using cria::Token;
 
@@ -28,6 +30,13 @@ struct Cell {
 // A KV memory that keeps cells per sequence in the order they were written. Per-stream copies
 // (not unified) behave like libllama's: positions are copied at once, contents at the next decode
 // (from whatever the source holds then). `refuse_partial_rm` makes it act like a recurrent memory.
+//
+// Partial states (context checkpoints): with `window_keep` > 0 the memory also has windowed layers
+// with a small cache, like libllama's sliding-window cache without --swa-full: they get the same
+// cells, but after each decode forget those window_keep or more positions below the newest, so a
+// sequence cut back far enough has no cells left there for the window of its next position. Their
+// cells are the partial state and seq_pos_min() their oldest. With `recurrent` (and
+// refuse_partial_rm) the partial state is the whole sequence, as a recurrent state is.
 class FakeKvMemory final : public cria::KvMemory {
 public:
     explicit FakeKvMemory(bool unified) : unified_(unified) {}
@@ -40,6 +49,8 @@ public:
         const auto in_range = [&](const Cell& c) { return c.pos >= std::max(p0, 0) && (p1 < 0 || c.pos < p1); };
         if (refuse_partial_rm && !whole && std::any_of(cells.begin(), cells.end(), in_range)) return false;
         cells.erase(std::remove_if(cells.begin(), cells.end(), in_range), cells.end());
+        auto& windowed = window_[seq];
+        windowed.erase(std::remove_if(windowed.begin(), windowed.end(), in_range), windowed.end());
         return true;
     }
 
@@ -49,24 +60,32 @@ public:
             for (const Cell& c : cells_[src]) {
                 if (c.pos >= std::max(p0, 0) && (p1 < 0 || c.pos < p1)) cells_[dst].push_back(c);
             }
+            for (const Cell& c : window_[src]) {
+                if (c.pos >= std::max(p0, 0) && (p1 < 0 || c.pos < p1)) window_[dst].push_back(c);
+            }
             return;
         }
         EXPECT_TRUE(p0 < 0 && p1 < 0) << "one stream per sequence copies only whole streams";
         cells_[dst] = cells_[src];
+        window_[dst] = window_[src];
         pending_[dst] = src;
     }
 
     void seq_add(llama_seq_id seq, llama_pos p0, llama_pos p1, llama_pos delta) override {
         EXPECT_TRUE(can_shift());
-        for (Cell& c : cells_[seq]) {
-            if (c.pos >= std::max(p0, 0) && (p1 < 0 || c.pos < p1)) c.pos += delta;
+        for (auto* layer : {&cells_[seq], &window_[seq]}) {
+            for (Cell& c : *layer) {
+                if (c.pos >= std::max(p0, 0) && (p1 < 0 || c.pos < p1)) c.pos += delta;
+            }
         }
     }
 
     void seq_div(llama_seq_id seq, llama_pos p0, llama_pos p1, int d) override {
         EXPECT_TRUE(can_shift());
-        for (Cell& c : cells_[seq]) {
-            if (c.pos >= std::max(p0, 0) && (p1 < 0 || c.pos < p1)) c.pos /= d;
+        for (auto* layer : {&cells_[seq], &window_[seq]}) {
+            for (Cell& c : *layer) {
+                if (c.pos >= std::max(p0, 0) && (p1 < 0 || c.pos < p1)) c.pos /= d;
+            }
         }
     }
 
@@ -78,8 +97,38 @@ public:
         return best;
     }
 
+    llama_pos seq_pos_min(llama_seq_id seq) const override {
+        if (recurrent) return seq_pos_max(seq);
+        if (window_keep == 0) return KvMemory::seq_pos_min(seq);
+        llama_pos best = -1;
+        if (auto it = window_.find(seq); it != window_.end()) {
+            for (const Cell& c : it->second) best = best < 0 ? c.pos : std::min(best, c.pos);
+        }
+        return best;
+    }
+
+    std::vector<uint8_t> seq_partial_state(llama_seq_id seq) const override {
+        if (!recurrent && window_keep == 0) return {};
+        const auto& layer = recurrent ? cells_.at(seq) : window_.at(seq);
+        std::vector<uint8_t> state(layer.size() * sizeof(Cell) + 1);  // never empty: an empty state is a refusal
+        if (!layer.empty()) std::memcpy(state.data(), layer.data(), layer.size() * sizeof(Cell));
+        return state;
+    }
+
+    bool set_seq_partial_state(llama_seq_id seq, const std::vector<uint8_t>& state) override {
+        if (refuse_partial_state || (!recurrent && window_keep == 0)) return false;
+        std::vector<Cell> layer((state.size() - 1) / sizeof(Cell));
+        if (!layer.empty()) std::memcpy(layer.data(), state.data(), layer.size() * sizeof(Cell));
+        (recurrent ? cells_[seq] : window_[seq]) = std::move(layer);
+        ++partial_loads;
+        return true;
+    }
+
     bool can_shift() const override { return !refuse_partial_rm; }
-    void clear() override { cells_.clear(); }
+    void clear() override {
+        cells_.clear();
+        window_.clear();
+    }
 
     // What llama_decode does: pending stream copies land first (contents from the source as it is
     // now), then the batch's tokens fill new cells.
@@ -91,18 +140,37 @@ public:
     void decode(const std::vector<Entry>& batch) {
         for (const auto& [dst, src] : pending_) {
             for (Cell& c : cells_[dst]) c.token = token_at(src, c.pos);
+            for (Cell& c : window_[dst]) c.token = token_at(src, c.pos);
         }
         pending_.clear();
-        for (const Entry& e : batch) cells_[e.seq].push_back({e.pos, e.token});
+        for (const Entry& e : batch) {
+            cells_[e.seq].push_back({e.pos, e.token});
+            window_[e.seq].push_back({e.pos, e.token});
+        }
+        if (window_keep == 0) return;
+        for (auto& [seq, layer] : window_) {
+            const llama_pos newest = seq_pos_max(seq);
+            layer.erase(std::remove_if(layer.begin(), layer.end(),
+                                       [&](const Cell& c) { return c.pos <= newest - window_keep; }),
+                        layer.end());
+        }
     }
 
     // What llama_state_seq_load_file does to the memory.
-    void load(llama_seq_id seq, std::vector<Cell> cells) { cells_[seq] = std::move(cells); }
+    void load(llama_seq_id seq, std::vector<Cell> cells) {
+        window_[seq] = cells;
+        cells_[seq] = std::move(cells);
+    }
 
     const std::vector<Cell>& cells(llama_seq_id seq) { return cells_[seq]; }
+    const std::vector<Cell>& windowed(llama_seq_id seq) { return window_[seq]; }
     bool pending(llama_seq_id seq) const { return pending_.count(seq) > 0; }
 
     bool refuse_partial_rm = false;
+    llama_pos window_keep = 0;
+    bool recurrent = false;
+    bool refuse_partial_state = false;
+    int partial_loads = 0;  // partial states loaded (checkpoints restored)
 
 private:
     Token token_at(llama_seq_id seq, llama_pos pos) {
@@ -114,14 +182,18 @@ private:
 
     const bool unified_;
     std::map<llama_seq_id, std::vector<Cell>> cells_;
+    std::map<llama_seq_id, std::vector<Cell>> window_;  // the windowed layers (all cells unless window_keep)
     std::map<llama_seq_id, llama_seq_id> pending_;  // dst -> src
 };
 
 // A KvCache over a FakeKvMemory, driven the way the scheduler drives it, checking the invariant
 // after every operation.
 struct Harness {
-    Harness(int32_t n_seq, SelfExtend self_extend, bool unified)
-        : memory(unified), kv(memory, n_seq, self_extend, unified), n_seq_(n_seq) {}
+    // `window_keep`: see FakeKvMemory.
+    Harness(int32_t n_seq, SelfExtend self_extend, bool unified, PartialMemory partial = {}, llama_pos window_keep = 0)
+        : memory(unified), kv(memory, n_seq, self_extend, unified, 0, partial), n_seq_(n_seq), n_swa_(partial.n_swa) {
+        memory.window_keep = window_keep;
+    }
 
     // The invariant: outside batch building the mirror equals the memory, cell by cell.
     void check() {
@@ -144,6 +216,25 @@ struct Harness {
             }
             EXPECT_EQ(kv.next_position(seq), memory.seq_pos_max(seq) + 1);
             EXPECT_EQ(kv.copy_pending(seq), memory.pending(seq));
+            if (memory.window_keep > 0 && !memory.pending(seq)) check_window(seq);
+        }
+    }
+
+    // The windowed layers hold only the sequence's own tokens, and every cell the window of the next
+    // position reads: what keeping a prefix or restoring a checkpoint must guarantee.
+    void check_window(int32_t seq) {
+        const auto& tokens = kv.tokens(seq);
+        std::vector<bool> held(tokens.size(), false);
+        for (const Cell& c : memory.windowed(seq)) {
+            ASSERT_LT(static_cast<size_t>(c.pos), tokens.size() + kv.draft(seq).size());
+            if (static_cast<size_t>(c.pos) < tokens.size()) {
+                EXPECT_EQ(c.token, tokens[static_cast<size_t>(c.pos)]) << "windowed cell at " << c.pos;
+                held[static_cast<size_t>(c.pos)] = true;
+            }
+        }
+        const auto next = static_cast<llama_pos>(tokens.size());
+        for (llama_pos p = std::max<llama_pos>(0, next - n_swa_); p < next; ++p) {
+            EXPECT_TRUE(held[static_cast<size_t>(p)]) << "the window of position " << next << " lacks " << p;
         }
     }
 
@@ -173,6 +264,7 @@ struct Harness {
 
 private:
     int32_t n_seq_;
+    int32_t n_swa_;
 };
 
 std::vector<Token> range(Token first, Token n) {
@@ -381,3 +473,133 @@ TEST(KvCache, ARestoredSlotFileWithOtherPositionsIsRefusedAndCleared) {
 }
 
 }  // namespace
+
+// ---- context checkpoints (sliding-window and recurrent memories) ----------------------------------
+
+// A window of 4 positions whose cache forgets cells 8 positions below the newest (window plus a
+// ubatch, as libllama's small SWA cache does).
+PartialMemory windowed(size_t max_checkpoints) {
+    PartialMemory p;
+    p.n_swa = 4;
+    p.max_checkpoints = max_checkpoints;
+    return p;
+}
+
+Harness windowed_harness(size_t max_checkpoints) { return Harness(1, kOff, false, windowed(max_checkpoints), 8); }
+
+TEST(KvCacheCheckpoints, AWindowedCacheKeepsAPrefixOnlyWhileItHoldsTheWindow) {
+    Harness h = windowed_harness(0);
+    EXPECT_FALSE(h.kv.checkpoints_enabled());
+    h.feed(0, range(100, 10));
+    h.feed(0, range(200, 20));  // positions 22..29 are left in the windowed layers
+    EXPECT_EQ(h.memory.seq_pos_min(0), 22);
+    EXPECT_TRUE(h.kv.keeps_prefix(0, 26));   // the window of position 26 starts at 22
+    EXPECT_FALSE(h.kv.keeps_prefix(0, 25));  // ... of 25 at 21: forgotten
+    EXPECT_EQ(h.kv.reuse_prefix(0, 27, {}), 27u);
+    h.check();
+    // Further back than the window, with no checkpoint: computed from the start, never reused
+    // with a window that lacks cells (what cria did before: wrong output on SWA models).
+    EXPECT_EQ(h.kv.reuse_prefix(0, 12, {}), 0u);
+    h.check();
+    EXPECT_TRUE(h.kv.tokens(0).empty());
+}
+
+TEST(KvCacheCheckpoints, TheLatestCheckpointBeforeTheCutIsRestored) {
+    Harness h = windowed_harness(4);
+    EXPECT_TRUE(h.kv.checkpoints_enabled());
+    h.feed(0, range(100, 12));
+    EXPECT_GT(h.kv.save_checkpoint(0, 1), 0u);
+    EXPECT_EQ(h.kv.save_checkpoint(0, 1), 0u);  // one at this length is kept already
+    h.feed(0, range(200, 4));
+    EXPECT_GT(h.kv.save_checkpoint(0, 1), 0u);
+    h.feed(0, range(300, 14));  // 30 tokens: the windowed layers hold 22..29
+    ASSERT_EQ(h.kv.checkpoints(0).size(), 2u);
+    const std::vector<Token> held = h.kv.tokens(0);
+    // A prompt diverging at 19: the checkpoint at 16 comes back, the full layers are cut there.
+    EXPECT_EQ(h.kv.reuse_prefix(0, 19, {}), 16u);
+    h.check();
+    EXPECT_EQ(h.memory.partial_loads, 1);
+    EXPECT_EQ(h.kv.tokens(0), std::vector<Token>(held.begin(), held.begin() + 16));
+    h.feed(0, range(400, 10));  // and the sequence goes on from there
+    // Diverging at 14: the one at 16 lies past the cut and is dropped, the one at 12 restored.
+    EXPECT_EQ(h.kv.reuse_prefix(0, 14, {}), 12u);
+    h.check();
+    ASSERT_EQ(h.kv.checkpoints(0).size(), 1u);
+    EXPECT_EQ(h.kv.checkpoints(0).list()[0].n_tokens, 12u);
+    // The restored windowed cells (4..11) serve a cut at 8 as they are; before 4 nothing does, and
+    // the sequence is computed from the start, the checkpoints gone with the cells.
+    EXPECT_TRUE(h.kv.keeps_prefix(0, 8));
+    EXPECT_EQ(h.kv.reuse_prefix(0, 3, {}), 0u);
+    h.check();
+    EXPECT_EQ(h.kv.checkpoints(0).size(), 0u);
+}
+
+TEST(KvCacheCheckpoints, ACutTheWindowAllowsKeepsTheCheckpointsBeforeIt) {
+    Harness h = windowed_harness(4);
+    h.feed(0, range(100, 20));
+    h.kv.save_checkpoint(0, 1);
+    h.feed(0, range(200, 10));
+    h.kv.save_checkpoint(0, 1);
+    EXPECT_EQ(h.kv.reuse_prefix(0, 27, {}), 27u);  // within what the window holds: no restore
+    EXPECT_EQ(h.memory.partial_loads, 0);
+    h.check();
+    ASSERT_EQ(h.kv.checkpoints(0).size(), 1u);  // the one at 30 is past the cut
+    EXPECT_EQ(h.kv.checkpoints(0).list()[0].n_tokens, 20u);
+    h.kv.clear(0);
+    EXPECT_EQ(h.kv.checkpoints(0).size(), 0u);
+    EXPECT_EQ(h.kv.checkpoint_bytes(), 0u);
+}
+
+TEST(KvCacheCheckpoints, ARefusedCheckpointLeavesTheSequenceEmpty) {
+    Harness h = windowed_harness(4);
+    h.feed(0, range(100, 12));
+    h.kv.save_checkpoint(0, 1);
+    h.feed(0, range(200, 18));
+    h.memory.refuse_partial_state = true;
+    EXPECT_EQ(h.kv.reuse_prefix(0, 14, {}), 0u);
+    h.check();
+    EXPECT_TRUE(h.kv.tokens(0).empty());
+    EXPECT_EQ(h.kv.checkpoints(0).size(), 0u);
+}
+
+TEST(KvCacheCheckpoints, ARecurrentMemoryGoesBackOnlyToACheckpoint) {
+    PartialMemory p;
+    p.recurrent = true;
+    p.max_checkpoints = 2;
+    Harness h(1, kOff, false, p);
+    h.memory.refuse_partial_rm = true;
+    h.memory.recurrent = true;
+    h.feed(0, range(100, 10));
+    EXPECT_FALSE(h.kv.keeps_prefix(0, 9));
+    EXPECT_TRUE(h.kv.keeps_prefix(0, 10));
+    h.kv.save_checkpoint(0, 1);
+    h.feed(0, range(200, 10));
+    EXPECT_EQ(h.kv.reuse_prefix(0, 15, {}), 10u);
+    h.check();
+    EXPECT_EQ(h.kv.tokens(0), range(100, 10));
+    h.feed(0, range(300, 5));
+    EXPECT_EQ(h.kv.reuse_prefix(0, 5, {}), 0u);  // before the checkpoint: from the start
+    h.check();
+}
+
+TEST(KvCacheCheckpoints, AMemoryThatCutsAnywhereKeepsNone) {
+    PartialMemory p;
+    p.max_checkpoints = 4;
+    Harness h(1, kOff, false, p);
+    EXPECT_TRUE(h.kv.cuts_anywhere());
+    EXPECT_FALSE(h.kv.checkpoints_enabled());
+    h.feed(0, range(100, 10));
+    EXPECT_EQ(h.kv.save_checkpoint(0, 1), 0u);
+    EXPECT_TRUE(h.kv.keeps_prefix(0, 3));
+}
+
+TEST(KvCacheCheckpoints, SharingAPrefixDropsTheTargetsCheckpoints) {
+    Harness h(2, kOff, true, windowed(4), 8);
+    h.feed(1, range(500, 10));
+    h.kv.save_checkpoint(1, 1);
+    h.feed(0, range(100, 6));
+    ASSERT_TRUE(h.kv.keeps_prefix(0, 6));
+    h.kv.share_prefix(0, 1, 6);
+    h.check();
+    EXPECT_EQ(h.kv.checkpoints(1).size(), 0u);
+}

@@ -550,8 +550,8 @@ std::vector<std::string> notices(std::vector<std::string> args, const Env& env =
 
 TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-        {{"--ctx-checkpoints", "4"}, "--ctx-checkpoints"},
-        {{"-cms", "4"}, "--checkpoint-min-step"},
+        {{"-dr", "user/model"}, "--docker-repo"},
+        {{"--mtmd-batch-max-tokens", "4"}, "--mtmd-batch-max-tokens"},
         {{"--models-dir", "/tmp"}, "--models-dir"},
         {{"--gpt-oss-20b-default"}, "--gpt-oss-20b-default"},
     };
@@ -650,11 +650,15 @@ TEST(Options, ServerFeatureOptionsAreImplementedWithoutNotices) {
 }
 
 TEST(Options, NoticeOptionsFromTheEnvironment) {
-    const ServerOptions o = ok({}, {{"LLAMA_ARG_CTX_CHECKPOINTS", "4"}, {"LLAMA_ARG_JINJA", "false"}});
-    EXPECT_EQ(o.later.ctx_checkpoints, 4);
+    const ServerOptions o = ok({}, {{"LLAMA_ARG_DOCKER_REPO", "user/model"}, {"LLAMA_ARG_JINJA", "false"}});
+    EXPECT_EQ(o.later.kept.at("--docker-repo"), "user/model");
     EXPECT_FALSE(o.jinja);
     EXPECT_EQ(o.notices.size(), 1u);
-    EXPECT_EQ(o.environment_used, (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_CTX_CHECKPOINTS"}));
+    EXPECT_EQ(o.environment_used, (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_DOCKER_REPO"}));  // table order
+    // implemented: read from the environment without a notice
+    const ServerOptions proxy = ok({}, {{"LLAMA_ARG_UI_MCP_PROXY", "1"}});
+    EXPECT_TRUE(proxy.agent.mcp_proxy);
+    EXPECT_TRUE(proxy.notices.empty());
 }
 
 TEST(Options, PromptCacheOptionsReachTheEngine) {
@@ -663,6 +667,12 @@ TEST(Options, PromptCacheOptionsReachTheEngine) {
     EXPECT_EQ(d.engine.prompt_cache.reuse_min_chunk, 0);
     EXPECT_FLOAT_EQ(d.engine.prompt_cache.slot_similarity, 0.1f);
     EXPECT_TRUE(d.engine.prompt_cache.dir.empty());
+    EXPECT_EQ(d.engine.prompt_cache.ctx_checkpoints, 32);  // llama-server's defaults
+    EXPECT_EQ(d.engine.prompt_cache.checkpoint_min_step, 8192);
+    EXPECT_EQ(ok({"-ctxcp", "3", "-cms", "0"}).engine.prompt_cache.ctx_checkpoints, 3);
+    EXPECT_EQ(ok({"--swa-checkpoints", "0"}).engine.prompt_cache.ctx_checkpoints, 0);
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_CHECKPOINT_MIN_SPACING_NT", "64"}}).engine.prompt_cache.checkpoint_min_step, 64);
+    EXPECT_TRUE(ok({"-ctxcp", "3"}).notices.empty());
     const ServerOptions o = ok({"-cram", "-1", "--cache-reuse", "64", "-sps", "0.5", "--cache-dir", "/tmp/x"});
     EXPECT_EQ(o.engine.prompt_cache.ram_mib, -1);
     EXPECT_EQ(o.engine.prompt_cache.reuse_min_chunk, 64);
@@ -953,11 +963,12 @@ TEST(Options, HelpLayout) {
     // Options that only take a notice here come last, in their own section; the implemented ones
     // of llama-server are in the sections of their kind.
     const auto compatibility = help.find("----- accepted for llama-server compatibility");
-    for (const std::string s : {"--ctx-checkpoints", "--reasoning-format"}) {
+    for (const std::string s : {"--docker-repo", "--reasoning-format"}) {
         EXPECT_GT(help.find("  " + s + " "), compatibility) << s;
     }
-    for (const std::string s : {"--override-tensor", "--reverse-prompt", "--log-timestamps", "--print-options", "--tools",
-                                "--cache-reuse", "--cache-ram", "--cache-dir"}) {
+    for (const std::string s : {"--override-tensor", "--reverse-prompt", "--log-timestamps", "--print-options",
+                                "--cache-reuse", "--cache-ram", "--cache-dir", "--ctx-checkpoints", "--tools",
+                                "--ui-mcp-proxy"}) {
         EXPECT_LT(help.find(" " + s), compatibility) << s;
     }
 }
@@ -1132,6 +1143,82 @@ TEST(Options, SpeculativeForms) {
     EXPECT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_N_MAX", "8"}}).defaults.speculative.n_max, 8);
     EXPECT_EQ(ok({}, {{"LLAMA_ARG_DRAFT_MIN", "1"}}).defaults.speculative.n_min, 1);
     EXPECT_FLOAT_EQ(ok({}, {{"LLAMA_ARG_SPEC_DRAFT_P_MIN", "0.25"}}).defaults.speculative.p_min, 0.25f);
+}
+
+// The draft model's own settings: llama-server's names, values checked as their main-model forms.
+TEST(Options, DraftModelSettings) {
+    const ServerOptions d = ok({});
+    EXPECT_EQ(d.engine.speculative.n_threads_draft, -1);
+    EXPECT_EQ(d.engine.speculative.n_threads_batch_draft, -1);
+    EXPECT_EQ(d.engine.speculative.n_ubatch_draft, 0);
+    EXPECT_EQ(d.engine.speculative.cache_type_k_draft, "f16");  // llama-server's default, whatever -ctk says
+    EXPECT_EQ(ok({"-ctk", "q8_0"}).engine.speculative.cache_type_k_draft, "f16");
+    EXPECT_TRUE(d.engine.speculative.devices_draft.empty());
+    EXPECT_EQ(d.engine.speculative.draft_hf_repo, "");
+    for (const char* name : {"--spec-draft-threads", "-td", "--threads-draft"}) {
+        EXPECT_EQ(ok({name, "3"}).engine.speculative.n_threads_draft, 3) << name;
+    }
+    for (const char* name : {"--spec-draft-threads-batch", "-tbd", "--threads-batch-draft"}) {
+        EXPECT_EQ(ok({name, "5"}).engine.speculative.n_threads_batch_draft, 5) << name;
+    }
+    for (const char* name : {"--spec-draft-type-k", "-ctkd", "--cache-type-k-draft"}) {
+        EXPECT_EQ(ok({name, "q8_0"}).engine.speculative.cache_type_k_draft, "q8_0") << name;
+    }
+    for (const char* name : {"--spec-draft-type-v", "-ctvd", "--cache-type-v-draft"}) {
+        EXPECT_EQ(ok({name, "bf16"}).engine.speculative.cache_type_v_draft, "bf16") << name;
+    }
+    for (const char* name : {"--spec-draft-device", "-devd", "--device-draft"}) {
+        EXPECT_EQ(ok({name, "CPU, none"}).engine.speculative.devices_draft, (std::vector<std::string>{"CPU", "none"})) << name;
+    }
+    for (const char* name : {"--spec-draft-override-tensor", "-otd", "--override-tensor-draft"}) {
+        const ServerOptions o = ok({name, "a=CPU,b\\.c=CPU", name, "d=CPU"});
+        ASSERT_EQ(o.engine.speculative.tensor_overrides_draft.size(), 3u) << name;
+        EXPECT_EQ(o.engine.speculative.tensor_overrides_draft[1].pattern, "b\\.c");
+        EXPECT_TRUE(o.engine.backend.tensor_overrides.empty());  // not the main model's
+    }
+    for (const char* name : {"--spec-draft-cpu-moe", "-cmoed", "--cpu-moe-draft"}) {
+        const ServerOptions o = ok({name});
+        EXPECT_TRUE(o.engine.speculative.cpu_moe_draft) << name;
+        EXPECT_FALSE(o.engine.backend.cpu_moe);
+    }
+    for (const char* name : {"--spec-draft-n-cpu-moe", "--spec-draft-ncmoe", "-ncmoed", "--n-cpu-moe-draft"}) {
+        EXPECT_EQ(ok({name, "2"}).engine.speculative.n_cpu_moe_draft, 2) << name;
+    }
+    EXPECT_EQ(ok({"--spec-draft-n-ubatch", "64"}).engine.speculative.n_ubatch_draft, 64);
+    for (const char* name : {"--spec-draft-hf", "-hfd", "-hfrd", "--hf-repo-draft"}) {
+        const ServerOptions o = ok({name, "user/draft:Q8_0"});
+        EXPECT_EQ(o.engine.speculative.draft_hf_repo, "user/draft:Q8_0") << name;
+        // Like -md, a draft model from the hub implies draft-simple.
+        EXPECT_EQ(type_names(o.engine.speculative.sources), (std::vector<std::string>{"draft-simple"})) << name;
+        EXPECT_EQ(o.download.hf_repo, "");  // not the main model's
+    }
+    const ServerOptions env = ok({}, {{"LLAMA_ARG_SPEC_DRAFT_CACHE_TYPE_K", "q4_0"}, {"LLAMA_ARG_SPEC_DRAFT_CACHE_TYPE_V", "q5_1"},
+                                      {"LLAMA_ARG_SPEC_DRAFT_CPU_MOE", "1"}, {"LLAMA_ARG_SPEC_DRAFT_N_CPU_MOE", "4"},
+                                      {"LLAMA_ARG_SPEC_DRAFT_N_UBATCH", "32"}, {"LLAMA_ARG_SPEC_DRAFT_HF_REPO", "u/r"}});
+    EXPECT_EQ(env.engine.speculative.cache_type_k_draft, "q4_0");
+    EXPECT_EQ(env.engine.speculative.cache_type_v_draft, "q5_1");
+    EXPECT_TRUE(env.engine.speculative.cpu_moe_draft);
+    EXPECT_EQ(env.engine.speculative.n_cpu_moe_draft, 4);
+    EXPECT_EQ(env.engine.speculative.n_ubatch_draft, 32);
+    EXPECT_EQ(env.engine.speculative.draft_hf_repo, "u/r");
+    // Implemented: no notice any more.
+    EXPECT_TRUE(notices({"-td", "2", "-tbd", "2", "-ctkd", "f32", "-ctvd", "f32", "-devd", "CPU", "-otd", "x=CPU", "-cmoed",
+                         "-ncmoed", "1", "--spec-draft-n-ubatch", "16", "-hfd", "u/r"})
+                    .empty());
+}
+
+TEST(Options, BadDraftModelSettingsAreErrorsNamingTheOption) {
+    EXPECT_TRUE(contains(err({"-td", "0"}), "--spec-draft-threads"));
+    EXPECT_TRUE(contains(err({"-tbd", "x"}), "--spec-draft-threads-batch"));
+    EXPECT_TRUE(contains(err({"-ctkd", "q9"}), "--spec-draft-type-k"));
+    EXPECT_TRUE(contains(err({"-ctvd", "int8"}), "--spec-draft-type-v"));
+    EXPECT_TRUE(contains(err({"-devd", ","}), "--spec-draft-device"));
+    EXPECT_TRUE(contains(err({"-otd", "noequals"}), "--spec-draft-override-tensor"));
+    EXPECT_TRUE(contains(err({"-otd", "[=CPU"}), "not a valid regular expression"));
+    EXPECT_TRUE(contains(err({"-ncmoed", "-1"}), "--spec-draft-n-cpu-moe"));
+    EXPECT_TRUE(contains(err({"--spec-draft-n-ubatch", "-2"}), "--spec-draft-n-ubatch"));
+    EXPECT_TRUE(contains(err({"-hfd", "not a repo"}), "--spec-draft-hf"));
+    EXPECT_TRUE(contains(err({"--spec-type", "none", "-hfd", "u/r"}), "contradicts"));
 }
 
 TEST(Options, SpecTypes) {

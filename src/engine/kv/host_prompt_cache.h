@@ -52,6 +52,10 @@ struct HostCacheEntry {
     HostCacheKey key;
     std::vector<Token> tokens;  // what the state holds, token i at the position the key's settings give it
     std::vector<uint8_t> state; // KvMemory::seq_state() of a sequence holding exactly `tokens`
+    // The shortest prefix of `tokens` the state can be cut back to (KvCache::keeps_prefix: a small
+    // sliding-window cache or a recurrent state cannot be cut further back); 0: any. Not persisted
+    // (--cache-dir): a loaded entry says 0, and the cut after its restore checks again.
+    size_t cut_from = 0;
     size_t bytes() const { return state.size() + tokens.size() * sizeof(Token); }
 };
 

@@ -29,6 +29,14 @@
 // into its sequence (restore_from_host()), then cut like its own cache. The mirror stays exact: a
 // loaded state's tokens are adopted only when the memory holds exactly their positions.
 //
+// Memories that cannot be cut anywhere (PartialMemory): a small sliding-window cache forgets cells
+// older than its window, a recurrent state cannot go back at all. Keeping a prefix of a sequence
+// then needs the cells the window of the next position reads (keeps_prefix()); where they are gone,
+// the latest context checkpoint at or before the cut (context_checkpoints.h) is restored and the
+// sequence is cut there instead, and without one it is cleared. Checkpoints are saved by the
+// scheduler while a prompt is read (save_checkpoint()) and dropped when the sequence is cut before
+// them, cleared, shifted or replaced.
+//
 // Thread rule: engine thread only (the thread that owns the context). Not copyable: it is the
 // only record of what the memory holds.
 #pragma once
@@ -38,6 +46,7 @@
 #include <vector>
 
 #include "engine/generation_request.h"  // Token
+#include "engine/kv/context_checkpoints.h"
 #include "engine/kv/host_prompt_cache.h"
 #include "engine/kv/kv_memory.h"
 #include "engine/lora_adapters.h"
@@ -45,13 +54,24 @@
 
 namespace cria {
 
+// The parts of a model's memory that cannot be cut back anywhere, and the checkpoints kept for them.
+struct PartialMemory {
+    int32_t n_swa = 0;               // the sliding window of a model whose windowed layers have the small
+                                     // cache (no --swa-full); 0: none
+    bool recurrent = false;          // recurrent or hybrid: the recurrent state cannot be cut at all
+    size_t max_checkpoints = 0;      // -ctxcp: per sequence (0: none)
+    size_t checkpoint_min_step = 0;  // -cms (0: no spacing rule)
+};
+
 class KvCache {
 public:
     // `memory` must outlive this object. Sequences are 0..n_seq-1, all empty: the memory must be
     // empty for them. `unified`: one KV stream shared by all sequences (--kv-unified), else one
     // stream per sequence (prefix sharing then copies a whole stream at the next decode).
     // `host_budget_bytes`: the host-memory prompt cache's budget (0: off, HostPromptCache::kUnlimited).
-    KvCache(KvMemory& memory, int32_t n_seq, SelfExtend self_extend, bool unified, int64_t host_budget_bytes = 0);
+    // `partial`: what of the memory cannot be cut anywhere (default: nothing; no checkpoints).
+    KvCache(KvMemory& memory, int32_t n_seq, SelfExtend self_extend, bool unified, int64_t host_budget_bytes = 0,
+            PartialMemory partial = {});
     KvCache(const KvCache&) = delete;
     KvCache& operator=(const KvCache&) = delete;
 
@@ -78,11 +98,22 @@ public:
     // Whether shift() may be used: the memory can move positions and self-extend is off.
     bool can_shift() const { return memory_.can_shift() && !self_extend_.enabled(); }
 
+    // True when every part of the memory can be cut at any length (no small sliding-window cache,
+    // nothing recurrent): chunk reuse (KV shifting) is only for such memories.
+    bool cuts_anywhere() const { return partial_.n_swa == 0 && !partial_.recurrent; }
+    // Whether `seq` can keep its first n_tokens tokens as they are: always when that cuts nothing;
+    // with a small sliding-window cache, while it still holds the cells from n_tokens - n_swa on (the
+    // window of the next position; llama-server's rule); never on a recurrent memory.
+    bool keeps_prefix(int32_t seq, size_t n_tokens) const;
+    // The shortest prefix keeps_prefix() allows `seq` now (its size when nothing shorter).
+    size_t shortest_prefix(int32_t seq) const;
+
     // ---- starting a request ------------------------------------------------------------------
     // Keeps the first n_tokens tokens of `seq` for a request under `lora` (the caller reuses a
     // prefix only under equal scales) and removes the rest, draft included. With self-extend a cut
-    // inside a grouped window moves back to that window's start. Returns how many tokens are kept
-    // (0 when the memory cannot cut the sequence there: it is then cleared).
+    // inside a grouped window moves back to that window's start. Where !keeps_prefix(seq, n_tokens),
+    // the latest checkpoint at or before n_tokens is restored and the sequence cut there. Returns how
+    // many tokens are kept (0 when the memory cannot cut the sequence: it is then cleared).
     size_t reuse_prefix(int32_t seq, size_t n_tokens, const LoraScales& lora);
 
     // Empties `seq`: memory, tokens, draft and self-extend state. Its LoRA scales stay (they say
@@ -150,6 +181,18 @@ public:
     size_t reuse_chunks(int32_t seq, const std::vector<Token>& prompt, size_t limit, size_t n_prefix, size_t min_chunk,
                         const LoraScales& lora);
 
+    // ---- context checkpoints (context_checkpoints.h) ---------------------------------------------
+    // Whether checkpoints are kept: -ctxcp > 0, a memory that cannot be cut anywhere, self-extend off.
+    bool checkpoints_enabled() const;
+    // Saves a checkpoint of `seq` as it is now (exactly its tokens), for `request` (the min-step rule
+    // spares the current request's). Nothing when disabled, while a copy into `seq` is pending, with
+    // a draft, when empty or when one at this length is kept already. Returns the bytes kept (0: none).
+    size_t save_checkpoint(int32_t seq, uint64_t request);
+    const ContextCheckpoints& checkpoints(int32_t seq) const { return at(seq).checkpoints; }
+    size_t checkpoint_bytes() const;  // all sequences'
+    size_t checkpoint_count() const;  // all sequences'
+    uint64_t checkpoint_restores() const { return checkpoint_restores_; }  // since construction
+
     // ---- host-memory prompt cache ----------------------------------------------------------------
     HostPromptCache& host_cache() { return host_; }
     const HostPromptCache& host_cache() const { return host_; }
@@ -164,7 +207,8 @@ public:
     static constexpr size_t kMinRestoreGain = 32;
     // Loads into `seq` the host entry under `lora` that shares the longest prefix with prompt[0,
     // limit), if that is at least kMinRestoreGain tokens more than `n_own` (what seq would keep of
-    // its own cells: loading a whole state to save a few tokens costs more than it saves). Returns
+    // its own cells: loading a whole state to save a few tokens costs more than it saves), and if
+    // the entry's state can be cut to that prefix (HostCacheEntry::cut_from). Returns
     // how many prompt tokens `seq` then holds as its prefix (the entry may hold more: the caller
     // cuts with reuse_prefix()), or 0 when nothing was restored (always while copy_pending(seq) or
     // copy_source_pending(seq)). A state the memory refuses is
@@ -180,7 +224,13 @@ private:
         SelfExtendState self_extend;
         bool copy_pending = false;
         bool copy_source = false;
+        ContextCheckpoints checkpoints;
     };
+
+    // Where !keeps_prefix(seq, n_tokens): restores the latest checkpoint at or before n_tokens and
+    // returns its length, or clears `seq` and returns 0.
+    size_t restore_checkpoint(int32_t seq, size_t n_tokens);
+    void drop_checkpoints_after(int32_t seq, size_t n_tokens);
 
     const Sequence& at(int32_t seq) const { return sequences_[static_cast<size_t>(seq)]; }
     Sequence& at(int32_t seq) { return sequences_[static_cast<size_t>(seq)]; }
@@ -190,6 +240,8 @@ private:
     const bool unified_;
     std::vector<Sequence> sequences_;
     HostPromptCache host_;
+    const PartialMemory partial_;
+    uint64_t checkpoint_restores_ = 0;
 };
 
 }  // namespace cria

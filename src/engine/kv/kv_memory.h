@@ -44,6 +44,11 @@ public:
     // The largest position `seq` holds, or -1 when it is empty.
     virtual llama_pos seq_pos_max(llama_seq_id seq) const = 0;
 
+    // The smallest position `seq` holds, or -1 when it is empty. Of the layers that forget: with a
+    // small sliding-window cache, the oldest cell the windowed layers still hold; on a recurrent or
+    // hybrid model, the recurrent state's position (its last token). 0 for a plain cache.
+    virtual llama_pos seq_pos_min(llama_seq_id seq) const { return seq_pos_max(seq) < 0 ? -1 : 0; }
+
     // Whether positions can be moved (seq_add, seq_div): false for recurrent models.
     virtual bool can_shift() const = 0;
 
@@ -57,6 +62,12 @@ public:
     // defaults, and the host cache then stores nothing.
     virtual std::vector<uint8_t> seq_state(llama_seq_id /*seq*/) const { return {}; }
     virtual bool set_seq_state(llama_seq_id /*seq*/, const std::vector<uint8_t>& /*state*/) { return false; }
+
+    // Context checkpoints (context_checkpoints.h): the same for the PARTIAL state only, the layers
+    // that cannot be cut back (the sliding-window cache, the recurrent states). set_seq_partial_state()
+    // replaces those layers' cells of `seq` and leaves its other layers as they are.
+    virtual std::vector<uint8_t> seq_partial_state(llama_seq_id /*seq*/) const { return {}; }
+    virtual bool set_seq_partial_state(llama_seq_id /*seq*/, const std::vector<uint8_t>& /*state*/) { return false; }
 };
 
 }  // namespace cria

@@ -26,17 +26,37 @@ bool LlamaKvMemory::can_shift() const { return llama_memory_can_shift(memory_); 
 
 void LlamaKvMemory::clear() { llama_memory_clear(memory_, true); }
 
-std::vector<uint8_t> LlamaKvMemory::seq_state(llama_seq_id seq) const {
-    if (memory_ == nullptr) return {};
-    std::vector<uint8_t> state(llama_state_seq_get_size(context_, seq));
-    const size_t written = llama_state_seq_get_data(context_, state.data(), state.size(), seq);
+llama_pos LlamaKvMemory::seq_pos_min(llama_seq_id seq) const { return llama_memory_seq_pos_min(memory_, seq); }
+
+namespace {
+
+std::vector<uint8_t> get_state(llama_context* context, llama_seq_id seq, llama_state_seq_flags flags) {
+    std::vector<uint8_t> state(llama_state_seq_get_size_ext(context, seq, flags));
+    const size_t written = llama_state_seq_get_data_ext(context, state.data(), state.size(), seq, flags);
     state.resize(written);  // 0 on failure: nothing to keep
     return state;
+}
+
+}  // namespace
+
+std::vector<uint8_t> LlamaKvMemory::seq_state(llama_seq_id seq) const {
+    if (memory_ == nullptr) return {};
+    return get_state(context_, seq, LLAMA_STATE_SEQ_FLAGS_NONE);
 }
 
 bool LlamaKvMemory::set_seq_state(llama_seq_id seq, const std::vector<uint8_t>& state) {
     if (memory_ == nullptr || state.empty()) return false;
     return llama_state_seq_set_data(context_, state.data(), state.size(), seq) != 0;
+}
+
+std::vector<uint8_t> LlamaKvMemory::seq_partial_state(llama_seq_id seq) const {
+    if (memory_ == nullptr) return {};
+    return get_state(context_, seq, LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY);
+}
+
+bool LlamaKvMemory::set_seq_partial_state(llama_seq_id seq, const std::vector<uint8_t>& state) {
+    if (memory_ == nullptr || state.empty()) return false;
+    return llama_state_seq_set_data_ext(context_, state.data(), state.size(), seq, LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY) != 0;
 }
 
 }  // namespace cria
