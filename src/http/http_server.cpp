@@ -138,7 +138,8 @@ httplib::Server::HandlerResponse before_routing(const ServerContext& context, co
 
 // Errors that never reached a handler: unknown route, body over the limit, bad request line.
 void answer_unrouted_error(const ServerContext& context, const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;  // a handler already wrote its error
+    // A handler already wrote its error, or relays one (a proxied answer's body comes later)
+    if (!res.body.empty() || res.content_provider_) return;
     const ErrorBody shape = error_body_for(context, req);
     if (res.status == 404) {
         send_error(res, not_found_error("no route for " + req.method + " " + req.path), shape);
@@ -317,6 +318,8 @@ void HttpServer::install_routes() {
     register_anthropic_routes(routes, context_);
     register_ollama_routes(routes, context_);
     register_rerank_routes(routes, context_);
+    register_agent_tool_routes(routes, context_);
+    register_mcp_proxy_routes(routes, context_);
     register_static_routes(routes, context_);  // last: its catch-all GET must not shadow an API route
 }
 

@@ -156,7 +156,7 @@ json props_json(const ServerContext& context) {
             {"endpoint_props", http.props_endpoint},
             {"ui", http.webui},
             {"is_sleeping", false},
-            {"cors_proxy_enabled", false},
+            {"cors_proxy_enabled", context.options.agent.mcp_proxy},
             {"ui_settings", ui_settings_json(http.ui_config)},
             {"model_ftype", info.model_description.substr(info.model_description.rfind(' ') + 1)},
             {"runtime", runtime_json(info)},

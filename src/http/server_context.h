@@ -139,6 +139,10 @@ ApiRoute api_route(ServerContext& context, Handle handle) {
     });
 }
 
+// 403 {"error": {"message": "this feature is disabled", "type": "feature_disabled"}}: llama-server's
+// answer on a route whose option is off (/tools, /cors-proxy).
+void send_feature_disabled(httplib::Response& res);
+
 // Writes a JSON body with status 200.
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
 
@@ -160,6 +164,8 @@ void register_anthropic_routes(Routes& server, ServerContext& context);   // /v1
 void register_ollama_routes(Routes& server, ServerContext& context);      // /api/* (Ollama's API)
 void register_rerank_routes(Routes& server, ServerContext& context);      // /rerank, /v1/rerank (--rerank)
 void register_responses_routes(Routes& server, ServerContext& context);   // /v1/responses (OpenAI Responses)
+void register_agent_tool_routes(Routes& server, ServerContext& context);  // GET/POST /tools (--tools, MCP servers)
+void register_mcp_proxy_routes(Routes& server, ServerContext& context);   // GET/POST /cors-proxy (--ui-mcp-proxy)
 void register_static_routes(Routes& server, ServerContext& context);      // web UI or --path files; last
 
 }  // namespace cria

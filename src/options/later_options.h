@@ -17,12 +17,6 @@ struct LaterOptions {
 
     // Server features
     int32_t sleep_idle_seconds = -1;       // --sleep-idle-seconds (-1 = never)
-    bool ui_mcp_proxy = false;             // --ui-mcp-proxy
-    std::vector<std::string> tools;        // --tools
-    std::string tools_runtime;             // --tools-runtime
-    std::string mcp_servers_config;        // --mcp-servers-config (a file)
-    std::string mcp_servers_json;          // --mcp-servers-json (a JSON text)
-    bool agent = false;                    // -ag, --agent
     std::string models_dir;                // --models-dir (router mode)
     std::string models_preset;             // --models-preset
     int32_t models_max = 4;                // --models-max

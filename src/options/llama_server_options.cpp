@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/builtin_tools.h"
+#include "agent/tool_runtime.h"
+#include "agent/toolbox.h"
 #include "download/docker_registry.h"
 #include "options/cpu_placement_options.h"
 #include "options/model_presets.h"
@@ -24,6 +27,8 @@ template <typename T>
 Field<T> at_later(T LaterOptions::*member) { return at(&ServerOptions::later, member); }
 template <typename T>
 Field<T> at_engine_fit(T MemoryFitConfig::*member) { return at(&ServerOptions::engine, &EngineConfig::fit, member); }
+template <typename T>
+Field<T> at_agent(T AgentConfig::*member) { return at(&ServerOptions::agent, member); }
 template <typename T>
 Field<T> at_backend(T BackendConfig::*member) { return at(&ServerOptions::engine, &EngineConfig::backend, member); }
 
@@ -681,10 +686,40 @@ void add_template_options(std::vector<OptionSpec>& t) {
             .bind(boolean(chat(&ChatSettings::prefill_assistant))));
 }
 
-// Server features of later work, and llama-server's agent tools (not in cria).
+// `inner`, then `check` on the options it wrote ("" = fine, else why the value is refused).
+Binding checked(Binding inner, std::function<std::string(const ServerOptions&)> check) {
+    return {[inner, check](ServerOptions& o, const std::string& v) -> std::string {
+                if (std::string why = inner.set(o, v); !why.empty()) return why;
+                return check(o);
+            },
+            inner.show};
+}
+
+// --tools: names of built-in tools, or "all".
+std::string check_tool_names(const ServerOptions& o) {
+    for (const auto& name : o.agent.tools) {
+        if (name == "all" || agent::find_builtin_tool(name) != nullptr) continue;
+        std::string known;
+        for (const auto& tool : agent::builtin_tools()) known += (known.empty() ? "" : ", ") + tool.name;
+        return "unknown tool \"" + name + "\" (available: " + known + ", or all)";
+    }
+    return "";
+}
+
+std::string check_tools_runtime(const ServerOptions& o) {
+    std::string error;
+    return agent::parse_runtime(o.agent.tools_runtime, &error) ? "" : error;
+}
+
+// The MCP server definitions of both options, read and parsed now (the file too).
+std::string check_mcp_servers(const ServerOptions& o) {
+    std::string error;
+    return agent::configured_mcp_servers(o.agent, &error) ? "" : error;
+}
+
+// Server features of later work, and llama-server's agent tools (src/agent/).
 void add_server_options(std::vector<OptionSpec>& t) {
     auto add = [&t](OptionSpec spec) { t.push_back(std::move(spec)); };
-    const std::string agent = "accepted and kept; cria has no built-in agent tools or MCP proxy: nothing is enabled";
     add(Opt(S::Compatibility, {"--media-path"}).value(K::String, "PATH")
             .help("directory of local media files that requests may name as file:// URLs (relative to it; nothing "
                   "outside it is read)")
@@ -707,21 +742,32 @@ void add_server_options(std::vector<OptionSpec>& t) {
     add(Opt(S::Compatibility, {"--ui-config-file", "--webui-config-file"}).value(K::String, "PATH")
             .env({"LLAMA_ARG_UI_CONFIG_FILE"}).help("the same, from a file")
             .bind(json_object_file(at_http(&HttpConfig::ui_config))));
-    add(Opt(S::Compatibility, {"--ui-mcp-proxy", "--webui-mcp-proxy"}).negative({"--no-ui-mcp-proxy", "--no-webui-mcp-proxy"})
-            .env({"LLAMA_ARG_UI_MCP_PROXY"}).help("the web UI's MCP CORS proxy")
-            .bind(boolean(at_later(&LaterOptions::ui_mcp_proxy))).says(agent));
-    add(Opt(S::Compatibility, {"--tools"}).value(K::List, "TOOL1,TOOL2,...").env({"LLAMA_ARG_TOOLS"})
-            .help("built-in tools for agents").bind(string_list(at_later(&LaterOptions::tools))).says(agent));
-    add(Opt(S::Compatibility, {"--tools-runtime"}).value(K::String, "OPTION").env({"LLAMA_ARG_TOOLS_RUNTIME"})
-            .help("where the built-in tools run").bind(nonempty_text(at_later(&LaterOptions::tools_runtime))).says(agent));
-    add(Opt(S::Compatibility, {"--mcp-servers-config"}).value(K::String, "PATH").env({"LLAMA_ARG_MCP_SERVERS_CONFIG"})
-            .help("MCP server definitions, a JSON file")
-            .bind(nonempty_text(at_later(&LaterOptions::mcp_servers_config))).says(agent));
-    add(Opt(S::Compatibility, {"--mcp-servers-json"}).value(K::String, "JSON").env({"LLAMA_ARG_MCP_SERVERS_JSON"})
-            .help("MCP server definitions, inline JSON")
-            .bind(json_object(at_later(&LaterOptions::mcp_servers_json))).says(agent));
-    add(Opt(S::Compatibility, {"-ag", "--agent"}).negative({"-no-ag", "--no-agent"}).env({"LLAMA_ARG_AGENT"})
-            .help("the CORS proxy and every built-in tool").bind(boolean(at_later(&LaterOptions::agent))).says(agent));
+    add(Opt(S::Endpoints, {"--ui-mcp-proxy", "--webui-mcp-proxy"}).negative({"--no-ui-mcp-proxy", "--no-webui-mcp-proxy"})
+            .env({"LLAMA_ARG_UI_MCP_PROXY"})
+            .help("experimental: GET/POST /cors-proxy?url=URL forwards the web UI's requests to MCP servers (any URL "
+                  "the caller names: do not enable in untrusted environments)")
+            .def("disabled").bind(boolean(at_agent(&AgentConfig::mcp_proxy))));
+    add(Opt(S::Endpoints, {"--tools"}).value(K::List, "TOOL1,TOOL2,...").env({"LLAMA_ARG_TOOLS"})
+            .help("experimental: built-in tools for agents, run by POST /tools (do not enable in untrusted "
+                  "environments): read_file, file_glob_search, grep_search, exec_shell_command, write_file, edit_file, "
+                  "get_info, or all. Limits --cors-origins to localhost unless it is given")
+            .def("no tools").bind(checked(string_list(at_agent(&AgentConfig::tools)), check_tool_names)));
+    add(Opt(S::Endpoints, {"--tools-runtime"}).value(K::String, "OPTION").env({"LLAMA_ARG_TOOLS_RUNTIME"})
+            .help("where the tools run: docker:IMAGE or podman:IMAGE (a container started on first use, removed at "
+                  "exit), docker-container:ID or podman-container:ID (an existing one), ssh:TARGET (key-based auth, "
+                  "a known host key)")
+            .def("the host").bind(checked(nonempty_text(at_agent(&AgentConfig::tools_runtime)), check_tools_runtime)));
+    add(Opt(S::Endpoints, {"--mcp-servers-config"}).value(K::String, "PATH").env({"LLAMA_ARG_MCP_SERVERS_CONFIG"})
+            .help("experimental: MCP servers whose tools POST /tools runs, a JSON file in Cursor's format "
+                  "({\"mcpServers\": {NAME: {\"command\", \"args\", \"env\"}}}). Limits --cors-origins to localhost")
+            .bind(checked(nonempty_text(at_agent(&AgentConfig::mcp_servers_config)), check_mcp_servers)));
+    add(Opt(S::Endpoints, {"--mcp-servers-json"}).value(K::String, "JSON").env({"LLAMA_ARG_MCP_SERVERS_JSON"})
+            .help("experimental: the same, inline JSON")
+            .bind(checked(json_object(at_agent(&AgentConfig::mcp_servers_json)), check_mcp_servers)));
+    add(Opt(S::Endpoints, {"-ag", "--agent"}).negative({"-no-ag", "--no-agent"}).env({"LLAMA_ARG_AGENT"})
+            .help("the MCP CORS proxy and every built-in tool (do not enable in untrusted environments). Limits "
+                  "--cors-origins to localhost")
+            .def("disabled").bind(boolean(at_agent(&AgentConfig::agent))));
     add(Opt(S::Compatibility, {"--log-prompts-dir"}).value(K::String, "PATH")
             .help("write each generation's prompt to a file in this directory, created if missing (debugging)")
             .bind(nonempty_text(at_http(&HttpConfig::log_prompts_dir))));

@@ -432,6 +432,7 @@ Binding cors_origins_binding() {
             }
             if (origins.empty()) return "must name at least one origin, or *";
             o.http.cors.origins = std::move(origins);
+            o.cors_origins_given = true;
             return "";
         },
         [](const ServerOptions& o) {

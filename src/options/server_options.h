@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/agent_config.h"
 #include "api/chat_settings.h"
 #include "api/request_defaults.h"
 #include "download/model_download.h"
@@ -30,6 +31,7 @@ struct ServerOptions {
     CompletionDefaults defaults;   // requests' defaults: sampling, -n, --keep, -l, --grammar, --draft-max, ...
                                    // (its n_slots and n_lora_adapters are set once the model is loaded)
     HttpConfig http;               // listening, TLS, keys, CORS, static files, which endpoints answer
+    AgentConfig agent;             // --tools, --tools-runtime, MCP servers, --ui-mcp-proxy, --agent (POST /tools, /cors-proxy)
 
     // Where engine.model_path comes from when it is a download (-mu, -hf, -hff, -hft, --offline).
     // Its destination (engine.model_path), show_progress and cancel are set by start-up, not options.
@@ -48,6 +50,7 @@ struct ServerOptions {
                                        // error when libllama refuses the grammar)
     bool spec_type_none = false;       // --spec-type none was given (validate(): it contradicts -md)
     bool ctx_size_given = false;       // -c was given (validate(): else --kv-unified-per-slot sizes the pool)
+    bool cors_origins_given = false;   // --cors-origins was given (validate(): else agent tools limit CORS to localhost)
     std::vector<std::string> spec_types_not_built;  // --spec-type kinds of llama-server cria lacks (notice)
 
     // llama-server options kept for features still to come; each given one logs a start-up notice

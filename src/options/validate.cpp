@@ -1,5 +1,7 @@
 #include "options/validate.h"
 
+#include "agent/builtin_tools.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -115,6 +117,22 @@ void apply_late_rules(ServerOptions& o) {
     }
 }
 
+// --agent and "all" become the tool list (the option table checked the names, the runtime and
+// the MCP servers); the tools and MCP servers limit CORS to pages of this machine unless
+// --cors-origins says otherwise.
+void apply_agent_rules(ServerOptions& o) {
+    AgentConfig& agent = o.agent;
+    const bool all = agent.agent || std::find(agent.tools.begin(), agent.tools.end(), "all") != agent.tools.end();
+    std::vector<std::string> names;
+    for (const auto& tool : agent::builtin_tools()) {
+        const bool named = std::find(agent.tools.begin(), agent.tools.end(), tool.name) != agent.tools.end();
+        if (all || named) names.push_back(tool.name);
+    }
+    agent.tools = std::move(names);
+    if (agent.agent) agent.mcp_proxy = true;
+    if (agent.tools_route_on() && !o.cors_origins_given) o.http.cors.origins = {"localhost"};
+}
+
 }  // namespace
 
 bool names_a_model(const ServerOptions& o) {
@@ -124,6 +142,7 @@ bool names_a_model(const ServerOptions& o) {
 
 std::string validate(ServerOptions& o) {
     apply_late_rules(o);
+    apply_agent_rules(o);
     if (std::string why = check_model_source(o); !why.empty()) return why;
     std::string& slot_dir = o.http.slot_save_path;
     while (slot_dir.size() > 1 && slot_dir.back() == '/') slot_dir.pop_back();

@@ -130,7 +130,7 @@ void RouterServer::install_routes() {
         return httplib::Server::HandlerResponse::Unhandled;
     });
     s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return;
+        if (!res.body.empty() || res.content_provider_) return;  // a child's own error, relayed as it comes
         if (res.status == 404) send_api_error(res, not_found_error("no route for " + req.method + " " + req.path));
         if (res.status == 413) send_api_error(res, payload_too_large_error("the request body is larger than the limit of 32 MiB"));
     });

@@ -13,6 +13,7 @@ export const CONFIGS = {
   props: { args: ['--props'] },
   'no-jinja': { args: ['--no-jinja'] },
   'cors-localhost': { args: ['--cors-origins', 'localhost'] },
+  tools: { args: ['--tools', 'all', '--ui-mcp-proxy'] },
   'kv-unified': { args: ['--kv-unified'], ctx: 1024, np: 2 },
   embedding: { args: ['--embedding'], model: 'tiny-embedding.gguf' },
   rerank: { args: ['--rerank'], model: 'tiny-rerank.gguf' },
@@ -38,6 +39,17 @@ export const CASES = [
   { id: 'cors-preflight', method: 'OPTIONS', path: '/completion', fast: true,
     headers: { Origin: 'http://page.example', 'Access-Control-Request-Method': 'POST' } },
   { id: 'cors-simple', path: '/health', headers: { Origin: 'http://page.example' } },
+  { id: 'tools-off', path: '/tools', fast: true },
+  { id: 'cors-proxy-off', path: '/cors-proxy?url=http%3A%2F%2F127.0.0.1%3A1%2F' },
+
+  // ---- agent tools (--tools all --ui-mcp-proxy): docs/agent-tools.md ----
+  { id: 'tools-list', config: 'tools', path: '/tools' },
+  { id: 'tools-get-info', config: 'tools', path: '/tools', body: { tool: 'get_info', params: {} } },
+  { id: 'tools-exec', config: 'tools', path: '/tools', body: { tool: 'exec_shell_command', params: { command: 'echo hi' } } },
+  { id: 'tools-glob-error', config: 'tools', path: '/tools', body: { tool: 'file_glob_search', params: { path: '.', limit: 0 } } },
+  { id: 'tools-bad-body', config: 'tools', path: '/tools', rawBody: 'notjson' },
+  { id: 'tools-cors-refused', config: 'tools', path: '/health', headers: { Origin: 'http://page.example' } },
+  { id: 'tools-props', config: 'tools', path: '/props' },
 
   // ---- /completion ----
   { id: 'completion', path: '/completion', body: { prompt: 'Hello', ...short }, fast: true },

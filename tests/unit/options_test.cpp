@@ -541,8 +541,7 @@ std::vector<std::string> notices(std::vector<std::string> args, const Env& env =
 
 TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-        {{"--ui-mcp-proxy"}, "--ui-mcp-proxy"},
-        {{"--tools", "all"}, "--tools"},
+        {{"--spec-draft-p-split", "0.2"}, "--spec-draft-p-split"},
         {{"--models-dir", "/tmp"}, "--models-dir"},
         {{"--video-fps", "2"}, "--video-fps"},
     };
@@ -565,6 +564,42 @@ TEST(Options, NoticeOptionsKeepTheirValuesForLaterWork) {
     EXPECT_EQ(o.chat.reasoning_format, "deepseek");
     EXPECT_EQ(o.chat.reasoning, "on");  // -rea alone means on
     EXPECT_EQ(o.chat.chat_template_kwargs, "{\"a\":1}");
+}
+
+TEST(Options, AgentToolsAreOffByDefaultAndLimitCorsWhenOn) {
+    const ServerOptions plain = ok({});
+    EXPECT_TRUE(plain.agent.tools.empty());
+    EXPECT_FALSE(plain.agent.mcp_proxy);
+    EXPECT_FALSE(plain.agent.tools_route_on());
+    EXPECT_EQ(plain.http.cors.origins, (std::vector<std::string>{"*"}));
+    const ServerOptions some = ok({"--tools", "read_file,get_info"});
+    EXPECT_EQ(some.agent.tools, (std::vector<std::string>{"read_file", "get_info"}));
+    EXPECT_EQ(some.http.cors.origins, (std::vector<std::string>{"localhost"}));
+    EXPECT_TRUE(some.notices.empty());
+    const ServerOptions agent = ok({"-ag"});
+    EXPECT_EQ(agent.agent.tools.size(), 7u);  // every built-in tool
+    EXPECT_TRUE(agent.agent.mcp_proxy);
+    EXPECT_EQ(agent.http.cors.origins, (std::vector<std::string>{"localhost"}));
+    // --cors-origins given (before or after) wins
+    EXPECT_EQ(ok({"--cors-origins", "*", "--tools", "all"}).http.cors.origins, (std::vector<std::string>{"*"}));
+    EXPECT_EQ(ok({}, {{"LLAMA_ARG_TOOLS", "all"}}).agent.tools.size(), 7u);
+    // the proxy alone does not limit CORS (as llama-server)
+    const ServerOptions proxy = ok({"--ui-mcp-proxy"});
+    EXPECT_TRUE(proxy.agent.mcp_proxy);
+    EXPECT_EQ(proxy.http.cors.origins, (std::vector<std::string>{"*"}));
+    EXPECT_TRUE(ok({"--mcp-servers-json", R"({"mcpServers":{"a":{"command":"true"}}})"}).agent.tools_route_on());
+}
+
+TEST(Options, AgentToolValuesAreCheckedAtStartUp) {
+    const std::string unknown = err({"--tools", "read_file,bogus"});
+    EXPECT_TRUE(contains(unknown, "--tools") && contains(unknown, "unknown tool \"bogus\"")) << unknown;
+    EXPECT_TRUE(contains(err({}, {{"LLAMA_ARG_TOOLS", "bogus"}}), "LLAMA_ARG_TOOLS"));
+    EXPECT_TRUE(contains(err({"--tools-runtime", "vm:x"}), "--tools-runtime"));
+    EXPECT_TRUE(contains(err({"--tools-runtime", "docker-container:a;b"}), "--tools-runtime"));
+    EXPECT_EQ(ok({"--tools-runtime", "docker:alpine:3"}).agent.tools_runtime, "docker:alpine:3");
+    EXPECT_TRUE(contains(err({"--mcp-servers-json", "nojson"}), "--mcp-servers-json"));
+    EXPECT_TRUE(contains(err({"--mcp-servers-json", R"({"mcpServers":{"a b":{"command":"x"}}})"}), "--mcp-servers-json"));
+    EXPECT_TRUE(contains(err({"--mcp-servers-config", "/nonexistent/mcp.json"}), "--mcp-servers-config"));
 }
 
 TEST(Options, RpcServersReachTheEngineWithoutNotice) {
@@ -605,11 +640,15 @@ TEST(Options, ServerFeatureOptionsAreImplementedWithoutNotices) {
 }
 
 TEST(Options, NoticeOptionsFromTheEnvironment) {
-    const ServerOptions o = ok({}, {{"LLAMA_ARG_UI_MCP_PROXY", "1"}, {"LLAMA_ARG_JINJA", "false"}});
-    EXPECT_TRUE(o.later.ui_mcp_proxy);
+    const ServerOptions o = ok({}, {{"LLAMA_ARG_VIDEO_FPS", "2"}, {"LLAMA_ARG_JINJA", "false"}});
+    EXPECT_EQ(o.later.kept.at("--video-fps"), "2");
     EXPECT_FALSE(o.jinja);
     EXPECT_EQ(o.notices.size(), 1u);
-    EXPECT_EQ(o.environment_used, (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_UI_MCP_PROXY"}));
+    EXPECT_EQ(o.environment_used, (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_VIDEO_FPS"}));  // table order
+    // implemented: read from the environment without a notice
+    const ServerOptions proxy = ok({}, {{"LLAMA_ARG_UI_MCP_PROXY", "1"}});
+    EXPECT_TRUE(proxy.agent.mcp_proxy);
+    EXPECT_TRUE(proxy.notices.empty());
 }
 
 TEST(Options, PromptCacheOptionsReachTheEngine) {
@@ -914,11 +953,12 @@ TEST(Options, HelpLayout) {
     // Options that only take a notice here come last, in their own section; the implemented ones
     // of llama-server are in the sections of their kind.
     const auto compatibility = help.find("----- accepted for llama-server compatibility");
-    for (const std::string s : {"--ui-mcp-proxy", "--reasoning-format", "--tools"}) {
+    for (const std::string s : {"--docker-repo", "--reasoning-format"}) {
         EXPECT_GT(help.find("  " + s + " "), compatibility) << s;
     }
     for (const std::string s : {"--override-tensor", "--reverse-prompt", "--log-timestamps", "--print-options",
-                                "--cache-reuse", "--cache-ram", "--cache-dir", "--ctx-checkpoints"}) {
+                                "--cache-reuse", "--cache-ram", "--cache-dir", "--ctx-checkpoints", "--tools",
+                                "--ui-mcp-proxy"}) {
         EXPECT_LT(help.find(" " + s), compatibility) << s;
     }
 }
