@@ -64,6 +64,7 @@ private:
     bool catch_up(const std::vector<DraftJob*>& jobs);
     // The draft model's most likely token at batch index `i`, or -1 when none is sure enough.
     Token best_token(int32_t i, float p_min) const;
+    void attach_greedy_samplers();  // fills greedy_, as far as libllama takes them
 
     LoadedModel model_;
     EngineInfo info_;
@@ -71,6 +72,9 @@ private:
     std::unique_ptr<KvCache> kv_;  // the draft context's KV cache: the only code that changes it
     int32_t n_batch_ = 0;
     llama_batch batch_ = {};
+    // --spec-draft-backend-sampling: one greedy chain per sequence, attached to the draft context
+    // (engine/backend_sampling.h), so that its decode returns the argmax; empty: argmax here.
+    std::vector<llama_sampler_ptr> greedy_;
 };
 
 // Empty if the two vocabularies are interchangeable (same type, size, special tokens and token
