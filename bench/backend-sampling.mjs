@@ -22,8 +22,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HELP = `usage: bench/backend-sampling [options]
 
   --model PATH        default models/bench.gguf (scripts/make-bench-model makes it)
-  --requests N        timed requests per row, after one warm-up (default 3)
-  --n-predict N       tokens generated per request (default 128)
+  --requests N        timed requests per row and server, after one warm-up (default 5)
+  --n-predict N       tokens generated per request (default 64)
   --threads N         -t and -tb for both servers (default 2)
   --servers LIST      default cria,llama-server
   --cria PATH         default build/cria
@@ -33,7 +33,7 @@ const HELP = `usage: bench/backend-sampling [options]
 
 function parseArgs(argv) {
   const o = {
-    model: path.join(ROOT, 'models/bench.gguf'), requests: 3, nPredict: 128, threads: 2,
+    model: path.join(ROOT, 'models/bench.gguf'), requests: 5, nPredict: 64, threads: 2,
     servers: ['cria', 'llama-server'], cria: path.join(ROOT, 'build/cria'), llamaServer: 'llama-server',
     out: path.join(ROOT, 'bench/results/backend-sampling.json'),
   };
@@ -65,24 +65,32 @@ const children = trackChildren('bench/backend-sampling', 130);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const fmt = (v, d = 1) => (v === undefined || v === null || Number.isNaN(v) ? '-' : Number(v).toFixed(d));
 
-async function measure(bin, args, o, logPath) {
-  const srv = await startServer({ bin, args, logPath, children, cwd: ROOT });
+// Both servers (without and with -bs) run side by side and take turns request by request, so a
+// change in background load touches both alike. Returns { kind: { plain, bs } }, each with the
+// median decode tok/s and the last run's tokens.
+async function measurePair(bin, base, o, logPrefix) {
+  const plain = await startServer({ bin, args: base, logPath: `${logPrefix}-plain.log`, children, cwd: ROOT });
+  const bs = await startServer({ bin, args: [...base, '-bs'], logPath: `${logPrefix}-bs.log`, children, cwd: ROOT });
   try {
     const out = {};
     for (const [kind, params] of Object.entries(KINDS)) {
       const body = { prompt: PROMPT, n_predict: o.nPredict, ignore_eos: true, cache_prompt: false, return_tokens: true, ...params };
-      const runs = [];
+      const runs = { plain: [], bs: [] };
+      const tokens = {};
       for (let r = 0; r <= o.requests; ++r) {
-        const res = await request(srv.port, { path: '/completion', body, timeoutMs: 600000 });
-        if (res.status !== 200) throw new Error(`${kind}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-        if (r > 0) runs.push((1000 * res.body.timings.predicted_n) / res.body.timings.predicted_ms);
-        out[kind] = { tokens: res.body.tokens };
+        for (const [name, srv] of r % 2 ? [['bs', bs], ['plain', plain]] : [['plain', plain], ['bs', bs]]) {
+          const res = await request(srv.port, { path: '/completion', body, timeoutMs: 600000 });
+          if (res.status !== 200) throw new Error(`${kind}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+          if (r > 0) runs[name].push((1000 * res.body.timings.predicted_n) / res.body.timings.predicted_ms);  // r 0: warm-up
+          tokens[name] = res.body.tokens;
+        }
       }
-      out[kind].decode_tps = median(runs);
+      out[kind] = { plain: median(runs.plain), bs: median(runs.bs), same: JSON.stringify(tokens.plain) === JSON.stringify(tokens.bs) };
     }
     return out;
   } finally {
-    await srv.stop();
+    await plain.stop();
+    await bs.stop();
   }
 }
 
@@ -96,15 +104,11 @@ async function main() {
   for (const server of o.servers) {
     const base = ['-m', o.model, '-c', '2048', '-np', '1', '-t', String(o.threads), '-tb', String(o.threads),
       ...(server === 'llama-server' ? ['--no-webui'] : [])];
-    const plain = await measure(bins[server], base, o, path.join(logs, `backend-sampling-${server}-plain.log`));
-    const bs = await measure(bins[server], [...base, '-bs'], o, path.join(logs, `backend-sampling-${server}-bs.log`));
+    const m = await measurePair(bins[server], base, o, path.join(logs, `backend-sampling-${server}`));
     for (const kind of Object.keys(KINDS)) {
-      rows.push({
-        server, kind, plain_tps: plain[kind].decode_tps, bs_tps: bs[kind].decode_tps,
-        ratio: bs[kind].decode_tps / plain[kind].decode_tps,
-        same_tokens: JSON.stringify(plain[kind].tokens) === JSON.stringify(bs[kind].tokens),
-      });
-      process.stderr.write(`${server} ${kind}: ${fmt(plain[kind].decode_tps)} -> ${fmt(bs[kind].decode_tps)} tok/s\n`);
+      rows.push({ server, kind, plain_tps: m[kind].plain, bs_tps: m[kind].bs, ratio: m[kind].bs / m[kind].plain,
+        same_tokens: m[kind].same });
+      process.stderr.write(`${server} ${kind}: ${fmt(m[kind].plain)} -> ${fmt(m[kind].bs)} tok/s\n`);
     }
   }
   const L = [`Run ${new Date().toISOString()} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}: ` +

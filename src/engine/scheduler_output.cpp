@@ -95,13 +95,10 @@ void Scheduler::sample_output(Slot& slot) {
 }
 
 Token Scheduler::sample(Slot& slot, int32_t batch_index) {
-    // A chain whose draw ran on the backend (backend_sampling.h) has its token already; the
-    // candidates it drew from are kept only to report probabilities.
+    // A chain whose draw ran on the backend (backend_sampling.h; never one with n_probs) has its
+    // token already.
     const Token drawn = slot.backend_sampling ? llama_get_sampled_token_ith(ctx_, batch_index) : LLAMA_TOKEN_NULL;
     if (drawn != LLAMA_TOKEN_NULL) {
-        if (slot.request().n_probs > 0) {
-            keep_probabilities(slot, probabilities_of(output_candidates(slot, batch_index), drawn, slot.request().n_probs));
-        }
         llama_sampler_accept(slot.sampler.get(), drawn);
         return drawn;
     }

@@ -449,7 +449,7 @@ void add_output_options(std::vector<OptionSpec>& t) {
             .bind(float_in(at_sampling(&SamplingParams::adaptive_decay), 0.0, 0.99)));
     add(Opt(S::Sampling, {"-bs", "--backend-sampling"}).env({"LLAMA_ARG_BACKEND_SAMPLING"})
             .help("run the sampler chain on the backend device, inside the compute graph, for requests whose "
-                  "chain allows it (no grammar, thinking budget or drafting); the rest sample on the CPU "
+                  "chain allows it (no grammar, thinking budget, n_probs or drafting); the rest sample on the CPU "
                   "(requests' default backend_sampling)")
             .bind(boolean(at_sampling(&SamplingParams::backend_sampling))));
 }

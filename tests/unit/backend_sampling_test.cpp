@@ -30,7 +30,10 @@ TEST(BackendSampling, OnlyRequestsThatAskAndCan) {
     EXPECT_FALSE(samples_on_backend(embed, false));
 }
 
-TEST(BackendSampling, GrammarAndThinkingBudgetSampleOnTheCpu) {
+TEST(BackendSampling, GrammarThinkingBudgetAndProbabilitiesSampleOnTheCpu) {
+    GenerationRequest probs = asking();
+    probs.n_probs = 1;
+    EXPECT_FALSE(samples_on_backend(probs, false));
     GenerationRequest grammar = asking();
     grammar.sampling.grammar = "root ::= \"a\"";
     EXPECT_FALSE(samples_on_backend(grammar, false));
