@@ -92,6 +92,7 @@ SamplingParams parse_sampling(const json& body, const SamplingParams& defaults, 
     if (s.repeat_penalty <= 0.0f) throw invalid_request("'repeat_penalty' must be greater than 0", "repeat_penalty");
     s.repeat_last_n = static_cast<int32_t>(read_int(body, "repeat_last_n", defaults.repeat_last_n, -1, kInt32Max));
     s.penalize_nl = read_bool(body, "penalize_nl", defaults.penalize_nl);
+    s.backend_sampling = read_bool(body, "backend_sampling", defaults.backend_sampling);
     auto number = [&](const char* name, float fallback, double min, double max) {
         return static_cast<float>(read_number(body, name, fallback, min, max));
     };
@@ -398,8 +399,7 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"speculative.p_min", r.speculative.p_min},
         {"lora", lora_scales_json(r.lora.value_or(LoraScales{}))},
         // llama-server's names for what cria does without a setting (same values as its defaults):
-        // n_predict under OpenAI's name, no lazy grammars, no chat parsing on this route,
-        // sampling on the CPU.
+        // n_predict under OpenAI's name, no lazy grammars, no chat parsing on this route.
         {"max_tokens", r.stop.n_predict},
         {"n_discard", 0},
         {"grammar_lazy", false},
@@ -413,7 +413,7 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"t_max_predict_ms", r.stop.t_max_predict_ms},
         {"timings_per_token", false},    // the response's options (completion_response.cpp sets them)
         {"post_sampling_probs", false},
-        {"backend_sampling", false},
+        {"backend_sampling", s.backend_sampling},
     };
 }
 

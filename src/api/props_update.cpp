@@ -16,6 +16,7 @@ constexpr const char* kSettableFields[] = {
     "temperature",       "top_k",          "top_p",
     "min_p",             "seed",           "repeat_penalty",
     "repeat_last_n",     "penalize_nl",    "dynatemp_range",
+    "backend_sampling",
     "dynatemp_exponent", "typical_p",      "tfs_z",
     "min_keep",          "presence_penalty", "frequency_penalty",
     "mirostat",          "mirostat_tau",   "mirostat_eta",

@@ -50,6 +50,7 @@ struct BackendConfig {
     std::string mmproj_device;              // -mmdev: the projector's device ("" = follows -dev)
     int32_t image_min_tokens = -1;          // --image-min-tokens (-1 = the projector's own)
     int32_t image_max_tokens = -1;          // --image-max-tokens (-1 = the projector's own)
+    int32_t mtmd_batch_max_tokens = 1024;   // --mtmd-batch-max-tokens: image tokens per vision-encoder batch
 };
 
 }  // namespace cria

@@ -59,10 +59,36 @@ std::unique_ptr<DraftModel> DraftModel::load(const EngineConfig& config, const l
     draft->kv_ = std::make_unique<KvCache>(*draft->kv_memory_, draft->info_.n_slots, SelfExtend(1, 0), config.kv_unified);
     draft->n_batch_ = static_cast<int32_t>(llama_n_batch(context));
     draft->batch_ = llama_batch_init(draft->n_batch_, 0, 1);
+    // Sampled drafts (--spec-draft-sampling probabilistic) need the draft's whole distribution,
+    // which a greedy chain in the graph would replace by its argmax.
+    if (config.speculative.draft_backend_sampling && !config.speculative.sample_drafts) draft->attach_greedy_samplers();
     return draft;
 }
 
+void DraftModel::attach_greedy_samplers() {
+    // Each drafting decode has at most one output per sequence, as libllama's backend sampling
+    // requires (catching up decodes without outputs).
+    llama_context* context = model_.context.get();
+    for (int32_t seq = 0; seq < info_.n_slots; ++seq) {
+        llama_sampler_ptr chain(llama_sampler_chain_init(llama_sampler_chain_default_params()));
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());
+        if (!llama_set_sampler(context, seq, chain.get())) {
+            llama_set_sampler(context, seq, nullptr);
+            continue;  // this sequence's argmax is taken here (best_token reads no sampled token)
+        }
+        if (greedy_.size() <= static_cast<size_t>(seq)) greedy_.resize(static_cast<size_t>(seq) + 1);
+        greedy_[static_cast<size_t>(seq)] = std::move(chain);
+    }
+    const auto attached = std::count_if(greedy_.begin(), greedy_.end(), [](const auto& c) { return c != nullptr; });
+    log_debug("draft model: the argmax runs on the backend for " + std::to_string(attached) + " of " +
+              std::to_string(info_.n_slots) + " sequences");
+}
+
 DraftModel::~DraftModel() {
+    // The context outlives the chains (members go in reverse order): it must not point at them.
+    for (size_t seq = 0; seq < greedy_.size(); ++seq) {
+        if (greedy_[seq]) llama_set_sampler(model_.context.get(), static_cast<llama_seq_id>(seq), nullptr);
+    }
     if (batch_.token != nullptr) llama_batch_free(batch_);
 }
 
@@ -168,12 +194,24 @@ bool DraftModel::catch_up(const std::vector<DraftJob*>& jobs) {
 }
 
 Token DraftModel::best_token(int32_t i, float p_min) const {
-    const float* logits = llama_get_logits_ith(model_.context.get(), i);
-    if (logits == nullptr) return -1;
+    llama_context* context = model_.context.get();
+    const llama_seq_id seq = batch_.seq_id[i][0];
+    const bool on_backend = static_cast<size_t>(seq) < greedy_.size() && greedy_[static_cast<size_t>(seq)];
+    // On the backend the argmax comes back with the logits it was taken over (the whole vocabulary:
+    // a lone greedy sampler filters nothing).
+    const Token sampled = on_backend ? llama_get_sampled_token_ith(context, i) : LLAMA_TOKEN_NULL;
+    const float* logits = llama_get_logits_ith(context, i);
+    if (on_backend && llama_get_sampled_logits_count_ith(context, i) != static_cast<uint32_t>(info_.n_vocab)) {
+        logits = nullptr;  // not the whole vocabulary's, in token order: no probability to check
+    }
+    if (logits == nullptr) return sampled != LLAMA_TOKEN_NULL && p_min <= 0.0f ? sampled : -1;
     const int32_t n_vocab = info_.n_vocab;
-    Token best = 0;
-    for (Token t = 1; t < n_vocab; ++t) {
-        if (logits[t] > logits[best]) best = t;
+    Token best = sampled;
+    if (best == LLAMA_TOKEN_NULL) {
+        best = 0;
+        for (Token t = 1; t < n_vocab; ++t) {
+            if (logits[t] > logits[best]) best = t;
+        }
     }
     if (p_min > 0.0f) {
         double sum = 0.0;

@@ -73,6 +73,7 @@ private:
     // With job.sample: a token drawn from the draft model's kTopK most likely ones at batch index
     // `i` (their distribution appended to job.q), or -1 when the most likely is not sure enough.
     Token sampled_token(int32_t i, DraftJob& job);
+    void attach_greedy_samplers();  // fills greedy_, as far as libllama takes them
 
     LoadedModel model_;
     EngineInfo info_;
@@ -81,6 +82,9 @@ private:
     int32_t n_batch_ = 0;
     llama_batch batch_ = {};
     std::mt19937_64 rng_{0xd4af7};  // sampled drafts only: the main model's verification keeps its distribution
+    // --spec-draft-backend-sampling: one greedy chain per sequence, attached to the draft context
+    // (engine/backend_sampling.h), so that its decode returns the argmax; empty: argmax here.
+    std::vector<llama_sampler_ptr> greedy_;
 };
 
 // Empty if the two vocabularies are interchangeable (same type, size, special tokens and token

@@ -91,6 +91,9 @@ struct SamplingParams {
     std::vector<LogitBias> logit_bias;
     std::vector<SamplerStage> samplers = default_sampler_order();
     std::string grammar;           // GBNF with a "root" rule; "" = unconstrained. Already validated.
+    // Run the chain on the backend device, inside the compute graph, when the request allows it
+    // (engine/backend_sampling.h says when); -bs sets the default. The output is the same.
+    bool backend_sampling = false;
 };
 
 struct StopRules {

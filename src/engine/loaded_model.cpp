@@ -349,6 +349,7 @@ bool load_extras(const EngineConfig& config, LoadedModel* out, EngineInfo* info,
     media_config.device = config.backend.mmproj_device;
     media_config.image_min_tokens = config.backend.image_min_tokens;
     media_config.image_max_tokens = config.backend.image_max_tokens;
+    media_config.batch_max_tokens = config.backend.mtmd_batch_max_tokens;
     out->media = MediaProjector::load(media_config, out->model.get(), error);
     if (!out->media) return false;
     info->vision = out->media->supports_vision();

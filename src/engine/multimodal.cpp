@@ -113,6 +113,7 @@ std::unique_ptr<MediaProjector> MediaProjector::load(const MediaProjectorConfig&
     }
     if (config.image_min_tokens > 0) params.image_min_tokens = config.image_min_tokens;
     if (config.image_max_tokens > 0) params.image_max_tokens = config.image_max_tokens;
+    params.batch_max_tokens = std::max(1, config.batch_max_tokens);
     auto impl = std::make_unique<Impl>();
     // libmtmd checks that the projector's output width is the model's, and says so when not.
     impl->ctx.reset(mtmd_init_from_file(config.path.c_str(), model, params));
@@ -215,6 +216,30 @@ MediaPrompt MediaProjector::tokenize(const std::vector<MediaPromptPart>& parts, 
         out.error = "the prompt holds media other than images, which cria does not support yet";
     }
     return out;
+}
+
+void MediaProjector::encode_images(const std::vector<const PromptImage*>& images) {
+    struct BatchFree {
+        void operator()(mtmd_batch* b) const { mtmd_batch_free(b); }
+    };
+    std::unique_ptr<mtmd_batch, BatchFree> batch(mtmd_batch_init(impl_->ctx.get()));
+    if (!batch) return;
+    std::vector<ImageChunk*> taken;
+    for (const PromptImage* image : images) {
+        ImageChunk* chunk = image->chunk.get();
+        if (!chunk->embeddings.empty() || std::find(taken.begin(), taken.end(), chunk) != taken.end()) continue;
+        // 2: over the token budget; 3: not batchable with those in: the batch is complete.
+        if (mtmd_batch_add_chunk(batch.get(), chunk->chunk.get()) != 0) break;
+        taken.push_back(chunk);
+    }
+    if (taken.size() < 2) return;  // one image alone: decode_image() encodes it as ever
+    if (mtmd_batch_encode(batch.get()) != 0) return;
+    const size_t row = static_cast<size_t>(impl_->n_embd);
+    for (ImageChunk* chunk : taken) {
+        const float* embd = mtmd_batch_get_output_embd(batch.get(), chunk->chunk.get());
+        if (embd == nullptr) continue;  // left to decode_image()
+        chunk->embeddings.assign(embd, embd + mtmd_input_chunk_get_n_tokens(chunk->chunk.get()) * row);
+    }
 }
 
 bool MediaProjector::decode_image(llama_context* ctx, const PromptImage& image, int32_t seq, int32_t pos,

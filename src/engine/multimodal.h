@@ -42,6 +42,7 @@ struct MediaProjectorConfig {
     std::string device;    // -mmdev: a backend device's name ("" = libmtmd's choice; "none" = the CPU)
     int32_t image_min_tokens = -1;  // --image-min-tokens (-1 = the projector's)
     int32_t image_max_tokens = -1;  // --image-max-tokens (-1 = the projector's)
+    int32_t batch_max_tokens = 1024;  // --mtmd-batch-max-tokens: image tokens per encoder batch
 };
 
 class MediaProjector {
@@ -68,6 +69,14 @@ public:
     // failure; the sequence may then hold part of the image.
     bool decode_image(llama_context* ctx, const PromptImage& image, int32_t seq, int32_t pos, int32_t n_batch,
                       ImageOutputs outputs, std::string* error);
+
+    // Engine thread. Encodes, in one vision-encoder batch, the longest prefix of `images` that
+    // libmtmd takes together: at most batch_max_tokens image tokens (the first image always), and
+    // only images the projector can batch (libmtmd 0.7: InternVL, Gemma 4 vision, DeepSeek-OCR; any
+    // other takes one image per batch). Images already encoded are skipped. Each encoded image
+    // keeps its embeddings, which decode_image() then uses. Nothing is encoded when the batch
+    // fails: decode_image() then encodes each image alone. The embeddings are the same either way.
+    void encode_images(const std::vector<const PromptImage*>& images);
 
 private:
     struct Impl;

@@ -52,7 +52,10 @@ Scheduler::Scheduler(LoadedModel& model, const EngineConfig& config, const Engin
     publish_status();
 }
 
-Scheduler::~Scheduler() { llama_batch_free(batch_); }
+Scheduler::~Scheduler() {
+    for (auto& slot : slots_) detach_sampler(slot);  // the context may outlive the chains
+    llama_batch_free(batch_);
+}
 
 void Scheduler::run() {
     // After shutdown() closes the queue, requests already running may finish, within a grace period.
@@ -267,6 +270,7 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Task> task) {
     slot.draft.clear();
     slot.n_drafted = 0;
     slot.n_draft_accepted = 0;
+    attach_sampler(slot);
     admitted_at_[static_cast<size_t>(slot.id)] = ++admissions_;
     if (request.cache_prompt && !request.embed) find_prefix_donor(slot);
 }

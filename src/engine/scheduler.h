@@ -136,6 +136,10 @@ private:
     bool decode_next_image();
     Slot* next_image_reader();
     bool decode_image(Slot& slot, const PromptImage& image, ImageOutputs outputs, std::string* error);
+    // --mtmd-batch-max-tokens: before `slot` decodes `image`, the vision encoder takes in one batch
+    // as many as fit of: that image, the rest of its prompt's, then the next images of the other
+    // prompts being read (oldest admission first). Each image is still decoded in its own step.
+    void encode_image_batch(const Slot& slot, const PromptImage& image);
     void embed_with_images(Slot& slot);
     size_t decode_embedding_run(Slot& slot, size_t pos, std::string* error);  // 0: failed
     bool apply_request_lora(const Slot& slot, std::string* error);
@@ -149,6 +153,13 @@ private:
     // Verifies a sampled draft token by rejection sampling (rejection_sampling.h) against the
     // distribution the request's chain gives at `batch_index`; the chain accepts the result.
     Token sample_against_draft(Slot& slot, int32_t batch_index, Token draft, const std::vector<TokenProb>& q);
+    // Backend sampling (scheduler_backend_sampling.cpp; engine/backend_sampling.h): the slot's new
+    // chain attached to its sequence when its request samples there; detached before it is freed.
+    void attach_sampler(Slot& slot);
+    void detach_sampler(Slot& slot);
+    // What the chain's CPU part starts from at `batch_index`: the model's logits, or what the
+    // backend part of an attached chain left (fewer candidates, filtered logits).
+    llama_token_data_array output_candidates(const Slot& slot, int32_t batch_index);
     // The thinking budget (scheduler_reasoning_budget.cpp): the slot's machine for its request, and
     // the next token: the one the budget forces (accepted into the chain as if sampled), else sampled.
     std::optional<ReasoningBudget> reasoning_budget_for(const GenerationRequest& request) const;

@@ -10,6 +10,7 @@
 // Caches and prefix sharing need nothing special: image positions hold content-derived
 // placeholder tokens, and a reused prefix never ends inside an image
 // (image_boundary_at_or_before), so an image is always decoded whole.
+#include <algorithm>
 #include <cmath>
 
 #include "engine/scheduler.h"
@@ -103,6 +104,25 @@ bool Scheduler::decode_image(Slot& slot, const PromptImage& image, ImageOutputs 
     return true;
 }
 
+void Scheduler::encode_image_batch(const Slot& slot, const PromptImage& image) {
+    std::vector<const PromptImage*> images{&image};
+    auto add_upcoming = [&images](const Slot& reader, size_t from) {
+        for (const auto& later : reader.request().images) {
+            if (later.position >= from && &later != images.front()) images.push_back(&later);
+        }
+    };
+    add_upcoming(slot, image.position);
+    std::vector<const Slot*> others;
+    for (const auto& other : slots_) {
+        if (&other != &slot && other.state == SlotState::prefill && !other.request().images.empty()) others.push_back(&other);
+    }
+    std::sort(others.begin(), others.end(), [this](const Slot* a, const Slot* b) {
+        return admitted_at_[static_cast<size_t>(a->id)] < admitted_at_[static_cast<size_t>(b->id)];
+    });
+    for (const Slot* other : others) add_upcoming(*other, other->prompt_done);
+    model_.media->encode_images(images);
+}
+
 bool Scheduler::decode_next_image() {
     if (!model_.media) return false;
     Slot* next = next_image_reader();
@@ -125,6 +145,7 @@ bool Scheduler::decode_next_image() {
     bool ok = false;
     slot.last_batched = step_;
     try {
+        encode_image_batch(slot, image);
         ok = apply_request_lora(slot, &error) &&
              decode_image(slot, image, ends_prompt ? ImageOutputs::last : ImageOutputs::none, &error);
     } catch (...) {
@@ -153,6 +174,7 @@ void Scheduler::embed_with_images(Slot& slot) {
     kv_.clear(slot.id);
     if (std::string error; !apply_request_lora(slot, &error)) return clear_cache_and_fail(slot, 500, error);
 
+    encode_image_batch(slot, slot.request().images.front());
     EmbeddingPool pool(info_.n_embd, info_.pooling, config_.embd_normalize);
     EmbeddingResult result;
     result.n_tokens = static_cast<int32_t>(prompt.size());

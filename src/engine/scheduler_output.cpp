@@ -95,17 +95,19 @@ void Scheduler::sample_output(Slot& slot) {
 }
 
 llama_token_data_array Scheduler::apply_chain(Slot& slot, int32_t batch_index) {
-    const float* logits = llama_get_logits_ith(ctx_, batch_index);
-    if (logits == nullptr) throw std::runtime_error("the model produced no logits for this position");
-    const int32_t n_vocab = info_.n_vocab;
-    candidates_.resize(static_cast<size_t>(n_vocab));
-    for (int32_t i = 0; i < n_vocab; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i], 0.0f};
-    llama_token_data_array cur = {candidates_.data(), candidates_.size(), -1, false};
+    llama_token_data_array cur = output_candidates(slot, batch_index);
     llama_sampler_apply(slot.sampler.get(), &cur);
     return cur;
 }
 
 Token Scheduler::sample(Slot& slot, int32_t batch_index) {
+    // A chain whose draw ran on the backend (backend_sampling.h; never one with n_probs) has its
+    // token already.
+    const Token drawn = slot.backend_sampling ? llama_get_sampled_token_ith(ctx_, batch_index) : LLAMA_TOKEN_NULL;
+    if (drawn != LLAMA_TOKEN_NULL) {
+        llama_sampler_accept(slot.sampler.get(), drawn);
+        return drawn;
+    }
     // The steps of llama_sampler_sample, which checks the chain's choice with an assert that ends
     // the process: here a chain that selects no token throws, and only this request fails. The
     // candidates are kept to report probabilities.
@@ -292,6 +294,7 @@ void Scheduler::release(Slot& slot) {
     // The KV cache keeps what was decoded, so the next request can reuse the prefix.
     slot.state = SlotState::idle;
     slot.task.reset();
+    detach_sampler(slot);
     slot.sampler.reset();
     slot.output.reset();
     slot.budget.reset();

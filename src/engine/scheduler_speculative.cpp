@@ -41,6 +41,8 @@ int64_t Scheduler::draft_budget(const Slot& slot) const {
     if (kv_.self_extend_enabled()) return 0;
     // Only slots whose next input went into this batch (it is the last token of their cache).
     if (slot.state != SlotState::generate || slot.batch_index < 0) return 0;
+    // A chain attached for backend sampling takes one output of its sequence per batch.
+    if (slot.backend_sampling) return 0;
     const auto& request = slot.request();
     // Image positions hold placeholders, no tokens: neither a draft model nor an n-gram copy
     // can continue them (and an n-gram draft could copy one into the batch).

@@ -33,6 +33,7 @@ struct Slot {
     // The request being served (null when idle).
     std::shared_ptr<Task> task;
     llama_sampler_ptr sampler;
+    bool backend_sampling = false;   // `sampler` is attached to the context (engine/backend_sampling.h)
     std::optional<OutputText> output;
     IndentLimit indent_limit{0};            // the request's n_indent (0: none)
     std::optional<ReasoningBudget> budget;  // the request's thinking budget (reasoning_budget.h); none: no budget

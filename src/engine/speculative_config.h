@@ -34,6 +34,9 @@ struct SpeculativeConfig {
     CpuPlacement cpu_draft;            // -Cd, -Crd, --cpu-strict-draft, ...: the draft context's threads
                                        // (unset: as EngineConfig::cpu)
     CpuPlacement cpu_batch_draft;      // -Cbd, --cpu-strict-batch-draft, ...: its batch threads (unset: as cpu_draft)
+    // --spec-draft-backend-sampling: the draft model's argmax runs on its backend device, inside its
+    // compute graph (engine/backend_sampling.h); the same token either way.
+    bool draft_backend_sampling = true;
 
     // The draft model's own context and placement, as llama-server takes them (draft_engine_config.h
     // applies them to a copy of the main model's EngineConfig), and where it comes from with -hfd.

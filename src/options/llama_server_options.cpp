@@ -469,6 +469,10 @@ void add_model_options(std::vector<OptionSpec>& t) {
     add(Opt(S::Model, {"--image-max-tokens"}).value(K::Int, "N").env({"LLAMA_ARG_IMAGE_MAX_TOKENS"})
             .help("most tokens an image may take (vision models with dynamic resolution)").def("the projector's")
             .bind(int_or_auto(at_backend(&BackendConfig::image_max_tokens), 1)));
+    add(Opt(S::Model, {"--mtmd-batch-max-tokens"}).value(K::Int, "N").env({"LLAMA_ARG_MTMD_BATCH_MAX_TOKENS"})
+            .help("most image tokens the vision encoder takes in one batch: the images a step encodes together "
+                  "(the first always goes in, whatever its size; projectors that cannot batch encode one at a time)")
+            .def("1024").bind(int_in(at_backend(&BackendConfig::mtmd_batch_max_tokens), 1)));
 }
 
 void add_context_options(std::vector<OptionSpec>& t) {
@@ -542,13 +546,10 @@ void add_output_options(std::vector<OptionSpec>& t) {
             .help("adaptive-p: decay of its moving average of chosen probabilities (0 to 0.99; lower reacts faster)")
             .bind(float_in(at_sampling(&SamplingParams::adaptive_decay), 0.0, 0.99)));
     add(Opt(S::Sampling, {"-bs", "--backend-sampling"}).env({"LLAMA_ARG_BACKEND_SAMPLING"})
-            .help("sample on the backend device (experimental in llama-server)").bind(kept("--backend-sampling"))
-            .notice([](const ServerOptions& o) -> std::string {
-                const auto it = o.later.kept.find("--backend-sampling");
-                return it != o.later.kept.end() && it->second == "true"
-                           ? "accepted; cria samples on the CPU (the results are the same)"
-                           : "";
-            }));
+            .help("run the sampler chain on the backend device, inside the compute graph, for requests whose "
+                  "chain allows it (no grammar, thinking budget, n_probs or drafting); the rest sample on the CPU "
+                  "(requests' default backend_sampling)")
+            .bind(boolean(at_sampling(&SamplingParams::backend_sampling))));
 }
 
 void add_logging_options(std::vector<OptionSpec>& t) {
@@ -624,9 +625,9 @@ void add_speculative_options(std::vector<OptionSpec>& t) {
                   "branch-split threshold of the tree drafts of the llama-speculative example); cria, like "
                   "llama-server, drafts one sequence, never a tree"));
     add(Opt(S::Speculative, {"--spec-draft-backend-sampling"}).negative({"--no-spec-draft-backend-sampling"})
-            .env({"LLAMA_ARG_SPEC_DRAFT_BACKEND_SAMPLING"}).help("sample the draft on the backend device")
-            .bind(kept("--spec-draft-backend-sampling"))
-            .says("accepted; cria samples drafts on the CPU (the output is the same)"));
+            .env({"LLAMA_ARG_SPEC_DRAFT_BACKEND_SAMPLING"})
+            .help("pick the draft model's tokens on its backend device, inside its compute graph (default: on)")
+            .bind(boolean(at_draft(&SpeculativeConfig::draft_backend_sampling))));
     add(Opt(S::Speculative, {"--spec-draft-sampling"}).choices({"greedy", "probabilistic"})
             .env({"LLAMA_ARG_SPEC_DRAFT_SAMPLING"})
             .help("how the draft model drafts for a sampling request: greedy (its most likely tokens; output "
@@ -782,10 +783,11 @@ void add_source_options(std::vector<OptionSpec>& t) {
                   "(e.g. gemma3, ai/smollm2:135M-Q4_0); kept in the cache as <repo>_<tag>.gguf, or at -m; "
                   "CRIA_DOCKER_REGISTRY and CRIA_DOCKER_AUTH name another registry and token service")
             .def("unused").bind(docker_repo_binding()));
-    const std::string video = "accepted and kept; cria takes images, not video";
-    add(Opt(S::Compatibility, {"--mtmd-batch-max-tokens"}).value(K::Int, "N").env({"LLAMA_ARG_MTMD_BATCH_MAX_TOKENS"})
-            .help("most image tokens per batch when encoding images").bind(kept_int("--mtmd-batch-max-tokens", 1))
-            .says("accepted and kept; cria encodes one image at a time"));
+    // Debian's libmtmd 0.7 is built with video support (mtmd_helper_support_video() is true; it runs
+    // ffmpeg and ffprobe), but cria's prompts take no video part yet: nothing for these to apply to.
+    const std::string video = "accepted and kept; cria takes no video input yet (images only), so there is no "
+                              "video for it to apply to. Debian's libmtmd 0.7 does have video support "
+                              "(mtmd_helper_support_video() is true; it needs ffmpeg/ffprobe at run time)";
     add(Opt(S::Compatibility, {"--video-fps"}).value(K::Float, "N").env({"LLAMA_ARG_VIDEO_FPS"})
             .help("target video frame rate").bind(kept_float("--video-fps", 0.0, 1000.0)).says(video));
     add(Opt(S::Compatibility, {"--video-timestamp-interval"}).value(K::Int, "N").env({"LLAMA_ARG_VIDEO_TIMESTAMP_INTERVAL"})

@@ -215,6 +215,34 @@ test('text requests beside an image request get the same greedy output as alone'
   }
 });
 
+test('--mtmd-batch-max-tokens and -bs: several images in one request and across requests, the same output', async () => {
+  // The vision encoder takes a step's upcoming images (this request's, then other readers') in one
+  // batch up to the limit. tiny-mmproj is a LLaVA-style projector, which libmtmd 0.7 encodes one
+  // image per batch whatever the limit; the results must not depend on it either way. With -bs,
+  // a prompt that ends with an image has its first token sampled in the image's own decode.
+  const small = await startCria(['--mmproj', MMPROJ, '-np', '3', '-c', '1536', '--mtmd-batch-max-tokens', '16', '-bs',
+    ...THREADS]);
+  try {
+    const three = greedy('USER: [img-1] then [img-2] and [img-3]. Compare them.\nASSISTANT:', 12, {
+      cache_prompt: false, return_tokens: true,
+      image_data: [{ data: b64(gradient), id: 1 }, { data: b64(checkers), id: 2 }, { data: b64(photo), id: 3 }],
+    });
+    const other = withImage(ASK, photo, 12, { cache_prompt: false, return_tokens: true });
+    const last = withImage('Look: [img-1]', checkers, 12, { cache_prompt: false, return_tokens: true });
+    const bodies = [three, other, last];
+    const want = [];
+    for (const body of bodies) want.push(await complete(vision, body));
+    for (const server of [small, vision]) {
+      const got = await Promise.all(bodies.map((body) => complete(server, body)));
+      assert.deepEqual(got.map((r) => r.tokens), want.map((r) => r.tokens));
+      assert.deepEqual(got.map((r) => r.tokens_evaluated), want.map((r) => r.tokens_evaluated));
+    }
+    assert.ok(want[0].tokens_evaluated > 3 * IMAGE_POSITIONS, JSON.stringify(want[0]));
+  } finally {
+    await small.stop();
+  }
+});
+
 test('two slots share a prefix that holds an image, with the results of reading it alone', async () => {
   const system = 'SYSTEM: You are a careful assistant who looks at every picture the user sends and describes ' +
     'its colours, its shapes and its mood in a few short words, then answers the question.\n';
