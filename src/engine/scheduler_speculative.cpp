@@ -98,11 +98,13 @@ void Scheduler::verify_draft(Slot& slot) {
             agreed = speculator_->synthetic_accept(j);
             if (agreed) token = draft[j];
         }
-        if (agreed) ++n_accepted;
+        if (agreed) {
+            ++n_accepted;
+            ++slot.n_draft_accepted;  // before accept_token: a finished request's timings report it
+        }
         accept_token(slot, token);  // may finish the request (EOS, stop string, n_predict)
         if (!slot.busy() || !agreed) break;
     }
-    slot.n_draft_accepted += n_accepted;
     speculator_->accepted(slot.id, n_accepted);  // the n-gram kinds learn from how their draft fared
     // The positions of rejected (or never needed) draft tokens leave the KV cache.
     if (!kv_.drop_drafts(slot.id) && slot.busy()) fail(slot, 500, "the KV cache could not drop rejected draft tokens");
