@@ -13,23 +13,11 @@
 #include <optional>
 #include <string>
 
+#include "download/docker_reference.h"
 #include "download/model_download.h"
 #include "download/model_source.h"
 
 namespace cria::download {
-
-struct DockerReference {
-    std::string repo;  // "ai/smollm2"
-    std::string tag;   // "latest", "135M-Q4_0"
-};
-
-// "smollm2" -> ai/smollm2:latest; "me/model:Q8_0" -> me/model:Q8_0. Names are letters, digits and
-// '.', '_', '-', starting with a letter, digit or '_' (path parts joined by '/'); the tag at most
-// 128 of those. nullopt and *error when not.
-std::optional<DockerReference> parse_docker_reference(const std::string& text, std::string* error);
-
-// Where llama-server keeps the model: "ai_smollm2_latest.gguf".
-std::string docker_cache_file_name(const DockerReference& ref);
 
 // $CRIA_DOCKER_REGISTRY (without a trailing '/') or https://registry-1.docker.io.
 std::string docker_registry_url(const EnvLookup& env);

@@ -9,7 +9,7 @@
 #include "agent/builtin_tools.h"
 #include "agent/tool_runtime.h"
 #include "agent/toolbox.h"
-#include "download/docker_registry.h"
+#include "download/docker_reference.h"
 #include "options/cpu_placement_options.h"
 #include "options/model_presets.h"
 #include "options/ngram_options.h"
