@@ -116,7 +116,7 @@ void watch_rpc_endpoints(const std::vector<std::string>& endpoints) { g_endpoint
 std::string lost_worker_message() {
     std::string down;
     for (const auto& endpoint : g_endpoints) {
-        if (!tcp_endpoint_reachable(endpoint, 200)) down += (down.empty() ? "" : ", ") + endpoint;
+        if (!rpc_worker_answers(endpoint, 200)) down += (down.empty() ? "" : ", ") + endpoint;
     }
     const std::string what = down.empty() ? "the connection to an RPC worker was lost (" + rpc_fault_message() + ")"
                                           : "the RPC worker " + down + " is unreachable";

@@ -109,6 +109,10 @@ bool tcp_endpoint_reachable(const std::string& endpoint, int timeout_ms) {
     return reachable;
 }
 
+bool rpc_worker_answers(const std::string& endpoint, int timeout_ms) {
+    return tcp_endpoint_reachable(endpoint, timeout_ms) || tcp_endpoint_reachable(endpoint, std::max(timeout_ms, 1000));
+}
+
 bool valid_rpc_endpoint(const std::string& endpoint, std::string* error) {
     std::string host;
     std::string port;
@@ -207,7 +211,7 @@ void RpcWorkers::shut_down_connections() const {
 std::vector<std::string> RpcWorkers::unreachable(int timeout_ms) const {
     std::vector<std::string> down;
     for (const auto& endpoint : endpoints_) {
-        if (!tcp_endpoint_reachable(endpoint, timeout_ms)) down.push_back(endpoint);
+        if (!rpc_worker_answers(endpoint, timeout_ms)) down.push_back(endpoint);
     }
     return down;
 }

@@ -22,6 +22,13 @@ namespace cria {
 // Any thread: whether a TCP connection to "host:port" is accepted within timeout_ms (no data sent).
 bool tcp_endpoint_reachable(const std::string& endpoint, int timeout_ms);
 
+// Whether the worker at `endpoint` is up, for the degraded-health reports: a probe within
+// `timeout_ms`, and when that fails, one more within at least a second. A ggml-rpc-server serves one
+// client at a time and queues other connections in a short backlog: a surviving worker still
+// finishing with the abandoned model's connection drops new probes for a moment, which must not
+// name it as lost. A dead worker refuses at once, so its second probe costs nothing.
+bool rpc_worker_answers(const std::string& endpoint, int timeout_ms);
+
 // "host:port" with a host and a port in 1..65535 (IPv6 as [addr]:port). False with *error naming it.
 bool valid_rpc_endpoint(const std::string& endpoint, std::string* error);
 
