@@ -13,8 +13,6 @@ namespace cria::download {
 
 namespace {
 
-constexpr const char* kDefaultRegistry = "https://registry-1.docker.io";
-constexpr const char* kDefaultAuth = "https://auth.docker.io/token";
 constexpr const char* kGgufMediaType = "application/vnd.docker.ai.gguf.v3";
 constexpr size_t kMaxTokenBytes = 64u << 10;      // a JSON with one bearer token
 constexpr size_t kMaxManifestBytes = 4u << 20;    // an image manifest lists a few layers
@@ -80,13 +78,15 @@ bool resolve_blob(const DockerReference& ref, const EnvLookup& env, const std::a
 }  // namespace
 
 std::string docker_registry_url(const EnvLookup& env) {
-    std::string url = env_or(env, "CRIA_DOCKER_REGISTRY", kDefaultRegistry);
+    std::string url = env_or(env, "CRIA_DOCKER_REGISTRY", "");
     while (!url.empty() && url.back() == '/') url.pop_back();
     return url;
 }
 
 std::string docker_token_url(const EnvLookup& env, const std::string& repo) {
-    return env_or(env, "CRIA_DOCKER_AUTH", kDefaultAuth) + "?service=registry.docker.io&scope=repository:" + repo + ":pull";
+    const std::string auth = env_or(env, "CRIA_DOCKER_AUTH", "");
+    if (auth.empty()) return "";
+    return auth + (auth.find('?') == std::string::npos ? "?" : "&") + "scope=repository:" + repo + ":pull";
 }
 
 std::optional<std::string> gguf_layer_digest(const std::string& manifest_json, std::string* error) {
@@ -134,8 +134,15 @@ std::optional<FileFetch> docker_model_fetch(const ModelFetchRequest& request, co
         fetch.path = cache_dir + "/" + docker_cache_file_name(*ref);
     }
     const std::string label = ref->repo + ":" + ref->tag;
-    fetch.url = docker_registry_url(env) + "/v2/" + ref->repo + "/manifests/" + ref->tag;  // named in messages
+    const std::string registry = docker_registry_url(env);
+    fetch.url = (registry.empty() ? "docker:" : registry + "/v2/") + ref->repo + "/manifests/" + ref->tag;  // named in messages
     if (request.offline) return fetch;
+    if (registry.empty() || docker_token_url(env, ref->repo).empty()) {
+        // cria names no registry host of its own (the project's rule; llama-server's are built in).
+        *error = "--docker-repo " + label + ": set CRIA_DOCKER_REGISTRY (the registry's base URL) and CRIA_DOCKER_AUTH "
+                 "(its token service, with its service parameter): cria names no registry of its own";
+        return std::nullopt;
+    }
     bool unreachable = false;
     if (resolve_blob(*ref, env, request.cancel, &fetch, &unreachable, &why)) return fetch;
     std::error_code ec;

@@ -4,10 +4,13 @@
 // first layer whose media type is application/vnd.docker.ai.gguf.v3 (or names gguf); that blob,
 // downloaded with the bearer token into the cache as "<repo with '/' as '_'>_<tag>.gguf".
 //
-// llama-server's endpoints are fixed (https://auth.docker.io/token, https://registry-1.docker.io);
-// cria reads two variables of its own so that a mirror or a test registry can stand in:
-//   CRIA_DOCKER_REGISTRY  the registry's base URL   (default https://registry-1.docker.io)
-//   CRIA_DOCKER_AUTH      the token service's URL   (default https://auth.docker.io/token)
+// llama-server has Docker Hub's registry and token service built in. cria names no registry host of
+// its own (a rule of this project): two variables say where the registry is, for Docker Hub as for a
+// mirror, a private registry or a test one:
+//   CRIA_DOCKER_REGISTRY  the registry's base URL
+//   CRIA_DOCKER_AUTH      the token service's URL, with its ?service= parameter; cria adds the
+//                         repository's pull scope
+// Without them -dr is an error saying so (a cached file is still used with --offline).
 #pragma once
 
 #include <optional>
@@ -19,9 +22,9 @@
 
 namespace cria::download {
 
-// $CRIA_DOCKER_REGISTRY (without a trailing '/') or https://registry-1.docker.io.
+// $CRIA_DOCKER_REGISTRY without a trailing '/' ("" when unset).
 std::string docker_registry_url(const EnvLookup& env);
-// $CRIA_DOCKER_AUTH or https://auth.docker.io/token, with ?service=registry.docker.io&scope=repository:<repo>:pull.
+// $CRIA_DOCKER_AUTH with scope=repository:<repo>:pull added ("" when unset).
 std::string docker_token_url(const EnvLookup& env, const std::string& repo);
 
 // The digest ("sha256:<64 hex>", lower-cased) of the manifest's GGUF layer. nullopt and *error when

@@ -64,7 +64,7 @@ async function startRegistry() {
   const base = `http://127.0.0.1:${port}`;
   return {
     requests,
-    env: { CRIA_DOCKER_REGISTRY: base, CRIA_DOCKER_AUTH: `${base}/token` },
+    env: { CRIA_DOCKER_REGISTRY: base, CRIA_DOCKER_AUTH: `${base}/token?service=registry.test` },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
   };
 }
@@ -92,7 +92,7 @@ describe('-dr, --docker-repo', () => {
     assert.ok(fs.readFileSync(path.join(cache.dir, 'ai_tiny_latest.gguf')).equals(TINY));
     const asked = registry.requests.map((r) => `${r.method} ${r.path}${r.query}`);
     assert.deepEqual(asked, [
-      'GET /token?service=registry.docker.io&scope=repository:ai/tiny:pull',
+      'GET /token?service=registry.test&scope=repository:ai/tiny:pull',
       'GET /v2/ai/tiny/manifests/latest',
       `GET /v2/ai/tiny/blobs/${DIGEST}`,
     ]);
@@ -123,5 +123,9 @@ describe('-dr, --docker-repo', () => {
     const bad = await runCria(['-dr', '../etc', '--port', port], { env });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--docker-repo/);
+    // cria names no registry host of its own: without the two variables it says what to set.
+    const unset = await runCria(['-dr', 'other', '--port', port], { env: { LLAMA_CACHE: cache.dir } });
+    assert.equal(unset.code, 1, unset.stderr);
+    assert.match(unset.stderr, /set CRIA_DOCKER_REGISTRY .* and CRIA_DOCKER_AUTH/);
   });
 });

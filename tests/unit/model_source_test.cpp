@@ -220,14 +220,13 @@ TEST(DockerRegistry, MalformedReferencesAreRefused) {
     }
 }
 
-TEST(DockerRegistry, EndpointsDefaultToDockerHubAndCanBeReplaced) {
-    EXPECT_EQ(docker_registry_url(env_of({})), "https://registry-1.docker.io");
-    EXPECT_EQ(docker_token_url(env_of({}), "ai/x"),
-              "https://auth.docker.io/token?service=registry.docker.io&scope=repository:ai/x:pull");
-    const auto env = env_of({{"CRIA_DOCKER_REGISTRY", "http://127.0.0.1:9/"}, {"CRIA_DOCKER_AUTH", "http://127.0.0.1:9/token"}});
+TEST(DockerRegistry, EndpointsComeFromTheEnvironmentOnly) {
+    EXPECT_EQ(docker_registry_url(env_of({})), "");  // no registry host of cria's own
+    EXPECT_EQ(docker_token_url(env_of({}), "ai/x"), "");
+    const auto env = env_of({{"CRIA_DOCKER_REGISTRY", "http://127.0.0.1:9/"}, {"CRIA_DOCKER_AUTH", "http://127.0.0.1:9/token?service=reg"}});
     EXPECT_EQ(docker_registry_url(env), "http://127.0.0.1:9");
-    EXPECT_EQ(docker_token_url(env, "ai/x"), "http://127.0.0.1:9/token?service=registry.docker.io&scope=repository:ai/x:pull");
-    EXPECT_EQ(docker_registry_url(env_of({{"CRIA_DOCKER_REGISTRY", ""}})), "https://registry-1.docker.io");
+    EXPECT_EQ(docker_token_url(env, "ai/x"), "http://127.0.0.1:9/token?service=reg&scope=repository:ai/x:pull");
+    EXPECT_EQ(docker_token_url(env_of({{"CRIA_DOCKER_AUTH", "http://h/t"}}), "me/m"), "http://h/t?scope=repository:me/m:pull");
 }
 
 TEST(DockerRegistry, ManifestGivesTheGgufLayer) {
