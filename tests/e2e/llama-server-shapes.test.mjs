@@ -71,13 +71,14 @@ test('return_progress reports the prompt, read, before the first token', async (
 });
 
 test('t_max_predict_ms stops generation once a line was written and the time is up', async () => {
-  // A grammar of lines: the first '\n' comes at once; 300 tokens take far longer than 1 ms.
-  const res = await cria.post('/completion',
-    { prompt: 'x', n_predict: 300, grammar: 'root ::= ("a\\n")+', t_max_predict_ms: 1 });
+  // A grammar of at least 100 lines (200 tokens; the model may end only after them): the first
+  // '\n' comes at once, and 200 decodes take far longer than 1 ms, so the budget ends it before.
+  const grammar = `root ::= ${'"a\\n" '.repeat(100)}("a\\n")*`;
+  const res = await cria.post('/completion', { prompt: 'x', n_predict: 300, grammar, t_max_predict_ms: 1 });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.stop_type, 'limit');
   assert.equal(res.body.has_new_line, true);
-  assert.ok(res.body.tokens_predicted < 300, `${res.body.tokens_predicted} tokens`);
+  assert.ok(res.body.tokens_predicted < 200, `${res.body.tokens_predicted} tokens`);
   assert.equal(res.body.generation_settings.t_max_predict_ms, 1);
 });
 
