@@ -65,11 +65,16 @@ std::optional<std::string> decode_base64(const std::string& text) {
     return out;
 }
 
-void check_image_size(size_t decoded_size, int32_t max_bytes, const std::string& field) {
+void check_media_size(size_t decoded_size, int32_t max_bytes, const std::string& field, const char* what,
+                      const char* option) {
     if (max_bytes >= 0 && decoded_size <= static_cast<size_t>(max_bytes)) return;
-    throw invalid_request("'" + field + "' holds an image of " + std::to_string(decoded_size) + " bytes; at most " +
-                              std::to_string(max_bytes) + " bytes are accepted (--max-image-size)",
+    throw invalid_request("'" + field + "' holds " + what + " of " + std::to_string(decoded_size) + " bytes; at most " +
+                              std::to_string(max_bytes) + " bytes are accepted (" + option + ")",
                           field);
+}
+
+void check_image_size(size_t decoded_size, int32_t max_bytes, const std::string& field) {
+    check_media_size(decoded_size, max_bytes, field, "an image", "--max-image-size");
 }
 
 void check_image_header(const std::string& bytes, int32_t max_pixels, const std::string& field) {
@@ -86,11 +91,11 @@ void check_image_header(const std::string& bytes, int32_t max_pixels, const std:
                           field);
 }
 
-std::string decode_data_url(const std::string& url, const std::string& field, int32_t max_bytes, int32_t max_pixels) {
+std::string data_url_bytes(const std::string& url, const std::string& field, const char* example) {
     static const std::string scheme = "data:";
     if (url.compare(0, scheme.size(), scheme) != 0) {
-        throw invalid_request("'" + field + "' must be a data URL (data:image/png;base64,...): this server does not fetch " +
-                                  "images from the network",
+        throw invalid_request("'" + field + "' must be a data URL (" + example + "): this server does not fetch " +
+                                  "media from the network",
                               field);
     }
     const size_t comma = url.find(',');
@@ -99,13 +104,18 @@ std::string decode_data_url(const std::string& url, const std::string& field, in
     const bool is_base64 = header.size() >= base64_flag.size() &&
                            header.compare(header.size() - base64_flag.size(), base64_flag.size(), base64_flag) == 0;
     if (comma == std::string::npos || !is_base64) {
-        throw invalid_request("'" + field + "' must be a base64 data URL (data:image/png;base64,...)", field);
+        throw invalid_request("'" + field + "' must be a base64 data URL (" + example + ")", field);
     }
     auto bytes = decode_base64(url.substr(comma + 1));
     if (!bytes || bytes->empty()) throw invalid_request("'" + field + "' holds invalid or empty base64 data", field);
-    check_image_size(bytes->size(), max_bytes, field);
-    check_image_header(*bytes, max_pixels, field);
     return std::move(*bytes);
+}
+
+std::string decode_data_url(const std::string& url, const std::string& field, int32_t max_bytes, int32_t max_pixels) {
+    std::string bytes = data_url_bytes(url, field);
+    check_image_size(bytes.size(), max_bytes, field);
+    check_image_header(bytes, max_pixels, field);
+    return bytes;
 }
 
 std::vector<ImageFile> parse_image_data(const nlohmann::json& body, const RequestLimits& limits) {

@@ -26,6 +26,8 @@ struct ImageFile {
     std::string bytes;
     std::string field;
     std::string description;  // how an error message names it, field included
+    bool video = false;        // a video (api/video_input.h): its frames take its place
+    VideoLimits video_limits;  // for a video: what reading it may cost
 };
 
 // The text a chat message's image part leaves in its content, where the image goes (libmtmd's
@@ -54,6 +56,17 @@ std::vector<MediaPromptPart> split_image_markers(const std::string& text, size_t
 std::string decode_data_url(const std::string& url, const std::string& field,
                             int32_t max_bytes = RequestLimits{}.max_image_bytes,
                             int32_t max_pixels = RequestLimits{}.max_image_pixels);
+
+// The bytes of a base64 data URL ("data:<any type>;base64,..."): the type is not looked at, the
+// content's own first bytes are. 400 naming `field` when `url` is not a base64 data URL or holds
+// invalid or empty base64. `example` shows the expected form in the message.
+std::string data_url_bytes(const std::string& url, const std::string& field,
+                           const char* example = "data:image/png;base64,...");
+
+// 400 naming `field` when a file of `decoded_size` bytes is over `max_bytes`: "'field' holds
+// <a what> of N bytes; at most M bytes are accepted (<option>)".
+void check_media_size(size_t decoded_size, int32_t max_bytes, const std::string& field, const char* what,
+                      const char* option);
 
 // 400 naming `field` when an image of `decoded_size` bytes is over `max_bytes`. (Decoding itself is
 // bounded by the body limit; this bounds what a request keeps and hands to the projector.)

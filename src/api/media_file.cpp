@@ -79,7 +79,8 @@ bool is_file_url(const std::string& url) {
     return true;
 }
 
-std::string read_media_file(const std::string& url, const std::string& field, const RequestLimits& limits) {
+std::string read_media_bytes(const std::string& url, const std::string& field, const RequestLimits& limits,
+                             const MediaSizeLimit& size) {
     if (limits.media_path.empty()) {
         throw refused(field, "is a file:// URL, but this server reads no local files (start it with --media-path DIR)");
     }
@@ -92,13 +93,18 @@ std::string read_media_file(const std::string& url, const std::string& field, co
     if (stat(real.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
         throw refused(field, "does not name a regular file: " + *path);
     }
-    check_image_size(static_cast<size_t>(info.st_size), limits.max_image_bytes, field);
+    check_media_size(static_cast<size_t>(info.st_size), size.max_bytes, field, size.what, size.option);
     std::ifstream in(real, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (!in.good() && !in.eof()) throw refused(field, "could not be read: " + *path);
     // Read again against the limit: the file may have grown since stat().
-    check_image_size(bytes.size(), limits.max_image_bytes, field);
+    check_media_size(bytes.size(), size.max_bytes, field, size.what, size.option);
     if (bytes.empty()) throw refused(field, "names an empty file: " + *path);
+    return bytes;
+}
+
+std::string read_media_file(const std::string& url, const std::string& field, const RequestLimits& limits) {
+    std::string bytes = read_media_bytes(url, field, limits, {limits.max_image_bytes, "an image", "--max-image-size"});
     check_image_header(bytes, limits.max_image_pixels, field);
     return bytes;
 }

@@ -1,5 +1,6 @@
 #include "api/openai_chat.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "api/answer_stream.h"
@@ -8,6 +9,7 @@
 #include "api/media_file.h"
 #include "api/tool_calls.h"
 #include "api/tool_schema_limit.h"
+#include "api/video_input.h"
 #include "template/builtin_templates.h"
 
 namespace cria {
@@ -16,9 +18,16 @@ namespace {
 
 const char* const kRoles[] = {"system", "developer", "user", "assistant", "tool"};
 
+// How many of `files` are videos (the rest are images).
+size_t count_videos(const std::vector<ImageFile>& files) {
+    return static_cast<size_t>(std::count_if(files.begin(), files.end(), [](const ImageFile& f) { return f.video; }));
+}
+
 // An image_url content part's image: {"image_url": {"url": "data:..."}} (or the url as a string).
-ImageFile image_part(const json& part, const std::string& field, size_t index, const RequestLimits& limits) {
-    check_limit(index + 1, limits.max_images, "messages", "images (image_url parts) or more", "--max-images");
+// `index`: the request's media files before it, `n_images` of them images.
+ImageFile image_part(const json& part, const std::string& field, size_t index, size_t n_images,
+                     const RequestLimits& limits) {
+    check_limit(n_images + 1, limits.max_images, "messages", "images (image_url parts) or more", "--max-images");
     const auto it = part.find("image_url");
     const json* url = nullptr;
     if (it != part.end() && it->is_string()) url = &*it;
@@ -32,8 +41,9 @@ ImageFile image_part(const json& part, const std::string& field, size_t index, c
     return image;
 }
 
-// A message's content as one string: a string, null, or an array of {"type": "text"} and
-// {"type": "image_url"} parts. An image part leaves kImageMarker in the text and its image in *images.
+// A message's content as one string: a string, null, or an array of {"type": "text"},
+// {"type": "image_url"}, {"type": "video_url"} and {"type": "input_video"} parts. A media part
+// leaves kImageMarker in the text and its file in *images (videos among them, in order).
 std::string content_text(const json& message, size_t i, std::vector<ImageFile>* images, const RequestLimits& limits) {
     const std::string where = "messages[" + std::to_string(i) + "].content";
     const auto it = message.find("content");
@@ -51,13 +61,24 @@ std::string content_text(const json& message, size_t i, std::vector<ImageFile>* 
             throw invalid_request("'" + where + "' parts must be objects with a 'type'", "messages");
         }
         const std::string type = part["type"].get<std::string>();
+        const std::string part_field = where + "[" + std::to_string(j) + "]";
         if (type == "image_url") {
-            images->push_back(image_part(part, where + "[" + std::to_string(j) + "].image_url", images->size(), limits));
+            const size_t n_videos = count_videos(*images);
+            images->push_back(image_part(part, part_field + ".image_url", images->size(), images->size() - n_videos,
+                                         limits));
+            text += kImageMarker;
+            continue;
+        }
+        if (type == "video_url" || type == "input_video") {
+            ImageFile video = video_part(part, type, part_field, count_videos(*images), limits);
+            video.id = static_cast<int64_t>(images->size());
+            images->push_back(std::move(video));
             text += kImageMarker;
             continue;
         }
         if (type != "text") {
-            throw invalid_request("'" + where + "' part type '" + type + "' is not supported yet (text and image_url only)",
+            throw invalid_request("'" + where + "' part type '" + type +
+                                      "' is not supported yet (text, image_url, video_url and input_video only)",
                                   "messages");
         }
         if (!part.contains("text") || !part["text"].is_string()) {

@@ -29,6 +29,12 @@ struct RequestLimits {
     int32_t max_image_pixels = 32 * 1024 * 1024;  // --max-image-pixels: width × height an image's header
                                                   // declares (the decoder allocates for all of them first)
     int32_t max_images = 16;                      // --max-images: images in one request
+    // Videos (chat's video_url / input_video parts): decoded bytes of one, how many one request
+    // may send (apart from images), and how many frames one may have at --video-fps. Each frame
+    // is also held to max_image_pixels. The byte limit stays within the body limit (32 MiB).
+    int32_t max_video_bytes = 32 * 1024 * 1024;   // --max-video-size
+    int32_t max_videos = 4;                       // --max-videos
+    int32_t max_video_frames = 64;                // --max-video-frames
     int32_t max_tokenize_bytes = 4 * 1024 * 1024; // --max-tokenize-size: bytes of /tokenize's `content`
     int32_t max_detokenize_tokens = 1024 * 1024;  // --max-detokenize-tokens: ids in /detokenize's `tokens`
     // Inputs of one /v1/embeddings request: each is one engine task, so the queue

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/media_prompt.h"
+
 namespace cria {
 
 // -ot PATTERN=BUFFER_TYPE: tensors whose name matches the regular expression go to that buffer
@@ -51,6 +53,7 @@ struct BackendConfig {
     int32_t image_min_tokens = -1;          // --image-min-tokens (-1 = the projector's own)
     int32_t image_max_tokens = -1;          // --image-max-tokens (-1 = the projector's own)
     int32_t mtmd_batch_max_tokens = 1024;   // --mtmd-batch-max-tokens: image tokens per vision-encoder batch
+    VideoSettings video;                    // --video-fps, --video-timestamp-interval, --video-ffmpeg-dir
 };
 
 }  // namespace cria

@@ -89,6 +89,7 @@ struct EngineInfo {
     // of the vocabulary (tokens, scores, types, merges) are left out.
     std::vector<std::pair<std::string, std::string>> metadata;
     bool vision = false;            // a projector (--mmproj) is loaded: prompts may hold images
+    bool video = false;             // ... and videos (libmtmd's video helper; ffmpeg at run time)
     RuntimeInfo runtime;
 };
 

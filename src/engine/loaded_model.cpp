@@ -7,6 +7,8 @@
 #include "engine/control_vectors.h"
 #include "engine/kv/llama_kv_memory.h"
 #include "engine/self_extend.h"
+#include "engine/video_frames.h"
+#include "util/log.h"
 
 #include <algorithm>
 #include <memory>
@@ -350,9 +352,16 @@ bool load_extras(const EngineConfig& config, LoadedModel* out, EngineInfo* info,
     media_config.image_min_tokens = config.backend.image_min_tokens;
     media_config.image_max_tokens = config.backend.image_max_tokens;
     media_config.batch_max_tokens = config.backend.mtmd_batch_max_tokens;
+    media_config.video = config.backend.video;
     out->media = MediaProjector::load(media_config, out->model.get(), error);
     if (!out->media) return false;
     info->vision = out->media->supports_vision();
+    info->video = out->media->supports_video();
+    if (info->video && !video_tools_found(media_config.video.ffmpeg_dir)) {
+        log_warn("video input will fail: no ffmpeg and ffprobe " +
+                 (media_config.video.ffmpeg_dir.empty() ? std::string("on PATH")
+                                                        : "in --video-ffmpeg-dir " + media_config.video.ffmpeg_dir));
+    }
     return true;
 }
 

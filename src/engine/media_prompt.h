@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/generation_request.h"
@@ -17,8 +18,28 @@ struct MediaPromptPart {
     int32_t image = -1;
 };
 
+// How videos are sampled (server options: engine/backend_config.h).
+struct VideoSettings {
+    float fps = 4.0f;                       // --video-fps: frames taken per second of video
+    int32_t timestamp_interval_ms = 5000;   // --video-timestamp-interval: a "[0m5.0s]" text this often (<= 0: none)
+    std::string ffmpeg_dir;                 // --video-ffmpeg-dir: where ffmpeg and ffprobe are ("" = PATH)
+};
+
+// What one video may cost (request limits, api/request_limits.h), checked while it is read.
+struct VideoLimits {
+    int32_t max_frames = 64;                // --max-video-frames
+    int64_t max_frame_pixels = 32 << 20;    // --max-image-pixels: width x height of each frame
+};
+
+// One media file of a prompt: an image, or a video (its frames and timestamps take its place).
+struct MediaFile {
+    std::string_view bytes;
+    bool video = false;
+    VideoLimits video_limits;  // for a video
+};
+
 // What MediaProjector::tokenize() returns. On failure `error` says why, and bad_image names the
-// image file at fault (-1 when it is not one image's fault); tokens and images are then empty.
+// media file at fault (-1 when it is not one image's fault); tokens and images are then empty.
 struct MediaPrompt {
     std::vector<Token> tokens;
     std::vector<PromptImage> images;

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
+#include <deque>
+
+#include "engine/bitmap_id.h"
 
 namespace cria {
 
@@ -21,15 +23,6 @@ struct ImageChunk {
 
 namespace {
 
-uint64_t fnv1a(const void* data, size_t n, uint64_t h = 0xcbf29ce484222325ull) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < n; ++i) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
 // The placeholder token of the i-th position of an image whose content hashes to `h`: a negative
 // id, in [-2^30, -1], different at every position so that a cache ending inside an image is
 // recognized as such.
@@ -38,7 +31,7 @@ Token placeholder(uint64_t h, size_t i) {
     return -1 - static_cast<Token>(mixed >> 34);
 }
 
-// The content hash of an image chunk: its id (decode_image_file() sets the pixels' hash) and its
+// The content hash of an image chunk: its id (set_pixel_hash_id(): the pixels' hash) and its
 // size.
 uint64_t chunk_hash(const mtmd_input_chunk* chunk) {
     const char* id = mtmd_input_chunk_get_id(chunk);
@@ -78,12 +71,7 @@ mtmd::bitmap_ptr decode_image_file(const mtmd_context* ctx, std::string_view fil
     if (!bitmap || mtmd_bitmap_is_audio(bitmap.get())) return nullptr;
     // The id libmtmd gives the image's chunks, which the placeholders are made from: the decoded
     // pixels' hash, so the same picture is recognized whatever file it came in.
-    const uint32_t size[2] = {mtmd_bitmap_get_nx(bitmap.get()), mtmd_bitmap_get_ny(bitmap.get())};
-    const uint64_t h = fnv1a(mtmd_bitmap_get_data(bitmap.get()), mtmd_bitmap_get_n_bytes(bitmap.get()),
-                             fnv1a(size, sizeof(size)));
-    char id[32];
-    std::snprintf(id, sizeof(id), "cria-%016llx", static_cast<unsigned long long>(h));
-    mtmd_bitmap_set_id(bitmap.get(), id);
+    set_pixel_hash_id(bitmap.get());
     return bitmap;
 }
 
@@ -92,6 +80,7 @@ mtmd::bitmap_ptr decode_image_file(const mtmd_context* ctx, std::string_view fil
 struct MediaProjector::Impl {
     mtmd::context_ptr ctx;
     int32_t n_embd = 0;  // the text model's input width: one embedding row
+    VideoSettings video;
 };
 
 MediaProjector::MediaProjector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -132,10 +121,15 @@ std::unique_ptr<MediaProjector> MediaProjector::load(const MediaProjectorConfig&
         return nullptr;
     }
     impl->n_embd = llama_model_n_embd_inp(model);
+    impl->video = config.video;
     return std::unique_ptr<MediaProjector>(new MediaProjector(std::move(impl)));
 }
 
 bool MediaProjector::supports_vision() const { return mtmd_support_vision(impl_->ctx.get()); }
+
+bool MediaProjector::supports_video() const {
+    return supports_vision() && mtmd_helper_support_video(impl_->ctx.get());
+}
 
 namespace {
 
@@ -166,40 +160,77 @@ bool append_chunks(const mtmd_input_chunks* chunks, MediaPrompt* out) {
 
 }  // namespace
 
-MediaPrompt MediaProjector::tokenize(const std::vector<MediaPromptPart>& parts, const std::vector<std::string_view>& files,
+namespace {
+
+// A prompt's media, decoded: each image one bitmap, each video its frames and timestamp texts.
+struct DecodedMedia {
+    std::vector<mtmd::bitmap_ptr> images;  // per file; null for a video
+    std::vector<VideoFrames> videos;       // per file; empty for an image
+};
+
+// Decodes every file into `media`; on failure sets out->error and out->bad_image.
+bool decode_media(const mtmd_context* ctx, const std::vector<MediaFile>& files, const VideoSettings& video,
+                  DecodedMedia* media, MediaPrompt* out) {
+    media->images.resize(files.size());
+    media->videos.resize(files.size());
+    for (size_t i = 0; i < files.size(); ++i) {
+        const MediaFile& file = files[i];
+        if (file.video && !mtmd_helper_support_video(ctx)) {
+            out->error = "cannot be read: this server's libmtmd was built without video support";
+        } else if (file.video) {
+            media->videos[i] = read_video(ctx, file.bytes, video, file.video_limits);
+            if (media->videos[i].ok()) continue;
+            out->error = media->videos[i].error;
+        } else {
+            media->images[i] = decode_image_file(ctx, file.bytes);
+            if (media->images[i]) continue;
+            out->error = looks_like_image(file.bytes) ? "could not be decoded: the image file is damaged or truncated"
+                                                      : "is not a PNG, JPEG, GIF or BMP image";
+        }
+        out->bad_image = static_cast<int32_t>(i);
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+MediaPrompt MediaProjector::tokenize(const std::vector<MediaPromptPart>& parts, const std::vector<MediaFile>& files,
                                      bool add_special) const {
     MediaPrompt out;
     const mtmd_context* ctx = impl_->ctx.get();
 
-    std::vector<mtmd::bitmap_ptr> bitmaps;
-    for (size_t i = 0; i < files.size(); ++i) {
-        mtmd::bitmap_ptr bitmap = decode_image_file(ctx, files[i]);
-        if (!bitmap) {
-            out.bad_image = static_cast<int32_t>(i);
-            out.error = looks_like_image(files[i]) ? "could not be decoded: the image file is damaged or truncated"
-                                                   : "is not a PNG, JPEG, GIF or BMP image";
+    DecodedMedia media;
+    if (!decode_media(ctx, files, impl_->video, &media, &out)) return out;
+
+    // The parts below point into `texts`: a deque keeps them where they are as it grows.
+    std::deque<mtmd_input_text> texts;
+    std::vector<mtmd_input_part> inputs;
+    auto add_text = [&](const std::string& text) {
+        texts.push_back({text.c_str(), text.size(), false, /*parse_special=*/true});
+        inputs.push_back({&texts.back(), nullptr});
+    };
+    for (const auto& part : parts) {
+        if (part.image < 0) {
+            if (!part.text.empty()) add_text(part.text);
+            continue;
+        }
+        if (static_cast<size_t>(part.image) >= files.size()) {
+            out.error = "a prompt part refers to an image that was not given";
             return out;
         }
-        bitmaps.push_back(std::move(bitmap));
-    }
-
-    std::vector<mtmd_input_text> texts;
-    texts.reserve(parts.size());  // the parts below point into it
-    std::vector<mtmd_input_part> inputs;
-    for (const auto& part : parts) {
-        mtmd_input_part input{nullptr, nullptr};
-        if (part.image >= 0) {
-            if (static_cast<size_t>(part.image) >= bitmaps.size()) {
-                out.error = "a prompt part refers to an image that was not given";
-                return out;
-            }
-            input.bitmap = bitmaps[static_cast<size_t>(part.image)].get();
-        } else {
-            if (part.text.empty()) continue;
-            texts.push_back({part.text.c_str(), part.text.size(), false, /*parse_special=*/true});
-            input.text = &texts.back();
+        const auto index = static_cast<size_t>(part.image);
+        if (!files[index].video) {
+            inputs.push_back({nullptr, media.images[index].get()});
+            continue;
         }
-        inputs.push_back(input);
+        for (const VideoItem& item : media.videos[index].items) {
+            if (item.frame) {
+                inputs.push_back({nullptr, item.frame.get()});
+            } else if (!item.text.empty()) {
+                add_text(item.text);
+            }
+        }
     }
     std::vector<const mtmd_input_part*> input_ptrs;
     for (const auto& input : inputs) input_ptrs.push_back(&input);

@@ -1,7 +1,8 @@
 // MediaProjector: images in prompts, through libmtmd and a vision projector file (--mmproj).
 //
 // A prompt with images is a list of parts, text and images in order. tokenize() decodes the image
-// files (PNG, JPEG, BMP, GIF: whatever libmtmd's decoder reads), lets the projector say how many
+// files (PNG, JPEG, BMP, GIF: whatever libmtmd's decoder reads) and the videos (each becomes its
+// frames, as images, and timestamp texts: engine/video_frames.h), lets the projector say how many
 // positions each image takes, and returns the prompt the engine runs: text tokens, and for each
 // image a run of placeholder tokens (is_image_position) with a PromptImage saying where it is.
 // The placeholders are derived from the image's content, so the same image at the same place in
@@ -26,6 +27,7 @@
 
 #include "engine/generation_request.h"
 #include "engine/media_prompt.h"
+#include "engine/video_frames.h"
 
 struct llama_context;
 struct llama_model;
@@ -43,6 +45,7 @@ struct MediaProjectorConfig {
     int32_t image_min_tokens = -1;  // --image-min-tokens (-1 = the projector's)
     int32_t image_max_tokens = -1;  // --image-max-tokens (-1 = the projector's)
     int32_t batch_max_tokens = 1024;  // --mtmd-batch-max-tokens: image tokens per encoder batch
+    VideoSettings video;              // --video-fps, --video-timestamp-interval, --video-ffmpeg-dir
 };
 
 class MediaProjector {
@@ -56,10 +59,14 @@ public:
     MediaProjector& operator=(const MediaProjector&) = delete;
 
     bool supports_vision() const;
+    // Vision, and a libmtmd built with video support (it runs ffmpeg and ffprobe, which may still
+    // be missing: a video request then fails with a message saying so).
+    bool supports_video() const;
 
-    // Any thread. `files` are the images' file bytes, referred to by index from `parts`. Text
-    // parts are tokenized with special tokens parsed; add_special puts the model's BOS first.
-    MediaPrompt tokenize(const std::vector<MediaPromptPart>& parts, const std::vector<std::string_view>& files,
+    // Any HTTP thread, never the engine thread (a video waits for ffmpeg). `files` are the images'
+    // and videos' bytes, referred to by index from `parts`. Text parts are tokenized with special
+    // tokens parsed; add_special puts the model's BOS first.
+    MediaPrompt tokenize(const std::vector<MediaPromptPart>& parts, const std::vector<MediaFile>& files,
                          bool add_special) const;
 
     // Engine thread. Encodes the image unless done before, then decodes its embeddings into

@@ -22,7 +22,7 @@ Token VocabularyTokenizer::fim_middle() const { return vocabulary_.fim_middle();
 Token VocabularyTokenizer::fim_separator() const { return vocabulary_.fim_separator(); }
 
 MediaPrompt ProjectorImageTokenizer::tokenize(const std::vector<MediaPromptPart>& parts,
-                                              const std::vector<std::string_view>& files, bool add_special) const {
+                                              const std::vector<MediaFile>& files, bool add_special) const {
     return projector_.tokenize(parts, files, add_special);
 }
 

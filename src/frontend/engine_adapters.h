@@ -45,7 +45,7 @@ class ProjectorImageTokenizer final : public ImageTokenizer {
 public:
     explicit ProjectorImageTokenizer(const MediaProjector& projector) : projector_(projector) {}
 
-    MediaPrompt tokenize(const std::vector<MediaPromptPart>& parts, const std::vector<std::string_view>& files,
+    MediaPrompt tokenize(const std::vector<MediaPromptPart>& parts, const std::vector<MediaFile>& files,
                          bool add_special) const override;
 
 private:

@@ -63,13 +63,14 @@ PromptTokens tokenize_with_images(const ImageTokenizer* images_in, const std::ve
                                   const std::vector<ImageFile>& images, bool add_bos) {
     const std::string& field = images.front().field;
     if (images_in == nullptr) {
-        throw invalid_request("'" + field + "' sends an image, but this model has no multimodal projector: start the "
-                              "server with --mmproj FILE to give it images",
+        throw invalid_request("'" + field + "' sends " + (images.front().video ? "a video" : "an image") +
+                                  ", but this model has no multimodal projector: start the server with --mmproj FILE "
+                                  "to give it images and videos",
                               field);
     }
-    std::vector<std::string_view> files;
+    std::vector<MediaFile> files;
     files.reserve(images.size());
-    for (const auto& image : images) files.push_back(image.bytes);
+    for (const auto& image : images) files.push_back({image.bytes, image.video, image.video_limits});
     MediaPrompt prompt = images_in->tokenize(parts, files, add_bos);
     if (!prompt.ok()) {
         if (prompt.bad_image >= 0) {

@@ -44,10 +44,10 @@ class ImageTokenizer {
 public:
     virtual ~ImageTokenizer() = default;
 
-    // `files` are the images' file bytes, referred to by index from `parts`; text parts are
+    // `files` are the images' and videos' bytes, referred to by index from `parts`; text parts are
     // tokenized with special tokens parsed, and add_special puts the model's BOS first. A failure
     // is reported in the result (MediaPrompt::error, bad_image), never thrown.
-    virtual MediaPrompt tokenize(const std::vector<MediaPromptPart>& parts, const std::vector<std::string_view>& files,
+    virtual MediaPrompt tokenize(const std::vector<MediaPromptPart>& parts, const std::vector<MediaFile>& files,
                                  bool add_special) const = 0;
 };
 

@@ -150,7 +150,7 @@ json props_json(const ServerContext& context) {
             {"chat_template_caps", chat_template_caps(chat_template_source(context.options.chat_template, info.chat_template))},
             {"bos_token", tokenizer.piece(tokenizer.bos(), true)},
             {"eos_token", tokenizer.piece(tokenizer.eos(), true)},
-            {"modalities", {{"vision", info.vision}, {"video", false}, {"audio", false}}},
+            {"modalities", {{"vision", info.vision}, {"video", info.video}, {"audio", false}}},
             {"endpoint_slots", http.slots_endpoint},
             {"endpoint_metrics", http.metrics},
             {"endpoint_props", http.props_endpoint},

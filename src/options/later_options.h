@@ -22,7 +22,7 @@ struct LaterOptions {
     int32_t models_max = 4;                // --models-max
     bool models_autoload = true;           // --models-autoload
 
-    // Options with no counterpart here at all (model presets, Docker Hub, video, draft-model
+    // Options with no counterpart here at all (model presets, Docker Hub, draft-model
     // placement, ...): the value as given, by canonical name, for --print-options.
     std::map<std::string, std::string> kept;
 };

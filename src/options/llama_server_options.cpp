@@ -31,6 +31,11 @@ template <typename T>
 Field<T> at_agent(T AgentConfig::*member) { return at(&ServerOptions::agent, member); }
 template <typename T>
 Field<T> at_backend(T BackendConfig::*member) { return at(&ServerOptions::engine, &EngineConfig::backend, member); }
+template <typename T>
+Field<T> at_video(T VideoSettings::*member) {
+    return {[member](ServerOptions& o) -> T& { return o.engine.backend.video.*member; },
+            [member](const ServerOptions& o) -> const T& { return o.engine.backend.video.*member; }};
+}
 
 std::string join(const std::vector<std::string>& items, const char* separator = ",") {
     std::string out;
@@ -102,20 +107,6 @@ Binding kept(std::string name) {
             const auto it = o.later.kept.find(name);
             return it == o.later.kept.end() ? std::string() : it->second;
         },
-    };
-}
-
-// A kept option whose value is an integer in [lo, hi].
-Binding kept_int(std::string name, int64_t lo, int64_t hi = kInt32Max) {
-    Binding inner = kept(name);
-    return {
-        [inner, lo, hi](ServerOptions& o, const std::string& v) -> std::string {
-            const auto n = parse_int(v);
-            if (!n) return "not an integer";
-            if (*n < lo || *n > hi) return range_reason(lo, hi);
-            return inner.set(o, v);
-        },
-        inner.show,
     };
 }
 
@@ -473,6 +464,17 @@ void add_model_options(std::vector<OptionSpec>& t) {
             .help("most image tokens the vision encoder takes in one batch: the images a step encodes together "
                   "(the first always goes in, whatever its size; projectors that cannot batch encode one at a time)")
             .def("1024").bind(int_in(at_backend(&BackendConfig::mtmd_batch_max_tokens), 1)));
+    // Videos (engine/video_frames.h): libmtmd's helper runs ffprobe and ffmpeg for each one.
+    add(Opt(S::Model, {"--video-fps"}).value(K::Float, "N").env({"LLAMA_ARG_VIDEO_FPS"})
+            .help("frames a video is sampled at, per second (0 = the video's own rate); each frame costs as many "
+                  "tokens as an image, and a video may have at most --max-video-frames of them")
+            .def("4.0").bind(float_in(at_video(&VideoSettings::fps), 0.0, 1000.0)));
+    add(Opt(S::Model, {"--video-timestamp-interval"}).value(K::Int, "N").env({"LLAMA_ARG_VIDEO_TIMESTAMP_INTERVAL"})
+            .help("milliseconds between the timestamp texts (\"[0m5.0s]\") put between a video's frames (0 = none)")
+            .def("5000").bind(int_in(at_video(&VideoSettings::timestamp_interval_ms), 0)));
+    add(Opt(S::Model, {"--video-ffmpeg-dir"}).value(K::String, "DIR").env({"LLAMA_ARG_VIDEO_FFMPEG_DIR"})
+            .help("the directory holding the ffmpeg and ffprobe programs that read videos")
+            .def("found on PATH").bind(nonempty_text(at_video(&VideoSettings::ffmpeg_dir))));
 }
 
 void add_context_options(std::vector<OptionSpec>& t) {
@@ -783,17 +785,6 @@ void add_source_options(std::vector<OptionSpec>& t) {
                   "(e.g. gemma3, ai/smollm2:135M-Q4_0); kept in the cache as <repo>_<tag>.gguf, or at -m; "
                   "CRIA_DOCKER_REGISTRY and CRIA_DOCKER_AUTH name another registry and token service")
             .def("unused").bind(docker_repo_binding()));
-    // Debian's libmtmd 0.7 is built with video support (mtmd_helper_support_video() is true; it runs
-    // ffmpeg and ffprobe), but cria's prompts take no video part yet: nothing for these to apply to.
-    const std::string video = "accepted and kept; cria takes no video input yet (images only), so there is no "
-                              "video for it to apply to. Debian's libmtmd 0.7 does have video support "
-                              "(mtmd_helper_support_video() is true; it needs ffmpeg/ffprobe at run time)";
-    add(Opt(S::Compatibility, {"--video-fps"}).value(K::Float, "N").env({"LLAMA_ARG_VIDEO_FPS"})
-            .help("target video frame rate").bind(kept_float("--video-fps", 0.0, 1000.0)).says(video));
-    add(Opt(S::Compatibility, {"--video-timestamp-interval"}).value(K::Int, "N").env({"LLAMA_ARG_VIDEO_TIMESTAMP_INTERVAL"})
-            .help("milliseconds between video timestamps").bind(kept_int("--video-timestamp-interval", 0)).says(video));
-    add(Opt(S::Compatibility, {"--video-ffmpeg-dir"}).value(K::String, "DIR").env({"LLAMA_ARG_VIDEO_FFMPEG_DIR"})
-            .help("where ffmpeg and ffprobe are").bind(kept("--video-ffmpeg-dir")).says(video));
     add(Opt(S::Compatibility, {"--spm-infill"})
             .help("build /infill prompts in Suffix/Prefix/Middle order instead of Prefix/Suffix/Middle (some models "
                   "were trained on that order)")

@@ -949,6 +949,16 @@ std::vector<OptionSpec> build_table() {
             .bind(limit(&RequestLimits::max_image_pixels)));
     add(Opt(S::Endpoints, {"--max-images"}).value(K::Int, "N")
             .help("most images in one request").bind(limit(&RequestLimits::max_images)));
+    // At most the body limit (http/http_server.h, 32 MiB): a data URL never decodes to more.
+    add(Opt(S::Endpoints, {"--max-video-size"}).value(K::Int, "N")
+            .help("largest video in a request, in bytes (decoded; at most 33554432, the request body limit)")
+            .bind(int_in(at(&ServerOptions::defaults, &CompletionDefaults::limits, &RequestLimits::max_video_bytes), 0,
+                         32 * 1024 * 1024)));
+    add(Opt(S::Endpoints, {"--max-videos"}).value(K::Int, "N")
+            .help("most videos in one request (apart from --max-images)").bind(limit(&RequestLimits::max_videos)));
+    add(Opt(S::Endpoints, {"--max-video-frames"}).value(K::Int, "N")
+            .help("most frames a video may have at --video-fps; each frame is also held to --max-image-pixels")
+            .bind(limit(&RequestLimits::max_video_frames)));
     add(Opt(S::Endpoints, {"--max-tokenize-size"}).value(K::Int, "N")
             .help("largest /tokenize `content`, in bytes").bind(limit(&RequestLimits::max_tokenize_bytes)));
     add(Opt(S::Endpoints, {"--max-detokenize-tokens"}).value(K::Int, "N")

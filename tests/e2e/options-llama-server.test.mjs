@@ -292,7 +292,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
   let server;
   before(async () => {
     server = await startCria([...THREADS, '--no-jinja', '--reasoning-budget', '100',
-      '--cache-reuse', '256', '--video-fps', '2', '--spec-draft-p-split', '0.2'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
+      '--cache-reuse', '256', '--spec-draft-p-split', '0.2'], { env: { LLAMA_ARG_MODELS_DIR: MODELS } });
   });
   after(async () => { await server?.stop(); });
 
@@ -302,7 +302,7 @@ describe('options whose feature cria lacks here are accepted with a start-up not
 
   test('each such option logs one notice line naming it', () => {
     const log = server.log();
-    for (const name of ['--video-fps', '--spec-draft-p-split', '--models-dir']) {
+    for (const name of ['--spec-draft-p-split', '--models-dir']) {
       const lines = log.split('\n').filter((l) => l.includes(`notice: ${name}:`));
       assert.equal(lines.length, 1, `${name}: ${lines.length} notice lines in\n${log}`);
     }

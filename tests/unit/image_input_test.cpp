@@ -82,7 +82,7 @@ TEST(ImageData, BadEntriesNameTheField) {
 
 std::vector<ImageFile> images_with_ids(std::initializer_list<int64_t> ids) {
     std::vector<ImageFile> images;
-    for (const int64_t id : ids) images.push_back({id, "bytes", "image_data", "image"});
+    for (const int64_t id : ids) images.push_back({id, "bytes", "image_data", "image", false, {}});
     return images;
 }
 

@@ -543,7 +543,6 @@ TEST(Options, NoticeOptionsAreAcceptedWithOneNoticeEach) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
         {{"--spec-draft-p-split", "0.2"}, "--spec-draft-p-split"},
         {{"--models-dir", "/tmp"}, "--models-dir"},
-        {{"--video-fps", "2"}, "--video-fps"},
     };
     for (const auto& [args, option] : cases) {
         const std::vector<std::string> got = notices(args);
@@ -640,11 +639,12 @@ TEST(Options, ServerFeatureOptionsAreImplementedWithoutNotices) {
 }
 
 TEST(Options, NoticeOptionsFromTheEnvironment) {
-    const ServerOptions o = ok({}, {{"LLAMA_ARG_VIDEO_FPS", "2"}, {"LLAMA_ARG_JINJA", "false"}});
-    EXPECT_EQ(o.later.kept.at("--video-fps"), "2");
+    const ServerOptions o = ok({}, {{"LLAMA_ARG_SPEC_DRAFT_P_SPLIT", "0.2"}, {"LLAMA_ARG_JINJA", "false"}});
+    EXPECT_EQ(o.later.kept.at("--spec-draft-p-split"), "0.2");
     EXPECT_FALSE(o.jinja);
     EXPECT_EQ(o.notices.size(), 1u);
-    EXPECT_EQ(o.environment_used, (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_VIDEO_FPS"}));  // table order
+    EXPECT_EQ(o.environment_used,
+              (std::vector<std::string>{"LLAMA_ARG_JINJA", "LLAMA_ARG_SPEC_DRAFT_P_SPLIT"}));  // table order
     // implemented: read from the environment without a notice
     const ServerOptions proxy = ok({}, {{"LLAMA_ARG_UI_MCP_PROXY", "1"}});
     EXPECT_TRUE(proxy.agent.mcp_proxy);
