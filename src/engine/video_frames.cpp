@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 
@@ -73,8 +74,10 @@ VideoFrames read_video(const mtmd_context* ctx, std::string_view file, const Vid
                     " pixels are accepted (--max-image-pixels)";
         return out;
     }
-    const std::string too_many = "has more than " + std::to_string(limits.max_frames) + " frames at " +
-                                 std::to_string(info.fps) + " frames per second (--max-video-frames): send a shorter " +
+    char fps[32];
+    std::snprintf(fps, sizeof(fps), "%g", static_cast<double>(info.fps));
+    const std::string too_many = "has more than " + std::to_string(limits.max_frames) + " frames at " + fps +
+                                 " frames per second (--max-video-frames): send a shorter " +
                                  "video, or lower --video-fps";
     if (info.n_frames > limits.max_frames) {
         out.error = too_many;

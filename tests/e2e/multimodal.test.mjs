@@ -42,8 +42,8 @@ after(async () => {
   await textOnly?.stop();
 });
 
-test('/props reports vision only where a projector is loaded', async () => {
-  assert.deepEqual((await vision.get('/props')).body.modalities, { vision: true, video: false, audio: false });
+test('/props reports vision (and video) only where a projector is loaded', async () => {
+  assert.deepEqual((await vision.get('/props')).body.modalities, { vision: true, video: true, audio: false });
   assert.deepEqual((await textOnly.get('/props')).body.modalities, { vision: false, video: false, audio: false });
 });
 
