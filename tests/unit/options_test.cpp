@@ -1657,3 +1657,33 @@ TEST(Options, AFileOptionGivenADirectoryIsAnErrorNotAThrow) {
         EXPECT_NE(out.error.find(option), std::string::npos) << option << ": " << out.error;
     }
 }
+
+namespace cria {
+namespace {
+
+TEST(Options, VideoOptionsReachTheProjectorAndTheRequestLimits) {
+    const ServerOptions d = ok({});
+    EXPECT_FLOAT_EQ(d.engine.backend.video.fps, 4.0f);  // llama-server's defaults
+    EXPECT_EQ(d.engine.backend.video.timestamp_interval_ms, 5000);
+    EXPECT_EQ(d.engine.backend.video.ffmpeg_dir, "");
+    EXPECT_TRUE(d.notices.empty());
+    const ServerOptions o = ok({"--video-fps", "2.5", "--video-timestamp-interval", "0", "--video-ffmpeg-dir", "/opt/ff",
+                                "--max-video-size", "1000", "--max-videos", "2", "--max-video-frames", "9"});
+    EXPECT_FLOAT_EQ(o.engine.backend.video.fps, 2.5f);
+    EXPECT_EQ(o.engine.backend.video.timestamp_interval_ms, 0);
+    EXPECT_EQ(o.engine.backend.video.ffmpeg_dir, "/opt/ff");
+    EXPECT_EQ(o.defaults.limits.max_video_bytes, 1000);
+    EXPECT_EQ(o.defaults.limits.max_videos, 2);
+    EXPECT_EQ(o.defaults.limits.max_video_frames, 9);
+    EXPECT_TRUE(o.notices.empty());
+    const ServerOptions env = ok({}, {{"LLAMA_ARG_VIDEO_FPS", "1"}, {"LLAMA_ARG_VIDEO_FFMPEG_DIR", "/x"}});
+    EXPECT_FLOAT_EQ(env.engine.backend.video.fps, 1.0f);
+    EXPECT_EQ(env.engine.backend.video.ffmpeg_dir, "/x");
+    // A data URL never decodes to more than the 32 MiB body limit: a larger limit would mislead.
+    EXPECT_NE(err({"--max-video-size", "33554433"}).find("--max-video-size"), std::string::npos);
+    EXPECT_NE(err({"--video-fps", "-1"}).find("--video-fps"), std::string::npos);
+    EXPECT_NE(err({"--video-ffmpeg-dir", ""}).find("--video-ffmpeg-dir"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cria
