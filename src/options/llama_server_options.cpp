@@ -466,8 +466,8 @@ void add_model_options(std::vector<OptionSpec>& t) {
             .def("1024").bind(int_in(at_backend(&BackendConfig::mtmd_batch_max_tokens), 1)));
     // Videos (engine/video_frames.h): libmtmd's helper runs ffprobe and ffmpeg for each one.
     add(Opt(S::Model, {"--video-fps"}).value(K::Float, "N").env({"LLAMA_ARG_VIDEO_FPS"})
-            .help("frames a video is sampled at, per second (0 = the video's own rate); each frame costs as many "
-                  "tokens as an image, and a video may have at most --max-video-frames of them")
+            .help("frames a video is sampled at, per second (0 = the video's own rate); each frame goes into the "
+                  "prompt as an image, and a video may have at most --max-video-frames of them")
             .def("4.0").bind(float_in(at_video(&VideoSettings::fps), 0.0, 1000.0)));
     add(Opt(S::Model, {"--video-timestamp-interval"}).value(K::Int, "N").env({"LLAMA_ARG_VIDEO_TIMESTAMP_INTERVAL"})
             .help("milliseconds between the timestamp texts (\"[0m5.0s]\") put between a video's frames (0 = none)")
