@@ -11,6 +11,7 @@
 #include <deque>
 
 #include "engine/bitmap_id.h"
+#include "engine/video_frames.h"
 
 namespace cria {
 

@@ -27,7 +27,6 @@
 
 #include "engine/generation_request.h"
 #include "engine/media_prompt.h"
-#include "engine/video_frames.h"
 
 struct llama_context;
 struct llama_model;
