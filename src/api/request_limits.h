@@ -30,7 +30,7 @@ struct RequestLimits {
                                                   // declares (the decoder allocates for all of them first)
     int32_t max_images = 16;                      // --max-images: images in one request
     // Videos (chat's video_url / input_video parts): decoded bytes of one, how many one request
-    // may send (apart from images), and how many frames one may have at --video-fps. Each frame
+    // may send (apart from images), and how many frames they may have together at --video-fps. Each frame
     // is also held to max_image_pixels. The byte limit stays within the body limit (32 MiB).
     int32_t max_video_bytes = 32 * 1024 * 1024;   // --max-video-size
     int32_t max_videos = 4;                       // --max-videos

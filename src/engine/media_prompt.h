@@ -27,7 +27,7 @@ struct VideoSettings {
 
 // What one video may cost (request limits, api/request_limits.h), checked while it is read.
 struct VideoLimits {
-    int32_t max_frames = 64;                // --max-video-frames
+    int32_t max_frames = 64;                // --max-video-frames (for a request's videos together)
     int64_t max_frame_pixels = 32 << 20;    // --max-image-pixels: width x height of each frame
 };
 

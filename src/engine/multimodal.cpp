@@ -174,12 +174,16 @@ bool decode_media(const mtmd_context* ctx, const std::vector<MediaFile>& files, 
                   DecodedMedia* media, MediaPrompt* out) {
     media->images.resize(files.size());
     media->videos.resize(files.size());
+    int32_t frames_read = 0;  // --max-video-frames bounds a request's videos together
     for (size_t i = 0; i < files.size(); ++i) {
         const MediaFile& file = files[i];
         if (file.video && !mtmd_helper_support_video(ctx)) {
             out->error = "cannot be read: this server's libmtmd was built without video support";
         } else if (file.video) {
-            media->videos[i] = read_video(ctx, file.bytes, video, file.video_limits);
+            VideoLimits limits = file.video_limits;
+            limits.max_frames = std::max(0, limits.max_frames - frames_read);
+            media->videos[i] = read_video(ctx, file.bytes, video, limits);
+            frames_read += media->videos[i].n_frames;
             if (media->videos[i].ok()) continue;
             out->error = media->videos[i].error;
         } else {

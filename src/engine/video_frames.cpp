@@ -77,8 +77,8 @@ VideoFrames read_video(const mtmd_context* ctx, std::string_view file, const Vid
     char fps[32];
     std::snprintf(fps, sizeof(fps), "%g", static_cast<double>(info.fps));
     const std::string too_many = "has more than " + std::to_string(limits.max_frames) + " frames at " + fps +
-                                 " frames per second (--max-video-frames): send a shorter " +
-                                 "video, or lower --video-fps";
+                                 " frames per second (--max-video-frames, for a request's " +
+                                 "videos together): send a shorter video, or lower --video-fps";
     if (info.n_frames > limits.max_frames) {
         out.error = too_many;
         return out;
@@ -116,6 +116,7 @@ VideoFrames read_video(const mtmd_context* ctx, std::string_view file, const Vid
     }
     if (n_frames == 0) out.error = "could not be decoded: ffmpeg read no frame from it";
     if (!out.ok()) out.items.clear();
+    out.n_frames = out.ok() ? n_frames : 0;
     return out;
 }
 

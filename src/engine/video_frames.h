@@ -31,6 +31,7 @@ struct VideoItem {
 
 struct VideoFrames {
     std::vector<VideoItem> items;
+    int32_t n_frames = 0;  // frames among the items
     std::string error;  // "" on success; else why, phrased to follow "the video ..."
     bool ok() const { return error.empty(); }
 };

@@ -957,7 +957,8 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Endpoints, {"--max-videos"}).value(K::Int, "N")
             .help("most videos in one request (apart from --max-images)").bind(limit(&RequestLimits::max_videos)));
     add(Opt(S::Endpoints, {"--max-video-frames"}).value(K::Int, "N")
-            .help("most frames a video may have at --video-fps; each frame is also held to --max-image-pixels")
+            .help("most frames a request's videos may have together at --video-fps; each frame is also held to "
+                  "--max-image-pixels")
             .bind(limit(&RequestLimits::max_video_frames)));
     add(Opt(S::Endpoints, {"--max-tokenize-size"}).value(K::Int, "N")
             .help("largest /tokenize `content`, in bytes").bind(limit(&RequestLimits::max_tokenize_bytes)));

@@ -177,7 +177,7 @@ test('a model without a projector refuses a video with a 400', { skip: NO_FFMPEG
   assert.match(res.body.error.message, /--mmproj/);
 });
 
-test('each video limit: at the limit served, one under it 400 naming the field', { skip: NO_FFMPEG }, async () => {
+test('each video limit: at the limit served, one over it 400 naming the field', { skip: NO_FFMPEG }, async () => {
   const size = videos.mp4.length;
   const base = ['--mmproj', MMPROJ, '-np', '1', '-c', '2048', ...THREADS];
   const atLimit = await start([...base, '--max-videos', '1', '--max-video-size', String(size),
@@ -196,6 +196,12 @@ test('each video limit: at the limit served, one under it 400 naming the field',
     assert.ok(res.body.error.message.includes(option), res.body.error.message);
     await server.stop();
   }
+  // --max-video-frames holds for a request's videos together: the second video goes over.
+  const together = await start([...base, '--max-video-frames', String(2 * FRAMES - 1)]);
+  await answer(together, part);
+  const res = await chat(together, part, part);
+  assertErrorShape(assert, res, 400, 'messages[0].content[2].video_url');
+  assert.match(res.body.error.message, /--max-video-frames/);
 });
 
 test('--video-ffmpeg-dir without ffmpeg in it: a 400 saying the server has no ffmpeg', { skip: NO_FFMPEG }, async () => {
