@@ -34,7 +34,7 @@ import { sleep } from '../tests/e2e/lib/cria.mjs';
 import { trackChildren } from './children.mjs';
 import { rngFor } from './random.mjs';
 import { commandLine } from './args.mjs';
-import { startServer as startProcess } from './server-process.mjs';
+import { startProcess as startHelperProcess, startServer as startProcess } from './server-process.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -61,6 +61,9 @@ const HELP = `usage: bench/multiturn [options]
   --llama-extra ARGS  extra arguments for llama-server only (space-separated)
   --out PATH          default bench/results/multiturn.json (and .md next to it)
   --nice N            niceness of the servers, in their own autogroups (default -10 as root, else 0)
+  --busy N            N CPU-bound processes (a busy loop each, at the servers' niceness, each in its
+                      own autogroup) run beside each server while it is measured: a machine whose
+                      cores are shared with other work, the same for both servers (default 0)
 `;
 
 function parseArgs(argv) {
@@ -68,7 +71,7 @@ function parseArgs(argv) {
     conversations: 12, turns: 4, parallel: 4, systemWords: 200, userWords: 40, nPredict: 48, threads: 2,
     ctx: 4096, rounds: 1, history: 'text', servers: ['cria', 'llama-server'], model: path.join(ROOT, 'models/bench.gguf'),
     cria: path.join(ROOT, 'build/cria'), llamaServer: undefined, criaExtra: [], llamaExtra: [],
-    out: path.join(ROOT, 'bench/results/multiturn.json'), nice: process.getuid?.() === 0 ? -10 : 0,
+    busy: 0, out: path.join(ROOT, 'bench/results/multiturn.json'), nice: process.getuid?.() === 0 ? -10 : 0,
   };
   for (const { name: a, val, int } of commandLine(argv, 1)) {
     switch (a) {
@@ -91,6 +94,7 @@ function parseArgs(argv) {
       case '--llama-extra': o.llamaExtra = val().split(' ').filter(Boolean); break;
       case '--out': o.out = path.resolve(val()); break;
       case '--nice': o.nice = Number(val()); break;
+      case '--busy': o.busy = int(); break;
       default: throw new Error(`unknown option ${a} (see --help)`);
     }
   }
@@ -292,7 +296,8 @@ function report(results, o) {
   L.push(`Run ${results.date} on ${results.machine}: ${o.conversations} conversations x ${o.turns} turns over ` +
     `${o.parallel} slots, ${o.systemWords}-word shared system prompt, ${o.userWords}-word user turns, ` +
     `${o.nPredict}-token replies (greedy, ignore_eos, cache_prompt, streamed), ${path.basename(o.model)}, ` +
-    `-c ${o.ctx} -t ${o.threads}, history as ${o.history}${NICE ? `, servers at niceness ${NICE}` : ''}. llama-server with its default --cache-ram.`);
+    `-c ${o.ctx} -t ${o.threads}, history as ${o.history}${NICE ? `, servers at niceness ${NICE}` : ''}` +
+    `${o.busy ? `, ${o.busy} busy-loop processes beside each server (--busy)` : ''}. llama-server with its default --cache-ram.`);
   L.push('');
   L.push('| round | server | gen tok/s | TTFT p50 ms | TTFT p99 ms | prompt tokens evaluated | reused (cache_n) | wall s | load avg (start/end) | resets retried |');
   L.push('|---:|---|---:|---:|---:|---:|---:|---:|---|---:|');
@@ -320,6 +325,14 @@ function report(results, o) {
   return L.join('\n') + '\n';
 }
 
+// --busy: the other work of a shared machine, started before a server and stopped after it.
+function startBusy(n, logs) {
+  return Array.from({ length: n }, (_, i) => startHelperProcess({
+    bin: process.execPath, args: ['-e', 'for (;;) {}'], logPath: path.join(logs, `multiturn-busy-${i}.log`),
+    children, cwd: ROOT, nice: NICE, stopTimeoutMs: 2000,
+  }));
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   NICE = o.nice;
@@ -339,7 +352,13 @@ async function main() {
     const order = round % 2 === 1 ? o.servers : [...o.servers].reverse();
     for (const s of order) {
       log(`round ${round}: ${s} (load ${fmt(os.loadavg()[0], 1)})`);
-      const row = { round, ...(await measure(s, bins[s], o, path.join(logs, `multiturn-${s}-${round}.log`))) };
+      const busy = startBusy(o.busy, logs);
+      let row;
+      try {
+        row = { round, ...(await measure(s, bins[s], o, path.join(logs, `multiturn-${s}-${round}.log`))) };
+      } finally {
+        await Promise.all(busy.map((b) => b.stop()));
+      }
       results.rows.push(row);
       log(`  ${fmt(row.gen_tps, 1)} tok/s, TTFT p50 ${fmt(row.ttft_ms_p50, 0)} ms p99 ${fmt(row.ttft_ms_p99, 0)} ms, ` +
         `prompt tokens ${row.prompt_n}, ${fmt(row.wall_s, 1)} s`);

@@ -34,6 +34,7 @@
 #include "router/router_main.h"
 #include "util/allocator.h"
 #include "util/log.h"
+#include "util/openmp_wait.h"
 
 namespace {
 
@@ -250,6 +251,7 @@ bool log_colors(const cria::ServerOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    cria::use_short_openmp_spin(argv);  // may execute cria again, with libgomp told to spin briefly
     cria::tune_allocator();  // first: before any thread allocates
     const cria::ParseOutcome outcome = cria::parse_server_options(argc, argv);
     if (const int status = print_and_exit_status(outcome); status >= 0) return status;
