@@ -29,6 +29,10 @@ struct VideoSettings {
 struct VideoLimits {
     int32_t max_frames = 64;                // --max-video-frames (for a request's videos together)
     int64_t max_frame_pixels = 32 << 20;    // --max-image-pixels: width x height of each frame
+    // The frames' pixels held at once, for a request's videos together: they are all decoded
+    // before libmtmd tokenizes them, 3 bytes each (64 Mi pixels: 192 MiB; e.g. 64 frames of 1280 x 720
+    // fit, 64 of 1920 x 1080 do not). Not an option: --max-video-frames and --video-fps are the knobs.
+    int64_t max_pixels_held = int64_t{64} << 20;
 };
 
 // One media file of a prompt: an image, or a video (its frames and timestamps take its place).

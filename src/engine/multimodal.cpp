@@ -175,6 +175,7 @@ bool decode_media(const mtmd_context* ctx, const std::vector<MediaFile>& files, 
     media->images.resize(files.size());
     media->videos.resize(files.size());
     int32_t frames_read = 0;  // --max-video-frames bounds a request's videos together
+    int64_t pixels_held = 0;  // and so does VideoLimits::max_pixels_held
     for (size_t i = 0; i < files.size(); ++i) {
         const MediaFile& file = files[i];
         if (file.video && !mtmd_helper_support_video(ctx)) {
@@ -182,8 +183,10 @@ bool decode_media(const mtmd_context* ctx, const std::vector<MediaFile>& files, 
         } else if (file.video) {
             VideoLimits limits = file.video_limits;
             limits.max_frames = std::max(0, limits.max_frames - frames_read);
+            limits.max_pixels_held = std::max<int64_t>(0, limits.max_pixels_held - pixels_held);
             media->videos[i] = read_video(ctx, file.bytes, video, limits);
             frames_read += media->videos[i].n_frames;
+            pixels_held += media->videos[i].pixels_held;
             if (media->videos[i].ok()) continue;
             out->error = media->videos[i].error;
         } else {

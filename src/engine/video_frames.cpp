@@ -83,6 +83,14 @@ VideoFrames read_video(const mtmd_context* ctx, std::string_view file, const Vid
         out.error = too_many;
         return out;
     }
+    const std::string too_large = "has frames of " + std::to_string(info.width) + " x " + std::to_string(info.height) +
+                                  " pixels: more frames of that size than a request may hold at once (" +
+                                  std::to_string(limits.max_pixels_held) + " pixels for its videos together): " +
+                                  "send a smaller or shorter video, or lower --video-fps";
+    if (info.n_frames > 0 && static_cast<uint64_t>(info.n_frames) * pixels > static_cast<uint64_t>(limits.max_pixels_held)) {
+        out.error = too_large;
+        return out;
+    }
     int32_t n_frames = 0;
     for (;;) {
         mtmd_bitmap* raw_frame = nullptr;
@@ -104,6 +112,12 @@ VideoFrames read_video(const mtmd_context* ctx, std::string_view file, const Vid
                 out.error = too_many;
                 return out;
             }
+            out.pixels_held += static_cast<int64_t>(mtmd_bitmap_get_nx(frame.get())) * mtmd_bitmap_get_ny(frame.get());
+            if (out.pixels_held > limits.max_pixels_held) {
+                out.items.clear();
+                out.error = too_large;
+                return out;
+            }
             mtmd_bitmap_set_mergeable(frame.get(), true);
             set_pixel_hash_id(frame.get());
             item.frame = std::move(frame);
@@ -117,6 +131,7 @@ VideoFrames read_video(const mtmd_context* ctx, std::string_view file, const Vid
     if (n_frames == 0) out.error = "could not be decoded: ffmpeg read no frame from it";
     if (!out.ok()) out.items.clear();
     out.n_frames = out.ok() ? n_frames : 0;
+    if (!out.ok()) out.pixels_held = 0;
     return out;
 }
 

@@ -32,6 +32,7 @@ struct VideoItem {
 struct VideoFrames {
     std::vector<VideoItem> items;
     int32_t n_frames = 0;  // frames among the items
+    int64_t pixels_held = 0;  // width x height summed over its frames
     std::string error;  // "" on success; else why, phrased to follow "the video ..."
     bool ok() const { return error.empty(); }
 };

@@ -204,6 +204,18 @@ test('each video limit: at the limit served, one over it 400 naming the field', 
   assert.match(res.body.error.message, /--max-video-frames/);
 });
 
+test('a request\'s frames are held to 64 Mi pixels together: large frames at a high --video-fps are refused', { skip: NO_FFMPEG }, async () => {
+  // 3 s at 8 frames per second: 24 frames of 2560 x 1440 (3.7 Mi pixels each, 88 Mi together), each
+  // frame within --max-image-pixels and the count within --max-video-frames.
+  const big = makeVideo('big.mp4', ['-pix_fmt', 'yuv420p', '-c:v', 'mpeg4', '-movflags', '+faststart'], 'testsrc=size=2560x1440:rate=8');
+  const server = await start(['--mmproj', MMPROJ, '-np', '1', '-c', '2048', ...THREADS, '--video-fps', '8']);
+  const res = await chat(server, videoUrlPart(dataUrl(big)));
+  assertErrorShape(assert, res, 400, 'messages[0].content[1].video_url');
+  assert.match(res.body.error.message, /2560 x 1440 pixels: more frames of that size than a request may hold at once/);
+  await answer(server, videoUrlPart(dataUrl(videos.mp4)));  // small frames at the same rate: served
+  await server.stop();
+});
+
 test('--video-ffmpeg-dir without ffmpeg in it: a 400 saying the server has no ffmpeg', { skip: NO_FFMPEG }, async () => {
   const empty = fs.mkdtempSync(path.join(dir, 'no-ffmpeg-'));
   const server = await start(['--mmproj', MMPROJ, '-np', '1', '-c', '1024', ...THREADS, '--video-ffmpeg-dir', empty]);
