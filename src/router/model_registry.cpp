@@ -221,12 +221,22 @@ void ModelRegistry::wait_until_settled(Entry& e, Lock& lock) {
     });
 }
 
-ModelRegistry::Lease ModelRegistry::acquire(const std::string& name, bool use) {
+ModelRegistry::Lease ModelRegistry::acquire(const std::string& name) {
+    return *hold(name, true);
+}
+
+std::optional<ModelRegistry::Lease> ModelRegistry::look(const std::string& name) {
+    return hold(name, false);
+}
+
+std::optional<ModelRegistry::Lease> ModelRegistry::hold(const std::string& name, bool use) {
     Lock lock(mutex_);
     Entry& e = find(name);
     bool started = false;
     for (;;) {
         if (stopping_) throw unavailable_error("the server is stopping");
+        const bool asleep = e.state == ModelState::sleeping || (e.stop_requested && e.sleep_requested);
+        if (!use && asleep) return std::nullopt;
         if (e.state == ModelState::loaded && !e.stop_requested) {
             ++e.in_flight;
             if (use) {

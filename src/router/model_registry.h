@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -84,10 +85,14 @@ public:
     std::string resolve(const std::string& requested) const;
 
     // Waits until `name` is loaded (loading it if it is not and autoload, or the model sleeps),
-    // then holds it. Throws ApiError 503 when it failed to load or its load timed out, 400 when it
-    // is not loaded and autoload is off. `use` false: a look at the model (/props, /metrics) that
-    // neither counts as a request nor delays its idle sleep.
-    Lease acquire(const std::string& name, bool use = true);
+    // then holds it for a request. Throws ApiError 503 when it failed to load or its load timed
+    // out, 400 when it is not loaded and autoload is off.
+    Lease acquire(const std::string& name);
+    // A look at the model (/props, /metrics): held as acquire holds it, but it neither counts as
+    // a request nor delays its idle sleep, and it never wakes a model that sleeps or is on its way
+    // to sleep (then: nullopt). Before, a look that came while the child was exiting to sleep
+    // waited for the exit and then loaded the model again, so polling /props kept it awake.
+    std::optional<Lease> look(const std::string& name);
     // POST /models/load: loads `name` (a failed model too) and waits for the outcome; throws as acquire.
     void load(const std::string& name);
     // POST /models/unload: stops the child; throws ApiError 400 when it is not running.
@@ -109,6 +114,7 @@ private:
     void start_load_locked(Entry& e, Lock& lock);
     void stop_locked(Entry& e, bool sleeping);
     void wait_until_settled(Entry& e, Lock& lock);
+    std::optional<Lease> hold(const std::string& name, bool use);  // acquire (use) or look (!use)
     void supervise(Entry* e);
     bool wait_for_room(Entry& e);
     bool wait_until_ready(Entry& e, pid_t pid, int port, int* status);

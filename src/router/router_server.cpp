@@ -1,6 +1,7 @@
 #include "router/router_server.h"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "api/api_error.h"
@@ -191,13 +192,14 @@ void RouterServer::register_info_routes(Routes& routes) {
             return;
         }
         const std::string name = registry_.resolve(asked);
-        if (registry_.state(name) == ModelState::sleeping) {  // asking about a sleeping model does not wake it
+        // Looking at a model is no use of it: polling /props neither wakes a sleeping model nor
+        // keeps an idle one from sleeping.
+        const std::optional<ModelRegistry::Lease> lease = registry_.look(name);
+        if (!lease) {
             send_json(res, {{"model_alias", name}, {"is_sleeping", true}});
             return;
         }
-        // Looking at a model is no use of it: polling /props never keeps a model from sleeping.
-        const ModelRegistry::Lease lease = registry_.acquire(name, false);
-        const auto answer = fetch(lease, req, "/props");
+        const auto answer = fetch(*lease, req, "/props");
         if (!answer) throw unavailable_error("model '" + name + "' did not answer");
         json body = json::parse(answer->body, nullptr, false);
         if (body.is_object()) body["is_sleeping"] = false;
@@ -212,8 +214,10 @@ void RouterServer::register_info_routes(Routes& routes) {
             const ModelState state = registry_.state(name);
             if (!registry_.single() && state != ModelState::loaded) throw not_running(name, state);
             if (state == ModelState::loaded) {
-                const auto answer = fetch(registry_.acquire(name, false), req, "/metrics");
-                if (answer && answer->status == 200) text = answer->body;
+                if (const auto lease = registry_.look(name)) {
+                    const auto answer = fetch(*lease, req, "/metrics");
+                    if (answer && answer->status == 200) text = answer->body;
+                }
             }
         }
         if (registry_.single() || !req.has_param("model")) text += registry_.metrics_text();

@@ -282,14 +282,22 @@ describe('single-model mode: --sleep-idle-seconds', () => {
     const first = await cria.post('/completion', { prompt: 'Hello', n_predict: 3, temperature: 0 });
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.equal((await cria.get('/props')).body.is_sleeping, false);
+    // Three pollers ask /props back to back, so some ask while the child is exiting to sleep:
+    // such a look must neither wake the model nor wait for it (it once waited, then reloaded it,
+    // and a poller kept the model awake for good).
     const deadline = Date.now() + 30000;
     let props;
-    while (Date.now() < deadline) {
-      props = (await cria.get('/props')).body;
-      if (props.is_sleeping) break;
-      await sleep(100);
-    }
+    const poll = async () => {
+      while (Date.now() < deadline && !props?.is_sleeping) {
+        const body = (await cria.get('/props')).body;
+        if (!props?.is_sleeping) props = body;
+      }
+    };
+    await Promise.all([poll(), poll(), poll()]);
     assert.equal(props.is_sleeping, true, JSON.stringify(props));
+    // Asked again after it slept, it still sleeps: no look woke it.
+    await sleep(300);
+    assert.equal((await cria.get('/props')).body.is_sleeping, true);
     const health = await cria.get('/health');
     assert.equal(health.status, 200);
     assert.equal(health.body.status, 'ok');
