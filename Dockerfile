@@ -11,11 +11,12 @@ COPY . .
 RUN scripts/install-deps && scripts/build && cmake --install build --prefix /opt/cria
 
 FROM debian:bookworm
-# The runtime libraries the binary links, from the same sources as the build stage.
+# The runtime libraries the binary links, from the same sources as the build stage; ffmpeg for
+# video input (libmtmd runs ffprobe/ffmpeg to read a video's frames).
 COPY --from=build /etc/apt/sources.list.d/cria-unstable.list /etc/apt/sources.list.d/
 COPY --from=build /etc/apt/preferences.d/cria-unstable /etc/apt/preferences.d/
 RUN apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends ca-certificates libcurl4 \
+ && apt-get install -y -qq --no-install-recommends ca-certificates libcurl4 ffmpeg \
  && apt-get install -y -qq --no-install-recommends -t unstable -o Dpkg::Options::=--force-overwrite \
       libllama0 libcpp-httplib0.41 \
  && (apt-get remove -y -qq libggml0-backend-blas || true) \

@@ -4,12 +4,11 @@
 #include <cmath>
 
 #include "api/answer_stream.h"
+#include "api/chat_media_part.h"
 #include "api/json_fields.h"
 #include "api/json_schema_grammar.h"
-#include "api/media_file.h"
 #include "api/tool_calls.h"
 #include "api/tool_schema_limit.h"
-#include "api/video_input.h"
 #include "template/builtin_templates.h"
 
 namespace cria {
@@ -17,29 +16,6 @@ namespace cria {
 namespace {
 
 const char* const kRoles[] = {"system", "developer", "user", "assistant", "tool"};
-
-// How many of `files` are videos (the rest are images).
-size_t count_videos(const std::vector<ImageFile>& files) {
-    return static_cast<size_t>(std::count_if(files.begin(), files.end(), [](const ImageFile& f) { return f.video; }));
-}
-
-// An image_url content part's image: {"image_url": {"url": "data:..."}} (or the url as a string).
-// `index`: the request's media files before it, `n_images` of them images.
-ImageFile image_part(const json& part, const std::string& field, size_t index, size_t n_images,
-                     const RequestLimits& limits) {
-    check_limit(n_images + 1, limits.max_images, "messages", "images (image_url parts) or more", "--max-images");
-    const auto it = part.find("image_url");
-    const json* url = nullptr;
-    if (it != part.end() && it->is_string()) url = &*it;
-    if (it != part.end() && it->is_object() && it->contains("url") && (*it)["url"].is_string()) url = &(*it)["url"];
-    if (url == nullptr) throw invalid_request("'" + field + "' must be {\"url\": \"data:image/...;base64,...\"}", field);
-    ImageFile image;
-    image.id = static_cast<int64_t>(index);
-    image.bytes = image_url_bytes(url->get<std::string>(), field, limits);
-    image.field = field;
-    image.description = "'" + field + "'";
-    return image;
-}
 
 // A message's content as one string: a string, null, or an array of {"type": "text"},
 // {"type": "image_url"}, {"type": "video_url"} and {"type": "input_video"} parts. A media part
@@ -62,17 +38,8 @@ std::string content_text(const json& message, size_t i, std::vector<ImageFile>* 
         }
         const std::string type = part["type"].get<std::string>();
         const std::string part_field = where + "[" + std::to_string(j) + "]";
-        if (type == "image_url") {
-            const size_t n_videos = count_videos(*images);
-            images->push_back(image_part(part, part_field + ".image_url", images->size(), images->size() - n_videos,
-                                         limits));
-            text += kImageMarker;
-            continue;
-        }
-        if (type == "video_url" || type == "input_video") {
-            ImageFile video = video_part(part, type, part_field, count_videos(*images), limits);
-            video.id = static_cast<int64_t>(images->size());
-            images->push_back(std::move(video));
+        if (type == "image_url" || type == "video_url" || type == "input_video") {
+            images->push_back(chat_media_part(part, type, part_field, *images, limits));
             text += kImageMarker;
             continue;
         }

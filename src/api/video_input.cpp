@@ -1,7 +1,6 @@
 #include "api/video_input.h"
 
 #include "api/api_error.h"
-#include "api/media_file.h"
 
 namespace cria {
 
@@ -36,50 +35,6 @@ void check_video_container(std::string_view bytes, const std::string& field) {
     throw invalid_request("'" + field + "' does not hold a video: its first bytes are not those of an MP4/QuickTime, " +
                               "Matroska/WebM, AVI, MPEG-PS or MPEG-TS file",
                           field);
-}
-
-std::string video_url_bytes(const std::string& url, const std::string& field, const RequestLimits& limits) {
-    std::string bytes = is_file_url(url)
-                            ? read_media_bytes(url, field, limits, {limits.max_video_bytes, "a video", "--max-video-size"})
-                            : data_url_bytes(url, field, "data:video/mp4;base64,...");
-    check_media_size(bytes.size(), limits.max_video_bytes, field, "a video", "--max-video-size");
-    check_video_container(bytes, field);
-    return bytes;
-}
-
-ImageFile video_part(const nlohmann::json& part, const std::string& type, const std::string& field,
-                     size_t n_videos_before, const RequestLimits& limits) {
-    check_limit(n_videos_before + 1, limits.max_videos, "messages", "videos (video_url or input_video parts) or more",
-                "--max-videos");
-    const std::string where = field + "." + type;
-    const auto it = part.find(type);
-    const nlohmann::json* url = nullptr;
-    const nlohmann::json* data = nullptr;
-    if (it != part.end() && it->is_object()) {
-        if (it->contains("url") && (*it)["url"].is_string()) url = &(*it)["url"];
-        if (type == "input_video" && it->contains("data") && (*it)["data"].is_string()) data = &(*it)["data"];
-    }
-    if (url == nullptr && data == nullptr) {
-        throw invalid_request("'" + where + "' must be " +
-                                  (type == "input_video" ? "{\"data\": \"<base64>\", \"format\": \"mp4\"} or " : "") +
-                                  "{\"url\": \"data:video/mp4;base64,...\"}",
-                              where);
-    }
-    ImageFile video;
-    video.video = true;
-    video.video_limits = {limits.max_video_frames, limits.max_image_pixels};
-    video.field = where;
-    video.description = "'" + where + "'";
-    if (url != nullptr) {
-        video.bytes = video_url_bytes(url->get<std::string>(), where, limits);
-        return video;
-    }
-    auto bytes = decode_base64(data->get<std::string>());
-    if (!bytes || bytes->empty()) throw invalid_request("'" + where + ".data' is not valid base64", where);
-    check_media_size(bytes->size(), limits.max_video_bytes, where, "a video", "--max-video-size");
-    check_video_container(*bytes, where);
-    video.bytes = std::move(*bytes);
-    return video;
 }
 
 }  // namespace cria

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { startCria, assertErrorShape, MODELS, TINY_MODEL } from './lib/cria.mjs';
 import { THREADS } from './lib/generation-helpers.mjs';
 import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
+import { pngFile } from './lib/image-files.mjs';
 
 const MMPROJ = path.join(MODELS, 'tiny-mmproj.gguf');
 const FRAMES = 12;           // 3 s at --video-fps 4
@@ -132,6 +133,33 @@ test('input_video (base64 data and a format) is the same video as video_url', { 
   assert.equal(b.promptTokens, a.promptTokens);
   assert.equal(b.text, a.text);
 });
+
+test('the file decides, not the part type: an image in video_url is an image, a video in image_url a video ' +
+  '(as in llama-server)', { skip: NO_ORACLE }, async (t) => {
+    const png = pngFile(32, 32, (x, y) => [x * 8, y * 8, 128]);
+    const imageUrlPart = (url) => ({ type: 'image_url', image_url: { url } });
+    // [name, the file in the other part type, the same file in its own]
+    const cases = [
+      ['image in video_url', videoUrlPart(dataUrl(png, 'video/mp4')), imageUrlPart(dataUrl(png, 'image/png'))],
+      ['video in image_url', imageUrlPart(dataUrl(videos.webm, 'image/png')), videoUrlPart(dataUrl(videos.webm, 'video/webm'))],
+    ];
+    const oracle = await startLlamaServer(TINY_MODEL, ['--mmproj', MMPROJ, '-np', '1', '-c', '2048', ...THREADS,
+      '--no-webui'], { timeoutMs: 120000 });
+    try {
+      for (const [name, swapped, proper] of cases) {
+        const ours = await answer(cria, swapped);
+        const asSent = await answer(cria, proper);
+        const theirs = await answer(oracle, swapped);
+        t.diagnostic(`${name}: cria ${ours.promptTokens} tokens (${asSent.promptTokens} in its own part type), ` +
+          `llama-server ${theirs.promptTokens}`);
+        assert.equal(ours.promptTokens, asSent.promptTokens, name);
+        assert.equal(ours.text, asSent.text, name);
+        assert.equal(ours.promptTokens, theirs.promptTokens, name);
+      }
+    } finally {
+      await oracle.stop();
+    }
+  });
 
 test('a second identical request reuses the cached video', { skip: NO_FFMPEG }, async () => {
   // A video no other test sends: nothing of it is cached yet.

@@ -1,5 +1,6 @@
-// Videos in chat requests before any model or ffmpeg sees them (api/video_input.h): the container
-// check by first bytes, data URLs of video types, the chat parts and their limits.
+// Videos in chat requests before any model or ffmpeg sees them (api/video_input.h,
+// api/chat_media_part.h): the container check by first bytes, data URLs of video types, the chat
+// parts, which of image or video a file is, and their limits.
 #include "api/video_input.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "api/api_error.h"
+#include "api/chat_media_part.h"
 #include "api/image_input.h"
 #include "api/openai_chat.h"
 #include "api/request_defaults.h"
@@ -75,30 +77,39 @@ TEST(VideoContainer, AnythingElseIsNotAVideo) {
     EXPECT_EQ(e.param, "messages[0].content[1].video_url");
 }
 
+ImageFile video_url_part(const std::string& url, const RequestLimits& limits, const std::vector<ImageFile>& before = {}) {
+    const json part = {{"type", "video_url"}, {"video_url", {{"url", url}}}};
+    return chat_media_part(part, "video_url", "f", before, limits);
+}
+
 TEST(VideoUrl, DataUrlsOfAnyVideoTypeDecode) {
     RequestLimits limits;
     for (const char* type : {"video/mp4", "video/webm", "video/mpeg", "video/quicktime"}) {
         const std::string url = std::string("data:") + type + ";base64," + base64(kMp4);
-        EXPECT_EQ(video_url_bytes(url, "f", limits), kMp4) << type;
+        const ImageFile v = video_url_part(url, limits);
+        EXPECT_TRUE(v.video) << type;
+        EXPECT_EQ(v.bytes, kMp4) << type;
     }
-    // Not a data URL, not base64, or not a video inside: 400 naming the field.
+    // Not a data URL, not base64, or neither a video nor an image inside: 400 naming the field.
     const std::vector<std::string> bad = {"https://example.invalid/v.mp4", "data:video/mp4," + kMp4,
                                           "data:video/mp4;base64,!!!", "data:video/mp4;base64," + base64("not a video")};
     for (const std::string& url : bad) {
-        const ApiError e = error_of([&] { video_url_bytes(url, "f", limits); });
+        const ApiError e = error_of([&] { video_url_part(url, limits); });
         EXPECT_EQ(e.status, 400) << url;
-        EXPECT_EQ(e.param, "f") << url;
+        EXPECT_EQ(e.param, "f.video_url") << url;
     }
+    const ApiError e = error_of([&] { video_url_part("data:video/mp4;base64," + base64("not a video"), limits); });
+    EXPECT_NE(e.message.find("does not hold a video"), std::string::npos) << e.message;
 }
 
 TEST(VideoUrl, SizeLimitAtAndOver) {
     RequestLimits limits;
     limits.max_video_bytes = static_cast<int32_t>(kMp4.size());
     const std::string url = "data:video/mp4;base64," + base64(kMp4);
-    EXPECT_EQ(video_url_bytes(url, "f", limits), kMp4);
+    EXPECT_EQ(video_url_part(url, limits).bytes, kMp4);
     limits.max_video_bytes -= 1;
-    const ApiError e = error_of([&] { video_url_bytes(url, "f", limits); });
-    EXPECT_EQ(e.param, "f");
+    const ApiError e = error_of([&] { video_url_part(url, limits); });
+    EXPECT_EQ(e.param, "f.video_url");
     EXPECT_NE(e.message.find("--max-video-size"), std::string::npos) << e.message;
 }
 
@@ -107,21 +118,63 @@ TEST(VideoPart, BothShapesCarryTheVideoAndItsLimits) {
     limits.max_video_frames = 7;
     limits.max_image_pixels = 1000;
     const json url_part = {{"type", "video_url"}, {"video_url", {{"url", "data:video/mp4;base64," + base64(kMp4)}}}};
-    const ImageFile a = video_part(url_part, "video_url", "messages[0].content[2]", 0, limits);
+    const ImageFile a = chat_media_part(url_part, "video_url", "messages[0].content[2]", {}, limits);
     EXPECT_TRUE(a.video);
     EXPECT_EQ(a.bytes, kMp4);
     EXPECT_EQ(a.field, "messages[0].content[2].video_url");
     EXPECT_EQ(a.video_limits.max_frames, 7);
     EXPECT_EQ(a.video_limits.max_frame_pixels, 1000);
     const json data_part = {{"type", "input_video"}, {"input_video", {{"data", base64(kWebm)}, {"format", "webm"}}}};
-    const ImageFile b = video_part(data_part, "input_video", "messages[0].content[0]", 0, limits);
+    const ImageFile b = chat_media_part(data_part, "input_video", "messages[0].content[0]", {a}, limits);
     EXPECT_EQ(b.bytes, kWebm);
+    EXPECT_EQ(b.id, 1);
     EXPECT_EQ(b.field, "messages[0].content[0].input_video");
     for (const json& bad : {json{{"type", "input_video"}}, json{{"type", "input_video"}, {"input_video", {{"data", 3}}}},
                             json{{"type", "input_video"}, {"input_video", {{"data", "@@"}}}}}) {
-        const ApiError e = error_of([&] { video_part(bad, "input_video", "messages[0].content[0]", 0, limits); });
+        const ApiError e = error_of([&] { chat_media_part(bad, "input_video", "messages[0].content[0]", {}, limits); });
         EXPECT_EQ(e.param, "messages[0].content[0].input_video") << bad.dump();
     }
+}
+
+// As llama-server 0.7 reads them: what the bytes are decides, not the part's type, and each file
+// counts against the limits of what it is.
+TEST(MediaPart, TheBytesDecideImageOrVideo) {
+    RequestLimits limits;
+    const ImageFile image = video_url_part("data:video/mp4;base64," + base64(kPng), limits);
+    EXPECT_FALSE(image.video);
+    EXPECT_EQ(image.bytes, kPng);
+    const json webm_as_image = {{"type", "image_url"}, {"image_url", {{"url", "data:image/png;base64," + base64(kWebm)}}}};
+    const ImageFile video = chat_media_part(webm_as_image, "image_url", "f", {}, limits);
+    EXPECT_TRUE(video.video);
+    EXPECT_EQ(video.bytes, kWebm);
+    // An image sent as a video is held to the image limits (here: its pixels).
+    limits.max_image_pixels = 3;
+    const ApiError e = error_of([&] { video_url_part("data:video/mp4;base64," + base64(kPng), limits); });
+    EXPECT_EQ(e.param, "f.video_url");
+    EXPECT_NE(e.message.find("--max-image-pixels"), std::string::npos) << e.message;
+    // Garbage in an image_url part keeps the image message.
+    const json garbage = {{"type", "image_url"}, {"image_url", "data:image/png;base64," + base64("hello")}};
+    const ApiError g = error_of([&] { chat_media_part(garbage, "image_url", "f", {}, limits); });
+    EXPECT_EQ(g.param, "f.image_url");
+    EXPECT_NE(g.message.find("PNG, JPEG, GIF or BMP"), std::string::npos) << g.message;
+}
+
+TEST(MediaPart, CountsAreCheckedBeforeDecodingAndByKind) {
+    RequestLimits limits;
+    limits.max_images = 1;
+    limits.max_videos = 1;
+    ImageFile image;
+    ImageFile video;
+    video.video = true;
+    // Two files already: a third is refused before its (invalid) base64 is looked at.
+    const json third = {{"type", "image_url"}, {"image_url", "data:image/png;base64,!!!"}};
+    const ApiError e = error_of([&] { chat_media_part(third, "image_url", "f", {image, video}, limits); });
+    EXPECT_EQ(e.param, "messages");
+    // A video sent as image_url, after one video, is over --max-videos (not --max-images).
+    const json webm_as_image = {{"type", "image_url"}, {"image_url", "data:image/png;base64," + base64(kWebm)}};
+    const ApiError v = error_of([&] { chat_media_part(webm_as_image, "image_url", "f", {video}, limits); });
+    EXPECT_EQ(v.param, "messages");
+    EXPECT_NE(v.message.find("--max-videos"), std::string::npos) << v.message;
 }
 
 TEST(VideoPart, VideosAreCountedApartFromImages) {
