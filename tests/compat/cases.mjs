@@ -2,8 +2,11 @@
 // short (a few tokens) and seeded; only shapes are compared, never text.
 //
 // A case: { id, config ('default' unless named), method (GET, or POST with a body), path, body |
-// rawBody, headers, metrics (compare metric names), fast (also run in the suite), beingAdded (a
-// route another change adds: listed, not sent) }.
+// rawBody (a body may be a function, called when the case is sent), headers, metrics (compare
+// metric names), fast (also run in the suite), beingAdded (a route another change adds: listed,
+// not sent) }.
+
+import { PNG_URL, webmUrl } from './media.mjs';
 
 // Server options per configuration, given to both servers (after -m MODEL -c CTX -np NP -t 1).
 export const CONFIGS = {
@@ -17,6 +20,7 @@ export const CONFIGS = {
   'kv-unified': { args: ['--kv-unified'], ctx: 1024, np: 2 },
   embedding: { args: ['--embedding'], model: 'tiny-embedding.gguf' },
   rerank: { args: ['--rerank'], model: 'tiny-rerank.gguf' },
+  multimodal: { mmproj: 'tiny-mmproj.gguf' },
 };
 
 const short = { n_predict: 3, seed: 7, temperature: 0 };
@@ -139,4 +143,27 @@ export const CASES = [
   { id: 'embedding', config: 'embedding', path: '/embedding', body: { content: 'Hello' } },
   { id: 'v1-embeddings', config: 'embedding', path: '/v1/embeddings', body: { input: ['Hello', 'world'] } },
   { id: 'embedding-completion-refused', config: 'embedding', path: '/completion', body: { prompt: 'Hi', n_predict: 1 } },
+
+  // ---- images and video (--mmproj, the generated projector; README, /v1/chat/completions) ----
+  { id: 'mm-props', config: 'multimodal', path: '/props' },
+  { id: 'mm-chat-image', config: 'multimodal', path: '/v1/chat/completions', body: mediaChat('image_url', PNG_URL) },
+  { id: 'mm-chat-stream-image', config: 'multimodal', path: '/v1/chat/completions',
+    body: { ...mediaChat('image_url', PNG_URL), stream: true } },
+  { id: 'mm-chat-image-not-image', config: 'multimodal', path: '/v1/chat/completions',
+    body: mediaChat('image_url', 'data:image/png;base64,bm90IGFuIGltYWdl') },
+  { id: 'mm-chat-video', config: 'multimodal', path: '/v1/chat/completions', body: () => mediaChat('video_url', webmUrl()),
+    fast: true },
+  { id: 'mm-chat-image-as-video', config: 'multimodal', path: '/v1/chat/completions',
+    body: mediaChat('video_url', PNG_URL.replace('image/png', 'video/mp4')) },
+  { id: 'mm-chat-video-as-image', config: 'multimodal', path: '/v1/chat/completions',
+    body: () => mediaChat('image_url', webmUrl()) },
+  { id: 'mm-chat-video-not-video', config: 'multimodal', path: '/v1/chat/completions',
+    body: mediaChat('video_url', 'data:video/mp4;base64,bm90IGEgdmlkZW8=') },
+  { id: 'mm-input-tokens-image', config: 'multimodal', path: '/v1/chat/completions/input_tokens',
+    body: { messages: mediaChat('image_url', PNG_URL).messages } },
 ];
+
+// A chat whose user turn is a text part and one media part (image_url or video_url) at `url`.
+function mediaChat(kind, url) {
+  return { ...chat, messages: [{ role: 'user', content: [{ type: 'text', text: 'What is it?' }, { type: kind, [kind]: { url } }] }] };
+}

@@ -77,7 +77,7 @@ async function startServer(name, binary, args) {
 async function startPair(config) {
   const model = path.join(MODELS, config.model || 'tiny.gguf');
   const common = ['-m', model, '-c', String(config.ctx || 1024), '-np', String(config.np || 2), '-t', '1', '-tb', '1',
-    ...(config.args || [])];
+    ...(config.mmproj ? ['--mmproj', path.join(MODELS, config.mmproj)] : []), ...(config.args || [])];
   const [cria, llama] = await Promise.all([
     startServer('cria', CRIA, common),
     startServer('llama-server', LLAMA_SERVER, [...common, '--no-webui', ...(config.llamaArgs || [])]),
@@ -136,7 +136,8 @@ const HEADERS_COMPARED = ['process-start-time-unix', 'access-control-allow-origi
 // One request to one server, as the comparison sees it: { status, shape: Map, note }.
 async function observe(server, c) {
   const headers = { ...(c.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(c.headers || {}) };
-  const body = c.rawBody !== undefined ? c.rawBody : c.body !== undefined ? JSON.stringify(c.body) : undefined;
+  const value = typeof c.body === 'function' ? c.body() : c.body;
+  const body = c.rawBody !== undefined ? c.rawBody : value !== undefined ? JSON.stringify(value) : undefined;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), c.timeoutMs || 60000);
   let res;

@@ -19,7 +19,8 @@ const RULES = [
   { case: /^slots/, kind: 'missing', path: '[].speculative',
     why: 'cria\'s slots show their speculative settings as speculative.n_max / n_min / p_min' },
   { kind: 'missing', path: /(^|\.)media_marker$/,
-    why: 'cria marks images in a prompt with its own marker (see docs/multimodal.md), not llama-server\'s random one' },
+    why: 'cria marks media in a chat prompt with libmtmd\'s default marker <__media__> (api/image_input.h) and ' +
+      'publishes none; llama-server 0.7 picks a random marker and publishes it' },
   { kind: 'missing', path: 'data[].meta.vocab_type',
     why: 'libllama\'s vocabulary type enum is not part of cria\'s engine info' },
   { case: 'v1-completions-stream', kind: 'missing', path: /^final\.usage/,
