@@ -58,37 +58,46 @@ size_t count_videos(const std::vector<ImageFile>& files) {
 
 }  // namespace
 
-ImageFile chat_media_part(const json& part, const std::string& type, const std::string& field,
-                          const std::vector<ImageFile>& before, const RequestLimits& limits) {
-    // Before anything is decoded: no request holds more files than both limits allow together.
+void check_media_count(size_t n_before, const RequestLimits& limits, const char* field) {
     const int64_t most = int64_t{std::max(limits.max_images, 0)} + std::max(limits.max_videos, 0);
-    if (static_cast<int64_t>(before.size()) + 1 > most) {
-        throw invalid_request("'messages' has more than " + std::to_string(most) +
+    if (static_cast<int64_t>(n_before) + 1 > most) {
+        throw invalid_request("the request has more than " + std::to_string(most) +
                                   " media files; at most --max-images images and --max-videos videos are accepted",
-                              "messages");
+                              field);
     }
-    const std::string where = field + "." + type;
-    const Source source = source_of(part, type);
-    if (source.url == nullptr && source.data == nullptr) throw invalid_request(shape_message(where, type), where);
+}
+
+ImageFile media_file(std::string bytes, const std::string& field, MediaCount before, const RequestLimits& limits,
+                     bool image_unless_video, const char* count_field) {
     ImageFile file;
-    file.id = static_cast<int64_t>(before.size());
-    file.bytes = bytes_of(source, type, where, limits);
-    file.field = where;
-    file.description = "'" + where + "'";
-    const size_t n_videos = count_videos(before);
-    const bool image_type = type == "image_url";
-    if (video_container(file.bytes) == nullptr && (image_type || read_image_header(file.bytes))) {
-        check_limit(before.size() - n_videos + 1, limits.max_images, "messages", "images or more", "--max-images");
-        check_image_size(file.bytes.size(), limits.max_image_bytes, where);
-        check_image_header(file.bytes, limits.max_image_pixels, where);
+    file.id = static_cast<int64_t>(before.images + before.videos);
+    file.bytes = std::move(bytes);
+    file.field = field;
+    file.description = "'" + field + "'";
+    if (video_container(file.bytes) == nullptr && (image_unless_video || read_image_header(file.bytes))) {
+        check_limit(before.images + 1, limits.max_images, count_field, "images or more", "--max-images");
+        check_image_size(file.bytes.size(), limits.max_image_bytes, field);
+        check_image_header(file.bytes, limits.max_image_pixels, field);
         return file;
     }
-    check_limit(n_videos + 1, limits.max_videos, "messages", "videos or more", "--max-videos");
-    check_media_size(file.bytes.size(), limits.max_video_bytes, where, "a video", "--max-video-size");
-    check_video_container(file.bytes, where);
+    check_limit(before.videos + 1, limits.max_videos, count_field, "videos or more", "--max-videos");
+    check_media_size(file.bytes.size(), limits.max_video_bytes, field, "a video", "--max-video-size");
+    check_video_container(file.bytes, field);
     file.video = true;
     file.video_limits = {limits.max_video_frames, limits.max_image_pixels};
     return file;
+}
+
+ImageFile chat_media_part(const json& part, const std::string& type, const std::string& field,
+                          const std::vector<ImageFile>& before, const RequestLimits& limits) {
+    // Before anything is decoded: no request holds more files than both limits allow together.
+    check_media_count(before.size(), limits, "messages");
+    const std::string where = field + "." + type;
+    const Source source = source_of(part, type);
+    if (source.url == nullptr && source.data == nullptr) throw invalid_request(shape_message(where, type), where);
+    const size_t videos = count_videos(before);
+    return media_file(bytes_of(source, type, where, limits), where, {before.size() - videos, videos}, limits,
+                      type == "image_url", "messages");
 }
 
 }  // namespace cria

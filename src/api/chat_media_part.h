@@ -31,4 +31,21 @@ namespace cria {
 ImageFile chat_media_part(const nlohmann::json& part, const std::string& type, const std::string& field,
                           const std::vector<ImageFile>& before, const RequestLimits& limits);
 
+// The request's media files so far, by kind.
+struct MediaCount {
+    size_t images = 0;
+    size_t videos = 0;
+};
+
+// What chat_media_part() does once it has a file's bytes, for every route that takes media: the
+// file, placed after `before` (its id is their number), as a video when its container says so,
+// else as an image (always, with `image_unless_video`; otherwise only when it has an image header,
+// and the video check's message answers). Count limits name `count_field`, the rest `field`.
+ImageFile media_file(std::string bytes, const std::string& field, MediaCount before, const RequestLimits& limits,
+                     bool image_unless_video, const char* count_field);
+
+// 400 naming `field` when one more file than `n_before` would exceed --max-images and
+// --max-videos together: checked before a file is decoded.
+void check_media_count(size_t n_before, const RequestLimits& limits, const char* field);
+
 }  // namespace cria

@@ -1,6 +1,7 @@
 // The native /completion and /infill responses as a ResultFormatter: one task per completion
-// (n_cmpl); whole, the llama.cpp server's JSON object (an array of them for n_cmpl > 1, in
-// completion order by "index"); streamed, one event per token and the final object per task.
+// (each prompt's n_cmpl, prompt by prompt); whole, the llama.cpp server's JSON object (an array of
+// them for more than one task, in order of "index"); streamed, one event per token and the final
+// object per task.
 #pragma once
 
 #include <vector>
@@ -12,8 +13,9 @@ namespace cria {
 
 class CompletionFormat final : public ResultFormatter {
 public:
-    CompletionFormat(ResponseContext context, size_t n_tasks = 1)
-        : context_(std::move(context)), bodies_(n_tasks), progress_sent_(n_tasks, false) {}
+    // `other_prompts`: the texts of the request's second, third, ... prompt (context.prompt_text is
+    // the first's); the tasks are split evenly among the prompts, in order.
+    CompletionFormat(ResponseContext context, size_t n_tasks = 1, const std::vector<std::string>& other_prompts = {});
 
     std::string stream_token(size_t task, const TokenChunk& chunk) override;
     std::string stream_end(size_t task, const GenerationRequest& request, const CompletionResult& result) override;
@@ -24,7 +26,9 @@ private:
     // response_fields, where the request named some.
     nlohmann::json shaped(nlohmann::json body) const;
 
-    ResponseContext context_;
+    const ResponseContext& context_of(size_t task) const;
+
+    std::vector<ResponseContext> contexts_;  // by prompt
     std::vector<nlohmann::json> bodies_;  // whole responses, by task
     std::vector<bool> progress_sent_;     // return_progress: the task's prompt event went out
 };

@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 
+#include "api/completion_prompts.h"
 #include "api/json_fields.h"
 #include "api/json_schema_grammar.h"
 #include "api/lora_api.h"
@@ -266,8 +267,26 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
                                            const std::string& raw_body, bool accept_image_data) {
     reject_pending_fields(body, accept_image_data);
     CompletionRequest request;
-    request.prompt = parse_prompt(body, "prompt");
-    if (accept_image_data) request.images = parse_image_data(body, defaults.limits);
+    if (accept_image_data) {
+        // /completion: llama-server's prompt shapes, several prompts among them, each completed
+        // n_cmpl times; all of them held to --max-request-tasks before anything is copied.
+        if (!has_field(body, "prompt")) throw invalid_request("'prompt' is required", "prompt");
+        const size_t n_prompts = count_completion_prompts(body.at("prompt"));
+        const int64_t n_cmpl = read_int(body, "n_cmpl", 1, 1, kInt32Max);
+        const size_t tasks = n_prompts * static_cast<size_t>(n_cmpl);
+        if (defaults.limits.max_tasks >= 0 && tasks > static_cast<size_t>(defaults.limits.max_tasks)) {
+            throw invalid_request("'prompt' has " + std::to_string(n_prompts) + " prompt(s) and 'n_cmpl' is " +
+                                      std::to_string(n_cmpl) + ": " + std::to_string(tasks) + " completions; at most " +
+                                      std::to_string(defaults.limits.max_tasks) +
+                                      " are accepted in one request (--max-request-tasks)",
+                                  n_prompts > 1 ? "prompt" : "n_cmpl");
+        }
+        request.prompts = parse_completion_prompts(body.at("prompt"), defaults.limits);
+        request.prompt = request.prompts.front().parts;
+        request.images = parse_image_data(body, defaults.limits);
+    } else {
+        request.prompt = parse_prompt(body, "prompt");
+    }
     if (has_field(body, "logit_bias")) {
         request.logit_bias = parse_logit_bias(body.at("logit_bias"), defaults.limits);
     } else {

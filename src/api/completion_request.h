@@ -32,11 +32,22 @@ struct CompletionResponseOptions {
     bool return_progress = false;      // a stream reports the prompt's progress before the first token
     bool return_tokens = false;        // accepted: cria always returns the generated token ids
     std::vector<std::string> response_fields;  // non-empty: only these fields ("a/b" reaches into objects)
-    int32_t n_cmpl = 1;                // completions of the one prompt (n_cmpl > 1: an array of results)
+    int32_t n_cmpl = 1;                // completions of each prompt (more than one result: an array)
+};
+
+// One prompt of a /completion request (api/completion_prompts.h): its parts, and the media its
+// multimodal_data gives (each file an image or a video, by its own bytes), placed in order at the
+// kImageMarker texts of its one string part.
+struct CompletionPrompt {
+    std::vector<PromptPart> parts;
+    std::vector<ImageFile> media;
 };
 
 struct CompletionRequest {
-    std::vector<PromptPart> prompt;
+    std::vector<PromptPart> prompt;  // the prompt (on /completion: the first of `prompts`)
+    // /completion (accept_image_data) only: every prompt of llama-server's shapes, in order; more
+    // than one gives an array of results.
+    std::vector<CompletionPrompt> prompts;
     std::vector<LogitBiasRequest> logit_bias;  // the request's own, else the server's default list;
                                                // resolved into generation.sampling by the front end
     std::optional<std::vector<PromptPart>> penalty_prompt;  // null/absent: the penalties look at the prompt

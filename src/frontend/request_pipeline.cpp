@@ -89,14 +89,25 @@ GenerationRequest finish_generation(const FrontendModel& model, const Completion
     return generation;
 }
 
-// Step 1 of /completion: the prompt, with images placed by [img-N] when the request has some.
-PromptTokens tokenize_completion_prompt(const FrontendModel& model, const CompletionRequest& request) {
-    if (request.images.empty()) return {tokenize_prompt(request.prompt, model.tokenizer), {}};
+// Step 1 of /completion for one of its prompts: with image_data, the images placed by [img-N];
+// with multimodal_data, its media at its markers.
+PromptTokens tokenize_completion_prompt(const FrontendModel& model, const CompletionRequest& request,
+                                        const CompletionPrompt& prompt) {
+    const bool one_string = prompt.parts.size() == 1 && std::holds_alternative<std::string>(prompt.parts.front());
+    if (!prompt.media.empty()) {
+        if (!request.images.empty()) {
+            throw invalid_request("give images either in 'image_data' or in the prompt's 'multimodal_data', not both", "prompt");
+        }
+        // An object prompt is always one string; its markers say where each file goes.
+        const auto parts = split_image_markers(std::get<std::string>(prompt.parts.front()), prompt.media.size(), "prompt");
+        return tokenize_with_images(model.images, parts, prompt.media, /*add_bos=*/true);
+    }
+    if (request.images.empty()) return {tokenize_prompt(prompt.parts, model.tokenizer), {}};
     // The images go where the prompt says [img-N]; the prompt is then one string.
-    if (request.prompt.size() != 1 || !std::holds_alternative<std::string>(request.prompt.front())) {
+    if (request.prompts.size() > 1 || !one_string) {
         throw invalid_request("with 'image_data', 'prompt' must be a string that places the images with [img-N]", "prompt");
     }
-    const auto parts = split_image_references(std::get<std::string>(request.prompt.front()), request.images, "prompt");
+    const auto parts = split_image_references(std::get<std::string>(prompt.parts.front()), request.images, "prompt");
     return tokenize_with_images(model.images, parts, request.images, /*add_bos=*/true);
 }
 
@@ -105,11 +116,15 @@ PromptTokens tokenize_completion_prompt(const FrontendModel& model, const Comple
 PreparedRequest prepare_completion(const FrontendModel& model, const CompletionRequest& request,
                                    std::shared_ptr<const ActiveSystemPrompt> current) {
     SystemPromptStep system(request.system_prompt, std::move(current));
-    PromptTokens prompt = tokenize_completion_prompt(model, request);
-    std::string text = prompt_as_text(request.prompt, prompt.tokens, model.tokenizer);
+    // Routes that parse /completion's fields without its prompt shapes have the one prompt only.
+    const std::vector<CompletionPrompt> one = {{request.prompt, {}}};
     PreparedRequest prepared;
-    prepared.prompts.push_back({finish_generation(model, request, std::move(prompt), &system), std::move(text)});
-    open_if_prompt_ends_in_tag(prepared.prompts.back().generation.reasoning_budget, prepared.prompts.back().prompt_text);
+    for (const CompletionPrompt& each : request.prompts.empty() ? one : request.prompts) {
+        PromptTokens prompt = tokenize_completion_prompt(model, request, each);
+        std::string text = prompt_as_text(each.parts, prompt.tokens, model.tokenizer);
+        prepared.prompts.push_back({finish_generation(model, request, std::move(prompt), &system), std::move(text)});
+        open_if_prompt_ends_in_tag(prepared.prompts.back().generation.reasoning_budget, prepared.prompts.back().prompt_text);
+    }
     prepared.new_system_prompt = system.pending();
     return prepared;
 }

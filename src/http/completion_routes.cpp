@@ -1,5 +1,5 @@
-// POST /completion (and /completions): one prompt in, generated text out, whole or streamed as
-// server-sent events.
+// POST /completion (and /completions): prompts in (one, or several: api/completion_prompts.h),
+// generated text out, whole or streamed as server-sent events.
 #include "api/completion_format.h"
 #include "api/json_fields.h"
 #include "http/completion_answer.h"
@@ -18,12 +18,14 @@ void answer_native_completion(ServerContext& context, const httplib::Request& re
     install_system_prompt(context, prepared);
     context.prompt_log.write(prepared.prompts);
     std::vector<GenerationRequest> requests = expand_choices(prepared.prompts, response.n_cmpl);
+    std::vector<std::string> other_prompts;
+    for (size_t i = 1; i < prepared.prompts.size(); ++i) other_prompts.push_back(std::move(prepared.prompts[i].prompt_text));
     PreparedPrompt& prompt = prepared.prompts.front();
     const bool stream = prompt.generation.stream;
     auto formatter = std::make_shared<CompletionFormat>(
         ResponseContext{context.model_name, context.engine.info().n_ctx_slot, std::move(prompt.prompt_text),
                         frontend.pieces(), response},
-        requests.size());
+        requests.size(), other_prompts);
     respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter), stream,
                          context.options.http.sse_ping_interval_s);
 }
