@@ -21,6 +21,7 @@ enum class DraftSource {
     ngram_map_k4v,  // "ngram-map-k4v": the clearly most frequent of up to four continuations of the n-gram
     ngram_mod,      // "ngram-mod": chained lookups in one hash pool of n-grams shared by all slots
     ngram_cache,    // "ngram-cache": n-gram statistics of the context and of the -lcd/-lcs lookup caches
+    draft_mtp,      // "draft-mtp": the main model's own multi-token-prediction (NextN) layers (mtp_drafter.h)
 };
 
 struct SpeculativeConfig {
