@@ -15,6 +15,8 @@ struct llama_context;
 
 // Whether the context keeps each decoded row's "nextn" hidden state (the input the model's NextN
 // layers take): `masked` keeps only the rows with logits requested, else every row of the batch.
+// (In 0.7, masked mode keeps the batch's first rows instead whenever some rows have no logits:
+// mtp_drafter.cpp uses unmasked mode only.)
 void llama_set_embeddings_nextn(llama_context* ctx, bool value, bool masked);
 
 // The kept hidden states of the last decode: n_embd_out floats per row, rows in batch order.

@@ -91,9 +91,12 @@ std::unique_ptr<MtpDrafter> MtpDrafter::create(const EngineConfig& config, const
     }
     llama_context* context = drafter->context_.get();
     // Every row of a main decode gives its hidden state (the rows without logits too: each is the
-    // input of the row after it); the MTP context's only for the rows that ask for logits.
+    // input of the row after it). The MTP context's rows too, though only those with logits are
+    // read: libllama 0.7's masked mode keeps the batch's first rows rather than its rows with
+    // logits, so llama_get_embeddings_nextn_ith() would give a wrong row wherever rows without
+    // logits come first (the rows caught up before a slot's next input, in the same decode).
     llama_set_embeddings_nextn(main_context, true, /*masked=*/false);
-    llama_set_embeddings_nextn(context, true, /*masked=*/true);
+    llama_set_embeddings_nextn(context, true, /*masked=*/false);
     const llama_vocab* vocab = main.vocab;
     const Token probe = llama_vocab_bos(vocab) != LLAMA_TOKEN_NULL ? llama_vocab_bos(vocab) : 0;
     const std::string problem = check_hidden_states(main_context, context, probe, n_embd);
@@ -197,6 +200,14 @@ void MtpDrafter::observe(const llama_batch& batch, const KvCache& main_kv) {
         const auto& mine = rows[static_cast<size_t>(seq)];
         if (mine.empty()) continue;
         const llama_pos first = batch.pos[mine.front()];
+        // The rows before this decode's that the NextN cache still lacks pair with the previous
+        // decode's hidden states, about to be replaced: they go in now. This decode's own rows
+        // wait for the next draft() (they share its first decode, and rejected drafts never go in)
+        // or for this slot's next decode.
+        std::vector<Token> decoded = main_kv.tokens(seq);  // drafts included
+        const auto& draft = main_kv.draft(seq);
+        decoded.insert(decoded.end(), draft.begin(), draft.end());
+        catch_up(seq, decoded, decoded.size(), std::min(decoded.size(), static_cast<size_t>(first)));
         // The new Recent: the row before this decode's first (the pairing of its first row),
         // then this decode's rows.
         Recent fresh;
@@ -218,11 +229,6 @@ void MtpDrafter::observe(const llama_batch& batch, const KvCache& main_kv) {
                               hidden + static_cast<size_t>(i + 1) * static_cast<size_t>(n_embd_));
         }
         recent_[static_cast<size_t>(seq)] = std::move(fresh);
-        // What the main sequence holds now, drafts included; the MTP sequence follows it.
-        std::vector<Token> decoded = main_kv.tokens(seq);
-        const auto& draft = main_kv.draft(seq);
-        decoded.insert(decoded.end(), draft.begin(), draft.end());
-        if (!catch_up(seq, decoded, decoded.size(), decoded.size())) continue;
     }
     decode();
 }

@@ -9,14 +9,17 @@
 //
 // What the MTP context's sequence s holds at position p: the block's row for (token p, the main
 // model's hidden state at p - 1). So:
-//   - observe(), after every decode of the main context, brings each sequence in the batch up to
-//     the rows just decoded, pairing each with the hidden state of the row before it (the first with
-//     that of the previous decode). Draft tokens the main model decoded go in too; the next call
-//     drops whatever the main model rejected (their tokens differ from the slot's history).
-//   - draft(): the slot's next input x_n (not decoded yet) at position n, with the hidden state at
-//     n - 1, gives the first draft token; each further step feeds the last draft token with the
-//     block's own hidden state for the row before. Afterwards the draft rows leave the cache again
-//     (the row of x_n stays: its pairing is the main model's own).
+//   - observe(), after every decode of the main context, keeps the hidden states of the rows just
+//     decoded (and of the row before them) per sequence, first bringing the sequence up to the
+//     rows before them, which pair with the states it kept from the previous decode.
+//   - draft(): first the rows the sequence lacks before the slot's next input x_n (those of the
+//     last decode: the accepted drafts and what came before them), each paired with the hidden
+//     state of the row before it; in the same decode x_n at position n, with the hidden state at
+//     n - 1, which gives the first draft token. Each further step feeds the last draft token with
+//     the block's own hidden state for the row before. Afterwards the draft rows leave the cache
+//     again (the row of x_n stays: its pairing is the main model's own). Rows of drafts the main
+//     model rejected never go in: they are not in the slot's history.
+// So the NextN layers take one decode per drafted token, as in llama-server.
 // A row whose hidden state is unknown (a prefix that came from a cache rather than a decode) gets
 // zeros: the drafts are worse there, never wrong, since the main model verifies every token.
 //
@@ -51,7 +54,8 @@ public:
     MtpDrafter& operator=(const MtpDrafter&) = delete;
 
     // After a successful llama_decode of `batch` on the main context, whose cache owner is
-    // `main_kv` (its mirror already holds the batch's tokens and drafts).
+    // `main_kv` (its mirror already holds the batch's tokens and drafts). Decodes on the NextN
+    // context only what the kept hidden states of the slot's previous decode are still needed for.
     void observe(const llama_batch& batch, const KvCache& main_kv);
 
     // Fills job.draft for every job (possibly with nothing): greedy, stopping at a token the NextN
