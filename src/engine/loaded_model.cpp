@@ -193,8 +193,7 @@ llama_model_params model_params_for(const EngineConfig& config, std::vector<floa
     if (!config.kv_overrides.empty()) model_params.kv_overrides = overrides.data();
     // --spec-type draft-mtp drafts with the model's multi-token-prediction layers, which libllama
     // leaves out of memory unless asked.
-    const auto& sources = config.speculative.sources;
-    model_params.load_mtp = std::find(sources.begin(), sources.end(), DraftSource::draft_mtp) != sources.end();
+    model_params.load_mtp = config.speculative.uses(DraftSource::draft_mtp);
     return model_params;
 }
 

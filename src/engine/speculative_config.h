@@ -54,6 +54,12 @@ struct SpeculativeConfig {
                                          // sets draft_model_path (with -md given: downloaded there)
 
     bool enabled() const { return !sources.empty(); }
+    bool uses(DraftSource source) const {
+        for (const DraftSource s : sources) {
+            if (s == source) return true;
+        }
+        return false;
+    }
 };
 
 }  // namespace cria

@@ -1092,8 +1092,8 @@ std::vector<OptionSpec> build_table() {
             .bind(int_in(at_draft_limits(&SpeculativeParams::n_min), 0)));
     add(Opt(S::Speculative, {"--draft-p-min", "--spec-draft-p-min"}).value(K::Float, "P")
             .env({"LLAMA_ARG_DRAFT_P_MIN", "LLAMA_ARG_SPEC_DRAFT_P_MIN"})
-            .help("the draft model stops drafting at a token it gives less probability than this (a request's "
-                  "speculative.p_min wins)")
+            .help("the draft model (or draft-mtp's NextN layers) stops drafting at a token it gives less probability "
+                  "than this (a request's speculative.p_min wins)")
             .bind(float_in(at_draft_limits(&SpeculativeParams::p_min), 0.0, 1.0)));
     add(Opt(S::Speculative, {"--spec-type"}).value(K::List, "TYPES").env({"LLAMA_ARG_SPEC_TYPE"})
             .help("comma-separated kinds of drafting, tried in order each step: draft-simple (the draft "
