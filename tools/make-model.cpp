@@ -335,7 +335,7 @@ void usage(const char * argv0) {
                  "    last N positions only.\n"
                  "  --mamba writes a recurrent model (mamba architecture: no attention; -n-ff and the heads unused).\n"
                  "  --mtp N writes a model with N multi-token-prediction (NextN) blocks after its layers (glm4moe\n"
-                 "    architecture), for --spec-type draft-mtp.\n"
+                 "    architecture), for --spec-type draft-mtp; libllama runs glm4moe with one block only (N = 1).\n"
                  "  --lora [--lora-rank N] [--lora-gain X] writes a LoRA adapter (general.type 'adapter') for the\n"
                  "    model that the same preset and dimensions describe, instead of a model; --seed picks its weights.\n",
                  argv0);
@@ -486,6 +486,10 @@ Config parse_args(int argc, char ** argv) {
     }
     if (c.swa > 0 && c.mamba) {
         throw std::runtime_error("--swa and --mamba are different architectures");
+    }
+    if (c.mtp > 1) {
+        // libllama 0.7 asserts (aborts) in the glm4moe MTP graph with more than one block.
+        throw std::runtime_error("--mtp: libllama's glm4moe runs a single NextN block; give --mtp 1");
     }
     if (c.mtp > 0 && (c.swa > 0 || c.mamba || c.rerank || c.lora || c.pooling >= 0)) {
         throw std::runtime_error("--mtp writes a generative glm4moe model: not with --swa, --mamba, --rerank, --lora or --pooling");
