@@ -1,6 +1,7 @@
 // make-model: writes a llama-architecture GGUF model with random weights, or (--lora) a LoRA
 // adapter GGUF for such a model, or (--rerank) a reranking model with a classification head, or
-// (--swa N) a sliding-window gemma3 model, or (--mamba) a recurrent mamba model.
+// (--swa N) a sliding-window gemma3 model, or (--mamba) a recurrent mamba model, or (--mtp N) a
+// glm4moe model with N multi-token-prediction (NextN) blocks after its layers.
 //
 // The weights come from our own PRNG (splitmix64 + uniform distribution), so a given
 // (preset, seed, type, dims) always produces byte-identical files on every machine.
@@ -273,6 +274,12 @@ struct Config {
     // A recurrent model (--mamba): the mamba architecture (one selective state-space block per layer,
     // no attention), whose state cannot be cut back at all: context checkpoints are all it has.
     bool mamba = false;
+    // A model with multi-token prediction (--mtp N): the glm4moe architecture (llama's layers with
+    // biased q/k/v projections and the FFN's norm after attention, all dense here), followed by N
+    // NextN blocks, each a layer of its own plus the projection that mixes the embedding of token
+    // t+1 with the model's hidden state at t. libllama runs them in an MTP context
+    // (--spec-type draft-mtp); a plain context skips them.
+    int32_t mtp = 0;
     bool lora = false;        // write a LoRA adapter for the model of these dimensions instead
     int32_t lora_rank = 4;
     float lora_gain = 1.0f;   // the adapter's contribution relative to the base weights' (at scale 1)
@@ -327,6 +334,8 @@ void usage(const char * argv0) {
                  "  --swa N writes a sliding-window model (gemma3 architecture): every other layer attends to the\n"
                  "    last N positions only.\n"
                  "  --mamba writes a recurrent model (mamba architecture: no attention; -n-ff and the heads unused).\n"
+                 "  --mtp N writes a model with N multi-token-prediction (NextN) blocks after its layers (glm4moe\n"
+                 "    architecture), for --spec-type draft-mtp; libllama runs glm4moe with one block only (N = 1).\n"
                  "  --lora [--lora-rank N] [--lora-gain X] writes a LoRA adapter (general.type 'adapter') for the\n"
                  "    model that the same preset and dimensions describe, instead of a model; --seed picks its weights.\n",
                  argv0);
@@ -402,6 +411,8 @@ Config parse_args(int argc, char ** argv) {
             c.swa = int_value();
         } else if (a == "--mamba") {
             c.mamba = true;
+        } else if (a == "--mtp") {
+            c.mtp = int_value();
         } else if (a == "--out-gain") {
             c.out_gain = float_value();
         } else if (a == "--qk-gain") {
@@ -476,6 +487,13 @@ Config parse_args(int argc, char ** argv) {
     if (c.swa > 0 && c.mamba) {
         throw std::runtime_error("--swa and --mamba are different architectures");
     }
+    if (c.mtp > 1) {
+        // libllama 0.7 asserts (aborts) in the glm4moe MTP graph with more than one block.
+        throw std::runtime_error("--mtp: libllama's glm4moe runs a single NextN block; give --mtp 1");
+    }
+    if (c.mtp > 0 && (c.swa > 0 || c.mamba || c.rerank || c.lora || c.pooling >= 0)) {
+        throw std::runtime_error("--mtp writes a generative glm4moe model: not with --swa, --mamba, --rerank, --lora or --pooling");
+    }
     if (c.lora && c.lora_rank <= 0) {
         throw std::runtime_error("--lora-rank must be positive");
     }
@@ -485,7 +503,8 @@ Config parse_args(int argc, char ** argv) {
 // ---------------------------------------------------------------------------------------------
 // Tensors
 
-enum class Init { Ones, Constant, Uniform };  // Constant: every value is the spec's stddev
+// Constant: every value is the spec's stddev. EmbeddingPass: a NextN eh_proj (see tensor_specs).
+enum class Init { Ones, Constant, Uniform, EmbeddingPass };
 
 struct TensorSpec {
     std::string name;
@@ -495,9 +514,11 @@ struct TensorSpec {
     Init init;
     float stddev;
     bool is_output;  // output.weight: suppressed rows, anti-repetition term
+    int64_t ne2 = 1;  // > 1 for the experts' stacked matrices
 };
 
 const float kEmbdStd = 1.0f;  // std of token_embd.weight
+const int64_t kMtpExperts = 2;  // experts in a NextN block's FFN (--mtp)
 
 ggml_type weight_type(const std::string & t, int64_t ne0) {
     if (t == "f32") return GGML_TYPE_F32;
@@ -557,7 +578,8 @@ std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
     if (c.mamba) {
         mamba_layer_specs(c, specs);
     }
-    for (int32_t il = 0; il < (c.mamba ? 0 : c.n_layer); ++il) {
+    // With --mtp, the NextN blocks are layers n_layer .. n_layer + mtp - 1.
+    for (int32_t il = 0; il < (c.mamba ? 0 : c.n_layer + c.mtp); ++il) {
         const std::string p = "blk." + std::to_string(il) + ".";
         norm(p + "attn_norm.weight", n_embd);
         if (c.rerank) {
@@ -582,11 +604,47 @@ std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
         matrix(p + "attn_q.weight", n_embd, n_embd, c.qk_gain * inv_sqrt_embd);
         matrix(p + "attn_k.weight", n_embd, n_embd_kv, c.qk_gain * inv_sqrt_embd);
         matrix(p + "attn_v.weight", n_embd, n_embd_kv, c.attn_gain * inv_sqrt_embd);
+        if (c.mtp > 0) {  // glm4moe's projections have biases (zero here)
+            specs.push_back({p + "attn_q.bias", n_embd, 0, GGML_TYPE_F32, Init::Constant, 0.0f, false});
+            specs.push_back({p + "attn_k.bias", n_embd_kv, 0, GGML_TYPE_F32, Init::Constant, 0.0f, false});
+            specs.push_back({p + "attn_v.bias", n_embd_kv, 0, GGML_TYPE_F32, Init::Constant, 0.0f, false});
+        }
         matrix(p + "attn_output.weight", n_embd, n_embd, c.attn_gain * inv_sqrt_embd);
-        norm(p + "ffn_norm.weight", n_embd);
-        matrix(p + "ffn_gate.weight", n_embd, n_ff, c.ffn_gain * inv_sqrt_embd);
-        matrix(p + "ffn_up.weight", n_embd, n_ff, c.ffn_gain * inv_sqrt_embd);
-        matrix(p + "ffn_down.weight", n_ff, n_embd, c.ffn_gain * inv_sqrt_ff);
+        // glm4moe names the FFN's norm after what it follows.
+        norm(p + (c.mtp > 0 ? "post_attention_norm.weight" : "ffn_norm.weight"), n_embd);
+        if (il >= c.n_layer) {
+            // libllama's glm4moe MTP graph wants a mixture-of-experts FFN in a NextN block: a
+            // router, kMtpExperts experts (each an FFN of n_ff) and one shared expert.
+            matrix(p + "ffn_gate_inp.weight", n_embd, kMtpExperts, inv_sqrt_embd);
+            specs.push_back({p + "exp_probs_b.bias", kMtpExperts, 0, GGML_TYPE_F32, Init::Constant, 0.0f, false});
+            for (const char * w : {"ffn_gate_exps.weight", "ffn_up_exps.weight"}) {
+                specs.push_back({p + w, n_embd, n_ff, weight_type(c.type, n_embd), Init::Uniform,
+                                 c.ffn_gain * inv_sqrt_embd, false, kMtpExperts});
+            }
+            specs.push_back({p + "ffn_down_exps.weight", n_ff, n_embd, weight_type(c.type, n_ff), Init::Uniform,
+                             c.ffn_gain * inv_sqrt_ff, false, kMtpExperts});
+            matrix(p + "ffn_gate_shexp.weight", n_embd, n_ff, c.ffn_gain * inv_sqrt_embd);
+            matrix(p + "ffn_up_shexp.weight", n_embd, n_ff, c.ffn_gain * inv_sqrt_embd);
+            matrix(p + "ffn_down_shexp.weight", n_ff, n_embd, c.ffn_gain * inv_sqrt_ff);
+        } else {
+            matrix(p + "ffn_gate.weight", n_embd, n_ff, c.ffn_gain * inv_sqrt_embd);
+            matrix(p + "ffn_up.weight", n_embd, n_ff, c.ffn_gain * inv_sqrt_embd);
+            matrix(p + "ffn_down.weight", n_ff, n_embd, c.ffn_gain * inv_sqrt_ff);
+        }
+        if (il >= c.n_layer) {
+            // A NextN block's input: eh_proj (2 n_embd -> n_embd) of the normalized embedding of
+            // token t+1 (enorm) next to the normalized hidden state at t (hnorm); its output goes
+            // through shared_head_norm and the model's own output matrix.
+            // Its embedding half is the identity and its hidden-state half small: the block starts
+            // from token t+1's embedding much as the main model's residual stream does after
+            // reading t+1, so its guesses agree with the main model's next token part of the time
+            // (drafts get accepted and rejected).
+            specs.push_back({p + "nextn.eh_proj.weight", 2 * n_embd, n_embd, weight_type(c.type, 2 * n_embd),
+                             Init::EmbeddingPass, 0.1f * inv_sqrt_embd, false});
+            norm(p + "nextn.enorm.weight", n_embd);
+            norm(p + "nextn.hnorm.weight", n_embd);
+            norm(p + "nextn.shared_head_norm.weight", n_embd);
+        }
     }
     norm("output_norm.weight", n_embd);
     matrix("output.weight", n_embd, n_vocab, c.out_gain * inv_sqrt_embd, true);
@@ -595,7 +653,8 @@ std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
     return specs;
 }
 
-int64_t n_elements(const TensorSpec & s) { return s.ne0 * (s.ne1 > 0 ? s.ne1 : 1); }
+int64_t n_rows(const TensorSpec & s) { return (s.ne1 > 0 ? s.ne1 : 1) * s.ne2; }
+int64_t n_elements(const TensorSpec & s) { return s.ne0 * n_rows(s); }
 
 // The random values of a tensor: a stream of its own, seeded from the seed and the tensor name.
 std::vector<float> random_values(const std::string & name, int64_t n, float stddev, uint64_t seed) {
@@ -611,12 +670,19 @@ std::vector<float> random_values(const std::string & name, int64_t n, float stdd
 // Generates and encodes one tensor's data.
 std::vector<uint8_t> tensor_data(const TensorSpec & s, const Config & c, const std::vector<bool> & suppressed) {
     const int64_t n = n_elements(s);
-    const int64_t rows = s.ne1 > 0 ? s.ne1 : 1;
+    const int64_t rows = n_rows(s);
     std::vector<float> f;
     if (s.init == Init::Ones || s.init == Init::Constant) {
         f.assign(static_cast<size_t>(n), s.init == Init::Ones ? 1.0f : s.stddev);
     } else {
         f = random_values(s.name, n, s.stddev, c.seed);
+    }
+    if (s.init == Init::EmbeddingPass) {
+        // Row r (output r) takes input r of the first half (the embedding) whole, nothing else of it.
+        const int64_t half = s.ne0 / 2;
+        for (int64_t r = 0; r < rows; ++r) {
+            for (int64_t col = 0; col < half; ++col) f[static_cast<size_t>(r * s.ne0 + col)] = col == r ? 1.0f : 0.0f;
+        }
     }
     if (s.is_output) {
         // Anti-repetition: row t of output.weight gets minus a multiple of token t's embedding.
@@ -707,8 +773,10 @@ Written write_model(const Config & c) {
 
     std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_empty());
     const std::string name =
-        "cria-" + c.preset + "-random" + (c.rerank ? "-rerank" : c.swa > 0 ? "-swa" : c.mamba ? "-mamba" : "");
-    const std::string arch = c.rerank ? "qwen3" : c.swa > 0 ? "gemma3" : c.mamba ? "mamba" : "llama";
+        "cria-" + c.preset + "-random" +
+        (c.rerank ? "-rerank" : c.swa > 0 ? "-swa" : c.mamba ? "-mamba" : c.mtp > 0 ? "-mtp" : "");
+    const std::string arch =
+        c.rerank ? "qwen3" : c.swa > 0 ? "gemma3" : c.mamba ? "mamba" : c.mtp > 0 ? "glm4moe" : "llama";
     auto key = [&arch](const char * suffix) { return arch + "." + suffix; };
     gguf_set_val_str(g.get(), "general.architecture", arch.c_str());
     gguf_set_val_str(g.get(), "general.name", name.c_str());
@@ -721,7 +789,17 @@ Written write_model(const Config & c) {
     gguf_set_val_u32(g.get(), key("vocab_size").c_str(), static_cast<uint32_t>(n_vocab));
     gguf_set_val_u32(g.get(), key("context_length").c_str(), static_cast<uint32_t>(c.n_ctx_train));
     gguf_set_val_u32(g.get(), key("embedding_length").c_str(), static_cast<uint32_t>(c.n_embd));
-    gguf_set_val_u32(g.get(), key("block_count").c_str(), static_cast<uint32_t>(c.n_layer));
+    // The NextN blocks count as layers: libllama takes the last nextn_predict_layers of them apart.
+    gguf_set_val_u32(g.get(), key("block_count").c_str(), static_cast<uint32_t>(c.n_layer + c.mtp));
+    if (c.mtp > 0) {
+        gguf_set_val_u32(g.get(), key("nextn_predict_layers").c_str(), static_cast<uint32_t>(c.mtp));
+        // The model's own layers are dense, the NextN blocks' FFN a mixture of experts.
+        gguf_set_val_u32(g.get(), key("leading_dense_block_count").c_str(), static_cast<uint32_t>(c.n_layer));
+        gguf_set_val_u32(g.get(), key("expert_count").c_str(), static_cast<uint32_t>(kMtpExperts));
+        gguf_set_val_u32(g.get(), key("expert_used_count").c_str(), 1u);
+        gguf_set_val_u32(g.get(), key("expert_shared_count").c_str(), 1u);
+        gguf_set_val_u32(g.get(), key("expert_feed_forward_length").c_str(), static_cast<uint32_t>(c.n_ff));
+    }
     if (c.mamba) {  // no attention, no FFN
         const MambaDims m = mamba_dims(c);
         gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), 0u);
@@ -785,8 +863,9 @@ Written write_model(const Config & c) {
     Written w;
     w.n_vocab = n_vocab;
     for (const TensorSpec & s : specs) {
-        ggml_tensor * t = s.ne1 > 0 ? ggml_new_tensor_2d(meta.get(), s.type, s.ne0, s.ne1)
-                                    : ggml_new_tensor_1d(meta.get(), s.type, s.ne0);
+        ggml_tensor * t = s.ne2 > 1   ? ggml_new_tensor_3d(meta.get(), s.type, s.ne0, s.ne1, s.ne2)
+                          : s.ne1 > 0 ? ggml_new_tensor_2d(meta.get(), s.type, s.ne0, s.ne1)
+                                      : ggml_new_tensor_1d(meta.get(), s.type, s.ne0);
         ggml_set_name(t, s.name.c_str());
         gguf_add_tensor(g.get(), t);
         w.n_params += static_cast<uint64_t>(n_elements(s));

@@ -29,6 +29,10 @@ EngineConfig draft_engine_config(const EngineConfig& main) {
     if (spec.n_ctx_draft > 0) draft.n_ctx = spec.n_ctx_draft;
     draft.embedding = false;
     draft.pooling.clear();
+    // draft-mtp drafts with the main model's NextN layers: a draft model's own stay on disk.
+    draft.speculative.sources.erase(
+        std::remove(draft.speculative.sources.begin(), draft.speculative.sources.end(), DraftSource::draft_mtp),
+        draft.speculative.sources.end());
 
     // Threads: -td (unset: -t), -tbd (unset: the main model's batch threads, -tb, else -t: what
     // llama-server does, though its --help says "same as --threads-draft").

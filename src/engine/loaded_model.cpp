@@ -191,6 +191,9 @@ llama_model_params model_params_for(const EngineConfig& config, std::vector<floa
     }
     model_params.check_tensors = config.check_tensors;
     if (!config.kv_overrides.empty()) model_params.kv_overrides = overrides.data();
+    // --spec-type draft-mtp drafts with the model's multi-token-prediction layers, which libllama
+    // leaves out of memory unless asked.
+    model_params.load_mtp = config.speculative.uses(DraftSource::draft_mtp);
     return model_params;
 }
 

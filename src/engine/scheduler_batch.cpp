@@ -128,6 +128,7 @@ bool Scheduler::shift_context(Slot& slot) {
 int32_t Scheduler::decode_tokens() {
     const int32_t status = llama_decode(ctx_, batch_);
     if (status == 0) kv_.decoded();
+    if (status == 0 && speculator_) speculator_->decoded(batch_, kv_);  // draft-mtp follows every decode
     uint64_t busy = 0;
     for (const auto& slot : slots_) busy += slot.state != SlotState::idle ? 1 : 0;
     metrics_.record_decode(busy);

@@ -21,6 +21,7 @@ enum class DraftSource {
     ngram_map_k4v,  // "ngram-map-k4v": the clearly most frequent of up to four continuations of the n-gram
     ngram_mod,      // "ngram-mod": chained lookups in one hash pool of n-grams shared by all slots
     ngram_cache,    // "ngram-cache": n-gram statistics of the context and of the -lcd/-lcs lookup caches
+    draft_mtp,      // "draft-mtp": the main model's own multi-token-prediction (NextN) layers (mtp_drafter.h)
 };
 
 struct SpeculativeConfig {
@@ -53,6 +54,12 @@ struct SpeculativeConfig {
                                          // sets draft_model_path (with -md given: downloaded there)
 
     bool enabled() const { return !sources.empty(); }
+    bool uses(DraftSource source) const {
+        for (const DraftSource s : sources) {
+            if (s == source) return true;
+        }
+        return false;
+    }
 };
 
 }  // namespace cria

@@ -115,6 +115,7 @@ int32_t longest_draft(const ServerOptions& o) {
         int32_t n = o.defaults.speculative.n_max;
         switch (source) {
             case DraftSource::draft_model: break;
+            case DraftSource::draft_mtp: break;
             case DraftSource::ngram: n = spec.ngram.simple.size_m; break;
             case DraftSource::ngram_map_k: n = spec.ngram.map_k.size_m; break;
             case DraftSource::ngram_map_k4v: n = spec.ngram.map_k4v.size_m; break;

@@ -211,13 +211,15 @@ const char* draft_source_name(DraftSource source) {
         case DraftSource::ngram_map_k4v: return "ngram-map-k4v";
         case DraftSource::ngram_mod: return "ngram-mod";
         case DraftSource::ngram_cache: return "ngram-cache";
+        case DraftSource::draft_mtp: return "draft-mtp";
     }
     return "";
 }
 
 std::optional<DraftSource> draft_source_from_name(const std::string& name) {
     for (const DraftSource source : {DraftSource::draft_model, DraftSource::ngram, DraftSource::ngram_map_k,
-                                     DraftSource::ngram_map_k4v, DraftSource::ngram_mod, DraftSource::ngram_cache}) {
+                                     DraftSource::ngram_map_k4v, DraftSource::ngram_mod, DraftSource::ngram_cache,
+                                     DraftSource::draft_mtp}) {
         if (name == draft_source_name(source)) return source;
     }
     return std::nullopt;

@@ -44,6 +44,17 @@ TEST(DraftEngineConfig, WithoutDraftOptionsAsLlamaServerSetsUpItsDraftContext) {
     EXPECT_EQ(d.n_gpu_layers, -1);
 }
 
+TEST(DraftEngineConfig, TheDraftModelIsLoadedWithoutItsMultiTokenPredictionLayers) {
+    // draft-mtp drafts with the main model's NextN layers (loaded because the main config lists
+    // it); a draft model beside it does not need its own.
+    EngineConfig c = main_config();
+    c.speculative.sources = {cria::DraftSource::draft_model, cria::DraftSource::draft_mtp};
+    EXPECT_TRUE(c.speculative.uses(cria::DraftSource::draft_mtp));
+    const EngineConfig d = cria::draft_engine_config(c);
+    EXPECT_FALSE(d.speculative.uses(cria::DraftSource::draft_mtp));
+    EXPECT_TRUE(d.speculative.uses(cria::DraftSource::draft_model));
+}
+
 TEST(DraftEngineConfig, BatchThreadsWithoutTbdAreTheMainModelsBatchThreads) {
     EngineConfig c = main_config();
     c.speculative.n_threads_draft = 2;

@@ -1304,7 +1304,10 @@ TEST(Options, BadSpeculativeOptionsAreErrors) {
     EXPECT_EQ(type_names(eagle.engine.speculative.sources), (std::vector<std::string>{"ngram-simple"}));
     ASSERT_EQ(eagle.notices.size(), 1u);
     EXPECT_TRUE(contains(eagle.notices[0], "draft-eagle3") && contains(eagle.notices[0], "drafting with: ngram-simple"));
-    EXPECT_TRUE(ok({"--spec-type", "draft-mtp"}).engine.speculative.sources.empty());
+    // draft-mtp is built: the model's own NextN layers, no draft model needed.
+    const ServerOptions mtp = ok({"--spec-type", "draft-mtp,ngram-simple"});
+    EXPECT_EQ(type_names(mtp.engine.speculative.sources), (std::vector<std::string>{"draft-mtp", "ngram-simple"}));
+    EXPECT_TRUE(mtp.notices.empty());
     EXPECT_TRUE(contains(err({"--spec-type", "none,ngram-simple"}), "'none' cannot be combined"));
     EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple,ngram-simple"}), "given twice"));
     EXPECT_TRUE(contains(err({"--spec-type", "draft-simple"}), "needs a draft model"));

@@ -1,0 +1,172 @@
+// Speculative decoding from the model's own multi-token-prediction layers (--spec-type draft-mtp).
+//
+// The model is tiny-mtp.gguf (scripts/make-test-models: make-model --mtp 1, the glm4moe
+// architecture with tiny's dimensions and vocabulary and one NextN block). Its NextN block is built to agree with the main model part of
+// the time, so drafts are both accepted and rejected. Speculative decoding must not change results:
+// every response is what plain decoding of the same model gives (and what reference-decode gives),
+// alone and beside other requests, on a reused cache, through context shifts and when sampling with
+// a seed; the drafts really run (timings, /metrics). The drafts are llama-server's own: with its
+// defaults (3 tokens, no minimum probability), as many tokens are drafted and accepted as there
+// (which a draft fed the wrong hidden states, or fed them at the wrong positions, would not be: the
+// block's guess changes with the hidden state at about one position in five). A model without
+// NextN layers is a start-up error, as in llama-server.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startCria, referenceDecode, runCria, freePort, TINY_MODEL, MODELS } from './lib/cria.mjs';
+import {
+  SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, promptsWithoutNearTies,
+} from './lib/generation-helpers.mjs';
+import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
+
+const MODEL = path.join(MODELS, 'tiny-mtp.gguf');
+const N_PREDICT = 96;
+const MTP = ['--spec-type', 'draft-mtp'];
+
+let CASES;   // [{ prompt, reference }]
+let plain;   // the same model without speculative decoding: the expected responses
+
+before(async () => {
+  CASES = promptsWithoutNearTies(referenceDecode, MODEL, [...SHORT_PROMPTS, ...LONG_PROMPTS], 3, N_PREDICT);
+  plain = await startCria(['-np', '3', ...THREADS], { model: MODEL });
+});
+after(async () => { await plain?.stop(); });
+
+// The parts of a response that speculative decoding must not change.
+function outcome(r) {
+  return {
+    content: r.content, tokens: r.tokens, stop_type: r.stop_type, stopping_word: r.stopping_word,
+    tokens_cached: r.tokens_cached, tokens_predicted: r.tokens_predicted, truncated: r.truncated,
+    cache_n: r.timings.cache_n, prompt_n: r.timings.prompt_n,
+  };
+}
+
+const drafted = (responses) => responses.reduce((n, r) => n + (r.timings.draft_n ?? 0), 0);
+const accepted = (responses) => responses.reduce((n, r) => n + (r.timings.draft_n_accepted ?? 0), 0);
+
+async function metric(server, name) {
+  const text = await (await fetch(server.url('/metrics'))).text();
+  const line = text.split('\n').find((l) => l.startsWith(`llamacpp:${name} `));
+  assert.ok(line, `no ${name} in /metrics:\n${text}`);
+  return Number(line.split(' ')[1]);
+}
+
+describe('--spec-type draft-mtp', () => {
+  let cria;
+  before(async () => { cria = await startCria(['-np', '3', ...THREADS, ...MTP, '--metrics'], { model: MODEL }); });
+  after(async () => { await cria?.stop(); });
+
+  test('start-up names the NextN layers it drafts with', () => {
+    assert.match(cria.log(), /draft-mtp: 1 NextN layer/);
+  });
+
+  test('greedy output is plain decoding\'s and reference-decode\'s; drafts are accepted and rejected', async () => {
+    const before = {
+      tokens: await metric(cria, 'spec_decode_num_draft_tokens_total'),
+      accepted: await metric(cria, 'spec_decode_num_accepted_tokens_total'),
+      drafts: await metric(cria, 'spec_decode_num_drafts_total'),
+    };
+    const responses = [];
+    for (const { prompt, reference } of CASES) {
+      const body = greedy(prompt, N_PREDICT, { cache_prompt: false });
+      const r = await complete(cria, body);
+      assert.deepEqual(r.tokens, reference.tokens, `"${prompt}" differs from reference-decode`);
+      assert.deepEqual(outcome(r), outcome(await complete(plain, body)), `"${prompt}" differs from plain decoding`);
+      responses.push(r);
+    }
+    const n = drafted(responses);
+    const ok = accepted(responses);
+    assert.ok(n > 0, 'nothing was drafted');
+    assert.ok(ok > 0, 'no draft token was accepted');
+    assert.ok(ok < n, 'every draft token was accepted: the rejection path went untested');
+    // /metrics counts the same drafts.
+    assert.equal(await metric(cria, 'spec_decode_num_draft_tokens_total') - before.tokens, n);
+    assert.equal(await metric(cria, 'spec_decode_num_accepted_tokens_total') - before.accepted, ok);
+    assert.ok(await metric(cria, 'spec_decode_num_drafts_total') > before.drafts);
+  });
+
+  test('3 concurrent requests, one of them not drafting, each get what they get alone', async () => {
+    const bodies = CASES.map(({ prompt }, i) => {
+      const body = greedy(prompt, N_PREDICT, { cache_prompt: false });
+      return i === 1 ? { ...body, 'speculative.n_max': 0 } : body;
+    });
+    const responses = await Promise.all(bodies.map((b) => complete(cria, b)));
+    assert.equal(new Set(responses.map((r) => r.id_slot)).size, 3, 'the requests did not run side by side');
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(responses[i].tokens, CASES[i].reference.tokens, `request ${i} differs from reference-decode`);
+    }
+    assert.equal(responses[1].timings.draft_n, undefined, 'speculative.n_max 0 still drafted');
+    assert.ok(accepted([responses[0], responses[2]]) > 0);
+  });
+
+  test('n_predict limits and a follow-up on the reused cache give plain decoding\'s output', async () => {
+    const { prompt, reference } = CASES[0];
+    for (const n of [1, 2, 5, 17]) {
+      const r = await complete(cria, greedy(prompt, n, { cache_prompt: false }));
+      assert.deepEqual(r.tokens, reference.tokens.slice(0, n), `n_predict ${n}`);
+    }
+    const first = greedy(prompt, 24, { id_slot: 0 });
+    const a = await complete(cria, first);
+    assert.deepEqual(a.tokens, (await complete(plain, first)).tokens);
+    const follow = greedy(prompt + a.content + ' and', 24, { id_slot: 0 });
+    const b = await complete(cria, follow);
+    const want = await complete(plain, follow);
+    assert.ok(b.timings.cache_n > 0, 'the follow-up reused nothing: the test proves nothing');
+    assert.deepEqual(b.tokens, want.tokens);
+    assert.ok((b.timings.draft_n ?? 0) > 0, 'the follow-up did not draft');
+  });
+
+  test('sampling with a seed gives what plain decoding gives with that seed', async () => {
+    for (const seed of [42, 7]) {
+      const body = { prompt: CASES[0].prompt, n_predict: 48, temperature: 0.8, seed, cache_prompt: false };
+      assert.deepEqual(outcome(await complete(cria, body)), outcome(await complete(plain, body)), `seed ${seed}`);
+    }
+  });
+});
+
+describe('draft-mtp through context shifts', () => {
+  let shifting;
+  let cria;
+  before(async () => {
+    shifting = await startCria(['-c', '64', '-np', '1', ...THREADS], { model: MODEL });
+    cria = await startCria(['-c', '64', '-np', '1', ...THREADS, ...MTP], { model: MODEL });
+  });
+  after(async () => { await cria?.stop(); await shifting?.stop(); });
+
+  test('a generation that outgrows the context shifts it as plain decoding does', async () => {
+    const body = { prompt: CASES[0].prompt, n_predict: 150, temperature: 0, cache_prompt: false };
+    const want = await complete(shifting, body);
+    assert.equal(want.truncated, true, 'the context never shifted: the test proves nothing');
+    const r = await complete(cria, body);
+    assert.deepEqual(outcome(r), outcome(want));
+    assert.ok(r.timings.draft_n_accepted > 0);
+  });
+});
+
+test('the drafts are llama-server\'s: as many drafted and accepted for each prompt', async (t) => {
+  if (!llamaServerPath()) return t.skip('llama-server is not installed');
+  const oracle = await startLlamaServer(MODEL, ['-t', '1', '-np', '1', ...MTP]);
+  const cria = await startCria(['-np', '1', ...THREADS, ...MTP, '--draft-max', '3', '--draft-p-min', '0'], { model: MODEL });
+  try {
+    for (const { prompt, reference } of CASES) {
+      const body = greedy(prompt, N_PREDICT, { cache_prompt: false });
+      const want = (await oracle.post('/completion', body)).body;
+      const r = await complete(cria, body);
+      assert.deepEqual(r.tokens, reference.tokens);
+      assert.equal(r.content, want.content);
+      assert.ok(want.timings.draft_n > 0, 'llama-server drafted nothing: the test proves nothing');
+      assert.deepEqual([r.timings.draft_n, r.timings.draft_n_accepted], [want.timings.draft_n, want.timings.draft_n_accepted],
+        `"${prompt}": drafted and accepted`);
+    }
+  } finally {
+    await cria.stop();
+    await oracle.stop();
+  }
+});
+
+test('a model without NextN layers cannot start with draft-mtp', async () => {
+  const r = await runCria(['-m', TINY_MODEL, '--host', '127.0.0.1', '--port', String(await freePort()), ...THREADS, ...MTP],
+    { timeoutMs: 30000 });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stdout + r.stderr, /draft-mtp: '.*tiny\.gguf' has no multi-token-prediction \(NextN\) layers/);
+});
