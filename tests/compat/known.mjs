@@ -15,6 +15,9 @@ const RULES = [
   { case: 'props-post', kind: /status|error type|missing/,
     why: 'POST /props with --props: cria takes the seed\'s default_generation_settings fields and refuses unknown ones; ' +
       'see below' },
+  { case: 'completion-prompts-stream', kind: 'type', path: 'event.$',
+    why: 'llama-server 0.7 opens the stream of a request with several prompts with a `data: null` event; cria ' +
+      'sends only the prompts\' token events (objects)' },
   // Fields cria does not have.
   { case: /^slots/, kind: 'missing', path: '[].speculative',
     why: 'cria\'s slots show their speculative settings as speculative.n_max / n_min / p_min' },
