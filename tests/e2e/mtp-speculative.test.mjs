@@ -18,6 +18,7 @@ import {
   SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, promptsWithoutNearTies,
 } from './lib/generation-helpers.mjs';
 import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
+import { outcome, drafted, accepted, metric } from './lib/speculative-helpers.mjs';
 
 const MODEL = path.join(MODELS, 'tiny-mtp.gguf');
 const N_PREDICT = 96;
@@ -31,25 +32,6 @@ before(async () => {
   plain = await startCria(['-np', '3', ...THREADS], { model: MODEL });
 });
 after(async () => { await plain?.stop(); });
-
-// The parts of a response that speculative decoding must not change.
-function outcome(r) {
-  return {
-    content: r.content, tokens: r.tokens, stop_type: r.stop_type, stopping_word: r.stopping_word,
-    tokens_cached: r.tokens_cached, tokens_predicted: r.tokens_predicted, truncated: r.truncated,
-    cache_n: r.timings.cache_n, prompt_n: r.timings.prompt_n,
-  };
-}
-
-const drafted = (responses) => responses.reduce((n, r) => n + (r.timings.draft_n ?? 0), 0);
-const accepted = (responses) => responses.reduce((n, r) => n + (r.timings.draft_n_accepted ?? 0), 0);
-
-async function metric(server, name) {
-  const text = await (await fetch(server.url('/metrics'))).text();
-  const line = text.split('\n').find((l) => l.startsWith(`llamacpp:${name} `));
-  assert.ok(line, `no ${name} in /metrics:\n${text}`);
-  return Number(line.split(' ')[1]);
-}
 
 describe('--spec-type draft-mtp', () => {
   let cria;

@@ -13,6 +13,7 @@ import { startCria, referenceDecode, runCria, freePort, TINY_MODEL } from './lib
 import { THREADS, LONG_PROMPTS, greedy, complete, promptsWithoutNearTies } from './lib/generation-helpers.mjs';
 import { makeTempDir } from './lib/misc-helpers.mjs';
 import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
+import { drafted, accepted } from './lib/speculative-helpers.mjs';
 
 const N_PREDICT = 96;
 
@@ -47,9 +48,6 @@ before(async () => {
   for (const { prompt } of CASES) want.set(prompt, await complete(plain, greedy(prompt, N_PREDICT, { cache_prompt: false })));
 });
 after(async () => { await plain?.stop(); });
-
-const drafted = (rs) => rs.reduce((n, r) => n + (r.timings.draft_n ?? 0), 0);
-const accepted = (rs) => rs.reduce((n, r) => n + (r.timings.draft_n_accepted ?? 0), 0);
 
 for (const { kind, args } of KINDS) {
   describe(`--spec-type ${kind}`, () => {

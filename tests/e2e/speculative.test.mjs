@@ -18,6 +18,7 @@ import {
   SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, streamCompletion, promptsWithoutNearTies,
 } from './lib/generation-helpers.mjs';
 import { makeTempDir, makeModel } from './lib/misc-helpers.mjs';
+import { outcome, drafted, accepted } from './lib/speculative-helpers.mjs';
 
 const DRAFT_MODEL = path.join(MODELS, 'tiny-draft.gguf');
 const N_PREDICT = 120;
@@ -55,18 +56,6 @@ before(async () => {
   plain = await startCria(['-np', '3', ...THREADS]);
 });
 after(async () => { await plain?.stop(); });
-
-// The parts of a response that speculative decoding must not change.
-function outcome(r) {
-  return {
-    content: r.content, tokens: r.tokens, stop_type: r.stop_type, stopping_word: r.stopping_word,
-    tokens_cached: r.tokens_cached, tokens_predicted: r.tokens_predicted, truncated: r.truncated,
-    cache_n: r.timings.cache_n, prompt_n: r.timings.prompt_n,
-  };
-}
-
-const drafted = (responses) => responses.reduce((n, r) => n + (r.timings.draft_n ?? 0), 0);
-const accepted = (responses) => responses.reduce((n, r) => n + (r.timings.draft_n_accepted ?? 0), 0);
 
 for (const config of CONFIGS) {
   describe(`speculative decoding with ${config.name}`, () => {
