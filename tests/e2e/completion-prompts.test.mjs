@@ -3,6 +3,9 @@
 // {"prompt_string", "multimodal_data"} object whose media go where its <__media__> markers are.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startCria, assertErrorShape, MODELS, TINY_MODEL } from './lib/cria.mjs';
 import { THREADS, complete, streamCompletion } from './lib/generation-helpers.mjs';
@@ -11,6 +14,15 @@ import { pngFile } from './lib/image-files.mjs';
 
 const MMPROJ = path.join(MODELS, 'tiny-mmproj.gguf');
 const NO_ORACLE = llamaServerPath() ? false : 'llama-server is not installed (the oracle)';
+function haveFfmpeg() {
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const NO_FFMPEG = haveFfmpeg() ? false : 'ffmpeg is not installed (Debian package ffmpeg)';
 const greedy = { n_predict: 4, temperature: 0 };
 const png = pngFile(32, 32, (x, y) => [x * 8, y * 8, 128]).toString('base64');
 
@@ -106,3 +118,28 @@ test('multimodal_data: markers and files must agree; not both image_data and mul
   assertErrorShape(assert, notBase64, 400, 'prompt');
   assert.equal((await vision.get('/health')).status, 200);
 });
+
+test('multimodal_data takes a video too (llama-server 0.7 aborts on one): its frames cost what they cost in chat',
+  { skip: NO_FFMPEG }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cria-prompt-video-'));
+    try {
+      const file = path.join(dir, 'v.webm');
+      execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=8', '-t', '3',
+        '-c:v', 'libvpx', file]);
+      const video = fs.readFileSync(file).toString('base64');
+      const withVideo = await complete(vision, { prompt: { prompt_string: 'See <__media__> now', multimodal_data: [video] }, ...greedy });
+      // Against the same prompt with an image in the video's place: only the media differ.
+      const withImage = await complete(vision, { prompt: { prompt_string: 'See <__media__> now', multimodal_data: [png] }, ...greedy });
+      const chat = async (content) => (await vision.post('/v1/chat/completions',
+        { messages: [{ role: 'user', content }], max_tokens: 1 })).body.usage.prompt_tokens;
+      const chatVideo = await chat([{ type: 'text', text: 'See' },
+        { type: 'video_url', video_url: { url: `data:video/webm;base64,${video}` } }]);
+      const chatImage = await chat([{ type: 'text', text: 'See' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }]);
+      const share = withVideo.tokens_evaluated - withImage.tokens_evaluated;
+      assert.ok(share > 100, JSON.stringify({ withVideo: withVideo.tokens_evaluated, withImage: withImage.tokens_evaluated }));
+      assert.equal(share, chatVideo - chatImage);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
