@@ -16,25 +16,8 @@ const char* const kShape =
     "'prompt' must be a string, a list of token ids and strings, an object {\"prompt_string\": \"...\", "
     "\"multimodal_data\": [\"<base64>\"]}, or a list of such prompts";
 
-bool is_token_id(const json& v) {
-    return v.is_number_integer() && v.get<int64_t>() >= INT32_MIN && v.get<int64_t>() <= INT32_MAX;
-}
-
 // One prompt of token ids and strings mixed: [12, "text", 34].
-std::vector<PromptPart> mixed_parts(const json& list) {
-    std::vector<PromptPart> parts;
-    parts.reserve(list.size());
-    for (const auto& item : list) {
-        if (item.is_string()) {
-            parts.emplace_back(item.get<std::string>());
-        } else if (is_token_id(item)) {
-            parts.emplace_back(static_cast<Token>(item.get<int64_t>()));
-        } else {
-            throw invalid_request(kShape, "prompt");
-        }
-    }
-    return parts;
-}
+std::vector<PromptPart> mixed_parts(const json& list) { return prompt_parts(list, kShape, "prompt"); }
 
 // {"prompt_string": "...", "multimodal_data": ["<base64>", ...]}. `files` counts the request's
 // media so far (the earlier prompts' too), so that the limits hold for the whole request.

@@ -154,13 +154,19 @@ std::vector<PromptPart> parse_prompt(const json& body, const char* field) {
     if (!p.is_array()) {
         throw invalid_request(std::string("'") + field + "' must be a string or an array of strings and token ids", field);
     }
-    for (const auto& item : p) {
+    return prompt_parts(p, std::string("'") + field + "' array items must be strings or integer token ids", field);
+}
+
+std::vector<PromptPart> prompt_parts(const json& list, const std::string& message, const char* field) {
+    std::vector<PromptPart> parts;
+    parts.reserve(list.size());
+    for (const auto& item : list) {
         if (item.is_string()) {
             parts.emplace_back(item.get<std::string>());
         } else if (item.is_number_integer() && item.get<int64_t>() >= INT32_MIN && item.get<int64_t>() <= INT32_MAX) {
             parts.emplace_back(static_cast<Token>(item.get<int64_t>()));
         } else {
-            throw invalid_request(std::string("'") + field + "' array items must be strings or integer token ids", field);
+            throw invalid_request(message, field);
         }
     }
     return parts;
@@ -271,18 +277,9 @@ CompletionRequest parse_completion_request(const json& body, const CompletionDef
         // /completion: llama-server's prompt shapes, several prompts among them, each completed
         // n_cmpl times; all of them held to --max-request-tasks before anything is copied.
         if (!has_field(body, "prompt")) throw invalid_request("'prompt' is required", "prompt");
-        const size_t n_prompts = count_completion_prompts(body.at("prompt"));
-        const int64_t n_cmpl = read_int(body, "n_cmpl", 1, 1, kInt32Max);
-        const size_t tasks = n_prompts * static_cast<size_t>(n_cmpl);
-        if (defaults.limits.max_tasks >= 0 && tasks > static_cast<size_t>(defaults.limits.max_tasks)) {
-            throw invalid_request("'prompt' has " + std::to_string(n_prompts) + " prompt(s) and 'n_cmpl' is " +
-                                      std::to_string(n_cmpl) + ": " + std::to_string(tasks) + " completions; at most " +
-                                      std::to_string(defaults.limits.max_tasks) +
-                                      " are accepted in one request (--max-request-tasks)",
-                                  n_prompts > 1 ? "prompt" : "n_cmpl");
-        }
+        check_task_budget(count_completion_prompts(body.at("prompt")), read_int(body, "n_cmpl", 1, 1, kInt32Max), "n_cmpl",
+                          defaults.limits);
         request.prompts = parse_completion_prompts(body.at("prompt"), defaults.limits);
-        request.prompt = request.prompts.front().parts;
         request.images = parse_image_data(body, defaults.limits);
     } else {
         request.prompt = parse_prompt(body, "prompt");

@@ -44,9 +44,9 @@ struct CompletionPrompt {
 };
 
 struct CompletionRequest {
-    std::vector<PromptPart> prompt;  // the prompt (on /completion: the first of `prompts`)
-    // /completion (accept_image_data) only: every prompt of llama-server's shapes, in order; more
-    // than one gives an array of results.
+    std::vector<PromptPart> prompt;  // the one prompt, on every route but /completion
+    // /completion (accept_image_data) only, instead of `prompt`: every prompt of llama-server's
+    // shapes, in order; more than one gives an array of results.
     std::vector<CompletionPrompt> prompts;
     std::vector<LogitBiasRequest> logit_bias;  // the request's own, else the server's default list;
                                                // resolved into generation.sampling by the front end
@@ -80,6 +80,10 @@ std::optional<std::string> read_reasoning_budget_text(const nlohmann::json& body
 
 // Parses `prompt`: a string, an array of token ids, or an array mixing strings and token ids.
 std::vector<PromptPart> parse_prompt(const nlohmann::json& body, const char* field);
+
+// One prompt given as an array of strings and token ids (int32): a 400 saying `message`, naming
+// `field`, for any other item.
+std::vector<PromptPart> prompt_parts(const nlohmann::json& list, const std::string& message, const char* field);
 
 // Accepts [[id, bias]], [["text", bias]], bias false (never), and the object form {"id": bias}.
 // More than limits.max_logit_bias entries: 400 naming logit_bias.

@@ -44,19 +44,12 @@ std::vector<std::vector<PromptPart>> parse_openai_prompts(const json& body, cons
 
 namespace {
 
-// prompts × n against limits.max_tasks, counted on the JSON before any prompt is copied (or, later,
-// tokenized): a request for 20,000 × 16 completions costs no more than this check.
-void check_task_budget(const json& body, int32_t n, const RequestLimits& limits) {
-    if (!has_field(body, "prompt")) return;  // parse_openai_prompts says it is required
+// How many prompts `prompt` holds, read from the JSON before any prompt is copied: a string, or a
+// list of token ids, is one prompt; otherwise each item is one.
+size_t count_openai_prompts(const json& body) {
+    if (!has_field(body, "prompt")) return 1;  // parse_openai_prompts says it is required
     const json& p = body.at("prompt");
-    // A string, or a list of token ids, is one prompt; otherwise each item is one.
-    const size_t prompts = p.is_array() && !p.empty() && !p[0].is_number_integer() ? p.size() : 1;
-    const size_t tasks = prompts * static_cast<size_t>(n);
-    if (limits.max_tasks >= 0 && tasks <= static_cast<size_t>(limits.max_tasks)) return;
-    throw invalid_request("'prompt' has " + std::to_string(prompts) + " prompt(s) and 'n' is " + std::to_string(n) + ": " +
-                              std::to_string(tasks) + " completions; at most " + std::to_string(limits.max_tasks) +
-                              " are accepted in one request (--max-request-tasks)",
-                          prompts > 1 ? "prompt" : "n");
+    return p.is_array() && !p.empty() && !p[0].is_number_integer() ? p.size() : 1;
 }
 
 }  // namespace
@@ -65,7 +58,7 @@ OpenAiCompletionRequest parse_openai_completion_request(const json& body, const 
                                                         const std::string& raw_body) {
     OpenAiCompletionRequest r;
     r.n = static_cast<int32_t>(read_int(body, "n", 1, 1, 16));
-    check_task_budget(body, r.n, defaults.limits);
+    check_task_budget(count_openai_prompts(body), r.n, "n", defaults.limits);
     r.prompts = parse_openai_prompts(body, "prompt");
     if (has_field(body, "suffix")) throw invalid_request("'suffix' is not supported: use /infill", "suffix");
     if (has_field(body, "best_of") && read_int(body, "best_of", r.n, 1, 16) != r.n) {

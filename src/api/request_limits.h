@@ -54,6 +54,12 @@ struct RequestLimits {
 // accepted (<option>)".
 void check_limit(size_t count, int32_t max, const char* field, const char* what, const char* option);
 
+// A request of `prompts` prompts, each completed `per_prompt` times (`per_prompt_field`: "n" or
+// "n_cmpl"), against limits.max_tasks: a 400 naming "prompt" (several prompts) or the count's
+// field, saying how many completions that is. Checked on counts read from the JSON, before any
+// prompt is copied or tokenized.
+void check_task_budget(size_t prompts, int64_t per_prompt, const char* per_prompt_field, const RequestLimits& limits);
+
 // The same for a part of a field: the message names `where` (e.g. "messages[3].tool_calls"), the
 // error's field is `param` (e.g. "messages").
 void check_limit_in(size_t count, int32_t max, const std::string& where, const char* param, const char* what,

@@ -89,26 +89,25 @@ GenerationRequest finish_generation(const FrontendModel& model, const Completion
     return generation;
 }
 
-// Step 1 of /completion for one of its prompts: with image_data, the images placed by [img-N];
-// with multimodal_data, its media at its markers.
+// Step 1 of /completion for one of its prompts (`parts`, and `media` from its multimodal_data):
+// with image_data, the images placed by [img-N]; with multimodal_data, its media at its markers.
 PromptTokens tokenize_completion_prompt(const FrontendModel& model, const CompletionRequest& request,
-                                        const CompletionPrompt& prompt) {
-    const bool one_string = prompt.parts.size() == 1 && std::holds_alternative<std::string>(prompt.parts.front());
-    if (!prompt.media.empty()) {
+                                        const std::vector<PromptPart>& parts, const std::vector<ImageFile>& media) {
+    if (!media.empty()) {
         if (!request.images.empty()) {
             throw invalid_request("give images either in 'image_data' or in the prompt's 'multimodal_data', not both", "prompt");
         }
         // An object prompt is always one string; its markers say where each file goes.
-        const auto parts = split_image_markers(std::get<std::string>(prompt.parts.front()), prompt.media.size(), "prompt");
-        return tokenize_with_images(model.images, parts, prompt.media, /*add_bos=*/true);
+        const auto pieces = split_image_markers(std::get<std::string>(parts.front()), media.size(), "prompt");
+        return tokenize_with_images(model.images, pieces, media, /*add_bos=*/true);
     }
-    if (request.images.empty()) return {tokenize_prompt(prompt.parts, model.tokenizer), {}};
+    if (request.images.empty()) return {tokenize_prompt(parts, model.tokenizer), {}};
     // The images go where the prompt says [img-N]; the prompt is then one string.
-    if (request.prompts.size() > 1 || !one_string) {
+    if (request.prompts.size() > 1 || parts.size() != 1 || !std::holds_alternative<std::string>(parts.front())) {
         throw invalid_request("with 'image_data', 'prompt' must be a string that places the images with [img-N]", "prompt");
     }
-    const auto parts = split_image_references(std::get<std::string>(prompt.parts.front()), request.images, "prompt");
-    return tokenize_with_images(model.images, parts, request.images, /*add_bos=*/true);
+    const auto pieces = split_image_references(std::get<std::string>(parts.front()), request.images, "prompt");
+    return tokenize_with_images(model.images, pieces, request.images, /*add_bos=*/true);
 }
 
 }  // namespace
@@ -116,15 +115,17 @@ PromptTokens tokenize_completion_prompt(const FrontendModel& model, const Comple
 PreparedRequest prepare_completion(const FrontendModel& model, const CompletionRequest& request,
                                    std::shared_ptr<const ActiveSystemPrompt> current) {
     SystemPromptStep system(request.system_prompt, std::move(current));
-    // Routes that parse /completion's fields without its prompt shapes have the one prompt only.
-    const std::vector<CompletionPrompt> one = {{request.prompt, {}}};
     PreparedRequest prepared;
-    for (const CompletionPrompt& each : request.prompts.empty() ? one : request.prompts) {
-        PromptTokens prompt = tokenize_completion_prompt(model, request, each);
-        std::string text = prompt_as_text(each.parts, prompt.tokens, model.tokenizer);
+    const auto add = [&](const std::vector<PromptPart>& parts, const std::vector<ImageFile>& media) {
+        PromptTokens prompt = tokenize_completion_prompt(model, request, parts, media);
+        std::string text = prompt_as_text(parts, prompt.tokens, model.tokenizer);
         prepared.prompts.push_back({finish_generation(model, request, std::move(prompt), &system), std::move(text)});
         open_if_prompt_ends_in_tag(prepared.prompts.back().generation.reasoning_budget, prepared.prompts.back().prompt_text);
-    }
+    };
+    // /completion fills `prompts`; the routes that parse its fields without its prompt shapes
+    // (Ollama's generate) have the one `prompt`.
+    if (request.prompts.empty()) add(request.prompt, {});
+    for (const CompletionPrompt& each : request.prompts) add(each.parts, each.media);
     prepared.new_system_prompt = system.pending();
     return prepared;
 }
