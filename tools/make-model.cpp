@@ -1,7 +1,8 @@
 // make-model: writes a llama-architecture GGUF model with random weights, or (--lora) a LoRA
 // adapter GGUF for such a model, or (--rerank) a reranking model with a classification head, or
 // (--swa N) a sliding-window gemma3 model, or (--mamba) a recurrent mamba model, or (--mtp N) a
-// glm4moe model with N multi-token-prediction (NextN) blocks after its layers.
+// glm4moe model with N multi-token-prediction (NextN) blocks after its layers, or (--eagle3) an
+// EAGLE-3 draft model for the model that the same preset and dimensions describe.
 //
 // The weights come from our own PRNG (splitmix64 + uniform distribution), so a given
 // (preset, seed, type, dims) always produces byte-identical files on every machine.
@@ -280,6 +281,9 @@ struct Config {
     // t+1 with the model's hidden state at t. libllama runs them in an MTP context
     // (--spec-type draft-mtp); a plain context skips them.
     int32_t mtp = 0;
+    // An EAGLE-3 draft model (--eagle3) for the llama model of these dimensions (the target): one
+    // decoder layer over the target's hidden states (see the EAGLE-3 section below).
+    bool eagle3 = false;
     bool lora = false;        // write a LoRA adapter for the model of these dimensions instead
     int32_t lora_rank = 4;
     float lora_gain = 1.0f;   // the adapter's contribution relative to the base weights' (at scale 1)
@@ -336,6 +340,8 @@ void usage(const char * argv0) {
                  "  --mamba writes a recurrent model (mamba architecture: no attention; -n-ff and the heads unused).\n"
                  "  --mtp N writes a model with N multi-token-prediction (NextN) blocks after its layers (glm4moe\n"
                  "    architecture), for --spec-type draft-mtp; libllama runs glm4moe with one block only (N = 1).\n"
+                 "  --eagle3 writes an EAGLE-3 draft model (eagle3 architecture) for the llama model that the same\n"
+                 "    preset, dimensions and seed describe, for --spec-type draft-eagle3 with -md.\n"
                  "  --lora [--lora-rank N] [--lora-gain X] writes a LoRA adapter (general.type 'adapter') for the\n"
                  "    model that the same preset and dimensions describe, instead of a model; --seed picks its weights.\n",
                  argv0);
@@ -413,6 +419,8 @@ Config parse_args(int argc, char ** argv) {
             c.mamba = true;
         } else if (a == "--mtp") {
             c.mtp = int_value();
+        } else if (a == "--eagle3") {
+            c.eagle3 = true;
         } else if (a == "--out-gain") {
             c.out_gain = float_value();
         } else if (a == "--qk-gain") {
@@ -494,6 +502,9 @@ Config parse_args(int argc, char ** argv) {
     if (c.mtp > 0 && (c.swa > 0 || c.mamba || c.rerank || c.lora || c.pooling >= 0)) {
         throw std::runtime_error("--mtp writes a generative glm4moe model: not with --swa, --mamba, --rerank, --lora or --pooling");
     }
+    if (c.eagle3 && (c.mtp > 0 || c.swa > 0 || c.mamba || c.rerank || c.lora || c.pooling >= 0)) {
+        throw std::runtime_error("--eagle3 writes a draft model for a plain llama model: not with other kinds");
+    }
     if (c.lora && c.lora_rank <= 0) {
         throw std::runtime_error("--lora-rank must be positive");
     }
@@ -559,7 +570,10 @@ void mamba_layer_specs(const Config & c, std::vector<TensorSpec> & specs) {
     }
 }
 
+std::vector<TensorSpec> eagle3_specs(const Config & c, int32_t n_vocab);
+
 std::vector<TensorSpec> tensor_specs(const Config & c, int32_t n_vocab) {
+    if (c.eagle3) return eagle3_specs(c, n_vocab);
     const int64_t n_embd = c.n_embd;
     const int64_t n_embd_kv = static_cast<int64_t>(c.n_embd / c.n_head) * c.n_head_kv;
     const int64_t n_ff = c.n_ff;
@@ -667,8 +681,11 @@ std::vector<float> random_values(const std::string & name, int64_t n, float stdd
     return f;
 }
 
-// Generates and encodes one tensor's data.
-std::vector<uint8_t> tensor_data(const TensorSpec & s, const Config & c, const std::vector<bool> & suppressed) {
+std::vector<float> eagle3_values(const TensorSpec & s, const Config & c, const std::vector<bool> & suppressed);
+
+// Generates one tensor's values.
+std::vector<float> tensor_values(const TensorSpec & s, const Config & c, const std::vector<bool> & suppressed) {
+    if (c.eagle3) return eagle3_values(s, c, suppressed);
     const int64_t n = n_elements(s);
     const int64_t rows = n_rows(s);
     std::vector<float> f;
@@ -702,7 +719,14 @@ std::vector<uint8_t> tensor_data(const TensorSpec & s, const Config & c, const s
             }
         }
     }
+    return f;
+}
 
+// Generates and encodes one tensor's data.
+std::vector<uint8_t> tensor_data(const TensorSpec & s, const Config & c, const std::vector<bool> & suppressed) {
+    const int64_t n = n_elements(s);
+    const int64_t rows = n_rows(s);
+    const std::vector<float> f = tensor_values(s, c, suppressed);
     const size_t bytes = ggml_row_size(s.type, s.ne0) * static_cast<size_t>(rows);
     std::vector<uint8_t> out(bytes);
     switch (s.type) {
@@ -721,6 +745,113 @@ std::vector<uint8_t> tensor_data(const TensorSpec & s, const Config & c, const s
         }
     }
     return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// EAGLE-3 draft model (--eagle3)
+//
+// What libllama's eagle3 architecture runs, per row (token t at position p+1, g = the draft's own
+// projection `fc` of three hidden states of the target at position p):
+//   x = concat(rms_norm(embed(t)), rms_norm(g));  h = g + attention(x);  h += ffn(rms_norm(h))
+//   logits = output(rms_norm(h)); the next row's g is this h.
+// The target's hidden states enter only through g, token t only through attention. So that the
+// drafts agree with the target part of the time, this draft is twice as wide as the target (D = 2E):
+//   - its own token_embd: the target's embedding in the first E dims, a constant kConstant in the
+//     rest (the constant dominates the row's RMS, so after the norm it is nearly the same for
+//     every token);
+//   - attn_q = attn_k: every head reads the constant half only, so every row's query and key are
+//     the same vector and RoPE makes a row's score with itself the highest by a wide margin
+//     (positions up to a few hundred apart): each row attends to itself;
+//   - attn_v, attn_output: the identity on the embedding half (rescaled to the embedding's RMS);
+//   - output: the target's output matrix on the first E dims, zeros on the rest.
+// So h is about the target's embedding of t plus g, and the draft guesses roughly what the target
+// would say after t, moved by the target's hidden states (fc's gain makes g about a quarter as large as
+// the embedding: drafts made from wrong or missing hidden states differ).
+// The draft's vocabulary is the target's (no d2t mapping).
+
+const float kEagle3Constant = 8.0f;  // the constant half of the draft's token embeddings
+const float kEagle3QkGain = 9.0f;    // a query (and key) component's size: the self-attention's sharpness
+const float kEagle3FcGain = 0.25f;    // g's RMS relative to the target hidden states'
+
+int64_t eagle3_width(const Config & c) { return 2 * int64_t{c.n_embd}; }
+
+// The target layers whose inputs fc reads: the first, the last and the final hidden state (index
+// n_layer, the input of the output norm), as trained EAGLE-3 heads read a low, a middle and a high one.
+std::vector<int32_t> eagle3_target_layers(const Config & c) { return {0, c.n_layer - 1, c.n_layer}; }
+
+std::vector<TensorSpec> eagle3_specs(const Config & c, int32_t n_vocab) {
+    const int64_t d = eagle3_width(c);
+    const int64_t n_ff = c.n_ff;
+    std::vector<TensorSpec> specs;
+    auto matrix = [&](const std::string & name, int64_t ne0, int64_t ne1, float stddev) {
+        specs.push_back({name, ne0, ne1, weight_type(c.type, ne0), Init::Uniform, stddev, false});
+    };
+    auto norm = [&](const std::string & name) { specs.push_back({name, d, 0, GGML_TYPE_F32, Init::Ones, 0.0f, false}); };
+    // F32 where the values are built rather than drawn: exact identities and constants.
+    auto built = [&](const std::string & name, int64_t ne0, int64_t ne1) {
+        specs.push_back({name, ne0, ne1, GGML_TYPE_F32, Init::Constant, 0.0f, false});
+    };
+    const int64_t n_fc_in = 3 * int64_t{c.n_embd};
+    built("token_embd.weight", d, n_vocab);
+    matrix("fc.weight", n_fc_in, d, kEagle3FcGain / std::sqrt(static_cast<float>(n_fc_in)));
+    norm("blk.0.attn_norm.weight");
+    norm("blk.0.attn_norm_2.weight");
+    built("blk.0.attn_q.weight", 2 * d, d);
+    built("blk.0.attn_k.weight", 2 * d, d);
+    built("blk.0.attn_v.weight", 2 * d, d);
+    built("blk.0.attn_output.weight", d, d);
+    norm("blk.0.ffn_norm.weight");
+    const float inv_sqrt_d = 1.0f / std::sqrt(static_cast<float>(d));
+    matrix("blk.0.ffn_gate.weight", d, n_ff, c.ffn_gain * inv_sqrt_d);
+    matrix("blk.0.ffn_up.weight", d, n_ff, c.ffn_gain * inv_sqrt_d);
+    matrix("blk.0.ffn_down.weight", n_ff, d, c.ffn_gain / std::sqrt(static_cast<float>(n_ff)));
+    norm("output_norm.weight");
+    built("output.weight", d, n_vocab);
+    return specs;
+}
+
+std::vector<float> eagle3_values(const TensorSpec & s, const Config & c, const std::vector<bool> & suppressed) {
+    const int64_t e = c.n_embd;
+    const int64_t d = eagle3_width(c);
+    const int64_t rows = n_rows(s);
+    if (s.init != Init::Constant) {
+        Config plain = c;
+        plain.eagle3 = false;
+        return tensor_values(s, plain, suppressed);
+    }
+    std::vector<float> f(static_cast<size_t>(n_elements(s)), 0.0f);
+    auto at = [&](int64_t row, int64_t col) -> float & { return f[static_cast<size_t>(row * s.ne0 + col)]; };
+    if (s.name == "token_embd.weight" || s.name == "output.weight") {
+        // The target's own tensor, as write_model writes it for the target, widened.
+        Config plain = c;
+        plain.eagle3 = false;
+        const bool output = s.name == "output.weight";
+        const TensorSpec target{s.name, e, rows, GGML_TYPE_F32, Init::Uniform,
+                                output ? c.out_gain / std::sqrt(static_cast<float>(e)) : kEmbdStd, output};
+        const std::vector<float> t = tensor_values(target, plain, suppressed);
+        for (int64_t r = 0; r < rows; ++r) {
+            for (int64_t col = 0; col < d; ++col) {
+                at(r, col) = col < e ? t[static_cast<size_t>(r * e + col)] : output ? 0.0f : kEagle3Constant;
+            }
+        }
+    } else if (s.name == "blk.0.attn_q.weight" || s.name == "blk.0.attn_k.weight") {
+        // Inputs [e, d) are the normalized constant half; each head's first half of components sums
+        // them (whether libllama's RoPE pairs components next to each other or half a head apart,
+        // these cover its fastest-turning pairs).
+        const int64_t head = d / c.n_head;
+        for (int64_t h = 0; h < c.n_head; ++h) {
+            for (int64_t k = 0; k < head / 2; ++k) {
+                for (int64_t col = e; col < d; ++col) at(h * head + k, col) = kEagle3QkGain / static_cast<float>(e);
+            }
+        }
+    } else if (s.name == "blk.0.attn_v.weight" || s.name == "blk.0.attn_output.weight") {
+        // The embedding half through; the norm shrank it by the row's RMS, about sqrt((1 + C^2) / 2).
+        const float gain = s.name == "blk.0.attn_v.weight"
+                               ? std::sqrt((kEmbdStd * kEmbdStd + kEagle3Constant * kEagle3Constant) / 2.0f)
+                               : 1.0f;
+        for (int64_t r = 0; r < e; ++r) at(r, r) = gain;
+    }
+    return f;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -774,9 +905,11 @@ Written write_model(const Config & c) {
     std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_empty());
     const std::string name =
         "cria-" + c.preset + "-random" +
-        (c.rerank ? "-rerank" : c.swa > 0 ? "-swa" : c.mamba ? "-mamba" : c.mtp > 0 ? "-mtp" : "");
-    const std::string arch =
-        c.rerank ? "qwen3" : c.swa > 0 ? "gemma3" : c.mamba ? "mamba" : c.mtp > 0 ? "glm4moe" : "llama";
+        (c.rerank ? "-rerank" : c.swa > 0 ? "-swa" : c.mamba ? "-mamba" : c.mtp > 0 ? "-mtp" : c.eagle3 ? "-eagle3" : "");
+    const std::string arch = c.rerank ? "qwen3" : c.swa > 0 ? "gemma3" : c.mamba ? "mamba" : c.mtp > 0 ? "glm4moe"
+                             : c.eagle3                   ? "eagle3"
+                                                          : "llama";
+    const int32_t n_embd = c.eagle3 ? static_cast<int32_t>(eagle3_width(c)) : c.n_embd;
     auto key = [&arch](const char * suffix) { return arch + "." + suffix; };
     gguf_set_val_str(g.get(), "general.architecture", arch.c_str());
     gguf_set_val_str(g.get(), "general.name", name.c_str());
@@ -788,9 +921,14 @@ Written write_model(const Config & c) {
 
     gguf_set_val_u32(g.get(), key("vocab_size").c_str(), static_cast<uint32_t>(n_vocab));
     gguf_set_val_u32(g.get(), key("context_length").c_str(), static_cast<uint32_t>(c.n_ctx_train));
-    gguf_set_val_u32(g.get(), key("embedding_length").c_str(), static_cast<uint32_t>(c.n_embd));
+    gguf_set_val_u32(g.get(), key("embedding_length").c_str(), static_cast<uint32_t>(n_embd));
     // The NextN blocks count as layers: libllama takes the last nextn_predict_layers of them apart.
-    gguf_set_val_u32(g.get(), key("block_count").c_str(), static_cast<uint32_t>(c.n_layer + c.mtp));
+    gguf_set_val_u32(g.get(), key("block_count").c_str(), static_cast<uint32_t>(c.eagle3 ? 1 : c.n_layer + c.mtp));
+    if (c.eagle3) {
+        const std::vector<int32_t> layers = eagle3_target_layers(c);
+        gguf_set_arr_data(g.get(), key("target_layers").c_str(), GGUF_TYPE_INT32, layers.data(), layers.size());
+        gguf_set_val_u32(g.get(), key("target_hidden_size").c_str(), static_cast<uint32_t>(c.n_embd));
+    }
     if (c.mtp > 0) {
         gguf_set_val_u32(g.get(), key("nextn_predict_layers").c_str(), static_cast<uint32_t>(c.mtp));
         // The model's own layers are dense, the NextN blocks' FFN a mixture of experts.
@@ -813,7 +951,7 @@ Written write_model(const Config & c) {
         gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), static_cast<uint32_t>(c.n_ff));
         gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), static_cast<uint32_t>(c.n_head));
         gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), static_cast<uint32_t>(c.n_head_kv));
-        gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), static_cast<uint32_t>(c.n_embd / c.n_head));
+        gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), static_cast<uint32_t>(n_embd / c.n_head));
         gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), c.rope_freq_base);
     }
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), c.rms_eps);

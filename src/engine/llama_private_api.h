@@ -1,22 +1,27 @@
 // The few libllama functions cria uses that its public header (llama.h) does not declare.
 //
-// Why: multi-token prediction (--spec-type draft-mtp, mtp_drafter.h) needs the main model's hidden
-// state at each position, which llama.h has no accessor for. libllama 0.7 (Debian libllama-dev
-// 0.7, libllama.so.0) keeps the accessors in its private staging header (llama-ext.h) and exports
-// them as C++ functions (mangled names), as its own llama-server uses them. The declarations below
+// Why: multi-token prediction (--spec-type draft-mtp, mtp_head.h) and EAGLE-3 (draft-eagle3,
+// eagle3_head.h) need the main model's hidden states at each position, which llama.h has no
+// accessor for. libllama 0.7 (Debian libllama-dev 0.7, libllama.so.0) keeps the accessors in its
+// private staging header (llama-ext.h) and exports them as C++ functions (mangled names), as its
+// own llama-server uses them. The declarations below
 // must match those exactly: the linker finds them by their C++ signatures, so a libllama that
-// changes one fails to link (or to load) rather than misbehaving. MtpDrafter::create() checks at
-// start-up that they behave (hidden rows present, of the model's output width).
+// changes one fails to link (or to load) rather than misbehaving. HiddenStateDrafter::create()
+// checks at start-up that they behave (hidden rows present, a draft decodes with them).
 //
-// Declared nowhere else; only mtp_drafter.cpp includes this.
+// Declared nowhere else; only the drafting heads (hidden_state_drafter.cpp, mtp_head.cpp,
+// eagle3_head.cpp) include this.
 #pragma once
 
+#include <cstdint>
+
 struct llama_context;
+struct llama_model;
 
 // Whether the context keeps each decoded row's "nextn" hidden state (the input the model's NextN
 // layers take): `masked` keeps only the rows with logits requested, else every row of the batch.
 // (In 0.7, masked mode keeps the batch's first rows instead whenever some rows have no logits:
-// mtp_drafter.cpp uses unmasked mode only.)
+// the heads use unmasked mode only.)
 void llama_set_embeddings_nextn(llama_context* ctx, bool value, bool masked);
 
 // The kept hidden states of the last decode: n_embd_out floats per row, rows in batch order.
@@ -24,3 +29,15 @@ float* llama_get_embeddings_nextn(llama_context* ctx);
 
 // Row `i` of the last decode's batch (for a masked context: an index with logits); null if none.
 float* llama_get_embeddings_nextn_ith(llama_context* ctx, int i);
+
+// Whether the context keeps the input of layer `layer` (the residual stream before it) for every
+// row of each decode. EAGLE-3 reads three of them.
+void llama_set_embeddings_layer_inp(llama_context* ctx, unsigned int layer, bool value);
+
+// Those inputs of the last decode: n_embd floats per row, rows in batch order; null if not kept.
+float* llama_get_embeddings_layer_inp(llama_context* ctx, unsigned int layer);
+
+// An EAGLE-3 draft model's target layers (GGUF "<arch>.target_layers"): the main model's layers
+// whose inputs it reads, a layer count meaning the main model's final hidden state.
+const int32_t* llama_model_target_layer_ids(const llama_model* model);
+unsigned int llama_model_target_layer_ids_n(const llama_model* model);

@@ -381,7 +381,8 @@ std::vector<DeviceLayers> named_device_layers(const std::vector<DeviceLayers>& b
     return out;
 }
 
-bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error, const RpcWorkers* rpc) {
+bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error, const RpcWorkers* rpc,
+                llama_context* other) {
     init_backends();
 
     // NUMA placement must be set before the model's memory is touched.
@@ -405,7 +406,8 @@ bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, 
     out->vocab = llama_model_get_vocab(model);
     if (!load_lora_adapters(config, out, error)) return false;
 
-    const llama_context_params ctx_params = context_params_for(config, llama_model_n_ctx_train(model));
+    llama_context_params ctx_params = context_params_for(config, llama_model_n_ctx_train(model));
+    ctx_params.ctx_other = other;
     out->context.reset(llama_init_from_model(model, ctx_params));
     if (!out->context) {
         *error = "failed to create a context of " + std::to_string(ctx_params.n_ctx) + " tokens for '" +

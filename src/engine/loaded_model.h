@@ -25,8 +25,10 @@ struct LoadedModel {
 
 // Loads the model file and its LoRA adapters and creates a context for config.n_parallel
 // sequences. On failure returns false with a message in *error. Fills *info. `rpc`: the connected
-// --rpc workers (null: none), whose devices join the local ones (rpc_workers.h).
+// --rpc workers (null: none), whose devices join the local ones (rpc_workers.h). `other`: the
+// context the new one may borrow from (llama_context_params.ctx_other: an EAGLE-3 draft model
+// without token embeddings or output matrix of its own uses the main model's).
 bool load_model(const EngineConfig& config, LoadedModel* out, EngineInfo* info, std::string* error,
-                const RpcWorkers* rpc = nullptr);
+                const RpcWorkers* rpc = nullptr, llama_context* other = nullptr);
 
 }  // namespace cria

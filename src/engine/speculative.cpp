@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/eagle3_head.h"
+#include "engine/mtp_head.h"
 #include "engine/ngram_lookup.h"
 #include "util/log.h"
 
@@ -30,24 +32,34 @@ std::unique_ptr<Speculator> Speculator::create(const EngineConfig& config, const
         draft_model = DraftModel::load(config, main.vocab, error);
         if (!draft_model) return nullptr;
     }
-    std::unique_ptr<MtpDrafter> mtp;
+    std::unique_ptr<HiddenStateDrafter> mtp;
     if (lists(spec, DraftSource::draft_mtp)) {
-        mtp = MtpDrafter::create(config, main, error);
+        std::unique_ptr<DraftHead> head = create_mtp_head(config, main, error);
+        if (head) mtp = HiddenStateDrafter::create(config, main, std::move(head), error);
         if (!mtp) return nullptr;
+    }
+    std::unique_ptr<HiddenStateDrafter> eagle3;
+    if (lists(spec, DraftSource::draft_eagle3)) {
+        std::unique_ptr<DraftHead> head = create_eagle3_head(config, main, error);
+        if (head) eagle3 = HiddenStateDrafter::create(config, main, std::move(head), error);
+        if (!eagle3) return nullptr;
     }
     std::unique_ptr<NgramCacheDrafter> cache;
     if (lists(spec, DraftSource::ngram_cache)) {
         cache = NgramCacheDrafter::create(spec.ngram, config.n_parallel, llama_vocab_n_tokens(main.vocab), error);
         if (!cache) return nullptr;
     }
-    return std::unique_ptr<Speculator>(new Speculator(spec, std::move(draft_model), std::move(mtp), std::move(cache)));
+    return std::unique_ptr<Speculator>(
+        new Speculator(spec, std::move(draft_model), std::move(mtp), std::move(eagle3), std::move(cache)));
 }
 
 Speculator::Speculator(SpeculativeConfig config, std::unique_ptr<DraftModel> draft_model,
-                       std::unique_ptr<MtpDrafter> mtp, std::unique_ptr<NgramCacheDrafter> cache)
+                       std::unique_ptr<HiddenStateDrafter> mtp, std::unique_ptr<HiddenStateDrafter> eagle3,
+                       std::unique_ptr<NgramCacheDrafter> cache)
     : config_(std::move(config)),
       draft_model_(std::move(draft_model)),
       mtp_(std::move(mtp)),
+      eagle3_(std::move(eagle3)),
       cache_(std::move(cache)) {
     if (lists(config_, DraftSource::ngram_mod)) mod_ = std::make_unique<NgramMod>(config_.ngram.mod, 1);
     stateful_ = cache_ || mod_ || lists(config_, DraftSource::ngram_map_k) || lists(config_, DraftSource::ngram_map_k4v);
@@ -103,7 +115,8 @@ std::vector<Token> Speculator::draft_ngram(DraftSource source, const DraftJob& j
         case DraftSource::ngram_mod: return mod_->draft(job.seq, context, job.n_max);
         case DraftSource::ngram_cache: return cache_->draft(job.seq, context, job.n_max);
         case DraftSource::draft_model:
-        case DraftSource::draft_mtp: break;
+        case DraftSource::draft_mtp:
+        case DraftSource::draft_eagle3: break;
     }
     return {};
 }
@@ -126,6 +139,8 @@ void Speculator::draft(std::vector<DraftJob>& jobs) {
             if (draft_model_) draft_model_->draft(undrafted);
         } else if (source == DraftSource::draft_mtp) {
             if (mtp_) mtp_->draft(undrafted);
+        } else if (source == DraftSource::draft_eagle3) {
+            if (eagle3_) eagle3_->draft(undrafted);
         } else {
             for (auto* job : undrafted) job->draft = draft_ngram(source, *job);
         }

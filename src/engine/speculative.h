@@ -13,8 +13,9 @@
 // and also when sampling with a seed (a draft is then accepted only where the draw matches it).
 //
 // The sources, each tried in the order given until one drafts: a draft model (draft_model.h), the
-// main model's own multi-token-prediction layers (mtp_drafter.h: it follows every main decode, see
-// decoded()), and the draft-free kinds that copy from text already seen: ngram-simple (ngram_lookup.h),
+// heads that read the main model's hidden states (hidden_state_drafter.h: its own
+// multi-token-prediction layers, mtp_head.h, and an EAGLE-3 draft model, eagle3_head.h; they follow
+// every main decode, see decoded()), and the draft-free kinds that copy from text already seen: ngram-simple (ngram_lookup.h),
 // ngram-map-k and ngram-map-k4v (ngram_map.h), ngram-mod (ngram_mod.h) and ngram-cache
 // (ngram_cache_drafter.h). The stateful ones index each slot's context as it grows; the Speculator
 // resets a slot's state when its context stops extending what they saw (a new request on another
@@ -29,7 +30,7 @@
 #include "engine/draft_model.h"
 #include "engine/engine.h"
 #include "engine/loaded_model.h"
-#include "engine/mtp_drafter.h"
+#include "engine/hidden_state_drafter.h"
 #include "engine/ngram_cache_drafter.h"
 #include "engine/ngram_map.h"
 #include "engine/ngram_mod.h"
@@ -40,7 +41,8 @@ class Speculator {
 public:
     // Null (with *error empty) when config.speculative drafts nothing; null with *error set when
     // it cannot work: the draft model fails to load or does not match, a lookup cache file is not
-    // valid, the main model has no NextN layers for draft-mtp, or the main model cannot take back
+    // valid, the main model has no NextN layers for draft-mtp, the EAGLE-3 draft model does not fit
+    // it, or the main model cannot take back
     // rejected tokens (recurrent models).
     static std::unique_ptr<Speculator> create(const EngineConfig& config, const LoadedModel& main, std::string* error);
 
@@ -53,9 +55,10 @@ public:
     void draft(std::vector<DraftJob>& jobs);
 
     // After every successful decode of the main context (`batch`, recorded by `main_kv`): draft-mtp
-    // takes the main model's hidden states of the batch's rows.
+    // and draft-eagle3 take the main model's hidden states of the batch's rows.
     void decoded(const llama_batch& batch, const KvCache& main_kv) {
         if (mtp_) mtp_->observe(batch, main_kv);
+        if (eagle3_) eagle3_->observe(batch, main_kv);
     }
 
     // The main model accepted `n_accepted` tokens of slot `seq`'s last draft (the kinds that learn
@@ -80,7 +83,8 @@ private:
         int last_source = -1;          // index in config_.sources of the source of the last draft
     };
 
-    Speculator(SpeculativeConfig config, std::unique_ptr<DraftModel> draft_model, std::unique_ptr<MtpDrafter> mtp,
+    Speculator(SpeculativeConfig config, std::unique_ptr<DraftModel> draft_model,
+               std::unique_ptr<HiddenStateDrafter> mtp, std::unique_ptr<HiddenStateDrafter> eagle3,
                std::unique_ptr<NgramCacheDrafter> cache);
     SlotState& slot(int32_t seq);
     void follow(const DraftJob& job);  // resets the slot's state when its context changed otherwise than growing
@@ -88,7 +92,8 @@ private:
 
     SpeculativeConfig config_;
     std::unique_ptr<DraftModel> draft_model_;
-    std::unique_ptr<MtpDrafter> mtp_;           // draft-mtp, when listed
+    std::unique_ptr<HiddenStateDrafter> mtp_;     // draft-mtp, when listed
+    std::unique_ptr<HiddenStateDrafter> eagle3_;  // draft-eagle3, when listed
     std::unique_ptr<NgramCacheDrafter> cache_;  // ngram-cache, when listed
     std::unique_ptr<NgramMod> mod_;             // ngram-mod, when listed
     bool stateful_ = false;                     // a listed kind keeps state per slot

@@ -35,14 +35,19 @@ std::string check_model_source(const ServerOptions& o) {
 std::string check_speculative(ServerOptions& o) {
     SpeculativeConfig& spec = o.engine.speculative;
     const bool has_draft_model = !spec.draft_model_path.empty() || !spec.draft_hf_repo.empty();  // -md or -hfd
-    const bool uses_draft_model = has_source(spec, DraftSource::draft_model);
     if (o.spec_type_none && has_draft_model) return "--spec-type none contradicts --model-draft: give one or the other";
     if (spec.sources.empty() && has_draft_model) spec.sources.push_back(DraftSource::draft_model);
-    if (uses_draft_model && !has_draft_model) {
-        return "--spec-type draft-simple needs a draft model: give --model-draft FNAME or --hf-repo-draft REPO";
+    for (const DraftSource kind : {DraftSource::draft_model, DraftSource::draft_eagle3}) {
+        if (has_source(spec, kind) && !has_draft_model) {
+            return "--spec-type " + std::string(draft_source_name(kind)) +
+                   " needs a draft model: give --model-draft FNAME or --hf-repo-draft REPO";
+        }
     }
-    if (has_draft_model && !has_source(spec, DraftSource::draft_model)) {
-        return "--model-draft is given but --spec-type does not list draft-simple";
+    if (has_draft_model && !has_source(spec, DraftSource::draft_model) && !has_source(spec, DraftSource::draft_eagle3)) {
+        return "--model-draft is given but --spec-type lists no kind that uses it (draft-simple, draft-eagle3)";
+    }
+    if (has_source(spec, DraftSource::draft_model) && has_source(spec, DraftSource::draft_eagle3)) {
+        return "--spec-type lists draft-simple and draft-eagle3, which both take --model-draft: give one";
     }
     if (spec.enabled() && o.engine.grp_attn_n > 1) {
         return "speculative decoding (--spec-type, --model-draft) cannot be combined with self-extend (--grp-attn-n)";

@@ -1300,10 +1300,16 @@ TEST(Options, SyntheticAcceptanceIsCheckedAgainstTheLongestDraft) {
 TEST(Options, BadSpeculativeOptionsAreErrors) {
     EXPECT_TRUE(contains(err({"--spec-type", "bogus"}), "unknown type 'bogus'"));
     // llama-server's other kinds are accepted, left out, and named by a notice.
-    const ServerOptions eagle = ok({"--spec-type", "draft-eagle3,ngram-simple"});
-    EXPECT_EQ(type_names(eagle.engine.speculative.sources), (std::vector<std::string>{"ngram-simple"}));
-    ASSERT_EQ(eagle.notices.size(), 1u);
-    EXPECT_TRUE(contains(eagle.notices[0], "draft-eagle3") && contains(eagle.notices[0], "drafting with: ngram-simple"));
+    const ServerOptions dflash = ok({"--spec-type", "draft-dflash,ngram-simple"});
+    EXPECT_EQ(type_names(dflash.engine.speculative.sources), (std::vector<std::string>{"ngram-simple"}));
+    ASSERT_EQ(dflash.notices.size(), 1u);
+    EXPECT_TRUE(contains(dflash.notices[0], "draft-dflash") && contains(dflash.notices[0], "drafting with: ngram-simple"));
+    // draft-eagle3 is built: it takes the EAGLE-3 model of -md, and only it does.
+    const ServerOptions eagle = ok({"--spec-type", "draft-eagle3,ngram-simple", "-md", "e.gguf"});
+    EXPECT_EQ(type_names(eagle.engine.speculative.sources), (std::vector<std::string>{"draft-eagle3", "ngram-simple"}));
+    EXPECT_TRUE(eagle.notices.empty());
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-eagle3"}), "--spec-type draft-eagle3 needs a draft model"));
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-simple,draft-eagle3", "-md", "e.gguf"}), "both take --model-draft"));
     // draft-mtp is built: the model's own NextN layers, no draft model needed.
     const ServerOptions mtp = ok({"--spec-type", "draft-mtp,ngram-simple"});
     EXPECT_EQ(type_names(mtp.engine.speculative.sources), (std::vector<std::string>{"draft-mtp", "ngram-simple"}));
@@ -1312,7 +1318,7 @@ TEST(Options, BadSpeculativeOptionsAreErrors) {
     EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple,ngram-simple"}), "given twice"));
     EXPECT_TRUE(contains(err({"--spec-type", "draft-simple"}), "needs a draft model"));
     EXPECT_TRUE(contains(err({"--spec-type", "none", "-md", "d.gguf"}), "contradicts --model-draft"));
-    EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple", "-md", "d.gguf"}), "does not list draft-simple"));
+    EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple", "-md", "d.gguf"}), "lists no kind that uses it"));
     EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple", "--embedding"}), "cannot be used with --embedding"));
     EXPECT_TRUE(contains(err({"-md", "d.gguf", "--grp-attn-n", "2"}), "cannot be combined with self-extend"));
     EXPECT_TRUE(contains(err({"--draft-min", "5", "--draft-max", "4"}), "--draft-min (5) is above --draft-max (4)"));

@@ -1,4 +1,4 @@
-#include "engine/mtp_drafter.h"
+#include "engine/hidden_state_drafter.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,10 +13,10 @@ namespace cria {
 namespace {
 
 // One decode of `token` at position 0 of sequence 0 on the main context, then of the same token
-// with the main model's hidden state on the MTP context: what drafting relies on, checked before
-// anything else uses either context (both sequences are emptied again). Empty when it all works,
-// else what did not.
-std::string check_hidden_states(llama_context* main, llama_context* mtp, Token token, int32_t n_embd) {
+// with the head's hidden state of that row on the head's context: what drafting relies on, checked
+// before anything else uses either context (both sequences are emptied again). Empty when it all
+// works, else what did not.
+std::string check_head(llama_context* main, DraftHead& head, Token token) {
     llama_batch one = llama_batch_init(1, 0, 1);
     one.n_tokens = 1;
     one.token[0] = token;
@@ -25,109 +25,77 @@ std::string check_hidden_states(llama_context* main, llama_context* mtp, Token t
     one.seq_id[0][0] = 0;
     one.logits[0] = 1;
     std::string problem;
+    const float* hidden = nullptr;
     if (llama_decode(main, one) != 0) {
         problem = "a one-token decode of the main model failed";
-    } else if (llama_get_embeddings_nextn(main) == nullptr) {
+    } else if ((hidden = head.hidden_states(one)) == nullptr) {
         problem = "libllama gave no hidden states for the main model's rows";
     }
     llama_batch_free(one);
+    const int32_t n_embd = head.n_embd();
+    llama_context* context = head.context();
     if (problem.empty()) {
         llama_batch row = llama_batch_init(1, n_embd, 1);
         row.token = static_cast<llama_token*>(std::malloc(sizeof(llama_token)));
         row.n_tokens = 1;
         row.token[0] = token;
-        std::memcpy(row.embd, llama_get_embeddings_nextn(main), sizeof(float) * static_cast<size_t>(n_embd));
+        std::memcpy(row.embd, hidden, sizeof(float) * static_cast<size_t>(n_embd));
         row.pos[0] = 0;
         row.n_seq_id[0] = 1;
         row.seq_id[0][0] = 0;
         row.logits[0] = 1;
-        if (llama_decode(mtp, row) != 0) {
-            problem = "a decode of the NextN layers failed";
-        } else if (llama_get_logits_ith(mtp, 0) == nullptr || llama_get_embeddings_nextn_ith(mtp, 0) == nullptr) {
-            problem = "the NextN layers gave no logits or no hidden state";
+        if (llama_decode(context, row) != 0) {
+            problem = "a decode of the drafting layers failed";
+        } else if (llama_get_logits_ith(context, 0) == nullptr || llama_get_embeddings_nextn_ith(context, 0) == nullptr) {
+            problem = "the drafting layers gave no logits or no hidden state";
         }
         llama_batch_free(row);  // frees the token array too
     }
     LlamaKvMemory(main).seq_rm(0, -1, -1);
-    LlamaKvMemory(mtp).seq_rm(0, -1, -1);
+    LlamaKvMemory(context).seq_rm(0, -1, -1);
     return problem;
+}
+
+// The length of the common prefix of `rows` and history[shift..].
+size_t common_prefix_from(const std::vector<Token>& rows, const std::vector<Token>& history, size_t shift) {
+    size_t n = 0;
+    while (n < rows.size() && shift + n < history.size() && rows[n] == history[shift + n]) ++n;
+    return n;
 }
 
 }  // namespace
 
-std::unique_ptr<MtpDrafter> MtpDrafter::create(const EngineConfig& config, const LoadedModel& main,
-                                               std::string* error) {
-    llama_model* model = main.model.get();
-    llama_context* main_context = main.context.get();
-    const std::string what = "--spec-type draft-mtp: '" + config.model_path + "'";
-    if (llama_model_n_layer_nextn(model) <= 0) {
-        // As llama-server: the start-up fails rather than running without the drafts asked for.
-        *error = what + " has no multi-token-prediction (NextN) layers to draft with";
-        return nullptr;
-    }
-    const int32_t n_embd = llama_model_n_embd_out(model);
-    if (n_embd != llama_model_n_embd_inp(model)) {
-        *error = what + ": its hidden state (" + std::to_string(n_embd) + " wide) does not fit its NextN input (" +
-                 std::to_string(llama_model_n_embd_inp(model)) + ")";
-        return nullptr;
-    }
-
-    // The MTP context mirrors the main one: one sequence per slot, the same room per sequence.
-    llama_context_params params = llama_context_default_params();
-    params.ctx_type = LLAMA_CONTEXT_TYPE_MTP;
-    params.n_ctx = llama_n_ctx(main_context);
-    params.n_batch = llama_n_batch(main_context);
-    params.n_ubatch = llama_n_ubatch(main_context);
-    params.n_seq_max = llama_n_seq_max(main_context);
-    params.n_threads = llama_n_threads(main_context);
-    params.n_threads_batch = llama_n_threads_batch(main_context);
-    params.kv_unified = config.kv_unified;
-    params.no_perf = true;
-    std::unique_ptr<MtpDrafter> drafter(new MtpDrafter());
-    drafter->context_.reset(llama_init_from_model(model, params));
-    if (!drafter->context_) {
-        *error = what + ": libllama could not create the context of its NextN layers";
-        return nullptr;
-    }
-    llama_context* context = drafter->context_.get();
-    // Every row of a main decode gives its hidden state (the rows without logits too: each is the
-    // input of the row after it). The MTP context's rows too, though only those with logits are
-    // read: libllama 0.7's masked mode keeps the batch's first rows rather than its rows with
-    // logits, so llama_get_embeddings_nextn_ith() would give a wrong row wherever rows without
-    // logits come first (the rows caught up before a slot's next input, in the same decode).
-    llama_set_embeddings_nextn(main_context, true, /*masked=*/false);
-    llama_set_embeddings_nextn(context, true, /*masked=*/false);
+std::unique_ptr<HiddenStateDrafter> HiddenStateDrafter::create(const EngineConfig& config, const LoadedModel& main,
+                                                               std::unique_ptr<DraftHead> head, std::string* error) {
     const llama_vocab* vocab = main.vocab;
     const Token probe = llama_vocab_bos(vocab) != LLAMA_TOKEN_NULL ? llama_vocab_bos(vocab) : 0;
-    const std::string problem = check_hidden_states(main_context, context, probe, n_embd);
+    const std::string problem = check_head(main.context.get(), *head, probe);
     if (!problem.empty()) {
-        llama_set_embeddings_nextn(main_context, false, false);
-        *error = what + ": " + problem;
+        *error = "--spec-type " + head->name() + ": " + problem;
         return nullptr;
     }
-
-    drafter->main_ = main_context;
-    drafter->n_embd_ = n_embd;
+    std::unique_ptr<HiddenStateDrafter> drafter(new HiddenStateDrafter());
+    drafter->context_ = head->context();
+    drafter->shift_ = head->shift();
+    drafter->n_embd_ = head->n_embd();
     drafter->n_vocab_ = llama_vocab_n_tokens(vocab);
-    drafter->n_batch_ = static_cast<int32_t>(llama_n_batch(context));
+    drafter->n_batch_ = static_cast<int32_t>(llama_n_batch(drafter->context_));
     drafter->n_slots_ = std::max(1, config.n_parallel);
-    drafter->kv_memory_ = std::make_unique<LlamaKvMemory>(context);
+    drafter->kv_memory_ = std::make_unique<LlamaKvMemory>(drafter->context_);
     drafter->kv_ = std::make_unique<KvCache>(*drafter->kv_memory_, drafter->n_slots_, SelfExtend(1, 0), config.kv_unified);
-    drafter->batch_ = llama_batch_init(drafter->n_batch_, n_embd, 1);
+    drafter->batch_ = llama_batch_init(drafter->n_batch_, drafter->n_embd_, 1);
     // llama_batch_init gives a batch either tokens or embeddings; each row here has both.
     drafter->batch_.token = static_cast<llama_token*>(std::malloc(sizeof(llama_token) * static_cast<size_t>(drafter->n_batch_)));
     drafter->recent_.resize(static_cast<size_t>(drafter->n_slots_));
-    log_info("draft-mtp: " + std::to_string(llama_model_n_layer_nextn(model)) + " NextN layer(s), context of " +
-             std::to_string(llama_n_ctx(context)) + " tokens");
+    drafter->head_ = std::move(head);
     return drafter;
 }
 
-MtpDrafter::~MtpDrafter() {
-    if (main_ != nullptr) llama_set_embeddings_nextn(main_, false, false);
+HiddenStateDrafter::~HiddenStateDrafter() {
     if (batch_.embd != nullptr) llama_batch_free(batch_);  // the token array too
 }
 
-bool MtpDrafter::hidden_at(int32_t seq, llama_pos pos, Token token, float* out) const {
+bool HiddenStateDrafter::hidden_at(int32_t seq, llama_pos pos, Token token, float* out) const {
     const Recent& r = recent_[static_cast<size_t>(seq)];
     const size_t bytes = sizeof(float) * static_cast<size_t>(n_embd_);
     if (pos >= r.first && static_cast<size_t>(pos - r.first) < r.count() &&
@@ -139,7 +107,9 @@ bool MtpDrafter::hidden_at(int32_t seq, llama_pos pos, Token token, float* out) 
     return false;
 }
 
-int32_t MtpDrafter::add(int32_t seq, Token token, const float* hidden, bool wants_logits) {
+size_t HiddenStateDrafter::pairs(int32_t seq) const { return kv_->size(seq) + static_cast<size_t>(shift_); }
+
+int32_t HiddenStateDrafter::add(int32_t seq, Token token, const float* hidden, bool wants_logits) {
     const int32_t i = batch_.n_tokens++;
     batch_.token[i] = token;
     std::memcpy(batch_.embd + static_cast<size_t>(i) * static_cast<size_t>(n_embd_), hidden,
@@ -151,42 +121,45 @@ int32_t MtpDrafter::add(int32_t seq, Token token, const float* hidden, bool want
     return i;
 }
 
-bool MtpDrafter::decode() {
+bool HiddenStateDrafter::decode() {
     if (batch_.n_tokens == 0) return true;
-    const int32_t status = llama_decode(context_.get(), batch_);
+    const int32_t status = llama_decode(context_, batch_);
     if (status == 0) {
         kv_->decoded();
     } else {
         // What the failed batch left in the cache is unknown: those sequences start afresh.
-        log_warn("draft-mtp: a decode of the NextN layers failed (" + std::to_string(status) + ")");
+        log_warn(head_->name() + ": a decode of the drafting layers failed (" + std::to_string(status) + ")");
         for (int32_t i = 0; i < batch_.n_tokens; ++i) kv_->clear(batch_.seq_id[i][0]);
     }
     batch_.n_tokens = 0;
     return status == 0;
 }
 
-bool MtpDrafter::catch_up(int32_t seq, const std::vector<Token>& tokens, size_t limit, size_t end) {
-    const size_t keep = std::min({common_prefix(kv_->tokens(seq), tokens), limit, end});
+bool HiddenStateDrafter::catch_up(int32_t seq, const std::vector<Token>& history, size_t limit, size_t end) {
+    const size_t shift = static_cast<size_t>(shift_);
+    if (end <= shift) return true;  // no row before pair `shift`
+    const size_t keep = std::min({common_prefix_from(kv_->tokens(seq), history, shift), limit - std::min(limit, shift),
+                                  end - shift});
     if (keep < kv_->size(seq)) kv_->truncate(seq, keep);  // if refused, the sequence is empty: caught up whole
     std::vector<float> hidden(static_cast<size_t>(n_embd_));
-    while (kv_->size(seq) < end) {
-        const size_t p = kv_->size(seq);
-        const Token token = tokens[p];
+    while (pairs(seq) < end) {
+        const size_t q = pairs(seq);
+        const Token token = history[q];
         if (token < 0 || token >= n_vocab_) return true;  // an image's placeholder: no token to feed
         if (batch_.n_tokens == n_batch_ && !decode()) return false;
-        if (p == 0) {
+        if (q == 0) {
             std::fill(hidden.begin(), hidden.end(), 0.0f);
         } else {
-            hidden_at(seq, static_cast<llama_pos>(p - 1), tokens[p - 1], hidden.data());
+            hidden_at(seq, static_cast<llama_pos>(q - 1), history[q - 1], hidden.data());
         }
         add(seq, token, hidden.data(), false);
     }
     return true;
 }
 
-void MtpDrafter::observe(const llama_batch& batch, const KvCache& main_kv) {
+void HiddenStateDrafter::observe(const llama_batch& batch, const KvCache& main_kv) {
     if (batch.token == nullptr || batch.n_tokens <= 0) return;
-    const float* hidden = llama_get_embeddings_nextn(main_);
+    const float* hidden = head_->hidden_states(batch);
     if (hidden == nullptr) return;
     // Each slot's rows: consecutive positions (its next input then its draft, or a prompt chunk),
     // though not next to each other in the batch.
@@ -200,7 +173,7 @@ void MtpDrafter::observe(const llama_batch& batch, const KvCache& main_kv) {
         const auto& mine = rows[static_cast<size_t>(seq)];
         if (mine.empty()) continue;
         const llama_pos first = batch.pos[mine.front()];
-        // The rows before this decode's that the NextN cache still lacks pair with the previous
+        // The rows before this decode's that the head's cache still lacks pair with the previous
         // decode's hidden states, about to be replaced: they go in now. This decode's own rows
         // wait for the next draft() (they share its first decode, and rejected drafts never go in)
         // or for this slot's next decode.
@@ -233,8 +206,8 @@ void MtpDrafter::observe(const llama_batch& batch, const KvCache& main_kv) {
     decode();
 }
 
-Token MtpDrafter::best_token(int32_t i, float p_min) const {
-    const float* logits = llama_get_logits_ith(context_.get(), i);
+Token HiddenStateDrafter::best_token(int32_t i, float p_min) const {
+    const float* logits = llama_get_logits_ith(context_, i);
     if (logits == nullptr) return -1;
     Token best = 0;
     for (Token t = 1; t < n_vocab_; ++t) {
@@ -248,41 +221,45 @@ Token MtpDrafter::best_token(int32_t i, float p_min) const {
     return best;
 }
 
-void MtpDrafter::draft(std::vector<DraftJob*>& jobs) {
+void HiddenStateDrafter::draft(std::vector<DraftJob*>& jobs) {
     std::vector<Work> work;
     bool failed = false;
     batch_.n_tokens = 0;
-    const int64_t n_ctx_seq = static_cast<int64_t>(llama_n_ctx_seq(context_.get()));
+    const int64_t n_ctx_seq = static_cast<int64_t>(llama_n_ctx_seq(context_));
     for (auto* job : jobs) {
         job->draft.clear();
         job->q.clear();
         const auto& history = *job->history;
-        if (history.empty() || job->seq < 0 || job->seq >= n_slots_) continue;
+        if (history.size() <= static_cast<size_t>(shift_) || job->seq < 0 || job->seq >= n_slots_) continue;
         if (static_cast<int32_t>(work.size()) >= n_batch_) continue;  // one seed row each must fit one batch
         const size_t n = history.size() - 1;
-        // Every draft row but the last sits in the MTP cache, after the next input.
-        const int32_t n_max = static_cast<int32_t>(std::min<int64_t>(job->n_max, n_ctx_seq - static_cast<int64_t>(n)));
+        // Every draft row but the last sits in the head's cache, after the next input's.
+        const int32_t n_max = static_cast<int32_t>(
+            std::min<int64_t>(job->n_max, n_ctx_seq - static_cast<int64_t>(n) + shift_));
         if (n_max < 1) continue;
-        // The rows before the next input: usually all there (observe() brought them in).
+        // The rows before the next input's: usually all there (observe() brought them in).
         if (!catch_up(job->seq, history, n, n)) {
             failed = true;  // a decode failed, emptying the sequences in it: no drafts this step
             break;
         }
-        if (kv_->size(job->seq) < n) continue;  // an image's placeholder in the way
+        if (pairs(job->seq) < n) continue;  // an image's placeholder in the way
         work.push_back({job, n, n_max});
     }
     failed = failed || !run(work);
     for (auto& w : work) {
         if (failed) w.job->draft.clear();
-        // The draft rows paired tokens with the block's guesses, not the main model's states: they
+        // The draft rows paired tokens with the head's guesses, not the main model's states: they
         // go. The next input's row stays (observe() keeps it when the main model decodes it).
-        if (kv_->size(w.job->seq) > w.seed + 1) kv_->truncate(w.job->seq, w.seed + 1);
+        if (pairs(w.job->seq) > w.seed + 1) kv_->truncate(w.job->seq, w.seed + 1 - static_cast<size_t>(shift_));
     }
 }
 
-bool MtpDrafter::run(std::vector<Work>& work) {
+bool HiddenStateDrafter::run(std::vector<Work>& work) {
+    // The rows caught up go in a decode of their own, as in llama-server: in a decode that also has
+    // rows with logits, libllama 0.7's eagle3 context gives the logits of the row before the one
+    // asked for.
+    if (!decode()) return false;
     // The seed rows: each slot's next input with the main model's hidden state before it.
-    if (batch_.n_tokens + static_cast<int32_t>(work.size()) > n_batch_ && !decode()) return false;
     std::vector<float> hidden(static_cast<size_t>(n_embd_));
     for (auto& w : work) {
         const auto& history = *w.job->history;
@@ -298,13 +275,13 @@ bool MtpDrafter::run(std::vector<Work>& work) {
         for (auto& w : work) {
             if (w.logits_at < 0) continue;
             const Token best = best_token(w.logits_at, w.job->p_min);
-            const float* block_hidden = llama_get_embeddings_nextn_ith(context_.get(), w.logits_at);
+            const float* head_hidden = llama_get_embeddings_nextn_ith(context_, w.logits_at);
             w.logits_at = -1;
-            if (best < 0 || block_hidden == nullptr) continue;
+            if (best < 0 || head_hidden == nullptr) continue;
             w.job->draft.push_back(best);
             if (static_cast<int32_t>(w.job->draft.size()) >= w.n_max) continue;
-            // The next row: the draft token with the block's own hidden state for the row before.
-            w.logits_at = add(w.job->seq, best, block_hidden, true);
+            // The next row: the draft token with the head's own hidden state for the row before.
+            w.logits_at = add(w.job->seq, best, head_hidden, true);
         }
     }
     return true;
