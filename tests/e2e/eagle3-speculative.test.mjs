@@ -1,0 +1,128 @@
+// Speculative decoding with an EAGLE-3 draft model (--spec-type draft-eagle3 -md FILE).
+//
+// The main model is tiny.gguf; the draft model tiny-eagle3.gguf (scripts/make-test-models:
+// make-model --eagle3, libllama's eagle3 architecture made for tiny: it reads the inputs of tiny's
+// layers 0 and 1 and its final hidden state). Its guesses agree with the main model part of the
+// time, and they move with the hidden states it is fed, so drafts are accepted and rejected, and a
+// draft fed the wrong hidden states (or at the wrong positions) drafts differently from
+// llama-server. Speculative decoding must not change results: every response is what plain
+// decoding gives (and reference-decode), alone and beside other requests and on a reused cache.
+// The drafts are llama-server's own: as many drafted and accepted for each prompt. A draft model
+// that is not EAGLE-3, or was made for another main model, is a start-up error.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startCria, referenceDecode, runCria, freePort, TINY_MODEL, MODELS } from './lib/cria.mjs';
+import {
+  SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, promptsWithoutNearTies,
+} from './lib/generation-helpers.mjs';
+import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
+import { outcome, drafted, accepted, metric } from './lib/speculative-helpers.mjs';
+
+const DRAFT = path.join(MODELS, 'tiny-eagle3.gguf');
+const N_PREDICT = 96;
+const EAGLE3 = ['--spec-type', 'draft-eagle3', '-md', DRAFT];
+
+let CASES;   // [{ prompt, reference }]
+let plain;   // the main model without speculative decoding: the expected responses
+
+before(async () => {
+  CASES = promptsWithoutNearTies(referenceDecode, TINY_MODEL, [...SHORT_PROMPTS, ...LONG_PROMPTS], 3, N_PREDICT);
+  plain = await startCria(['-np', '3', ...THREADS]);
+});
+after(async () => { await plain?.stop(); });
+
+describe('--spec-type draft-eagle3', () => {
+  let cria;
+  before(async () => { cria = await startCria(['-np', '3', ...THREADS, ...EAGLE3, '--metrics']); });
+  after(async () => { await cria?.stop(); });
+
+  test('start-up names the layers the draft model reads', () => {
+    assert.match(cria.log(), /draft-eagle3: '.*tiny-eagle3\.gguf' reads layers 0, 1, 2 of the main model/);
+  });
+
+  test('greedy output is plain decoding\'s and reference-decode\'s; drafts are accepted and rejected', async () => {
+    const before = {
+      tokens: await metric(cria, 'spec_decode_num_draft_tokens_total'),
+      accepted: await metric(cria, 'spec_decode_num_accepted_tokens_total'),
+    };
+    const responses = [];
+    for (const { prompt, reference } of CASES) {
+      const body = greedy(prompt, N_PREDICT, { cache_prompt: false });
+      const r = await complete(cria, body);
+      assert.deepEqual(r.tokens, reference.tokens, `"${prompt}" differs from reference-decode`);
+      assert.deepEqual(outcome(r), outcome(await complete(plain, body)), `"${prompt}" differs from plain decoding`);
+      responses.push(r);
+    }
+    const n = drafted(responses);
+    const ok = accepted(responses);
+    assert.ok(n > 0, 'nothing was drafted');
+    assert.ok(ok > 0, 'no draft token was accepted');
+    assert.ok(ok < n, 'every draft token was accepted: the rejection path went untested');
+    assert.equal(await metric(cria, 'spec_decode_num_draft_tokens_total') - before.tokens, n);
+    assert.equal(await metric(cria, 'spec_decode_num_accepted_tokens_total') - before.accepted, ok);
+  });
+
+  test('3 concurrent requests each get what they get alone', async () => {
+    const bodies = CASES.map(({ prompt }) => greedy(prompt, N_PREDICT, { cache_prompt: false }));
+    const responses = await Promise.all(bodies.map((b) => complete(cria, b)));
+    assert.equal(new Set(responses.map((r) => r.id_slot)).size, 3, 'the requests did not run side by side');
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(responses[i].tokens, CASES[i].reference.tokens, `request ${i} differs from reference-decode`);
+    }
+    assert.ok(accepted(responses) > 0);
+  });
+
+  test('n_predict limits, a follow-up on the reused cache and a seeded sample give plain decoding\'s output', async () => {
+    const { prompt, reference } = CASES[0];
+    for (const n of [1, 2, 5]) {
+      const r = await complete(cria, greedy(prompt, n, { cache_prompt: false }));
+      assert.deepEqual(r.tokens, reference.tokens.slice(0, n), `n_predict ${n}`);
+    }
+    const first = greedy(prompt, 24, { id_slot: 0 });
+    const a = await complete(cria, first);
+    assert.deepEqual(a.tokens, (await complete(plain, first)).tokens);
+    const follow = greedy(prompt + a.content + ' and', 24, { id_slot: 0 });
+    const b = await complete(cria, follow);
+    assert.ok(b.timings.cache_n > 0, 'the follow-up reused nothing: the test proves nothing');
+    assert.deepEqual(b.tokens, (await complete(plain, follow)).tokens);
+    assert.ok((b.timings.draft_n ?? 0) > 0, 'the follow-up did not draft');
+    const sampled = { prompt, n_predict: 48, temperature: 0.8, seed: 42, cache_prompt: false };
+    assert.deepEqual(outcome(await complete(cria, sampled)), outcome(await complete(plain, sampled)));
+  });
+});
+
+test('the drafts are llama-server\'s: as many drafted and accepted for each prompt', async (t) => {
+  if (!llamaServerPath()) return t.skip('llama-server is not installed');
+  const oracle = await startLlamaServer(TINY_MODEL, ['-t', '1', '-np', '1', ...EAGLE3]);
+  const cria = await startCria(['-np', '1', ...THREADS, ...EAGLE3, '--draft-max', '3', '--draft-p-min', '0']);
+  try {
+    for (const { prompt, reference } of CASES) {
+      const body = greedy(prompt, N_PREDICT, { cache_prompt: false });
+      const want = (await oracle.post('/completion', body)).body;
+      const r = await complete(cria, body);
+      assert.deepEqual(r.tokens, reference.tokens);
+      assert.equal(r.content, want.content);
+      assert.ok(want.timings.draft_n_accepted > 0, 'llama-server accepted no draft: the test proves nothing');
+      assert.deepEqual([r.timings.draft_n, r.timings.draft_n_accepted], [want.timings.draft_n, want.timings.draft_n_accepted],
+        `"${prompt}": drafted and accepted`);
+    }
+  } finally {
+    await cria.stop();
+    await oracle.stop();
+  }
+});
+
+test('a draft model that is not EAGLE-3, or was made for another main model, cannot start', async () => {
+  const port = async () => ['--host', '127.0.0.1', '--port', String(await freePort()), ...THREADS];
+  const notEagle = await runCria(['-m', TINY_MODEL, ...await port(), '--spec-type', 'draft-eagle3', '-md', TINY_MODEL],
+    { timeoutMs: 30000 });
+  assert.notEqual(notEagle.code, 0);
+  assert.match(notEagle.stdout + notEagle.stderr, /draft-eagle3: draft model '.*tiny\.gguf' is not an EAGLE-3 model \(architecture 'llama'\)/);
+  const wider = await runCria(['-m', path.join(MODELS, 'small.gguf'), ...await port(), ...EAGLE3], { timeoutMs: 30000 });
+  assert.notEqual(wider.code, 0);
+  assert.match(wider.stdout + wider.stderr, /was made for a main model 32 wide; this one is 256/);
+  const none = await runCria(['-m', TINY_MODEL, ...await port(), '--spec-type', 'draft-eagle3'], { timeoutMs: 30000 });
+  assert.notEqual(none.code, 0);
+  assert.match(none.stdout + none.stderr, /--spec-type draft-eagle3 needs a draft model/);
+});
