@@ -363,7 +363,8 @@ json logit_bias_json(const std::vector<LogitBias>& biases) {
 }
 }  // namespace
 
-json generation_settings_json(const GenerationRequest& r, const std::string& model_name, int32_t n_ctx_slot) {
+json generation_settings_json(const GenerationRequest& r, const std::string& model_name, int32_t n_ctx_slot,
+                              const std::string& speculative_types) {
     const SamplingParams& s = r.sampling;
     return {
         {"n_ctx", n_ctx_slot},
@@ -425,7 +426,7 @@ json generation_settings_json(const GenerationRequest& r, const std::string& mod
         {"reasoning_format", "none"},
         {"reasoning_in_content", false},
         {"generation_prompt", ""},
-        {"speculative.types", "none"},
+        {"speculative.types", speculative_types},
         {"t_max_predict_ms", r.stop.t_max_predict_ms},
         {"timings_per_token", false},    // the response's options (completion_response.cpp sets them)
         {"post_sampling_probs", false},

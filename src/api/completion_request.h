@@ -90,7 +90,8 @@ std::vector<PromptPart> prompt_parts(const nlohmann::json& list, const std::stri
 std::vector<LogitBiasRequest> parse_logit_bias(const nlohmann::json& value, const RequestLimits& limits = RequestLimits{});
 
 // The effective settings of a request, as /completion's generation_settings and /props report them.
+// `speculative_types`: what "speculative.types" says (/props: "none", as llama-server's does).
 nlohmann::json generation_settings_json(const GenerationRequest& request, const std::string& model_name,
-                                        int32_t n_ctx_slot);
+                                        int32_t n_ctx_slot, const std::string& speculative_types = "none");
 
 }  // namespace cria

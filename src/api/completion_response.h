@@ -20,6 +20,9 @@ struct ResponseContext {
     std::string prompt_text;  // the prompt as text, echoed in "prompt"
     std::shared_ptr<const TokenPieces> vocabulary;  // renders tokens in completion_probabilities
     CompletionResponseOptions response;             // the request's shaping fields
+    // generation_settings' "speculative.types": llama-server 0.7 writes "none" followed by the
+    // server's --spec-type kinds ("none,ngram-simple"), or "none" alone.
+    std::string speculative_types = "none";
 };
 
 // The non-streaming body, and the stream's last event (with `stream_final` its content is only the

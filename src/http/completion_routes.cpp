@@ -22,10 +22,11 @@ void answer_native_completion(ServerContext& context, const httplib::Request& re
     for (size_t i = 1; i < prepared.prompts.size(); ++i) other_prompts.push_back(std::move(prepared.prompts[i].prompt_text));
     PreparedPrompt& prompt = prepared.prompts.front();
     const bool stream = prompt.generation.stream;
-    auto formatter = std::make_shared<CompletionFormat>(
-        ResponseContext{context.model_name, context.engine.info().n_ctx_slot, std::move(prompt.prompt_text),
-                        frontend.pieces(), response},
-        requests.size(), other_prompts);
+    ResponseContext shape{context.model_name, context.engine.info().n_ctx_slot, std::move(prompt.prompt_text),
+                          frontend.pieces(), response};
+    const std::string kinds = draft_source_names(context.options.engine.speculative.sources);
+    if (!kinds.empty()) shape.speculative_types += "," + kinds;
+    auto formatter = std::make_shared<CompletionFormat>(std::move(shape), requests.size(), other_prompts);
     respond_with_results(req, res, submit_all(context.engine, std::move(requests)), std::move(formatter), stream,
                          context.options.http.sse_ping_interval_s);
 }

@@ -59,6 +59,9 @@ describe('--spec-type draft-eagle3', () => {
     assert.ok(n > 0, 'nothing was drafted');
     assert.ok(ok > 0, 'no draft token was accepted');
     assert.ok(ok < n, 'every draft token was accepted: the rejection path went untested');
+    // As llama-server 0.7 writes it: "none", then the server's kinds.
+    assert.equal(responses[0].generation_settings['speculative.types'], 'none,draft-eagle3');
+    assert.equal((await complete(plain, greedy('hi', 1))).generation_settings['speculative.types'], 'none');
     assert.equal(await metric(cria, 'spec_decode_num_draft_tokens_total') - before.tokens, n);
     assert.equal(await metric(cria, 'spec_decode_num_accepted_tokens_total') - before.accepted, ok);
   });
