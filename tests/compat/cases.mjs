@@ -21,6 +21,7 @@ export const CONFIGS = {
   embedding: { args: ['--embedding'], model: 'tiny-embedding.gguf' },
   rerank: { args: ['--rerank'], model: 'tiny-rerank.gguf' },
   multimodal: { mmproj: 'tiny-mmproj.gguf' },
+  eagle3: { draft: 'tiny-eagle3.gguf', args: ['--spec-type', 'draft-eagle3', '--spec-draft-n-max', '3', '--spec-draft-p-min', '0'] },
 };
 
 const short = { n_predict: 3, seed: 7, temperature: 0 };
@@ -153,6 +154,10 @@ export const CASES = [
 
   // ---- images and video (--mmproj, the generated projector; README, /v1/chat/completions) ----
   { id: 'mm-props', config: 'multimodal', path: '/props' },
+  // ---- speculative decoding with an EAGLE-3 draft model (docs/speculative.md) ----
+  { id: 'eagle3-completion', config: 'eagle3', path: '/completion', body: { prompt: 'Once upon a time', n_predict: 16, seed: 7, temperature: 0 } },
+  { id: 'eagle3-chat-stream', config: 'eagle3', path: '/v1/chat/completions', body: { ...chat, max_tokens: 16, stream: true } },
+  { id: 'eagle3-props', config: 'eagle3', path: '/props' },
   { id: 'mm-chat-image', config: 'multimodal', path: '/v1/chat/completions', body: mediaChat('image_url', PNG_URL) },
   { id: 'mm-chat-stream-image', config: 'multimodal', path: '/v1/chat/completions',
     body: { ...mediaChat('image_url', PNG_URL), stream: true } },

@@ -77,7 +77,8 @@ async function startServer(name, binary, args) {
 async function startPair(config) {
   const model = path.join(MODELS, config.model || 'tiny.gguf');
   const common = ['-m', model, '-c', String(config.ctx || 1024), '-np', String(config.np || 2), '-t', '1', '-tb', '1',
-    ...(config.mmproj ? ['--mmproj', path.join(MODELS, config.mmproj)] : []), ...(config.args || [])];
+    ...(config.mmproj ? ['--mmproj', path.join(MODELS, config.mmproj)] : []),
+    ...(config.draft ? ['-md', path.join(MODELS, config.draft)] : []), ...(config.args || [])];
   const [cria, llama] = await Promise.all([
     startServer('cria', CRIA, common),
     startServer('llama-server', LLAMA_SERVER, [...common, '--no-webui', ...(config.llamaArgs || [])]),
