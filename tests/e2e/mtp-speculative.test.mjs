@@ -17,8 +17,7 @@ import { startCria, referenceDecode, runCria, freePort, TINY_MODEL, MODELS } fro
 import {
   SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, promptsWithoutNearTies,
 } from './lib/generation-helpers.mjs';
-import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
-import { outcome, drafted, accepted, metric } from './lib/speculative-helpers.mjs';
+import { outcome, drafted, accepted, metric, assertLlamaServerDrafts } from './lib/speculative-helpers.mjs';
 
 const MODEL = path.join(MODELS, 'tiny-mtp.gguf');
 const N_PREDICT = 96;
@@ -126,24 +125,7 @@ describe('draft-mtp through context shifts', () => {
 });
 
 test('the drafts are llama-server\'s: as many drafted and accepted for each prompt', async (t) => {
-  if (!llamaServerPath()) return t.skip('llama-server is not installed');
-  const oracle = await startLlamaServer(MODEL, ['-t', '1', '-np', '1', ...MTP]);
-  const cria = await startCria(['-np', '1', ...THREADS, ...MTP, '--draft-max', '3', '--draft-p-min', '0'], { model: MODEL });
-  try {
-    for (const { prompt, reference } of CASES) {
-      const body = greedy(prompt, N_PREDICT, { cache_prompt: false });
-      const want = (await oracle.post('/completion', body)).body;
-      const r = await complete(cria, body);
-      assert.deepEqual(r.tokens, reference.tokens);
-      assert.equal(r.content, want.content);
-      assert.ok(want.timings.draft_n > 0, 'llama-server drafted nothing: the test proves nothing');
-      assert.deepEqual([r.timings.draft_n, r.timings.draft_n_accepted], [want.timings.draft_n, want.timings.draft_n_accepted],
-        `"${prompt}": drafted and accepted`);
-    }
-  } finally {
-    await cria.stop();
-    await oracle.stop();
-  }
+  await assertLlamaServerDrafts(t, MODEL, MTP, CASES, N_PREDICT);
 });
 
 test('a model without NextN layers cannot start with draft-mtp', async () => {

@@ -1,5 +1,9 @@
-// What the speculative-decoding tests (speculative, ngram-speculative, mtp-speculative) compare.
+// What the speculative-decoding tests (speculative, ngram-speculative, mtp-speculative,
+// eagle3-speculative) compare.
 import assert from 'node:assert/strict';
+import { startCria } from './cria.mjs';
+import { THREADS, greedy, complete } from './generation-helpers.mjs';
+import { llamaServerPath, startLlamaServer } from './llama-server.mjs';
 
 // The parts of a /completion response that speculative decoding must not change.
 export function outcome(r) {
@@ -20,4 +24,29 @@ export async function metric(server, name) {
   const line = text.split('\n').find((l) => l.startsWith(`llamacpp:${name} `));
   assert.ok(line, `no ${name} in /metrics:\n${text}`);
   return Number(line.split(' ')[1]);
+}
+
+// Starts llama-server and cria on `model` with the drafting `args` (cria with llama-server 0.7's
+// draft defaults: 3 tokens, no minimum probability) and checks that for each of `cases` ({prompt,
+// reference}) both give the reference tokens and the same text, and draft and accept as many
+// tokens. Skips `t` when llama-server is not installed.
+export async function assertLlamaServerDrafts(t, model, args, cases, nPredict) {
+  if (!llamaServerPath()) return t.skip('llama-server is not installed');
+  const oracle = await startLlamaServer(model, ['-t', '1', '-np', '1', ...args]);
+  const cria = await startCria(['-np', '1', ...THREADS, ...args, '--draft-max', '3', '--draft-p-min', '0'], { model });
+  try {
+    for (const { prompt, reference } of cases) {
+      const body = greedy(prompt, nPredict, { cache_prompt: false });
+      const want = (await oracle.post('/completion', body)).body;
+      const r = await complete(cria, body);
+      assert.deepEqual(r.tokens, reference.tokens);
+      assert.equal(r.content, want.content);
+      assert.ok(want.timings.draft_n_accepted > 0, 'llama-server accepted no draft: the test proves nothing');
+      assert.deepEqual([r.timings.draft_n, r.timings.draft_n_accepted], [want.timings.draft_n, want.timings.draft_n_accepted],
+        `"${prompt}": drafted and accepted`);
+    }
+  } finally {
+    await cria.stop();
+    await oracle.stop();
+  }
 }
