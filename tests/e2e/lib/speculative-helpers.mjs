@@ -50,3 +50,23 @@ export async function assertLlamaServerDrafts(t, model, args, cases, nPredict) {
     await oracle.stop();
   }
 }
+
+// Sends each of `cases` ({prompt, reference}) greedily to `cria` (which drafts) and to `plain`
+// (which does not), asserts that cria's tokens are the reference's and its outcome plain
+// decoding's, and that drafts were both accepted and rejected; returns cria's responses.
+export async function assertDraftedLikePlain(cria, plain, cases, nPredict) {
+  const responses = [];
+  for (const { prompt, reference } of cases) {
+    const body = greedy(prompt, nPredict, { cache_prompt: false });
+    const r = await complete(cria, body);
+    assert.deepEqual(r.tokens, reference.tokens, `"${prompt}" differs from reference-decode`);
+    assert.deepEqual(outcome(r), outcome(await complete(plain, body)), `"${prompt}" differs from plain decoding`);
+    responses.push(r);
+  }
+  const n = drafted(responses);
+  const ok = accepted(responses);
+  assert.ok(n > 0, 'nothing was drafted');
+  assert.ok(ok > 0, 'no draft token was accepted');
+  assert.ok(ok < n, 'every draft token was accepted: the rejection path went untested');
+  return responses;
+}
