@@ -8,8 +8,10 @@
 // changes one fails to link (or to load) rather than misbehaving. MtpDrafter::create() checks at
 // start-up that they behave (hidden rows present, of the model's output width).
 //
-// Declared nowhere else; only mtp_drafter.cpp includes this.
+// Declared nowhere else; only mtp_drafter.cpp and dflash_drafter.cpp include this.
 #pragma once
+
+#include <cstdint>
 
 struct llama_context;
 
@@ -24,3 +26,20 @@ float* llama_get_embeddings_nextn(llama_context* ctx);
 
 // Row `i` of the last decode's batch (for a masked context: an index with logits); null if none.
 float* llama_get_embeddings_nextn_ith(llama_context* ctx, int i);
+
+// DFlash drafting (--spec-type draft-dflash, dflash_drafter.h) reads hidden states the main model
+// computes inside its layers, and what the draft model was trained on. Declared as libllama 0.7's
+// own llama-server uses them (exported C++ functions of its private llama-ext.h).
+struct llama_model;
+
+// Whether the context keeps, for every row of each decode, the input of layer `il` (n_embd floats per
+// row, rows in batch order), and those of the last decode (null if not kept).
+void llama_set_embeddings_layer_inp(llama_context* ctx, uint32_t il, bool value);
+float* llama_get_embeddings_layer_inp(llama_context* ctx, uint32_t il);
+
+// A DFlash (or EAGLE-3) draft model's dflash.target_layers: the main model's layers whose inputs it reads.
+const int32_t* llama_model_target_layer_ids(const llama_model* model);
+uint32_t llama_model_target_layer_ids_n(const llama_model* model);
+
+// A DFlash2 draft's candidate selector width (0: a plain DFlash draft).
+int32_t llama_model_dflash_selector_top_k(const llama_model* model);

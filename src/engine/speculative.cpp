@@ -35,19 +35,27 @@ std::unique_ptr<Speculator> Speculator::create(const EngineConfig& config, const
         mtp = MtpDrafter::create(config, main, error);
         if (!mtp) return nullptr;
     }
+    std::unique_ptr<DflashDrafter> dflash;
+    if (lists(spec, DraftSource::draft_dflash)) {
+        dflash = DflashDrafter::create(config, main, error);
+        if (!dflash) return nullptr;
+    }
     std::unique_ptr<NgramCacheDrafter> cache;
     if (lists(spec, DraftSource::ngram_cache)) {
         cache = NgramCacheDrafter::create(spec.ngram, config.n_parallel, llama_vocab_n_tokens(main.vocab), error);
         if (!cache) return nullptr;
     }
-    return std::unique_ptr<Speculator>(new Speculator(spec, std::move(draft_model), std::move(mtp), std::move(cache)));
+    return std::unique_ptr<Speculator>(new Speculator(spec, std::move(draft_model), std::move(mtp), std::move(dflash),
+                                                     std::move(cache)));
 }
 
 Speculator::Speculator(SpeculativeConfig config, std::unique_ptr<DraftModel> draft_model,
-                       std::unique_ptr<MtpDrafter> mtp, std::unique_ptr<NgramCacheDrafter> cache)
+                       std::unique_ptr<MtpDrafter> mtp, std::unique_ptr<DflashDrafter> dflash,
+                       std::unique_ptr<NgramCacheDrafter> cache)
     : config_(std::move(config)),
       draft_model_(std::move(draft_model)),
       mtp_(std::move(mtp)),
+      dflash_(std::move(dflash)),
       cache_(std::move(cache)) {
     if (lists(config_, DraftSource::ngram_mod)) mod_ = std::make_unique<NgramMod>(config_.ngram.mod, 1);
     stateful_ = cache_ || mod_ || lists(config_, DraftSource::ngram_map_k) || lists(config_, DraftSource::ngram_map_k4v);
@@ -103,7 +111,8 @@ std::vector<Token> Speculator::draft_ngram(DraftSource source, const DraftJob& j
         case DraftSource::ngram_mod: return mod_->draft(job.seq, context, job.n_max);
         case DraftSource::ngram_cache: return cache_->draft(job.seq, context, job.n_max);
         case DraftSource::draft_model:
-        case DraftSource::draft_mtp: break;
+        case DraftSource::draft_mtp:
+        case DraftSource::draft_dflash: break;
     }
     return {};
 }
@@ -126,6 +135,8 @@ void Speculator::draft(std::vector<DraftJob>& jobs) {
             if (draft_model_) draft_model_->draft(undrafted);
         } else if (source == DraftSource::draft_mtp) {
             if (mtp_) mtp_->draft(undrafted);
+        } else if (source == DraftSource::draft_dflash) {
+            if (dflash_) dflash_->draft(undrafted);
         } else {
             for (auto* job : undrafted) job->draft = draft_ngram(source, *job);
         }

@@ -14,7 +14,7 @@
 //
 // The sources, each tried in the order given until one drafts: a draft model (draft_model.h), the
 // main model's own multi-token-prediction layers (mtp_drafter.h: it follows every main decode, see
-// decoded()), and the draft-free kinds that copy from text already seen: ngram-simple (ngram_lookup.h),
+// decoded()), a DFlash draft model (dflash_drafter.h: it too follows every main decode), and the draft-free kinds that copy from text already seen: ngram-simple (ngram_lookup.h),
 // ngram-map-k and ngram-map-k4v (ngram_map.h), ngram-mod (ngram_mod.h) and ngram-cache
 // (ngram_cache_drafter.h). The stateful ones index each slot's context as it grows; the Speculator
 // resets a slot's state when its context stops extending what they saw (a new request on another
@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/dflash_drafter.h"
 #include "engine/draft_model.h"
 #include "engine/engine.h"
 #include "engine/loaded_model.h"
@@ -56,6 +57,7 @@ public:
     // takes the main model's hidden states of the batch's rows.
     void decoded(const llama_batch& batch, const KvCache& main_kv) {
         if (mtp_) mtp_->observe(batch, main_kv);
+        if (dflash_) dflash_->observe(batch, main_kv);
     }
 
     // The main model accepted `n_accepted` tokens of slot `seq`'s last draft (the kinds that learn
@@ -81,7 +83,7 @@ private:
     };
 
     Speculator(SpeculativeConfig config, std::unique_ptr<DraftModel> draft_model, std::unique_ptr<MtpDrafter> mtp,
-               std::unique_ptr<NgramCacheDrafter> cache);
+               std::unique_ptr<DflashDrafter> dflash, std::unique_ptr<NgramCacheDrafter> cache);
     SlotState& slot(int32_t seq);
     void follow(const DraftJob& job);  // resets the slot's state when its context changed otherwise than growing
     std::vector<Token> draft_ngram(DraftSource source, const DraftJob& job);
@@ -89,6 +91,7 @@ private:
     SpeculativeConfig config_;
     std::unique_ptr<DraftModel> draft_model_;
     std::unique_ptr<MtpDrafter> mtp_;           // draft-mtp, when listed
+    std::unique_ptr<DflashDrafter> dflash_;     // draft-dflash, when listed
     std::unique_ptr<NgramCacheDrafter> cache_;  // ngram-cache, when listed
     std::unique_ptr<NgramMod> mod_;             // ngram-mod, when listed
     bool stateful_ = false;                     // a listed kind keeps state per slot

@@ -497,16 +497,16 @@ Binding chat_template_binding() {
 
 
 // --spec-type: comma-separated kinds of drafting, tried in order each step. llama-server's kinds
-// that need a special draft model (EAGLE-3, DFlash, DSpark) are accepted, left out and named by the
+// that need a special draft model cria does not run (EAGLE-3, DSpark) are accepted, left out and named by the
 // start-up notice.
 Binding spec_type_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
             static const std::vector<std::string> known = {"none",        "draft-simple", "draft-mtp",
-                                                           "ngram-simple", "ngram-map-k", "ngram-map-k4v",
-                                                           "ngram-mod",   "ngram-cache"};
+                                                           "draft-dflash", "ngram-simple", "ngram-map-k",
+                                                           "ngram-map-k4v", "ngram-mod",   "ngram-cache"};
             // llama-server's other kinds: accepted, left out, and named by the start-up notice.
-            static const std::vector<std::string> not_built = {"draft-eagle3", "draft-dflash", "draft-dspark"};
+            static const std::vector<std::string> not_built = {"draft-eagle3", "draft-dspark"};
             std::vector<std::string> types;
             o.spec_types_not_built.clear();
             for (const auto& item : split_list(v, ',')) {
@@ -516,7 +516,7 @@ Binding spec_type_binding() {
                     continue;
                 }
                 if (std::find(known.begin(), known.end(), type) == known.end()) {
-                    return "unknown type '" + type + "' (none, draft-simple, draft-mtp, ngram-simple, ngram-map-k, "
+                    return "unknown type '" + type + "' (none, draft-simple, draft-mtp, draft-dflash, ngram-simple, ngram-map-k, "
                            "ngram-map-k4v, ngram-mod, ngram-cache; llama-server's other kinds are accepted and left out)";
                 }
                 if (std::find(types.begin(), types.end(), type) != types.end()) return "'" + type + "' is given twice";
@@ -1098,7 +1098,8 @@ std::vector<OptionSpec> build_table() {
     add(Opt(S::Speculative, {"--spec-type"}).value(K::List, "TYPES").env({"LLAMA_ARG_SPEC_TYPE"})
             .help("comma-separated kinds of drafting, tried in order each step: draft-simple (the draft "
                   "model of -md); draft-mtp (the model's own multi-token-prediction layers, when its file has "
-                  "them); without a draft model: ngram-simple (copy what followed the last n-gram's "
+                  "them); draft-dflash (a DFlash block-diffusion draft model, -md, reading the model's hidden "
+                  "states); without a draft model: ngram-simple (copy what followed the last n-gram's "
                   "previous occurrence in the slot's own context), ngram-map-k (the same from an index of the "
                   "context's n-grams), ngram-map-k4v (the clearly most frequent continuation of the last "
                   "n-gram), ngram-mod (chained lookups in a hash pool shared by all slots), ngram-cache (n-gram "
