@@ -48,7 +48,7 @@ std::string check_speculative(ServerOptions& o) {
     if (uses_dflash && uses_draft_model) {
         return "--spec-type lists draft-simple and draft-dflash: both would read --model-draft; give one";
     }
-    if (has_draft_model && !uses_draft_model && !uses_dflash) {
+    if (has_draft_model && !has_source(spec, DraftSource::draft_model) && !uses_dflash) {
         return "--model-draft is given but --spec-type does not list draft-simple or draft-dflash";
     }
     if (spec.enabled() && o.engine.grp_attn_n > 1) {

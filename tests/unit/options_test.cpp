@@ -1308,6 +1308,13 @@ TEST(Options, BadSpeculativeOptionsAreErrors) {
     const ServerOptions mtp = ok({"--spec-type", "draft-mtp,ngram-simple"});
     EXPECT_EQ(type_names(mtp.engine.speculative.sources), (std::vector<std::string>{"draft-mtp", "ngram-simple"}));
     EXPECT_TRUE(mtp.notices.empty());
+    // draft-dflash is built: it drafts with the DFlash model of -md (and needs one).
+    const ServerOptions dflash = ok({"--spec-type", "draft-dflash", "-md", "d.gguf"});
+    EXPECT_EQ(type_names(dflash.engine.speculative.sources), (std::vector<std::string>{"draft-dflash"}));
+    EXPECT_EQ(dflash.engine.speculative.draft_model_path, "d.gguf");
+    EXPECT_TRUE(dflash.notices.empty());
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-dflash"}), "needs its DFlash draft model"));
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-dflash,draft-simple", "-md", "d.gguf"}), "both would read --model-draft"));
     EXPECT_TRUE(contains(err({"--spec-type", "none,ngram-simple"}), "'none' cannot be combined"));
     EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple,ngram-simple"}), "given twice"));
     EXPECT_TRUE(contains(err({"--spec-type", "draft-simple"}), "needs a draft model"));
