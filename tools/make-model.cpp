@@ -284,6 +284,7 @@ struct Config {
     // A DFlash draft (--dflash TARGET): see write_dflash().
     std::string dflash_target;
     int32_t dflash_block = 8;
+    bool dspark = false;  // --dspark: with DSpark's Markov and confidence heads (--spec-type draft-dspark)
     bool lora = false;        // write a LoRA adapter for the model of these dimensions instead
     int32_t lora_rank = 4;
     float lora_gain = 1.0f;   // the adapter's contribution relative to the base weights' (at scale 1)
@@ -341,7 +342,8 @@ void usage(const char * argv0) {
                  "  --mtp N writes a model with N multi-token-prediction (NextN) blocks after its layers (glm4moe\n"
                  "    architecture), for --spec-type draft-mtp; libllama runs glm4moe with one block only (N = 1).\n"
                  "  --dflash TARGET [--dflash-block N] writes a DFlash draft model (dflash architecture, blocks of N\n"
-                 "    tokens, default 8) for the model TARGET (its tokenizer and width), for --spec-type draft-dflash.\n"
+                 "    tokens, default 8) for the model TARGET (its tokenizer and width), for --spec-type draft-dflash;\n"
+                 "    with --dspark, a DSpark draft (DFlash plus a Markov head and a confidence head), for draft-dspark.\n"
                  "  --lora [--lora-rank N] [--lora-gain X] writes a LoRA adapter (general.type 'adapter') for the\n"
                  "    model that the same preset and dimensions describe, instead of a model; --seed picks its weights.\n",
                  argv0);
@@ -423,6 +425,8 @@ Config parse_args(int argc, char ** argv) {
             c.dflash_target = value();
         } else if (a == "--dflash-block") {
             c.dflash_block = int_value();
+        } else if (a == "--dspark") {
+            c.dspark = true;
         } else if (a == "--out-gain") {
             c.out_gain = float_value();
         } else if (a == "--qk-gain") {
@@ -1099,7 +1103,7 @@ void write_dflash(const Config & c) {
     const std::string arch = "dflash";
     auto key = [&arch](const char * suffix) { return arch + "." + suffix; };
     gguf_set_val_str(g.get(), "general.architecture", arch.c_str());
-    gguf_set_val_str(g.get(), "general.name", ("cria-" + c.preset + "-random-dflash").c_str());
+    gguf_set_val_str(g.get(), "general.name", ("cria-" + c.preset + (c.dspark ? "-random-dspark" : "-random-dflash")).c_str());
     gguf_set_val_str(g.get(), "general.description", "random weights from cria tools/make-model (not a trained model)");
     gguf_set_val_u32(g.get(), "general.file_type", 0u);  // F32
     gguf_set_val_u32(g.get(), key("context_length").c_str(), target_u32(target.get(), tarch + ".context_length"));
@@ -1112,6 +1116,7 @@ void write_dflash(const Config & c) {
     gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), c.rope_freq_base);
     gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), c.rms_eps);
     gguf_set_val_u32(g.get(), key("block_size").c_str(), static_cast<uint32_t>(c.dflash_block));
+    if (c.dspark) gguf_set_val_bool(g.get(), key("has_confidence_head").c_str(), true);
     gguf_set_arr_data(g.get(), key("target_layers").c_str(), GGUF_TYPE_INT32, target_layers.data(), target_layers.size());
     copy_tokenizer(target.get(), g.get());
     gguf_set_val_u32(g.get(), "tokenizer.ggml.mask_token_id", gguf_get_val_u32(target.get(), mask_at));
@@ -1194,6 +1199,17 @@ void write_dflash(const Config & c) {
         add(p + "ffn_down.weight", n_ff, n_embd, fill(n_ff * n_embd, 0.0f));
     }
     add("output_norm.weight", n_embd, 0, fill(n_embd, 1.0f));
+    if (c.dspark) {
+        // DSpark's Markov head adds to slot i's logits markov_w2 . markov_w1[the token guessed at
+        // slot i - 1] (the block's first token for slot 0): logits of a few units, enough to change
+        // some guesses. Its confidence head, sigmoid(conf_proj . [slot's hidden state; that
+        // markov_w1 row] + bias), is what p_min is compared with: spread around 0.5 here.
+        const int64_t rank = 8;
+        add("markov_w1.weight", rank, n_vocab, uniform("markov_w1.weight", rank * n_vocab, 1.0f));
+        add("markov_w2.weight", rank, n_vocab, uniform("markov_w2.weight", rank * n_vocab, 1.5f));
+        add("conf_proj.weight", n_embd + rank, 1, uniform("conf_proj.weight", n_embd + rank, 0.5f));
+        add("conf_proj.bias", 1, 0, fill(1, 0.0f));
+    }
 
     // Small enough to hold whole: the tensors' data in one ggml context, written in one go.
     size_t bytes = 0;

@@ -25,12 +25,13 @@ std::string meta(const llama_model* model, const char* key) {
 
 }  // namespace
 
-std::unique_ptr<DflashDrafter> DflashDrafter::create(const EngineConfig& config, const LoadedModel& main,
+std::unique_ptr<DflashDrafter> DflashDrafter::create(const EngineConfig& config, const LoadedModel& main, bool dspark,
                                                      std::string* error) {
     const EngineConfig draft_config = draft_engine_config(config);
-    const std::string what = "--spec-type draft-dflash: draft model '" + draft_config.model_path + "'";
+    const std::string kind = dspark ? "draft-dspark" : "draft-dflash";
+    const std::string what = "--spec-type " + kind + ": draft model '" + draft_config.model_path + "'";
     if (draft_config.model_path.empty()) {
-        *error = "--spec-type draft-dflash needs its DFlash draft model: give --model-draft FNAME";
+        *error = "--spec-type " + kind + " needs its DFlash draft model: give --model-draft FNAME";
         return nullptr;
     }
     std::unique_ptr<DflashDrafter> d(new DflashDrafter());
@@ -71,6 +72,11 @@ std::unique_ptr<DflashDrafter> DflashDrafter::create(const EngineConfig& config,
     const std::string block = meta(model, "dflash.block_size");
     d->block_size_ = block.empty() ? 16 : std::atoi(block.c_str());  // llama-server's default
     d->n_vocab_ = llama_vocab_n_tokens(main.vocab);
+    d->n_embd_draft_ = llama_model_n_embd(model);
+    d->dspark_ = dspark;
+    // A DSpark draft trained with the block's first row as a guess (the default) drafts from it too.
+    const std::string from_anchor = meta(model, "dflash.sample_from_anchor");
+    d->anchor_drafts_ = dspark && (from_anchor.empty() || from_anchor == "true");
     if (d->mask_ < 0 || d->mask_ >= d->n_vocab_ || d->block_size_ < 2) {
         *error = what + " has no mask token or no block of at least 2 tokens";
         return nullptr;
@@ -97,6 +103,12 @@ std::unique_ptr<DflashDrafter> DflashDrafter::create(const EngineConfig& config,
     // A block's tokens see each other both ways, unless the model says it was trained causal.
     llama_set_causal_attn(context, meta(model, "dflash.attention.causal") == "true");
     for (const uint32_t il : d->target_layers_) llama_set_embeddings_layer_inp(main_context, il, true);
+    // DSpark's confidence of each row comes back as the row's hidden state (rows with logits only).
+    if (dspark) llama_set_embeddings_nextn(context, true, /*masked=*/true);
+    if (dspark && meta(model, "dflash.has_confidence_head") == "false") {
+        // llama-server refuses to start unless --spec-draft-p-min is 0; here p_min is the request's.
+        log_warn("draft-dspark: the draft model has no confidence head: p_min does not shorten its drafts");
+    }
     d->main_ = main_context;
     d->n_batch_ = static_cast<int32_t>(llama_n_batch(context));
     d->n_slots_ = std::max(1, config.n_parallel);
@@ -146,7 +158,7 @@ std::unique_ptr<DflashDrafter> DflashDrafter::create(const EngineConfig& config,
         *error = what + ": " + problem;
         return nullptr;
     }
-    log_info("draft-dflash: block of " + std::to_string(d->block_size_) + " tokens, reading " +
+    log_info(kind + ": block of " + std::to_string(d->block_size_) + " tokens, reading " +
              std::to_string(n_targets) + " layer(s) of the main model, context of " +
              std::to_string(llama_n_ctx(context)) + " tokens");
     return d;
@@ -253,6 +265,8 @@ void DflashDrafter::inject(const llama_batch& batch, const KvCache* main_kv) {
     process(seqs);
 }
 
+Token DflashDrafter::history_last(const DraftJob& job) { return job.history->back(); }
+
 Token DflashDrafter::best_token(int32_t i, float p_min) const {
     const float* logits = llama_get_logits_ith(context_.get(), i);
     if (logits == nullptr) return -1;
@@ -278,15 +292,16 @@ void DflashDrafter::draft(std::vector<DraftJob*>& jobs) {
     struct Work {
         DraftJob* job;
         size_t at;          // position of the block's first token (the slot's next input)
-        int32_t first = 0;  // its batch index
-        int32_t n = 0;      // draft slots in the block
+        int32_t n = 0;      // draft tokens the block gives
+        int32_t first = 0;  // batch index of the block's first row
     };
     std::vector<Work> work;
-    std::vector<int32_t> seqs;
-    llama_batch_ext_clear(batch_);
     const int64_t n_ctx_seq = static_cast<int64_t>(llama_n_ctx_seq(context_.get()));
-    // Every drafting slot's block goes into one decode: each must fit its share of the batch.
-    const int32_t fit = n_batch_ / std::max(1, static_cast<int32_t>(jobs.size())) - 1;
+    // A block's rows: the next input, then a mask per draft token; a DSpark block whose first row
+    // gives the first draft token (sample_from_anchor) has one row less.
+    const int32_t extra = anchor_drafts_ ? 0 : 1;
+    // Every drafting slot's block fits its share of the batch.
+    const int32_t fit = n_batch_ / std::max(1, static_cast<int32_t>(jobs.size())) - extra;
     for (auto* job : jobs) {
         job->draft.clear();
         job->q.clear();
@@ -297,34 +312,71 @@ void DflashDrafter::draft(std::vector<DraftJob*>& jobs) {
         // As llama-server, a block of the request's size whatever room is left for its drafts (the
         // guesses depend on the block's size): the draft is cut to that room afterwards.
         const int32_t n_block = static_cast<int32_t>(std::min<int64_t>(
-            {std::max(job->n_max, job->n_max_request), max_draft(), fit, n_ctx_seq - static_cast<int64_t>(n) - 1}));
+            {std::max(job->n_max, job->n_max_request), max_draft(), fit, n_ctx_seq - static_cast<int64_t>(n) - extra}));
         if (job->n_max < 1 || n_block < 1 || last < 0 || last >= n_vocab_) continue;
         // Rows from the next input on are a rejected draft's, or nothing; without every row before
         // it (a decode here failed since) the block could not go in.
         truncate(job->seq, n);
         if (rows_[static_cast<size_t>(job->seq)].size() != n) continue;
-        Work w{job, n};
-        w.n = n_block;
-        for (int32_t i = 0; i <= n_block; ++i) {
-            const int32_t idx = llama_batch_ext_add_token(batch_, job->seq, i == 0 ? last : mask_);
-            if (idx < 0) break;
-            const llama_pos pos = static_cast<llama_pos>(n) + i;
-            llama_batch_ext_set_pos(batch_, idx, &pos);
-            llama_batch_ext_set_output_logits(batch_, idx, true);
-            if (i == 0) w.first = idx;
-        }
-        work.push_back(w);
-        seqs.push_back(job->seq);
+        work.push_back({job, n, n_block});
     }
-    if (work.empty() || !process(seqs)) return;
-    for (auto& w : work) {
-        for (int32_t i = 1; i <= std::min(w.n, w.job->n_max); ++i) {
-            const Token best = best_token(w.first + i, w.job->p_min);
-            if (best < 0) break;
-            w.job->draft.push_back(best);
+    // llama-server decodes all blocks at once. A DSpark draft's Markov head in libllama needs the
+    // blocks of one micro-batch of one size (else it aborts): blocks go by size, a micro-batch's
+    // worth at a time (the same guesses: a block sees only its own sequence).
+    std::stable_sort(work.begin(), work.end(), [](const Work& a, const Work& b) { return a.n < b.n; });
+    const int32_t n_ubatch = static_cast<int32_t>(llama_n_ubatch(context_.get()));
+    for (size_t begin = 0; begin < work.size();) {
+        size_t end = begin;
+        const int32_t rows = work[begin].n + extra;
+        const size_t most = static_cast<size_t>(std::max(1, n_ubatch / rows));
+        while (end < work.size() && end - begin < most && work[end].n == work[begin].n) ++end;
+        llama_batch_ext_clear(batch_);
+        std::vector<int32_t> seqs;
+        bool added = true;
+        for (size_t k = begin; k < end && added; ++k) {
+            Work& w = work[k];
+            for (int32_t i = 0; i < w.n + extra; ++i) {
+                const int32_t idx = llama_batch_ext_add_token(batch_, w.job->seq, i == 0 ? history_last(*w.job) : mask_);
+                if (idx < 0) {
+                    added = false;
+                    break;
+                }
+                const llama_pos pos = static_cast<llama_pos>(w.at) + i;
+                llama_batch_ext_set_pos(batch_, idx, &pos);
+                llama_batch_ext_set_output_logits(batch_, idx, true);
+                if (i == 0) w.first = idx;
+            }
+            seqs.push_back(w.job->seq);
         }
-        // The block leaves the cache: its rows are guesses, not the main model's states.
-        LlamaKvMemory(context_.get()).seq_rm(w.job->seq, static_cast<llama_pos>(w.at), -1);
+        if (added && process(seqs)) {
+            // DSpark's confidence of each row (its hidden-state row's first value), for p_min.
+            const float* confidence = dspark_ ? llama_get_embeddings_nextn(context_.get()) : nullptr;
+            for (size_t k = begin; k < end; ++k) {
+                Work& w = work[k];
+                for (int32_t i = 0; i < std::min(w.n, w.job->n_max); ++i) {
+                    const int32_t row = w.first + extra + i;
+                    Token best = -1;
+                    if (dspark_) {
+                        if (w.job->p_min > 0.0f && confidence != nullptr &&
+                            confidence[static_cast<size_t>(row) * static_cast<size_t>(n_embd_draft_)] < w.job->p_min) {
+                            break;
+                        }
+                        best = best_token(row, 0.0f);
+                    } else {
+                        best = best_token(row, w.job->p_min);
+                    }
+                    if (best < 0) break;
+                    w.job->draft.push_back(best);
+                }
+            }
+        } else {
+            llama_batch_ext_clear(batch_);
+        }
+        // The blocks leave the cache: their rows are guesses, not the main model's states.
+        for (size_t k = begin; k < end; ++k) {
+            LlamaKvMemory(context_.get()).seq_rm(work[k].job->seq, static_cast<llama_pos>(work[k].at), -1);
+        }
+        begin = end;
     }
 }
 

@@ -43,7 +43,9 @@ public:
     // context and turns on the main context's hidden states at the draft's target layers. Fails
     // (null, *error set) when the file is not a DFlash draft for this main model or libllama does not
     // give what drafting needs (checked with a one-token decode of each, before the scheduler runs).
-    static std::unique_ptr<DflashDrafter> create(const EngineConfig& config, const LoadedModel& main, std::string* error);
+    // `dspark`: --spec-type draft-dspark (the block layout and p_min of a DSpark draft, below).
+    static std::unique_ptr<DflashDrafter> create(const EngineConfig& config, const LoadedModel& main, bool dspark,
+                                                 std::string* error);
 
     ~DflashDrafter();
     DflashDrafter(const DflashDrafter&) = delete;
@@ -56,8 +58,9 @@ public:
     // Fills job.draft for every job (possibly with nothing), all blocks in one decode.
     void draft(std::vector<DraftJob*>& jobs);
 
-    // The most tokens one block drafts: the draft model's block size less its first token.
-    int32_t max_draft() const { return block_size_ - 1; }
+    // The most tokens one block drafts: the draft model's block size, less its first token unless
+    // that one gives a guess too.
+    int32_t max_draft() const { return anchor_drafts_ ? block_size_ : block_size_ - 1; }
 
 private:
     DflashDrafter() = default;
@@ -69,6 +72,7 @@ private:
     // llama_process of batch_ (then emptied); on failure the sequences in `seqs` start afresh.
     bool process(const std::vector<int32_t>& seqs);
     Token best_token(int32_t i, float p_min) const;
+    static Token history_last(const DraftJob& job);
 
     llama_model_ptr model_;                      // the draft model
     llama_context_ptr context_;                  // its context; ctx_other: the main context
@@ -78,6 +82,9 @@ private:
     int32_t block_size_ = 0;                     // dflash.block_size
     Token mask_ = -1;                            // the token of the slots to guess
     int32_t n_vocab_ = 0;
+    int32_t n_embd_draft_ = 0;                   // the draft model's width (its confidence rows')
+    bool dspark_ = false;                        // draft-dspark: p_min applies to the confidence head
+    bool anchor_drafts_ = false;                 // the block's first row gives the first draft token
     int32_t n_batch_ = 0;
     int32_t n_slots_ = 0;
     llama_batch_ext* batch_ = nullptr;           // rows for the draft context

@@ -36,8 +36,8 @@ std::unique_ptr<Speculator> Speculator::create(const EngineConfig& config, const
         if (!mtp) return nullptr;
     }
     std::unique_ptr<DflashDrafter> dflash;
-    if (lists(spec, DraftSource::draft_dflash)) {
-        dflash = DflashDrafter::create(config, main, error);
+    if (lists(spec, DraftSource::draft_dflash) || lists(spec, DraftSource::draft_dspark)) {
+        dflash = DflashDrafter::create(config, main, lists(spec, DraftSource::draft_dspark), error);
         if (!dflash) return nullptr;
     }
     std::unique_ptr<NgramCacheDrafter> cache;
@@ -112,7 +112,8 @@ std::vector<Token> Speculator::draft_ngram(DraftSource source, const DraftJob& j
         case DraftSource::ngram_cache: return cache_->draft(job.seq, context, job.n_max);
         case DraftSource::draft_model:
         case DraftSource::draft_mtp:
-        case DraftSource::draft_dflash: break;
+        case DraftSource::draft_dflash:
+        case DraftSource::draft_dspark: break;
     }
     return {};
 }
@@ -135,7 +136,7 @@ void Speculator::draft(std::vector<DraftJob>& jobs) {
             if (draft_model_) draft_model_->draft(undrafted);
         } else if (source == DraftSource::draft_mtp) {
             if (mtp_) mtp_->draft(undrafted);
-        } else if (source == DraftSource::draft_dflash) {
+        } else if (source == DraftSource::draft_dflash || source == DraftSource::draft_dspark) {
             if (dflash_) dflash_->draft(undrafted);
         } else {
             for (auto* job : undrafted) job->draft = draft_ngram(source, *job);

@@ -497,16 +497,17 @@ Binding chat_template_binding() {
 
 
 // --spec-type: comma-separated kinds of drafting, tried in order each step. llama-server's kinds
-// that need a special draft model cria does not run (EAGLE-3, DSpark) are accepted, left out and named by the
+// that need a special draft model cria does not run (EAGLE-3) are accepted, left out and named by the
 // start-up notice.
 Binding spec_type_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
             static const std::vector<std::string> known = {"none",        "draft-simple", "draft-mtp",
-                                                           "draft-dflash", "ngram-simple", "ngram-map-k",
-                                                           "ngram-map-k4v", "ngram-mod",   "ngram-cache"};
+                                                           "draft-dflash", "draft-dspark", "ngram-simple",
+                                                           "ngram-map-k", "ngram-map-k4v", "ngram-mod",
+                                                           "ngram-cache"};
             // llama-server's other kinds: accepted, left out, and named by the start-up notice.
-            static const std::vector<std::string> not_built = {"draft-eagle3", "draft-dspark"};
+            static const std::vector<std::string> not_built = {"draft-eagle3"};
             std::vector<std::string> types;
             o.spec_types_not_built.clear();
             for (const auto& item : split_list(v, ',')) {
@@ -516,7 +517,7 @@ Binding spec_type_binding() {
                     continue;
                 }
                 if (std::find(known.begin(), known.end(), type) == known.end()) {
-                    return "unknown type '" + type + "' (none, draft-simple, draft-mtp, draft-dflash, ngram-simple, ngram-map-k, "
+                    return "unknown type '" + type + "' (none, draft-simple, draft-mtp, draft-dflash, draft-dspark, ngram-simple, ngram-map-k, "
                            "ngram-map-k4v, ngram-mod, ngram-cache; llama-server's other kinds are accepted and left out)";
                 }
                 if (std::find(types.begin(), types.end(), type) != types.end()) return "'" + type + "' is given twice";
@@ -1099,7 +1100,7 @@ std::vector<OptionSpec> build_table() {
             .help("comma-separated kinds of drafting, tried in order each step: draft-simple (the draft "
                   "model of -md); draft-mtp (the model's own multi-token-prediction layers, when its file has "
                   "them); draft-dflash (a DFlash block-diffusion draft model, -md, reading the model's hidden "
-                  "states); without a draft model: ngram-simple (copy what followed the last n-gram's "
+                  "states); draft-dspark (a DSpark draft model: DFlash with Markov and confidence heads); without a draft model: ngram-simple (copy what followed the last n-gram's "
                   "previous occurrence in the slot's own context), ngram-map-k (the same from an index of the "
                   "context's n-grams), ngram-map-k4v (the clearly most frequent continuation of the last "
                   "n-gram), ngram-mod (chained lookups in a hash pool shared by all slots), ngram-cache (n-gram "

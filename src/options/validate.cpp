@@ -36,20 +36,24 @@ std::string check_speculative(ServerOptions& o) {
     SpeculativeConfig& spec = o.engine.speculative;
     const bool has_draft_model = !spec.draft_model_path.empty() || !spec.draft_hf_repo.empty();  // -md or -hfd
     const bool uses_draft_model = has_source(spec, DraftSource::draft_model);
-    const bool uses_dflash = has_source(spec, DraftSource::draft_dflash);
+    // draft-dflash and draft-dspark: a DFlash (or DSpark) draft model, read from -md too.
+    const int dflash_kinds = has_source(spec, DraftSource::draft_dflash) + has_source(spec, DraftSource::draft_dspark);
+    const bool uses_dflash = dflash_kinds > 0;
     if (o.spec_type_none && has_draft_model) return "--spec-type none contradicts --model-draft: give one or the other";
     if (spec.sources.empty() && has_draft_model) spec.sources.push_back(DraftSource::draft_model);
     if (uses_draft_model && !has_draft_model) {
         return "--spec-type draft-simple needs a draft model: give --model-draft FNAME or --hf-repo-draft REPO";
     }
     if (uses_dflash && !has_draft_model) {
-        return "--spec-type draft-dflash needs its DFlash draft model: give --model-draft FNAME or --hf-repo-draft REPO";
+        return "--spec-type draft-dflash and draft-dspark need their DFlash draft model: give --model-draft FNAME or "
+               "--hf-repo-draft REPO";
     }
-    if (uses_dflash && uses_draft_model) {
-        return "--spec-type lists draft-simple and draft-dflash: both would read --model-draft; give one";
+    if ((uses_dflash && uses_draft_model) || dflash_kinds > 1) {
+        return "--spec-type lists more than one of draft-simple, draft-dflash and draft-dspark: each would read "
+               "--model-draft; give one";
     }
     if (has_draft_model && !has_source(spec, DraftSource::draft_model) && !uses_dflash) {
-        return "--model-draft is given but --spec-type does not list draft-simple or draft-dflash";
+        return "--model-draft is given but --spec-type does not list draft-simple, draft-dflash or draft-dspark";
     }
     if (spec.enabled() && o.engine.grp_attn_n > 1) {
         return "speculative decoding (--spec-type, --model-draft) cannot be combined with self-extend (--grp-attn-n)";

@@ -23,6 +23,7 @@ import { outcome, drafted, accepted, metric } from './lib/speculative-helpers.mj
 const DRAFT = path.join(MODELS, 'tiny-dflash.gguf');
 const N_PREDICT = 96;
 const DFLASH = ['--spec-type', 'draft-dflash', '-md', DRAFT];
+const DSPARK = ['--spec-type', 'draft-dspark', '-md', path.join(MODELS, 'tiny-dspark.gguf')];
 
 let CASES;   // [{ prompt, reference }]
 let plain;   // tiny.gguf without speculative decoding: the expected responses
@@ -109,6 +110,40 @@ describe('--spec-type draft-dflash', () => {
   });
 });
 
+describe('--spec-type draft-dspark', () => {
+  let cria;
+  // One KV stream for all slots: libllama then puts every slot's block in one micro-batch.
+  before(async () => { cria = await startCria(['-np', '3', '--kv-unified', ...THREADS, ...DSPARK, '--draft-max', '6', '--draft-p-min', '0']); });
+  after(async () => { await cria?.stop(); });
+
+  test('greedy output, alone and side by side, is plain decoding\'s; drafts are accepted and rejected', async () => {
+    assert.match(cria.log(), /draft-dspark: block of 8 tokens/);
+    const bodies = CASES.map(({ prompt }) => greedy(prompt, N_PREDICT, { cache_prompt: false }));
+    const alone = [];
+    for (const b of bodies) alone.push(await complete(cria, b));
+    const together = await Promise.all(bodies.map((b) => complete(cria, b)));
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(alone[i].tokens, CASES[i].reference.tokens, `request ${i} differs from reference-decode`);
+      assert.deepEqual(outcome(alone[i]), outcome(await complete(plain, bodies[i])), `request ${i} differs from plain decoding`);
+      assert.deepEqual(together[i].tokens, CASES[i].reference.tokens, `request ${i} side by side`);
+    }
+    assert.ok(accepted(alone) > 0 && accepted(alone) < drafted(alone), 'drafts were not both accepted and rejected');
+  });
+
+  test('requests of different draft sizes drafting side by side each get what they get alone', async () => {
+    // Blocks of different sizes in one step (DSpark's Markov head takes blocks of one size at a time).
+    const bodies = CASES.map(({ prompt }, i) => ({ ...greedy(prompt, N_PREDICT, { cache_prompt: false }), 'speculative.n_max': 2 + i }));
+    const alone = [];
+    for (const b of bodies) alone.push(await complete(cria, b));
+    const together = await Promise.all(bodies.map((b) => complete(cria, b)));
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(together[i].tokens, CASES[i].reference.tokens);
+      assert.deepEqual([together[i].timings.draft_n, together[i].timings.draft_n_accepted],
+        [alone[i].timings.draft_n, alone[i].timings.draft_n_accepted], `request ${i}: drafted and accepted`);
+    }
+  });
+});
+
 describe('draft-dflash through context shifts', () => {
   let shifting;
   let cria;
@@ -129,12 +164,24 @@ describe('draft-dflash through context shifts', () => {
   });
 });
 
+// llama-server's runs compared: both layouts, blocks of several sizes (the guesses depend on the
+// size), a p_min that cuts drafts (draft-dflash: the best token's probability among the 10 most
+// likely; draft-dspark: the confidence head).
+const ORACLE_RUNS = [
+  { kind: DFLASH, nMax: '3', pMin: '0' },
+  { kind: DFLASH, nMax: '7', pMin: '0' },
+  { kind: DFLASH, nMax: '5', pMin: '0.3' },
+  { kind: DSPARK, nMax: '3', pMin: '0' },
+  { kind: DSPARK, nMax: '8', pMin: '0' },
+  { kind: DSPARK, nMax: '5', pMin: '0.5' },
+];
+
 test('the drafts are llama-server\'s: as many drafted and accepted for each prompt', async (t) => {
   if (!llamaServerPath()) return t.skip('llama-server is not installed');
-  for (const nMax of ['3', '7']) {
-    const oracle = await startLlamaServer(TINY_MODEL, ['-t', '1', '-np', '1', ...DFLASH,
-      '--spec-draft-n-max', nMax, '--spec-draft-p-min', '0']);
-    const cria = await startCria(['-np', '1', ...THREADS, ...DFLASH, '--draft-max', nMax, '--draft-p-min', '0']);
+  for (const { kind, nMax, pMin } of ORACLE_RUNS) {
+    const oracle = await startLlamaServer(TINY_MODEL, ['-t', '1', '-np', '1', ...kind,
+      '--spec-draft-n-max', nMax, '--spec-draft-p-min', pMin]);
+    const cria = await startCria(['-np', '1', ...THREADS, ...kind, '--draft-max', nMax, '--draft-p-min', pMin]);
     try {
       for (const { prompt, reference } of CASES) {
         const body = greedy(prompt, N_PREDICT, { cache_prompt: false });
@@ -144,7 +191,7 @@ test('the drafts are llama-server\'s: as many drafted and accepted for each prom
         assert.equal(r.content, want.content);
         assert.ok(want.timings.draft_n_accepted > 0, 'llama-server accepted nothing: the test proves little');
         assert.deepEqual([r.timings.draft_n, r.timings.draft_n_accepted], [want.timings.draft_n, want.timings.draft_n_accepted],
-          `n_max ${nMax}, "${prompt}": drafted and accepted`);
+          `${kind[1]} n_max ${nMax} p_min ${pMin}, "${prompt}": drafted and accepted`);
       }
     } finally {
       await cria.stop();
@@ -157,7 +204,7 @@ test('draft-dflash needs a DFlash draft model', async () => {
   const port = async () => String(await freePort());
   const none = await runCria(['-m', TINY_MODEL, '--port', await port(), ...THREADS, '--spec-type', 'draft-dflash']);
   assert.notEqual(none.code, 0);
-  assert.match(none.stdout + none.stderr, /draft-dflash needs its DFlash draft model/);
+  assert.match(none.stdout + none.stderr, /draft-dflash and draft-dspark need their DFlash draft model/);
   const other = await runCria(['-m', TINY_MODEL, '--host', '127.0.0.1', '--port', await port(), ...THREADS,
     '--spec-type', 'draft-dflash', '-md', path.join(MODELS, 'tiny-draft.gguf')], { timeoutMs: 30000 });
   assert.notEqual(other.code, 0);

@@ -1313,8 +1313,11 @@ TEST(Options, BadSpeculativeOptionsAreErrors) {
     EXPECT_EQ(type_names(dflash.engine.speculative.sources), (std::vector<std::string>{"draft-dflash"}));
     EXPECT_EQ(dflash.engine.speculative.draft_model_path, "d.gguf");
     EXPECT_TRUE(dflash.notices.empty());
-    EXPECT_TRUE(contains(err({"--spec-type", "draft-dflash"}), "needs its DFlash draft model"));
-    EXPECT_TRUE(contains(err({"--spec-type", "draft-dflash,draft-simple", "-md", "d.gguf"}), "both would read --model-draft"));
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-dflash"}), "need their DFlash draft model"));
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-dflash,draft-simple", "-md", "d.gguf"}), "each would read --model-draft"));
+    const ServerOptions dspark = ok({"--spec-type", "draft-dspark", "-md", "d.gguf"});
+    EXPECT_EQ(type_names(dspark.engine.speculative.sources), (std::vector<std::string>{"draft-dspark"}));
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-dspark,draft-dflash", "-md", "d.gguf"}), "each would read --model-draft"));
     EXPECT_TRUE(contains(err({"--spec-type", "none,ngram-simple"}), "'none' cannot be combined"));
     EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple,ngram-simple"}), "given twice"));
     EXPECT_TRUE(contains(err({"--spec-type", "draft-simple"}), "needs a draft model"));
