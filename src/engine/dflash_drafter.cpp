@@ -58,8 +58,9 @@ std::unique_ptr<DflashDrafter> DflashDrafter::create(const EngineConfig& config,
     const int32_t n_layer_main = llama_model_n_layer(main_model);
     const int32_t* ids = llama_model_target_layer_ids(model);
     for (uint32_t k = 0; k < n_targets; ++k) {
-        // (An id equal to the main model's layer count, its final hidden state, is not taken: cria
-        // has no test model to check that path of libllama with.)
+        // An id equal to the main model's layer count (its final hidden state, which newer
+        // llama.cpp reads another way) is refused too: libllama 0.7 keeps no input of a layer past
+        // the last, and its llama-server aborts on such a draft at the first decode.
         if (ids[k] < 0 || ids[k] >= n_layer_main) {
             *error = what + " reads layer " + std::to_string(ids[k]) + " of the main model, which has " +
                      std::to_string(n_layer_main);
@@ -70,6 +71,11 @@ std::unique_ptr<DflashDrafter> DflashDrafter::create(const EngineConfig& config,
     d->n_embd_main_ = llama_model_n_embd(main_model);
     d->mask_ = llama_vocab_mask(llama_model_get_vocab(model));
     const std::string block = meta(model, "dflash.block_size");
+    if (dspark && block.empty()) {
+        // libllama's DSpark graph asserts (aborts) without it.
+        *error = what + " has no dflash.block_size, which a DSpark draft needs";
+        return nullptr;
+    }
     d->block_size_ = block.empty() ? 16 : std::atoi(block.c_str());  // llama-server's default
     d->n_vocab_ = llama_vocab_n_tokens(main.vocab);
     d->n_embd_draft_ = llama_model_n_embd(model);
