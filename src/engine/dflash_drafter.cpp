@@ -189,7 +189,7 @@ bool DflashDrafter::process(const std::vector<int32_t>& seqs) {
     llama_batch_ext_clear(batch_);
     if (status != 0) {
         // What the failed batch left in the cache is unknown: those sequences start afresh.
-        log_warn("draft-dflash: a decode of the draft model failed (" + std::to_string(status) + ")");
+        log_warn("draft-dflash/dspark: a decode of the draft model failed (" + std::to_string(status) + ")");
         for (const int32_t seq : seqs) {
             LlamaKvMemory(context_.get()).seq_rm(seq, -1, -1);
             rows_[static_cast<size_t>(seq)].clear();
@@ -216,7 +216,7 @@ void DflashDrafter::inject(const llama_batch& batch, const KvCache* main_kv) {
     }
     const size_t width = target_layers_.size() * static_cast<size_t>(n_embd_main_);
     std::vector<int32_t> seqs;
-    std::vector<std::pair<int32_t, llama_pos>> added;  // (batch row, position) of each draft row
+    std::vector<std::pair<int32_t, llama_pos>> added;  // (sequence, position) of each draft row
     features_.clear();
     for (int32_t seq = 0; seq < n_slots_; ++seq) {
         const auto& list = mine[static_cast<size_t>(seq)];
@@ -254,7 +254,7 @@ void DflashDrafter::inject(const llama_batch& batch, const KvCache* main_kv) {
         }
         seqs.push_back(seq);
     }
-    // libllama's batch keeps pointers to the rows: they are all in features_ before any goes in.
+    // features_ is complete (it no longer moves) before the first row goes into libllama's batch.
     for (size_t r = 0; r < added.size(); ++r) {
         if (r > 0 && r % static_cast<size_t>(n_batch_) == 0 && !process(seqs)) return;
         const llama_embd embd{features_.data() + r * width, 1, width};
