@@ -2,7 +2,9 @@
 // adapter GGUF for such a model, or (--rerank) a reranking model with a classification head, or
 // (--swa N) a sliding-window gemma3 model, or (--mamba) a recurrent mamba model, or (--mtp N) a
 // glm4moe model with N multi-token-prediction (NextN) blocks after its layers, or (--eagle3) an
-// EAGLE-3 draft model for the model that the same preset and dimensions describe.
+// EAGLE-3 draft model for the model that the same preset and dimensions describe, or
+// (--dflash TARGET) a DFlash block-diffusion draft model for the model in TARGET
+// (--spec-type draft-dflash).
 //
 // The weights come from our own PRNG (splitmix64 + uniform distribution), so a given
 // (preset, seed, type, dims) always produces byte-identical files on every machine.
@@ -284,6 +286,10 @@ struct Config {
     // An EAGLE-3 draft model (--eagle3) for the llama model of these dimensions (the target): one
     // decoder layer over the target's hidden states (see the EAGLE-3 section below).
     bool eagle3 = false;
+    // A DFlash draft (--dflash TARGET): see write_dflash().
+    std::string dflash_target;
+    int32_t dflash_block = 8;
+    bool dspark = false;  // --dspark: with DSpark's Markov and confidence heads (--spec-type draft-dspark)
     bool lora = false;        // write a LoRA adapter for the model of these dimensions instead
     int32_t lora_rank = 4;
     float lora_gain = 1.0f;   // the adapter's contribution relative to the base weights' (at scale 1)
@@ -342,6 +348,9 @@ void usage(const char * argv0) {
                  "    architecture), for --spec-type draft-mtp; libllama runs glm4moe with one block only (N = 1).\n"
                  "  --eagle3 writes an EAGLE-3 draft model (eagle3 architecture) for the llama model that the same\n"
                  "    preset, dimensions and seed describe, for --spec-type draft-eagle3 with -md.\n"
+                 "  --dflash TARGET [--dflash-block N] writes a DFlash draft model (dflash architecture, blocks of N\n"
+                 "    tokens, default 8) for the model TARGET (its tokenizer and width), for --spec-type draft-dflash;\n"
+                 "    with --dspark, a DSpark draft (DFlash plus a Markov head and a confidence head), for draft-dspark.\n"
                  "  --lora [--lora-rank N] [--lora-gain X] writes a LoRA adapter (general.type 'adapter') for the\n"
                  "    model that the same preset and dimensions describe, instead of a model; --seed picks its weights.\n",
                  argv0);
@@ -421,6 +430,12 @@ Config parse_args(int argc, char ** argv) {
             c.mtp = int_value();
         } else if (a == "--eagle3") {
             c.eagle3 = true;
+        } else if (a == "--dflash") {
+            c.dflash_target = value();
+        } else if (a == "--dflash-block") {
+            c.dflash_block = int_value();
+        } else if (a == "--dspark") {
+            c.dspark = true;
         } else if (a == "--out-gain") {
             c.out_gain = float_value();
         } else if (a == "--qk-gain") {
@@ -502,7 +517,7 @@ Config parse_args(int argc, char ** argv) {
     if (c.mtp > 0 && (c.swa > 0 || c.mamba || c.rerank || c.lora || c.pooling >= 0)) {
         throw std::runtime_error("--mtp writes a generative glm4moe model: not with --swa, --mamba, --rerank, --lora or --pooling");
     }
-    if (c.eagle3 && (c.mtp > 0 || c.swa > 0 || c.mamba || c.rerank || c.lora || c.pooling >= 0)) {
+    if (c.eagle3 && (c.mtp > 0 || c.swa > 0 || c.mamba || c.rerank || c.lora || c.pooling >= 0 || !c.dflash_target.empty())) {
         throw std::runtime_error("--eagle3 writes a draft model for a plain llama model: not with other kinds");
     }
     if (c.lora && c.lora_rank <= 0) {
@@ -1152,6 +1167,217 @@ Written write_lora(const Config & c) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// DFlash draft (--dflash TARGET)
+//
+// What libllama 0.7 loads as a DFlash block-diffusion draft (general.architecture "dflash"): a few
+// llama-like layers (with per-head q/k norms), `fc` (the target's hidden states at the layers
+// dflash.target_layers, side by side, to the draft's width) with its norm `enc.output_norm`, and a
+// final `output_norm`. Without token_embd / output of its own the draft reads the target's (through
+// the draft context's ctx_other). dflash.block_size is the block it was trained on (at most
+// block_size - 1 drafts a step); tokenizer.ggml.mask_token_id the token that fills a block's slots
+// to be guessed. The tokenizer is the target's (copied), so token ids agree.
+// Random weights: the drafts agree with the target's tokens now and then, not often.
+
+// A u32 of the target's metadata (for its own architecture's prefix).
+uint32_t target_u32(const gguf_context * g, const std::string & key) {
+    const int64_t i = gguf_find_key(g, key.c_str());
+    if (i < 0) throw std::runtime_error("--dflash: the target has no " + key);
+    return gguf_get_val_u32(g, i);
+}
+
+// Copies every tokenizer.* key of `from` (the target) into `to`.
+void copy_tokenizer(const gguf_context * from, gguf_context * to) {
+    for (int64_t i = 0; i < gguf_get_n_kv(from); ++i) {
+        const std::string key = gguf_get_key(from, i);
+        if (key.rfind("tokenizer.", 0) != 0) continue;
+        const gguf_type type = gguf_get_kv_type(from, i);
+        switch (type) {
+            case GGUF_TYPE_STRING: gguf_set_val_str(to, key.c_str(), gguf_get_val_str(from, i)); break;
+            case GGUF_TYPE_UINT32: gguf_set_val_u32(to, key.c_str(), gguf_get_val_u32(from, i)); break;
+            case GGUF_TYPE_INT32: gguf_set_val_i32(to, key.c_str(), gguf_get_val_i32(from, i)); break;
+            case GGUF_TYPE_BOOL: gguf_set_val_bool(to, key.c_str(), gguf_get_val_bool(from, i)); break;
+            case GGUF_TYPE_FLOAT32: gguf_set_val_f32(to, key.c_str(), gguf_get_val_f32(from, i)); break;
+            case GGUF_TYPE_ARRAY: {
+                const gguf_type element = gguf_get_arr_type(from, i);
+                const size_t n = gguf_get_arr_n(from, i);
+                if (element == GGUF_TYPE_STRING) {
+                    std::vector<const char *> texts(n);
+                    for (size_t k = 0; k < n; ++k) texts[k] = gguf_get_arr_str(from, i, k);
+                    gguf_set_arr_str(to, key.c_str(), texts.data(), n);
+                } else {
+                    gguf_set_arr_data(to, key.c_str(), element, gguf_get_arr_data(from, i), n);
+                }
+                break;
+            }
+            default: throw std::runtime_error("--dflash: cannot copy the target's " + key);
+        }
+    }
+}
+
+void write_dflash(const Config & c) {
+    gguf_init_params gp{};
+    gp.no_alloc = true;
+    gp.ctx = nullptr;
+    std::unique_ptr<gguf_context, GgufDeleter> target(gguf_init_from_file(c.dflash_target.c_str(), gp));
+    if (!target) throw std::runtime_error("--dflash: cannot read " + c.dflash_target);
+    const int64_t arch_at = gguf_find_key(target.get(), "general.architecture");
+    if (arch_at < 0) throw std::runtime_error("--dflash: " + c.dflash_target + " names no architecture");
+    const std::string tarch = gguf_get_val_str(target.get(), arch_at);
+    const int64_t n_embd = target_u32(target.get(), tarch + ".embedding_length");
+    const int64_t n_layer_target = target_u32(target.get(), tarch + ".block_count");
+    const int64_t n_head = target_u32(target.get(), tarch + ".attention.head_count");
+    const int64_t head_dim = n_embd / n_head;
+    const int64_t mask_at = gguf_find_key(target.get(), "tokenizer.ggml.unknown_token_id");
+    if (mask_at < 0) throw std::runtime_error("--dflash: the target has no unknown token to use as the mask");
+    if (c.dflash_block < 2) throw std::runtime_error("--dflash-block must be at least 2");
+
+    // The target's hidden states the draft reads: the inputs of its first two layers (or of its only one).
+    std::vector<int32_t> target_layers = {0};
+    if (n_layer_target > 1) target_layers.push_back(1);
+    const int64_t n_in = static_cast<int64_t>(target_layers.size()) * n_embd;
+    const int64_t n_layer = 1;
+    const int64_t n_ff = 4 * n_embd;
+
+    std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_empty());
+    const std::string arch = "dflash";
+    auto key = [&arch](const char * suffix) { return arch + "." + suffix; };
+    gguf_set_val_str(g.get(), "general.architecture", arch.c_str());
+    gguf_set_val_str(g.get(), "general.name", ("cria-" + c.preset + (c.dspark ? "-random-dspark" : "-random-dflash")).c_str());
+    gguf_set_val_str(g.get(), "general.description", "random weights from cria tools/make-model (not a trained model)");
+    gguf_set_val_u32(g.get(), "general.file_type", 0u);  // F32
+    gguf_set_val_u32(g.get(), key("context_length").c_str(), target_u32(target.get(), tarch + ".context_length"));
+    gguf_set_val_u32(g.get(), key("embedding_length").c_str(), static_cast<uint32_t>(n_embd));
+    gguf_set_val_u32(g.get(), key("block_count").c_str(), static_cast<uint32_t>(n_layer));
+    gguf_set_val_u32(g.get(), key("feed_forward_length").c_str(), static_cast<uint32_t>(n_ff));
+    gguf_set_val_u32(g.get(), key("attention.head_count").c_str(), static_cast<uint32_t>(n_head));
+    gguf_set_val_u32(g.get(), key("attention.head_count_kv").c_str(), static_cast<uint32_t>(n_head));
+    gguf_set_val_u32(g.get(), key("rope.dimension_count").c_str(), static_cast<uint32_t>(head_dim));
+    gguf_set_val_f32(g.get(), key("rope.freq_base").c_str(), c.rope_freq_base);
+    gguf_set_val_f32(g.get(), key("attention.layer_norm_rms_epsilon").c_str(), c.rms_eps);
+    gguf_set_val_u32(g.get(), key("block_size").c_str(), static_cast<uint32_t>(c.dflash_block));
+    if (c.dspark) gguf_set_val_bool(g.get(), key("has_confidence_head").c_str(), true);
+    gguf_set_arr_data(g.get(), key("target_layers").c_str(), GGUF_TYPE_INT32, target_layers.data(), target_layers.size());
+    copy_tokenizer(target.get(), g.get());
+    gguf_set_val_u32(g.get(), "tokenizer.ggml.mask_token_id", gguf_get_val_u32(target.get(), mask_at));
+
+    // The target's token embeddings (the draft's own copy, see below).
+    std::vector<float> embd;
+    int64_t n_vocab = 0;
+    {
+        ggml_context * raw = nullptr;
+        gguf_init_params dp{};
+        dp.no_alloc = false;
+        dp.ctx = &raw;
+        std::unique_ptr<gguf_context, GgufDeleter> full(gguf_init_from_file(c.dflash_target.c_str(), dp));
+        std::unique_ptr<ggml_context, GgmlDeleter> owner(raw);
+        ggml_tensor * t = full && raw ? ggml_get_tensor(raw, "token_embd.weight") : nullptr;
+        if (t == nullptr || t->ne[0] != n_embd || (t->type != GGML_TYPE_F16 && t->type != GGML_TYPE_F32)) {
+            throw std::runtime_error("--dflash: the target has no F16/F32 token_embd.weight of its width");
+        }
+        n_vocab = t->ne[1];
+        embd.resize(static_cast<size_t>(n_embd * n_vocab));
+        if (t->type == GGML_TYPE_F16) {
+            ggml_fp16_to_fp32_row(static_cast<const ggml_fp16_t *>(t->data), embd.data(), n_embd * n_vocab);
+        } else {
+            std::memcpy(embd.data(), t->data, embd.size() * sizeof(float));
+        }
+    }
+    const int64_t mask = gguf_get_val_u32(target.get(), mask_at);
+
+    // The weights make the draft guess, at every slot of a block, roughly what the target's output
+    // head makes of the embedding of the block's first token (the last one known), nudged by the
+    // target's hidden states and by the slot's position: the target is shallow, so that guess is
+    // often the target's next token (drafts get accepted and rejected), and an injection of the
+    // wrong states, or a block at the wrong positions, changes the guesses.
+    //   - token_embd: the target's, but the mask token's row is a small vector m of its own; a
+    //     slot's value is zero (attn_v is the identity less m's direction), its query is not: the
+    //     slots attend, each differently (their positions), to the block's first token and the rows
+    //     of the target's states before it. attn_output is the identity: a slot's output is an
+    //     average of those values, dominated by the first token's (enc.output_norm's small weight
+    //     keeps the target's states' share small); the final norm undoes the averaging's scale.
+    //   - the FFN's output matrix zero: the layer is attention only.
+    std::vector<std::pair<TensorSpec, std::vector<float>>> tensors;
+    auto add = [&](const std::string & name, int64_t ne0, int64_t ne1, std::vector<float> values) {
+        tensors.push_back({{name, ne0, ne1, GGML_TYPE_F32, Init::Constant, 0.0f, false}, std::move(values)});
+    };
+    auto fill = [](int64_t n, float v) { return std::vector<float>(static_cast<size_t>(n), v); };
+    auto identity = [](int64_t n) {
+        std::vector<float> f(static_cast<size_t>(n * n), 0.0f);
+        for (int64_t i = 0; i < n; ++i) f[static_cast<size_t>(i * n + i)] = 1.0f;
+        return f;
+    };
+    auto uniform = [&](const std::string & name, int64_t n, float stddev) { return random_values(name, n, stddev, c.seed); };
+    const std::vector<float> m = uniform("mask", n_embd, 0.01f);
+    std::copy(m.begin(), m.end(), embd.begin() + mask * n_embd);
+    std::vector<float> value = identity(n_embd);  // I - u u^T, u = m / |m|
+    {
+        double norm2 = 0.0;
+        for (const float x : m) norm2 += static_cast<double>(x) * x;
+        for (int64_t r = 0; r < n_embd; ++r) {
+            for (int64_t col = 0; col < n_embd; ++col) {
+                value[static_cast<size_t>(r * n_embd + col)] -= static_cast<float>(m[r] * m[col] / norm2);
+            }
+        }
+    }
+    add("token_embd.weight", n_embd, n_vocab, std::move(embd));
+    add("fc.weight", n_in, n_embd, uniform("fc.weight", n_in * n_embd, 1.0f / std::sqrt(static_cast<float>(n_in))));
+    add("enc.output_norm.weight", n_embd, 0, fill(n_embd, 0.05f));
+    for (int64_t il = 0; il < n_layer; ++il) {
+        const std::string p = "blk." + std::to_string(il) + ".";
+        const float inv_sqrt_embd = 1.0f / std::sqrt(static_cast<float>(n_embd));
+        add(p + "attn_norm.weight", n_embd, 0, fill(n_embd, 1.0f));
+        add(p + "attn_q.weight", n_embd, n_embd, uniform(p + "attn_q.weight", n_embd * n_embd, inv_sqrt_embd));
+        add(p + "attn_k.weight", n_embd, n_embd, uniform(p + "attn_k.weight", n_embd * n_embd, inv_sqrt_embd));
+        add(p + "attn_v.weight", n_embd, n_embd, value);
+        add(p + "attn_output.weight", n_embd, n_embd, identity(n_embd));
+        add(p + "attn_q_norm.weight", head_dim, 0, fill(head_dim, 0.3f));  // mild: near-even attention
+        add(p + "attn_k_norm.weight", head_dim, 0, fill(head_dim, 1.0f));
+        add(p + "ffn_norm.weight", n_embd, 0, fill(n_embd, 1.0f));
+        add(p + "ffn_gate.weight", n_embd, n_ff, uniform(p + "ffn_gate.weight", n_embd * n_ff, inv_sqrt_embd));
+        add(p + "ffn_up.weight", n_embd, n_ff, uniform(p + "ffn_up.weight", n_embd * n_ff, inv_sqrt_embd));
+        add(p + "ffn_down.weight", n_ff, n_embd, fill(n_ff * n_embd, 0.0f));
+    }
+    add("output_norm.weight", n_embd, 0, fill(n_embd, 1.0f));
+    if (c.dspark) {
+        // DSpark's Markov head adds to slot i's logits markov_w2 . markov_w1[the token guessed at
+        // slot i - 1] (the block's first token for slot 0): logits of a few units, enough to change
+        // some guesses. Its confidence head, sigmoid(conf_proj . [slot's hidden state; that
+        // markov_w1 row] + bias), is what p_min is compared with: spread around 0.5 here.
+        const int64_t rank = 8;
+        add("markov_w1.weight", rank, n_vocab, uniform("markov_w1.weight", rank * n_vocab, 1.0f));
+        add("markov_w2.weight", rank, n_vocab, uniform("markov_w2.weight", rank * n_vocab, 1.5f));
+        add("conf_proj.weight", n_embd + rank, 1, uniform("conf_proj.weight", n_embd + rank, 0.5f));
+        add("conf_proj.bias", 1, 0, fill(1, 0.0f));
+    }
+
+    // Small enough to hold whole: the tensors' data in one ggml context, written in one go.
+    size_t bytes = 0;
+    for (const auto & t : tensors) bytes += t.second.size() * sizeof(float);
+    ggml_init_params ip{};
+    ip.mem_size = bytes + (tensors.size() + 1) * (ggml_tensor_overhead() + 64);
+    ip.mem_buffer = nullptr;
+    ip.no_alloc = false;
+    std::unique_ptr<ggml_context, GgmlDeleter> data(ggml_init(ip));
+    if (!data) throw std::runtime_error("ggml_init failed");
+    for (const auto & [s, values] : tensors) {
+        ggml_tensor * t = s.ne1 > 0 ? ggml_new_tensor_2d(data.get(), s.type, s.ne0, s.ne1)
+                                    : ggml_new_tensor_1d(data.get(), s.type, s.ne0);
+        ggml_set_name(t, s.name.c_str());
+        std::memcpy(t->data, values.data(), values.size() * sizeof(float));
+        gguf_add_tensor(g.get(), t);
+    }
+    const std::string tmp = c.out + ".tmp." + std::to_string(static_cast<long long>(getpid()));
+    if (!gguf_write_to_file(g.get(), tmp.c_str(), /*only_meta=*/false) || std::rename(tmp.c_str(), c.out.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error("cannot write " + c.out);
+    }
+    std::printf("wrote %s: DFlash draft for %s (%s, n_embd=%lld), %lld layer(s), block %d, target layers %d..%d, seed=%llu\n",
+                c.out.c_str(), c.dflash_target.c_str(), tarch.c_str(), static_cast<long long>(n_embd),
+                static_cast<long long>(n_layer), c.dflash_block, target_layers.front(), target_layers.back(),
+                static_cast<unsigned long long>(c.seed));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Tokenizer check: loads the vocabulary back through libllama.
 
 void quiet_log(ggml_log_level, const char *, void *) {}
@@ -1229,6 +1455,10 @@ int main(int argc, char ** argv) {
             llama_log_set(quiet_log, nullptr);
         }
         const auto t0 = std::chrono::steady_clock::now();
+        if (!c.dflash_target.empty()) {
+            write_dflash(c);
+            return 0;
+        }
         if (c.lora) {
             const Written w = write_lora(c);
             std::printf("wrote %s: LoRA adapter for preset=%s (n_vocab=%d n_embd=%d n_layer=%d) rank=%d gain=%.2f seed=%llu "

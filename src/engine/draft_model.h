@@ -34,6 +34,8 @@ struct DraftJob {
     int32_t seq = 0;               // the slot's id: its sequence in the draft context
     const std::vector<Token>* history = nullptr;  // everything the slot holds, ending with its next input
     int32_t n_max = 0;             // most tokens to draft
+    int32_t n_max_request = 0;     // the request's speculative.n_max, before n_max took the room left into
+                                   // account (a DFlash block's size: its guesses depend on it)
     float p_min = 0.0f;            // stop at a token the draft model gives less probability
     bool sample = false;           // --spec-draft-sampling probabilistic, for a sampling request
     std::vector<Token> draft;      // out

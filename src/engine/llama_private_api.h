@@ -10,7 +10,7 @@
 // checks at start-up that they behave (hidden rows present, a draft decodes with them).
 //
 // Declared nowhere else; only the drafting heads (hidden_state_drafter.cpp, mtp_head.cpp,
-// eagle3_head.cpp) include this.
+// eagle3_head.cpp) and dflash_drafter.cpp include this.
 #pragma once
 
 #include <cstdint>
@@ -31,13 +31,15 @@ float* llama_get_embeddings_nextn(llama_context* ctx);
 float* llama_get_embeddings_nextn_ith(llama_context* ctx, int i);
 
 // Whether the context keeps the input of layer `layer` (the residual stream before it) for every
-// row of each decode. EAGLE-3 reads three of them.
-void llama_set_embeddings_layer_inp(llama_context* ctx, unsigned int layer, bool value);
+// row of each decode (n_embd floats per row, rows in batch order), and those of the last decode
+// (null if not kept). EAGLE-3 and DFlash drafts read some of them.
+void llama_set_embeddings_layer_inp(llama_context* ctx, uint32_t layer, bool value);
+float* llama_get_embeddings_layer_inp(llama_context* ctx, uint32_t layer);
 
-// Those inputs of the last decode: n_embd floats per row, rows in batch order; null if not kept.
-float* llama_get_embeddings_layer_inp(llama_context* ctx, unsigned int layer);
-
-// An EAGLE-3 draft model's target layers (GGUF "<arch>.target_layers"): the main model's layers
-// whose inputs it reads, a layer count meaning the main model's final hidden state.
+// An EAGLE-3 or DFlash draft model's target layers (GGUF "<arch>.target_layers"): the main model's
+// layers whose inputs it reads, a layer count meaning the main model's final hidden state.
 const int32_t* llama_model_target_layer_ids(const llama_model* model);
-unsigned int llama_model_target_layer_ids_n(const llama_model* model);
+uint32_t llama_model_target_layer_ids_n(const llama_model* model);
+
+// A DFlash2 draft's candidate selector width (0: a plain DFlash draft).
+int32_t llama_model_dflash_selector_top_k(const llama_model* model);

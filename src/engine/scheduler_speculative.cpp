@@ -18,6 +18,7 @@ void Scheduler::add_drafts() {
         job.seq = slot.id;
         job.history = &kv_.tokens(slot.id);  // unchanged until the drafts are placed below
         job.n_max = static_cast<int32_t>(n);
+        job.n_max_request = slot.request().speculative.n_max;
         job.p_min = slot.request().speculative.p_min;
         // Sampled drafts only for a sampling request: a greedy one keeps exact verification.
         job.sample = config_.speculative.sample_drafts && slot.request().sampling.temperature > 0.0f;

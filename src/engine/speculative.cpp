@@ -44,22 +44,29 @@ std::unique_ptr<Speculator> Speculator::create(const EngineConfig& config, const
         if (head) eagle3 = HiddenStateDrafter::create(config, main, std::move(head), error);
         if (!eagle3) return nullptr;
     }
+    std::unique_ptr<DflashDrafter> dflash;
+    if (lists(spec, DraftSource::draft_dflash) || lists(spec, DraftSource::draft_dspark)) {
+        dflash = DflashDrafter::create(config, main, lists(spec, DraftSource::draft_dspark), error);
+        if (!dflash) return nullptr;
+    }
     std::unique_ptr<NgramCacheDrafter> cache;
     if (lists(spec, DraftSource::ngram_cache)) {
         cache = NgramCacheDrafter::create(spec.ngram, config.n_parallel, llama_vocab_n_tokens(main.vocab), error);
         if (!cache) return nullptr;
     }
-    return std::unique_ptr<Speculator>(
-        new Speculator(spec, std::move(draft_model), std::move(mtp), std::move(eagle3), std::move(cache)));
+    return std::unique_ptr<Speculator>(new Speculator(spec, std::move(draft_model), std::move(mtp), std::move(eagle3),
+                                                     std::move(dflash), std::move(cache)));
 }
 
 Speculator::Speculator(SpeculativeConfig config, std::unique_ptr<DraftModel> draft_model,
                        std::unique_ptr<HiddenStateDrafter> mtp, std::unique_ptr<HiddenStateDrafter> eagle3,
+                       std::unique_ptr<DflashDrafter> dflash,
                        std::unique_ptr<NgramCacheDrafter> cache)
     : config_(std::move(config)),
       draft_model_(std::move(draft_model)),
       mtp_(std::move(mtp)),
       eagle3_(std::move(eagle3)),
+      dflash_(std::move(dflash)),
       cache_(std::move(cache)) {
     if (lists(config_, DraftSource::ngram_mod)) mod_ = std::make_unique<NgramMod>(config_.ngram.mod, 1);
     stateful_ = cache_ || mod_ || lists(config_, DraftSource::ngram_map_k) || lists(config_, DraftSource::ngram_map_k4v);
@@ -116,7 +123,9 @@ std::vector<Token> Speculator::draft_ngram(DraftSource source, const DraftJob& j
         case DraftSource::ngram_cache: return cache_->draft(job.seq, context, job.n_max);
         case DraftSource::draft_model:
         case DraftSource::draft_mtp:
-        case DraftSource::draft_eagle3: break;
+        case DraftSource::draft_eagle3:
+        case DraftSource::draft_dflash:
+        case DraftSource::draft_dspark: break;
     }
     return {};
 }
@@ -141,6 +150,8 @@ void Speculator::draft(std::vector<DraftJob>& jobs) {
             if (mtp_) mtp_->draft(undrafted);
         } else if (source == DraftSource::draft_eagle3) {
             if (eagle3_) eagle3_->draft(undrafted);
+        } else if (source == DraftSource::draft_dflash || source == DraftSource::draft_dspark) {
+            if (dflash_) dflash_->draft(undrafted);
         } else {
             for (auto* job : undrafted) job->draft = draft_ngram(source, *job);
         }

@@ -15,7 +15,8 @@
 // The sources, each tried in the order given until one drafts: a draft model (draft_model.h), the
 // heads that read the main model's hidden states (hidden_state_drafter.h: its own
 // multi-token-prediction layers, mtp_head.h, and an EAGLE-3 draft model, eagle3_head.h; they follow
-// every main decode, see decoded()), and the draft-free kinds that copy from text already seen: ngram-simple (ngram_lookup.h),
+// every main decode, see decoded()), a DFlash draft model (dflash_drafter.h: it too follows every
+// main decode), and the draft-free kinds that copy from text already seen: ngram-simple (ngram_lookup.h),
 // ngram-map-k and ngram-map-k4v (ngram_map.h), ngram-mod (ngram_mod.h) and ngram-cache
 // (ngram_cache_drafter.h). The stateful ones index each slot's context as it grows; the Speculator
 // resets a slot's state when its context stops extending what they saw (a new request on another
@@ -27,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/dflash_drafter.h"
 #include "engine/draft_model.h"
 #include "engine/engine.h"
 #include "engine/loaded_model.h"
@@ -59,6 +61,7 @@ public:
     void decoded(const llama_batch& batch, const KvCache& main_kv) {
         if (mtp_) mtp_->observe(batch, main_kv);
         if (eagle3_) eagle3_->observe(batch, main_kv);
+        if (dflash_) dflash_->observe(batch, main_kv);
     }
 
     // The main model accepted `n_accepted` tokens of slot `seq`'s last draft (the kinds that learn
@@ -85,7 +88,7 @@ private:
 
     Speculator(SpeculativeConfig config, std::unique_ptr<DraftModel> draft_model,
                std::unique_ptr<HiddenStateDrafter> mtp, std::unique_ptr<HiddenStateDrafter> eagle3,
-               std::unique_ptr<NgramCacheDrafter> cache);
+               std::unique_ptr<DflashDrafter> dflash, std::unique_ptr<NgramCacheDrafter> cache);
     SlotState& slot(int32_t seq);
     void follow(const DraftJob& job);  // resets the slot's state when its context changed otherwise than growing
     std::vector<Token> draft_ngram(DraftSource source, const DraftJob& job);
@@ -94,6 +97,7 @@ private:
     std::unique_ptr<DraftModel> draft_model_;
     std::unique_ptr<HiddenStateDrafter> mtp_;     // draft-mtp, when listed
     std::unique_ptr<HiddenStateDrafter> eagle3_;  // draft-eagle3, when listed
+    std::unique_ptr<DflashDrafter> dflash_;       // draft-dflash or draft-dspark, when listed
     std::unique_ptr<NgramCacheDrafter> cache_;  // ngram-cache, when listed
     std::unique_ptr<NgramMod> mod_;             // ngram-mod, when listed
     bool stateful_ = false;                     // a listed kind keeps state per slot

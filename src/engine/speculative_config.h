@@ -23,11 +23,14 @@ enum class DraftSource {
     ngram_cache,    // "ngram-cache": n-gram statistics of the context and of the -lcd/-lcs lookup caches
     draft_mtp,      // "draft-mtp": the main model's own multi-token-prediction (NextN) layers (mtp_head.h)
     draft_eagle3,   // "draft-eagle3": an EAGLE-3 draft model (-md) reading the main model's hidden states (eagle3_head.h)
+    draft_dflash,   // "draft-dflash": a DFlash block-diffusion draft model (-md) that reads the main model's
+                    // hidden states (dflash_drafter.h)
+    draft_dspark,   // "draft-dspark": a DSpark draft model (DFlash with a Markov head and a confidence head)
 };
 
 struct SpeculativeConfig {
     std::vector<DraftSource> sources;  // tried in order until one drafts something; empty: no speculation
-    std::string draft_model_path;      // needed by DraftSource::draft_model and draft_eagle3
+    std::string draft_model_path;      // needed by DraftSource::draft_model, draft_eagle3, draft_dflash and draft_dspark
     int32_t n_gpu_layers_draft = -1;   // -1: libllama's default
     int32_t n_ctx_draft = 0;           // the draft context, shared by all slots; 0: the main context's size
     NgramConfig ngram;                 // the ngram-* kinds' settings (ngram_config.h)

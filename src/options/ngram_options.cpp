@@ -117,6 +117,8 @@ int32_t longest_draft(const ServerOptions& o) {
             case DraftSource::draft_model: break;
             case DraftSource::draft_mtp: break;
             case DraftSource::draft_eagle3: break;
+            case DraftSource::draft_dflash: break;
+            case DraftSource::draft_dspark: break;
             case DraftSource::ngram: n = spec.ngram.simple.size_m; break;
             case DraftSource::ngram_map_k: n = spec.ngram.map_k.size_m; break;
             case DraftSource::ngram_map_k4v: n = spec.ngram.map_k4v.size_m; break;

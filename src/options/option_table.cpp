@@ -496,34 +496,24 @@ Binding chat_template_binding() {
 }
 
 
-// --spec-type: comma-separated kinds of drafting, tried in order each step. llama-server's kinds
-// that need a block-diffusion draft model (DFlash, DSpark) are accepted, left out and named by the
-// start-up notice.
+// --spec-type: comma-separated kinds of drafting, tried in order each step: every kind of llama-server 0.7.
 Binding spec_type_binding() {
     return {
         [](ServerOptions& o, const std::string& v) -> std::string {
-            static const std::vector<std::string> known = {"none",         "draft-simple", "draft-mtp",
-                                                           "draft-eagle3", "ngram-simple", "ngram-map-k",
-                                                           "ngram-map-k4v", "ngram-mod",   "ngram-cache"};
-            // llama-server's other kinds: accepted, left out, and named by the start-up notice.
-            static const std::vector<std::string> not_built = {"draft-dflash", "draft-dspark"};
+            static const std::vector<std::string> known = {
+                "none",         "draft-simple", "draft-mtp",     "draft-eagle3", "draft-dflash", "draft-dspark",
+                "ngram-simple", "ngram-map-k",  "ngram-map-k4v", "ngram-mod",    "ngram-cache"};
             std::vector<std::string> types;
-            o.spec_types_not_built.clear();
             for (const auto& item : split_list(v, ',')) {
                 const std::string type = to_lower(trim(item));
-                if (std::find(not_built.begin(), not_built.end(), type) != not_built.end()) {
-                    o.spec_types_not_built.push_back(type);
-                    continue;
-                }
                 if (std::find(known.begin(), known.end(), type) == known.end()) {
-                    return "unknown type '" + type + "' (none, draft-simple, draft-mtp, draft-eagle3, ngram-simple, "
-                           "ngram-map-k, ngram-map-k4v, ngram-mod, ngram-cache; llama-server's other kinds are "
-                           "accepted and left out)";
+                    return "unknown type '" + type + "' (none, draft-simple, draft-mtp, draft-eagle3, draft-dflash, "
+                           "draft-dspark, ngram-simple, ngram-map-k, ngram-map-k4v, ngram-mod, ngram-cache)";
                 }
                 if (std::find(types.begin(), types.end(), type) != types.end()) return "'" + type + "' is given twice";
                 types.push_back(type);
             }
-            if (types.empty() && o.spec_types_not_built.empty()) return "must not be empty";
+            if (types.empty()) return "must not be empty";
             if (types.size() > 1 && std::find(types.begin(), types.end(), "none") != types.end()) {
                 return "'none' cannot be combined with other types";
             }
@@ -1093,26 +1083,21 @@ std::vector<OptionSpec> build_table() {
             .bind(int_in(at_draft_limits(&SpeculativeParams::n_min), 0)));
     add(Opt(S::Speculative, {"--draft-p-min", "--spec-draft-p-min"}).value(K::Float, "P")
             .env({"LLAMA_ARG_DRAFT_P_MIN", "LLAMA_ARG_SPEC_DRAFT_P_MIN"})
-            .help("the draft model (or draft-mtp's NextN layers, or draft-eagle3's model) stops drafting at a token it "
-                  "gives less probability than this (a request's speculative.p_min wins)")
+            .help("the draft model (or draft-mtp's NextN layers, or the EAGLE-3, DFlash or DSpark model) stops drafting "
+                  "at a token it gives less probability than this (a request's speculative.p_min wins)")
             .bind(float_in(at_draft_limits(&SpeculativeParams::p_min), 0.0, 1.0)));
     add(Opt(S::Speculative, {"--spec-type"}).value(K::List, "TYPES").env({"LLAMA_ARG_SPEC_TYPE"})
             .help("comma-separated kinds of drafting, tried in order each step: draft-simple (the draft "
                   "model of -md); draft-mtp (the model's own multi-token-prediction layers, when its file has "
-                  "them); draft-eagle3 (an EAGLE-3 draft model, -md, reading the model's hidden states); without a draft model: ngram-simple (copy what followed the last n-gram's "
+                  "them); draft-eagle3 (an EAGLE-3 draft model, -md, reading the model's hidden states); "
+                  "draft-dflash (a DFlash block-diffusion draft model, -md, reading the model's hidden "
+                  "states); draft-dspark (a DSpark draft model: DFlash with Markov and confidence heads); "
+                  "without a draft model: ngram-simple (copy what followed the last n-gram's "
                   "previous occurrence in the slot's own context), ngram-map-k (the same from an index of the "
                   "context's n-grams), ngram-map-k4v (the clearly most frequent continuation of the last "
                   "n-gram), ngram-mod (chained lookups in a hash pool shared by all slots), ngram-cache (n-gram "
                   "statistics of the context and of the -lcd/-lcs lookup caches); or none")
-            .def("draft-simple with -md, else none").bind(spec_type_binding())
-            .notice([](const ServerOptions& o) -> std::string {
-                if (o.spec_types_not_built.empty()) return "";
-                std::string names;
-                for (const auto& n : o.spec_types_not_built) names += (names.empty() ? "" : ", ") + n;
-                const std::string used = draft_source_names(o.engine.speculative.sources);
-                return "accepted; cria does not have " + names + ": left out (drafting with: " +
-                       (used.empty() ? "none" : used) + ")";
-            }));
+            .def("draft-simple with -md, else none").bind(spec_type_binding()));
 
     add(Opt(S::Logging, {"-v", "--verbose", "--log-verbose"})
             .help("log everything, including debug messages").bind(boolean(at(&ServerOptions::verbose))));

@@ -213,6 +213,8 @@ const char* draft_source_name(DraftSource source) {
         case DraftSource::ngram_cache: return "ngram-cache";
         case DraftSource::draft_mtp: return "draft-mtp";
         case DraftSource::draft_eagle3: return "draft-eagle3";
+        case DraftSource::draft_dflash: return "draft-dflash";
+        case DraftSource::draft_dspark: return "draft-dspark";
     }
     return "";
 }
@@ -220,7 +222,8 @@ const char* draft_source_name(DraftSource source) {
 std::optional<DraftSource> draft_source_from_name(const std::string& name) {
     for (const DraftSource source : {DraftSource::draft_model, DraftSource::ngram, DraftSource::ngram_map_k,
                                      DraftSource::ngram_map_k4v, DraftSource::ngram_mod, DraftSource::ngram_cache,
-                                     DraftSource::draft_mtp, DraftSource::draft_eagle3}) {
+                                     DraftSource::draft_mtp, DraftSource::draft_eagle3, DraftSource::draft_dflash,
+                                     DraftSource::draft_dspark}) {
         if (name == draft_source_name(source)) return source;
     }
     return std::nullopt;

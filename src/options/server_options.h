@@ -51,7 +51,6 @@ struct ServerOptions {
     bool spec_type_none = false;       // --spec-type none was given (validate(): it contradicts -md)
     bool ctx_size_given = false;       // -c was given (validate(): else --kv-unified-per-slot sizes the pool)
     bool cors_origins_given = false;   // --cors-origins was given (validate(): else agent tools limit CORS to localhost)
-    std::vector<std::string> spec_types_not_built;  // --spec-type kinds of llama-server cria lacks (notice)
 
     // llama-server options kept for features still to come; each given one logs a start-up notice
     LaterOptions later;

@@ -37,17 +37,24 @@ std::string check_speculative(ServerOptions& o) {
     const bool has_draft_model = !spec.draft_model_path.empty() || !spec.draft_hf_repo.empty();  // -md or -hfd
     if (o.spec_type_none && has_draft_model) return "--spec-type none contradicts --model-draft: give one or the other";
     if (spec.sources.empty() && has_draft_model) spec.sources.push_back(DraftSource::draft_model);
-    for (const DraftSource kind : {DraftSource::draft_model, DraftSource::draft_eagle3}) {
-        if (has_source(spec, kind) && !has_draft_model) {
+    // The kinds that draft with the model of -md: a plain draft model, EAGLE-3, DFlash, DSpark.
+    int draft_model_kinds = 0;
+    for (const DraftSource kind : {DraftSource::draft_model, DraftSource::draft_eagle3, DraftSource::draft_dflash,
+                                   DraftSource::draft_dspark}) {
+        if (!has_source(spec, kind)) continue;
+        ++draft_model_kinds;
+        if (!has_draft_model) {
             return "--spec-type " + std::string(draft_source_name(kind)) +
                    " needs a draft model: give --model-draft FNAME or --hf-repo-draft REPO";
         }
     }
-    if (has_draft_model && !has_source(spec, DraftSource::draft_model) && !has_source(spec, DraftSource::draft_eagle3)) {
-        return "--model-draft is given but --spec-type lists no kind that uses it (draft-simple, draft-eagle3)";
+    if (draft_model_kinds > 1) {
+        return "--spec-type lists more than one of draft-simple, draft-eagle3, draft-dflash and draft-dspark: each "
+               "would read --model-draft; give one";
     }
-    if (has_source(spec, DraftSource::draft_model) && has_source(spec, DraftSource::draft_eagle3)) {
-        return "--spec-type lists draft-simple and draft-eagle3, which both take --model-draft: give one";
+    if (has_draft_model && draft_model_kinds == 0) {
+        return "--model-draft is given but --spec-type lists no kind that uses it (draft-simple, draft-eagle3, "
+               "draft-dflash, draft-dspark)";
     }
     if (spec.enabled() && o.engine.grp_attn_n > 1) {
         return "speculative decoding (--spec-type, --model-draft) cannot be combined with self-extend (--grp-attn-n)";

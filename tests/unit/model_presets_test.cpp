@@ -115,7 +115,6 @@ TEST(ModelPresets, EmbeddingAndVisionPresets) {
 
 TEST(ModelPresets, SpecDefaultAsksForNgramModWithLlamaServersSizes) {
     const ServerOptions o = ok({"-m", "m.gguf", "--spec-default"});
-    EXPECT_TRUE(o.spec_types_not_built.empty());  // ngram-mod is built: it drafts
     EXPECT_TRUE(o.engine.speculative.enabled());
     const std::string json = cria::server_options_json(o);
     EXPECT_NE(json.find("\"--spec-ngram-mod-n-match\": \"24\""), std::string::npos) << json;

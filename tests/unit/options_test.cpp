@@ -1299,21 +1299,26 @@ TEST(Options, SyntheticAcceptanceIsCheckedAgainstTheLongestDraft) {
 
 TEST(Options, BadSpeculativeOptionsAreErrors) {
     EXPECT_TRUE(contains(err({"--spec-type", "bogus"}), "unknown type 'bogus'"));
-    // llama-server's other kinds are accepted, left out, and named by a notice.
-    const ServerOptions dflash = ok({"--spec-type", "draft-dflash,ngram-simple"});
-    EXPECT_EQ(type_names(dflash.engine.speculative.sources), (std::vector<std::string>{"ngram-simple"}));
-    ASSERT_EQ(dflash.notices.size(), 1u);
-    EXPECT_TRUE(contains(dflash.notices[0], "draft-dflash") && contains(dflash.notices[0], "drafting with: ngram-simple"));
     // draft-eagle3 is built: it takes the EAGLE-3 model of -md, and only it does.
     const ServerOptions eagle = ok({"--spec-type", "draft-eagle3,ngram-simple", "-md", "e.gguf"});
     EXPECT_EQ(type_names(eagle.engine.speculative.sources), (std::vector<std::string>{"draft-eagle3", "ngram-simple"}));
     EXPECT_TRUE(eagle.notices.empty());
     EXPECT_TRUE(contains(err({"--spec-type", "draft-eagle3"}), "--spec-type draft-eagle3 needs a draft model"));
-    EXPECT_TRUE(contains(err({"--spec-type", "draft-simple,draft-eagle3", "-md", "e.gguf"}), "both take --model-draft"));
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-simple,draft-eagle3", "-md", "e.gguf"}), "each would read --model-draft"));
     // draft-mtp is built: the model's own NextN layers, no draft model needed.
     const ServerOptions mtp = ok({"--spec-type", "draft-mtp,ngram-simple"});
     EXPECT_EQ(type_names(mtp.engine.speculative.sources), (std::vector<std::string>{"draft-mtp", "ngram-simple"}));
     EXPECT_TRUE(mtp.notices.empty());
+    // draft-dflash is built: it drafts with the DFlash model of -md (and needs one).
+    const ServerOptions dflash = ok({"--spec-type", "draft-dflash", "-md", "d.gguf"});
+    EXPECT_EQ(type_names(dflash.engine.speculative.sources), (std::vector<std::string>{"draft-dflash"}));
+    EXPECT_EQ(dflash.engine.speculative.draft_model_path, "d.gguf");
+    EXPECT_TRUE(dflash.notices.empty());
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-dflash"}), "--spec-type draft-dflash needs a draft model"));
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-dflash,draft-simple", "-md", "d.gguf"}), "each would read --model-draft"));
+    const ServerOptions dspark = ok({"--spec-type", "draft-dspark", "-md", "d.gguf"});
+    EXPECT_EQ(type_names(dspark.engine.speculative.sources), (std::vector<std::string>{"draft-dspark"}));
+    EXPECT_TRUE(contains(err({"--spec-type", "draft-dspark,draft-dflash", "-md", "d.gguf"}), "each would read --model-draft"));
     EXPECT_TRUE(contains(err({"--spec-type", "none,ngram-simple"}), "'none' cannot be combined"));
     EXPECT_TRUE(contains(err({"--spec-type", "ngram-simple,ngram-simple"}), "given twice"));
     EXPECT_TRUE(contains(err({"--spec-type", "draft-simple"}), "needs a draft model"));
