@@ -27,33 +27,72 @@ std::string meta(const llama_model* model, const char* key) {
 
 std::unique_ptr<DflashDrafter> DflashDrafter::create(const EngineConfig& config, const LoadedModel& main, bool dspark,
                                                      std::string* error) {
-    const EngineConfig draft_config = draft_engine_config(config);
+    // The draft options (-ngld, -td, -devd, -otd, -ctkd, ...) apply as to any draft model. A
+    // warm-up decode would be a block without its rows: none.
+    EngineConfig draft_config = draft_engine_config(config);
+    draft_config.warmup = false;
+    // Its rows sit at the main context's positions: as much room, unless -cd says otherwise.
+    if (config.speculative.n_ctx_draft <= 0) draft_config.n_ctx = static_cast<int32_t>(llama_n_ctx(main.context.get()));
     const std::string kind = dspark ? "draft-dspark" : "draft-dflash";
     const std::string what = "--spec-type " + kind + ": draft model '" + draft_config.model_path + "'";
     if (draft_config.model_path.empty()) {
-        *error = "--spec-type " + kind + " needs its DFlash draft model: give --model-draft FNAME";
+        *error = "--spec-type " + kind + " needs a draft model: give --model-draft FNAME";
         return nullptr;
     }
     std::unique_ptr<DflashDrafter> d(new DflashDrafter());
-    llama_model_params mp = llama_model_default_params();
-    if (draft_config.n_gpu_layers >= 0) mp.n_gpu_layers = draft_config.n_gpu_layers;
-    d->model_.reset(llama_model_load_from_file(draft_config.model_path.c_str(), mp));
-    if (!d->model_) {
-        *error = what + " could not be loaded";
+    d->dspark_ = dspark;
+    d->draft_ = std::make_unique<LoadedModel>();
+    EngineInfo info;
+    std::string why;
+    if (!load_model(draft_config, d->draft_.get(), &info, &why, nullptr, main.context.get())) {
+        *error = draft_load_error(why);
         return nullptr;
     }
-    const llama_model* model = d->model_.get();
-    const llama_model* main_model = main.model.get();
-    char arch[32] = {};
-    llama_model_meta_val_str(model, "general.architecture", arch, sizeof(arch));
-    const uint32_t n_targets = llama_model_target_layer_ids_n(model);
-    if (std::string(arch) != "dflash" || n_targets == 0) {
-        *error = what + " is not a DFlash draft (architecture '" + arch + "')";
+    d->context_ = d->draft_->context.get();
+    if (!d->read_metadata(main, what, error)) return nullptr;
+    const llama_model* model = d->draft_->model.get();
+    llama_context* main_context = main.context.get();
+    // A block's tokens see each other both ways, unless the model says it was trained causal.
+    llama_set_causal_attn(d->context_, meta(model, "dflash.attention.causal") == "true");
+    for (const uint32_t il : d->target_layers_) llama_set_embeddings_layer_inp(main_context, il, true);
+    // DSpark's confidence of each row comes back as the row's hidden state (rows with logits only).
+    if (dspark) llama_set_embeddings_nextn(d->context_, true, /*masked=*/true);
+    if (dspark && meta(model, "dflash.has_confidence_head") == "false") {
+        // llama-server refuses to start unless --spec-draft-p-min is 0; here p_min is the request's.
+        log_warn("draft-dspark: the draft model has no confidence head: p_min does not shorten its drafts");
+    }
+    d->main_ = main_context;
+    d->n_batch_ = static_cast<int32_t>(llama_n_batch(d->context_));
+    d->n_slots_ = std::max(1, config.n_parallel);
+    d->batch_ = llama_batch_ext_init(d->context_);
+    d->rows_.resize(static_cast<size_t>(d->n_slots_));
+    if (d->batch_ == nullptr) {
+        *error = what + ": libllama gave no batch for its context";
         return nullptr;
+    }
+    const std::string problem = d->check(main);
+    if (!problem.empty()) {
+        *error = what + ": " + problem;
+        return nullptr;
+    }
+    log_info(kind + ": block of " + std::to_string(d->block_size_) + " tokens, reading " +
+             std::to_string(d->target_layers_.size()) + " layer(s) of the main model, context of " +
+             std::to_string(llama_n_ctx(d->context_)) + " tokens");
+    return d;
+}
+
+bool DflashDrafter::read_metadata(const LoadedModel& main, const std::string& what, std::string* error) {
+    const llama_model* model = draft_->model.get();
+    const llama_model* main_model = main.model.get();
+    const std::string arch = meta(model, "general.architecture");
+    const uint32_t n_targets = llama_model_target_layer_ids_n(model);
+    if (arch != "dflash" || n_targets == 0) {
+        *error = what + " is not a DFlash draft (architecture '" + arch + "')";
+        return false;
     }
     if (llama_model_dflash_selector_top_k(model) > 0) {
         *error = what + " is a DFlash2 draft (with a candidate selector), which cria does not run";
-        return nullptr;
+        return false;
     }
     const int32_t n_layer_main = llama_model_n_layer(main_model);
     const int32_t* ids = llama_model_target_layer_ids(model);
@@ -64,69 +103,35 @@ std::unique_ptr<DflashDrafter> DflashDrafter::create(const EngineConfig& config,
         if (ids[k] < 0 || ids[k] >= n_layer_main) {
             *error = what + " reads layer " + std::to_string(ids[k]) + " of the main model, which has " +
                      std::to_string(n_layer_main);
-            return nullptr;
+            return false;
         }
-        d->target_layers_.push_back(static_cast<uint32_t>(ids[k]));
+        target_layers_.push_back(static_cast<uint32_t>(ids[k]));
     }
-    d->n_embd_main_ = llama_model_n_embd(main_model);
-    d->mask_ = llama_vocab_mask(llama_model_get_vocab(model));
+    n_embd_main_ = llama_model_n_embd(main_model);
+    mask_ = llama_vocab_mask(llama_model_get_vocab(model));
     const std::string block = meta(model, "dflash.block_size");
-    if (dspark && block.empty()) {
+    if (dspark_ && block.empty()) {
         // libllama's DSpark graph asserts (aborts) without it.
         *error = what + " has no dflash.block_size, which a DSpark draft needs";
-        return nullptr;
+        return false;
     }
-    d->block_size_ = block.empty() ? 16 : std::atoi(block.c_str());  // llama-server's default
-    d->n_vocab_ = llama_vocab_n_tokens(main.vocab);
-    d->n_embd_draft_ = llama_model_n_embd(model);
-    d->dspark_ = dspark;
+    block_size_ = block.empty() ? 16 : std::atoi(block.c_str());  // llama-server's default
+    n_vocab_ = llama_vocab_n_tokens(main.vocab);
+    n_embd_draft_ = llama_model_n_embd(model);
     // A DSpark draft trained with the block's first row as a guess (the default) drafts from it too.
     const std::string from_anchor = meta(model, "dflash.sample_from_anchor");
-    d->anchor_drafts_ = dspark && (from_anchor.empty() || from_anchor == "true");
-    if (d->mask_ < 0 || d->mask_ >= d->n_vocab_ || d->block_size_ < 2) {
+    anchor_drafts_ = dspark_ && (from_anchor.empty() || from_anchor == "true");
+    if (mask_ < 0 || mask_ >= n_vocab_ || block_size_ < 2) {
         *error = what + " has no mask token or no block of at least 2 tokens";
-        return nullptr;
+        return false;
     }
+    return true;
+}
 
-    // Its context mirrors the main one: one sequence per slot, the same room and batch.
-    llama_context* main_context = main.context.get();
-    llama_context_params params = llama_context_default_params();
-    params.n_ctx = llama_n_ctx(main_context);
-    params.n_batch = llama_n_batch(main_context);
-    params.n_ubatch = llama_n_ubatch(main_context);
-    params.n_seq_max = llama_n_seq_max(main_context);
-    params.n_threads = draft_config.n_threads > 0 ? draft_config.n_threads : llama_n_threads(main_context);
-    params.n_threads_batch = llama_n_threads_batch(main_context);
-    params.kv_unified = config.kv_unified;
-    params.no_perf = true;
-    params.ctx_other = main_context;  // the main model's token embeddings and output matrix
-    d->context_.reset(llama_init_from_model(d->model_.get(), params));
-    if (!d->context_) {
-        *error = what + ": libllama could not create its context";
-        return nullptr;
-    }
-    llama_context* context = d->context_.get();
-    // A block's tokens see each other both ways, unless the model says it was trained causal.
-    llama_set_causal_attn(context, meta(model, "dflash.attention.causal") == "true");
-    for (const uint32_t il : d->target_layers_) llama_set_embeddings_layer_inp(main_context, il, true);
-    // DSpark's confidence of each row comes back as the row's hidden state (rows with logits only).
-    if (dspark) llama_set_embeddings_nextn(context, true, /*masked=*/true);
-    if (dspark && meta(model, "dflash.has_confidence_head") == "false") {
-        // llama-server refuses to start unless --spec-draft-p-min is 0; here p_min is the request's.
-        log_warn("draft-dspark: the draft model has no confidence head: p_min does not shorten its drafts");
-    }
-    d->main_ = main_context;
-    d->n_batch_ = static_cast<int32_t>(llama_n_batch(context));
-    d->n_slots_ = std::max(1, config.n_parallel);
-    d->batch_ = llama_batch_ext_init(context);
-    d->rows_.resize(static_cast<size_t>(d->n_slots_));
-    if (d->batch_ == nullptr) {
-        *error = what + ": libllama gave no batch for its context";
-        return nullptr;
-    }
-
+std::string DflashDrafter::check(const LoadedModel& main) {
     // One token through the main model, its row into the draft context, one block: what drafting
     // relies on, checked before anything else uses either context (both are emptied again).
+    llama_context* main_context = main.context.get();
     const Token probe = llama_vocab_bos(main.vocab) != LLAMA_TOKEN_NULL ? llama_vocab_bos(main.vocab) : 0;
     llama_batch one = llama_batch_init(1, 0, 1);
     one.n_tokens = 1;
@@ -139,35 +144,28 @@ std::unique_ptr<DflashDrafter> DflashDrafter::create(const EngineConfig& config,
     if (llama_decode(main_context, one) != 0) {
         problem = "a one-token decode of the main model failed";
     } else {
-        for (const uint32_t il : d->target_layers_) {
+        for (const uint32_t il : target_layers_) {
             if (llama_get_embeddings_layer_inp(main_context, il) == nullptr) {
                 problem = "libllama gave no hidden state of the main model's layer " + std::to_string(il);
             }
         }
     }
     if (problem.empty()) {
-        d->rows_[0].clear();
-        d->inject(one, nullptr);
+        rows_[0].clear();
+        inject(one, nullptr);
         std::vector<Token> history = {probe, probe};
         DraftJob job;
         job.seq = 0;
         job.history = &history;
         job.n_max = 1;
         std::vector<DraftJob*> jobs = {&job};
-        d->draft(jobs);
-        if (d->rows_[0].size() != 1 || job.draft.size() != 1) problem = "a decode of the draft model gave no draft";
+        draft(jobs);
+        if (rows_[0].size() != 1 || job.draft.size() != 1) problem = "a decode of the draft model gave no draft";
     }
     llama_batch_free(one);
     LlamaKvMemory(main_context).seq_rm(0, -1, -1);
-    d->truncate(0, 0);
-    if (!problem.empty()) {
-        *error = what + ": " + problem;
-        return nullptr;
-    }
-    log_info(kind + ": block of " + std::to_string(d->block_size_) + " tokens, reading " +
-             std::to_string(n_targets) + " layer(s) of the main model, context of " +
-             std::to_string(llama_n_ctx(context)) + " tokens");
-    return d;
+    truncate(0, 0);
+    return problem;
 }
 
 DflashDrafter::~DflashDrafter() {
@@ -180,18 +178,18 @@ DflashDrafter::~DflashDrafter() {
 void DflashDrafter::truncate(int32_t seq, size_t from) {
     auto& rows = rows_[static_cast<size_t>(seq)];
     if (rows.size() <= from) return;
-    LlamaKvMemory(context_.get()).seq_rm(seq, static_cast<llama_pos>(from), -1);
+    LlamaKvMemory(context_).seq_rm(seq, static_cast<llama_pos>(from), -1);
     rows.resize(from);
 }
 
 bool DflashDrafter::process(const std::vector<int32_t>& seqs) {
-    const int32_t status = llama_process(context_.get(), LLAMA_PROCESS_TYPE_DECODE, batch_);
+    const int32_t status = llama_process(context_, LLAMA_PROCESS_TYPE_DECODE, batch_);
     llama_batch_ext_clear(batch_);
     if (status != 0) {
         // What the failed batch left in the cache is unknown: those sequences start afresh.
         log_warn("draft-dflash/dspark: a decode of the draft model failed (" + std::to_string(status) + ")");
         for (const int32_t seq : seqs) {
-            LlamaKvMemory(context_.get()).seq_rm(seq, -1, -1);
+            LlamaKvMemory(context_).seq_rm(seq, -1, -1);
             rows_[static_cast<size_t>(seq)].clear();
         }
     }
@@ -284,7 +282,7 @@ void DflashDrafter::feed(const std::vector<std::pair<int32_t, llama_pos>>& added
 Token DflashDrafter::history_last(const DraftJob& job) { return job.history->back(); }
 
 Token DflashDrafter::best_token(int32_t i, float p_min) const {
-    const float* logits = llama_get_logits_ith(context_.get(), i);
+    const float* logits = llama_get_logits_ith(context_, i);
     if (logits == nullptr) return -1;
     // The most likely tokens, best first (ties: the lower id), and the best one's probability among them.
     std::vector<std::pair<float, Token>> top;
@@ -306,7 +304,7 @@ Token DflashDrafter::best_token(int32_t i, float p_min) const {
 
 std::vector<DflashDrafter::Block> DflashDrafter::plan(std::vector<DraftJob*>& jobs) {
     std::vector<Block> blocks;
-    const int64_t n_ctx_seq = static_cast<int64_t>(llama_n_ctx_seq(context_.get()));
+    const int64_t n_ctx_seq = static_cast<int64_t>(llama_n_ctx_seq(context_));
     const int32_t extra = anchor_drafts_ ? 0 : 1;
     // Every drafting slot's block fits its share of the batch.
     const int32_t fit = n_batch_ / std::max(1, static_cast<int32_t>(jobs.size())) - extra;
@@ -337,7 +335,7 @@ void DflashDrafter::draft(std::vector<DraftJob*>& jobs) {
     // blocks of one micro-batch of one size (else it aborts): blocks go by size, a micro-batch's
     // worth at a time (the same guesses: a block sees only its own sequence).
     std::stable_sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) { return a.n < b.n; });
-    const int32_t n_ubatch = static_cast<int32_t>(llama_n_ubatch(context_.get()));
+    const int32_t n_ubatch = static_cast<int32_t>(llama_n_ubatch(context_));
     const int32_t extra = anchor_drafts_ ? 0 : 1;
     for (size_t begin = 0; begin < blocks.size();) {
         size_t end = begin;
@@ -346,7 +344,7 @@ void DflashDrafter::draft(std::vector<DraftJob*>& jobs) {
         run(blocks, begin, end);
         // The blocks leave the cache: their rows are guesses, not the main model's states.
         for (size_t k = begin; k < end; ++k) {
-            LlamaKvMemory(context_.get()).seq_rm(blocks[k].job->seq, static_cast<llama_pos>(blocks[k].at), -1);
+            LlamaKvMemory(context_).seq_rm(blocks[k].job->seq, static_cast<llama_pos>(blocks[k].at), -1);
         }
         begin = end;
     }
@@ -375,7 +373,7 @@ void DflashDrafter::run(std::vector<Block>& blocks, size_t begin, size_t end) {
     }
     if (!process(seqs)) return;
     // DSpark's confidence of each row (its hidden-state row's first value), for p_min.
-    const float* confidence = dspark_ ? llama_get_embeddings_nextn(context_.get()) : nullptr;
+    const float* confidence = dspark_ ? llama_get_embeddings_nextn(context_) : nullptr;
     for (size_t k = begin; k < end; ++k) {
         Block& b = blocks[k];
         for (int32_t i = 0; i < std::min(b.n, b.job->n_max); ++i) {

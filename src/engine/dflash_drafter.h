@@ -77,6 +77,11 @@ private:
     // Decodes blocks[begin, end) together and reads their drafts.
     void run(std::vector<Block>& blocks, size_t begin, size_t end);
 
+    // create()'s parts: what the draft model's metadata says (false, *error set, if it cannot
+    // draft for `main`), and the one-token check that libllama gives what drafting needs ("" if so).
+    bool read_metadata(const LoadedModel& main, const std::string& what, std::string* error);
+    std::string check(const LoadedModel& main);
+
     // observe(), with the main cache's record when there is one (none: the start-up check).
     void inject(const llama_batch& batch, const KvCache* main_kv);
     // Appends to features_ (and `added`) the rows of `seq` in `batch` (its batch indices `list`),
@@ -93,8 +98,8 @@ private:
     Token best_token(int32_t i, float p_min) const;
     static Token history_last(const DraftJob& job);
 
-    llama_model_ptr model_;                      // the draft model
-    llama_context_ptr context_;                  // its context; ctx_other: the main context
+    std::unique_ptr<LoadedModel> draft_;         // the draft model and its context (ctx_other: the main context)
+    llama_context* context_ = nullptr;           // draft_'s context
     llama_context* main_ = nullptr;
     std::vector<uint32_t> target_layers_;        // the main model's layers whose inputs the draft reads
     int32_t n_embd_main_ = 0;                    // width of one of those rows

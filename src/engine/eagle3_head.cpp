@@ -97,6 +97,8 @@ std::unique_ptr<DraftHead> create_eagle3_head(const EngineConfig& config, const 
     EngineConfig draft_config = draft_engine_config(config);
     // A warm-up decode feeds tokens alone, which the EAGLE-3 decoder cannot take.
     draft_config.warmup = false;
+    // Its rows sit at the main context's positions: as much room, unless -cd says otherwise.
+    if (config.speculative.n_ctx_draft <= 0) draft_config.n_ctx = static_cast<int32_t>(llama_n_ctx(main.context.get()));
     auto draft = std::make_unique<LoadedModel>();
     EngineInfo info;
     std::string why;
