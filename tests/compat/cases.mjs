@@ -22,6 +22,8 @@ export const CONFIGS = {
   rerank: { args: ['--rerank'], model: 'tiny-rerank.gguf' },
   multimodal: { mmproj: 'tiny-mmproj.gguf' },
   eagle3: { draft: 'tiny-eagle3.gguf', args: ['--spec-type', 'draft-eagle3', '--spec-draft-n-max', '3', '--spec-draft-p-min', '0'] },
+  dflash: { draft: 'tiny-dflash.gguf', args: ['--spec-type', 'draft-dflash', '--spec-draft-n-max', '3', '--spec-draft-p-min', '0'] },
+  dspark: { draft: 'tiny-dspark.gguf', args: ['--spec-type', 'draft-dspark', '--spec-draft-n-max', '3', '--spec-draft-p-min', '0'] },
 };
 
 const short = { n_predict: 3, seed: 7, temperature: 0 };
@@ -158,6 +160,9 @@ export const CASES = [
   { id: 'eagle3-completion', config: 'eagle3', path: '/completion', body: { prompt: 'Once upon a time', n_predict: 16, seed: 7, temperature: 0 } },
   { id: 'eagle3-chat-stream', config: 'eagle3', path: '/v1/chat/completions', body: { ...chat, max_tokens: 16, stream: true } },
   { id: 'eagle3-props', config: 'eagle3', path: '/props' },
+  // ---- block-diffusion drafts (DFlash, DSpark) ----
+  { id: 'dflash-completion', config: 'dflash', path: '/completion', body: { prompt: 'Once upon a time', n_predict: 16, seed: 7, temperature: 0 } },
+  { id: 'dspark-completion', config: 'dspark', path: '/completion', body: { prompt: 'Once upon a time', n_predict: 16, seed: 7, temperature: 0 } },
   { id: 'mm-chat-image', config: 'multimodal', path: '/v1/chat/completions', body: mediaChat('image_url', PNG_URL) },
   { id: 'mm-chat-stream-image', config: 'multimodal', path: '/v1/chat/completions',
     body: { ...mediaChat('image_url', PNG_URL), stream: true } },
