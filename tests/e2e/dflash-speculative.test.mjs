@@ -17,8 +17,9 @@ import { startCria, referenceDecode, runCria, freePort, TINY_MODEL, MODELS } fro
 import {
   SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, promptsWithoutNearTies,
 } from './lib/generation-helpers.mjs';
-import { llamaServerPath, startLlamaServer } from './lib/llama-server.mjs';
-import { outcome, drafted, accepted, metric } from './lib/speculative-helpers.mjs';
+import {
+  outcome, drafted, accepted, metric, assertLlamaServerDrafts, assertDraftedLikePlain, plainOutputTests,
+} from './lib/speculative-helpers.mjs';
 
 const DRAFT = path.join(MODELS, 'tiny-dflash.gguf');
 const N_PREDICT = 96;
@@ -50,19 +51,9 @@ describe('--spec-type draft-dflash', () => {
       tokens: await metric(cria, 'spec_decode_num_draft_tokens_total'),
       accepted: await metric(cria, 'spec_decode_num_accepted_tokens_total'),
     };
-    const responses = [];
-    for (const { prompt, reference } of CASES) {
-      const body = greedy(prompt, N_PREDICT, { cache_prompt: false });
-      const r = await complete(cria, body);
-      assert.deepEqual(r.tokens, reference.tokens, `"${prompt}" differs from reference-decode`);
-      assert.deepEqual(outcome(r), outcome(await complete(plain, body)), `"${prompt}" differs from plain decoding`);
-      responses.push(r);
-    }
+    const responses = await assertDraftedLikePlain(cria, plain, CASES, N_PREDICT);
     const n = drafted(responses);
     const ok = accepted(responses);
-    assert.ok(n > 0, 'nothing was drafted');
-    assert.ok(ok > 0, 'no draft token was accepted');
-    assert.ok(ok < n, 'every draft token was accepted: the rejection path went untested');
     assert.equal(await metric(cria, 'spec_decode_num_draft_tokens_total') - before.tokens, n);
     assert.equal(await metric(cria, 'spec_decode_num_accepted_tokens_total') - before.accepted, ok);
   });
@@ -85,29 +76,7 @@ describe('--spec-type draft-dflash', () => {
     assert.equal(together[1].timings.draft_n, undefined, 'speculative.n_max 0 still drafted');
   });
 
-  test('n_predict limits and a follow-up on the reused cache give plain decoding\'s output', async () => {
-    const { prompt, reference } = CASES[0];
-    for (const n of [1, 2, 5, 17]) {
-      const r = await complete(cria, greedy(prompt, n, { cache_prompt: false }));
-      assert.deepEqual(r.tokens, reference.tokens.slice(0, n), `n_predict ${n}`);
-    }
-    const first = greedy(prompt, 24, { id_slot: 0 });
-    const a = await complete(cria, first);
-    assert.deepEqual(a.tokens, (await complete(plain, first)).tokens);
-    const follow = greedy(prompt + a.content + ' and', 24, { id_slot: 0 });
-    const b = await complete(cria, follow);
-    const want = await complete(plain, follow);
-    assert.ok(b.timings.cache_n > 0, 'the follow-up reused nothing: the test proves nothing');
-    assert.deepEqual(b.tokens, want.tokens);
-    assert.ok((b.timings.draft_n ?? 0) > 0, 'the follow-up did not draft');
-  });
-
-  test('sampling with a seed gives what plain decoding gives with that seed', async () => {
-    for (const seed of [42, 7]) {
-      const body = { prompt: CASES[0].prompt, n_predict: 48, temperature: 0.8, seed, cache_prompt: false };
-      assert.deepEqual(outcome(await complete(cria, body)), outcome(await complete(plain, body)), `seed ${seed}`);
-    }
-  });
+  plainOutputTests(() => ({ cria, plain, cases: CASES }));
 });
 
 describe('--spec-type draft-dspark', () => {
@@ -177,26 +146,8 @@ const ORACLE_RUNS = [
 ];
 
 test('the drafts are llama-server\'s: as many drafted and accepted for each prompt', async (t) => {
-  if (!llamaServerPath()) return t.skip('llama-server is not installed');
   for (const { kind, nMax, pMin } of ORACLE_RUNS) {
-    const oracle = await startLlamaServer(TINY_MODEL, ['-t', '1', '-np', '1', ...kind,
-      '--spec-draft-n-max', nMax, '--spec-draft-p-min', pMin]);
-    const cria = await startCria(['-np', '1', ...THREADS, ...kind, '--draft-max', nMax, '--draft-p-min', pMin]);
-    try {
-      for (const { prompt, reference } of CASES) {
-        const body = greedy(prompt, N_PREDICT, { cache_prompt: false });
-        const want = (await oracle.post('/completion', body)).body;
-        const r = await complete(cria, body);
-        assert.deepEqual(r.tokens, reference.tokens);
-        assert.equal(r.content, want.content);
-        assert.ok(want.timings.draft_n_accepted > 0, 'llama-server accepted nothing: the test proves little');
-        assert.deepEqual([r.timings.draft_n, r.timings.draft_n_accepted], [want.timings.draft_n, want.timings.draft_n_accepted],
-          `${kind[1]} n_max ${nMax} p_min ${pMin}, "${prompt}": drafted and accepted`);
-      }
-    } finally {
-      await cria.stop();
-      await oracle.stop();
-    }
+    await assertLlamaServerDrafts(t, TINY_MODEL, kind, CASES, N_PREDICT, { nMax, pMin });
   }
 });
 

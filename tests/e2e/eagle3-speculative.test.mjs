@@ -16,7 +16,9 @@ import { startCria, referenceDecode, runCria, freePort, TINY_MODEL, MODELS } fro
 import {
   SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, promptsWithoutNearTies,
 } from './lib/generation-helpers.mjs';
-import { outcome, drafted, accepted, metric, assertLlamaServerDrafts, assertDraftedLikePlain } from './lib/speculative-helpers.mjs';
+import {
+  outcome, drafted, accepted, metric, assertLlamaServerDrafts, assertDraftedLikePlain, plainOutputTests,
+} from './lib/speculative-helpers.mjs';
 
 const DRAFT = path.join(MODELS, 'tiny-eagle3.gguf');
 const N_PREDICT = 96;
@@ -65,23 +67,7 @@ describe('--spec-type draft-eagle3', () => {
     assert.ok(accepted(responses) > 0);
   });
 
-  test('n_predict limits, a follow-up on the reused cache and a seeded sample give plain decoding\'s output', async () => {
-    const { prompt, reference } = CASES[0];
-    for (const n of [1, 2, 5]) {
-      const r = await complete(cria, greedy(prompt, n, { cache_prompt: false }));
-      assert.deepEqual(r.tokens, reference.tokens.slice(0, n), `n_predict ${n}`);
-    }
-    const first = greedy(prompt, 24, { id_slot: 0 });
-    const a = await complete(cria, first);
-    assert.deepEqual(a.tokens, (await complete(plain, first)).tokens);
-    const follow = greedy(prompt + a.content + ' and', 24, { id_slot: 0 });
-    const b = await complete(cria, follow);
-    assert.ok(b.timings.cache_n > 0, 'the follow-up reused nothing: the test proves nothing');
-    assert.deepEqual(b.tokens, (await complete(plain, follow)).tokens);
-    assert.ok((b.timings.draft_n ?? 0) > 0, 'the follow-up did not draft');
-    const sampled = { prompt, n_predict: 48, temperature: 0.8, seed: 42, cache_prompt: false };
-    assert.deepEqual(outcome(await complete(cria, sampled)), outcome(await complete(plain, sampled)));
-  });
+  plainOutputTests(() => ({ cria, plain, cases: CASES }));
 });
 
 test('the drafts are llama-server\'s: as many drafted and accepted for each prompt', async (t) => {

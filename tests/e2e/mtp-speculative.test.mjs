@@ -17,7 +17,9 @@ import { startCria, referenceDecode, runCria, freePort, TINY_MODEL, MODELS } fro
 import {
   SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, promptsWithoutNearTies,
 } from './lib/generation-helpers.mjs';
-import { outcome, drafted, accepted, metric, assertLlamaServerDrafts, assertDraftedLikePlain } from './lib/speculative-helpers.mjs';
+import {
+  outcome, drafted, accepted, metric, assertLlamaServerDrafts, assertDraftedLikePlain, plainOutputTests,
+} from './lib/speculative-helpers.mjs';
 
 const MODEL = path.join(MODELS, 'tiny-mtp.gguf');
 const N_PREDICT = 96;
@@ -70,29 +72,7 @@ describe('--spec-type draft-mtp', () => {
     assert.ok(accepted([responses[0], responses[2]]) > 0);
   });
 
-  test('n_predict limits and a follow-up on the reused cache give plain decoding\'s output', async () => {
-    const { prompt, reference } = CASES[0];
-    for (const n of [1, 2, 5, 17]) {
-      const r = await complete(cria, greedy(prompt, n, { cache_prompt: false }));
-      assert.deepEqual(r.tokens, reference.tokens.slice(0, n), `n_predict ${n}`);
-    }
-    const first = greedy(prompt, 24, { id_slot: 0 });
-    const a = await complete(cria, first);
-    assert.deepEqual(a.tokens, (await complete(plain, first)).tokens);
-    const follow = greedy(prompt + a.content + ' and', 24, { id_slot: 0 });
-    const b = await complete(cria, follow);
-    const want = await complete(plain, follow);
-    assert.ok(b.timings.cache_n > 0, 'the follow-up reused nothing: the test proves nothing');
-    assert.deepEqual(b.tokens, want.tokens);
-    assert.ok((b.timings.draft_n ?? 0) > 0, 'the follow-up did not draft');
-  });
-
-  test('sampling with a seed gives what plain decoding gives with that seed', async () => {
-    for (const seed of [42, 7]) {
-      const body = { prompt: CASES[0].prompt, n_predict: 48, temperature: 0.8, seed, cache_prompt: false };
-      assert.deepEqual(outcome(await complete(cria, body)), outcome(await complete(plain, body)), `seed ${seed}`);
-    }
-  });
+  plainOutputTests(() => ({ cria, plain, cases: CASES }));
 });
 
 describe('draft-mtp through context shifts', () => {
