@@ -18,7 +18,7 @@ import {
   SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, promptsWithoutNearTies,
 } from './lib/generation-helpers.mjs';
 import {
-  outcome, drafted, accepted, metric, assertLlamaServerDrafts, assertDraftedLikePlain, plainOutputTests,
+  outcome, drafted, accepted, metric, assertLlamaServerDrafts, assertDraftedLikePlain, plainOutputTests, contextShiftTests,
 } from './lib/speculative-helpers.mjs';
 
 const DRAFT = path.join(MODELS, 'tiny-dflash.gguf');
@@ -113,25 +113,7 @@ describe('--spec-type draft-dspark', () => {
   });
 });
 
-describe('draft-dflash through context shifts', () => {
-  let shifting;
-  let cria;
-  before(async () => {
-    shifting = await startCria(['-c', '64', '-np', '1', ...THREADS]);
-    cria = await startCria(['-c', '64', '-np', '1', ...THREADS, ...DFLASH, '--draft-p-min', '0']);
-  });
-  after(async () => { await cria?.stop(); await shifting?.stop(); });
-
-  test('a generation that outgrows the context shifts it as plain decoding does', async () => {
-    const body = { prompt: CASES[0].prompt, n_predict: 150, temperature: 0, cache_prompt: false };
-    const want = await complete(shifting, body);
-    assert.equal(want.truncated, true, 'the context never shifted: the test proves nothing');
-    const r = await complete(cria, body);
-    assert.deepEqual(outcome(r), outcome(want));
-    assert.ok(r.timings.draft_n > 0);
-    assert.doesNotMatch(cria.log(), /a decode of the draft model failed/);
-  });
-});
+contextShiftTests('draft-dflash', DFLASH, () => CASES[0].prompt);
 
 // llama-server's runs compared: both layouts, blocks of several sizes (the guesses depend on the
 // size), a p_min that cuts drafts (draft-dflash: the best token's probability among the 10 most

@@ -6,7 +6,8 @@
 // time, and they move with the hidden states it is fed, so drafts are accepted and rejected, and a
 // draft fed the wrong hidden states (or at the wrong positions) drafts differently from
 // llama-server. Speculative decoding must not change results: every response is what plain
-// decoding gives (and reference-decode), alone and beside other requests and on a reused cache.
+// decoding gives (and reference-decode), alone and beside other requests, on a reused cache and
+// through context shifts.
 // The drafts are llama-server's own: as many drafted and accepted for each prompt. A draft model
 // that is not EAGLE-3, or was made for another main model, is a start-up error.
 import { test, describe, before, after } from 'node:test';
@@ -17,7 +18,7 @@ import {
   SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, promptsWithoutNearTies,
 } from './lib/generation-helpers.mjs';
 import {
-  outcome, drafted, accepted, metric, assertLlamaServerDrafts, assertDraftedLikePlain, plainOutputTests,
+  outcome, drafted, accepted, metric, assertLlamaServerDrafts, assertDraftedLikePlain, plainOutputTests, contextShiftTests,
 } from './lib/speculative-helpers.mjs';
 
 const DRAFT = path.join(MODELS, 'tiny-eagle3.gguf');
@@ -69,6 +70,8 @@ describe('--spec-type draft-eagle3', () => {
 
   plainOutputTests(() => ({ cria, plain, cases: CASES }));
 });
+
+contextShiftTests('draft-eagle3', EAGLE3, () => CASES[0].prompt);
 
 test('the drafts are llama-server\'s: as many drafted and accepted for each prompt', async (t) => {
   await assertLlamaServerDrafts(t, TINY_MODEL, EAGLE3, CASES, N_PREDICT);

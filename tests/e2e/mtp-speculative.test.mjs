@@ -18,7 +18,7 @@ import {
   SHORT_PROMPTS, LONG_PROMPTS, THREADS, greedy, complete, promptsWithoutNearTies,
 } from './lib/generation-helpers.mjs';
 import {
-  outcome, drafted, accepted, metric, assertLlamaServerDrafts, assertDraftedLikePlain, plainOutputTests,
+  outcome, drafted, accepted, metric, assertLlamaServerDrafts, assertDraftedLikePlain, plainOutputTests, contextShiftTests,
 } from './lib/speculative-helpers.mjs';
 
 const MODEL = path.join(MODELS, 'tiny-mtp.gguf');
@@ -75,24 +75,7 @@ describe('--spec-type draft-mtp', () => {
   plainOutputTests(() => ({ cria, plain, cases: CASES }));
 });
 
-describe('draft-mtp through context shifts', () => {
-  let shifting;
-  let cria;
-  before(async () => {
-    shifting = await startCria(['-c', '64', '-np', '1', ...THREADS], { model: MODEL });
-    cria = await startCria(['-c', '64', '-np', '1', ...THREADS, ...MTP], { model: MODEL });
-  });
-  after(async () => { await cria?.stop(); await shifting?.stop(); });
-
-  test('a generation that outgrows the context shifts it as plain decoding does', async () => {
-    const body = { prompt: CASES[0].prompt, n_predict: 150, temperature: 0, cache_prompt: false };
-    const want = await complete(shifting, body);
-    assert.equal(want.truncated, true, 'the context never shifted: the test proves nothing');
-    const r = await complete(cria, body);
-    assert.deepEqual(outcome(r), outcome(want));
-    assert.ok(r.timings.draft_n_accepted > 0);
-  });
-});
+contextShiftTests('draft-mtp', MTP, () => CASES[0].prompt, MODEL);
 
 test('the drafts are llama-server\'s: as many drafted and accepted for each prompt', async (t) => {
   await assertLlamaServerDrafts(t, MODEL, MTP, CASES, N_PREDICT);

@@ -1,8 +1,8 @@
 // What the speculative-decoding tests (speculative, ngram-speculative, mtp-speculative,
 // eagle3-speculative, dflash-speculative) compare.
-import { test } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCria } from './cria.mjs';
+import { startCria, TINY_MODEL } from './cria.mjs';
 import { THREADS, greedy, complete } from './generation-helpers.mjs';
 import { llamaServerPath, startLlamaServer } from './llama-server.mjs';
 
@@ -106,5 +106,30 @@ export function plainOutputTests(servers) {
       const body = { prompt: cases[0].prompt, n_predict: 48, temperature: 0.8, seed, cache_prompt: false };
       assert.deepEqual(outcome(await complete(cria, body)), outcome(await complete(plain, body)), `seed ${seed}`);
     }
+  });
+}
+
+// A describe() of `name`: with a 64-token context, a generation that outgrows it shifts it under
+// drafting `args` as plain decoding does (`prompt()`: the prompt, known once the file's before()
+// ran), the drafts still running and no drafting decode failing.
+export function contextShiftTests(name, args, prompt, model = TINY_MODEL) {
+  describe(`${name} through context shifts`, () => {
+    let shifting;
+    let cria;
+    before(async () => {
+      shifting = await startCria(['-c', '64', '-np', '1', ...THREADS], { model });
+      cria = await startCria(['-c', '64', '-np', '1', ...THREADS, ...args, '--draft-p-min', '0'], { model });
+    });
+    after(async () => { await cria?.stop(); await shifting?.stop(); });
+
+    test('a generation that outgrows the context shifts it as plain decoding does', async () => {
+      const body = { prompt: prompt(), n_predict: 150, temperature: 0, cache_prompt: false };
+      const want = await complete(shifting, body);
+      assert.equal(want.truncated, true, 'the context never shifted: the test proves nothing');
+      const r = await complete(cria, body);
+      assert.deepEqual(outcome(r), outcome(want));
+      assert.ok(r.timings.draft_n_accepted > 0, 'no draft was accepted');
+      assert.doesNotMatch(cria.log(), /decode of the draft(ing layers| model) failed/);
+    });
   });
 }
