@@ -111,6 +111,9 @@ void forward_llama_log(ggml_log_level level, const char* text, void*) {
     std::string line(text);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     if (line.empty()) return;
+    // draft-mtp and draft-eagle3 ask for every decoded row's hidden state on purpose, which
+    // libllama 0.7 announces as a warning on each such decode: expected, so kept for -v.
+    if (line.find("some input tokens were not marked as outputs") != std::string::npos) level = GGML_LOG_LEVEL_DEBUG;
     switch (level) {
         case GGML_LOG_LEVEL_ERROR: cria::log_error(line); break;
         case GGML_LOG_LEVEL_WARN: cria::log_warn(line); break;
