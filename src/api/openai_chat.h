@@ -38,7 +38,7 @@ struct ChatRequest {
 };
 
 // Throws ApiError naming the field: `messages` (missing, empty, wrong role, content type),
-// `response_format`, `tools` (not supported yet), `n`, `max_tokens`, `top_logprobs`, …
+// `response_format`, `tools`, `n`, `max_tokens`, `top_logprobs`, …
 ChatRequest parse_chat_request(const nlohmann::json& body, const CompletionDefaults& defaults,
                                const std::string& raw_body = {});
 
